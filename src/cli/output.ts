@@ -1,0 +1,64 @@
+// The only place error codes become exit codes and text (restic's fatal-at-top-level habit).
+// Exit codes: 0 ok; 1 the command ran and found a problem (verify found damage, an error while running);
+// 2 usage error; 3 the log is locked by another writer; 130/143 never (signals end commands cleanly with 0).
+import { ERROR_CODES, isSynclogError, type SynclogError } from '../errors.js';
+import { AssertionError } from '../util/assert.js';
+
+export const EXIT = {
+  ok: 0,
+  problem: 1,
+  usage: 2,
+  locked: 3,
+  bug: 70,
+} as const;
+
+export function exitCodeFor(error: unknown): number {
+  if (isSynclogError(error)) {
+    if (error.code === ERROR_CODES.usage) return EXIT.usage;
+    if (error.code === ERROR_CODES.locked) return EXIT.locked;
+    return EXIT.problem;
+  }
+  if (error instanceof AssertionError) return EXIT.bug;
+  return EXIT.problem;
+}
+
+/** Prints one JSON value as a single line on stdout (scripts read it). */
+export function printJson(value: unknown): void {
+  process.stdout.write(JSON.stringify(value, jsonReplacer) + '\n');
+}
+
+/** JSON for binary ids and bigints: hex strings and numbers. */
+export function jsonReplacer(_key: string, value: unknown): unknown {
+  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex');
+  if (typeof value === 'bigint') return Number(value);
+  return value;
+}
+
+export function printLine(text: string): void {
+  process.stdout.write(text + '\n');
+}
+
+export function printNotice(text: string): void {
+  process.stderr.write(text + '\n');
+}
+
+function describe(error: SynclogError): string {
+  const hint = (error.details as { fix?: string }).fix;
+  return `synclog: ${error.message}${hint ? `\n  fix: ${hint}` : ''}`;
+}
+
+/** Reports an error the way the user asked (JSON on stdout with --json, text on stderr) and returns the exit code. */
+export function reportError(error: unknown, json: boolean): number {
+  const code = exitCodeFor(error);
+  if (json) {
+    const body = isSynclogError(error) ? error.toJSON() : { name: (error as Error)?.name ?? 'Error', message: String((error as Error)?.message ?? error) };
+    printJson({ ok: false, error: body });
+  }
+  if (isSynclogError(error)) {
+    if (!json) printNotice(describe(error));
+  } else {
+    // Not a SynclogError: a bug or an unexpected OS failure. Show the stack so it can be reported.
+    printNotice(`synclog: unexpected error: ${(error as Error)?.stack ?? String(error)}`);
+  }
+  return code;
+}

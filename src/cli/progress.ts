@@ -1,0 +1,58 @@
+// Progress for long work (initial scans, catch-up, export, import): a bar on stderr when stderr is a terminal and
+// output is not --json; otherwise silent, so scripts and logs stay clean. Built on cli-progress.
+import cliProgress from 'cli-progress';
+
+export interface Progress {
+  /** Sets the total when it becomes known (0 or undefined: unknown, shows a counter). */
+  setTotal(total: number): void;
+  update(done: number, payload?: { detail?: string }): void;
+  increment(by?: number, payload?: { detail?: string }): void;
+  stop(): void;
+}
+
+const SILENT: Progress = { setTotal() {}, update() {}, increment() {}, stop() {} };
+
+export interface ProgressOptions {
+  label: string;
+  total?: number;
+  /** 'bytes' shows MB figures; 'items' plain counts. */
+  unit?: 'bytes' | 'items';
+  json?: boolean;
+}
+
+export function startProgress(options: ProgressOptions): Progress {
+  if (options.json || !process.stderr.isTTY || process.env.SYNCLOG_NO_PROGRESS) return SILENT;
+  const bytes = options.unit === 'bytes';
+  const bar = new cliProgress.SingleBar(
+    {
+      stream: process.stderr,
+      format: `${options.label} [{bar}] {percentage}% | ${bytes ? '{valueMB}/{totalMB} MB' : '{value}/{total}'} | {eta_formatted} {detail}`,
+      hideCursor: true,
+      clearOnComplete: true,
+      fps: 10,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  const mb = (n: number) => (n / 1e6).toFixed(1);
+  let total = options.total ?? 0;
+  let done = 0;
+  bar.start(total, 0, { detail: '', valueMB: mb(0), totalMB: mb(total) });
+  return {
+    setTotal(next) {
+      total = next;
+      bar.setTotal(next);
+      bar.update(done, { totalMB: mb(next) });
+    },
+    update(next, payload) {
+      done = next;
+      bar.update(next, { valueMB: mb(next), ...payload });
+    },
+    increment(by = 1, payload) {
+      done += by;
+      bar.update(done, { valueMB: mb(done), ...payload });
+    },
+    stop() {
+      bar.stop();
+    },
+  };
+}

@@ -1,0 +1,155 @@
+// The one place synclog's error codes are defined (STYLE.md 2.4).
+// Operating errors (bad input, OS failures, damage on disk) are SynclogError subclasses with a stable `code` and
+// structured `details`; programmer errors are AssertionError (src/util/assert.ts) and are never caught below the CLI.
+// Only src/cli/output.ts maps codes to exit codes and text.
+
+export const ERROR_CODES = {
+  corrupt: 'SYNCLOG_CORRUPT',
+  format: 'SYNCLOG_FORMAT',
+  locked: 'SYNCLOG_LOCKED',
+  unsafePath: 'SYNCLOG_UNSAFE_PATH',
+  limit: 'SYNCLOG_LIMIT',
+  notFound: 'SYNCLOG_NOT_FOUND',
+  net: 'SYNCLOG_NET',
+  auth: 'SYNCLOG_AUTH',
+  usage: 'SYNCLOG_USAGE',
+  io: 'SYNCLOG_IO',
+  archive: 'SYNCLOG_ARCHIVE',
+  watch: 'SYNCLOG_WATCH',
+  closed: 'SYNCLOG_CLOSED',
+} as const;
+export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
+
+export abstract class SynclogError extends Error {
+  abstract readonly code: ErrorCode;
+  readonly details: Readonly<Record<string, unknown>>;
+  /** The public operation that let this error through (isomorphic-git's `caller`), stamped by entry points. */
+  operation?: string;
+
+  constructor(message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.details = Object.freeze({ ...details });
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { name: this.name, code: this.code, message: this.message, details: this.details, operation: this.operation };
+  }
+}
+
+/** Damage in the middle of a log (or a chunk whose bytes do not match its id): stop and name it. */
+export class CorruptionError extends SynclogError {
+  readonly code = ERROR_CODES.corrupt;
+  constructor(
+    message: string,
+    readonly where: { file: string; offset?: number; seq?: number; reason: string; [k: string]: unknown },
+    options?: { cause?: unknown },
+  ) {
+    super(message, where, options);
+  }
+}
+
+export class FormatVersionError extends SynclogError {
+  readonly code = ERROR_CODES.format;
+  constructor(message: string, details: { file: string; found: unknown; supported: unknown }) {
+    super(message, details);
+  }
+}
+
+export class LockedError extends SynclogError {
+  readonly code = ERROR_CODES.locked;
+  constructor(message: string, details: { lockPath: string; holderPid?: number; holderHost?: string }) {
+    super(message, details);
+  }
+}
+
+export type UnsafePathReason =
+  | 'empty'
+  | 'absolute'
+  | 'dotdot'
+  | 'nul'
+  | 'backslash'
+  | 'not-normalized'
+  | 'too-long'
+  | 'too-deep'
+  | 'symlink-escape'
+  | 'through-symlink'
+  | 'not-a-string';
+
+export class UnsafePathError extends SynclogError {
+  readonly code = ERROR_CODES.unsafePath;
+  constructor(message: string, details: { path: string; reason: UnsafePathReason; [k: string]: unknown }) {
+    super(message, details);
+  }
+}
+
+export class LimitError extends SynclogError {
+  readonly code = ERROR_CODES.limit;
+  constructor(message: string, details: { limit: string; value: number; max: number; [k: string]: unknown }) {
+    super(message, details);
+  }
+}
+
+export class NotFoundError extends SynclogError {
+  readonly code = ERROR_CODES.notFound;
+  constructor(message: string, details: { what: string; id?: string; [k: string]: unknown }) {
+    super(message, details);
+  }
+}
+
+export class NetError extends SynclogError {
+  readonly code: ErrorCode = ERROR_CODES.net;
+  constructor(message: string, details: { url: string; status?: number; [k: string]: unknown }, options?: { cause?: unknown }) {
+    super(message, details, options);
+  }
+}
+
+export class AuthError extends NetError {
+  override readonly code = ERROR_CODES.auth;
+}
+
+/** Bad command-line arguments or API options: exit 2. */
+export class UsageError extends SynclogError {
+  readonly code = ERROR_CODES.usage;
+}
+
+/** An OS failure (ENOSPC, EACCES, EIO…) wrapped with the operation and path; the original stays in `cause`. */
+export class IoError extends SynclogError {
+  readonly code = ERROR_CODES.io;
+  constructor(message: string, details: { op: string; path: string; errno?: string; [k: string]: unknown }, options?: { cause?: unknown }) {
+    super(message, details, options);
+  }
+}
+
+/** A malformed or hostile archive: refused before anything is written. */
+export class ArchiveError extends SynclogError {
+  readonly code = ERROR_CODES.archive;
+  constructor(message: string, details: { archive: string; entry?: string; reason: string; [k: string]: unknown }, options?: { cause?: unknown }) {
+    super(message, details, options);
+  }
+}
+
+/** A watch root that cannot be watched (gone, out of inotify watches, out of file handles). */
+export class WatchError extends SynclogError {
+  readonly code = ERROR_CODES.watch;
+  constructor(message: string, details: { root: string; reason: string; fix?: string; [k: string]: unknown }, options?: { cause?: unknown }) {
+    super(message, details, options);
+  }
+}
+
+/** An operation on something already closed or stopped. */
+export class ClosedError extends SynclogError {
+  readonly code = ERROR_CODES.closed;
+}
+
+/** Wraps a Node system error (has `code` like 'ENOSPC') as IoError; passes SynclogErrors through unchanged. */
+export function wrapIoError(error: unknown, op: string, path: string): SynclogError {
+  if (error instanceof SynclogError) return error;
+  const errno = typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : undefined;
+  const reason = error instanceof Error ? error.message : String(error);
+  return new IoError(`${op} failed for ${path}: ${reason}`, { op, path, errno }, { cause: error });
+}
+
+export function isSynclogError(error: unknown): error is SynclogError {
+  return error instanceof SynclogError;
+}

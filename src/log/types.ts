@@ -1,0 +1,79 @@
+// The public contract of the log (src/log). Payload-agnostic: a record is (tag: u8, payload: bytes). The record
+// layer above chooses tags; the log only stores them so readers can skip what they do not want.
+
+export interface LogOptions {
+  /** Open for reading only: takes no lock, never writes, never cuts a torn tail (it reports it instead). */
+  readOnly?: boolean;
+  /** Create the directory and the first segment if the log does not exist (writers only). Default true. */
+  create?: boolean;
+  /** Roll to a new segment once the current one reaches this size. Default LIMITS.segmentBytesDefault. */
+  segmentBytesMax?: number;
+  /**
+   * Extra time a commit waits to gather more appends before its fsync. Default 0: commit as soon as the previous
+   * fsync is done; appends arriving during an fsync share the next one (group commit).
+   */
+  groupCommitDelayMs?: number;
+}
+
+/** What open did with a torn tail: cut `bytesCut` bytes from `segment` starting at `offset`. */
+export interface RecoveryReport {
+  segment: string;
+  offset: number;
+  bytesCut: number;
+  reason: string;
+}
+
+export interface AppendInput {
+  tag: number;
+  payload: Uint8Array;
+}
+
+/** Where an appended record lives. `seq` is the log-wide record sequence number (0-based, dense). */
+export interface RecordPosition {
+  seq: number;
+  /** Segment file name (e.g. 00000000000000000000.seg). */
+  segment: string;
+  /** Byte offset of the frame inside the segment. */
+  offset: number;
+}
+
+export interface LogEntry extends RecordPosition {
+  tag: number;
+  /** Undefined when the reader was asked to skip this tag's payload (see ReadOptions.payloadTags). */
+  payload: Uint8Array | undefined;
+}
+
+export interface ReadOptions {
+  /** First seq to yield. Default 0. */
+  fromSeq?: number;
+  /** Only yield entries with these tags (others are skipped cheaply). Default: all. */
+  tags?: readonly number[];
+  /** Wait for new records at the end instead of finishing (tails the log, across processes). */
+  follow?: boolean;
+  /** Stops a follow (the iterator then finishes cleanly). */
+  signal?: AbortSignal;
+}
+
+export interface SegmentInfo {
+  name: string;
+  baseSeq: number;
+  records: number;
+  bytes: number;
+}
+
+export interface VerifyProblem {
+  segment: string;
+  offset: number;
+  seq?: number;
+  reason: string;
+}
+
+export interface LogVerifyReport {
+  ok: boolean;
+  segments: number;
+  records: number;
+  bytes: number;
+  /** A torn tail is reported here, not as an error (a writer died mid-append; open cuts it). */
+  tornTail?: RecoveryReport;
+  errors: VerifyProblem[];
+}

@@ -1,0 +1,197 @@
+// msgpack codec for records. Pure: bytes in, values out. Decoding validates every field (types, sizes, paths) so
+// that code above never sees a malformed record; a record that fails is reported, never half-used.
+import { decode, encode } from '@msgpack/msgpack';
+import { CorruptionError } from '../errors.js';
+import { LIMITS } from '../util/limits.js';
+import { isValidLogPath, type LogPath } from '../util/log-path.js';
+import {
+  CHUNK_CODECS,
+  ENTRY_TYPES,
+  RECORD_TAGS,
+  VERSION_EVENTS,
+  type ChunkRef,
+  type LogRecord,
+  type RecordKind,
+} from './types.js';
+import { isVersionId } from './version-id.js';
+
+const CONTENT_ID_BYTES = 32;
+const KIND_BY_TAG = new Map<number, RecordKind>(Object.entries(RECORD_TAGS).map(([k, v]) => [v, k as RecordKind]));
+
+export function recordTag(record: LogRecord): number {
+  return RECORD_TAGS[record.kind];
+}
+
+export function kindOfTag(tag: number): RecordKind | undefined {
+  return KIND_BY_TAG.get(tag);
+}
+
+/** Encodes a record's payload (without `kind`, which travels as the frame tag). */
+export function encodeRecord(record: LogRecord): { tag: number; payload: Uint8Array } {
+  const { kind, ...fields } = record;
+  // Drop undefined optionals so the bytes are canonical.
+  const clean: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(fields)) if (value !== undefined) clean[key] = value;
+  return { tag: RECORD_TAGS[kind], payload: encode(clean) };
+}
+
+/** Where a record came from, for error messages. */
+export interface RecordLocation {
+  file?: string;
+  offset?: number;
+  seq?: number;
+}
+
+class FieldReader {
+  constructor(
+    private readonly obj: Record<string, unknown>,
+    private readonly fail: (reason: string) => never,
+  ) {}
+  num(key: string, opts: { optional?: boolean; min?: number; integer?: boolean } = {}): number {
+    const v = this.obj[key];
+    if (v === undefined && opts.optional) return undefined as unknown as number;
+    if (typeof v !== 'number' || !Number.isFinite(v)) this.fail(`field ${key} is not a number`);
+    if (opts.integer !== false && !Number.isInteger(v)) this.fail(`field ${key} is not an integer`);
+    if (opts.min !== undefined && v < opts.min) this.fail(`field ${key} is below ${opts.min}`);
+    return v;
+  }
+  str(key: string, opts: { optional?: boolean; maxBytes?: number } = {}): string {
+    const v = this.obj[key];
+    if (v === undefined && opts.optional) return undefined as unknown as string;
+    if (typeof v !== 'string') this.fail(`field ${key} is not a string`);
+    if (opts.maxBytes !== undefined && Buffer.byteLength(v) > opts.maxBytes) this.fail(`field ${key} is too long`);
+    return v;
+  }
+  oneOf<T extends string>(key: string, allowed: readonly T[]): T {
+    const v = this.obj[key];
+    if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) this.fail(`field ${key} has unknown value ${String(v)}`);
+    return v as T;
+  }
+  bytes(key: string, opts: { optional?: boolean; length?: number; maxBytes?: number } = {}): Uint8Array {
+    const v = this.obj[key];
+    if (v === undefined && opts.optional) return undefined as unknown as Uint8Array;
+    if (!(v instanceof Uint8Array)) this.fail(`field ${key} is not bytes`);
+    if (opts.length !== undefined && v.length !== opts.length) this.fail(`field ${key} is not ${opts.length} bytes`);
+    if (opts.maxBytes !== undefined && v.length > opts.maxBytes) this.fail(`field ${key} is too large`);
+    return v;
+  }
+  path(key: string, optional = false): LogPath {
+    const v = this.obj[key];
+    if (v === undefined && optional) return undefined as unknown as LogPath;
+    if (!isValidLogPath(v)) this.fail(`field ${key} is not a safe relative path: ${JSON.stringify(v)}`);
+    return v;
+  }
+  versionId(key: string): string {
+    const v = this.obj[key];
+    if (!isVersionId(v)) this.fail(`field ${key} is not a version id`);
+    return v;
+  }
+}
+
+function rootName(r: FieldReader): string {
+  const root = r.str('root', { maxBytes: LIMITS.pathComponentBytesMax });
+  if (!isValidLogPath(root) || root.includes('/')) return r.str('__invalid_root__');
+  return root;
+}
+
+/**
+ * Decodes and validates a record payload. Throws CorruptionError (reason names the field) for anything malformed:
+ * a checksummed frame whose payload does not decode is a bug or a hostile log, and either way must stop the reader.
+ */
+export function decodeRecord(tag: number, payload: Uint8Array, where: RecordLocation = {}): LogRecord {
+  const fail = (reason: string): never => {
+    throw new CorruptionError(`bad record${where.seq !== undefined ? ` #${where.seq}` : ''}${where.file ? ` in ${where.file}` : ''}${where.offset !== undefined ? ` at offset ${where.offset}` : ''}: ${reason}`, {
+      file: where.file ?? '',
+      offset: where.offset,
+      seq: where.seq,
+      reason: `bad-record: ${reason}`,
+    });
+  };
+  const kind = KIND_BY_TAG.get(tag);
+  if (!kind) fail(`unknown record tag ${tag}`);
+  let value: unknown;
+  try {
+    value = decode(payload);
+  } catch (error) {
+    fail(`payload is not msgpack (${(error as Error).message})`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('payload is not a map');
+  const r = new FieldReader(value as Record<string, unknown>, fail);
+  switch (kind) {
+    case 'chunk': {
+      const id = r.bytes('id', { length: CONTENT_ID_BYTES });
+      const codec = r.oneOf('codec', CHUNK_CODECS);
+      const size = r.num('size', { min: 0 });
+      if (size > LIMITS.recordBytesMax) fail('chunk size exceeds the record limit');
+      const data = r.bytes('data', { maxBytes: LIMITS.recordBytesMax });
+      if (codec === 'raw' && data.length !== size) fail('raw chunk length differs from its size');
+      return { kind, id, codec, size, data };
+    }
+    case 'version': {
+      const type = r.oneOf('type', ENTRY_TYPES);
+      const record = {
+        kind,
+        versionId: r.versionId('versionId'),
+        time: r.num('time', { min: 0 }),
+        root: rootName(r),
+        path: r.path('path'),
+        type,
+        event: r.oneOf('event', VERSION_EVENTS),
+        renamedFrom: r.path('renamedFrom', true),
+        size: r.num('size', { min: 0 }),
+        mtimeMs: r.num('mtimeMs', { integer: false }),
+        mode: r.num('mode', { min: 0 }),
+        uid: r.num('uid', { min: -1 }),
+        gid: r.num('gid', { min: -1 }),
+        owner: r.str('owner', { optional: true, maxBytes: 256 }),
+        contentId: r.bytes('contentId', { optional: true, length: CONTENT_ID_BYTES }),
+        chunks: undefined as ChunkRef[] | undefined,
+        target: r.str('target', { optional: true, maxBytes: LIMITS.symlinkTargetBytesMax }),
+      };
+      const raw = (value as Record<string, unknown>).chunks;
+      if (raw !== undefined) {
+        if (!Array.isArray(raw)) fail('field chunks is not an array');
+        record.chunks = (raw as unknown[]).map((c, i) => {
+          if (typeof c !== 'object' || c === null) fail(`chunk ${i} is not a map`);
+          const cr = new FieldReader(c as Record<string, unknown>, fail);
+          return { id: cr.bytes('id', { length: CONTENT_ID_BYTES }), size: cr.num('size', { min: 0 }) };
+        });
+      }
+      if (type === 'file') {
+        if (!record.contentId || !record.chunks) fail('a file version needs contentId and chunks');
+        const total = record.chunks!.reduce((sum, c) => sum + c.size, 0);
+        if (total !== record.size) fail('chunk sizes do not add up to the file size');
+      }
+      if (type === 'symlink' && record.target === undefined) fail('a symlink version needs a target');
+      if (record.event === 'renamed' && !record.renamedFrom) fail('a renamed version needs renamedFrom');
+      const rec = record as Record<string, unknown>;
+      for (const key of Object.keys(rec)) if (rec[key] === undefined) delete rec[key];
+      return record as import('./types.js').VersionRecord;
+    }
+    case 'delete': {
+      const record = {
+        kind,
+        versionId: r.versionId('versionId'),
+        time: r.num('time', { min: 0 }),
+        root: rootName(r),
+        path: r.path('path'),
+        type: r.oneOf('type', ENTRY_TYPES),
+        renamedTo: r.path('renamedTo', true),
+      };
+      if (record.renamedTo === undefined) delete record.renamedTo;
+      return record;
+    }
+    case 'watch':
+      return {
+        kind,
+        event: r.oneOf('event', ['start', 'stop'] as const),
+        time: r.num('time', { min: 0 }),
+        root: rootName(r),
+        rootPath: r.str('rootPath', { maxBytes: LIMITS.pathBytesMax }),
+        host: r.str('host', { maxBytes: 256 }),
+        pid: r.num('pid', { min: 0 }),
+        user: r.str('user', { maxBytes: 256 }),
+      };
+  }
+  return fail('unreachable');
+}

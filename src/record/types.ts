@@ -1,0 +1,99 @@
+// Record kinds carried in log payloads: a discriminated union on `kind`.
+// The log itself is payload-agnostic; it only sees the one-byte tag (RECORD_TAGS) so readers can skip records they
+// do not want without decoding them. docs/format.md "Record payloads" is the authority on the msgpack keys.
+import type { LogPath } from '../util/log-path.js';
+
+/** One-byte frame tags, one per record kind. Stable on disk: never renumber. */
+export const RECORD_TAGS = {
+  chunk: 1,
+  version: 2,
+  delete: 3,
+  watch: 4,
+} as const;
+export type RecordKind = keyof typeof RECORD_TAGS;
+
+/** 32-byte BLAKE3 digest of content (a chunk's or a whole file's bytes). */
+export type ContentIdBytes = Uint8Array;
+
+export const CHUNK_CODECS = ['raw', 'deflate'] as const;
+export type ChunkCodec = (typeof CHUNK_CODECS)[number];
+
+/** A content-addressed piece of a file, stored once per log. `id` is BLAKE3 of the uncompressed bytes. */
+export interface ChunkRecord {
+  kind: 'chunk';
+  id: ContentIdBytes;
+  codec: ChunkCodec;
+  /** Uncompressed size in bytes. */
+  size: number;
+  /** The stored bytes (compressed when codec is not 'raw'). */
+  data: Uint8Array;
+}
+
+export const ENTRY_TYPES = ['file', 'dir', 'symlink'] as const;
+export type EntryType = (typeof ENTRY_TYPES)[number];
+
+export const VERSION_EVENTS = ['created', 'modified', 'renamed', 'restored', 'imported'] as const;
+export type VersionEvent = (typeof VERSION_EVENTS)[number];
+
+/** A reference to a chunk inside a file version, in file order. */
+export interface ChunkRef {
+  id: ContentIdBytes;
+  size: number;
+}
+
+/**
+ * One version of one entry. It is the commit point: written only after every chunk it references is in the log.
+ * `root` names the watch root; `path` is relative to it. User-facing paths are `${root}/${path}`.
+ */
+export interface VersionRecord {
+  kind: 'version';
+  versionId: string;
+  /** When synclog recorded it, ms since the epoch. */
+  time: number;
+  root: string;
+  path: LogPath;
+  type: EntryType;
+  event: VersionEvent;
+  /** For event 'renamed': the old path (same root). */
+  renamedFrom?: LogPath;
+  size: number;
+  mtimeMs: number;
+  mode: number;
+  uid: number;
+  gid: number;
+  owner?: string;
+  /** BLAKE3 of the whole content (files only). */
+  contentId?: ContentIdBytes;
+  /** The file's chunks in order (files only; empty for an empty file). */
+  chunks?: ChunkRef[];
+  /** Symlink target, stored as-is and never followed by synclog. */
+  target?: string;
+}
+
+/** A tombstone: the entry at `path` is gone (deleted, or renamed away when `renamedTo` is set). */
+export interface DeleteRecord {
+  kind: 'delete';
+  versionId: string;
+  time: number;
+  root: string;
+  path: LogPath;
+  type: EntryType;
+  renamedTo?: LogPath;
+}
+
+/** Who watched what, from where, when: written when a watcher starts and stops. */
+export interface WatchRecord {
+  kind: 'watch';
+  event: 'start' | 'stop';
+  time: number;
+  root: string;
+  /** Absolute path of the root on the watching host (informational; never used to write). */
+  rootPath: string;
+  host: string;
+  pid: number;
+  user: string;
+}
+
+export type LogRecord = ChunkRecord | VersionRecord | DeleteRecord | WatchRecord;
+/** Records that describe the tree (what receivers and history care about). */
+export type EntryRecord = VersionRecord | DeleteRecord;
