@@ -178,7 +178,7 @@ export function decodeRecord(tag: number, payload: Uint8Array, where: RecordLoca
         type: r.oneOf('type', ENTRY_TYPES),
         renamedTo: r.path('renamedTo', true),
       };
-      if (record.renamedTo === undefined) delete record.renamedTo;
+      if (record.renamedTo === undefined) delete (record as { renamedTo?: LogPath }).renamedTo;
       return record;
     }
     case 'watch':
