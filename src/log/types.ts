@@ -39,8 +39,7 @@ export interface RecordPosition {
 
 export interface LogEntry extends RecordPosition {
   tag: number;
-  /** Undefined when the reader was asked to skip this tag's payload (see ReadOptions.payloadTags). */
-  payload: Uint8Array | undefined;
+  payload: Uint8Array;
 }
 
 export interface ReadOptions {

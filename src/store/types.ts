@@ -1,0 +1,174 @@
+// The public contract of the store (src/store): content-addressed chunks over the log, the history catalog, the
+// stat cache. Watcher, receiver, archive and explorer use only what this file (re-exported by index.ts) names.
+import type { RecordPosition, RecoveryReport } from '../log/types.js';
+import type { ChunkRef, ContentIdBytes, DeleteRecord, EntryRecord, LogRecord, RecordKind, VersionRecord } from '../record/types.js';
+
+export interface StoreOptions {
+  /** Open without the writer lock: reading, following, verifying. */
+  readOnly?: boolean;
+  /** Create the log if it is missing (writers only). Default true. */
+  create?: boolean;
+  segmentBytesMax?: number;
+  /** Worker threads for chunking/hashing/compression. Default: one per core (at least 1). */
+  workers?: number;
+  /** 'auto' compresses a chunk only when that saves at least 1/8 of it; 'none' never compresses. */
+  compression?: 'auto' | 'none';
+}
+
+/** A decoded record and where it lives. */
+export interface StoredRecord<R extends LogRecord = LogRecord> extends RecordPosition {
+  record: R;
+}
+
+/** The content of one file as the store holds it. */
+export interface IngestedContent {
+  contentId: ContentIdBytes;
+  chunks: ChunkRef[];
+  /** Bytes of content. */
+  size: number;
+  /** Chunks this call appended (the rest were already in the log). */
+  newChunks: number;
+  /** Uncompressed bytes of the chunks this call appended. */
+  newBytes: number;
+  /** Bytes those new chunks take in the log (after compression). */
+  storedBytes: number;
+}
+
+export interface EntryReadOptions {
+  fromSeq?: number;
+  /** Record kinds to yield; default: version, delete, watch (chunks are skipped without decoding). */
+  kinds?: readonly RecordKind[];
+  follow?: boolean;
+  signal?: AbortSignal;
+}
+
+/** One path's summary in the catalog. */
+export interface CatalogPath {
+  root: string;
+  path: string;
+  /** `${root}/${path}` */
+  display: string;
+  /** Number of versions and tombstones. */
+  count: number;
+  latest: StoredRecord<EntryRecord>;
+  /** True when the newest entry is a delete. */
+  deleted: boolean;
+}
+
+export interface StoreStats {
+  segments: number;
+  records: number;
+  versions: number;
+  paths: number;
+  chunks: number;
+  /** Sum of all file version sizes. */
+  logicalBytes: number;
+  /** Sum of unique chunk sizes (after dedup, before compression). */
+  uniqueBytes: number;
+  /** Bytes of the log's segment files on disk. */
+  storedBytes: number;
+}
+
+export interface StoreVerifyProblem {
+  segment: string;
+  offset: number;
+  seq?: number;
+  reason: string;
+}
+
+export interface StoreVerifyReport {
+  ok: boolean;
+  segments: number;
+  records: number;
+  bytes: number;
+  chunks: number;
+  versions: number;
+  errors: StoreVerifyProblem[];
+  /** Versions whose chunks are missing (an error). */
+  missingChunks: { versionId: string; path: string; chunk: string }[];
+  /** Chunks no version references (not an error: a crash between chunk and version, or an aborted ingest). */
+  unreferencedChunks: number;
+  tornTail?: RecoveryReport;
+}
+
+export type { ChunkRef, ContentIdBytes, DeleteRecord, EntryRecord, VersionRecord };
+
+/** Stat facts that decide whether a file may have changed (any difference means: hash it again). */
+export interface StatKey {
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+  ino: number;
+}
+
+/** The persistent stat cache: (root, path, stat) → content, so an unchanged tree is rescanned without reading it. */
+export interface StatCacheApi {
+  /** The cached content when every stat fact matches exactly; undefined on any doubt. */
+  get(root: string, path: string, stat: StatKey): { contentId: ContentIdBytes; chunks: ChunkRef[]; size: number } | undefined;
+  set(root: string, path: string, stat: StatKey, content: { contentId: ContentIdBytes; chunks: ChunkRef[]; size: number }): void;
+  delete(root: string, path: string): void;
+  /** Writes the cache atomically beside the log (it is derived data: losing it only costs re-hashing). */
+  save(): Promise<void>;
+}
+
+/** The history of every path, built from version/delete records (chunks are never decoded for it). */
+export interface CatalogApi {
+  /** Seq after the last record the catalog has applied. */
+  readonly nextSeq: number;
+  roots(): string[];
+  /** Every path ever seen, sorted by display path. */
+  paths(): CatalogPath[];
+  /** Versions and tombstones of one path, oldest first ([] when unknown). */
+  history(root: string, path: string): StoredRecord<EntryRecord>[];
+  /** Looks up by full version id or by a unique prefix of at least 6 characters. */
+  findVersion(versionIdOrPrefix: string): StoredRecord<EntryRecord> | undefined;
+  /** The newest entry for a path (a delete when it is gone), or undefined. */
+  latest(root: string, path: string): StoredRecord<EntryRecord> | undefined;
+  /** The live tree after every record with time <= timeMs (or with seq <= atSeq): display path → version. */
+  treeAt(at: { timeMs?: number; atSeq?: number }): Map<string, StoredRecord<VersionRecord>>;
+  /** Reads records appended since the last refresh (a watcher may be appending in another process). */
+  refresh(): Promise<number>;
+}
+
+/**
+ * The store: one log, its chunk index, catalog and stat cache. One writer process (the log's lock); any number of
+ * read-only stores in other processes.
+ */
+export interface StoreApi {
+  readonly logDir: string;
+  readonly readOnly: boolean;
+  /** What opening did with a torn tail, if anything. */
+  readonly recovery: RecoveryReport | undefined;
+  readonly statCache: StatCacheApi;
+
+  /**
+   * Chunks, hashes and compresses a file (streaming, off the main thread), appends the chunk records the log lacks,
+   * and returns its content. Appends no version: the caller appends the VersionRecord afterwards (it is the commit
+   * point). Throws if the file changed while it was read (size/mtime/ctime differ before and after).
+   */
+  ingestFile(absolutePath: string, options?: { signal?: AbortSignal }): Promise<IngestedContent & { stat: StatKey }>;
+  /** Same for a stream of bytes (archive import, restore tests). */
+  ingestStream(source: AsyncIterable<Uint8Array>): Promise<IngestedContent>;
+  /** Appends records (versions, deletes, watch markers) in order; resolves once they are durable. */
+  appendRecords(records: LogRecord[]): Promise<StoredRecord[]>;
+  /**
+   * Appends all records or none: readers see none of them until all are durable; on error (or a crash) nothing
+   * stays. Chunk records may be included; the catalog and chunk index learn of them only after commit.
+   */
+  appendAtomic(records: AsyncIterable<LogRecord> | Iterable<LogRecord>): Promise<StoredRecord[]>;
+  /** Resolves once everything appended so far is durable. */
+  flush(): Promise<void>;
+
+  hasChunk(id: ContentIdBytes): boolean;
+  /** A chunk's uncompressed bytes, checked against its id (CorruptionError naming chunk, segment, offset). */
+  readChunk(id: ContentIdBytes): Promise<Uint8Array>;
+  /** Streams a file version's content in order, checking every chunk's hash as it goes. */
+  readContent(chunks: readonly ChunkRef[]): AsyncIterable<Uint8Array>;
+  /** Decoded records in log order (follow: keep waiting for new ones, across processes). */
+  entries(options?: EntryReadOptions): AsyncIterable<StoredRecord>;
+  /** The history catalog, loaded on first use and kept current by this store's appends. */
+  catalog(): Promise<CatalogApi>;
+  stats(): Promise<StoreStats>;
+  verify(onProgress?: (bytesDone: number, bytesTotal: number) => void): Promise<StoreVerifyReport>;
+  close(): Promise<void>;
+}
