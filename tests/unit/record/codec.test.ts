@@ -1,0 +1,107 @@
+import { encode } from '@msgpack/msgpack';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { CorruptionError } from '../../../src/errors.js';
+import { decodeRecord, encodeRecord, newVersionId, RECORD_TAGS, type LogRecord, type VersionRecord } from '../../../src/record/index.js';
+import type { LogPath } from '../../../src/util/log-path.js';
+
+const id = (n: number) => new Uint8Array(32).fill(n);
+
+function fileVersion(overrides: Partial<VersionRecord> = {}): VersionRecord {
+  return {
+    kind: 'version',
+    versionId: newVersionId(1_700_000_000_000),
+    time: 1_700_000_000_000,
+    root: 'data',
+    path: 'notes/a.txt' as LogPath,
+    type: 'file',
+    event: 'created',
+    size: 10,
+    mtimeMs: 1_700_000_000_123.5,
+    mode: 0o100644,
+    uid: 1000,
+    gid: 1000,
+    owner: 'ada',
+    contentId: id(1),
+    chunks: [{ id: id(2), size: 4 }, { id: id(3), size: 6 }],
+    ...overrides,
+  };
+}
+
+function roundTrip(record: LogRecord): LogRecord {
+  const { tag, payload } = encodeRecord(record);
+  return decodeRecord(tag, payload, { seq: 7 });
+}
+
+describe('record codec', () => {
+  it('round-trips every kind', () => {
+    const records: LogRecord[] = [
+      { kind: 'chunk', id: id(9), codec: 'raw', size: 3, data: new Uint8Array([1, 2, 3]) },
+      fileVersion(),
+      fileVersion({ type: 'symlink', target: '../x', contentId: undefined, chunks: undefined, size: 4 }),
+      fileVersion({ type: 'dir', contentId: undefined, chunks: undefined, size: 0, event: 'renamed', renamedFrom: 'old' as LogPath }),
+      { kind: 'delete', versionId: newVersionId(), time: 5, root: 'data', path: 'x' as LogPath, type: 'file', renamedTo: 'y' as LogPath },
+      { kind: 'watch', event: 'start', time: 5, root: 'data', rootPath: '/home/ada/data', host: 'h', pid: 12, user: 'ada' },
+    ];
+    for (const record of records) expect(roundTrip(record)).toEqual(record);
+  });
+
+  it('uses the stable on-disk tags', () => {
+    expect(RECORD_TAGS).toEqual({ chunk: 1, version: 2, delete: 3, watch: 4 });
+    expect(encodeRecord(fileVersion()).tag).toBe(2);
+  });
+
+  const hostile: [string, Record<string, unknown>][] = [
+    ['absolute path', { path: '/etc/passwd' }],
+    ['dotdot path', { path: '../../x' }],
+    ['backslash path', { path: 'a\\b' }],
+    ['NUL in path', { path: 'a\0b' }],
+    ['root with a slash', { root: 'a/b' }],
+    ['root dotdot', { root: '..' }],
+    ['bad version id', { versionId: 'nope' }],
+    ['chunk sizes that do not add up', { size: 11 }],
+    ['unknown event', { event: 'exploded' }],
+    ['short content id', { contentId: new Uint8Array(5) }],
+    ['renamed without renamedFrom', { event: 'renamed' }],
+  ];
+  it.each(hostile)('refuses a version with %s, naming the record', (_name, change) => {
+    const { kind: _kind, ...fields } = fileVersion();
+    const payload = encode({ ...fields, ...change });
+    const error = (() => {
+      try {
+        decodeRecord(RECORD_TAGS.version, payload, { seq: 42, file: 'x.seg', offset: 99 });
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(CorruptionError);
+    expect((error as CorruptionError).details).toMatchObject({ seq: 42, file: 'x.seg', offset: 99 });
+  });
+
+  it('refuses unknown tags and non-msgpack payloads with CorruptionError', () => {
+    expect(() => decodeRecord(99, encode({}))).toThrow(CorruptionError);
+    expect(() => decodeRecord(2, new Uint8Array([0xc1]))).toThrow(CorruptionError);
+    expect(() => decodeRecord(2, encode([1, 2]))).toThrow(CorruptionError);
+  });
+
+  it('never throws anything but CorruptionError on random payloads (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 6 }), fc.uint8Array({ maxLength: 200 }), (tag, bytes) => {
+        try {
+          decodeRecord(tag, bytes);
+        } catch (error) {
+          expect(error).toBeInstanceOf(CorruptionError);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('version ids sort by time', () => {
+    const a = newVersionId(1000);
+    const b = newVersionId(2000);
+    expect(a < b).toBe(true);
+    expect(a).toMatch(/^[0-9a-f]{20}$/);
+  });
+});
