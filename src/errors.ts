@@ -17,6 +17,7 @@ export const ERROR_CODES = {
   archive: 'SYNCLOG_ARCHIVE',
   watch: 'SYNCLOG_WATCH',
   closed: 'SYNCLOG_CLOSED',
+  changed: 'SYNCLOG_CHANGED',
 } as const;
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
 
@@ -140,6 +141,17 @@ export class WatchError extends SynclogError {
 /** An operation on something already closed or stopped. */
 export class ClosedError extends SynclogError {
   readonly code = ERROR_CODES.closed;
+}
+
+/**
+ * A file changed while the store was reading it (size, mtime, ctime or inode differ before and after): the content
+ * read is not a consistent version. Nothing was recorded for it except chunks; the caller retries later.
+ */
+export class FileChangedError extends SynclogError {
+  readonly code = ERROR_CODES.changed;
+  constructor(message: string, details: { path: string; reason: string; [k: string]: unknown }) {
+    super(message, details);
+  }
 }
 
 /** Wraps a Node system error (has `code` like 'ENOSPC') as IoError; passes SynclogErrors through unchanged. */

@@ -99,6 +99,11 @@ export interface StatKey {
   mtimeMs: number;
   ctimeMs: number;
   ino: number;
+  /**
+   * Optional: when this stat was taken, before the content was read (ms since the epoch). ingestFile fills it in;
+   * the stat cache uses it to refuse "racily clean" entries (a same-tick write after the read). Default: now.
+   */
+  observedAtMs?: number;
 }
 
 /** The persistent stat cache: (root, path, stat) → content, so an unchanged tree is rescanned without reading it. */
