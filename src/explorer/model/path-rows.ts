@@ -1,0 +1,183 @@
+// Rows of the path list (flat or tree) from the catalog's paths, filtered by text. Pure functions over arrays,
+// memoised on their inputs by identity, so a 100,000-path catalog is sorted once per refresh, filtered once per
+// keystroke (narrowing reuses the previous result) and only the visible slice is ever rendered.
+import { memoizeLast } from './memo.js';
+import type { CatalogPath } from './types.js';
+
+export type PathLayout = 'flat' | 'tree';
+
+/** A catalog path (flat list, or a leaf of the tree). */
+export interface EntryRow {
+  kind: 'entry';
+  /** The display path, unique among rows. */
+  key: string;
+  depth: number;
+  /** What the row shows: the display path (flat) or the last component (tree). */
+  label: string;
+  entry: CatalogPath;
+}
+
+/** A folder of the tree: a display-path prefix with paths below it (and its own versions when it was recorded). */
+export interface FolderRow {
+  kind: 'folder';
+  key: string;
+  depth: number;
+  label: string;
+  collapsed: boolean;
+  /** Paths below this folder (after filtering). */
+  pathCount: number;
+  /** Versions and tombstones of those paths. */
+  versionCount: number;
+  entry: CatalogPath | undefined;
+}
+
+export type PathRow = EntryRow | FolderRow;
+
+/** Smart case: a filter with an upper-case letter matches case-sensitively, otherwise case-insensitively. */
+export function filterIsCaseSensitive(text: string): boolean {
+  return text !== text.toLowerCase();
+}
+
+const lowerDisplays = memoizeLast((paths: readonly CatalogPath[]): string[] => paths.map((p) => p.display.toLowerCase()));
+
+/** Paths whose display path contains `text` (order kept). Empty text returns `paths` itself. */
+export function filterPaths(paths: readonly CatalogPath[], text: string): readonly CatalogPath[] {
+  if (text.length === 0) return paths;
+  const out: CatalogPath[] = [];
+  if (filterIsCaseSensitive(text)) {
+    for (const p of paths) if (p.display.includes(text)) out.push(p);
+    return out;
+  }
+  const needle = text.toLowerCase();
+  const lower = lowerDisplays(paths);
+  for (let i = 0; i < paths.length; i++) if (lower[i]!.includes(needle)) out.push(paths[i]!);
+  return out;
+}
+
+/**
+ * filterPaths with narrowing: when the new text extends the previous one (typing), only the previous matches are
+ * searched. Same results as filterPaths, always.
+ */
+export function createPathFilter(): (paths: readonly CatalogPath[], text: string) => readonly CatalogPath[] {
+  let lastPaths: readonly CatalogPath[] | undefined;
+  let lastText = '';
+  let lastResult: readonly CatalogPath[] = [];
+  return (paths, text) => {
+    if (paths === lastPaths && text === lastText) return lastResult;
+    const narrowing =
+      paths === lastPaths && lastText.length > 0 && text.startsWith(lastText) && filterIsCaseSensitive(text) === filterIsCaseSensitive(lastText);
+    lastResult = filterPaths(narrowing ? lastResult : paths, text);
+    lastPaths = paths;
+    lastText = text;
+    return lastResult;
+  };
+}
+
+/** Display-path order with '/' below every other character, so each path comes right after its parent. */
+export function compareTreeOrder(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x === 0x2f) x = -1;
+    if (y === 0x2f) y = -1;
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
+/** The paths in tree order (parents immediately followed by their children); the input itself if already so. */
+export const treeOrder = memoizeLast((paths: readonly CatalogPath[]): readonly CatalogPath[] => {
+  let ordered = true;
+  for (let i = 1; i < paths.length && ordered; i++) ordered = compareTreeOrder(paths[i - 1]!.display, paths[i]!.display) <= 0;
+  if (ordered) return paths;
+  // An allocation-free comparator: sorting 100,000 paths this way is several times faster than keyed sorting.
+  return [...paths].sort((a, b) => compareTreeOrder(a.display, b.display));
+});
+
+function flatRows(paths: readonly CatalogPath[]): PathRow[] {
+  return paths.map((entry) => ({ kind: 'entry', key: entry.display, depth: 0, label: entry.display, entry }));
+}
+
+/** Tree rows for paths already in tree order, every folder expanded. Linear in the number of paths. */
+export function buildTreeRows(ordered: readonly CatalogPath[]): PathRow[] {
+  const rows: PathRow[] = [];
+  const open: FolderRow[] = [];
+  for (const entry of ordered) {
+    const parts = entry.display.split('/');
+    let common = 0;
+    while (common < open.length && common < parts.length - 1 && open[common]!.label === parts[common]) common++;
+    open.length = common;
+    for (let depth = common; depth < parts.length - 1; depth++) {
+      const key = depth === 0 ? parts[0]! : `${open[depth - 1]!.key}/${parts[depth]!}`;
+      const previous = rows[rows.length - 1];
+      // A recorded directory comes right before its children (tree order): it becomes the folder itself. Its
+      // ancestors already counted it as a path below them, which it stays.
+      const own = previous?.kind === 'entry' && previous.key === key ? previous.entry : undefined;
+      if (own) rows.pop();
+      const folder: FolderRow = { kind: 'folder', key, depth, label: parts[depth]!, collapsed: false, pathCount: 0, versionCount: 0, entry: own };
+      rows.push(folder);
+      open.push(folder);
+    }
+    for (const folder of open) {
+      folder.pathCount++;
+      folder.versionCount += entry.count;
+    }
+    rows.push({ kind: 'entry', key: entry.display, depth: parts.length - 1, label: parts[parts.length - 1]!, entry });
+  }
+  return rows;
+}
+
+/** Drops the rows below collapsed folders and marks those folders collapsed. */
+export function applyCollapsed(rows: readonly PathRow[], collapsed: ReadonlySet<string>): readonly PathRow[] {
+  if (collapsed.size === 0) return rows;
+  const out: PathRow[] = [];
+  let hidePrefix: string | undefined;
+  for (const row of rows) {
+    if (hidePrefix !== undefined && row.key.startsWith(hidePrefix)) continue;
+    hidePrefix = undefined;
+    if (row.kind === 'folder' && collapsed.has(row.key)) {
+      out.push({ ...row, collapsed: true });
+      hidePrefix = row.key + '/';
+    } else {
+      out.push(row);
+    }
+  }
+  return out;
+}
+
+const filterForRows = createPathFilter();
+const treeRowsOf = memoizeLast(buildTreeRows);
+const flatRowsOf = memoizeLast(flatRows);
+const collapsedRowsOf = memoizeLast(applyCollapsed);
+
+/**
+ * The rows the path list shows. Memoised: the same inputs (by identity) return the same array. While a filter is
+ * set, collapsed folders are ignored so that every match is visible.
+ */
+export function selectPathRows(
+  paths: readonly CatalogPath[],
+  layout: PathLayout,
+  filterText: string,
+  collapsed: ReadonlySet<string>,
+): readonly PathRow[] {
+  if (layout === 'flat') return flatRowsOf(filterForRows(paths, filterText));
+  const ordered = treeOrder(paths);
+  const rows = treeRowsOf(filterForRows(ordered, filterText));
+  return filterText.length > 0 ? rows : collapsedRowsOf(rows, collapsed);
+}
+
+/** Index of the row with `key`, or -1. */
+export function rowIndexOf(rows: readonly PathRow[], key: string | undefined): number {
+  if (key === undefined) return -1;
+  return rows.findIndex((row) => row.key === key);
+}
+
+/** Index of the nearest folder above `index` at a smaller depth (the row's parent), or -1. */
+export function parentRowIndex(rows: readonly PathRow[], index: number): number {
+  const row = rows[index];
+  if (!row) return -1;
+  for (let i = index - 1; i >= 0; i--) if (rows[i]!.kind === 'folder' && rows[i]!.depth < row.depth) return i;
+  return -1;
+}
