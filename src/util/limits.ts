@@ -26,6 +26,8 @@ export const LIMITS = {
   archiveBytesMaxDefault: 64 * 1024 * 1024 * 1024,
   archiveRatioMaxDefault: 1000,
   archiveEntriesMax: 10_000_000,
+  /** The ratio limit is checked only once this many bytes are unpacked (tar headers alone compress well). */
+  archiveRatioCheckBytesMin: 1024 * 1024,
   archiveManifestBytesMax: 512 * 1024 * 1024,
   /** Store ingest (docs/store.md): bytes read from a file per step and handed to a chunker. */
   ingestBlockBytes: 1024 * 1024,
