@@ -57,3 +57,71 @@ export const LIMITS = {
 } as const;
 
 export type LimitName = keyof typeof LIMITS;
+
+/** Watcher (src/watcher): quiet time before a changed path is read, and the bounds on its queues and retries. */
+export const WATCH_LIMITS = {
+  /** Default quiet time after a path's last event before it is read (its writes have settled). */
+  debounceMsDefault: 100,
+  /** A path that never goes quiet (a log file appended every few ms) is read anyway after this long. */
+  settleWaitMsMax: 2000,
+  /** Paths reconciled together and committed with one append (one fsync). */
+  batchPathsMax: 1024,
+  /** Files read (ingested) at once within a batch. */
+  ingestConcurrency: 8,
+  /** Batches in flight: the next batch is read while the previous one is being fsynced. */
+  batchesInFlightMax: 2,
+  /** Times a file that keeps changing while it is read is retried before an error is reported. */
+  ingestRetriesMax: 6,
+  ingestRetryDelayMsBase: 50,
+  ingestRetryDelayMsMax: 2000,
+  /** Paths waiting to settle before the watcher stops tracking them one by one and rescans the root instead. */
+  pendingPathsMax: 1_000_000,
+  /** A .synclogignore file larger than this is refused (it is a list of patterns, not data). */
+  ignoreFileBytesMax: 1024 * 1024,
+} as const;
+
+/** Log (src/log): bounds on reading and recovery; docs/format.md "Limits" explains each. */
+export const LOG_LIMITS = {
+  /** Bytes a segment reader buffers per read (frames larger than this are read on their own). */
+  readBufferBytes: 1024 * 1024,
+  /**
+   * Bytes after a bad frame at the end of the newest segment that open/readers search for a later valid frame
+   * (a valid frame there means mid-log damage, not a torn tail). More than this after the bad frame is never a
+   * torn tail: one write is at most a group commit or one record.
+   */
+  tailScanBytesMax: 96 * 1024 * 1024,
+  /** Segment files a Log keeps open for readAt(). */
+  readHandlesMax: 32,
+  /** A follower with no fs.watch event re-checks the log this often (fallback; never a busy poll). */
+  followPollMs: 1000,
+  /** Largest lock file read back (it holds a small JSON object). */
+  lockFileBytesMax: 4096,
+} as const;
+
+/** Receiver (src/receiver): how much it applies at once and how often it saves its cursor. */
+export const RECEIVER_LIMITS = {
+  /** Records applied at once (bounded concurrency; each file write is its own fsync). */
+  applyConcurrency: 16,
+  /** Records applied between two cursor saves while catching up (bounds the work redone after a crash). */
+  commitRecordsMax: 2048,
+  /** Longest time applied records wait before the cursor is saved while following. */
+  commitIntervalMs: 250,
+  /** Records reserved ahead in the cursor; after a crash they form the replay window (see docs/receiver.md). */
+  replayWindowRecords: 8192,
+  /** Directories fsynced at once when the cursor is saved. */
+  dirSyncConcurrency: 32,
+  /** Largest cursor file read back (it holds a small JSON object). */
+  cursorFileBytesMax: 64 * 1024,
+} as const;
+
+/** Explorer (src/explorer): how much of a version it reads to show it, and how often it looks for new records. */
+export const EXPLORER_LIMITS = {
+  /** Bytes of a version read for a preview (text beyond it is not shown; binary shows far less). */
+  previewBytesMax: 1024 * 1024,
+  /** Largest version (each side) the diff view compares: both sides are held in memory as text. */
+  diffBytesMax: 8 * 1024 * 1024,
+  /** How often the explorer asks the catalog for records another process appended. */
+  pollIntervalMs: 500,
+  /** Longest text a prompt (restore target, archive path) or the filter accepts. */
+  inputCharsMax: 4096,
+} as const;
