@@ -1,0 +1,163 @@
+// The single-writer lock: a LOCK file created exclusively, holding {pid, host, bootId, startTime, token}.
+// Owns: refusing a second writer with LockedError naming the holder, and taking over a lock whose holder is dead
+// (same host, process gone or its pid reused). Never deletes a lock it does not hold.
+// Race-safety of a takeover: the stale file is first renamed to a name only this taker knows (rename is atomic, so
+// exactly one taker gets that inode); the taker checks it got the stale lock it judged (same token) and puts back
+// anything else; the new lock is then created with O_EXCL, so of two takers at most one ever holds the lock.
+import { randomBytes } from 'node:crypto';
+import { link, open, readFile, rename, unlink } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { LockedError, wrapIoError } from '../errors.js';
+import { LOG_LIMITS } from '../util/limits.js';
+import { LOCK_FILE_NAME } from './format.js';
+
+interface LockContent {
+  pid: number;
+  host: string;
+  bootId?: string;
+  startTime?: string;
+  token: string;
+  since: string;
+}
+
+export interface LogLock {
+  readonly path: string;
+  release(): Promise<void>;
+}
+
+const TAKEOVER_ATTEMPTS_MAX = 5;
+
+function readProcFile(path: string): Promise<string | undefined> {
+  return readFile(path, 'utf8').then(
+    (text) => text.trim(),
+    () => undefined,
+  );
+}
+
+/** Field 22 of /proc/<pid>/stat: the process start time, which tells a reused pid from the original. */
+async function processStartTime(pid: number): Promise<string | undefined> {
+  const stat = await readProcFile(`/proc/${pid}/stat`);
+  if (!stat) return undefined;
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return fields[19];
+}
+
+async function ownContent(): Promise<LockContent> {
+  return {
+    pid: process.pid,
+    host: hostname(),
+    bootId: await readProcFile('/proc/sys/kernel/random/boot_id'),
+    startTime: await processStartTime(process.pid),
+    token: randomBytes(12).toString('hex'),
+    since: new Date().toISOString(),
+  };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** True only when the holder is certainly gone: same host, and its boot, pid or process start time is gone. */
+async function holderIsDead(holder: LockContent, own: LockContent): Promise<boolean> {
+  if (holder.host !== own.host) return false;
+  if (holder.bootId && own.bootId && holder.bootId !== own.bootId) return true;
+  if (!Number.isInteger(holder.pid) || holder.pid <= 0) return false;
+  if (holder.pid === process.pid && holder.token !== own.token) return holder.startTime !== own.startTime;
+  if (!isAlive(holder.pid)) return true;
+  if (holder.startTime) {
+    const now = await processStartTime(holder.pid);
+    return now !== undefined && now !== holder.startTime;
+  }
+  return false;
+}
+
+async function readLock(path: string): Promise<LockContent | undefined> {
+  try {
+    const text = await readFile(path, 'utf8');
+    if (text.length > LOG_LIMITS.lockFileBytesMax) return undefined;
+    const value = JSON.parse(text) as LockContent;
+    return typeof value === 'object' && value !== null && typeof value.token === 'string' ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function createExclusive(path: string, content: LockContent): Promise<boolean> {
+  try {
+    const handle = await open(path, 'wx', 0o644);
+    try {
+      await handle.writeFile(JSON.stringify(content) + '\n');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw wrapIoError(error, 'create lock', path);
+  }
+}
+
+/** Moves a stale lock aside if it is still exactly `stale`; true when this call removed it. */
+async function breakStaleLock(path: string, stale: LockContent): Promise<boolean> {
+  const aside = `${path}.stale-${randomBytes(6).toString('hex')}`;
+  try {
+    await rename(path, aside);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw wrapIoError(error, 'take over stale lock', path);
+  }
+  const got = await readLock(aside);
+  if (got?.token !== stale.token) {
+    // Another taker replaced the stale lock between our read and our rename: give its lock back untouched.
+    await link(aside, path).catch(() => {});
+    await unlink(aside).catch(() => {});
+    return false;
+  }
+  await unlink(aside).catch(() => {});
+  return true;
+}
+
+function lockedError(path: string, holder: LockContent | undefined): LockedError {
+  const who = holder ? `pid ${holder.pid} on ${holder.host} (since ${holder.since})` : 'another process (lock file unreadable)';
+  return new LockedError(`log is locked by ${who}: ${path}`, { lockPath: path, holderPid: holder?.pid, holderHost: holder?.host });
+}
+
+/** Takes the writer lock of the log in `dir`, or throws LockedError naming the holder. */
+export async function acquireLock(dir: string): Promise<LogLock> {
+  const path = join(dir, LOCK_FILE_NAME);
+  const own = await ownContent();
+  for (let attempt = 0; attempt < TAKEOVER_ATTEMPTS_MAX; attempt++) {
+    if (await createExclusive(path, own)) return heldLock(path, own);
+    const holder = await readLock(path);
+    if (!holder || !(await holderIsDead(holder, own))) {
+      // An unreadable lock may be one being written right now: look once more before refusing.
+      if (!holder && attempt === 0) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        continue;
+      }
+      throw lockedError(path, holder);
+    }
+    await breakStaleLock(path, holder);
+  }
+  throw lockedError(path, await readLock(path));
+}
+
+function heldLock(path: string, own: LockContent): LogLock {
+  let released = false;
+  return {
+    path,
+    async release() {
+      if (released) return;
+      released = true;
+      const current = await readLock(path);
+      if (current?.token === own.token) await unlink(path).catch(() => {});
+    },
+  };
+}

@@ -1,0 +1,188 @@
+// Reading records in seq order across segments, optionally following the live end (docs/format.md "Recovery" for
+// how a reader treats the end of the newest segment). Owns: positioning at fromSeq (via a segment's sparse index,
+// verified), the tags filter (skipped payloads are not read), holding back an atomic group until its last frame is
+// there, and stopping with CorruptionError right before mid-log damage. Never writes and never cuts anything.
+// Invariant: records are yielded in seq order with no gaps; a record is yielded only if its frame verified and, in
+// the writer's own process, only once it is durable.
+import { CorruptionError } from '../errors.js';
+import { FRAME_FLAGS, SEGMENT_HEADER_BYTES } from './format.js';
+import type { ChangeSignal } from './follow.js';
+import { GroupTracker, validFrameFollows } from './segment-check.js';
+import { listSegments, openSegment, type OpenSegment, type SegmentRef } from './segment-file.js';
+import { findIndexEntry, readSegmentIndex } from './segment-index.js';
+import { SegmentScanner, WANT_NONE, type ScanStep } from './segment-scanner.js';
+import type { LogEntry, ReadOptions } from './types.js';
+
+export interface ReaderContext {
+  dir: string;
+  changes: ChangeSignal;
+  /** Records at or above this seq are not yet durable (only for the writer's own Log). */
+  durableLimit?: () => number;
+  isClosed: () => boolean;
+}
+
+interface Position {
+  segment: OpenSegment;
+  scanner: SegmentScanner;
+  /** Seq of the frame at scanner.offset. */
+  seq: number;
+  groups: GroupTracker;
+  /** A group whose last frame was seen ends here; frames before it may be yielded. */
+  confirmedTo: number;
+}
+
+function corruption(segment: SegmentRef, offset: number, seq: number, reason: string): CorruptionError {
+  return new CorruptionError(`log damaged in ${segment.name} at offset ${offset} (seq ${seq}): ${reason}`, {
+    file: segment.name,
+    offset,
+    seq,
+    reason,
+  });
+}
+
+async function openAt(dir: string, ref: SegmentRef, fromSeq: number, sealed: boolean): Promise<Position> {
+  const segment = await openSegment(ref);
+  const scanner = new SegmentScanner(segment.handle, segment.header.salt, segment.size);
+  const position: Position = { segment, scanner, seq: ref.baseSeq, groups: new GroupTracker(), confirmedTo: SEGMENT_HEADER_BYTES };
+  if (!sealed || fromSeq <= ref.baseSeq) return position;
+  const index = await readSegmentIndex(dir, ref.name, segment.header.salt, segment.size);
+  const entry = index && findIndexEntry(index.entries, fromSeq - ref.baseSeq);
+  if (!entry || entry.offset < SEGMENT_HEADER_BYTES) return position;
+  // The index is only a hint: the frame it names must verify and start a group, or the scan starts at the header.
+  scanner.seek(entry.offset);
+  const probe = await scanner.next();
+  if (probe.kind === 'frame' && (probe.flags === FRAME_FLAGS.full || probe.flags === FRAME_FLAGS.first)) {
+    scanner.seek(entry.offset);
+    position.seq = ref.baseSeq + entry.relSeq;
+    position.confirmedTo = entry.offset;
+  } else scanner.seek(SEGMENT_HEADER_BYTES);
+  return position;
+}
+
+/** Looks ahead from a group's first frame for its last; returns where the group ends, or undefined if not there yet. */
+async function findGroupEnd(position: Position, firstOffset: number): Promise<number | undefined> {
+  const ahead = new SegmentScanner(position.segment.handle, position.segment.header.salt, position.scanner.fileSize, firstOffset);
+  await ahead.next(WANT_NONE);
+  for (;;) {
+    const step = await ahead.next(WANT_NONE);
+    if (step.kind !== 'frame') return undefined;
+    if (step.flags === FRAME_FLAGS.last) return step.offset + step.frameBytes;
+    if (step.flags !== FRAME_FLAGS.middle) return undefined;
+  }
+}
+
+export async function* readLog(ctx: ReaderContext, options: ReadOptions = {}): AsyncIterableIterator<LogEntry> {
+  const fromSeq = options.fromSeq ?? 0;
+  const tags = options.tags ? new Set(options.tags) : undefined;
+  const follow = options.follow === true;
+  const signal = options.signal;
+  const stopped = () => signal?.aborted === true || ctx.isClosed();
+  if (follow) ctx.changes.enter();
+  let position: Position | undefined;
+  try {
+    for (;;) {
+      if (stopped()) return;
+      const generation = ctx.changes.generation;
+      if (!position) {
+        position = await startPosition(ctx.dir, fromSeq);
+        if (!position) {
+          if (!follow) return;
+          await ctx.changes.wait(generation, signal);
+          continue;
+        }
+      }
+      const outcome = yield* readAvailable(ctx, position, fromSeq, tags, stopped);
+      if (outcome === 'stopped') return;
+      const next = await whereNext(ctx.dir, position, outcome);
+      if (next === 'continue') continue;
+      if (next !== 'wait') {
+        await position.segment.handle.close();
+        position = next;
+        continue;
+      }
+      if (!follow) return;
+      await ctx.changes.wait(generation, signal);
+      position.scanner.seek(position.scanner.offset);
+      await position.scanner.refreshSize();
+    }
+  } finally {
+    if (follow) ctx.changes.leave();
+    await position?.segment.handle.close().catch(() => {});
+  }
+}
+
+async function startPosition(dir: string, fromSeq: number): Promise<Position | undefined> {
+  const segments = await listSegments(dir).catch(() => []);
+  if (segments.length === 0) return undefined;
+  let at = 0;
+  for (let i = 0; i < segments.length; i++) if (segments[i]!.baseSeq <= fromSeq) at = i;
+  return openAt(dir, segments[at]!, fromSeq, at < segments.length - 1);
+}
+
+type StopOutcome = { kind: 'end' } | { kind: 'not-durable' } | { kind: 'damage'; step: Exclude<ScanStep, { kind: 'frame' } | { kind: 'end' }> | { kind: 'group'; offset: number } };
+
+/** Yields every available record from the position; returns why it stopped. */
+async function* readAvailable(
+  ctx: ReaderContext,
+  position: Position,
+  fromSeq: number,
+  tags: Set<number> | undefined,
+  stopped: () => boolean,
+): AsyncGenerator<LogEntry, StopOutcome | 'stopped'> {
+  const { segment, scanner } = position;
+  const want = (tag: number) => position.seq >= fromSeq && (!tags || tags.has(tag));
+  for (;;) {
+    if (stopped()) return 'stopped';
+    const limit = ctx.durableLimit?.();
+    if (limit !== undefined && position.seq >= limit) return { kind: 'not-durable' };
+    const at = scanner.offset;
+    const step = await scanner.next((tag) => want(tag));
+    if (step.kind === 'end') return { kind: 'end' };
+    if (step.kind !== 'frame') return { kind: 'damage', step };
+    const problem = position.groups.accept(step.flags, step.offset);
+    if (problem) throw corruption(segment.ref, step.offset, position.seq, problem);
+    if (step.flags === FRAME_FLAGS.first && at >= position.confirmedTo) {
+      const end = await findGroupEnd(position, at);
+      if (end === undefined) {
+        // The group is not all there yet: rewind to its first frame and treat it as the end for now.
+        scanner.seek(at);
+        position.groups = new GroupTracker();
+        return { kind: 'damage', step: { kind: 'group', offset: at } };
+      }
+      position.confirmedTo = end;
+    }
+    const seq = position.seq++;
+    if (step.payload !== undefined && want(step.tag)) {
+      yield { seq, segment: segment.ref.name, offset: step.offset, tag: step.tag, payload: step.payload };
+    }
+  }
+}
+
+/** After a stop: move to the next segment, keep reading (the file grew), or wait (follow) / finish. */
+async function whereNext(dir: string, position: Position, outcome: StopOutcome): Promise<Position | 'continue' | 'wait'> {
+  if (outcome.kind === 'not-durable') return 'wait';
+  const { segment, scanner } = position;
+  const segments = await listSegments(dir);
+  const later = segments.find((s) => s.baseSeq > segment.ref.baseSeq);
+  const sizeBefore = scanner.fileSize;
+  // Re-read the size after listing: a writer finishes a segment before it creates the next one.
+  if ((await scanner.refreshSize()) !== sizeBefore) {
+    scanner.seek(scanner.offset);
+    return 'continue';
+  }
+  if (outcome.kind === 'end') {
+    if (!later) return 'wait';
+    if (position.groups.openAt !== undefined) throw corruption(segment.ref, position.groups.openAt, position.seq, 'unfinished-atomic-group-in-sealed-segment');
+    if (later.baseSeq !== position.seq) throw corruption(later, 0, position.seq, `segment starts at seq ${later.baseSeq}, expected ${position.seq}`);
+    return openAt(dir, later, position.seq, false);
+  }
+  const step = outcome.step;
+  if (later) throw corruption(segment.ref, step.offset, position.seq, 'reason' in step ? step.reason : 'unfinished-atomic-group-in-sealed-segment');
+  if (step.kind !== 'group') {
+    const follows = await validFrameFollows(segment, step.offset, scanner.fileSize);
+    if (follows !== false) throw corruption(segment.ref, step.offset, position.seq, `${step.reason}${follows === true ? '-followed-by-valid-frames' : '-far-from-end'}`);
+  }
+  // An incomplete frame or group at the end of the newest segment: not yet written (or a torn tail a writer cuts).
+  scanner.seek(step.offset);
+  return 'wait';
+}

@@ -1,0 +1,243 @@
+// The log's public face (docs/format.md is the authority on its bytes): Log.open takes the writer lock, cuts a
+// torn tail and starts the group-commit writer; a read-only Log takes no lock and never writes. Thin and validated
+// over segment-writer (appends), log-reader (read/follow), segment-file (readAt) and recover (open).
+// Invariant: one writer per directory (LOCK); every promise an append returns resolves only once its records are
+// durable; errors that leave here carry the public operation name.
+import { EventEmitter } from 'node:events';
+import { mkdir, stat, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ClosedError, CorruptionError, NotFoundError, SynclogError, UsageError, wrapIoError } from '../errors.js';
+import { LIMITS, LOG_LIMITS } from '../util/limits.js';
+import { initChecksum } from './checksum.js';
+import { FRAME_HEADER_BYTES, SEGMENT_HEADER_BYTES } from './format.js';
+import { ChangeSignal } from './follow.js';
+import { decodeFrameHeader, verifyFrame } from './frame.js';
+import { acquireLock, type LogLock } from './lock.js';
+import { readLog } from './log-reader.js';
+import { recoverForWrite } from './recover.js';
+import { countRecords } from './segment-count.js';
+import { listSegments, openSegment, readAtMost, type OpenSegment } from './segment-file.js';
+import { parseSegmentFileName } from './segment-name.js';
+import { SegmentWriter } from './segment-writer.js';
+import type { AppendInput, LogEntry, LogOptions, ReadOptions, RecordPosition, RecoveryReport, SegmentInfo } from './types.js';
+
+export const LOG_EVENTS = { durable: 'durable', close: 'close' } as const;
+
+export interface LogEventMap {
+  /** Every record with seq below `nextDurableSeq` is durable. */
+  durable: [nextDurableSeq: number];
+  close: [];
+}
+
+function stamp<T>(operation: string, promise: Promise<T>): Promise<T> {
+  return promise.catch((error: unknown) => {
+    if (error instanceof SynclogError && error.operation === undefined) error.operation = operation;
+    throw error;
+  });
+}
+
+export class Log extends EventEmitter<LogEventMap> {
+  private closed = false;
+  private readonly changes: ChangeSignal;
+  private readonly handles = new Map<string, Promise<OpenSegment>>();
+  private readonly readOnlyNextSeq: number;
+
+  private constructor(
+    readonly dir: string,
+    readonly readOnly: boolean,
+    readonly recovery: RecoveryReport | undefined,
+    private readonly writer: SegmentWriter | undefined,
+    private readonly lock: LogLock | undefined,
+    nextSeq: number,
+  ) {
+    super();
+    this.readOnlyNextSeq = nextSeq;
+    this.changes = new ChangeSignal(dir, readOnly);
+  }
+
+  /**
+   * Opens the log in `dir`. A writer (default) creates it if missing (unless create: false), takes the lock
+   * (LockedError names the holder), cuts a torn tail (see `recovery`) and refuses mid-log damage in the newest
+   * segment with CorruptionError. readOnly takes no lock and writes nothing.
+   */
+  static open(dir: string, options: LogOptions = {}): Promise<Log> {
+    return stamp('Log.open', Log.openInner(dir, options));
+  }
+
+  private static async openInner(dir: string, options: LogOptions): Promise<Log> {
+    await initChecksum();
+    const segmentBytesMax = options.segmentBytesMax ?? LIMITS.segmentBytesDefault;
+    if (!Number.isSafeInteger(segmentBytesMax) || segmentBytesMax <= SEGMENT_HEADER_BYTES) {
+      throw new UsageError(`segmentBytesMax must be an integer above ${SEGMENT_HEADER_BYTES}`);
+    }
+    const exists = await stat(dir).then((s) => s.isDirectory(), () => false);
+    if (options.readOnly) {
+      if (!exists) throw new NotFoundError(`no log at ${dir}`, { what: 'log', id: dir });
+      return new Log(dir, true, undefined, undefined, undefined, await countRecords(dir));
+    }
+    if (!exists) {
+      if (options.create === false) throw new NotFoundError(`no log at ${dir}`, { what: 'log', id: dir });
+      await mkdir(dir, { recursive: true }).catch((error: unknown) => {
+        throw wrapIoError(error, 'create log directory', dir);
+      });
+    }
+    const lock = await acquireLock(dir);
+    try {
+      if (options.create === false && (await listSegments(dir)).length === 0) throw new NotFoundError(`no log at ${dir}`, { what: 'log', id: dir });
+      const recovered = await recoverForWrite(dir);
+      let log: Log | undefined;
+      const writer = new SegmentWriter(
+        dir,
+        recovered.segment,
+        recovered.nextSeq,
+        { segmentBytesMax, groupCommitDelayMs: options.groupCommitDelayMs ?? 0 },
+        (nextDurableSeq) => log?.onDurable(nextDurableSeq),
+      );
+      log = new Log(dir, false, recovered.recovery, writer, lock, recovered.nextSeq);
+      return log;
+    } catch (error) {
+      await lock.release();
+      throw error;
+    }
+  }
+
+  private onDurable(nextDurableSeq: number): void {
+    this.changes.bump();
+    this.emit(LOG_EVENTS.durable, nextDurableSeq);
+  }
+
+  /** The seq the next append will get (a read-only Log: the end of the log when it was opened). */
+  get nextSeq(): number {
+    return this.writer ? this.writer.nextSeq + this.writer.pendingRecords : this.readOnlyNextSeq;
+  }
+
+  /** Every record below this seq is durable (writers); for a read-only Log, the end when opened. */
+  get nextDurableSeq(): number {
+    return this.writer ? this.writer.nextSeq : this.readOnlyNextSeq;
+  }
+
+  private usableWriter(operation: string): SegmentWriter {
+    if (this.closed) throw new ClosedError('the log is closed');
+    if (!this.writer) throw new UsageError(`${operation} needs a writer: this log was opened read-only`);
+    return this.writer;
+  }
+
+  /** Appends one record; resolves with its position once it is durable (it shares an fsync with its neighbours). */
+  async append(input: AppendInput): Promise<RecordPosition> {
+    const [position] = await this.appendMany([input]);
+    return position!;
+  }
+
+  /** Appends records with contiguous seqs, durable together (one commit). */
+  appendMany(inputs: readonly AppendInput[]): Promise<RecordPosition[]> {
+    return stamp('Log.append', (async () => this.usableWriter('append').append(inputs))());
+  }
+
+  /**
+   * Appends a group all-or-nothing: no reader sees any of it until all of it is durable; on error (the iterable
+   * throws, a record is too large, or the disk fails) the writer cuts what it wrote and nothing remains. Other
+   * appends wait meanwhile. A group never spans segments.
+   */
+  appendAtomic(inputs: AsyncIterable<AppendInput> | Iterable<AppendInput>): Promise<RecordPosition[]> {
+    return stamp('Log.appendAtomic', (async () => this.usableWriter('appendAtomic').appendAtomic(inputs))());
+  }
+
+  /** Resolves once everything appended so far is durable. */
+  sync(): Promise<void> {
+    return stamp('Log.sync', (async () => this.usableWriter('sync').sync())());
+  }
+
+  /** Records from `fromSeq` in seq order; with follow, waits for new ones (also from other processes). */
+  read(options: ReadOptions = {}): AsyncIterableIterator<LogEntry> {
+    const writer = this.writer;
+    return readLog(
+      {
+        dir: this.dir,
+        changes: this.changes,
+        durableLimit: writer ? () => writer.nextSeq : undefined,
+        isClosed: () => this.closed,
+      },
+      options,
+    );
+  }
+
+  /** One record by position (from a RecordPosition or LogEntry), checksum verified. */
+  readAt(position: { segment: string; offset: number }): Promise<{ tag: number; payload: Uint8Array }> {
+    return stamp('Log.readAt', this.readAtInner(position));
+  }
+
+  private async readAtInner(position: { segment: string; offset: number }): Promise<{ tag: number; payload: Uint8Array }> {
+    if (this.closed) throw new ClosedError('the log is closed');
+    const baseSeq = parseSegmentFileName(position.segment);
+    if (baseSeq === undefined) throw new UsageError(`not a segment name: ${JSON.stringify(position.segment)}`);
+    if (!Number.isSafeInteger(position.offset) || position.offset < SEGMENT_HEADER_BYTES) {
+      throw new UsageError(`bad record offset ${position.offset}`);
+    }
+    const segment = await this.segmentHandle(position.segment, baseSeq);
+    const where = { file: position.segment, offset: position.offset };
+    const head = new Uint8Array(FRAME_HEADER_BYTES);
+    if ((await readAtMost(segment.handle, head, position.offset)) < FRAME_HEADER_BYTES) {
+      throw new CorruptionError(`no record at ${position.segment}:${position.offset} (past the end)`, { ...where, reason: 'past-end' });
+    }
+    const decoded = decodeFrameHeader(head, 0);
+    if (decoded.kind !== 'header') throw new CorruptionError(`bad record at ${position.segment}:${position.offset}: ${decoded.reason}`, { ...where, reason: decoded.reason });
+    const bytes = new Uint8Array(decoded.frameBytes);
+    if ((await readAtMost(segment.handle, bytes, position.offset)) < decoded.frameBytes) {
+      throw new CorruptionError(`record at ${position.segment}:${position.offset} is cut short`, { ...where, reason: 'short-payload' });
+    }
+    const frame = verifyFrame(bytes, 0, decoded.header, decoded.frameBytes, segment.header.salt);
+    if (frame.kind !== 'frame') throw new CorruptionError(`bad record at ${position.segment}:${position.offset}: checksum mismatch`, { ...where, reason: 'checksum-mismatch' });
+    return { tag: decoded.header.tag, payload: frame.payload };
+  }
+
+  private segmentHandle(name: string, baseSeq: number): Promise<OpenSegment> {
+    let entry = this.handles.get(name);
+    if (!entry) {
+      if (this.handles.size >= LOG_LIMITS.readHandlesMax) {
+        const [oldest, promise] = this.handles.entries().next().value as [string, Promise<OpenSegment>];
+        this.handles.delete(oldest);
+        void promise.then((s) => s.handle.close()).catch(() => {});
+      }
+      entry = openSegment({ name, baseSeq, path: join(this.dir, name) });
+      entry.catch(() => this.handles.delete(name));
+      this.handles.set(name, entry);
+    }
+    return entry;
+  }
+
+  /** The segments in seq order with their record counts and sizes. */
+  async segments(): Promise<SegmentInfo[]> {
+    const refs = await listSegments(this.dir);
+    const infos: SegmentInfo[] = [];
+    for (let i = 0; i < refs.length; i++) {
+      const ref = refs[i]!;
+      const next = refs[i + 1];
+      const { size } = await stat(ref.path).catch((error: unknown) => {
+        throw wrapIoError(error, 'stat segment', ref.path);
+      });
+      const records = next ? next.baseSeq - ref.baseSeq : this.nextDurableSeq - ref.baseSeq;
+      infos.push({ name: ref.name, baseSeq: ref.baseSeq, records: Math.max(0, records), bytes: size });
+    }
+    return infos;
+  }
+
+  /** Finishes pending appends, ends followers, releases the lock. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      await this.writer?.close();
+    } finally {
+      this.changes.close();
+      const handles = [...this.handles.values()];
+      this.handles.clear();
+      await Promise.all(handles.map((p) => p.then((s: { handle: FileHandle }) => s.handle.close()).catch(() => {})));
+      await this.lock?.release();
+      this.emit(LOG_EVENTS.close);
+    }
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}

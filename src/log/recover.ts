@@ -1,0 +1,74 @@
+// Opening a log for writing: find the newest segment, cut a torn tail (truncate + fsync, reported), refuse
+// mid-log damage (CorruptionError: valid data after damage is never cut), and hand the writer its active segment.
+// Also rebuilds the index of the segment before the newest if a crash lost it. Runs under the writer lock only.
+import { CorruptionError, wrapIoError } from '../errors.js';
+import { judgeSegmentEnd, summarizeSegment } from './segment-check.js';
+import { listSegments, openSegment, type SegmentRef } from './segment-file.js';
+import { readSegmentIndex, writeSegmentIndex } from './segment-index.js';
+import { createSegment, type ActiveSegment } from './segment-writer.js';
+import type { RecoveryReport } from './types.js';
+
+export interface RecoveredLog {
+  segment: ActiveSegment;
+  nextSeq: number;
+  recovery: RecoveryReport | undefined;
+}
+
+/** Prepares the newest segment of `dir` for appending (creating segment 0 in an empty log). */
+export async function recoverForWrite(dir: string): Promise<RecoveredLog> {
+  const segments = await listSegments(dir);
+  const newest = segments[segments.length - 1];
+  if (!newest) return { segment: await createSegment(dir, 0), nextSeq: 0, recovery: undefined };
+  const segment = await openSegment(newest, 'r+');
+  try {
+    const summary = await summarizeSegment(segment);
+    const judgement = await judgeSegmentEnd(segment, summary, true);
+    let recovery: RecoveryReport | undefined;
+    if (judgement.kind === 'corrupt') {
+      throw new CorruptionError(
+        `log damaged in ${newest.name} at offset ${judgement.offset} (seq ${judgement.seq}): ${judgement.reason}; valid records follow, so it is not a torn tail and nothing was cut`,
+        { file: newest.name, offset: judgement.offset, seq: judgement.seq, reason: judgement.reason },
+      );
+    }
+    if (judgement.kind === 'torn') {
+      try {
+        await segment.handle.truncate(judgement.cutOffset);
+        await segment.handle.datasync();
+      } catch (error) {
+        throw wrapIoError(error, 'cut torn tail', newest.path);
+      }
+      recovery = { segment: newest.name, offset: judgement.cutOffset, bytesCut: judgement.bytesCut, reason: judgement.reason };
+    }
+    const previous = segments[segments.length - 2];
+    if (previous) await ensureIndex(dir, previous);
+    return {
+      segment: {
+        ref: newest,
+        handle: segment.handle,
+        salt: segment.header.salt,
+        size: summary.goodBytes,
+        records: summary.records,
+        indexEntries: summary.indexEntries.filter((entry) => entry.offset < summary.goodBytes),
+      },
+      nextSeq: newest.baseSeq + summary.records,
+      recovery,
+    };
+  } catch (error) {
+    await segment.handle.close().catch(() => {});
+    throw error;
+  }
+}
+
+/** Writes a sealed segment's index if it has no sound one (a crash between rollover steps). Best effort. */
+async function ensureIndex(dir: string, ref: SegmentRef): Promise<void> {
+  const segment = await openSegment(ref);
+  try {
+    if (await readSegmentIndex(dir, ref.name, segment.header.salt, segment.size)) return;
+    const summary = await summarizeSegment(segment);
+    // A damaged sealed segment gets no index; readers and verify report the damage itself.
+    if (summary.stop) return;
+    await writeSegmentIndex(dir, ref.name, { salt: segment.header.salt, segmentBytes: summary.fileSize, records: summary.records, entries: summary.indexEntries });
+  } finally {
+    await segment.handle.close().catch(() => {});
+  }
+}

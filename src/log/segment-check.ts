@@ -1,0 +1,154 @@
+// Walking one whole segment and judging how it ends: the torn-tail rule (docs/format.md "Recovery").
+// Owns the decision "torn tail or corruption" for open, verify and readers alike, so they can never disagree.
+// Never writes: open cuts what `judgeSegmentEnd` calls torn; verify and readers only report.
+// Invariant: a stop is called torn only in the newest segment, and only when no valid frame follows it.
+import { LOG_LIMITS } from '../util/limits.js';
+import { FRAME_FLAGS, FRAME_HEADER_BYTES, INDEX_INTERVAL_BYTES, SEGMENT_HEADER_BYTES } from './format.js';
+import { decodeFrame } from './frame.js';
+import { readAtMost, type OpenSegment } from './segment-file.js';
+import { SegmentScanner, WANT_ALL, type ScanStep } from './segment-scanner.js';
+import type { IndexEntry } from './segment-index.js';
+
+/** Where and why a walk stopped before the end of the file. */
+export interface SegmentStop {
+  offset: number;
+  /** Frames before the stop (the seq of the frame at the stop is baseSeq + framesBefore). */
+  framesBefore: number;
+  reason: string;
+  /** 'damage': a frame failed to decode; 'structure': frames decode but atomic groups do not nest. */
+  kind: 'incomplete' | 'bad' | 'structure' | 'unfinished-group';
+}
+
+export interface SegmentSummary {
+  /** Complete records: frames up to the last one that ends a group (or a full frame). */
+  records: number;
+  /** End of the complete prefix: where a writer would append next. */
+  goodBytes: number;
+  fileSize: number;
+  stop?: SegmentStop;
+  /** Sparse seq→offset entries at group boundaries, one per INDEX_INTERVAL_BYTES. */
+  indexEntries: IndexEntry[];
+}
+
+/** Tracks atomic-group nesting: first (middle)* last, or full; returns a structure error or undefined. */
+export class GroupTracker {
+  openAt: number | undefined;
+  openFrames = 0;
+
+  accept(flags: number, offset: number): string | undefined {
+    const inGroup = this.openAt !== undefined;
+    if (flags === FRAME_FLAGS.full || flags === FRAME_FLAGS.first) {
+      if (inGroup) return 'group-interrupted';
+      if (flags === FRAME_FLAGS.first) {
+        this.openAt = offset;
+        this.openFrames = 1;
+      }
+      return undefined;
+    }
+    if (!inGroup) return 'group-without-first';
+    this.openFrames++;
+    if (flags === FRAME_FLAGS.last) {
+      this.openAt = undefined;
+      this.openFrames = 0;
+    }
+    return undefined;
+  }
+}
+
+/**
+ * Reads every frame of `segment` (checksums verified) and summarises it. `onBytes` reports progress.
+ * Does not judge a stop; see judgeSegmentEnd.
+ */
+export async function summarizeSegment(segment: OpenSegment, onBytes?: (offset: number) => void): Promise<SegmentSummary> {
+  const { size } = await segment.handle.stat();
+  const scanner = new SegmentScanner(segment.handle, segment.header.salt, size);
+  const groups = new GroupTracker();
+  const indexEntries: IndexEntry[] = [];
+  let frames = 0;
+  let records = 0;
+  let goodBytes = SEGMENT_HEADER_BYTES;
+  let nextIndexAt = 0;
+  let lastReported = 0;
+  for (;;) {
+    const step: ScanStep = await scanner.next(WANT_ALL);
+    if (step.kind === 'end') break;
+    if (step.kind !== 'frame') {
+      return { records, goodBytes, fileSize: size, indexEntries, stop: { offset: step.offset, framesBefore: frames, reason: step.reason, kind: step.kind } };
+    }
+    const wasOpen = groups.openAt !== undefined;
+    const problem = groups.accept(step.flags, step.offset);
+    if (problem) {
+      return { records, goodBytes, fileSize: size, indexEntries, stop: { offset: step.offset, framesBefore: frames, reason: problem, kind: 'structure' } };
+    }
+    if (!wasOpen && step.offset >= nextIndexAt) {
+      indexEntries.push({ relSeq: frames, offset: step.offset });
+      nextIndexAt = step.offset + INDEX_INTERVAL_BYTES;
+    }
+    frames++;
+    if (groups.openAt === undefined) {
+      records = frames;
+      goodBytes = step.offset + step.frameBytes;
+    }
+    if (onBytes && step.offset - lastReported >= LOG_LIMITS.readBufferBytes) {
+      lastReported = step.offset;
+      onBytes(step.offset);
+    }
+  }
+  if (groups.openAt !== undefined) {
+    return {
+      records,
+      goodBytes,
+      fileSize: size,
+      indexEntries,
+      stop: { offset: groups.openAt, framesBefore: records, reason: 'unfinished-atomic-group', kind: 'unfinished-group' },
+    };
+  }
+  return { records, goodBytes, fileSize: size, indexEntries };
+}
+
+/**
+ * True when a valid frame starts anywhere in (offset, fileSize): then the stop at `offset` is mid-log damage.
+ * 'too-far' when more than LOG_LIMITS.tailScanBytesMax follow, which no single torn write can leave.
+ */
+export async function validFrameFollows(segment: OpenSegment, offset: number, fileSize: number): Promise<boolean | 'too-far'> {
+  const regionBytes = fileSize - offset;
+  if (regionBytes <= FRAME_HEADER_BYTES) return false;
+  if (regionBytes > LOG_LIMITS.tailScanBytesMax) return 'too-far';
+  const region = new Uint8Array(regionBytes);
+  const got = await readAtMost(segment.handle, region, offset);
+  const bytes = region.subarray(0, got);
+  for (let at = 1; at + FRAME_HEADER_BYTES <= bytes.length; at++) {
+    // A window of zeros is what a file extended but never written holds; it is never a frame we wrote.
+    if (isZeroWindow(bytes, at)) continue;
+    const result = decodeFrame(bytes, at, segment.header.salt);
+    if (result.kind === 'frame') return true;
+  }
+  return false;
+}
+
+function isZeroWindow(bytes: Uint8Array, at: number): boolean {
+  for (let i = at; i < at + FRAME_HEADER_BYTES; i++) if (bytes[i] !== 0) return false;
+  return true;
+}
+
+export type SegmentEndJudgement =
+  | { kind: 'clean' }
+  | { kind: 'torn'; cutOffset: number; bytesCut: number; reason: string }
+  | { kind: 'corrupt'; offset: number; seq: number; reason: string };
+
+/** Decides what the stop of a summarised segment means (docs/format.md "Recovery"). */
+export async function judgeSegmentEnd(segment: OpenSegment, summary: SegmentSummary, newest: boolean): Promise<SegmentEndJudgement> {
+  const stop = summary.stop;
+  if (!stop) return { kind: 'clean' };
+  const seq = segment.ref.baseSeq + stop.framesBefore;
+  const corrupt = (reason: string): SegmentEndJudgement => ({ kind: 'corrupt', offset: stop.offset, seq, reason });
+  if (!newest) return corrupt(stop.kind === 'unfinished-group' ? 'unfinished-atomic-group-in-sealed-segment' : stop.reason);
+  if (stop.kind === 'structure') return corrupt(stop.reason);
+  if (stop.kind !== 'unfinished-group') {
+    const follows = await validFrameFollows(segment, stop.offset, summary.fileSize);
+    if (follows === true) return corrupt(`${stop.reason}-followed-by-valid-frames`);
+    if (follows === 'too-far') return corrupt(`${stop.reason}-far-from-end`);
+  }
+  const reason = stop.kind === 'unfinished-group' ? 'unfinished-atomic-group' : `torn-${stop.reason}`;
+  return { kind: 'torn', cutOffset: summary.goodBytes, bytesCut: summary.fileSize - summary.goodBytes, reason };
+}

@@ -1,0 +1,101 @@
+// Sequential frame reading within one segment, through a read buffer so small frames cost no syscall each.
+// Owns: turning file bytes into frames or a typed stop (end, incomplete, bad) at an exact offset. Never decides
+// whether a stop is a torn tail or corruption (segment-check.ts does) and never writes.
+// Invariant: a returned payload is a copy whose checksum matched; a skipped frame (not wanted) is verified when its
+// bytes are already buffered and otherwise passed by its length alone (the cheap tags filter).
+import type { FileHandle } from 'node:fs/promises';
+import { LOG_LIMITS } from '../util/limits.js';
+import { FRAME_HEADER_BYTES, SEGMENT_HEADER_BYTES, type FrameFlags } from './format.js';
+import { decodeFrameHeader, verifyFrame, type FrameBadReason, type FrameIncompleteReason } from './frame.js';
+import { readAtMost } from './segment-file.js';
+
+export interface ScannedFrame {
+  kind: 'frame';
+  offset: number;
+  frameBytes: number;
+  tag: number;
+  flags: FrameFlags;
+  /** Undefined when the frame was skipped (not wanted). */
+  payload: Uint8Array | undefined;
+}
+
+export type ScanStep =
+  | ScannedFrame
+  | { kind: 'end'; offset: number }
+  | { kind: 'incomplete'; offset: number; reason: FrameIncompleteReason }
+  | { kind: 'bad'; offset: number; reason: FrameBadReason };
+
+/** Decides per frame header whether the payload is wanted (read, verified, returned) or may be skipped. */
+export type WantFrame = (tag: number, flags: FrameFlags) => boolean;
+
+export const WANT_ALL: WantFrame = () => true;
+export const WANT_NONE: WantFrame = () => false;
+
+export class SegmentScanner {
+  private buffer = new Uint8Array(0);
+  private bufferStart = 0;
+  offset: number;
+
+  constructor(
+    private readonly handle: FileHandle,
+    private readonly salt: bigint,
+    public fileSize: number,
+    offset = SEGMENT_HEADER_BYTES,
+  ) {
+    this.offset = offset;
+  }
+
+  /** Moves to `offset` (a frame boundary) and forgets buffered bytes (the file may have changed there). */
+  seek(offset: number): void {
+    this.offset = offset;
+    this.buffer = new Uint8Array(0);
+    this.bufferStart = offset;
+  }
+
+  /** Re-reads the file size (a live segment grows, or shrinks when a writer cuts a failed group). */
+  async refreshSize(): Promise<number> {
+    const { size } = await this.handle.stat();
+    if (size < this.bufferStart + this.buffer.length) this.buffer = new Uint8Array(0);
+    this.fileSize = size;
+    return size;
+  }
+
+  /** The bytes [offset, offset+length) if the buffer holds them, after reading more when needed. */
+  private async window(offset: number, length: number): Promise<Uint8Array> {
+    const start = offset - this.bufferStart;
+    if (start >= 0 && start + length <= this.buffer.length) return this.buffer.subarray(start, start + length);
+    const want = Math.max(0, Math.min(Math.max(length, LOG_LIMITS.readBufferBytes), this.fileSize - offset));
+    const next = this.buffer.length >= want && want <= LOG_LIMITS.readBufferBytes ? this.buffer : new Uint8Array(want);
+    const got = await readAtMost(this.handle, next.subarray(0, want), offset);
+    this.buffer = next.subarray(0, got);
+    this.bufferStart = offset;
+    return this.buffer.subarray(0, Math.min(length, got));
+  }
+
+  private inBuffer(offset: number, length: number): boolean {
+    const start = offset - this.bufferStart;
+    return start >= 0 && start + length <= this.buffer.length;
+  }
+
+  /** Reads the frame at the current offset; advances past it only when it is a good frame. */
+  async next(want: WantFrame = WANT_ALL): Promise<ScanStep> {
+    const at = this.offset;
+    if (at >= this.fileSize) return { kind: 'end', offset: at };
+    const headBytes = await this.window(at, Math.min(this.fileSize - at, FRAME_HEADER_BYTES));
+    const head = decodeFrameHeader(headBytes, 0);
+    if (head.kind !== 'header') return { ...head, offset: at };
+    const { header, frameBytes } = head;
+    if (at + frameBytes > this.fileSize) return { kind: 'incomplete', offset: at, reason: 'short-payload' };
+    const wanted = want(header.tag, header.flags);
+    if (!wanted && !this.inBuffer(at, frameBytes)) {
+      this.offset = at + frameBytes;
+      return { kind: 'frame', offset: at, frameBytes, tag: header.tag, flags: header.flags, payload: undefined };
+    }
+    const bytes = await this.window(at, frameBytes);
+    if (bytes.length < frameBytes) return { kind: 'incomplete', offset: at, reason: 'short-payload' };
+    const result = verifyFrame(bytes, 0, header, frameBytes, this.salt);
+    if (result.kind !== 'frame') return { kind: 'bad', offset: at, reason: result.kind === 'bad' ? result.reason : 'checksum-mismatch' };
+    this.offset = at + frameBytes;
+    return { kind: 'frame', offset: at, frameBytes, tag: header.tag, flags: header.flags, payload: wanted ? result.payload.slice() : undefined };
+  }
+}

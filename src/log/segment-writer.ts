@@ -1,0 +1,377 @@
+// The one writer of a log: group commit, atomic groups and rollover (docs/format.md "Write ordering").
+// Appends queue; each commit encodes every queued record into one buffer, issues one write and one fdatasync, then
+// resolves all of them: many appends share one fsync. Owns the active segment's handle and size.
+// Never: writes to a segment whose header and directory entry are not yet durable; reports a record durable before
+// its fdatasync returned; carries on after a failed write or fsync (it becomes unusable: every later call rejects).
+import { randomBytes } from 'node:crypto';
+import { open, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ClosedError, LimitError, wrapIoError, type SynclogError } from '../errors.js';
+import { assert } from '../util/assert.js';
+import { writeFileAtomic } from '../util/fs-durable.js';
+import { LIMITS } from '../util/limits.js';
+import { FRAME_FLAGS, INDEX_INTERVAL_BYTES, TAG_MAX, type FrameFlags } from './format.js';
+import { encodeFrameInto, frameBytesFor } from './frame.js';
+import { encodeSegmentHeader } from './segment-header.js';
+import { writeSegmentIndex, type IndexEntry } from './segment-index.js';
+import { segmentFileName } from './segment-name.js';
+import type { SegmentRef } from './segment-file.js';
+import type { AppendInput, RecordPosition } from './types.js';
+
+export interface ActiveSegment {
+  ref: SegmentRef;
+  handle: FileHandle;
+  salt: bigint;
+  /** Bytes durable in the file (header included); the next frame goes here. */
+  size: number;
+  records: number;
+  indexEntries: IndexEntry[];
+}
+
+export interface WriterOptions {
+  segmentBytesMax: number;
+  groupCommitDelayMs: number;
+}
+
+interface PendingAppend {
+  kind: 'append';
+  inputs: readonly AppendInput[];
+  bytes: number;
+  resolve(positions: RecordPosition[]): void;
+  reject(error: unknown): void;
+}
+
+interface PendingAtomic {
+  kind: 'atomic';
+  source: AsyncIterable<AppendInput> | Iterable<AppendInput>;
+  bytes: number;
+  resolve(positions: RecordPosition[]): void;
+  reject(error: unknown): void;
+}
+
+type Pending = PendingAppend | PendingAtomic;
+
+/** Creates a segment durably: header written to a temp file, fsynced, renamed, directory fsynced; then opened. */
+export async function createSegment(dir: string, baseSeq: number): Promise<ActiveSegment> {
+  const name = segmentFileName(baseSeq);
+  const path = join(dir, name);
+  const salt = randomBytes(8).readBigUInt64LE(0);
+  const header = encodeSegmentHeader(baseSeq, salt);
+  await writeFileAtomic(path, header);
+  let handle: FileHandle;
+  try {
+    handle = await open(path, 'r+');
+  } catch (error) {
+    throw wrapIoError(error, 'open new segment', path);
+  }
+  return { ref: { name, baseSeq, path }, handle, salt, size: header.length, records: 0, indexEntries: [] };
+}
+
+/** Rejects bad input with a typed error before it is queued. */
+export function checkAppendInput(input: AppendInput): number {
+  assert(Number.isInteger(input.tag) && input.tag >= 0 && input.tag <= TAG_MAX, `tag must be an integer 0..${TAG_MAX}`);
+  assert(input.payload instanceof Uint8Array, 'payload must be a Uint8Array');
+  if (input.payload.length > LIMITS.recordBytesMax) {
+    throw new LimitError(`record of ${input.payload.length} bytes exceeds recordBytesMax`, {
+      limit: 'recordBytesMax',
+      value: input.payload.length,
+      max: LIMITS.recordBytesMax,
+    });
+  }
+  return frameBytesFor(input.payload.length);
+}
+
+async function writeAll(handle: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
+  let done = 0;
+  while (done < bytes.length) {
+    const { bytesWritten } = await handle.write(bytes, done, bytes.length - done, position + done);
+    assert(bytesWritten > 0, 'write made no progress');
+    done += bytesWritten;
+  }
+}
+
+export class SegmentWriter {
+  private readonly queue: Pending[] = [];
+  /** Appends over the queue bound wait here, in order (back-pressure). */
+  private readonly waiting: Pending[] = [];
+  private queuedBytes = 0;
+  private running = false;
+  private idleWaiters: Array<() => void> = [];
+  private failure: SynclogError | undefined;
+  private closing = false;
+  /** Seq of the next frame written (everything below it is durable). */
+  nextSeq: number;
+
+  constructor(
+    private readonly dir: string,
+    private segment: ActiveSegment,
+    nextSeq: number,
+    private readonly options: WriterOptions,
+    private readonly onDurable: (nextDurableSeq: number) => void,
+  ) {
+    this.nextSeq = nextSeq;
+  }
+
+  get activeSegment(): ActiveSegment {
+    return this.segment;
+  }
+
+  /** Records accepted but not yet durable (atomic groups count once they are written). */
+  get pendingRecords(): number {
+    let count = 0;
+    for (const item of this.queue) if (item.kind === 'append') count += item.inputs.length;
+    for (const item of this.waiting) if (item.kind === 'append') count += item.inputs.length;
+    return count;
+  }
+
+  get failed(): SynclogError | undefined {
+    return this.failure;
+  }
+
+  /** Queues records; resolves with their positions once they are durable (one fsync for the whole batch). */
+  append(inputs: readonly AppendInput[]): Promise<RecordPosition[]> {
+    return this.submit((resolve, reject) => {
+      let bytes = 0;
+      for (const input of inputs) bytes += checkAppendInput(input);
+      return { kind: 'append', inputs, bytes, resolve, reject };
+    });
+  }
+
+  /** Writes a group whose records become visible and durable together, or not at all. */
+  appendAtomic(source: AsyncIterable<AppendInput> | Iterable<AppendInput>): Promise<RecordPosition[]> {
+    return this.submit((resolve, reject) => ({ kind: 'atomic', source, bytes: 0, resolve, reject }));
+  }
+
+  private submit(make: (resolve: (p: RecordPosition[]) => void, reject: (e: unknown) => void) => Pending): Promise<RecordPosition[]> {
+    return new Promise((resolve, reject) => {
+      if (this.failure) return reject(this.failure);
+      if (this.closing) return reject(new ClosedError('the log is closed'));
+      let item: Pending;
+      try {
+        item = make(resolve, reject);
+      } catch (error) {
+        return reject(error);
+      }
+      const room = this.queuedBytes === 0 || this.queuedBytes + item.bytes <= LIMITS.appendQueueBytesMax;
+      if (this.waiting.length === 0 && room) this.admit(item);
+      else this.waiting.push(item);
+    });
+  }
+
+  private admit(item: Pending): void {
+    this.queue.push(item);
+    this.queuedBytes += item.bytes;
+    this.kick();
+  }
+
+  private admitWaiting(): void {
+    while (this.waiting.length > 0) {
+      const next = this.waiting[0]!;
+      if (this.queuedBytes !== 0 && this.queuedBytes + next.bytes > LIMITS.appendQueueBytesMax) return;
+      this.waiting.shift();
+      this.admit(next);
+    }
+  }
+
+  /** Resolves when everything accepted so far is durable (or rejects with the writer's failure). */
+  sync(): Promise<void> {
+    return this.append([]).then(() => undefined);
+  }
+
+  /** Finishes queued work, then closes the active segment. Later appends reject with ClosedError. */
+  async close(): Promise<void> {
+    this.closing = true;
+    await this.whenIdle();
+    await this.segment.handle.close().catch(() => {});
+  }
+
+  private whenIdle(): Promise<void> {
+    if (!this.running && this.queue.length === 0 && this.waiting.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private kick(): void {
+    if (this.running) return;
+    this.running = true;
+    void this.pump().finally(() => {
+      this.running = false;
+      for (const resolve of this.idleWaiters.splice(0)) resolve();
+    });
+  }
+
+  private async pump(): Promise<void> {
+    while (this.queue.length > 0 && !this.failure) {
+      if (this.options.groupCommitDelayMs > 0) await new Promise((r) => setTimeout(r, this.options.groupCommitDelayMs));
+      try {
+        await this.rollIfFull();
+        const head = this.queue[0]!;
+        if (head.kind === 'atomic') {
+          this.queue.shift();
+          await this.runAtomic(head);
+        } else {
+          await this.commitBatch(this.takeBatch());
+        }
+      } catch (error) {
+        this.fail(error, 'append', this.segment.ref.path);
+      }
+      this.admitWaiting();
+    }
+    if (this.failure) {
+      for (const item of [...this.queue.splice(0), ...this.waiting.splice(0)]) item.reject(this.failure);
+      this.queuedBytes = 0;
+    }
+  }
+
+  /** Plain appends from the head of the queue, within the group-commit limits and the segment's room. */
+  private takeBatch(): PendingAppend[] {
+    const batch: PendingAppend[] = [];
+    let records = 0;
+    let bytes = 0;
+    const room = this.options.segmentBytesMax - this.segment.size;
+    while (this.queue.length > 0) {
+      const head = this.queue[0]!;
+      if (head.kind !== 'append') break;
+      const fits =
+        records + head.inputs.length <= LIMITS.groupCommitRecordsMax &&
+        bytes + head.bytes <= LIMITS.groupCommitBytesMax &&
+        bytes + head.bytes <= room;
+      if (batch.length > 0 && !fits) break;
+      this.queue.shift();
+      batch.push(head);
+      records += head.inputs.length;
+      bytes += head.bytes;
+    }
+    return batch;
+  }
+
+  private async commitBatch(batch: PendingAppend[]): Promise<void> {
+    let bytes = 0;
+    for (const item of batch) bytes += item.bytes;
+    const segment = this.segment;
+    const buffer = Buffer.allocUnsafe(bytes);
+    const results: RecordPosition[][] = [];
+    let at = 0;
+    let seq = this.nextSeq;
+    for (const item of batch) {
+      const positions: RecordPosition[] = [];
+      for (const input of item.inputs) {
+        positions.push({ seq: seq++, segment: segment.ref.name, offset: segment.size + at });
+        this.noteIndex(seq - 1, segment.size + at);
+        at += encodeFrameInto(buffer, at, input.tag, FRAME_FLAGS.full, input.payload, segment.salt);
+      }
+      results.push(positions);
+    }
+    assert(at === bytes, 'batch bytes add up');
+    if (bytes > 0) {
+      try {
+        await writeAll(segment.handle, buffer, segment.size);
+        await segment.handle.datasync();
+      } catch (error) {
+        this.fail(error, 'append', segment.ref.path, segment.size);
+        for (const item of batch) item.reject(this.failure);
+        return;
+      }
+    }
+    this.commitState(segment, bytes, seq - this.nextSeq);
+    this.queuedBytes -= bytes;
+    batch.forEach((item, i) => item.resolve(results[i]!));
+    if (bytes > 0) this.onDurable(this.nextSeq);
+  }
+
+  /** Adds a sparse index entry when a group starts past the next index interval. */
+  private noteIndex(seq: number, offset: number): void {
+    const segment = this.segment;
+    const last = segment.indexEntries[segment.indexEntries.length - 1];
+    if (last === undefined || offset >= last.offset + INDEX_INTERVAL_BYTES) {
+      segment.indexEntries.push({ relSeq: seq - segment.ref.baseSeq, offset });
+    }
+  }
+
+  private commitState(segment: ActiveSegment, bytes: number, records: number): void {
+    segment.size += bytes;
+    segment.records += records;
+    this.nextSeq += records;
+  }
+
+  private async runAtomic(item: PendingAtomic): Promise<void> {
+    const segment = this.segment;
+    const startSize = segment.size;
+    const startSeq = this.nextSeq;
+    const positions: RecordPosition[] = [];
+    const pieces: Buffer[] = [];
+    let piecesBytes = 0;
+    let writtenTo = startSize;
+    let held: AppendInput | undefined;
+    let ioFailed = false;
+    const emit = (input: AppendInput, flags: FrameFlags) => {
+      const frame = Buffer.allocUnsafe(frameBytesFor(input.payload.length));
+      encodeFrameInto(frame, 0, input.tag, flags, input.payload, segment.salt);
+      positions.push({ seq: startSeq + positions.length, segment: segment.ref.name, offset: writtenTo + piecesBytes });
+      pieces.push(frame);
+      piecesBytes += frame.length;
+    };
+    const flush = async () => {
+      if (piecesBytes === 0) return;
+      const bytes = pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces, piecesBytes);
+      pieces.length = 0;
+      ioFailed = true;
+      await writeAll(segment.handle, bytes, writtenTo);
+      ioFailed = false;
+      writtenTo += bytes.length;
+      piecesBytes = 0;
+    };
+    try {
+      for await (const input of item.source) {
+        checkAppendInput(input);
+        if (held) emit(held, positions.length === 0 ? FRAME_FLAGS.first : FRAME_FLAGS.middle);
+        held = input;
+        if (piecesBytes >= LIMITS.groupCommitBytesMax) await flush();
+      }
+      if (!held) return item.resolve([]);
+      emit(held, positions.length === 0 ? FRAME_FLAGS.full : FRAME_FLAGS.last);
+      await flush();
+      ioFailed = true;
+      await segment.handle.datasync();
+    } catch (error) {
+      await this.undoAtomic(segment, startSize, writtenTo, ioFailed ? error : undefined);
+      return item.reject(ioFailed ? this.failure : error);
+    }
+    this.noteIndex(startSeq, startSize);
+    this.commitState(segment, writtenTo - startSize, positions.length);
+    item.resolve(positions);
+    this.onDurable(this.nextSeq);
+  }
+
+  /** Cuts a failed group's frames so that nothing of it remains; a failure to cut makes the writer unusable. */
+  private async undoAtomic(segment: ActiveSegment, startSize: number, writtenTo: number, ioError: unknown): Promise<void> {
+    if (ioError !== undefined) this.fail(ioError, 'append atomic group', segment.ref.path);
+    if (writtenTo === startSize && ioError === undefined) return;
+    try {
+      await segment.handle.truncate(startSize);
+      await segment.handle.datasync();
+    } catch (error) {
+      this.fail(error, 'cut failed atomic group', segment.ref.path);
+    }
+  }
+
+  private async rollIfFull(): Promise<void> {
+    if (this.segment.size < this.options.segmentBytesMax || this.segment.records === 0) return;
+    const sealed = this.segment;
+    // The index first: a crash before the new segment exists leaves a sealed-looking index that open rebuilds.
+    await writeSegmentIndex(this.dir, sealed.ref.name, {
+      salt: sealed.salt,
+      segmentBytes: sealed.size,
+      records: sealed.records,
+      entries: sealed.indexEntries,
+    });
+    this.segment = await createSegment(this.dir, this.nextSeq);
+    await sealed.handle.close().catch(() => {});
+  }
+
+  /** Makes the writer unusable; best effort, cuts a partly written batch so the file ends on a frame boundary. */
+  private fail(error: unknown, op: string, path: string, truncateTo?: number): void {
+    if (this.failure) return;
+    this.failure = wrapIoError(error, op, path);
+    if (truncateTo !== undefined) void this.segment.handle.truncate(truncateTo).catch(() => {});
+  }
+}
