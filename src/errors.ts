@@ -75,6 +75,7 @@ export type UnsafePathReason =
   | 'too-deep'
   | 'symlink-escape'
   | 'through-symlink'
+  | 'reserved'
   | 'not-a-string';
 
 export class UnsafePathError extends SynclogError {

@@ -51,7 +51,8 @@ export function resolveInside(root: string, path: string): string {
   const safe = validateLogPath(path);
   const target = resolve(root, ...safe.split('/'));
   const rel = relative(resolve(root), target);
-  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) refuse(path, 'dotdot', 'resolves outside the root');
+  // '..' or '../…' is outside; a name that merely starts with dots ('..foo') is a legit entry inside.
+  if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) refuse(path, 'dotdot', 'resolves outside the root');
   return target;
 }
 

@@ -1,0 +1,255 @@
+// Destination: every change the receiver makes to the destination tree goes through here. Files and symlinks are
+// written atomically (temp in the same directory, fsync, rename); directories the parents need are created; mode
+// and mtime are restored. Directory fsyncs are batched: a changed directory is remembered and fsynced once by
+// `syncDirs()`, which the receiver calls before it saves its cursor.
+// Never does: follow a symlink inside the destination. Every existing parent component is lstat'ed before a write
+// or a delete; a symlink there is refused (UnsafePathError 'through-symlink'), except inside the replay window after
+// a crash, where the link may be the receiver's own from a later record and is replaced, never followed.
+// Invariant: after syncDirs() resolves, every change made before the call is durable.
+import type { Stats } from 'node:fs';
+import { copyFile, constants as fsConstants, lstat, lutimes, mkdir, open, readdir, rename, rm, symlink, utimes, chmod } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
+import { wrapIoError } from '../errors.js';
+import { fsyncDir, tempPathFor, TEMP_MARKER, writeFileAtomic } from '../util/fs-durable.js';
+import { RECEIVER_LIMITS } from '../util/limits.js';
+import { refuseRecord } from './destination-path.js';
+import type { RecordWhere } from './types.js';
+
+/** What a version carries for the disk: permission bits and modification time. */
+export interface EntryMeta {
+  mode: number;
+  mtimeMs: number;
+}
+
+/** How a write is done: `replay` is true for records that may already have been applied before a crash. */
+export interface WriteContext {
+  where: RecordWhere;
+  replay: boolean;
+}
+
+/** Permission bits restored: rwx for all plus sticky; setuid/setgid from a log are never recreated. */
+const FILE_MODE_MASK = 0o777;
+const DIR_MODE_MASK = 0o1777;
+const TEMP_NAME = new RegExp(`^\\..*${TEMP_MARKER.replace(/[.-]/g, '\\$&')}[0-9a-f]{12}$`);
+
+async function lstatOrUndefined(path: string): Promise<Stats | undefined> {
+  try {
+    return await lstat(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw wrapIoError(error, 'lstat', path);
+  }
+}
+
+function toSeconds(ms: number): number {
+  return ms / 1000;
+}
+
+export class Destination {
+  /** Directories verified (or made) as real directories this session: their lstat is not repeated. */
+  private readonly knownDirs = new Set<string>();
+  private dirtyDirs = new Set<string>();
+  /** Replay window: directories swept of temp files left by a crash (each once, before anything is written). */
+  private readonly sweeps = new Map<string, Promise<void>>();
+
+  /** `root` must be the destination's real path (no symlink above what the receiver checks). */
+  constructor(readonly root: string) {}
+
+  /** Writes a file from bytes or a stream of chunks; replaces whatever is at `target`. */
+  async writeFile(target: string, data: AsyncIterable<Uint8Array> | Uint8Array, meta: EntryMeta, ctx: WriteContext): Promise<void> {
+    await this.prepare(target, ctx);
+    const mtime = toSeconds(meta.mtimeMs);
+    await writeFileAtomic(target, data, {
+      mode: meta.mode & FILE_MODE_MASK,
+      skipDirSync: true,
+      beforeSync: (handle) => handle.utimes(mtime, mtime),
+    });
+    this.dirtyDirs.add(dirname(target));
+  }
+
+  /** Copies `source` (a file this receiver wrote) to `target` atomically: the all-versions latest view. */
+  async copyFile(source: string, target: string, meta: EntryMeta, ctx: WriteContext): Promise<void> {
+    await this.prepare(target, ctx);
+    const temp = tempPathFor(target);
+    try {
+      await copyFile(source, temp, fsConstants.COPYFILE_FICLONE);
+      const handle = await open(temp, 'r+');
+      try {
+        await handle.chmod(meta.mode & FILE_MODE_MASK);
+        await handle.utimes(toSeconds(meta.mtimeMs), toSeconds(meta.mtimeMs));
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(temp, target);
+    } catch (error) {
+      await rm(temp, { force: true }).catch(() => {});
+      throw wrapIoError(error, 'copy file', target);
+    }
+    this.dirtyDirs.add(dirname(target));
+  }
+
+  /** Makes `target` a directory with this mode and mtime (replacing a file or link there). */
+  async makeDir(target: string, meta: EntryMeta, ctx: WriteContext): Promise<void> {
+    await this.ensureParents(target, ctx);
+    const stat = await lstatOrUndefined(target);
+    try {
+      if (!stat?.isDirectory()) {
+        if (stat) await rm(target, { force: true });
+        await mkdir(target);
+        this.dirtyDirs.add(dirname(target));
+      }
+      await chmod(target, meta.mode & DIR_MODE_MASK);
+      await utimes(target, toSeconds(meta.mtimeMs), toSeconds(meta.mtimeMs));
+    } catch (error) {
+      throw wrapIoError(error, 'make directory', target);
+    }
+    this.knownDirs.add(target);
+  }
+
+  /** Sets a directory's mtime again (children written after it changed it); missing or non-dirs are left alone. */
+  async touchDir(target: string, mtimeMs: number): Promise<void> {
+    const stat = await lstatOrUndefined(target);
+    if (stat?.isDirectory()) await utimes(target, toSeconds(mtimeMs), toSeconds(mtimeMs));
+  }
+
+  /**
+   * Makes `target` a symlink to `linkTarget` atomically. The caller has checked that the target points inside the
+   * destination; the link itself is never followed here.
+   */
+  async makeSymlink(target: string, linkTarget: string, meta: EntryMeta, ctx: WriteContext): Promise<void> {
+    await this.prepare(target, ctx);
+    const temp = tempPathFor(target);
+    try {
+      await symlink(linkTarget, temp);
+      await lutimes(temp, toSeconds(meta.mtimeMs), toSeconds(meta.mtimeMs));
+      await rename(temp, target);
+    } catch (error) {
+      await rm(temp, { force: true }).catch(() => {});
+      throw wrapIoError(error, 'make symlink', target);
+    }
+    this.dirtyDirs.add(dirname(target));
+  }
+
+  /** Removes whatever is at `target` (a whole directory tree included). Returns false when nothing was there. */
+  async remove(target: string, ctx: WriteContext): Promise<boolean> {
+    if (!(await this.parentsExist(target, ctx))) return false;
+    const stat = await lstatOrUndefined(target);
+    if (!stat) return false;
+    try {
+      await rm(target, { recursive: stat.isDirectory(), force: true });
+    } catch (error) {
+      throw wrapIoError(error, 'remove', target);
+    }
+    if (stat.isDirectory()) this.forget(target);
+    this.dirtyDirs.add(dirname(target));
+    return true;
+  }
+
+  /** fsyncs every directory changed since the last call. After it resolves, those changes are durable. */
+  async syncDirs(): Promise<void> {
+    const dirs = [...this.dirtyDirs];
+    this.dirtyDirs = new Set();
+    for (let i = 0; i < dirs.length; i += RECEIVER_LIMITS.dirSyncConcurrency) {
+      await Promise.all(dirs.slice(i, i + RECEIVER_LIMITS.dirSyncConcurrency).map((dir) => fsyncDirIfPresent(dir)));
+    }
+  }
+
+  /** Parents, temp sweep (replay), and whatever is in the way of a file or link (a directory is removed). */
+  private async prepare(target: string, ctx: WriteContext): Promise<void> {
+    await this.ensureParents(target, ctx);
+    const dir = dirname(target);
+    if (ctx.replay && !this.sweeps.has(dir)) this.sweeps.set(dir, sweepTemps(dir));
+    await this.sweeps.get(dir);
+    const stat = await lstatOrUndefined(target);
+    if (stat?.isDirectory()) {
+      try {
+        await rm(target, { recursive: true, force: true });
+      } catch (error) {
+        throw wrapIoError(error, 'remove directory', target);
+      }
+      this.forget(target);
+    }
+  }
+
+  /** Verifies (or creates) every directory between the root and `target`'s parent. */
+  private async ensureParents(target: string, ctx: WriteContext): Promise<void> {
+    const parent = dirname(target);
+    if (parent === this.root || this.knownDirs.has(parent)) return;
+    let current = this.root;
+    for (const part of relative(this.root, parent).split(sep)) {
+      current = join(current, part);
+      if (this.knownDirs.has(current)) continue;
+      await this.ensureDir(current, ctx);
+      this.knownDirs.add(current);
+    }
+  }
+
+  private async ensureDir(dir: string, ctx: WriteContext): Promise<void> {
+    const stat = await lstatOrUndefined(dir);
+    if (stat?.isDirectory()) return;
+    if (stat?.isSymbolicLink() && !ctx.replay) this.refuseLink(dir, ctx);
+    try {
+      // A file (or, in the replay window, the receiver's own later link) where a directory belongs: the log says
+      // this is a directory at this point in its history, so the mirror follows the log.
+      if (stat) await rm(dir, { force: true });
+      await mkdir(dir);
+    } catch (error) {
+      const again = (error as NodeJS.ErrnoException).code === 'EEXIST' ? await lstatOrUndefined(dir) : undefined;
+      if (again?.isDirectory()) return; // made by a concurrent write into the same new directory
+      if (again?.isSymbolicLink()) this.refuseLink(dir, ctx);
+      throw wrapIoError(error, 'make directory', dir);
+    }
+    this.dirtyDirs.add(dirname(dir));
+  }
+
+  /** For deletes: true when every parent is a real directory; a link in the way is refused outside the replay. */
+  private async parentsExist(target: string, ctx: WriteContext): Promise<boolean> {
+    const parent = dirname(target);
+    if (parent === this.root || this.knownDirs.has(parent)) return true;
+    let current = this.root;
+    for (const part of relative(this.root, parent).split(sep)) {
+      current = join(current, part);
+      if (this.knownDirs.has(current)) continue;
+      const stat = await lstatOrUndefined(current);
+      if (stat?.isSymbolicLink() && !ctx.replay) this.refuseLink(current, ctx);
+      if (!stat?.isDirectory()) return false;
+      this.knownDirs.add(current);
+    }
+    return true;
+  }
+
+  private refuseLink(dir: string, ctx: WriteContext): never {
+    const rel = relative(this.root, dir).split(sep).join('/');
+    return refuseRecord(ctx.where, rel, 'through-symlink', 'goes through a symlink in the destination');
+  }
+
+  /** Drops a removed directory and everything below it from the known directories. */
+  private forget(target: string): void {
+    this.knownDirs.delete(target);
+    const prefix = target + sep;
+    for (const dir of this.knownDirs) if (dir.startsWith(prefix)) this.knownDirs.delete(dir);
+  }
+}
+
+async function fsyncDirIfPresent(dir: string): Promise<void> {
+  try {
+    await fsyncDir(dir);
+  } catch (error) {
+    // A directory removed after it was changed has nothing left to make durable (its parent is dirty too).
+    const errno = (error as { details?: { errno?: string } }).details?.errno;
+    if (errno !== 'ENOENT' && errno !== 'ENOTDIR') throw error;
+  }
+}
+
+/** Removes temp files a killed writer left in `dir` (names made by tempPathFor). */
+async function sweepTemps(dir: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return;
+  }
+  await Promise.all(names.filter((name) => TEMP_NAME.test(name)).map((name) => rm(join(dir, name), { force: true })));
+}

@@ -1,0 +1,9 @@
+// The receiver's only import point: applies a log to a destination tree (`latest` or `all-versions`), follows it,
+// and checks out the tree as it was at a moment (docs/receiver.md).
+export { LogReceiver, resolveReceiverOptions, type ResolvedReceiverOptions } from './receiver.js';
+export { ReceiverSession, type SessionOptions } from './receiver-session.js';
+export { RECEIVER_STATE_DIR, VERSIONS_DIR } from './destination-path.js';
+export { CURSOR_FILE, readCursor, type ReceiverCursor } from './cursor.js';
+export { MANIFEST_FILE, type ManifestLine } from './manifest.js';
+export { versionFileName, fileSafeIsoTime } from './apply-all-versions.js';
+export * from './types.js';

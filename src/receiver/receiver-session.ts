@@ -1,0 +1,217 @@
+// One receiver run against one destination: takes the destination lock, reads the cursor, applies records from a
+// ReceiverSource in log order (concurrently where paths do not overlap), and saves the cursor after the data.
+// Commit order (docs/receiver.md "Crash safety"): every file is fsynced before its rename; at a commit the changed
+// directories are fsynced, then the manifest (all-versions), then the cursor is written atomically. Before the
+// receiver applies a record past `reservedUntilSeq` it saves a cursor reserving the next window, so after a crash
+// it knows which records may already be (partly) applied: the replay window, where temp files are swept and its own
+// later links may be replaced.
+// Never does: save a cursor past a record that is running or failed; skip a record it could not apply.
+import { mkdir, realpath } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { wrapIoError } from '../errors.js';
+import type { EntryRecord } from '../record/index.js';
+import type { StoredRecord } from '../store/types.js';
+import { RECEIVER_LIMITS } from '../util/limits.js';
+import { applyAllVersions } from './apply-all-versions.js';
+import { applyLatest, type ApplyContext } from './apply-latest.js';
+import { ApplyScheduler } from './apply-scheduler.js';
+import { checkCursorFits, lockDestination, readCursor, writeCursor, type ReceiverCursor } from './cursor.js';
+import { DestinationPaths, RECEIVER_STATE_DIR } from './destination-path.js';
+import { Destination } from './destination.js';
+import { Manifest } from './manifest.js';
+import type { AppliedChange, ReceiverEventMap, ReceiverMode, ReceiverSource, ReceiverSummary } from './types.js';
+
+export type Emit = <K extends keyof ReceiverEventMap>(event: K, ...args: ReceiverEventMap[K]) => void;
+
+export interface SessionOptions {
+  source: ReceiverSource;
+  outputPath: string;
+  /** The log's directory (identity saved in the cursor). */
+  logDir: string;
+  mode: ReceiverMode;
+  concurrency: number;
+  emit: Emit;
+}
+
+type SavedCursor = Pick<ReceiverCursor, 'nextSeq' | 'reservedUntilSeq' | 'manifestBytes'>;
+
+const PROGRESS_INTERVAL_MS = 200;
+
+/** A top-level name under `dest` that `inner` lives in, if it lives inside it (a log kept inside the destination). */
+function topNameInside(dest: string, inner: string): string | undefined {
+  const rel = relative(dest, inner);
+  if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return undefined;
+  return rel.split(sep)[0];
+}
+
+export class ReceiverSession {
+  private readonly scheduler: ApplyScheduler;
+  private readonly ctx: ApplyContext;
+  private scannedUpTo: number;
+  private reservedUntil: number;
+  private sinceCommit = 0;
+  private commitChain: Promise<void> = Promise.resolve();
+  private lastProgressMs = 0;
+  private readonly summary: ReceiverSummary;
+
+  private constructor(
+    private readonly options: SessionOptions,
+    private readonly stateDir: string,
+    private readonly dest: Destination,
+    paths: DestinationPaths,
+    private readonly manifest: Manifest | undefined,
+    private saved: SavedCursor,
+    /** Records below this may have been applied before a crash (the replay window's end). */
+    private replayEndSeq: number,
+    private readonly unlock: () => Promise<void>,
+  ) {
+    this.scheduler = new ApplyScheduler(options.concurrency);
+    this.scannedUpTo = saved.nextSeq;
+    this.reservedUntil = saved.reservedUntilSeq;
+    this.ctx = { dest, paths, source: options.source, warn: (w) => this.onWarning(w) };
+    this.summary = { mode: options.mode, fromSeq: saved.nextSeq, nextSeq: saved.nextSeq, changes: 0, files: 0, dirs: 0, symlinks: 0, deletes: 0, bytes: 0, skippedSymlinks: 0, durationMs: 0 };
+  }
+
+  /** Opens (creating) the destination, takes its lock, checks the cursor fits this mode and log. */
+  static async open(options: SessionOptions): Promise<ReceiverSession> {
+    const wanted = resolve(options.outputPath);
+    let root: string;
+    try {
+      await mkdir(wanted, { recursive: true });
+      root = await realpath(wanted);
+    } catch (error) {
+      throw wrapIoError(error, 'open destination', wanted);
+    }
+    const stateDir = join(root, RECEIVER_STATE_DIR);
+    const unlock = await lockDestination(stateDir);
+    try {
+      const cursor = await readCursor(stateDir);
+      if (cursor) checkCursorFits(cursor, options.mode, options.logDir, root);
+      const saved: SavedCursor = cursor ?? { nextSeq: 0, reservedUntilSeq: 0, manifestBytes: 0 };
+      const manifest = options.mode === 'all-versions' ? await Manifest.open(stateDir, saved.manifestBytes) : undefined;
+      const logTop = topNameInside(root, options.logDir);
+      const paths = new DestinationPaths(root, logTop ? [logTop] : []);
+      return new ReceiverSession(options, stateDir, new Destination(root), paths, manifest, saved, saved.reservedUntilSeq, unlock);
+    } catch (error) {
+      await unlock();
+      throw error;
+    }
+  }
+
+  get root(): string {
+    return this.dest.root;
+  }
+
+  get nextSeq(): number {
+    return this.saved.nextSeq;
+  }
+
+  /**
+   * Applies records from the saved cursor on: up to the end (follow false) or until `signal` aborts (follow true).
+   * Resolves with the counts once everything applied is durable and the cursor saved; on error saves the cursor
+   * for what did complete and rejects.
+   */
+  async run(options: { follow: boolean; signal?: AbortSignal; endSeq?: number }): Promise<ReceiverSummary> {
+    const started = performance.now();
+    const timer = options.follow ? setInterval(() => void this.commit(false).catch(() => {}), RECEIVER_LIMITS.commitIntervalMs) : undefined;
+    try {
+      const records = this.options.source.entries({ fromSeq: this.scannedUpTo, kinds: ['version', 'delete'], follow: options.follow, signal: options.signal });
+      for await (const stored of records) {
+        if (options.signal?.aborted) break;
+        await this.launch(stored);
+        this.scannedUpTo = stored.seq + 1;
+        this.progress(options.endSeq);
+        if (++this.sinceCommit >= RECEIVER_LIMITS.commitRecordsMax) await this.commit(false);
+      }
+      await this.scheduler.drain();
+    } catch (error) {
+      await this.scheduler.settle();
+      await this.commit(false).catch(() => {});
+      throw error;
+    } finally {
+      if (timer) clearInterval(timer);
+    }
+    await this.commit(true);
+    this.summary.nextSeq = this.saved.nextSeq;
+    this.summary.durationMs = performance.now() - started;
+    this.progress(options.endSeq, true);
+    return { ...this.summary };
+  }
+
+  async close(): Promise<void> {
+    await this.manifest?.close();
+    await this.unlock();
+  }
+
+  private async launch(stored: StoredRecord): Promise<void> {
+    const record = stored.record;
+    if (record.kind !== 'version' && record.kind !== 'delete') return;
+    if (stored.seq >= this.reservedUntil) {
+      this.reservedUntil = stored.seq + RECEIVER_LIMITS.replayWindowRecords;
+      await this.commit(false);
+    }
+    const replay = stored.seq < this.replayEndSeq;
+    if (!replay && this.replayEndSeq > 0) {
+      // Leaving the replay window: finish it first so its temp sweeps never meet a write made outside it.
+      await this.scheduler.drain();
+      this.replayEndSeq = 0;
+    }
+    const entry = stored as StoredRecord<EntryRecord>;
+    await this.scheduler.launch(stored.seq, `${record.root}/${record.path}`, () => this.applyOne(entry, replay));
+  }
+
+  private async applyOne(stored: StoredRecord<EntryRecord>, replay: boolean): Promise<void> {
+    let change: AppliedChange;
+    if (this.manifest) {
+      const { change: applied, line } = await applyAllVersions(this.ctx, stored, replay);
+      this.manifest.add(line);
+      change = applied;
+    } else {
+      change = await applyLatest(this.ctx, stored, replay);
+    }
+    this.count(change);
+    this.options.emit('applied', change);
+  }
+
+  private count(change: AppliedChange): void {
+    const s = this.summary;
+    s.changes++;
+    s.bytes += change.bytes;
+    if (change.action === 'write') s.files++;
+    else if (change.action === 'mkdir') s.dirs++;
+    else if (change.action === 'symlink') s.symlinks++;
+    else if (change.action === 'delete') s.deletes++;
+  }
+
+  private onWarning(warning: Parameters<ApplyContext['warn']>[0]): void {
+    this.summary.skippedSymlinks++;
+    this.options.emit('warning', warning);
+  }
+
+  private progress(endSeq: number | undefined, force = false): void {
+    const now = performance.now();
+    if (!force && now - this.lastProgressMs < PROGRESS_INTERVAL_MS) return;
+    this.lastProgressMs = now;
+    this.options.emit('progress', { nextSeq: this.scannedUpTo, endSeq, changes: this.summary.changes, bytes: this.summary.bytes });
+  }
+
+  /** Saves the cursor for the completed prefix (serialised: commits never overlap). `clean`: empty replay window. */
+  private commit(clean: boolean): Promise<void> {
+    const next = this.commitChain.then(() => this.saveCursor(clean));
+    this.commitChain = next.catch(() => {});
+    return next;
+  }
+
+  private async saveCursor(clean: boolean): Promise<void> {
+    const nextSeq = this.scheduler.completedBelow(this.scannedUpTo);
+    const reservedUntilSeq = clean ? nextSeq : Math.max(this.reservedUntil, nextSeq);
+    if (nextSeq === this.saved.nextSeq && reservedUntilSeq === this.saved.reservedUntilSeq) return;
+    await this.dest.syncDirs();
+    const manifestBytes = this.manifest ? await this.manifest.flush(nextSeq) : 0;
+    const saved = { nextSeq, reservedUntilSeq, manifestBytes };
+    await writeCursor(this.stateDir, { mode: this.options.mode, logDir: this.options.logDir, ...saved });
+    this.saved = saved;
+    if (clean) this.reservedUntil = nextSeq;
+    this.sinceCommit = 0;
+  }
+}

@@ -1,0 +1,164 @@
+// LogReceiver: the public entry point. Opens the log read-only through the store and applies it to a destination
+// with a ReceiverSession: `catchUp()` applies everything there is and resolves; `start()` catches up, then follows
+// the log until `stop()`. Events report each applied change, skipped links (warnings), progress and errors.
+// Never does: write to the log, or keep the destination lock after catchUp()/stop() resolve.
+// Invariant: when catchUp() or stop() resolves, everything applied is durable and the cursor says so.
+import { EventEmitter } from 'node:events';
+import { realpath } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { ClosedError, NotFoundError, UsageError, type SynclogError } from '../errors.js';
+import { openStore, type StoreApi } from '../store/index.js';
+import { RECEIVER_LIMITS } from '../util/limits.js';
+import { ReceiverSession } from './receiver-session.js';
+import { RECEIVER_MODES, type ReceiverEventMap, type ReceiverMode, type ReceiverOptions, type ReceiverSummary } from './types.js';
+
+export interface ResolvedReceiverOptions {
+  logPath: string;
+  outputPath: string;
+  mode: ReceiverMode;
+  concurrency: number;
+  measureEnd: boolean;
+}
+
+export function resolveReceiverOptions(options: ReceiverOptions & { measureEnd?: boolean }): ResolvedReceiverOptions {
+  const mode = options.mode ?? 'latest';
+  if (!(RECEIVER_MODES as readonly string[]).includes(mode)) {
+    throw new UsageError(`unknown receiver mode ${JSON.stringify(mode)} (use ${RECEIVER_MODES.join(' or ')})`, { mode });
+  }
+  const concurrency = options.concurrency ?? RECEIVER_LIMITS.applyConcurrency;
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) throw new UsageError('concurrency must be an integer from 1 to 256', { concurrency });
+  if (!options.logPath || !options.outputPath) throw new UsageError('a receiver needs logPath and outputPath', {});
+  return { logPath: resolve(options.logPath), outputPath: resolve(options.outputPath), mode, concurrency, measureEnd: options.measureEnd ?? false };
+}
+
+function stamp(error: unknown, operation: string): unknown {
+  if (error && typeof error === 'object' && 'code' in error && !(error as SynclogError).operation) (error as SynclogError).operation = operation;
+  return error;
+}
+
+interface Running {
+  store: StoreApi;
+  session: ReceiverSession;
+}
+
+export class LogReceiver extends EventEmitter<ReceiverEventMap> implements AsyncDisposable {
+  readonly options: ResolvedReceiverOptions;
+  private running: Running | undefined;
+  private following: Promise<ReceiverSummary> | undefined;
+  private abort: AbortController | undefined;
+  private busy = false;
+
+  constructor(options: ReceiverOptions & { measureEnd?: boolean }) {
+    super();
+    this.options = resolveReceiverOptions(options);
+  }
+
+  /** Applies every record in the log now, then releases the destination. Resolves with the counts. */
+  async catchUp(): Promise<ReceiverSummary> {
+    this.claim('catchUp');
+    try {
+      const running = await this.open();
+      try {
+        const summary = await running.session.run({ follow: false, endSeq: await this.endSeq(running.store) });
+        this.emit('caught-up', summary);
+        return summary;
+      } finally {
+        await this.close(running);
+      }
+    } catch (error) {
+      throw stamp(error, 'LogReceiver.catchUp');
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /**
+   * Catches up (resolving once that is done), then follows the log in the background until stop(). An error
+   * while following is emitted as 'error' and ends the follow; stop() then resolves with what was applied.
+   */
+  async start(): Promise<ReceiverSummary> {
+    this.claim('start');
+    let running: Running | undefined;
+    let caughtUp: ReceiverSummary;
+    try {
+      running = await this.open();
+      caughtUp = await running.session.run({ follow: false, endSeq: await this.endSeq(running.store) });
+      this.emit('caught-up', caughtUp);
+    } catch (error) {
+      if (running) await this.close(running).catch(() => {});
+      this.busy = false;
+      throw stamp(error, 'LogReceiver.start');
+    }
+    this.running = running;
+    this.abort = new AbortController();
+    this.following = running.session.run({ follow: true, signal: this.abort.signal }).catch((error: unknown) => {
+      this.emit('error', stamp(error, 'LogReceiver.start') as Error);
+      throw error;
+    });
+    this.following.catch(() => {}); // reported through 'error'; stop() settles it
+    return caughtUp;
+  }
+
+  /** Stops following: finishes the records in flight, saves the cursor, releases the destination. */
+  async stop(): Promise<ReceiverSummary | undefined> {
+    const running = this.running;
+    if (!running) return undefined;
+    this.running = undefined;
+    this.abort?.abort();
+    let summary: ReceiverSummary | undefined;
+    try {
+      summary = await this.following!.catch(() => undefined);
+    } finally {
+      await this.close(running);
+      this.busy = false;
+    }
+    return summary;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+
+  private claim(operation: string): void {
+    if (this.busy) throw new ClosedError(`${operation}: this receiver is already running`, {});
+    this.busy = true;
+  }
+
+  private async open(): Promise<Running> {
+    let logDir: string;
+    try {
+      logDir = await realpath(this.options.logPath);
+    } catch {
+      throw new NotFoundError(`no log at ${this.options.logPath}`, { what: 'log', id: this.options.logPath });
+    }
+    const store = await openStore(logDir, { readOnly: true, workers: 0 });
+    try {
+      const session = await ReceiverSession.open({
+        source: store,
+        outputPath: this.options.outputPath,
+        logDir,
+        mode: this.options.mode,
+        concurrency: this.options.concurrency,
+        emit: (event, ...args) => (this.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args),
+      });
+      return { store, session };
+    } catch (error) {
+      await store.close().catch(() => {});
+      throw error;
+    }
+  }
+
+  private async close(running: Running): Promise<void> {
+    try {
+      await running.session.close();
+    } finally {
+      await running.store.close();
+    }
+  }
+
+  /** Seq after the log's last record, for progress (reads the catalog: only when asked). */
+  private async endSeq(store: StoreApi): Promise<number | undefined> {
+    if (!this.options.measureEnd) return undefined;
+    return (await store.catalog()).nextSeq;
+  }
+}

@@ -1,0 +1,106 @@
+// The receiver's public shapes: options, events, summaries, and the narrow slice of the store it reads through.
+// Owns no behaviour. Invariant: everything a caller sees about an applied change names the record it came from
+// (seq, segment, offset), so an error or a warning can always be traced back to the log.
+import type { EntryReadOptions, StoredRecord } from '../store/types.js';
+import type { ChunkRef, EntryType, VersionEvent } from '../record/index.js';
+
+export const RECEIVER_MODES = ['latest', 'all-versions'] as const;
+export type ReceiverMode = (typeof RECEIVER_MODES)[number];
+
+/** What the receiver needs from a store: records in log order and file content. `StoreApi` satisfies it. */
+export interface ReceiverSource {
+  entries(options: EntryReadOptions): AsyncIterable<StoredRecord>;
+  readContent(chunks: readonly ChunkRef[]): AsyncIterable<Uint8Array>;
+}
+
+/** Options a user gives (resolved by `resolveReceiverOptions`). */
+export interface ReceiverOptions {
+  /** The log directory to read (opened read-only; a watcher may be appending to it). */
+  logPath: string;
+  /** The destination tree; created if missing. Its state lives in `<outputPath>/.synclog-receiver/`. */
+  outputPath: string;
+  /** Default 'latest'. Must match the mode an existing destination was made with. */
+  mode?: ReceiverMode;
+  /** Records applied at once. Default RECEIVER_LIMITS.applyConcurrency. */
+  concurrency?: number;
+}
+
+/** Where a record lives in the log: what every error and event names. */
+export interface RecordWhere {
+  seq: number;
+  segment: string;
+  offset: number;
+}
+
+export type ChangeAction = 'write' | 'mkdir' | 'symlink' | 'delete' | 'skip';
+
+/** One applied version or delete. */
+export interface AppliedChange extends RecordWhere {
+  action: ChangeAction;
+  kind: 'version' | 'delete';
+  versionId: string;
+  root: string;
+  path: string;
+  /** `${root}/${path}` */
+  display: string;
+  type: EntryType;
+  event?: VersionEvent;
+  renamedFrom?: string;
+  renamedTo?: string;
+  /** Bytes written (file content). */
+  bytes: number;
+  /** When synclog recorded the change (ISO 8601). */
+  time: string;
+  /** all-versions: where the version (or the deletion marker) was kept, relative to the destination. */
+  versionFile?: string;
+}
+
+/** Something skipped on purpose (a symlink pointing outside the destination): the receiver carries on. */
+export interface ReceiverWarning extends RecordWhere {
+  reason: 'symlink-outside';
+  display: string;
+  message: string;
+}
+
+export interface ReceiverProgress {
+  /** Seq after the last record applied. */
+  nextSeq: number;
+  /** Seq after the last record in the log when the catch-up began (unknown: undefined). */
+  endSeq: number | undefined;
+  changes: number;
+  bytes: number;
+}
+
+export const RECEIVER_EVENTS = {
+  applied: 'applied',
+  warning: 'warning',
+  error: 'error',
+  progress: 'progress',
+  caughtUp: 'caught-up',
+} as const;
+
+export interface ReceiverEventMap {
+  applied: [change: AppliedChange];
+  warning: [warning: ReceiverWarning];
+  error: [error: Error];
+  progress: [progress: ReceiverProgress];
+  'caught-up': [summary: ReceiverSummary];
+}
+
+/** Counts for one catch-up (or one follow session up to now). */
+export interface ReceiverSummary {
+  mode: ReceiverMode;
+  /** Seq the receiver started from (the saved cursor). */
+  fromSeq: number;
+  /** Seq saved in the cursor: everything before it is applied and durable. */
+  nextSeq: number;
+  changes: number;
+  files: number;
+  dirs: number;
+  symlinks: number;
+  deletes: number;
+  bytes: number;
+  /** Symlinks not recreated because their target is outside the destination. */
+  skippedSymlinks: number;
+  durationMs: number;
+}
