@@ -1,0 +1,434 @@
+// The path pipeline: changed paths wait in the settle queue until quiet, are reconciled in batches (reads in
+// parallel), become records, and are committed with one append (one fsync) per batch; listeners hear of a change
+// only after that append is durable. Deletes wait a rename window for a matching add. Bounded everywhere
+// (WATCH_LIMITS). Never reads or writes the log itself except through the store.
+// Invariants: a path is never in two batches at once (a touch while in flight defers it); a key leaves
+// `outstanding` only when everything seen for it is durable or reported as an error (flush() relies on it).
+import { lstat } from 'node:fs/promises';
+import { WatchError, wrapIoError } from '../errors.js';
+import type { VersionEvent } from '../record/index.js';
+import type { StoreApi } from '../store/types.js';
+import { WATCH_LIMITS } from '../util/limits.js';
+import { hexOf, planRecords, type Appeared, type PlannedRecord, type Vanished } from './batch-records.js';
+import type { DurableBatch, WatcherChange } from './events.js';
+import { reconcilePath, type Outcome, type PresentEntry, type ReconcileContext, type ReconcileRoot } from './reconcile.js';
+import { pairRenames } from './rename-pairer.js';
+import { SettleQueue } from './settle-queue.js';
+import { mapLimit } from './map-limit.js';
+
+export interface PipelineRoot extends ReconcileRoot {
+  failed: boolean;
+}
+
+export interface PipelineHooks {
+  committed(changes: WatcherChange[], batch: DurableBatch): void;
+  error(error: Error): void;
+  /** The root's directory is gone: stop watching it (its paths are dropped, never recorded as deleted). */
+  rootFailed(root: PipelineRoot, error: WatchError): void;
+  ownerOf(uid: number): string | undefined;
+  /** Live paths the log has below `dirPath` (to find what vanished with a directory). */
+  liveBelow(root: string, dirPath: string): string[];
+}
+
+export interface PipelineCounters {
+  created: number;
+  modified: number;
+  deleted: number;
+  renamed: number;
+  duplicatesSkipped: number;
+  bytesIngested: number;
+  filesRead: number;
+  versions: number;
+  errors: number;
+}
+
+interface Held {
+  gone: Vanished;
+  dueMs: number;
+}
+
+export function keyOf(root: string, path: string): string {
+  return `${root}/${path}`;
+}
+
+function splitKey(key: string): [string, string] {
+  const at = key.indexOf('/');
+  return [key.slice(0, at), key.slice(at + 1)];
+}
+
+export class ChangePipeline {
+  readonly counters: PipelineCounters = {
+    created: 0, modified: 0, deleted: 0, renamed: 0, duplicatesSkipped: 0, bytesIngested: 0, filesRead: 0, versions: 0, errors: 0,
+  };
+  private ticket = 0;
+  private readonly settle: SettleQueue<string>;
+  private readonly ready = new Set<string>();
+  private readonly inflight = new Set<string>();
+  private readonly deferred = new Set<string>();
+  private readonly held = new Map<string, Held>();
+  private readonly retries = new Map<string, number>();
+  private readonly attempts = new Map<string, number>();
+  /** key → oldest ticket not yet durable; insertion order is ticket order. */
+  private readonly outstanding = new Map<string, number>();
+  private readonly inodes = new Map<string, number>();
+  private readonly restores = new Map<string, string>();
+  private flushWaiters: { ticket: number; resolve: () => void }[] = [];
+  private batchesRunning = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private timerDueMs = Infinity;
+  /** Stopping or one-shot: no debounce, no rename window. */
+  private forced = false;
+  private closed = false;
+
+  constructor(
+    private readonly store: StoreApi,
+    private readonly ctx: Omit<ReconcileContext, 'counters'>,
+    private readonly roots: ReadonlyMap<string, PipelineRoot>,
+    private readonly hooks: PipelineHooks,
+    private readonly timing: { debounceMs: number; renameWindowMs: number; settleWaitMsMax: number },
+  ) {
+    this.settle = new SettleQueue(timing.debounceMs, timing.settleWaitMsMax);
+  }
+
+  /** A file-system event for a path: it is read once it has been quiet for the debounce time. */
+  touch(root: string, path: string): void {
+    const key = keyOf(root, path);
+    this.noteOutstanding(key);
+    this.held.delete(key); // a new look decides afresh whether it is gone
+    this.retries.delete(key);
+    this.settle.touch(key, Date.now(), this.ticket);
+    this.pump();
+  }
+
+  /** A path to look at now, without debounce (scan results, catch-up). */
+  enqueueNow(root: string, path: string): void {
+    const key = keyOf(root, path);
+    this.noteOutstanding(key);
+    this.held.delete(key);
+    this.settle.remove(key);
+    this.ready.add(key);
+    this.pump();
+  }
+
+  /** The root directory itself had an event: if it is gone, report it once and stop recording it. */
+  enqueueRootCheck(rootName: string): void {
+    const root = this.roots.get(rootName);
+    if (!root || root.failed) return;
+    void rootStillThere(root.path).then((there) => {
+      if (!there) this.failRoot(root);
+    });
+  }
+
+  /** Remembers an inode seen by a scan (rename pairing of directories needs the old one). */
+  noteInode(root: string, path: string, ino: number): void {
+    this.inodes.set(keyOf(root, path), ino);
+  }
+
+  /** The next version of `root/path` with this content is a restore, not an edit. */
+  expectRestore(root: string, path: string, contentIdHex: string): void {
+    this.restores.set(keyOf(root, path), contentIdHex);
+  }
+
+  get pendingCount(): number {
+    return this.outstanding.size;
+  }
+
+  /** Resolves once everything touched before this call is durable (or reported as an error). */
+  flush(): Promise<void> {
+    const ticket = this.ticket;
+    return new Promise((resolve) => {
+      this.flushWaiters.push({ ticket, resolve });
+      this.checkFlushWaiters();
+    });
+  }
+
+  /** Drops debounce and rename windows and processes everything now; resolves when all is durable. */
+  async drain(): Promise<void> {
+    this.forced = true;
+    this.pump();
+    await this.flush();
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    for (const waiter of this.flushWaiters.splice(0)) waiter.resolve();
+  }
+
+  private noteOutstanding(key: string): void {
+    this.ticket += 1;
+    if (!this.outstanding.has(key)) this.outstanding.set(key, this.ticket);
+  }
+
+  private finish(key: string): void {
+    // Re-touched while we worked on it: its newer events are still to be processed.
+    if (this.settle.has(key) || this.ready.has(key) || this.deferred.has(key) || this.held.has(key) || this.retries.has(key)) return;
+    this.outstanding.delete(key);
+    this.attempts.delete(key);
+  }
+
+  private checkFlushWaiters(): void {
+    const oldest = this.outstanding.values().next();
+    const oldestTicket = oldest.done ? Infinity : oldest.value;
+    const still: typeof this.flushWaiters = [];
+    for (const waiter of this.flushWaiters) (waiter.ticket < oldestTicket ? waiter.resolve : () => still.push(waiter))();
+    this.flushWaiters = still;
+  }
+
+  private pump(): void {
+    if (this.closed) return;
+    while (this.batchesRunning < WATCH_LIMITS.batchesInFlightMax) {
+      const nowMs = Date.now();
+      const keys = this.takeBatch(nowMs);
+      const heldDue = [...this.held.values()].some((h) => this.forced || h.dueMs <= nowMs);
+      if (keys.length === 0 && !heldDue) break;
+      this.batchesRunning += 1;
+      void this.runBatch(keys).finally(() => {
+        this.batchesRunning -= 1;
+        this.pump();
+        this.checkFlushWaiters();
+      });
+    }
+    this.schedule();
+  }
+
+  private takeBatch(nowMs: number): string[] {
+    for (const [key, dueMs] of this.retries) {
+      if (this.forced || dueMs <= nowMs) {
+        this.retries.delete(key);
+        this.ready.add(key);
+      }
+    }
+    const keys: string[] = [];
+    const room = () => WATCH_LIMITS.batchPathsMax - keys.length;
+    const take = (key: string) => (this.inflight.has(key) ? this.deferred.add(key) : keys.push(key));
+    for (const key of this.ready) {
+      if (room() <= 0) break;
+      this.ready.delete(key);
+      take(key);
+    }
+    if (room() > 0) {
+      for (const key of this.forced ? this.settle.takeAll(room()) : this.settle.takeDue(nowMs, room())) take(key);
+    }
+    return keys;
+  }
+
+  private schedule(): void {
+    // With every batch slot busy, the end of a batch pumps again; a timer now would only spin.
+    if (this.closed || this.batchesRunning >= WATCH_LIMITS.batchesInFlightMax) return;
+    const candidates = [this.settle.nextDueMs() ?? Infinity, ...[...this.held.values()].map((h) => h.dueMs), ...this.retries.values()];
+    const dueMs = Math.min(...candidates);
+    if (dueMs === Infinity || dueMs >= this.timerDueMs) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerDueMs = dueMs;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.timerDueMs = Infinity;
+      this.pump();
+    }, Math.max(0, dueMs - Date.now()));
+  }
+
+  private async runBatch(keys: string[]): Promise<void> {
+    for (const key of keys) this.inflight.add(key);
+    const done: string[] = [];
+    try {
+      const live = await this.dropFailedRoots(keys, done);
+      const outcomes = await mapLimit(live, WATCH_LIMITS.ingestConcurrency, (key) => {
+        const [rootName, path] = splitKey(key);
+        return reconcilePath({ ...this.ctx, counters: this.counters }, this.roots.get(rootName)!, path);
+      });
+      await this.commit(live, outcomes, done);
+    } catch (error) {
+      // The append failed (disk full, log closed): nothing of this batch is durable; try again later.
+      this.counters.errors += 1;
+      this.hooks.error(wrapIoError(error, 'append to log', this.store.logDir));
+      for (const key of keys) {
+        const attempts = (this.attempts.get(key) ?? 0) + 1;
+        this.attempts.set(key, attempts);
+        if (attempts <= WATCH_LIMITS.ingestRetriesMax) this.scheduleRetry(key);
+        else done.push(key);
+      }
+    } finally {
+      for (const key of keys) this.inflight.delete(key);
+      for (const key of done) this.finish(key);
+      for (const key of [...this.deferred]) {
+        if (this.inflight.has(key)) continue;
+        this.deferred.delete(key);
+        this.ready.add(key);
+      }
+    }
+  }
+
+  /** Drops keys whose root is gone (reporting the root once) and returns the rest. */
+  private async dropFailedRoots(keys: string[], done: string[]): Promise<string[]> {
+    const checked = new Map<string, boolean>();
+    const live: string[] = [];
+    for (const key of keys) {
+      const root = this.roots.get(splitKey(key)[0]);
+      if (root && !root.failed && !checked.has(root.name)) checked.set(root.name, await rootStillThere(root.path));
+      if (!root || root.failed || !checked.get(root.name)) {
+        if (root && !root.failed) this.failRoot(root);
+        done.push(key);
+      } else {
+        live.push(key);
+      }
+    }
+    return live;
+  }
+
+  private failRoot(root: PipelineRoot): void {
+    if (root.failed) return;
+    root.failed = true;
+    const error = new WatchError(`watch root ${root.path} (${root.name}) is gone; its history stays in the log`, {
+      root: root.name,
+      reason: 'root-missing',
+      fix: 'restore or remount the directory and start the watcher again',
+    });
+    this.counters.errors += 1;
+    this.hooks.rootFailed(root, error);
+  }
+
+  private async commit(keys: string[], outcomes: Outcome[], done: string[]): Promise<void> {
+    const appeared: Appeared[] = [];
+    const vanished: Vanished[] = [];
+    for (const [i, outcome] of outcomes.entries()) {
+      const key = keys[i]!;
+      const [root, path] = splitKey(key);
+      this.applyOutcome(key, root, path, outcome, appeared, vanished, done);
+    }
+    this.expandVanishedDirs(vanished, new Set(keys));
+    const nowMs = Date.now();
+    const heldNow = [...this.held.values()].map((h) => h.gone);
+    const { pairs, gone } = pairRenames([...vanished, ...heldNow], appeared.filter((a) => a.isNew));
+    const moved = new Set(pairs.flatMap((p) => [p.gone.key, p.added.key]));
+    const deletes: Vanished[] = [];
+    for (const g of gone) {
+      const held = this.held.get(g.key);
+      const dueMs = held?.dueMs ?? nowMs + this.timing.renameWindowMs;
+      if (!this.forced && dueMs > nowMs) this.held.set(g.key, { gone: g, dueMs });
+      else deletes.push(g);
+    }
+    for (const p of pairs) this.held.delete(p.gone.key);
+    for (const d of deletes) this.held.delete(d.key);
+    const planned = planRecords(
+      pairs,
+      appeared.filter((a) => !moved.has(a.key)),
+      deletes,
+      { nowMs, ownerOf: (uid) => this.hooks.ownerOf(uid), eventFor: (key, entry, isNew) => this.eventFor(key, entry, isNew) },
+    );
+    if (planned.length === 0) return;
+    let stored;
+    try {
+      stored = await this.store.appendRecords(planned.map((p) => p.record));
+    } catch (error) {
+      // Held deletes taken into this batch are not among its keys: look at them again later too.
+      const inBatch = new Set(keys);
+      for (const p of planned) if (!inBatch.has(p.key)) this.scheduleRetry(p.key);
+      throw error;
+    }
+    this.afterDurable(planned, stored.map((s) => s.seq));
+    for (const p of planned) done.push(p.key);
+  }
+
+  private applyOutcome(key: string, root: string, path: string, outcome: Outcome, appeared: Appeared[], vanished: Vanished[], done: string[]): void {
+    switch (outcome.kind) {
+      case 'unchanged':
+        done.push(key);
+        return;
+      case 'duplicate':
+        this.counters.duplicatesSkipped += 1;
+        this.store.statCache.set(root, path, outcome.statKey, outcome.content);
+        done.push(key);
+        return;
+      case 'retry':
+      case 'failed': {
+        const attempts = (this.attempts.get(key) ?? 0) + 1;
+        this.attempts.set(key, attempts);
+        if (outcome.kind === 'retry' && attempts <= WATCH_LIMITS.ingestRetriesMax) return this.scheduleRetry(key);
+        this.counters.errors += 1;
+        this.hooks.error(wrapIoError(outcome.error, 'read', `${root}/${path}`));
+        done.push(key);
+        return;
+      }
+      case 'present': {
+        const e = outcome.entry;
+        this.inodes.set(key, e.ino);
+        appeared.push({ key, root, path, type: e.type, ino: e.ino, contentId: hexOf(e.contentId), size: e.size, target: e.target, entry: e, isNew: !outcome.live });
+        return;
+      }
+      case 'gone': {
+        const live = outcome.live;
+        vanished.push({ key, root, path, type: live.type, ino: this.inodes.get(key), contentId: hexOf(live.contentId), size: live.size, target: live.target });
+        return;
+      }
+    }
+  }
+
+  /** A vanished directory takes its live descendants with it, even if their own events were lost. */
+  private expandVanishedDirs(vanished: Vanished[], inBatch: Set<string>): void {
+    for (const v of vanished) {
+      if (v.type !== 'dir') continue;
+      for (const path of this.hooks.liveBelow(v.root, v.path)) {
+        const key = keyOf(v.root, path);
+        if (!inBatch.has(key) && !this.inflight.has(key) && !this.held.has(key)) this.enqueueNow(v.root, path);
+      }
+    }
+  }
+
+  private eventFor(key: string, entry: PresentEntry, isNew: boolean): VersionEvent {
+    const plain = isNew ? 'created' : 'modified';
+    const expected = this.restores.get(key);
+    if (expected === undefined) return plain;
+    this.restores.delete(key);
+    return hexOf(entry.contentId) === expected ? 'restored' : plain;
+  }
+
+  private scheduleRetry(key: string): void {
+    const attempts = this.attempts.get(key) ?? 1;
+    this.attempts.set(key, attempts);
+    const delayMs = Math.min(WATCH_LIMITS.ingestRetryDelayMsMax, WATCH_LIMITS.ingestRetryDelayMsBase * 2 ** (attempts - 1));
+    this.retries.set(key, Date.now() + delayMs);
+  }
+
+  private afterDurable(planned: PlannedRecord[], seqs: number[]): void {
+    const changes: WatcherChange[] = [];
+    for (const [i, p] of planned.entries()) {
+      const r = p.record;
+      const [root, path] = [r.root, r.path];
+      if (r.kind === 'version' && r.type === 'file' && p.entry?.statKey && r.contentId && r.chunks) {
+        this.store.statCache.set(root, path, p.entry.statKey, { contentId: r.contentId, chunks: r.chunks, size: r.size });
+      }
+      if (r.kind === 'delete') {
+        this.store.statCache.delete(root, path);
+        this.inodes.delete(p.key);
+      }
+      if (r.kind === 'version') this.counters.versions += 1;
+      if (p.moveSource) continue;
+      const counter = p.change === 'restored' ? 'modified' : p.change;
+      this.counters[counter] += 1;
+      changes.push({
+        change: p.change,
+        versionId: r.versionId,
+        root,
+        path,
+        display: `${root}/${path}`,
+        type: r.type,
+        size: r.kind === 'version' ? r.size : 0,
+        contentId: r.kind === 'version' ? hexOf(r.contentId) : undefined,
+        renamedFrom: r.kind === 'version' ? r.renamedFrom : undefined,
+        seq: seqs[i]!,
+        time: r.time,
+      });
+    }
+    this.hooks.committed(changes, { count: planned.length, lastSeq: Math.max(...seqs) });
+  }
+}
+
+async function rootStillThere(path: string): Promise<boolean> {
+  try {
+    return (await lstat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,136 @@
+// History and restore, read through the store only: the same code serves a running watcher and the `history`,
+// `log` and `restore` commands (which open the log read-only beside a running watcher).
+// Never writes to the log. A restore writes one file atomically (temp, fsync, rename, fsync dir) and refuses to
+// turn a directory, symlink or tombstone into a file.
+import { Blake3Hasher } from '@napi-rs/blake-hash';
+import { createReadStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { NotFoundError, UsageError } from '../errors.js';
+import { contentIdHex, splitDisplayPath, type EntryRecord, type EntryType } from '../record/index.js';
+import type { CatalogApi, StoreApi, StoredRecord } from '../store/types.js';
+import { writeFileAtomic } from '../util/fs-durable.js';
+import { isValidLogPath } from '../util/log-path.js';
+
+export type HistoryEvent = 'created' | 'modified' | 'renamed' | 'restored' | 'imported' | 'deleted';
+
+export interface HistoryEntry {
+  versionId: string;
+  /** `${root}/${path}` */
+  path: string;
+  event: HistoryEvent;
+  type: EntryType;
+  size: number;
+  /** The file's mtime (ms since the epoch); undefined for a deletion. */
+  mtime: number | undefined;
+  /** When synclog recorded it (ms since the epoch). */
+  timestamp: number;
+  contentId: string | undefined;
+  owner: { uid: number; gid: number; name: string | undefined } | undefined;
+  mode: number | undefined;
+  target?: string;
+  renamedFrom?: string;
+  renamedTo?: string;
+  seq: number;
+}
+
+/** Turns a stored version or tombstone into its history entry. */
+export function historyEntryOf(stored: StoredRecord<EntryRecord>): HistoryEntry {
+  const r = stored.record;
+  const path = `${r.root}/${r.path}`;
+  if (r.kind === 'delete') {
+    return {
+      versionId: r.versionId, path, event: 'deleted', type: r.type, size: 0, mtime: undefined, timestamp: r.time,
+      contentId: undefined, owner: undefined, mode: undefined, seq: stored.seq,
+      ...(r.renamedTo !== undefined ? { renamedTo: `${r.root}/${r.renamedTo}` } : {}),
+    };
+  }
+  return {
+    versionId: r.versionId, path, event: r.event, type: r.type, size: r.size, mtime: r.mtimeMs, timestamp: r.time,
+    contentId: r.contentId ? contentIdHex(r.contentId) : undefined,
+    owner: { uid: r.uid, gid: r.gid, name: r.owner }, mode: r.mode, seq: stored.seq,
+    ...(r.target !== undefined ? { target: r.target } : {}),
+    ...(r.renamedFrom !== undefined ? { renamedFrom: `${r.root}/${r.renamedFrom}` } : {}),
+  };
+}
+
+/**
+ * Resolves what a user typed to (root, path): a display path `root/rel`, a path relative to the only root when
+ * there is one, or (given `rootPaths`: absolute root directory → name) a file-system path inside a watched root.
+ */
+export function resolveUserPath(
+  catalog: Pick<CatalogApi, 'roots'>,
+  input: string,
+  rootPaths: ReadonlyMap<string, string> = new Map(),
+): { root: string; path: string } {
+  const roots = catalog.roots();
+  const clean = input.replace(/^(\.\/)+/, '').replace(/\/+$/, '');
+  const split = splitDisplayPath(clean);
+  if (split.path !== undefined && roots.includes(split.root) && isValidLogPath(split.path)) return { root: split.root, path: split.path };
+  const absolute = resolve(input);
+  for (const [rootPath, name] of rootPaths) {
+    const rel = relative(rootPath, absolute);
+    if (rel !== '' && !rel.startsWith('..') && !isAbsolute(rel)) {
+      const path = sep === '/' ? rel : rel.split(sep).join('/');
+      if (isValidLogPath(path)) return { root: name, path };
+    }
+  }
+  if (roots.length === 1 && isValidLogPath(clean)) return { root: roots[0]!, path: clean };
+  throw new NotFoundError(`no history for ${input}: give it as root/path (roots: ${roots.join(', ') || 'none'})`, { what: 'path', id: input });
+}
+
+/** Versions and tombstones of one path, oldest first. Throws NotFoundError when the log has never seen it. */
+export async function fileHistory(store: StoreApi, input: string, rootPaths?: ReadonlyMap<string, string>): Promise<HistoryEntry[]> {
+  const catalog = await store.catalog();
+  const { root, path } = resolveUserPath(catalog, input, rootPaths);
+  const history = catalog.history(root, path);
+  if (history.length === 0) throw new NotFoundError(`no history for ${root}/${path}`, { what: 'path', id: `${root}/${path}` });
+  return history.map(historyEntryOf);
+}
+
+/** The version of `root/path` named by a full id or a unique prefix (≥ 6 characters). */
+export function findPathVersion(history: readonly StoredRecord<EntryRecord>[], versionId: string, display: string): StoredRecord<EntryRecord> {
+  const exact = history.find((s) => s.record.versionId === versionId);
+  if (exact) return exact;
+  const matches = versionId.length >= 6 ? history.filter((s) => s.record.versionId.startsWith(versionId)) : [];
+  if (matches.length === 1) return matches[0]!;
+  const why = matches.length > 1 ? 'is ambiguous' : 'is not a version of';
+  throw new NotFoundError(`version ${versionId} ${why} ${display}`, { what: 'version', id: versionId });
+}
+
+/**
+ * Writes version `versionId` of a file to `dest` atomically, with its mode and mtime. Resolves once the file is
+ * durable under its final name. Refuses tombstones, directories and symlinks (UsageError).
+ */
+export async function restoreFileVersion(
+  store: StoreApi,
+  input: string,
+  versionId: string,
+  dest: string,
+  rootPaths?: ReadonlyMap<string, string>,
+): Promise<{ dest: string; size: number; version: HistoryEntry }> {
+  const catalog = await store.catalog();
+  const { root, path } = resolveUserPath(catalog, input, rootPaths);
+  const display = `${root}/${path}`;
+  const stored = findPathVersion(catalog.history(root, path), versionId, display);
+  const r = stored.record;
+  if (r.kind === 'delete') throw new UsageError(`version ${r.versionId} of ${display} is a deletion: pick an earlier version`, { versionId });
+  if (r.type !== 'file' || !r.chunks) {
+    throw new UsageError(`version ${r.versionId} of ${display} is a ${r.type}, not a file: it cannot be restored as a file`, { versionId, type: r.type });
+  }
+  const target = resolve(dest);
+  await mkdir(dirname(target), { recursive: true });
+  const mtime = r.mtimeMs / 1000;
+  await writeFileAtomic(target, store.readContent(r.chunks), {
+    mode: r.mode & 0o7777,
+    beforeSync: (handle) => handle.utimes(mtime, mtime),
+  });
+  return { dest: target, size: r.size, version: historyEntryOf(stored) };
+}
+
+/** BLAKE3 of a file's whole content, hex (the content id synclog would give it). */
+export async function hashFile(path: string): Promise<string> {
+  const hasher = new Blake3Hasher();
+  for await (const piece of createReadStream(path)) hasher.update(piece as Buffer);
+  return hasher.digest('hex');
+}

@@ -1,0 +1,150 @@
+// Reconciling one path: compare what is on disk now with the newest record the log has for it, and say what (if
+// anything) must be recorded. State-based, not event-based: events only say *which* paths to look at, so lost,
+// duplicated or reordered events cannot make the log wrong — the next look at a path always converges.
+// Never appends: it may append chunks through store.ingestFile, but the version record is the caller's commit.
+// Invariant: a 'present' file outcome carries content read in one stable pass (ingestFile throws if the file changed
+// while it was read) or taken from the stat cache only when every stat fact matches and its chunks are in the log.
+import { lstat, readlink } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { join } from 'node:path';
+import { LimitError, wrapIoError } from '../errors.js';
+import type { ChunkRef, ContentIdBytes, EntryType, VersionRecord } from '../record/index.js';
+import type { CatalogApi, StatKey, StoreApi } from '../store/types.js';
+import type { ExcludeMatcher } from './excludes.js';
+
+export interface ReconcileRoot {
+  name: string;
+  path: string;
+  matcher: ExcludeMatcher;
+}
+
+export interface ReconcileContext {
+  store: Pick<StoreApi, 'ingestFile' | 'hasChunk' | 'statCache'>;
+  catalog: Pick<CatalogApi, 'latest'>;
+  counters: { filesRead: number; bytesIngested: number };
+}
+
+/** What is on disk at a path, ready to become a version record. */
+export interface PresentEntry {
+  type: EntryType;
+  size: number;
+  mtimeMs: number;
+  mode: number;
+  uid: number;
+  gid: number;
+  ino: number;
+  contentId?: ContentIdBytes;
+  chunks?: ChunkRef[];
+  target?: string;
+  /** Files: the stat facts the content was read under (for the stat cache). */
+  statKey?: StatKey;
+  /** Bytes read from disk to learn the content (0 when the stat cache knew it). */
+  bytesRead: number;
+}
+
+export type Outcome =
+  | { kind: 'unchanged' }
+  | { kind: 'duplicate'; statKey: StatKey; content: { contentId: ContentIdBytes; chunks: ChunkRef[]; size: number } }
+  | { kind: 'present'; entry: PresentEntry; live: VersionRecord | undefined }
+  | { kind: 'gone'; live: VersionRecord }
+  | { kind: 'retry'; error: unknown }
+  | { kind: 'failed'; error: unknown };
+
+export function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
+  return a !== undefined && b !== undefined && Buffer.from(a).equals(Buffer.from(b));
+}
+
+export function absolutePathOf(root: { path: string }, rel: string): string {
+  return join(root.path, ...rel.split('/'));
+}
+
+export function entryTypeOf(stat: Stats): EntryType | undefined {
+  if (stat.isSymbolicLink()) return 'symlink';
+  if (stat.isDirectory()) return 'dir';
+  if (stat.isFile()) return 'file';
+  return undefined; // sockets, FIFOs, devices: not content synclog records
+}
+
+export function statKeyOf(stat: Stats): StatKey {
+  return { size: stat.size, mtimeMs: stat.mtimeMs, ctimeMs: stat.ctimeMs, ino: stat.ino };
+}
+
+function isGoneError(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException)?.code ?? (error as { details?: { errno?: string } })?.details?.errno;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+function isPermanentError(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException)?.code ?? (error as { details?: { errno?: string } })?.details?.errno;
+  return code === 'EACCES' || code === 'EPERM' || code === 'EISDIR' || error instanceof LimitError;
+}
+
+async function lstatOrGone(abs: string): Promise<Stats | undefined> {
+  try {
+    return await lstat(abs);
+  } catch (error) {
+    if (isGoneError(error)) return undefined;
+    throw wrapIoError(error, 'lstat', abs);
+  }
+}
+
+/** Looks at one path and decides. Never throws for OS failures: they come back as 'retry' or 'failed'. */
+export async function reconcilePath(ctx: ReconcileContext, root: ReconcileRoot, rel: string): Promise<Outcome> {
+  const latest = ctx.catalog.latest(root.name, rel)?.record;
+  const live = latest?.kind === 'version' ? latest : undefined;
+  const abs = absolutePathOf(root, rel);
+  try {
+    const stat = await lstatOrGone(abs);
+    const type = stat ? entryTypeOf(stat) : undefined;
+    if (!stat || type === undefined || root.matcher.excludesRelative(rel, type === 'dir')) {
+      // Gone (or no longer something we record): a tombstone if the log still has it live — unless it is excluded,
+      // where the log's copy stays as it was (excluding a path is not deleting it).
+      const excluded = root.matcher.excludesRelative(rel, type === 'dir');
+      return live && !excluded && !stat ? { kind: 'gone', live } : { kind: 'unchanged' };
+    }
+    const base = { type, size: 0, mtimeMs: stat.mtimeMs, mode: stat.mode & 0o7777, uid: stat.uid, gid: stat.gid, ino: stat.ino, bytesRead: 0 };
+    if (type === 'dir') {
+      return live?.type === 'dir' && live.mode === base.mode ? { kind: 'unchanged' } : { kind: 'present', entry: base, live };
+    }
+    if (type === 'symlink') {
+      const target = await readlink(abs);
+      if (live?.type === 'symlink' && live.target === target) return { kind: 'unchanged' };
+      return { kind: 'present', entry: { ...base, size: Buffer.byteLength(target), target }, live };
+    }
+    return await reconcileFile(ctx, root, rel, stat, base, live);
+  } catch (error) {
+    if (isGoneError(error)) return live ? { kind: 'gone', live } : { kind: 'unchanged' };
+    return isPermanentError(error) ? { kind: 'failed', error } : { kind: 'retry', error };
+  }
+}
+
+async function reconcileFile(
+  ctx: ReconcileContext,
+  root: ReconcileRoot,
+  rel: string,
+  stat: Stats,
+  base: PresentEntry,
+  live: VersionRecord | undefined,
+): Promise<Outcome> {
+  const mode = stat.mode & 0o7777;
+  const sameAsLive = (id: ContentIdBytes) => live?.type === 'file' && sameBytes(live.contentId, id) && live.mode === mode;
+  let statKey = statKeyOf(stat);
+  let content = ctx.store.statCache.get(root.name, rel, statKey);
+  if (content && sameAsLive(content.contentId)) return { kind: 'unchanged' };
+  let bytesRead = 0;
+  // A cached content is reused only when its chunks really are in this log (the cache is derived data).
+  if (!content || !content.chunks.every((c) => ctx.store.hasChunk(c.id))) {
+    const ingested = await ctx.store.ingestFile(absolutePathOf(root, rel));
+    ctx.counters.filesRead += 1;
+    ctx.counters.bytesIngested += ingested.size;
+    bytesRead = ingested.size;
+    content = { contentId: ingested.contentId, chunks: ingested.chunks, size: ingested.size };
+    statKey = ingested.stat;
+  }
+  if (sameAsLive(content.contentId)) return { kind: 'duplicate', statKey, content };
+  return {
+    kind: 'present',
+    entry: { ...base, size: content.size, mtimeMs: statKey.mtimeMs, contentId: content.contentId, chunks: content.chunks, statKey, bytesRead },
+    live,
+  };
+}

@@ -1,0 +1,93 @@
+// Per-root glue between chokidar and the pipeline: turning chokidar paths into log paths, naming watch failures
+// with the fix a user needs, and the live-path index (what the log has live per root) that scans and vanished
+// directories consult. Never decides what to record: it only says which paths to look at.
+import { UnsafePathError, WatchError } from '../errors.js';
+import { toLogPath } from '../util/log-path.js';
+import type { CatalogApi } from '../store/types.js';
+import type { ChangePipeline, PipelineRoot } from './change-pipeline.js';
+import type { WatcherChange } from './events.js';
+
+/** What the log has live, per root: display paths, kept current from the watcher's own commits. */
+export class LiveIndex {
+  private readonly byRoot = new Map<string, Set<string>>();
+
+  load(catalog: Pick<CatalogApi, 'paths'>): void {
+    for (const p of catalog.paths()) if (!p.deleted) this.set(p.root).add(p.path);
+  }
+
+  apply(change: Pick<WatcherChange, 'root' | 'path' | 'change' | 'renamedFrom'>): void {
+    const set = this.set(change.root);
+    if (change.change === 'deleted') set.delete(change.path);
+    else set.add(change.path);
+    if (change.renamedFrom !== undefined) set.delete(change.renamedFrom);
+  }
+
+  paths(root: string): Iterable<string> {
+    return [...this.set(root)];
+  }
+
+  below(root: string, dir: string): string[] {
+    const prefix = `${dir}/`;
+    return [...this.set(root)].filter((p) => p.startsWith(prefix));
+  }
+
+  private set(root: string): Set<string> {
+    let set = this.byRoot.get(root);
+    if (!set) this.byRoot.set(root, (set = new Set()));
+    return set;
+  }
+}
+
+/** A chokidar error as a WatchError carrying the fix (watch limits, file handles, polling). */
+export function watchErrorFor(root: PipelineRoot, error: NodeJS.ErrnoException, polling: boolean): WatchError {
+  const errno = error.code;
+  const base = { root: root.name, errno };
+  if (errno === 'ENOSPC') {
+    return new WatchError(`out of inotify watches while watching ${root.path}`, {
+      ...base,
+      reason: 'watch-limit',
+      fix: 'raise the limit: sudo sysctl fs.inotify.max_user_watches=1048576 (persist it in /etc/sysctl.d/), or use --poll',
+    }, { cause: error });
+  }
+  if (errno === 'EMFILE' || errno === 'ENFILE') {
+    return new WatchError(`out of file handles or inotify instances while watching ${root.path}`, {
+      ...base,
+      reason: 'handle-limit',
+      fix: 'raise `ulimit -n` (and sudo sysctl fs.inotify.max_user_instances=1024), or use --poll',
+    }, { cause: error });
+  }
+  return new WatchError(`watching ${root.path} failed: ${error.message}`, {
+    ...base,
+    reason: 'watch-failed',
+    ...(polling ? {} : { fix: 'on network or container mounts, use --poll' }),
+  }, { cause: error });
+}
+
+/** Returns the chokidar event handler for one root: every event just marks its path for a look. */
+export function rootChangeHandler(
+  root: PipelineRoot,
+  pipeline: ChangePipeline,
+  report: (error: Error) => void,
+): (event: string, absolutePath: string) => void {
+  const reported = new Set<string>();
+  return (event, absolutePath) => {
+    if (root.failed) return;
+    if (absolutePath === root.path) {
+      // The root itself went away: the pipeline's root check reports it and stops recording it.
+      if (event === 'unlinkDir') pipeline.enqueueRootCheck(root.name);
+      return;
+    }
+    let path: string;
+    try {
+      path = toLogPath(root.path, absolutePath);
+    } catch (error) {
+      // A name the log cannot hold (a backslash, over the length limits): say so once, record the rest.
+      if (error instanceof UnsafePathError && !reported.has(absolutePath)) {
+        reported.add(absolutePath);
+        report(error);
+      }
+      return;
+    }
+    pipeline.touch(root.name, path);
+  };
+}

@@ -1,0 +1,310 @@
+// AppendOnlyLogWatcher: watches one or more roots with chokidar and records every change as a durable version in
+// the log (through the store). Owns the roots, their chokidar watchers and the watch markers; the path pipeline
+// (change-pipeline.ts) owns debounce, reconcile, rename pairing and commits.
+// Never writes the log except through the store, never follows symlinks, never records inside the log directory.
+// Invariant: an event reaches listeners only after its record is durable; stop() returns only after everything
+// seen is durable, the stop markers are written and the stat cache is saved.
+/// <reference lib="esnext.disposable" />
+import { watch as chokidarWatch, type FSWatcher } from 'chokidar';
+import { EventEmitter } from 'node:events';
+import { realpath, stat } from 'node:fs/promises';
+import { hostname, userInfo } from 'node:os';
+import { dirname, basename, join } from 'node:path';
+import { ClosedError, NotFoundError, SynclogError, UsageError, type WatchError } from '../errors.js';
+import type { WatchRecord } from '../record/index.js';
+import type { CatalogApi, StoreApi } from '../store/types.js';
+import { ChangePipeline, type PipelineRoot } from './change-pipeline.js';
+import { WATCHER_EVENTS, type WatcherChange, type WatcherEventMap, type WatcherStats } from './events.js';
+import { createExcludeMatcher, readIgnoreFile } from './excludes.js';
+import { fileHistory, restoreFileVersion, type HistoryEntry } from './history.js';
+import { resolveWatcherOptions, type ResolvedWatcherOptions, type WatcherOptions } from './options.js';
+import { OwnerLookup } from './owner.js';
+import { assignRootNames, knownRootsOf } from './root-names.js';
+import { LiveIndex, watchErrorFor, rootChangeHandler } from './watch-roots.js';
+import { scanRoot } from './scan.js';
+
+interface RootRuntime extends PipelineRoot {
+  chokidar: FSWatcher | undefined;
+}
+
+type State = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
+
+export class AppendOnlyLogWatcher extends EventEmitter<WatcherEventMap> {
+  readonly options: ResolvedWatcherOptions;
+  private state: State = 'new';
+  private store: StoreApi | undefined;
+  private catalog: CatalogApi | undefined;
+  private pipeline: ChangePipeline | undefined;
+  private readonly roots = new Map<string, RootRuntime>();
+  private readonly live = new LiveIndex();
+  private readonly owners = new OwnerLookup();
+  private startedAtMs = 0;
+  private stoppedAtMs: number | undefined;
+  private stopping: Promise<void> | undefined;
+
+  constructor(options: WatcherOptions) {
+    super();
+    this.options = resolveWatcherOptions(options);
+  }
+
+  /**
+   * Opens the log, writes the start markers, watches every root and (unless disabled) scans them. Resolves once
+   * every root is watched and the scan has queued what changed; flush() then waits until that is durable.
+   */
+  async start(options: { live?: boolean } = {}): Promise<void> {
+    if (this.state !== 'new') throw new ClosedError('a watcher starts once; create a new one', { state: this.state });
+    this.state = 'starting';
+    this.startedAtMs = Date.now();
+    try {
+      const rootPaths = await Promise.all(this.options.rootPaths.map(checkRoot));
+      const store = this.options.store ?? (await openStoreFor(this.options));
+      this.store = store;
+      this.catalog = await store.catalog();
+      const logReal = await realpathLoose(this.options.logPath);
+      const names = assignRootNames(rootPaths, await knownRootsOf(store.entries({ kinds: ['watch'] })));
+      for (const rootPath of rootPaths) {
+        const patterns = [...this.options.exclude, ...(await readIgnoreFile(rootPath))];
+        const name = names.get(rootPath)!;
+        this.roots.set(name, { name, path: rootPath, matcher: createExcludeMatcher(rootPath, logReal, patterns), failed: false, chokidar: undefined });
+      }
+      this.live.load(this.catalog);
+      this.pipeline = this.createPipeline(store, this.catalog);
+      await store.appendRecords([...this.roots.values()].map((root) => this.watchRecord(root, 'start')));
+      if (options.live !== false) await Promise.all([...this.roots.values()].map((root) => this.watchRoot(root)));
+      if (this.options.initialScan || options.live === false) await this.scanAll();
+      this.state = 'running';
+      this.emit(WATCHER_EVENTS.READY);
+    } catch (error) {
+      await this.abortStart();
+      throw stamp(error, 'start');
+    }
+  }
+
+  /** Resolves once every change seen so far is durable in the log. */
+  async flush(): Promise<void> {
+    if (!this.pipeline || !this.store) throw new ClosedError('the watcher is not running', {});
+    await this.pipeline.flush();
+    await this.store.flush();
+  }
+
+  /**
+   * Stops watching, records everything still pending (no debounce), writes the stop markers, saves the stat cache
+   * and closes the log (when the watcher opened it). Idempotent.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.stopNow();
+    return this.stopping;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+
+  getStats(): WatcherStats {
+    const c = this.pipeline?.counters;
+    const end = this.stoppedAtMs ?? Date.now();
+    const state = (root: RootRuntime) => (root.failed ? 'failed' : this.state === 'stopped' ? 'stopped' : 'watching');
+    return {
+      created: c?.created ?? 0,
+      modified: c?.modified ?? 0,
+      deleted: c?.deleted ?? 0,
+      renamed: c?.renamed ?? 0,
+      duplicatesSkipped: c?.duplicatesSkipped ?? 0,
+      bytesIngested: c?.bytesIngested ?? 0,
+      filesRead: c?.filesRead ?? 0,
+      versions: c?.versions ?? 0,
+      errors: c?.errors ?? 0,
+      runtimeMs: this.startedAtMs === 0 ? 0 : end - this.startedAtMs,
+      roots: [...this.roots.values()].map((root) => ({ name: root.name, path: root.path, state: state(root) })),
+    };
+  }
+
+  /** Versions of a path (`root/rel`, or rel when there is one root), oldest first. */
+  async getFileHistory(displayPath: string): Promise<HistoryEntry[]> {
+    return fileHistory(this.requireStore('getFileHistory'), displayPath, this.rootPathMap()).catch((e) => {
+      throw stamp(e, 'getFileHistory');
+    });
+  }
+
+  /**
+   * Writes a file version to `dest` atomically with its mode and mtime. A restore into a watched root is then
+   * recorded as a version with event 'restored'.
+   */
+  async restoreVersion(displayPath: string, versionId: string, dest: string): Promise<{ dest: string; size: number }> {
+    const store = this.requireStore('restoreVersion');
+    try {
+      const result = await restoreFileVersion(store, displayPath, versionId, dest, this.rootPathMap());
+      const into = [...this.roots.values()].find((r) => result.dest.startsWith(`${r.path}/`));
+      if (into && result.version.contentId) this.pipeline?.expectRestore(into.name, result.dest.slice(into.path.length + 1), result.version.contentId);
+      return { dest: result.dest, size: result.size };
+    } catch (error) {
+      throw stamp(error, 'restoreVersion');
+    }
+  }
+
+  private createPipeline(store: StoreApi, catalog: CatalogApi): ChangePipeline {
+    return new ChangePipeline(
+      store,
+      { store, catalog },
+      this.roots,
+      {
+        committed: (changes, batch) => this.onCommitted(changes, batch),
+        error: (error) => this.emitError(error),
+        rootFailed: (root, error) => {
+          void (root as RootRuntime).chokidar?.close();
+          this.emitError(error);
+        },
+        ownerOf: (uid) => this.owners.nameOf(uid),
+        liveBelow: (root, dir) => this.live.below(root, dir),
+      },
+      { debounceMs: this.options.debounceMs, renameWindowMs: this.options.renameWindowMs, settleWaitMsMax: this.options.settleWaitMsMax },
+    );
+  }
+
+  private onCommitted(changes: WatcherChange[], batch: { count: number; lastSeq: number }): void {
+    for (const change of changes) {
+      this.live.apply(change);
+      this.emit(WATCHER_EVENTS.VERSION, change);
+      const kind = change.change === 'restored' ? 'modified' : change.change;
+      this.emit(kind, change);
+      const handler = this.options.handlers[kind];
+      if (handler) {
+        try {
+          handler(change);
+        } catch (error) {
+          this.emitError(error instanceof Error ? error : new Error(String(error)));
+        }
+      }
+    }
+    this.emit(WATCHER_EVENTS.DURABLE, batch);
+  }
+
+  /** 'error' without listeners would throw from emit (EventEmitter's rule); a watcher must not die of it. */
+  private emitError(error: Error): void {
+    if (this.listenerCount(WATCHER_EVENTS.ERROR) > 0) this.emit(WATCHER_EVENTS.ERROR, error);
+  }
+
+  private async watchRoot(root: RootRuntime): Promise<void> {
+    const pipeline = this.pipeline!;
+    const watcher = chokidarWatch(root.path, {
+      persistent: true,
+      ignoreInitial: true,
+      followSymlinks: false,
+      usePolling: this.options.poll,
+      interval: this.options.pollIntervalMs,
+      binaryInterval: this.options.pollIntervalMs,
+      atomic: false, // our own debounce and state-based reconcile handle save-by-rename
+      ignorePermissionErrors: true,
+      ignored: (path: string, stats?: { isDirectory(): boolean }) => root.matcher.excludes(path, stats?.isDirectory()),
+    });
+    root.chokidar = watcher;
+    const onChange = rootChangeHandler(root, pipeline, (error) => this.emitError(error));
+    for (const event of ['add', 'change', 'unlink', 'addDir', 'unlinkDir'] as const) watcher.on(event, (path) => onChange(event, path));
+    watcher.on('error', (error) => {
+      if (root.failed) return;
+      this.pipeline!.counters.errors += 1;
+      this.emitError(watchErrorFor(root, error as NodeJS.ErrnoException, this.options.poll));
+    });
+    await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+  }
+
+  private async scanAll(): Promise<void> {
+    const pipeline = this.pipeline!;
+    const catalog = this.catalog!;
+    for (const root of this.roots.values()) {
+      await scanRoot(root, {
+        latest: (r, p) => catalog.latest(r, p),
+        statCache: this.store!.statCache,
+        livePaths: (r) => this.live.paths(r),
+        changed: (path) => pipeline.enqueueNow(root.name, path),
+        inode: (path, ino) => pipeline.noteInode(root.name, path, ino),
+        progress: (entriesSeen, entriesChanged) =>
+          this.emit(WATCHER_EVENTS.SCAN_PROGRESS, { root: root.name, entriesSeen, entriesChanged, done: false }),
+        error: (error) => this.emitError(error),
+      }).then((done) => this.emit(WATCHER_EVENTS.SCAN_PROGRESS, { root: root.name, ...done, done: true }));
+    }
+  }
+
+  private async stopNow(): Promise<void> {
+    if (this.state === 'new') {
+      this.state = 'stopped';
+      return;
+    }
+    this.state = 'stopping';
+    await Promise.all([...this.roots.values()].map((root) => root.chokidar?.close()));
+    const store = this.store!;
+    try {
+      await this.pipeline!.drain();
+      const active = [...this.roots.values()].filter((root) => !root.failed);
+      await store.appendRecords(active.map((root) => this.watchRecord(root, 'stop')));
+      await store.statCache.save();
+    } finally {
+      this.pipeline!.close();
+      this.stoppedAtMs = Date.now();
+      this.state = 'stopped';
+      if (!this.options.store) await store.close();
+    }
+  }
+
+  private async abortStart(): Promise<void> {
+    this.state = 'stopped';
+    this.pipeline?.close();
+    await Promise.all([...this.roots.values()].map((root) => root.chokidar?.close()));
+    if (this.store && !this.options.store) await this.store.close().catch(() => {});
+  }
+
+  private watchRecord(root: RootRuntime, event: 'start' | 'stop'): WatchRecord {
+    let user = 'unknown';
+    try {
+      user = userInfo().username;
+    } catch {
+      // no passwd entry for this uid
+    }
+    return { kind: 'watch', event, time: Date.now(), root: root.name, rootPath: root.path, host: hostname(), pid: process.pid, user };
+  }
+
+  private rootPathMap(): Map<string, string> {
+    return new Map([...this.roots.values()].map((root) => [root.path, root.name]));
+  }
+
+  private requireStore(op: string): StoreApi {
+    if (!this.store || this.state === 'stopped') throw stamp(new ClosedError('the watcher is not running', {}), op);
+    return this.store;
+  }
+}
+
+async function checkRoot(path: string): Promise<string> {
+  try {
+    const real = await realpath(path);
+    if (!(await stat(real)).isDirectory()) throw new UsageError(`${path} is not a directory`, { path });
+    return real;
+  } catch (error) {
+    if (error instanceof SynclogError) throw error;
+    throw new NotFoundError(`cannot watch ${path}: it does not exist`, { what: 'directory', id: path });
+  }
+}
+
+/** realpath of a path that may not exist yet (the log before its first open): resolve the parent instead. */
+async function realpathLoose(path: string): Promise<string> {
+  try {
+    return await realpath(path);
+  } catch {
+    try {
+      return join(await realpath(dirname(path)), basename(path));
+    } catch {
+      return path;
+    }
+  }
+}
+
+async function openStoreFor(options: ResolvedWatcherOptions): Promise<StoreApi> {
+  const { openStore } = await import('../store/index.js');
+  return openStore(options.logPath, options.storeOptions);
+}
+
+function stamp(error: unknown, operation: string): unknown {
+  if (error instanceof SynclogError && error.operation === undefined) error.operation = operation;
+  return error;
+}
+
+export type { WatchError };
