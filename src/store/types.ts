@@ -74,6 +74,8 @@ export interface StoreVerifyProblem {
   offset: number;
   seq?: number;
   reason: string;
+  /** Hex id of the chunk the damaged or missing record is (or references), when known. */
+  chunk?: string;
 }
 
 export interface StoreVerifyReport {

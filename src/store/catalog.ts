@@ -1,0 +1,166 @@
+// The history catalog: every path's versions and tombstones, built from version/delete/watch records (chunk records
+// are skipped by tag, never decoded). Owns only memory; the store feeds it. Invariant: records are applied exactly
+// once and in seq order: out-of-order notices wait in `pending` until the gap before them is filled.
+import { displayPath, type EntryRecord, type LogRecord, type VersionRecord, type WatchRecord } from '../record/index.js';
+import type { LogPath } from '../util/log-path.js';
+import type { CatalogApi, CatalogPath, StoredRecord } from './types.js';
+
+/** A shortest accepted version id prefix (ids are 20 hex digits; 6 keep typing short and clashes rare). */
+const VERSION_PREFIX_CHARS_MIN = 6;
+
+interface PathState {
+  root: string;
+  path: string;
+  display: string;
+  history: StoredRecord<EntryRecord>[];
+}
+
+/** Reads decoded non-chunk records from `fromSeq` to the current end of the log. */
+export type CatalogSource = (fromSeq: number) => AsyncIterable<StoredRecord>;
+
+export class Catalog implements CatalogApi {
+  private readonly byPath = new Map<string, PathState>();
+  private readonly byVersionId = new Map<string, StoredRecord<EntryRecord>>();
+  private readonly watchRecords: StoredRecord<WatchRecord>[] = [];
+  private readonly rootNames = new Set<string>();
+  /** Notices of appended records that arrived ahead of a gap (record undefined: a chunk, nothing to apply). */
+  private readonly pending = new Map<number, LogRecord | StoredRecord | undefined>();
+  private sortedPaths: CatalogPath[] | undefined;
+  private sortedIds: string[] | undefined;
+  private refreshing: Promise<number> | undefined;
+  nextSeq = 0;
+  versionCount = 0;
+  /** Sum of the sizes of all file versions. */
+  logicalBytes = 0;
+
+  constructor(private readonly source: CatalogSource, private readonly logNextSeq: () => number) {}
+
+  roots(): string[] {
+    return [...this.rootNames].sort();
+  }
+
+  paths(): CatalogPath[] {
+    this.sortedPaths ??= [...this.byPath.values()]
+      .map((state) => {
+        const latest = state.history[state.history.length - 1]!;
+        return { root: state.root, path: state.path, display: state.display, count: state.history.length, latest, deleted: latest.record.kind === 'delete' };
+      })
+      .sort((a, b) => (a.display < b.display ? -1 : a.display > b.display ? 1 : 0));
+    return this.sortedPaths;
+  }
+
+  history(root: string, path: string): StoredRecord<EntryRecord>[] {
+    return [...(this.byPath.get(displayPath({ root, path: path as LogPath }))?.history ?? [])];
+  }
+
+  latest(root: string, path: string): StoredRecord<EntryRecord> | undefined {
+    const history = this.byPath.get(displayPath({ root, path: path as LogPath }))?.history;
+    return history?.[history.length - 1];
+  }
+
+  /** Watch start/stop markers in log order. */
+  watches(): StoredRecord<WatchRecord>[] {
+    return [...this.watchRecords];
+  }
+
+  findVersion(versionIdOrPrefix: string): StoredRecord<EntryRecord> | undefined {
+    const exact = this.byVersionId.get(versionIdOrPrefix);
+    if (exact) return exact;
+    if (versionIdOrPrefix.length < VERSION_PREFIX_CHARS_MIN) return undefined;
+    this.sortedIds ??= [...this.byVersionId.keys()].sort();
+    const ids = this.sortedIds;
+    let lo = 0;
+    let hi = ids.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (ids[mid]! < versionIdOrPrefix) lo = mid + 1;
+      else hi = mid;
+    }
+    const first = ids[lo];
+    if (first === undefined || !first.startsWith(versionIdOrPrefix)) return undefined;
+    const second = ids[lo + 1];
+    if (second !== undefined && second.startsWith(versionIdOrPrefix)) return undefined; // ambiguous: not unique
+    return this.byVersionId.get(first);
+  }
+
+  treeAt(at: { timeMs?: number; atSeq?: number }): Map<string, StoredRecord<VersionRecord>> {
+    const include = (entry: StoredRecord<EntryRecord>): boolean =>
+      (at.atSeq === undefined || entry.seq <= at.atSeq) && (at.timeMs === undefined || entry.record.time <= at.timeMs);
+    const tree = new Map<string, StoredRecord<VersionRecord>>();
+    for (const view of this.paths()) {
+      const history = this.byPath.get(view.display)!.history;
+      for (let i = history.length - 1; i >= 0; i--) {
+        const entry = history[i]!;
+        if (!include(entry)) continue;
+        if (entry.record.kind === 'version') tree.set(view.display, entry as StoredRecord<VersionRecord>);
+        break;
+      }
+    }
+    return tree;
+  }
+
+  /** Reads what was appended since the last refresh (by any process). Returns the number of records applied. */
+  refresh(): Promise<number> {
+    // One refresh at a time: a second caller shares the running one, then runs its own for anything newer.
+    const run = async (): Promise<number> => {
+      const endBefore = this.logNextSeq();
+      let applied = 0;
+      for await (const stored of this.source(this.nextSeq)) {
+        if (stored.seq < this.nextSeq) continue;
+        this.pending.delete(stored.seq);
+        this.apply(stored);
+        this.nextSeq = stored.seq + 1;
+        applied++;
+      }
+      if (endBefore > this.nextSeq) this.nextSeq = endBefore;
+      this.drainPending();
+      return applied;
+    };
+    const next = (this.refreshing ?? Promise.resolve(0)).then(run, run);
+    this.refreshing = next.finally(() => {
+      if (this.refreshing === next) this.refreshing = undefined;
+    });
+    return next;
+  }
+
+  /** This store appended these (chunk records as undefined): apply them now if they are next, or when the gap fills. */
+  noteAppended(items: { seq: number; stored?: StoredRecord }[]): void {
+    for (const item of items) if (item.seq >= this.nextSeq) this.pending.set(item.seq, item.stored);
+    this.drainPending();
+  }
+
+  private drainPending(): void {
+    for (const key of [...this.pending.keys()]) if (key < this.nextSeq) this.pending.delete(key);
+    while (this.pending.has(this.nextSeq)) {
+      const stored = this.pending.get(this.nextSeq) as StoredRecord | undefined;
+      this.pending.delete(this.nextSeq);
+      if (stored) this.apply(stored);
+      this.nextSeq++;
+    }
+  }
+
+  private apply(stored: StoredRecord): void {
+    const record = stored.record;
+    if (record.kind === 'chunk') return;
+    this.rootNames.add(record.root);
+    if (record.kind === 'watch') {
+      this.watchRecords.push(stored as StoredRecord<WatchRecord>);
+      return;
+    }
+    const display = displayPath(record);
+    let state = this.byPath.get(display);
+    if (!state) {
+      state = { root: record.root, path: record.path, display, history: [] };
+      this.byPath.set(display, state);
+    }
+    const entry = stored as StoredRecord<EntryRecord>;
+    state.history.push(entry);
+    this.byVersionId.set(record.versionId, entry);
+    if (record.kind === 'version') {
+      this.versionCount++;
+      if (record.type === 'file') this.logicalBytes += record.size;
+    }
+    this.sortedPaths = undefined;
+    this.sortedIds = undefined;
+  }
+}

@@ -1,0 +1,103 @@
+// Reading chunks back: index lookup → log.readAt → decode → inflate → BLAKE3 check. Owns the "check just after
+// reading" rule; never writes. Invariant: no byte reaches a caller unless its chunk hashes to the id it was asked
+// for; anything else is a CorruptionError naming the chunk id, the segment and the offset.
+import { CorruptionError, NotFoundError, SynclogError } from '../errors.js';
+import { decodeRecord, type ChunkRef, type ContentIdBytes } from '../record/index.js';
+import { LIMITS } from '../util/limits.js';
+import type { ChunkIndex, ChunkLocation } from './chunk-index.js';
+import { decompressChunk } from './compress.js';
+import { contentIdHex, hashContent, sameContentId } from './content-id.js';
+import type { StoreLog } from './log-port.js';
+
+export interface ChunkReaderContext {
+  readonly log: StoreLog;
+  readonly index: ChunkIndex;
+  /** Why the index scan stopped early (mid-log damage), if it did: a chunk missing after it is damage, not absence. */
+  scanProblem(): CorruptionError | undefined;
+  /** Indexes chunk records appended since the last scan (another process may be the writer). */
+  refreshIndex(): Promise<void>;
+}
+
+function damaged(id: string, where: ChunkLocation, reason: string, message: string, cause?: unknown): CorruptionError {
+  return new CorruptionError(
+    `chunk ${id} in ${where.segment} at offset ${where.offset}: ${message}`,
+    { file: where.segment, offset: where.offset, chunk: id, reason },
+    cause === undefined ? undefined : { cause },
+  );
+}
+
+/** Decodes and checks one chunk record's payload against the id it must have. */
+export async function checkChunkPayload(tag: number, payload: Uint8Array, id: ContentIdBytes, where: ChunkLocation & { seq?: number }): Promise<Uint8Array> {
+  const hex = contentIdHex(id);
+  let record;
+  try {
+    record = decodeRecord(tag, payload, { file: where.segment, offset: where.offset, seq: where.seq });
+  } catch (error) {
+    throw damaged(hex, where, 'chunk-record-undecodable', (error as Error).message, error);
+  }
+  if (record.kind !== 'chunk' || !sameContentId(record.id, id)) throw damaged(hex, where, 'index-points-elsewhere', 'the record there is not this chunk');
+  let data: Uint8Array;
+  try {
+    data = await decompressChunk(record.codec, record.data, record.size);
+  } catch (error) {
+    throw damaged(hex, where, 'chunk-undecodable', `cannot inflate: ${(error as Error).message}`, error);
+  }
+  if (data.length !== record.size) throw damaged(hex, where, 'chunk-size-mismatch', `${data.length} bytes, expected ${record.size}`);
+  if (!sameContentId(hashContent(data), id)) throw damaged(hex, where, 'chunk-hash-mismatch', 'content does not match its BLAKE3 id');
+  return data;
+}
+
+export async function readChunk(ctx: ChunkReaderContext, id: ContentIdBytes): Promise<Uint8Array> {
+  let where = ctx.index.get(id);
+  if (!where && !ctx.scanProblem()) {
+    await ctx.refreshIndex();
+    where = ctx.index.get(id);
+  }
+  const hex = contentIdHex(id);
+  if (!where) {
+    const problem = ctx.scanProblem();
+    if (problem) {
+      throw new CorruptionError(`chunk ${hex} is not readable: the log is damaged at ${problem.where.file} offset ${problem.where.offset}`, {
+        file: problem.where.file,
+        offset: problem.where.offset,
+        chunk: hex,
+        reason: 'chunk-beyond-damage',
+      });
+    }
+    throw new NotFoundError(`chunk ${hex} is not in the log`, { what: 'chunk', id: hex });
+  }
+  let entry: { tag: number; payload: Uint8Array };
+  try {
+    entry = await ctx.log.readAt(where);
+  } catch (error) {
+    if (error instanceof CorruptionError) throw damaged(hex, where, 'chunk-record-damaged', error.message, error);
+    if (error instanceof SynclogError) throw error;
+    throw damaged(hex, where, 'chunk-record-unreadable', (error as Error).message, error);
+  }
+  return checkChunkPayload(entry.tag, entry.payload, id, where);
+}
+
+/** Streams chunks in order, fetching a few ahead (bounded by storeReadAheadChunks) so reading overlaps checking. */
+export async function* readContent(ctx: ChunkReaderContext, chunks: readonly ChunkRef[]): AsyncGenerator<Uint8Array> {
+  const ahead: Promise<Uint8Array>[] = [];
+  let next = 0;
+  const fill = () => {
+    while (ahead.length < LIMITS.storeReadAheadChunks && next < chunks.length) {
+      const promise = readChunk(ctx, chunks[next++]!.id);
+      promise.catch(() => {}); // surfaced when awaited below, in order
+      ahead.push(promise);
+    }
+  };
+  for (let i = 0; i < chunks.length; i++) {
+    fill();
+    const data = await ahead.shift()!;
+    if (data.length !== chunks[i]!.size) {
+      throw new CorruptionError(`chunk ${contentIdHex(chunks[i]!.id)} is ${data.length} bytes, the version says ${chunks[i]!.size}`, {
+        file: '',
+        chunk: contentIdHex(chunks[i]!.id),
+        reason: 'chunk-size-mismatch',
+      });
+    }
+    yield data;
+  }
+}

@@ -1,0 +1,62 @@
+// Worker thread body: chunking sessions (CDC + BLAKE3 per chunk + whole-content BLAKE3) and compress jobs, so the
+// main thread only reads, dedups and appends. Owns no I/O and no shared state. Invariant: every message is answered
+// exactly once, in order per session; buffers are transferred, never shared.
+import { parentPort, workerData } from 'node:worker_threads';
+import { Chunker, type ChunkSizes } from './chunker.js';
+import { compressChunk } from './compress.js';
+import { ContentHasher, hashContent } from './content-id.js';
+import type { WorkerReply, WorkerRequest } from './worker-protocol.js';
+
+const port = parentPort!;
+const sizes = (workerData as { sizes: ChunkSizes }).sizes;
+const sessions = new Map<number, { chunker: Chunker; hasher: ContentHasher }>();
+
+function chunkReply(session: number, pieces: Uint8Array[], consumed: number): { reply: WorkerReply; transfer: ArrayBuffer[] } {
+  const chunks = pieces.map((data) => ({ id: hashContent(data), data }));
+  const transfer = chunks.map((c) => c.data.buffer as ArrayBuffer);
+  return { reply: { op: 'chunks', session, chunks, consumed }, transfer };
+}
+
+function handle(message: WorkerRequest): void {
+  switch (message.op) {
+    case 'open':
+      sessions.set(message.session, { chunker: new Chunker(sizes), hasher: new ContentHasher() });
+      return;
+    case 'data': {
+      const state = sessions.get(message.session);
+      if (!state) return; // aborted
+      state.hasher.update(message.block);
+      const { reply, transfer } = chunkReply(message.session, state.chunker.push(message.block), message.block.length);
+      port.postMessage(reply, transfer);
+      return;
+    }
+    case 'end': {
+      const state = sessions.get(message.session);
+      if (!state) return;
+      sessions.delete(message.session);
+      const { reply, transfer } = chunkReply(message.session, state.chunker.finish(), 0);
+      port.postMessage(reply, transfer);
+      const done: WorkerReply = { op: 'done', session: message.session, contentId: state.hasher.digest(), size: state.hasher.size };
+      port.postMessage(done);
+      return;
+    }
+    case 'abort':
+      sessions.delete(message.session);
+      return;
+    case 'compress': {
+      const packed = compressChunk(message.data, message.mode);
+      const reply: WorkerReply = { op: 'compressed', job: message.job, codec: packed.codec, data: packed.data };
+      port.postMessage(reply, [packed.data.buffer as ArrayBuffer]);
+      return;
+    }
+  }
+}
+
+port.on('message', (message: WorkerRequest) => {
+  try {
+    handle(message);
+  } catch (error) {
+    const id = message.op === 'compress' ? { job: message.job } : { session: message.session };
+    port.postMessage({ op: 'error', ...id, message: error instanceof Error ? (error.stack ?? error.message) : String(error) } satisfies WorkerReply);
+  }
+});

@@ -1,0 +1,147 @@
+// Content-defined chunking (FastCDC-style gear hash with normalized chunking). Owns where chunk boundaries fall;
+// never hashes, compresses or does I/O. Invariant: boundaries depend only on the bytes (and the fixed GEAR table and
+// sizes), never on how the input was split into blocks, so the same content always yields the same chunks.
+// The GEAR table and the masks are part of the format: changing them does not corrupt a log, but it ends dedup
+// against chunks written before (docs/store.md "Chunking").
+import { assert } from '../util/assert.js';
+import { LIMITS } from '../util/limits.js';
+
+export interface ChunkSizes {
+  chunkBytesMin: number;
+  chunkBytesAvg: number;
+  chunkBytesMax: number;
+}
+
+export const DEFAULT_CHUNK_SIZES: ChunkSizes = {
+  chunkBytesMin: LIMITS.chunkBytesMin,
+  chunkBytesAvg: LIMITS.chunkBytesAvg,
+  chunkBytesMax: LIMITS.chunkBytesMax,
+};
+
+/** 256 fixed pseudo-random 32-bit values (splitmix32 from a fixed seed): deterministic on every machine. */
+export const GEAR: Uint32Array = (() => {
+  const table = new Uint32Array(256);
+  let state = 0x5ec1_0c00;
+  for (let i = 0; i < 256; i++) {
+    state = (state + 0x9e3779b9) | 0;
+    let z = state;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+    table[i] = (z ^ (z >>> 16)) >>> 0;
+  }
+  return table;
+})();
+
+/** A mask of `bits` ones in the high end of a 32-bit word: high bits of a gear hash depend on the last 32 bytes. */
+function highMask(bits: number): number {
+  return bits <= 0 ? 0 : (0xffffffff << (32 - bits)) | 0;
+}
+
+interface Masks {
+  /** Harder condition before the average size (FastCDC normalization level 2: two more bits). */
+  small: number;
+  /** Easier condition after it. */
+  large: number;
+}
+
+function masksFor(sizes: ChunkSizes): Masks {
+  const bits = Math.round(Math.log2(sizes.chunkBytesAvg));
+  return { small: highMask(bits + 2), large: highMask(bits - 2) };
+}
+
+function checkSizes(sizes: ChunkSizes): void {
+  assert(sizes.chunkBytesMin >= 64 && sizes.chunkBytesMin <= sizes.chunkBytesAvg, 'chunkBytesMin out of range');
+  assert(sizes.chunkBytesAvg <= sizes.chunkBytesMax, 'chunkBytesAvg above chunkBytesMax');
+  assert(sizes.chunkBytesMax <= LIMITS.recordBytesMax / 2, 'chunkBytesMax too large for one record');
+}
+
+/**
+ * Length of the next chunk in `data[start, end)`. When `final` is false and no boundary is found before the end,
+ * returns 0 (more input is needed). Pure: no allocation.
+ */
+export function nextBoundary(data: Uint8Array, start: number, end: number, final: boolean, sizes: ChunkSizes, masks: Masks = masksFor(sizes)): number {
+  const available = end - start;
+  if (available < sizes.chunkBytesMax && !final) return 0;
+  if (available <= sizes.chunkBytesMin) return available;
+  const limit = start + Math.min(available, sizes.chunkBytesMax);
+  const normal = Math.min(limit, start + sizes.chunkBytesAvg);
+  const small = masks.small;
+  const large = masks.large;
+  let hash = 0;
+  let i = start + sizes.chunkBytesMin;
+  for (; i < normal; i++) {
+    hash = ((hash << 1) + GEAR[data[i]!]!) | 0;
+    if ((hash & small) === 0) return i + 1 - start;
+  }
+  for (; i < limit; i++) {
+    hash = ((hash << 1) + GEAR[data[i]!]!) | 0;
+    if ((hash & large) === 0) return i + 1 - start;
+  }
+  return limit - start;
+}
+
+/**
+ * Streaming chunker: push blocks of any size, get back whole chunks (fresh copies, each with its own ArrayBuffer so
+ * it can be transferred to another thread). Holds at most one buffer of 2 × chunkBytesMax.
+ */
+export class Chunker {
+  private readonly sizes: ChunkSizes;
+  private readonly masks: Masks;
+  private readonly buffer: Uint8Array;
+  private start = 0;
+  private end = 0;
+
+  constructor(sizes: ChunkSizes = DEFAULT_CHUNK_SIZES) {
+    checkSizes(sizes);
+    this.sizes = sizes;
+    this.masks = masksFor(sizes);
+    this.buffer = new Uint8Array(sizes.chunkBytesMax * 2);
+  }
+
+  /** Adds input; returns the chunks completed by it (possibly none). */
+  push(block: Uint8Array): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    let at = 0;
+    while (at < block.length) {
+      if (this.end === this.buffer.length) this.compact();
+      const take = Math.min(block.length - at, this.buffer.length - this.end);
+      this.buffer.set(block.subarray(at, at + take), this.end);
+      this.end += take;
+      at += take;
+      this.drain(false, out);
+    }
+    return out;
+  }
+
+  /** Ends the input; returns the remaining chunks. The chunker is reset and can be reused. */
+  finish(): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    this.drain(true, out);
+    assert(this.start === this.end, 'chunker left bytes behind');
+    this.start = 0;
+    this.end = 0;
+    return out;
+  }
+
+  private drain(final: boolean, out: Uint8Array[]): void {
+    while (this.end > this.start) {
+      const length = nextBoundary(this.buffer, this.start, this.end, final, this.sizes, this.masks);
+      if (length === 0) return;
+      out.push(this.buffer.slice(this.start, this.start + length));
+      this.start += length;
+    }
+  }
+
+  private compact(): void {
+    this.buffer.copyWithin(0, this.start, this.end);
+    this.end -= this.start;
+    this.start = 0;
+  }
+}
+
+/** Chunks a stream of blocks; a file is never held whole, only one chunker buffer and one block. */
+export async function* chunkStream(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, sizes: ChunkSizes = DEFAULT_CHUNK_SIZES): AsyncGenerator<Uint8Array> {
+  const chunker = new Chunker(sizes);
+  for await (const block of source) yield* chunker.push(block);
+  yield* chunker.finish();
+}

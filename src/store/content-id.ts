@@ -1,0 +1,43 @@
+// Content ids: BLAKE3-256 of uncompressed bytes (chunks and whole files). Owns hashing and the map-key form of an
+// id; never reads files. Invariant: an id is always exactly 32 bytes.
+import { Blake3Hasher, blake3 } from '@napi-rs/blake-hash';
+import { assert } from '../util/assert.js';
+import { contentIdHex, type ContentIdBytes } from '../record/index.js';
+
+export const CONTENT_ID_BYTES = 32;
+
+/** BLAKE3-256 of `data` (native, ~5 GB/s here). */
+export function hashContent(data: Uint8Array): ContentIdBytes {
+  return new Uint8Array(blake3(data)); // own 32-byte buffer: ids are posted between threads
+}
+
+/** Incremental whole-content hash for a stream of pieces. */
+export class ContentHasher {
+  private readonly hasher = new Blake3Hasher();
+  size = 0;
+
+  update(piece: Uint8Array): void {
+    this.hasher.update(piece);
+    this.size += piece.length;
+  }
+
+  digest(): ContentIdBytes {
+    const digest = this.hasher.digestBuffer();
+    assert(digest.length === CONTENT_ID_BYTES, 'BLAKE3 digest is not 32 bytes');
+    return new Uint8Array(digest);
+  }
+}
+
+/** Equality of two ids without allocating. */
+export function sameContentId(a: ContentIdBytes, b: ContentIdBytes): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Hex form, usable as a Map key and in messages. */
+export { contentIdHex };
+
+export function isContentIdHex(value: string): boolean {
+  return /^[0-9a-f]{64}$/.test(value);
+}

@@ -1,0 +1,13 @@
+// The store's only import point: content-addressed, deduplicated chunks over the log, the history catalog and the
+// stat cache (contract: ./types.ts).
+export * from './types.js';
+export { openStore, Store, STAT_CACHE_FILE_NAME, type IndexOpenReport } from './store.js';
+export { Chunker, chunkStream, nextBoundary, DEFAULT_CHUNK_SIZES, GEAR, type ChunkSizes } from './chunker.js';
+export { hashContent, ContentHasher, sameContentId, contentIdHex, isContentIdHex, CONTENT_ID_BYTES } from './content-id.js';
+export { compressChunk, decompressChunk, type CompressionMode } from './compress.js';
+export { ChunkIndex, type ChunkLocation } from './chunk-index.js';
+export { StatCache } from './stat-cache.js';
+export { Catalog } from './catalog.js';
+export { INGEST_COUNTERS } from './ingest.js';
+export { CHECKPOINT_FILE_NAME } from './index-checkpoint.js';
+export { FileChangedError } from '../errors.js';

@@ -1,0 +1,21 @@
+// The part of the log (src/log) the store uses, as a structural type: the store depends on these members only.
+// Types only; the Log class itself is loaded from src/log/index.ts by openStore.
+import type { AppendInput, LogEntry, LogOptions, ReadOptions, RecordPosition, RecoveryReport, SegmentInfo, LogVerifyReport } from '../log/types.js';
+
+export interface StoreLog {
+  readonly recovery: RecoveryReport | undefined;
+  readonly nextSeq: number;
+  append(input: AppendInput): Promise<RecordPosition>;
+  appendMany(inputs: AppendInput[]): Promise<RecordPosition[]>;
+  appendAtomic(inputs: AsyncIterable<AppendInput> | Iterable<AppendInput>): Promise<RecordPosition[]>;
+  read(options?: ReadOptions): AsyncIterableIterator<LogEntry>;
+  readAt(position: { segment: string; offset: number }): Promise<{ tag: number; payload: Uint8Array }>;
+  sync(): Promise<void>;
+  segments(): Promise<SegmentInfo[]>;
+  close(): Promise<void>;
+}
+
+export interface LogModule {
+  Log: { open(dir: string, options?: LogOptions): Promise<StoreLog> };
+  verifyLog(dir: string, onProgress?: (bytesDone: number, bytesTotal: number) => void): Promise<LogVerifyReport>;
+}

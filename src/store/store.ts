@@ -1,0 +1,339 @@
+// The store: one log, its chunk index, catalog and stat cache behind StoreApi. Owns the wiring and the open/close
+// lifecycle (index checkpoint load/scan/save); the work lives in ingest.ts, chunk-reader.ts, store-verify.ts.
+// Invariants: the chunk index and the catalog learn of a record only after the log said it is appended; derived
+// files (index checkpoint, stat cache) are written only by the writer and never trusted over the segments.
+import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
+import { ClosedError, CorruptionError, UsageError } from '../errors.js';
+import { decodeRecord, encodeRecord, RECORD_TAGS, type ChunkRef, type ContentIdBytes, type LogRecord } from '../record/index.js';
+import { assert } from '../util/assert.js';
+import { LIMITS } from '../util/limits.js';
+import { Catalog } from './catalog.js';
+import { ChunkIndex } from './chunk-index.js';
+import { InlineProcessor, type ChunkProcessor } from './chunk-processor.js';
+import { readChunk, readContent, type ChunkReaderContext } from './chunk-reader.js';
+import { DEFAULT_CHUNK_SIZES } from './chunker.js';
+import { loadCheckpoint, saveCheckpoint } from './index-checkpoint.js';
+import { Ingester } from './ingest.js';
+import type { LogModule, StoreLog } from './log-port.js';
+import { StatCache } from './stat-cache.js';
+import { verifyStore } from './store-verify.js';
+import { WorkerPool } from './worker-pool.js';
+import type { EntryReadOptions, IngestedContent, StatKey, StoreApi, StoreOptions, StoreStats, StoreVerifyReport, StoredRecord } from './types.js';
+import type { RecoveryReport } from '../log/types.js';
+
+export const STAT_CACHE_FILE_NAME = 'store.stat-cache';
+const DEFAULT_KINDS = ['version', 'delete', 'watch'] as const;
+
+/** How the index came to be at open (for tests, stats and `synclog verify`). */
+export interface IndexOpenReport {
+  /** 'checkpoint' when a checkpoint was used (then only records after it were scanned), else 'rebuilt'. */
+  source: 'checkpoint' | 'rebuilt';
+  /** Why a checkpoint was not used. */
+  problem?: string;
+  /** Records scanned from the log at open. */
+  scannedRecords: number;
+}
+
+export class Store implements StoreApi {
+  readonly statCache: StatCache;
+  index = new ChunkIndex();
+  indexReport: IndexOpenReport = { source: 'rebuilt', scannedRecords: 0 };
+  private readonly ingester: Ingester;
+  private readonly inline = new InlineProcessor(DEFAULT_CHUNK_SIZES);
+  private pool: WorkerPool | undefined;
+  private catalogLoad: Promise<Catalog> | undefined;
+  private catalogReady: Catalog | undefined;
+  private scanFromSeq = 0;
+  private scanning: Promise<void> | undefined;
+  private scanError: CorruptionError | undefined;
+  private checkpointedCount = -1;
+  private checkpointing: Promise<void> | undefined;
+  private closed = false;
+  private readonly readerContext: ChunkReaderContext;
+
+  constructor(
+    readonly logDir: string,
+    private readonly log: StoreLog,
+    private readonly logModule: LogModule,
+    private readonly options: Required<Pick<StoreOptions, 'readOnly' | 'workers' | 'compression'>>,
+  ) {
+    this.statCache = new StatCache(join(logDir, STAT_CACHE_FILE_NAME), options.readOnly);
+    const store = this;
+    this.ingester = new Ingester({
+      log,
+      get index() {
+        return store.index;
+      },
+      compression: options.compression,
+      inline: this.inline,
+      pool: () => this.workerPool(),
+      noteChunkAppended: (seq) => this.catalogReady?.noteAppended([{ seq }]),
+      assertWritable: (op) => this.assertWritable(op),
+    });
+    this.readerContext = {
+      log,
+      get index() {
+        return store.index;
+      },
+      scanProblem: () => this.scanError,
+      // A writer's index is always current (it made every append); a reader may be behind another process.
+      refreshIndex: () => (this.readOnly ? this.scanIndex() : Promise.resolve()),
+    };
+  }
+
+  get readOnly(): boolean {
+    return this.options.readOnly;
+  }
+
+  get recovery(): RecoveryReport | undefined {
+    return this.log.recovery;
+  }
+
+  /** Loads the checkpoint (when it still matches the segments), scans the records after it, loads the stat cache. */
+  async init(): Promise<void> {
+    const segments = await this.log.segments();
+    const loaded = await loadCheckpoint(this.logDir, segments);
+    if ('index' in loaded) {
+      this.index = loaded.index;
+      this.scanFromSeq = loaded.nextSeq;
+      this.indexReport = { source: 'checkpoint', scannedRecords: 0 };
+      this.checkpointedCount = loaded.index.count;
+    } else {
+      this.indexReport = { source: 'rebuilt', problem: loaded.problem, scannedRecords: 0 };
+    }
+    await this.scanIndex();
+    await this.statCache.load();
+    // A rebuild that scanned a lot is worth saving now, so a crash before close does not repeat it.
+    if (!this.readOnly && this.indexReport.scannedRecords > 0 && this.index.count - this.checkpointedCount >= LIMITS.chunkIndexCheckpointEveryChunks) {
+      await this.checkpoint();
+    }
+  }
+
+  /** Indexes chunk records from where the last scan stopped (tag filter: other records are skipped undecoded). */
+  private scanIndex(): Promise<void> {
+    this.scanning ??= (async () => {
+      try {
+        for await (const entry of this.log.read({ fromSeq: this.scanFromSeq, tags: [RECORD_TAGS.chunk] })) {
+          const record = decodeRecord(entry.tag, entry.payload, { file: entry.segment, offset: entry.offset, seq: entry.seq });
+          assert(record.kind === 'chunk', 'tag filter let a non-chunk record through');
+          this.index.add(record.id, { segment: entry.segment, offset: entry.offset, size: record.size });
+          this.scanFromSeq = entry.seq + 1;
+          this.indexReport.scannedRecords++;
+        }
+        this.scanFromSeq = Math.max(this.scanFromSeq, this.log.nextSeq);
+      } catch (error) {
+        // Mid-log damage: keep what was indexed, remember where it stopped; readers and verify report it.
+        if (!(error instanceof CorruptionError)) throw error;
+        this.scanError = error;
+      } finally {
+        this.scanning = undefined;
+      }
+    })();
+    return this.scanning;
+  }
+
+  private workerPool(): ChunkProcessor {
+    if (this.options.workers === 0) return this.inline;
+    this.pool ??= new WorkerPool(this.options.workers, DEFAULT_CHUNK_SIZES);
+    return this.pool;
+  }
+
+  private assertOpen(op: string): void {
+    if (this.closed) throw new ClosedError(`store is closed (${op})`);
+  }
+
+  private assertWritable(op: string): void {
+    this.assertOpen(op);
+    if (this.readOnly) throw new UsageError(`${op} needs a writable store (opened read-only)`);
+  }
+
+  ingestFile(absolutePath: string, options: { signal?: AbortSignal } = {}): Promise<IngestedContent & { stat: StatKey }> {
+    return this.ingester.ingestFile(absolutePath, options.signal).finally(() => this.maybeCheckpoint());
+  }
+
+  ingestStream(source: AsyncIterable<Uint8Array>): Promise<IngestedContent> {
+    return this.ingester.ingestStream(source).finally(() => this.maybeCheckpoint());
+  }
+
+  /** Encodes and checks records, refusing malformed ones before anything is written. */
+  private encodeChecked(record: LogRecord): { tag: number; payload: Uint8Array } {
+    const input = encodeRecord(record);
+    try {
+      decodeRecord(input.tag, input.payload);
+    } catch (error) {
+      throw new UsageError(`refusing to append a malformed ${record.kind} record: ${(error as Error).message}`, { kind: record.kind });
+    }
+    return input;
+  }
+
+  async appendRecords(records: LogRecord[]): Promise<StoredRecord[]> {
+    this.assertWritable('appendRecords');
+    const inputs = records.map((record) => this.encodeChecked(record));
+    const positions = await this.log.appendMany(inputs);
+    const stored = positions.map((position, i) => ({ ...position, record: records[i]! }));
+    this.learn(stored);
+    return stored;
+  }
+
+  async appendAtomic(records: AsyncIterable<LogRecord> | Iterable<LogRecord>): Promise<StoredRecord[]> {
+    this.assertWritable('appendAtomic');
+    // Chunk bytes are not kept for after the commit (an archive may be large): only what the index needs.
+    const kept: LogRecord[] = [];
+    const self = this;
+    async function* inputs() {
+      for await (const record of records) {
+        const input = self.encodeChecked(record);
+        kept.push(record.kind === 'chunk' ? { ...record, data: new Uint8Array(0) } : record);
+        yield input;
+      }
+    }
+    const positions = await this.log.appendAtomic(inputs());
+    assert(positions.length === kept.length, 'appendAtomic returned a position per record');
+    const stored = positions.map((position, i) => ({ ...position, record: kept[i]! }));
+    this.learn(stored);
+    return stored;
+  }
+
+  /** After the log committed: index new chunks and tell the catalog. */
+  private learn(stored: StoredRecord[]): void {
+    for (const item of stored) {
+      if (item.record.kind === 'chunk') this.index.add(item.record.id, { segment: item.segment, offset: item.offset, size: item.record.size });
+    }
+    this.catalogReady?.noteAppended(stored.map((item) => ({ seq: item.seq, stored: item.record.kind === 'chunk' ? undefined : item })));
+  }
+
+  async flush(): Promise<void> {
+    this.assertOpen('flush');
+    await this.ingester.settle();
+    if (!this.readOnly) await this.log.sync();
+  }
+
+  hasChunk(id: ContentIdBytes): boolean {
+    return this.index.has(id);
+  }
+
+  readChunk(id: ContentIdBytes): Promise<Uint8Array> {
+    this.assertOpen('readChunk');
+    return readChunk(this.readerContext, id);
+  }
+
+  readContent(chunks: readonly ChunkRef[]): AsyncIterable<Uint8Array> {
+    this.assertOpen('readContent');
+    return readContent(this.readerContext, chunks);
+  }
+
+  async *entries(options: EntryReadOptions = {}): AsyncIterable<StoredRecord> {
+    this.assertOpen('entries');
+    const tags = (options.kinds ?? DEFAULT_KINDS).map((kind) => RECORD_TAGS[kind]);
+    for await (const entry of this.log.read({ fromSeq: options.fromSeq, tags, follow: options.follow, signal: options.signal })) {
+      const record = decodeRecord(entry.tag, entry.payload, { file: entry.segment, offset: entry.offset, seq: entry.seq });
+      yield { seq: entry.seq, segment: entry.segment, offset: entry.offset, record };
+    }
+  }
+
+  catalog(): Promise<Catalog> {
+    this.assertOpen('catalog');
+    this.catalogLoad ??= (async () => {
+      const catalog = new Catalog((fromSeq) => this.entries({ fromSeq }), () => this.log.nextSeq);
+      await catalog.refresh();
+      this.catalogReady = catalog;
+      return catalog;
+    })();
+    return this.catalogLoad;
+  }
+
+  async stats(): Promise<StoreStats> {
+    this.assertOpen('stats');
+    if (this.readOnly) await this.scanIndex();
+    const catalog = await this.catalog();
+    if (this.readOnly) await catalog.refresh();
+    const segments = await this.log.segments();
+    return {
+      segments: segments.length,
+      records: this.log.nextSeq,
+      versions: catalog.versionCount,
+      paths: catalog.paths().length,
+      chunks: this.index.count,
+      logicalBytes: catalog.logicalBytes,
+      uniqueBytes: this.index.uniqueBytes,
+      storedBytes: segments.reduce((sum, s) => sum + s.bytes, 0),
+    };
+  }
+
+  verify(onProgress?: (bytesDone: number, bytesTotal: number) => void): Promise<StoreVerifyReport> {
+    this.assertOpen('verify');
+    return verifyStore({ logDir: this.logDir, log: this.log, logModule: this.logModule, index: this.index }, onProgress);
+  }
+
+  /** Memory the dedup index holds, and per chunk (for the ≤ 64 bytes/chunk budget). */
+  indexMemory(): { bytes: number; chunks: number; bytesPerChunk: number } {
+    const chunks = this.index.count;
+    return { bytes: this.index.memoryBytes, chunks, bytesPerChunk: chunks === 0 ? 0 : this.index.memoryBytes / chunks };
+  }
+
+  /** Saves the index checkpoint now (writer only): flushes first so the bytes it covers are durable. */
+  checkpoint(): Promise<void> {
+    assert(!this.readOnly, 'checkpoint on a read-only store');
+    this.checkpointing ??= (async () => {
+      try {
+        await this.ingester.settle();
+        await this.log.sync();
+        if (this.scanError) return; // never checkpoint past damage: the next open must look again
+        const count = this.index.count;
+        const nextSeq = this.log.nextSeq;
+        const segments = (await this.log.segments()).map((s) => ({ name: s.name, bytes: s.bytes }));
+        await saveCheckpoint(this.logDir, this.index, { nextSeq, segments });
+        this.checkpointedCount = count;
+      } finally {
+        this.checkpointing = undefined;
+      }
+    })();
+    return this.checkpointing;
+  }
+
+  private maybeCheckpoint(): void {
+    if (this.readOnly || this.closed || this.checkpointing) return;
+    if (this.index.count - Math.max(0, this.checkpointedCount) < LIMITS.chunkIndexCheckpointEveryChunks) return;
+    this.checkpoint().catch(() => {}); // a failed checkpoint only costs a longer scan at the next open
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    try {
+      if (!this.readOnly) {
+        await this.ingester.settle();
+        await this.checkpointing?.catch(() => {});
+        if (this.index.count !== this.checkpointedCount || this.indexReport.scannedRecords > 0) await this.checkpoint().catch(() => {});
+        await this.statCache.save();
+      }
+    } finally {
+      this.closed = true;
+      await this.pool?.close();
+      await this.log.close();
+    }
+  }
+}
+
+/**
+ * Opens the store over the log in `logDir` (created unless `create: false`). A writer takes the log's lock
+ * (LockedError when another process holds it); `readOnly: true` never writes anything, derived files included.
+ */
+export async function openStore(logDir: string, options: StoreOptions = {}): Promise<Store> {
+  const workers = options.workers ?? Math.max(1, availableParallelism());
+  if (!Number.isInteger(workers) || workers < 0 || workers > LIMITS.storeWorkersMax) {
+    throw new UsageError(`workers must be an integer from 0 to ${LIMITS.storeWorkersMax}`, { workers });
+  }
+  const dir = resolve(logDir);
+  const logModule = (await import('../log/index.js')) as unknown as LogModule;
+  const readOnly = options.readOnly ?? false;
+  const log = await logModule.Log.open(dir, { readOnly, create: readOnly ? false : (options.create ?? true), segmentBytesMax: options.segmentBytesMax });
+  const store = new Store(dir, log, logModule, { readOnly, workers, compression: options.compression ?? 'auto' });
+  try {
+    await store.init();
+  } catch (error) {
+    await log.close().catch(() => {});
+    throw error;
+  }
+  return store;
+}

@@ -1,0 +1,210 @@
+// The worker_threads pool that chunks, hashes and compresses off the main thread. Owns the workers, their queues
+// and flow control; never touches the log or the index. Invariants: every queue is bounded (a session holds at most
+// `sessionBytesMax` unacknowledged bytes; compress jobs beyond `storeWorkerQueueJobsMax` per worker wait), and a
+// worker failure rejects every job and session it held instead of hanging them.
+import { Worker } from 'node:worker_threads';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { ClosedError } from '../errors.js';
+import { assert } from '../util/assert.js';
+import { LIMITS } from '../util/limits.js';
+import type { ChunkSizes } from './chunker.js';
+import type { CompressedChunk, CompressionMode } from './compress.js';
+import type { ChunkProcessor, ChunkSession, HashedChunk, SessionResult } from './chunk-processor.js';
+import type { WorkerReply, WorkerRequest } from './worker-protocol.js';
+
+interface Deferred<T> {
+  resolve(value: T): void;
+  reject(error: unknown): void;
+}
+
+function deferred<T>(): Deferred<T> & { promise: Promise<T> } {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
+  return { promise, resolve, reject };
+}
+
+/** Starts the worker script; under vitest/tsx (a .ts source) it boots through tsx's loader first. */
+function startWorker(sizes: ChunkSizes): Worker {
+  const url = new URL(import.meta.url.endsWith('.ts') ? './chunk-worker.ts' : './chunk-worker.js', import.meta.url);
+  if (!url.pathname.endsWith('.ts')) return new Worker(url, { workerData: { sizes } });
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+  const boot = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(url.href)}); });`;
+  return new Worker(boot, { eval: true, workerData: { sizes } });
+}
+
+class PoolWorker {
+  readonly worker: Worker;
+  jobs = 0;
+  sessions = 0;
+  constructor(sizes: ChunkSizes, onReply: (reply: WorkerReply) => void, onFailure: (error: unknown) => void) {
+    this.worker = startWorker(sizes);
+    this.worker.on('message', onReply);
+    this.worker.on('error', onFailure);
+    this.worker.on('exit', (code) => onFailure(new Error(`store worker exited with code ${code}`)));
+    this.worker.unref();
+  }
+  /** Keeps the process alive while this worker owes answers; an idle pool must not. */
+  updateRef(): void {
+    if (this.jobs + this.sessions > 0) this.worker.ref();
+    else this.worker.unref();
+  }
+  post(message: WorkerRequest, transfer: ArrayBuffer[] = []): void {
+    this.worker.postMessage(message, transfer);
+  }
+}
+
+class WorkerSession implements ChunkSession {
+  onChunks: (chunks: HashedChunk[]) => void = () => {};
+  unacknowledgedBytes = 0;
+  readonly done = deferred<SessionResult>();
+  private space: (Deferred<void> & { promise: Promise<void> }) | undefined;
+  failed: unknown;
+
+  constructor(
+    readonly id: number,
+    readonly owner: PoolWorker,
+    private readonly release: (session: WorkerSession) => void,
+  ) {
+    this.done.promise.catch(() => {}); // observed through end()
+  }
+
+  async write(block: Uint8Array): Promise<void> {
+    if (this.failed) throw this.failed;
+    this.unacknowledgedBytes += block.length;
+    const own = block.byteOffset === 0 && block.byteLength === block.buffer.byteLength;
+    this.owner.post({ op: 'data', session: this.id, block }, own ? [block.buffer as ArrayBuffer] : []);
+    while (this.unacknowledgedBytes > LIMITS.ingestInFlightBytesMax / 2 && !this.failed) {
+      this.space = deferred<void>();
+      await this.space.promise;
+    }
+    if (this.failed) throw this.failed;
+  }
+
+  end(): Promise<SessionResult> {
+    if (!this.failed) this.owner.post({ op: 'end', session: this.id });
+    return this.done.promise;
+  }
+
+  abort(): void {
+    this.owner.post({ op: 'abort', session: this.id });
+    this.fail(new ClosedError('ingest aborted'));
+  }
+
+  acknowledged(bytes: number): void {
+    this.unacknowledgedBytes -= bytes;
+    this.space?.resolve();
+  }
+
+  fail(error: unknown): void {
+    if (this.failed) return;
+    this.failed = error;
+    this.space?.resolve();
+    this.done.reject(error);
+    this.release(this);
+  }
+
+  finish(result: SessionResult): void {
+    this.done.resolve(result);
+    this.release(this);
+  }
+}
+
+/** A fixed set of workers; sessions are pinned to the least busy worker, compress jobs go to the shortest queue. */
+export class WorkerPool implements ChunkProcessor {
+  private readonly workers: PoolWorker[] = [];
+  private readonly sessions = new Map<number, WorkerSession>();
+  private readonly jobs = new Map<number, Deferred<CompressedChunk> & { owner: PoolWorker }>();
+  private readonly waiting: (() => void)[] = [];
+  private nextId = 1;
+  private closed = false;
+
+  constructor(count: number, sizes: ChunkSizes) {
+    assert(count >= 1 && count <= LIMITS.storeWorkersMax, 'worker count out of range');
+    for (let i = 0; i < count; i++) {
+      const worker: PoolWorker = new PoolWorker(sizes, (reply) => this.onReply(worker, reply), (error) => this.onFailure(worker, error));
+      this.workers.push(worker);
+    }
+  }
+
+  get size(): number {
+    return this.workers.length;
+  }
+
+  openSession(): ChunkSession {
+    if (this.closed) throw new ClosedError('store worker pool is closed');
+    const owner = this.workers.reduce((a, b) => (b.sessions < a.sessions ? b : a));
+    owner.sessions++;
+    owner.updateRef();
+    const session = new WorkerSession(this.nextId++, owner, (s) => {
+      if (this.sessions.delete(s.id)) {
+        s.owner.sessions--;
+        s.owner.updateRef();
+      }
+    });
+    this.sessions.set(session.id, session);
+    owner.post({ op: 'open', session: session.id });
+    return session;
+  }
+
+  async compress(data: Uint8Array, mode: CompressionMode): Promise<CompressedChunk> {
+    while (this.jobs.size >= this.workers.length * LIMITS.storeWorkerQueueJobsMax) {
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    }
+    if (this.closed) throw new ClosedError('store worker pool is closed');
+    const owner = this.workers.reduce((a, b) => (b.jobs < a.jobs ? b : a));
+    const job = { ...deferred<CompressedChunk>(), owner };
+    const id = this.nextId++;
+    this.jobs.set(id, job);
+    owner.jobs++;
+    owner.updateRef();
+    const own = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
+    owner.post({ op: 'compress', job: id, data, mode }, own ? [data.buffer as ArrayBuffer] : []);
+    return job.promise;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const resolve of this.waiting.splice(0)) resolve();
+    await Promise.all(this.workers.map((w) => w.worker.terminate()));
+  }
+
+  private onReply(worker: PoolWorker, reply: WorkerReply): void {
+    if (reply.op === 'compressed' || (reply.op === 'error' && reply.job !== undefined)) {
+      const id = reply.job!;
+      const job = this.jobs.get(id);
+      if (!job) return;
+      this.jobs.delete(id);
+      worker.jobs--;
+      worker.updateRef();
+      this.waiting.shift()?.();
+      if (reply.op === 'compressed') job.resolve({ codec: reply.codec, data: reply.data });
+      else job.reject(new Error(`store worker failed: ${reply.message}`));
+      return;
+    }
+    const session = this.sessions.get(reply.session!);
+    if (!session) return;
+    if (reply.op === 'chunks') {
+      session.acknowledged(reply.consumed);
+      if (reply.chunks.length > 0) session.onChunks(reply.chunks);
+    } else if (reply.op === 'done') {
+      session.finish({ contentId: reply.contentId, size: reply.size });
+    } else {
+      session.fail(new Error(`store worker failed: ${reply.message}`));
+    }
+  }
+
+  private onFailure(worker: PoolWorker, error: unknown): void {
+    if (this.closed) return;
+    // A dead worker takes its sessions and jobs with it: fail them loudly, never leave them pending.
+    for (const session of [...this.sessions.values()]) if (session.owner === worker) session.fail(error);
+    for (const [id, job] of [...this.jobs]) {
+      if (job.owner !== worker) continue;
+      this.jobs.delete(id);
+      worker.jobs--;
+      job.reject(error);
+    }
+  }
+}
