@@ -44,6 +44,8 @@ interface PendingAppend {
 interface PendingAtomic {
   kind: 'atomic';
   source: AsyncIterable<AppendInput> | Iterable<AppendInput>;
+  /** Known up front when the source is an array (so nextSeq stays exact while the group waits). */
+  records: number;
   bytes: number;
   resolve(positions: RecordPosition[]): void;
   reject(error: unknown): void;
@@ -95,6 +97,8 @@ export class SegmentWriter {
   /** Appends over the queue bound wait here, in order (back-pressure). */
   private readonly waiting: Pending[] = [];
   private queuedBytes = 0;
+  /** Records of accepted, not yet committed items: nextSeq + pendingCount is the seq the next append gets. */
+  private pendingCount = 0;
   private running = false;
   private idleWaiters: Array<() => void> = [];
   private failure: SynclogError | undefined;
@@ -116,12 +120,9 @@ export class SegmentWriter {
     return this.segment;
   }
 
-  /** Records accepted but not yet durable (atomic groups count once they are written). */
+  /** Records accepted but not yet durable (an atomic group from a non-array iterable counts once committed). */
   get pendingRecords(): number {
-    let count = 0;
-    for (const item of this.queue) if (item.kind === 'append') count += item.inputs.length;
-    for (const item of this.waiting) if (item.kind === 'append') count += item.inputs.length;
-    return count;
+    return this.pendingCount;
   }
 
   get failed(): SynclogError | undefined {
@@ -139,7 +140,14 @@ export class SegmentWriter {
 
   /** Writes a group whose records become visible and durable together, or not at all. */
   appendAtomic(source: AsyncIterable<AppendInput> | Iterable<AppendInput>): Promise<RecordPosition[]> {
-    return this.submit((resolve, reject) => ({ kind: 'atomic', source, bytes: 0, resolve, reject }));
+    return this.submit((resolve, reject) => ({
+      kind: 'atomic',
+      source,
+      records: Array.isArray(source) ? source.length : 0,
+      bytes: 0,
+      resolve,
+      reject,
+    }));
   }
 
   private submit(make: (resolve: (p: RecordPosition[]) => void, reject: (e: unknown) => void) => Pending): Promise<RecordPosition[]> {
@@ -152,6 +160,7 @@ export class SegmentWriter {
       } catch (error) {
         return reject(error);
       }
+      this.pendingCount += item.kind === 'append' ? item.inputs.length : item.records;
       const room = this.queuedBytes === 0 || this.queuedBytes + item.bytes <= LIMITS.appendQueueBytesMax;
       if (this.waiting.length === 0 && room) this.admit(item);
       else this.waiting.push(item);
@@ -272,7 +281,7 @@ export class SegmentWriter {
         return;
       }
     }
-    this.commitState(segment, bytes, seq - this.nextSeq);
+    this.commitState(segment, bytes, seq - this.nextSeq, seq - this.nextSeq);
     this.queuedBytes -= bytes;
     batch.forEach((item, i) => item.resolve(results[i]!));
     if (bytes > 0) this.onDurable(this.nextSeq);
@@ -287,10 +296,12 @@ export class SegmentWriter {
     }
   }
 
-  private commitState(segment: ActiveSegment, bytes: number, records: number): void {
+  /** Advances the durable state; `counted` is how many of the records were in pendingCount. */
+  private commitState(segment: ActiveSegment, bytes: number, records: number, counted: number): void {
     segment.size += bytes;
     segment.records += records;
     this.nextSeq += records;
+    this.pendingCount -= counted;
   }
 
   private async runAtomic(item: PendingAtomic): Promise<void> {
@@ -327,17 +338,21 @@ export class SegmentWriter {
         held = input;
         if (piecesBytes >= LIMITS.groupCommitBytesMax) await flush();
       }
-      if (!held) return item.resolve([]);
+      if (!held) {
+        this.pendingCount -= item.records;
+        return item.resolve([]);
+      }
       emit(held, positions.length === 0 ? FRAME_FLAGS.full : FRAME_FLAGS.last);
       await flush();
       ioFailed = true;
       await segment.handle.datasync();
     } catch (error) {
       await this.undoAtomic(segment, startSize, writtenTo, ioFailed ? error : undefined);
+      this.pendingCount -= item.records;
       return item.reject(ioFailed ? this.failure : error);
     }
     this.noteIndex(startSeq, startSize);
-    this.commitState(segment, writtenTo - startSize, positions.length);
+    this.commitState(segment, writtenTo - startSize, positions.length, item.records);
     item.resolve(positions);
     this.onDurable(this.nextSeq);
   }
