@@ -94,7 +94,7 @@ export function findPathVersion(history: readonly StoredRecord<EntryRecord>[], v
   if (exact) return exact;
   const matches = versionId.length >= 6 ? history.filter((s) => s.record.versionId.startsWith(versionId)) : [];
   if (matches.length === 1) return matches[0]!;
-  const why = matches.length > 1 ? 'is ambiguous' : 'is not a version of';
+  const why = matches.length > 1 ? 'is ambiguous (give more characters) for' : 'is not a version of';
   throw new NotFoundError(`version ${versionId} ${why} ${display}`, { what: 'version', id: versionId });
 }
 

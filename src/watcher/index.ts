@@ -6,3 +6,4 @@ export { resolveWatcherOptions, type WatcherOptions, type ResolvedWatcherOptions
 export { fileHistory, restoreFileVersion, resolveUserPath, historyEntryOf, findPathVersion, hashFile, type HistoryEntry, type HistoryEvent } from './history.js';
 export { knownRootsOf, assignRootNames } from './root-names.js';
 export { IGNORE_FILE_NAME } from './excludes.js';
+export { parseSince } from './since.js';

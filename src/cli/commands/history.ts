@@ -1,0 +1,50 @@
+// `synclog history <path>`: every version of one path, oldest first (newest last), read-only (works beside a running
+// watcher). The path is `root/rel`, a path relative to the only root, or a file-system path inside a watched root.
+import type { Command } from 'commander';
+import { defaultLogDir, LOG_OPTION_HELP } from '../default-log.js';
+import type { CommandContext } from '../main.js';
+import { printJson, printLine } from '../output.js';
+import { formatSize } from './watch.js';
+
+export function register(program: Command, context: CommandContext): void {
+  program
+    .command('history')
+    .description('list every version of a path, oldest first')
+    .argument('<path>', 'root/path (e.g. data/config.json), or a path inside a watched folder')
+    .option('--log <dir>', LOG_OPTION_HELP)
+    .option('--json', 'print a JSON array of versions (newest last)')
+    .action(async (path: string, options: { log?: string; json?: boolean }) =>
+      context.run(Boolean(options.json), async () => {
+        const { openStore } = await import('../../store/index.js');
+        const { fileHistory, knownRootsOf } = await import('../../watcher/index.js');
+        const store = await openStore(options.log ?? defaultLogDir(), { readOnly: true, workers: 0 });
+        try {
+          const roots = await knownRootsOf(store.entries({ kinds: ['watch'] }));
+          const history = await fileHistory(store, path, roots);
+          if (options.json) printJson(history);
+          else for (const v of history) printLine(formatHistoryLine(v));
+        } finally {
+          await store.close();
+        }
+      }),
+    );
+}
+
+export function formatHistoryLine(v: {
+  versionId: string;
+  timestamp: number;
+  event: string;
+  type: string;
+  size: number;
+  contentId?: string;
+  owner?: { name?: string; uid: number } | undefined;
+  renamedFrom?: string;
+  renamedTo?: string;
+  path: string;
+}): string {
+  const what = v.event === 'deleted' ? '' : v.type === 'file' ? formatSize(v.size) : v.type;
+  const id = v.contentId ? v.contentId.slice(0, 12) : '';
+  const owner = v.owner ? (v.owner.name ?? String(v.owner.uid)) : '';
+  const move = v.renamedFrom ? ` (from ${v.renamedFrom})` : v.renamedTo ? ` (to ${v.renamedTo})` : '';
+  return `${v.versionId}  ${new Date(v.timestamp).toISOString()}  ${v.event.padEnd(8)}  ${what.padStart(10)}  ${id.padEnd(12)}  ${owner}${move}`;
+}

@@ -1,0 +1,49 @@
+// `synclog log`: the log's changes in log order (versions and deletions), optionally for one path (or everything
+// below it) and since a time. Read-only: works beside a running watcher.
+import type { Command } from 'commander';
+import { defaultLogDir, LOG_OPTION_HELP } from '../default-log.js';
+import type { CommandContext } from '../main.js';
+import { printJson, printLine } from '../output.js';
+import { formatHistoryLine } from './history.js';
+
+interface LogCliOptions {
+  log?: string;
+  json?: boolean;
+  path?: string;
+  since?: string;
+}
+
+export function register(program: Command, context: CommandContext): void {
+  program
+    .command('log')
+    .description('list recorded changes in log order')
+    .option('--log <dir>', LOG_OPTION_HELP)
+    .option('--path <path>', 'only this root/path and what is below it')
+    .option('--since <time>', 'only changes recorded since TIME (ISO 8601, or an age: 30m, 2h, 3d)')
+    .option('--json', 'print a JSON array of changes (oldest first)')
+    .action(async (options: LogCliOptions) => context.run(Boolean(options.json), () => runLog(options)));
+}
+
+async function runLog(options: LogCliOptions): Promise<void> {
+  const { openStore } = await import('../../store/index.js');
+  const { historyEntryOf, parseSince } = await import('../../watcher/index.js');
+  const sinceMs = options.since !== undefined ? parseSince(options.since) : undefined;
+  const prefix = options.path?.replace(/^(\.\/)+/, '').replace(/\/+$/, '');
+  const store = await openStore(options.log ?? defaultLogDir(), { readOnly: true, workers: 0 });
+  try {
+    const rows = [];
+    for await (const stored of store.entries({ kinds: ['version', 'delete'] })) {
+      const r = stored.record;
+      if (r.kind !== 'version' && r.kind !== 'delete') continue;
+      if (sinceMs !== undefined && r.time < sinceMs) continue;
+      const display = `${r.root}/${r.path}`;
+      if (prefix !== undefined && display !== prefix && !display.startsWith(`${prefix}/`)) continue;
+      const entry = historyEntryOf({ ...stored, record: r });
+      if (options.json) rows.push(entry);
+      else printLine(`${formatHistoryLine(entry)}  ${entry.path}`);
+    }
+    if (options.json) printJson(rows);
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,88 @@
+// `synclog watch <dir...>`: record every change in the given folders until SIGINT/SIGTERM, then flush and exit 0.
+// Prints each change once it is durable (one JSON object per line with --json) and scan progress on a terminal.
+// Wiring only: the work is AppendOnlyLogWatcher's (loaded lazily so `synclog --help` stays fast).
+import type { Command } from 'commander';
+import { UsageError } from '../../errors.js';
+import { defaultLogDir, LOG_OPTION_HELP } from '../default-log.js';
+import type { CommandContext } from '../main.js';
+import { printJson, printLine, printNotice } from '../output.js';
+import { startProgress } from '../progress.js';
+
+export interface WatchCliOptions {
+  log?: string;
+  exclude: string[];
+  initialScan: boolean;
+  debounce?: number;
+  poll?: boolean;
+  json?: boolean;
+}
+
+export function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+export function parseMs(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) throw new UsageError(`not a number of milliseconds: ${value}`, { value });
+  return n;
+}
+
+export function formatSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+export function register(program: Command, context: CommandContext): void {
+  program
+    .command('watch')
+    .description('watch folders and record every change as a durable version, until SIGINT or SIGTERM')
+    .argument('<dir...>', 'directories to watch (each is a root, named by its basename)')
+    .option('--log <dir>', LOG_OPTION_HELP)
+    .option('--exclude <glob>', 'gitignore-style pattern to skip (repeatable; also read from <dir>/.synclogignore)', collect, [])
+    .option('--no-initial-scan', 'do not record changes made while nothing was watching')
+    .option('--debounce <ms>', 'quiet time before a changed file is read (default 100)', parseMs)
+    .option('--poll', 'poll instead of inotify/FSEvents (network and container mounts)')
+    .option('--json', 'print one JSON object per line')
+    .action(async (dirs: string[], options: WatchCliOptions) => context.run(Boolean(options.json), () => runWatch(dirs, options)));
+}
+
+async function runWatch(dirs: string[], options: WatchCliOptions): Promise<number> {
+  const { AppendOnlyLogWatcher } = await import('../../watcher/index.js');
+  const json = Boolean(options.json);
+  const watcher = new AppendOnlyLogWatcher({
+    watchPaths: dirs,
+    logPath: options.log ?? defaultLogDir(),
+    exclude: options.exclude,
+    initialScan: options.initialScan,
+    debounceMs: options.debounce,
+    poll: options.poll,
+  });
+  const progress = startProgress({ label: 'scanning', unit: 'items', json });
+  watcher.on('scan-progress', (p) => progress.update(p.entriesSeen, { detail: `${p.root}: ${p.entriesChanged} changed` }));
+  watcher.on('version', (change) => {
+    if (json) printJson({ event: 'version', ...change });
+    else printLine(`${change.change.padEnd(8)} ${change.display}${change.renamedFrom ? ` (from ${change.root}/${change.renamedFrom})` : ''}  ${change.type === 'file' ? formatSize(change.size) : change.type}`);
+  });
+  watcher.on('error', (error) => {
+    const fix = (error as { details?: { fix?: string } }).details?.fix;
+    if (json) printJson({ event: 'error', error: 'toJSON' in error ? (error as { toJSON(): unknown }).toJSON() : { message: error.message } });
+    else printNotice(`synclog: ${error.message}${fix ? `\n  fix: ${fix}` : ''}`);
+  });
+  // Signals end the watch cleanly; registered before start so an early Ctrl-C still flushes.
+  let stopRequested!: () => void;
+  const stopped = new Promise<void>((resolve) => (stopRequested = resolve));
+  process.once('SIGINT', () => stopRequested());
+  process.once('SIGTERM', () => stopRequested());
+  await watcher.start();
+  progress.stop();
+  const roots = watcher.getStats().roots.map((r) => ({ name: r.name, path: r.path }));
+  if (json) printJson({ event: 'ready', log: watcher.options.logPath, roots });
+  else printLine(`ready: watching ${roots.map((r) => `${r.name} (${r.path})`).join(', ')} → ${watcher.options.logPath}`);
+  await stopped;
+  await watcher.stop();
+  const stats = watcher.getStats();
+  if (json) printJson({ event: 'stopped', stats });
+  else printNotice(`stopped: ${stats.versions} versions (${stats.created} created, ${stats.modified} modified, ${stats.renamed} renamed, ${stats.deleted} deleted)`);
+  return 0;
+}
