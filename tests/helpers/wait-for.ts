@@ -1,0 +1,12 @@
+// Polls a condition until it holds (or fails the test after timeoutMs): for asynchronous effects like file-system
+// events reaching a watcher. Not a timing assertion: only an upper bound on how long to keep looking.
+export async function waitFor<T>(probe: () => T | Promise<T>, what: string, timeoutMs = 20_000, everyMs = 50): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  for (;;) {
+    last = await probe();
+    if (last) return last as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
