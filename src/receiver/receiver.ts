@@ -75,44 +75,55 @@ export class LogReceiver extends EventEmitter<ReceiverEventMap> implements Async
   /**
    * Catches up (resolving once that is done), then follows the log in the background until stop(). An error
    * while following is emitted as 'error' and ends the follow; stop() then resolves with what was applied.
+   * stop() during the catch-up ends it early (the cursor keeps what was applied).
    */
   async start(): Promise<ReceiverSummary> {
     this.claim('start');
-    let running: Running | undefined;
+    const abort = new AbortController();
+    this.abort = abort;
+    this.following = (async () => {
+      const running = await this.open();
+      this.running = running;
+      const caughtUp = await running.session.run({ follow: false, signal: abort.signal, endSeq: await this.endSeq(running.store) });
+      this.emit('caught-up', caughtUp);
+      return caughtUp;
+    })();
     let caughtUp: ReceiverSummary;
     try {
-      running = await this.open();
-      caughtUp = await running.session.run({ follow: false, endSeq: await this.endSeq(running.store) });
-      this.emit('caught-up', caughtUp);
+      caughtUp = await this.following;
     } catch (error) {
-      if (running) await this.close(running).catch(() => {});
-      this.busy = false;
+      await this.release();
       throw stamp(error, 'LogReceiver.start');
     }
-    this.running = running;
-    this.abort = new AbortController();
-    this.following = running.session.run({ follow: true, signal: this.abort.signal }).catch((error: unknown) => {
-      this.emit('error', stamp(error, 'LogReceiver.start') as Error);
-      throw error;
-    });
-    this.following.catch(() => {}); // reported through 'error'; stop() settles it
+    if (!abort.signal.aborted) {
+      this.following = this.running!.session.run({ follow: true, signal: abort.signal }).catch((error: unknown) => {
+        this.emit('error', stamp(error, 'LogReceiver.start') as Error);
+        throw error;
+      });
+      this.following.catch(() => {}); // reported through 'error'; stop() settles it
+    }
     return caughtUp;
   }
 
   /** Stops following: finishes the records in flight, saves the cursor, releases the destination. */
   async stop(): Promise<ReceiverSummary | undefined> {
-    const running = this.running;
-    if (!running) return undefined;
-    this.running = undefined;
+    if (!this.following) return undefined;
     this.abort?.abort();
-    let summary: ReceiverSummary | undefined;
+    const summary = await this.following.catch(() => undefined);
+    await this.release();
+    return summary;
+  }
+
+  private async release(): Promise<void> {
+    const running = this.running;
+    this.running = undefined;
+    this.following = undefined;
+    this.abort = undefined;
     try {
-      summary = await this.following!.catch(() => undefined);
+      if (running) await this.close(running);
     } finally {
-      await this.close(running);
       this.busy = false;
     }
-    return summary;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -1,0 +1,82 @@
+// `synclog receive --log DIR --out DEST [--mode latest|all-versions] [--once] [--json]`: applies the log to a
+// destination tree and follows it until SIGINT/SIGTERM (exit 0 once the cursor is saved); --once catches up and
+// exits. Wiring only: the work is LogReceiver's (loaded lazily so `synclog --help` stays fast).
+import type { Command } from 'commander';
+import { UsageError } from '../../errors.js';
+import { defaultLogDir, LOG_OPTION_HELP } from '../default-log.js';
+import type { CommandContext } from '../main.js';
+import { printJson, printLine, printNotice } from '../output.js';
+import { startProgress } from '../progress.js';
+
+interface ReceiveCliOptions {
+  log?: string;
+  out: string;
+  mode: string;
+  once?: boolean;
+  json?: boolean;
+}
+
+export function register(program: Command, context: CommandContext): void {
+  program
+    .command('receive')
+    .description('mirror the log into a folder (newest state, or every version side by side) and follow it until SIGINT/SIGTERM')
+    .option('--log <dir>', LOG_OPTION_HELP)
+    .requiredOption('--out <dest>', 'destination folder (created if missing; its cursor lives in <dest>/.synclog-receiver)')
+    .option('--mode <mode>', "'latest' (mirror the newest state) or 'all-versions' (keep every version under <dest>/.versions)", 'latest')
+    .option('--once', 'catch up with the log, then exit')
+    .option('--json', 'one JSON object per applied change while following; one summary object with --once')
+    .action(async (options: ReceiveCliOptions) => context.run(Boolean(options.json), () => runReceive(options)));
+}
+
+async function runReceive(options: ReceiveCliOptions): Promise<number> {
+  if (options.mode !== 'latest' && options.mode !== 'all-versions') {
+    throw new UsageError(`unknown --mode ${JSON.stringify(options.mode)} (use latest or all-versions)`, { mode: options.mode });
+  }
+  const { LogReceiver } = await import('../../receiver/index.js');
+  const json = Boolean(options.json);
+  const progress = startProgress({ label: 'catching up', unit: 'items', json });
+  const showProgress = !json && process.stderr.isTTY && !process.env.SYNCLOG_NO_PROGRESS;
+  const receiver = new LogReceiver({ logPath: options.log ?? defaultLogDir(), outputPath: options.out, mode: options.mode as 'latest' | 'all-versions', measureEnd: showProgress });
+  let caughtUp = false;
+  receiver.on('progress', (p) => {
+    if (p.endSeq !== undefined) progress.setTotal(p.endSeq);
+    progress.update(p.nextSeq, { detail: `${p.changes} changes` });
+  });
+  receiver.on('warning', (w) => (json && !options.once ? printJson({ event: 'warning', ...w }) : printNotice(`warning: ${w.message}`)));
+  receiver.on('applied', (change) => {
+    if (options.once) return;
+    if (json) printJson({ event: 'applied', ...change });
+    else if (caughtUp) printLine(`${change.action.padEnd(7)} ${change.display}${change.renamedFrom ? ` (from ${change.root}/${change.renamedFrom})` : ''}`);
+  });
+  if (options.once) {
+    const summary = await receiver.catchUp().finally(() => progress.stop());
+    if (json) printJson({ ok: true, log: receiver.options.logPath, out: receiver.options.outputPath, ...summary });
+    else printLine(describeSummary('received', summary, receiver.options.outputPath));
+    return 0;
+  }
+  // Signals end the follow cleanly; registered before start so an early Ctrl-C still saves the cursor.
+  let finish!: (error?: unknown) => void;
+  const finished = new Promise<unknown>((resolve) => (finish = resolve));
+  const onSignal = () => {
+    finish();
+    void receiver.stop();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  receiver.on('error', (error) => finish(error));
+  const first = await receiver.start().finally(() => progress.stop());
+  caughtUp = true;
+  if (json) printJson({ event: 'caught-up', ...first });
+  else printLine(`${describeSummary('caught up', first, receiver.options.outputPath)}; following ${receiver.options.logPath}`);
+  const error = await finished;
+  const last = await receiver.stop();
+  if (error) throw error;
+  if (json) printJson({ event: 'stopped', ...(last ?? first) });
+  else printNotice(`stopped: cursor saved at record ${(last ?? first).nextSeq}`);
+  return 0;
+}
+
+function describeSummary(verb: string, s: { changes: number; files: number; dirs: number; symlinks: number; deletes: number; bytes: number; skippedSymlinks: number; nextSeq: number; durationMs: number }, out: string): string {
+  const skipped = s.skippedSymlinks > 0 ? `, ${s.skippedSymlinks} links pointing outside skipped` : '';
+  return `${verb}: ${s.changes} changes (${s.files} files, ${s.dirs} dirs, ${s.symlinks} links, ${s.deletes} deletes; ${(s.bytes / 1e6).toFixed(1)} MB${skipped}) in ${Math.round(s.durationMs)} ms → ${out} (next record ${s.nextSeq})`;
+}
