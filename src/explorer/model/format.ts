@@ -41,3 +41,23 @@ export function column(text: string, width: number, align: 'left' | 'right' = 'l
   const fitted = fitEnd(text, width);
   return align === 'left' ? fitted.padEnd(width) : fitted.padStart(width);
 }
+
+/** Word-wraps a sentence to `width` (long words are cut, not lost: they continue on the next line). */
+export function wrap(text: string, width: number): string[] {
+  if (width <= 0) return [];
+  const out: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    let rest = word;
+    while (rest.length > width) {
+      if (line) out.push(line), (line = '');
+      out.push(rest.slice(0, width));
+      rest = rest.slice(width);
+    }
+    if (!line) line = rest;
+    else if (line.length + 1 + rest.length <= width) line += ' ' + rest;
+    else out.push(line), (line = rest);
+  }
+  if (line) out.push(line);
+  return out;
+}

@@ -11,4 +11,5 @@ export * from './preview.js';
 export * from './content-kind.js';
 export * from './unified-diff.js';
 export * from './format.js';
+export * from './lines.js';
 export { memoizeLast } from './memo.js';

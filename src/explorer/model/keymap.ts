@@ -128,3 +128,24 @@ export function helpLines(): string[] {
   const width = Math.max(...KEYMAP.map((b) => b.keys.length));
   return KEYMAP.map((b) => `${b.keys.padEnd(width)}  ${b.help}`);
 }
+
+/**
+ * One key event per key. Terminals deliver several keys in one read when they come fast (a paste, `tmux
+ * send-keys G Enter`), and Ink reports such a read as one input string; ESC followed by a key arrives as that key
+ * with meta set. Splitting them back makes "G⏎" move to the end and then open, instead of typing "G⏎".
+ */
+export function splitKeys(input: string, key: KeyInput): { input: string; key: KeyInput }[] {
+  const special =
+    key.upArrow || key.downArrow || key.leftArrow || key.rightArrow || key.pageUp || key.pageDown || key.home || key.end || key.return || key.escape || key.backspace || key.delete || key.tab || key.ctrl;
+  if (special) return [{ input, key }];
+  const out: { input: string; key: KeyInput }[] = [];
+  if (key.meta) out.push({ input: '', key: { escape: true } });
+  for (const ch of input) {
+    if (ch === '\r' || ch === '\n') out.push({ input: '', key: { return: true } });
+    else if (ch === '\u007f' || ch === '\b') out.push({ input: '', key: { backspace: true } });
+    else if (ch === '\t') out.push({ input: '', key: { tab: true } });
+    else if (ch === '\u001b') out.push({ input: '', key: { escape: true } });
+    else if (ch >= ' ') out.push({ input: ch, key: { shift: ch !== ch.toLowerCase() } });
+  }
+  return out;
+}

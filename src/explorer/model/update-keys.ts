@@ -8,6 +8,10 @@ import type { ExportKind, VersionItem } from './types.js';
 import type { UpdateResult } from './update.js';
 import { diffPair, isVersion } from './version-rows.js';
 import { bodyHeight, moveList, placeCursor, scrollDocument, type Move } from './viewport.js';
+import { EXPLORER_LIMITS } from '../../util/limits.js';
+
+/** Typed text appended to a filter or prompt, never beyond the input limit. */
+const append = (value: string, text: string): string => (value + text).slice(0, EXPLORER_LIMITS.inputCharsMax);
 
 const MOVE_INTENTS: ReadonlySet<string> = new Set(['up', 'down', 'pageUp', 'pageDown', 'top', 'bottom']);
 const none = (state: ExplorerState): UpdateResult => ({ state, effects: [] });
@@ -43,7 +47,7 @@ function filterKey(state: ExplorerState, input: string, key: KeyInput): UpdateRe
   if (key.backspace || key.delete) return none(withFilter(state, state.filter.slice(0, -1)));
   if (key.ctrl && input === 'u') return none(withFilter(state, ''));
   const text = typedText(input, key);
-  if (text.length > 0) return none(withFilter(state, state.filter + text));
+  if (text.length > 0) return none(withFilter(state, append(state.filter, text)));
   return undefined;
 }
 
@@ -101,7 +105,7 @@ function pathsKey(state: ExplorerState, intent: Intent | undefined, typed: strin
     }
     case undefined:
       // Typing a character no key is bound to starts a filter with it.
-      return typed.length > 0 ? none(withFilter({ ...state, filtering: true }, state.filter + typed)) : none(state);
+      return typed.length > 0 ? none(withFilter({ ...state, filtering: true }, append(state.filter, typed))) : none(state);
     default:
       return none(state);
   }
@@ -231,7 +235,7 @@ function promptKey(state: ExplorerState, prompt: Extract<Overlay, { kind: 'promp
   if (key.ctrl && input === 'u') return none({ ...state, overlay: { ...prompt, value: '' } });
   if (!key.return) {
     const text = typedText(input, key);
-    return text ? none({ ...state, overlay: { ...prompt, value: prompt.value + text } }) : none(state);
+    return text ? none({ ...state, overlay: { ...prompt, value: append(prompt.value, text) } }) : none(state);
   }
   const value = prompt.value.trim();
   if (value === '') return info(state, 'Type a path first (Esc cancels).');

@@ -4,8 +4,11 @@
 export const MOVES = ['up', 'down', 'pageUp', 'pageDown', 'top', 'bottom'] as const;
 export type Move = (typeof MOVES)[number];
 
-/** Screen lines the explorer itself uses: the title line, the sub-title line, the status line. */
-export const CHROME_LINES = 3;
+/**
+ * Screen lines not given to a view's body: the title line, the sub-title line, the status line, and one spare line
+ * so the frame never fills the terminal (Ink clears the whole screen on every render of a frame that does).
+ */
+export const CHROME_LINES = 4;
 
 /** Lines left for a view's body on a terminal `height` lines tall (at least 1). */
 export function bodyHeight(height: number): number {

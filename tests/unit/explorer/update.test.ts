@@ -205,9 +205,9 @@ describe('versions', () => {
     s.send({ type: 'preview', item, preview: { kind: 'text', info: 'text', lines } });
     expect(s.state.view).toBe('document');
     s.key('', { pageDown: true });
-    expect(s.state.document!.top).toBe(20);
+    expect(s.state.document!.top).toBe(19);
     s.key('G');
-    expect(s.state.document!.top).toBe(100 - 21);
+    expect(s.state.document!.top).toBe(100 - 20);
     s.key('', { escape: true });
     expect(s.state.view).toBe('versions');
   });
@@ -314,7 +314,7 @@ describe('help, quit, resize', () => {
     s.send({ type: 'resize', size: { width: 60, height: 10 } });
     const { cursor, top } = s.state.pathList;
     expect(cursor).toBe(60);
-    expect(cursor - top).toBeLessThan(10 - 3);
-    expect(top).toBe(61 - 7);
+    expect(cursor - top).toBeLessThan(10 - 4);
+    expect(top).toBe(61 - 6);
   });
 });

@@ -1,0 +1,25 @@
+// `synclog explore`: the terminal UI over a log (src/explorer): browse paths, versions, preview, diff, restore,
+// export, import, live. Read-only on the log (beside a running watcher); needs an interactive terminal.
+import type { Command } from 'commander';
+import { defaultLogDir, LOG_OPTION_HELP } from '../default-log.js';
+import type { CommandContext } from '../main.js';
+
+export function register(program: Command, context: CommandContext): void {
+  program
+    .command('explore')
+    .description('browse the history in a terminal UI: versions, preview, diff, restore, export, import (live)')
+    .option('--log <dir>', LOG_OPTION_HELP)
+    .option('--path <path>', 'open this path (root/rel/path) at start, or filter by it')
+    .addHelpText(
+      'after',
+      '\nKeys: arrows or h/j/k/l, g/G, PgUp/PgDn; type or / to filter; Enter versions; p preview; space mark, d diff;\n' +
+        'r restore (R to another path); e export; i import; ? help; Esc back; q quit. Honours NO_COLOR.\n' +
+        'Not for scripts: `synclog log` and `synclog history` print the same facts as text or --json.',
+    )
+    .action(async (options: { log?: string; path?: string }) =>
+      context.run(false, async () => {
+        const { exploreLog } = await import('../../explorer/index.js');
+        await exploreLog({ logDir: options.log ?? defaultLogDir(), path: options.path });
+      }),
+    );
+}

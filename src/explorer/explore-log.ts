@@ -1,0 +1,102 @@
+// exploreLog(options): the explorer's entry point (`synclog explore`, and the library's watcher.exploreLog()).
+// Checks what a terminal UI needs before drawing anything (a log that exists, an interactive terminal), opens the
+// log read-only (it never takes the writer lock: a watcher may keep appending), and runs the Ink app until the user
+// quits. Ink and React are imported here, lazily, so importing the library stays light.
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { NotFoundError, UsageError, wrapIoError } from '../errors.js';
+import type { StoreApi } from '../store/types.js';
+import { EXPLORER_LIMITS } from '../util/limits.js';
+import { createArchiveOps } from './services/archive-ops.js';
+import { RootPaths } from './services/root-paths.js';
+import type { ExplorerDeps } from './services/run-effect.js';
+
+export interface ExploreOptions {
+  logDir: string;
+  /** A display path (root/rel/path) to open at start, or text to filter by. */
+  path?: string;
+  stdin?: NodeJS.ReadStream;
+  stdout?: NodeJS.WriteStream;
+  stderr?: NodeJS.WriteStream;
+  /** Default: on unless NO_COLOR is set. */
+  colour?: boolean;
+  /** How often to look for records other processes appended. Default EXPLORER_LIMITS.pollIntervalMs. */
+  pollIntervalMs?: number;
+  /** Where relative restore and archive paths start. Default process.cwd(). */
+  cwd?: string;
+}
+
+/** Switches to the terminal's alternate screen, so quitting gives the shell its screen back untouched. */
+const ALT_SCREEN_ON = '\u001b[?1049h';
+const ALT_SCREEN_OFF = '\u001b[?1049l';
+
+/** Throws NotFoundError when there is no log at `logDir`. */
+async function assertLogExists(logDir: string): Promise<void> {
+  try {
+    const info = await stat(logDir);
+    if (!info.isDirectory()) throw new NotFoundError(`${logDir} is not a log directory`, { what: 'log', id: logDir });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw wrapIoError(error, 'open log', logDir);
+    throw new NotFoundError(`no log at ${logDir}: start one with \`synclog watch <folder> --log ${logDir}\`, or pass --log`, {
+      what: 'log',
+      id: logDir,
+    });
+  }
+}
+
+/**
+ * Runs the explorer on the log at `options.logDir` until the user quits. Rejects with NotFoundError when the log
+ * is missing (exit 1) and UsageError when stdin/stdout is not an interactive terminal (exit 2).
+ */
+export async function exploreLog(options: ExploreOptions): Promise<void> {
+  const logDir = resolve(options.logDir);
+  const stdin = options.stdin ?? process.stdin;
+  const stdout = options.stdout ?? process.stdout;
+  await assertLogExists(logDir);
+  if (!stdout.isTTY || !stdin.isTTY) {
+    throw new UsageError('synclog explore needs an interactive terminal; for scripts and pipes use `synclog log` or `synclog history <path>` instead', {
+      stdoutIsTTY: Boolean(stdout.isTTY),
+      stdinIsTTY: Boolean(stdin.isTTY),
+    });
+  }
+  const { openStore } = await import('../store/index.js');
+  const store = await openStore(logDir, { readOnly: true, workers: 0 });
+  try {
+    await runApp(store, logDir, options, stdin, stdout);
+  } finally {
+    await store.close();
+  }
+}
+
+async function runApp(store: StoreApi, logDir: string, options: ExploreOptions, stdin: NodeJS.ReadStream, stdout: NodeJS.WriteStream): Promise<void> {
+  const [{ render }, { createElement }, { ExplorerApp }, { colourWanted }] = await Promise.all([
+    import('ink'),
+    import('react'),
+    import('./app.js'),
+    import('./components/Theme.js'),
+  ]);
+  const catalog = await store.catalog();
+  const deps: ExplorerDeps = {
+    store,
+    catalog,
+    rootPaths: new RootPaths(store, () => catalog.nextSeq),
+    archive: createArchiveOps(store, logDir),
+    cwd: options.cwd ?? process.cwd(),
+  };
+  stdout.write(ALT_SCREEN_ON);
+  try {
+    const app = render(
+      createElement(ExplorerApp, {
+        deps,
+        logDir,
+        initialPath: options.path,
+        colour: options.colour ?? colourWanted(),
+        pollIntervalMs: options.pollIntervalMs ?? EXPLORER_LIMITS.pollIntervalMs,
+      }),
+      { stdin, stdout, stderr: options.stderr ?? process.stderr, exitOnCtrlC: true, patchConsole: false },
+    );
+    await app.waitUntilExit();
+  } finally {
+    stdout.write(ALT_SCREEN_OFF);
+  }
+}
