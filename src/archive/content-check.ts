@@ -1,18 +1,14 @@
 // Checks an archive entry's bytes against the content its manifest record claims: cut at the record's chunk sizes,
-// every chunk hashed (BLAKE3) and compared with its id, the whole compared with the content id and size.
+// every chunk hashed (BLAKE3, the store's own helpers) and compared with its id, the whole compared with the content id and size.
 // Never: holds more than one chunk in memory, or hands out a chunk before its hash matched.
 // Invariant: a chunk yielded by checkedChunks has exactly the bytes its id names.
-import { Blake3Hasher, blake3 } from '@napi-rs/blake-hash';
 import type { ChunkRef, VersionRecord } from '../record/index.js';
+import { ContentHasher, hashContent, sameContentId } from '../store/index.js';
 import { refuseEntry } from './archive-entry-path.js';
 
 export interface CheckedChunk {
   ref: ChunkRef;
   bytes: Uint8Array;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength)) === 0;
 }
 
 /**
@@ -22,7 +18,7 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 export async function* checkedChunks(archive: string, entry: string, record: VersionRecord, body: AsyncIterable<Uint8Array>): AsyncGenerator<CheckedChunk> {
   const mismatch = (what: string): never => refuseEntry(archive, entry, 'manifest-mismatch', `content differs from the manifest: ${what}`, { versionId: record.versionId });
   const chunks = record.chunks ?? [];
-  const whole = new Blake3Hasher();
+  const whole = new ContentHasher();
   let index = 0;
   let pending: Uint8Array[] = [];
   let pendingBytes = 0;
@@ -30,8 +26,8 @@ export async function* checkedChunks(archive: string, entry: string, record: Ver
   const emit = (bytes: Uint8Array): CheckedChunk => {
     const ref = chunks[index];
     if (!ref) return mismatch(`more bytes than the ${chunks.length} chunks listed`);
-    if (!sameBytes(blake3(bytes), ref.id)) mismatch(`chunk ${index} does not match its id`);
-    whole.update(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    if (!sameContentId(hashContent(bytes), ref.id)) mismatch(`chunk ${index} does not match its id`);
+    whole.update(bytes);
     index += 1;
     return { ref, bytes };
   };
@@ -55,7 +51,7 @@ export async function* checkedChunks(archive: string, entry: string, record: Ver
     }
   }
   if (total !== record.size || index !== chunks.length) mismatch(`${total} bytes in ${index} chunks, the manifest lists ${record.size} bytes in ${chunks.length}`);
-  if (!record.contentId || !sameBytes(whole.digestBuffer(), record.contentId)) mismatch('the content id does not match');
+  if (!record.contentId || !sameContentId(whole.digest(), record.contentId)) mismatch('the content id does not match');
 }
 
 /** Reads a whole entry through the checks, keeping nothing (validation pass). Returns the bytes read. */

@@ -11,6 +11,12 @@ export const MANIFEST_DIR = '.synclog';
 export const VERSIONS_DIR = '.synclog-versions';
 export const ARCHIVE_FORMAT = 'synclog-archive';
 export const ARCHIVE_FORMAT_VERSION = 1;
+/**
+ * A file version whose content equals an earlier entry's is written as a tar hard link to it when it is at least
+ * this big: histories repeat contents (renames, touches) and gzip cannot see repeats further apart than 32 KiB.
+ * Smaller files are written again, so `tar xzf` keeps their own mode and mtime.
+ */
+export const HARDLINK_BYTES_MIN = 16 * 1024;
 
 /** The entry of the newest selected version of a path: what `tar xzf` puts in the working tree. */
 export function latestEntryName(root: string, path: string): string {

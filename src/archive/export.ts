@@ -1,0 +1,183 @@
+// exportArchive: writes selected records of a store as a gzip tar (docs/archive.md): the manifest first, then one
+// entry per version in log order, contents streamed chunk by chunk from the store.
+// Never: holds a file's content whole (memory is one chunk plus the stream buffers), or leaves a partial FILE: the
+// archive is written to a temp file beside it, fsynced and renamed (util/fs-durable.ts), or removed on failure.
+// Invariant: every entry written is named by layout.ts and listed in the manifest, and the manifest was parsed
+// back (the same validation an import runs) before the first byte was written.
+import { once } from 'node:events';
+import { stat } from 'node:fs/promises';
+import { pipeline } from 'node:stream';
+import { createGzip } from 'node:zlib';
+import tar, { type Pack } from 'tar-stream';
+import { ArchiveError, isSynclogError } from '../errors.js';
+import { contentIdHex, type VersionRecord } from '../record/index.js';
+import type { StoreApi } from '../store/index.js';
+import { assert } from '../util/assert.js';
+import { writeFileAtomic } from '../util/fs-durable.js';
+import type { LogPath } from '../util/log-path.js';
+import { symlinkTargetInside } from './archive-entry-path.js';
+import { HARDLINK_BYTES_MIN, MANIFEST_ENTRY, ARCHIVE_FORMAT, ARCHIVE_FORMAT_VERSION, latestEntryName, olderEntryName } from './layout.js';
+import { encodeManifest, manifestDelete, manifestVersion, type Manifest } from './manifest.js';
+import { selectRecords, type ArchiveSelection, type SelectedRecord } from './selection.js';
+
+export interface ExportOptions {
+  /** Called as content is written: content bytes done and in total (for a progress bar). */
+  onProgress?: (bytesDone: number, bytesTotal: number) => void;
+  /** gzip level 1-9. Default 6 (docs/archive.md "Compression" for the measurements). */
+  gzipLevel?: number;
+}
+
+export interface ExportResult {
+  file: string;
+  versions: number;
+  deletes: number;
+  /** Content bytes of the versions (before gzip; identical contents counted once). */
+  contentBytes: number;
+  /** Size of the archive file. */
+  archiveBytes: number;
+  /** Symlinks whose target leaves the archive root: importing them needs allowEscapingSymlinks. */
+  escapingSymlinks: number;
+}
+
+const GZIP_LEVEL_DEFAULT = 6;
+/** tar-stream writes uid/gid as 6 octal digits; larger ids go as 0 (the manifest keeps the real ones). */
+const TAR_ID_MAX = 0o777777;
+
+interface PlannedEntry {
+  record: VersionRecord;
+  name: string;
+  /** An earlier entry with identical content: written as a tar hard link to it. */
+  linkTo?: string;
+}
+
+/** Names every version's entry; identical contents after the first become hard links (tar xzf still works). */
+function planEntries(selected: SelectedRecord[], archive: string): PlannedEntry[] {
+  const names = new Set<string>([MANIFEST_ENTRY]);
+  const byContent = new Map<string, string>();
+  const planned: PlannedEntry[] = [];
+  for (const { stored, latest } of selected) {
+    const record = stored.record;
+    if (record.kind !== 'version') continue;
+    const name = latest ? latestEntryName(record.root, record.path) : olderEntryName(record.root, record.path, record.time, record.versionId);
+    if (names.has(name)) throw new ArchiveError(`cannot export: two records would share the entry ${name}`, { archive, entry: name, reason: 'name-collision' });
+    names.add(name);
+    const entry: PlannedEntry = { record, name };
+    if (record.type === 'file' && record.size >= HARDLINK_BYTES_MIN) {
+      const key = contentKey(record);
+      const earlier = byContent.get(key);
+      if (earlier !== undefined) entry.linkTo = earlier;
+      else byContent.set(key, name);
+    }
+    planned.push(entry);
+  }
+  return planned;
+}
+
+function contentKey(record: VersionRecord): string {
+  return [contentIdHex(record.contentId!), ...record.chunks!.map((c) => `${contentIdHex(c.id)}:${c.size}`)].join(',');
+}
+
+function buildManifest(selection: ArchiveSelection, selected: SelectedRecord[], planned: PlannedEntry[]): Manifest {
+  const entryOf = new Map(planned.map((p) => [p.record.versionId, p.name]));
+  const records = selected.map(({ stored }) =>
+    stored.record.kind === 'version' ? manifestVersion(stored.record, entryOf.get(stored.record.versionId)!) : manifestDelete(stored.record),
+  );
+  return { format: ARCHIVE_FORMAT, formatVersion: ARCHIVE_FORMAT_VERSION, createdMs: Date.now(), selection, records };
+}
+
+/** Adds one entry and resolves when tar-stream has taken all of it (back-pressure respected). */
+function addEntry(pack: Pack, header: Parameters<Pack['entry']>[0], content?: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, onBytes?: (n: number) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const sink = pack.entry(header, (error) => (error ? reject(error) : resolve()));
+    const end = () => (sink as unknown as { end(): void }).end();
+    if (!content) {
+      end();
+      return;
+    }
+    (async () => {
+      for await (const piece of content) {
+        if (!sink.write(piece)) await once(sink as unknown as NodeJS.EventEmitter, 'drain');
+        onBytes?.(piece.length);
+      }
+      end();
+    })().catch((error: unknown) => {
+      sink.destroy(error as Error);
+      reject(error);
+    });
+  });
+}
+
+function headerFor(entry: PlannedEntry): Parameters<Pack['entry']>[0] {
+  const r = entry.record;
+  const base = {
+    name: entry.name,
+    mode: r.mode & 0o7777,
+    mtime: new Date(Math.max(0, r.mtimeMs)),
+    uid: r.uid >= 0 && r.uid <= TAR_ID_MAX ? r.uid : 0,
+    gid: r.gid >= 0 && r.gid <= TAR_ID_MAX ? r.gid : 0,
+    ...(r.owner ? { uname: r.owner } : {}),
+  };
+  if (entry.linkTo !== undefined) return { ...base, type: 'link', linkname: entry.linkTo, size: 0 };
+  if (r.type === 'dir') return { ...base, type: 'directory', size: 0 };
+  if (r.type === 'symlink') return { ...base, type: 'symlink', linkname: r.target!, size: 0 };
+  return { ...base, type: 'file', size: r.size };
+}
+
+/** Writes the manifest and every planned entry into `pack`, then finalizes it. */
+async function produce(store: StoreApi, pack: Pack, manifestBytes: Uint8Array, planned: PlannedEntry[], progress: (n: number) => void): Promise<void> {
+  await addEntry(pack, { name: MANIFEST_ENTRY, type: 'file', mode: 0o644, mtime: new Date(), size: manifestBytes.length }, [manifestBytes]);
+  for (const entry of planned) {
+    const header = headerFor(entry);
+    const content = header.type === 'file' ? store.readContent(entry.record.chunks ?? []) : undefined;
+    await addEntry(pack, header, content, progress);
+  }
+  pack.finalize();
+}
+
+/**
+ * Exports `selection` from `store` to `file` (a gzip tar). When the promise resolves the archive is complete and
+ * durable under its final name; on any failure `file` is untouched (never a partial archive).
+ */
+export async function exportArchive(store: StoreApi, selection: ArchiveSelection, file: string, options: ExportOptions = {}): Promise<ExportResult> {
+  const level = options.gzipLevel ?? GZIP_LEVEL_DEFAULT;
+  assert(Number.isInteger(level) && level >= 1 && level <= 9, 'gzipLevel is 1-9');
+  const catalog = await store.catalog();
+  await catalog.refresh();
+  const selected = selectRecords(catalog, selection);
+  const planned = planEntries(selected, file);
+  const manifestBytes = encodeManifest(buildManifest(selection, selected, planned), file);
+  const contentBytes = planned.reduce((sum, p) => sum + (p.record.type === 'file' && p.linkTo === undefined ? p.record.size : 0), 0);
+  let done = 0;
+  const progress = (n: number) => {
+    done += n;
+    options.onProgress?.(done, contentBytes);
+  };
+  options.onProgress?.(0, contentBytes);
+
+  const pack = tar.pack();
+  const gzip = createGzip({ level });
+  let failure: unknown;
+  (pipeline as (...args: unknown[]) => void)(pack, gzip, () => {});
+  const producing = produce(store, pack, manifestBytes, planned, progress).catch((error: unknown) => {
+    failure = error;
+    pack.destroy(error as Error);
+  });
+  try {
+    await writeFileAtomic(file, gzip);
+  } catch (error) {
+    await producing;
+    // The producer's error (a damaged chunk, say) is the real cause; the stream error is its echo.
+    throw failure !== undefined && (isSynclogError(failure) || !isSynclogError(error)) ? failure : error;
+  }
+  await producing;
+  if (failure !== undefined) throw failure;
+  const escapingSymlinks = planned.filter((p) => p.record.type === 'symlink' && !symlinkTargetInside(p.name as LogPath, p.record.target!)).length;
+  return {
+    file,
+    versions: planned.length,
+    deletes: selected.length - planned.length,
+    contentBytes,
+    archiveBytes: (await stat(file)).size,
+    escapingSymlinks,
+  };
+}
