@@ -59,7 +59,7 @@ export class Ingester {
       checkSame(absolutePath, before, await handle.stat(), 'replaced between stat and open');
       const processor = before.size <= LIMITS.ingestInlineBytesMax ? this.ctx.inline : this.ctx.pool();
       INGEST_COUNTERS.filesRead++;
-      const content = await this.ingestBlocks(readBlocks(handle, absolutePath), processor, signal);
+      const content = await this.ingestBlocks(readBlocks(handle, absolutePath, before.size), processor, signal);
       checkSame(absolutePath, before, await handle.stat(), 'changed while read');
       checkSame(absolutePath, before, await stat(absolutePath), 'replaced while read');
       if (content.size !== before.size) throw changed(absolutePath, `read ${content.size} bytes of ${before.size}`);
@@ -184,10 +184,14 @@ function checkSame(path: string, before: Stats, after: Stats, when: string): voi
   if (differs.length > 0) throw changed(path, `${when}: ${differs.join(', ')} differ`);
 }
 
-/** Reads a file in fresh blocks (each its own ArrayBuffer, so it can be transferred to a worker). */
-async function* readBlocks(handle: FileHandle, path: string): AsyncGenerator<Uint8Array> {
+/**
+ * Reads a file in fresh blocks (each its own ArrayBuffer, so it can be transferred to a worker). Blocks are sized by
+ * the bytes stat promised (+1 to see the end in the same read), so small files do not allocate whole blocks.
+ */
+async function* readBlocks(handle: FileHandle, path: string, expectedBytes: number): AsyncGenerator<Uint8Array> {
+  let remaining = expectedBytes;
   for (;;) {
-    const block = new Uint8Array(LIMITS.ingestBlockBytes);
+    const block = new Uint8Array(Math.max(1, Math.min(LIMITS.ingestBlockBytes, remaining + 1)));
     let filled = 0;
     while (filled < block.length) {
       const { bytesRead } = await handle.read(block, filled, block.length - filled, null).catch((error: unknown) => {
@@ -197,6 +201,7 @@ async function* readBlocks(handle: FileHandle, path: string): AsyncGenerator<Uin
       filled += bytesRead;
     }
     INGEST_COUNTERS.bytesRead += filled;
+    remaining = Math.max(0, remaining - filled);
     if (filled > 0) yield filled === block.length ? block : block.subarray(0, filled);
     if (filled < block.length) return;
   }
