@@ -66,8 +66,13 @@ export const WATCH_LIMITS = {
   settleWaitMsMax: 2000,
   /** Paths reconciled together and committed with one append (one fsync). */
   batchPathsMax: 1024,
-  /** Files read (ingested) at once within a batch. */
-  ingestConcurrency: 8,
+  /**
+   * Files read (ingested) at once within a batch. Each ingest waits for its chunks' fsync, so several in flight
+   * share one group commit; beyond ~32 they only contend for the CPU (measured: 5,000 small files, 2 cores).
+   */
+  ingestConcurrency: 32,
+  /** File bytes being read at once across those ingests (a file larger than this is read alone). */
+  ingestInFlightFileBytesMax: 64 * 1024 * 1024,
   /** Batches in flight: the next batch is read while the previous one is being fsynced. */
   batchesInFlightMax: 2,
   /** Times a file that keeps changing while it is read is retried before an error is reported. */

@@ -14,6 +14,7 @@ import type { DurableBatch, WatcherChange } from './events.js';
 import { reconcilePath, type Outcome, type PresentEntry, type ReconcileContext, type ReconcileRoot } from './reconcile.js';
 import { pairRenames } from './rename-pairer.js';
 import { SettleQueue } from './settle-queue.js';
+import { ByteBudget } from './byte-budget.js';
 import { mapLimit } from './map-limit.js';
 
 export interface PipelineRoot extends ReconcileRoot {
@@ -73,6 +74,7 @@ export class ChangePipeline {
   private readonly inodes = new Map<string, number>();
   private readonly restores = new Map<string, string>();
   private flushWaiters: { ticket: number; resolve: () => void }[] = [];
+  private readonly budget = new ByteBudget(WATCH_LIMITS.ingestInFlightFileBytesMax);
   private batchesRunning = 0;
   private timer: NodeJS.Timeout | undefined;
   private timerDueMs = Infinity;
@@ -82,7 +84,7 @@ export class ChangePipeline {
 
   constructor(
     private readonly store: StoreApi,
-    private readonly ctx: Omit<ReconcileContext, 'counters'>,
+    private readonly ctx: Omit<ReconcileContext, 'counters' | 'budget'>,
     private readonly roots: ReadonlyMap<string, PipelineRoot>,
     private readonly hooks: PipelineHooks,
     private readonly timing: { debounceMs: number; renameWindowMs: number; settleWaitMsMax: number },
@@ -236,7 +238,7 @@ export class ChangePipeline {
       const live = await this.dropFailedRoots(keys, done);
       const outcomes = await mapLimit(live, WATCH_LIMITS.ingestConcurrency, (key) => {
         const [rootName, path] = splitKey(key);
-        return reconcilePath({ ...this.ctx, counters: this.counters }, this.roots.get(rootName)!, path);
+        return reconcilePath({ ...this.ctx, counters: this.counters, budget: this.budget }, this.roots.get(rootName)!, path);
       });
       await this.commit(live, outcomes, done);
     } catch (error) {

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { LimitError, wrapIoError } from '../errors.js';
 import type { ChunkRef, ContentIdBytes, EntryType, VersionRecord } from '../record/index.js';
 import type { CatalogApi, StatKey, StoreApi } from '../store/types.js';
+import type { ByteBudget } from './byte-budget.js';
 import type { ExcludeMatcher } from './excludes.js';
 
 export interface ReconcileRoot {
@@ -22,6 +23,8 @@ export interface ReconcileContext {
   store: Pick<StoreApi, 'ingestFile' | 'hasChunk' | 'statCache'>;
   catalog: Pick<CatalogApi, 'latest'>;
   counters: { filesRead: number; bytesIngested: number };
+  /** Bounds the file bytes read at once across concurrent reconciles. */
+  budget: ByteBudget;
 }
 
 /** What is on disk at a path, ready to become a version record. */
@@ -134,7 +137,13 @@ async function reconcileFile(
   let bytesRead = 0;
   // A cached content is reused only when its chunks really are in this log (the cache is derived data).
   if (!content || !content.chunks.every((c) => ctx.store.hasChunk(c.id))) {
-    const ingested = await ctx.store.ingestFile(absolutePathOf(root, rel));
+    const held = await ctx.budget.acquire(stat.size);
+    let ingested;
+    try {
+      ingested = await ctx.store.ingestFile(absolutePathOf(root, rel));
+    } finally {
+      ctx.budget.release(held);
+    }
     ctx.counters.filesRead += 1;
     ctx.counters.bytesIngested += ingested.size;
     bytesRead = ingested.size;

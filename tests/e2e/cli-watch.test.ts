@@ -1,0 +1,94 @@
+// `synclog watch` end to end: a real child process, real inotify, a burst of 5,000 files, SIGINT → flush → exit 0.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli, spawnCli, waitForLine } from '../helpers/run-cli.js';
+import { makeTmpDir } from '../helpers/tmp-dir.js';
+import { waitFor } from '../helpers/wait-for.js';
+
+function collectLines(child: ReturnType<typeof spawnCli>): { lines: () => Record<string, unknown>[]; stderr: () => string } {
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (err += d));
+  return {
+    lines: () => out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>),
+    stderr: () => err,
+  };
+}
+
+function exited(child: ReturnType<typeof spawnCli>): Promise<number | null> {
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
+describe('synclog watch', () => {
+  it('records a burst of 5,000 new files, then flushes and exits 0 on SIGINT', async () => {
+    const dir = await makeTmpDir();
+    const data = join(dir, 'data');
+    const log = join(dir, 'log');
+    await mkdir(data);
+    const child = spawnCli(['watch', data, '--log', log, '--json']);
+    const out = collectLines(child);
+    const done = exited(child);
+    await waitForLine(child, /"event":"ready"/);
+    const expected = new Set<string>();
+    for (let d = 0; d < 50; d++) {
+      await mkdir(join(data, `d${d}`));
+      await Promise.all(
+        Array.from({ length: 100 }, (_, f) => {
+          expected.add(`data/d${d}/f${f}.txt`);
+          return writeFile(join(data, `d${d}`, `f${f}.txt`), `file ${d}/${f}\n`);
+        }),
+      );
+    }
+    const files = () => new Set(out.lines().filter((l) => l.event === 'version' && l.type === 'file').map((l) => l.display as string));
+    await waitFor(() => files().size >= 5000, '5,000 file versions', 45_000, 200);
+    child.kill('SIGINT');
+    expect(await done).toBe(0);
+    expect([...files()].sort()).toEqual([...expected].sort());
+    const stopped = out.lines().find((l) => l.event === 'stopped') as { stats: { created: number; errors: number } } | undefined;
+    expect(stopped?.stats.created).toBe(5050);
+    expect(stopped?.stats.errors).toBe(0);
+
+    // The log agrees, read by another process.
+    const logged = await runCli(['log', '--log', log, '--json', '--path', 'data/d49']);
+    expect(logged.code).toBe(0);
+    expect((JSON.parse(logged.stdout) as unknown[]).length).toBe(101);
+  });
+
+  it('finds changes made while it was stopped, and exits 0 on SIGTERM', async () => {
+    const dir = await makeTmpDir();
+    const data = join(dir, 'data');
+    const log = join(dir, 'log');
+    await mkdir(data);
+    await writeFile(join(data, 'keep.txt'), 'keep');
+    await writeFile(join(data, 'edit.txt'), 'v1');
+    await writeFile(join(data, 'gone.txt'), 'bye');
+    const first = await runCli(['snapshot', data, '--log', log, '--json']);
+    expect(JSON.parse(first.stdout)).toMatchObject({ created: 3 });
+
+    await writeFile(join(data, 'edit.txt'), 'v2 longer');
+    await writeFile(join(data, 'new.txt'), 'new');
+    const { rm } = await import('node:fs/promises');
+    await rm(join(data, 'gone.txt'));
+    const child = spawnCli(['watch', data, '--log', log, '--json']);
+    const out = collectLines(child);
+    const done = exited(child);
+    await waitForLine(child, /"event":"ready"/);
+    const changes = () => out.lines().filter((l) => l.event === 'version').map((l) => `${l.change} ${l.display}`);
+    await waitFor(() => changes().length >= 3, 'catch-up changes');
+    child.kill('SIGTERM');
+    expect(await done).toBe(0);
+    expect(changes().sort()).toEqual(['created data/new.txt', 'deleted data/gone.txt', 'modified data/edit.txt']);
+  });
+
+  it('refuses a missing directory with a clear error, and prints help', async () => {
+    const dir = await makeTmpDir();
+    const result = await runCli(['watch', join(dir, 'nope'), '--log', join(dir, 'log')]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/does not exist/);
+    const help = await runCli(['watch', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/--no-initial-scan/);
+  });
+});
