@@ -35,11 +35,11 @@ export function changeOf(stored: StoredRecord<EntryRecord>, action: ChangeAction
     path: record.path,
     display: displayPath(record),
     type: record.type,
+    change: record.kind === 'delete' ? 'deleted' : record.event,
     bytes,
     time: new Date(record.time).toISOString(),
   };
   if (record.kind === 'version') {
-    change.event = record.event;
     if (record.renamedFrom) change.renamedFrom = record.renamedFrom;
   } else if (record.renamedTo) {
     change.renamedTo = record.renamedTo;

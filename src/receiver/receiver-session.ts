@@ -63,6 +63,7 @@ export class ReceiverSession {
     private saved: SavedCursor,
     /** Records below this may have been applied before a crash (the replay window's end). */
     private replayEndSeq: number,
+    private hasCursor: boolean,
     private readonly unlock: () => Promise<void>,
   ) {
     this.scheduler = new ApplyScheduler(options.concurrency);
@@ -91,7 +92,7 @@ export class ReceiverSession {
       const manifest = options.mode === 'all-versions' ? await Manifest.open(stateDir, saved.manifestBytes) : undefined;
       const logTop = topNameInside(root, options.logDir);
       const paths = new DestinationPaths(root, logTop ? [logTop] : []);
-      return new ReceiverSession(options, stateDir, new Destination(root), paths, manifest, saved, saved.reservedUntilSeq, unlock);
+      return new ReceiverSession(options, stateDir, new Destination(root), paths, manifest, saved, saved.reservedUntilSeq, cursor !== undefined, unlock);
     } catch (error) {
       await unlock();
       throw error;
@@ -205,12 +206,15 @@ export class ReceiverSession {
   private async saveCursor(clean: boolean): Promise<void> {
     const nextSeq = this.scheduler.completedBelow(this.scannedUpTo);
     const reservedUntilSeq = clean ? nextSeq : Math.max(this.reservedUntil, nextSeq);
-    if (nextSeq === this.saved.nextSeq && reservedUntilSeq === this.saved.reservedUntilSeq) return;
+    const unchanged = nextSeq === this.saved.nextSeq && reservedUntilSeq === this.saved.reservedUntilSeq;
+    // A destination always gets a cursor on its first run, even from an empty log: it fixes the mode and the log.
+    if (unchanged && this.hasCursor) return;
     await this.dest.syncDirs();
     const manifestBytes = this.manifest ? await this.manifest.flush(nextSeq) : 0;
     const saved = { nextSeq, reservedUntilSeq, manifestBytes };
     await writeCursor(this.stateDir, { mode: this.options.mode, logDir: this.options.logDir, ...saved });
     this.saved = saved;
+    this.hasCursor = true;
     if (clean) this.reservedUntil = nextSeq;
     this.sinceCommit = 0;
   }

@@ -44,7 +44,8 @@ export interface AppliedChange extends RecordWhere {
   /** `${root}/${path}` */
   display: string;
   type: EntryType;
-  event?: VersionEvent;
+  /** What happened at the source: the version's event, or 'deleted'. */
+  change: VersionEvent | 'deleted';
   renamedFrom?: string;
   renamedTo?: string;
   /** Bytes written (file content). */
