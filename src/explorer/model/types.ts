@@ -6,7 +6,7 @@ import type { DeleteRecord, EntryRecord, VersionRecord } from '../../record/type
 export type { CatalogPath, StoredRecord, EntryRecord, VersionRecord, DeleteRecord };
 
 /** The part of CatalogApi the explorer reads (a real catalog satisfies it). */
-export type ExplorerCatalog = Pick<CatalogApi, 'paths' | 'history' | 'treeAt' | 'refresh' | 'findVersion'>;
+export type ExplorerCatalog = Pick<CatalogApi, 'nextSeq' | 'paths' | 'history' | 'treeAt' | 'refresh' | 'findVersion'>;
 
 /** Which path a view is about: root, relative path and the `${root}/${path}` display form. */
 export interface PathRef {
