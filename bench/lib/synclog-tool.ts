@@ -1,0 +1,101 @@
+// synclog as the harness sees it: the built CLI (node bin/synclog.js …) run as a black box, exactly as a user runs
+// it, so the bench depends on commands and their --json output, never on internals.
+// Invariant: a command that is not built (or whose --help fails) makes its rows say "not available (command
+// missing)"; the harness never crashes on a missing verb.
+import { access } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { BackupTool } from './backup-tool.js';
+import { directoryBytes } from './backup-tool.js';
+import { runChecked, runProgram } from './child-process.js';
+
+export type SynclogVerb = 'snapshot' | 'receive' | 'checkout' | 'stats' | 'export' | 'import';
+
+export interface SynclogCli {
+  readonly repoRoot: string;
+  /** Undefined when the verb can run; otherwise why not. */
+  missing(verb: SynclogVerb): string | undefined;
+  /** Runs `synclog <args>`; throws RunFailedError on a non-zero exit. */
+  run(args: readonly string[]): Promise<{ stdout: string; seconds: number }>;
+  /** `synclog stats --log <log> --json`, or undefined when stats is missing. */
+  stats(log: string): Promise<SynclogStats | undefined>;
+}
+
+/** The store's stats as `synclog stats --json` prints them (src/store/types.ts StoreStats). */
+export interface SynclogStats {
+  segments: number;
+  records: number;
+  versions: number;
+  paths: number;
+  chunks: number;
+  logicalBytes: number;
+  uniqueBytes: number;
+  storedBytes: number;
+}
+
+const ENV = { SYNCLOG_NO_PROGRESS: '1', NO_COLOR: '1' };
+
+/** Probes which verbs the built CLI has (dist/cli/commands/<verb>.js present and `<verb> --help` exits 0). */
+export async function openSynclogCli(repoRoot: string): Promise<SynclogCli> {
+  const bin = join(repoRoot, 'bin', 'synclog.js');
+  const verbs: SynclogVerb[] = ['snapshot', 'receive', 'checkout', 'stats', 'export', 'import'];
+  const missing = new Map<SynclogVerb, string>();
+  for (const verb of verbs) {
+    const built = await access(join(repoRoot, 'dist', 'cli', 'commands', `${verb}.js`)).then(
+      () => true,
+      () => false,
+    );
+    const help = built ? await runProgram(process.execPath, [bin, verb, '--help'], { env: ENV }) : undefined;
+    if (!built || help?.code !== 0) missing.set(verb, `not available (command missing: synclog ${verb})`);
+  }
+  const run = async (args: readonly string[]) => {
+    const result = await runChecked(process.execPath, [bin, ...args], { env: ENV });
+    return { stdout: result.stdout, seconds: result.seconds };
+  };
+  return {
+    repoRoot,
+    missing: (verb) => missing.get(verb),
+    run,
+    async stats(log) {
+      if (missing.has('stats')) return undefined;
+      return parseLastJson((await run(['stats', '--log', log, '--json'])).stdout) as SynclogStats;
+    },
+  };
+}
+
+/** The last line of stdout that parses as JSON (commands print one JSON value per line with --json). */
+export function parseLastJson(stdout: string): unknown {
+  const lines = stdout.trim().split('\n').reverse();
+  for (const line of lines) {
+    try {
+      return JSON.parse(line);
+    } catch {
+      // not JSON: keep looking
+    }
+  }
+  throw new Error(`no JSON in output: ${stdout.slice(0, 300)}`);
+}
+
+/** synclog as a BackupTool: snapshot to ingest, receive --mode latest --once to restore. */
+export function synclogTool(cli: SynclogCli): BackupTool {
+  const snapshotMissing = cli.missing('snapshot');
+  const receiveMissing = cli.missing('receive');
+  return {
+    name: 'synclog',
+    unavailable: snapshotMissing,
+    version: 'this commit',
+    settings: 'synclog snapshot <dir> --log L --json; restore: synclog receive --log L --out D --mode latest --once --json; defaults otherwise (fsync on)',
+    async init() {
+      // The log is created by the first snapshot.
+    },
+    async backup(repo, source) {
+      await cli.run(['snapshot', source, '--log', repo, '--json']);
+    },
+    storedBytes: directoryBytes,
+    restore: receiveMissing
+      ? undefined
+      : async (repo, _source, target) => {
+          await cli.run(['receive', '--log', repo, '--out', target, '--mode', 'latest', '--once', '--json']);
+        },
+    ownStatePrefixes: ['.synclog'],
+  };
+}
