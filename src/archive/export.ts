@@ -89,6 +89,8 @@ function buildManifest(selection: ArchiveSelection, selected: SelectedRecord[], 
 function addEntry(pack: Pack, header: Parameters<Pack['entry']>[0], content?: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, onBytes?: (n: number) => void): Promise<void> {
   return new Promise((resolve, reject) => {
     const sink = pack.entry(header, (error) => (error ? reject(error) : resolve()));
+    // Failures arrive through the callback and the catch below; an 'error' event without a listener would throw.
+    sink.on('error', () => {});
     const end = () => (sink as unknown as { end(): void }).end();
     if (!content) {
       end();
@@ -118,7 +120,8 @@ function headerFor(entry: PlannedEntry): Parameters<Pack['entry']>[0] {
     ...(r.owner ? { uname: r.owner } : {}),
   };
   if (entry.linkTo !== undefined) return { ...base, type: 'link', linkname: entry.linkTo, size: 0 };
-  if (r.type === 'dir') return { ...base, type: 'directory', size: 0 };
+  // A trailing slash on directories, as tar writes them (the manifest names entries without it).
+  if (r.type === 'dir') return { ...base, name: `${entry.name}/`, type: 'directory', size: 0 };
   if (r.type === 'symlink') return { ...base, type: 'symlink', linkname: r.target!, size: 0 };
   return { ...base, type: 'file', size: r.size };
 }
