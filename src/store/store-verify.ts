@@ -22,13 +22,14 @@ interface ContentWalk {
   referenced: ChunkIndex;
   chunks: number;
   versions: number;
+  decoded: number;
   errors: StoreVerifyProblem[];
   missingChunks: StoreVerifyReport['missingChunks'];
 }
 
 /** Walks every record the log yields: checks chunks, collects references. Stops (and reports) at mid-log damage. */
 async function walkContent(ctx: VerifyContext, onBytes: (bytes: number) => void): Promise<ContentWalk> {
-  const walk: ContentWalk = { seen: new ChunkIndex(), referenced: new ChunkIndex(), chunks: 0, versions: 0, errors: [], missingChunks: [] };
+  const walk: ContentWalk = { seen: new ChunkIndex(), referenced: new ChunkIndex(), chunks: 0, versions: 0, decoded: 0, errors: [], missingChunks: [] };
   try {
     for await (const entry of ctx.log.read({})) {
       onBytes(entry.payload.length);
@@ -37,9 +38,10 @@ async function walkContent(ctx: VerifyContext, onBytes: (bytes: number) => void)
       try {
         record = decodeRecord(entry.tag, entry.payload, { file: entry.segment, offset: entry.offset, seq: entry.seq });
       } catch (error) {
-        walk.errors.push({ ...where, reason: (error as Error).message });
+        walk.errors.push({ ...where, source: 'content', reason: (error as Error).message });
         continue;
       }
+      walk.decoded++;
       if (record.kind === 'chunk') {
         walk.chunks++;
         const chunk = record as ChunkRecord;
@@ -47,7 +49,7 @@ async function walkContent(ctx: VerifyContext, onBytes: (bytes: number) => void)
           await checkChunkPayload(entry.tag, entry.payload, chunk.id, { ...where, size: chunk.size });
           walk.seen.add(chunk.id, { ...where, size: chunk.size });
         } catch (error) {
-          walk.errors.push({ ...where, chunk: contentIdHex(chunk.id), reason: (error as Error).message });
+          walk.errors.push({ ...where, source: 'content', chunk: contentIdHex(chunk.id), reason: (error as Error).message });
         }
       } else if (record.kind === 'version') {
         walk.versions++;
@@ -56,14 +58,14 @@ async function walkContent(ctx: VerifyContext, onBytes: (bytes: number) => void)
           if (walk.seen.has(ref.id)) continue;
           const chunk = contentIdHex(ref.id);
           walk.missingChunks.push({ versionId: record.versionId, path: displayPath(record), chunk });
-          walk.errors.push({ ...where, chunk, reason: `version ${record.versionId} of ${displayPath(record)} references chunk ${chunk}, which is not in the log before it` });
+          walk.errors.push({ ...where, source: 'content', chunk, reason: `version ${record.versionId} of ${displayPath(record)} references chunk ${chunk}, which is not in the log before it` });
         }
       }
     }
   } catch (error) {
     if (!(error instanceof CorruptionError)) throw error;
     // The log's verify names this damage too; note that the content walk could not go past it.
-    walk.errors.push({ segment: error.where.file, offset: error.where.offset ?? 0, seq: error.where.seq, reason: `content walk stopped: ${error.message}` });
+    walk.errors.push({ segment: error.where.file, offset: error.where.offset ?? 0, seq: error.where.seq, source: 'content', reason: `content walk stopped: ${error.message}` });
   }
   return walk;
 }
@@ -82,7 +84,7 @@ export async function verifyStore(ctx: VerifyContext, onProgress?: (bytesDone: n
   }
   const errors: StoreVerifyProblem[] = logReport.errors.map((problem) => {
     const chunk = byPlace.get(`${problem.segment}:${problem.offset}`);
-    return chunk ? { ...problem, chunk, reason: `chunk ${chunk}: ${problem.reason}` } : { ...problem };
+    return chunk ? { ...problem, source: 'log' as const, chunk, reason: `chunk ${chunk}: ${problem.reason}` } : { ...problem, source: 'log' as const };
   });
   const logged = new Set(errors.map((e) => `${e.segment}:${e.offset}`));
   for (const problem of walk.errors) if (!logged.has(`${problem.segment}:${problem.offset}`)) errors.push(problem);
@@ -98,6 +100,7 @@ export async function verifyStore(ctx: VerifyContext, onProgress?: (bytesDone: n
     errors,
     missingChunks: walk.missingChunks,
     unreferencedChunks: unreferenced,
+    storeRecords: walk.decoded,
     ...(logReport.tornTail ? { tornTail: logReport.tornTail } : {}),
   };
 }

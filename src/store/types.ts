@@ -76,6 +76,8 @@ export interface StoreVerifyProblem {
   reason: string;
   /** Hex id of the chunk the damaged or missing record is (or references), when known. */
   chunk?: string;
+  /** 'log': the frame walk found it (checksum, framing); 'content': the record walk (decode, chunk hash, references). */
+  source?: 'log' | 'content';
 }
 
 export interface StoreVerifyReport {
@@ -90,6 +92,8 @@ export interface StoreVerifyReport {
   missingChunks: { versionId: string; path: string; chunk: string }[];
   /** Chunks no version references (not an error: a crash between chunk and version, or an aborted ingest). */
   unreferencedChunks: number;
+  /** Records that decoded as store records (0: the log carries no store records, only frames were checked). */
+  storeRecords: number;
   tornTail?: RecoveryReport;
 }
 

@@ -1,8 +1,13 @@
-// `synclog verify [--log DIR] [--json]`: reads every segment and frame of the log and reports damage precisely.
-// Exit 0 when the log is sound (a torn tail is noted, not a problem: the next writer open cuts it), 1 when there
-// are problems, each naming segment file and byte offset. --json prints exactly one object:
-// { ok, segments, records, bytes, errors: [{ segment, offset, reason }] }.
-// Wiring only: the walk is verifyLog in src/log (loaded lazily). Never writes to the log.
+// `synclog verify [--log DIR] [--json]`: reads every segment and frame of the log and every record in it, and reports
+// damage precisely. Frame level (src/log verifyLog): checksums, framing, seq continuity. Content level (the store's
+// verify): every record decodes, every chunk's bytes match its BLAKE3 id, every version's chunks are in the log
+// before it; chunks no version references are counted, not errors (a crash between chunk and version leaves them).
+// Exit 0 when sound (a torn tail is noted, not a problem: the next writer open cuts it), 1 when there are problems,
+// each naming segment file and byte offset (and the chunk id when a chunk is involved). --json prints one object:
+// { ok, segments, records, bytes, errors: [{ segment, offset, reason, chunk? }], chunks, versions, missingChunks,
+//   unreferencedChunks }. A log with no store records at all (written by something else) is checked at the frame
+// level only and printed in the frame-level shape { ok, segments, records, bytes, errors }.
+// Wiring only: the walks are verifyLog (src/log) and the store's verify, loaded lazily. Never writes to the log.
 import type { Command } from 'commander';
 import { defaultLogDir, LOG_OPTION_HELP } from '../default-log.js';
 import type { CommandContext } from '../main.js';
@@ -17,34 +22,49 @@ interface VerifyCliOptions {
 export function register(program: Command, context: CommandContext): void {
   program
     .command('verify')
-    .description('check every segment and record of the log (checksums, framing, seq continuity); exit 1 on damage')
+    .description('check every segment, record and chunk of the log (checksums, framing, chunk hashes, missing chunks); exit 1 on damage')
     .option('--log <dir>', LOG_OPTION_HELP)
-    .option('--json', 'print one JSON object: { ok, segments, records, bytes, errors: [{ segment, offset, reason }] }')
+    .option('--json', 'print one JSON object: { ok, segments, records, bytes, errors: [{ segment, offset, reason }], chunks, versions, missingChunks, unreferencedChunks }')
     .action(async (options: VerifyCliOptions) => context.run(Boolean(options.json), () => runVerify(options)));
 }
 
 async function runVerify(options: VerifyCliOptions): Promise<number> {
-  const { verifyLog } = await import('../../log/index.js');
+  const { openStore } = await import('../../store/index.js');
   const json = Boolean(options.json);
   const dir = options.log ?? defaultLogDir();
   const progress = startProgress({ label: 'verifying', unit: 'bytes', json });
-  const report = await verifyLog(dir, (done, total) => {
-    progress.setTotal(total);
-    progress.update(done);
-  }).finally(() => progress.stop());
-  const errors = report.errors.map((e) => ({ segment: e.segment, offset: e.offset, reason: e.reason }));
+  const store = await openStore(dir, { readOnly: true, workers: 0 });
+  const report = await store
+    .verify((done, total) => {
+      progress.setTotal(total);
+      progress.update(done);
+    })
+    .finally(async () => {
+      progress.stop();
+      await store.close();
+    });
+  // No store records at all: a log written by something else; only its frames mean anything (content errors do not).
+  const frameOnly = report.storeRecords === 0;
+  const problems = frameOnly ? report.errors.filter((e) => e.source !== 'content') : report.errors;
+  const ok = problems.length === 0;
+  const errors = problems.map((e) => ({ segment: e.segment, offset: e.offset, reason: e.reason, ...(e.chunk ? { chunk: e.chunk } : {}) }));
   if (json) {
-    printJson({ ok: report.ok, segments: report.segments, records: report.records, bytes: report.bytes, errors });
-    return report.ok ? EXIT.ok : EXIT.problem;
+    const base = { ok, segments: report.segments, records: report.records, bytes: report.bytes, errors };
+    if (frameOnly) printJson(base);
+    else printJson({ ...base, chunks: report.chunks, versions: report.versions, missingChunks: report.missingChunks, unreferencedChunks: report.unreferencedChunks });
+    return ok ? EXIT.ok : EXIT.problem;
   }
   printLine(`log ${dir}: ${report.segments} segments, ${report.records} records, ${report.bytes} bytes`);
+  if (!frameOnly) {
+    printLine(`content: ${report.versions} versions, ${report.chunks} chunks (${report.unreferencedChunks} not referenced by any version)`);
+  }
   if (report.tornTail) {
     const t = report.tornTail;
     printNotice(`note: torn tail in ${t.segment} at offset ${t.offset} (${t.bytesCut} bytes, ${t.reason}); the next writer open cuts it`);
   }
-  for (const e of report.errors) {
+  for (const e of problems) {
     printLine(`damaged: ${e.segment} at offset ${e.offset}${e.seq !== undefined ? ` (seq ${e.seq})` : ''}: ${e.reason}`);
   }
-  printLine(report.ok ? 'ok: the log is sound' : `${report.errors.length} problem(s) found`);
-  return report.ok ? EXIT.ok : EXIT.problem;
+  printLine(ok ? 'ok: the log is sound' : `${problems.length} problem(s) found`);
+  return ok ? EXIT.ok : EXIT.problem;
 }
