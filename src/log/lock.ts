@@ -77,30 +77,45 @@ async function holderIsDead(holder: LockContent, own: LockContent): Promise<bool
   return false;
 }
 
-async function readLock(path: string): Promise<LockContent | undefined> {
+/** The lock's content; 'missing' when there is no lock file; undefined when it cannot be read or parsed. */
+async function readLockOrMissing(path: string): Promise<LockContent | 'missing' | undefined> {
   try {
     const text = await readFile(path, 'utf8');
     if (text.length > LOG_LIMITS.lockFileBytesMax) return undefined;
     const value = JSON.parse(text) as LockContent;
     return typeof value === 'object' && value !== null && typeof value.token === 'string' ? value : undefined;
-  } catch {
-    return undefined;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : undefined;
   }
 }
 
+async function readLock(path: string): Promise<LockContent | undefined> {
+  const got = await readLockOrMissing(path);
+  return got === 'missing' ? undefined : got;
+}
+
+/**
+ * Creates the lock with its content in one step: the JSON is written and fsynced in a private temp file which is
+ * then hard-linked to LOCK (link fails with EEXIST when LOCK exists). So LOCK is never seen empty or half-written,
+ * even if this process dies midway.
+ */
 async function createExclusive(path: string, content: LockContent): Promise<boolean> {
+  const temp = `${path}.new-${randomBytes(6).toString('hex')}`;
   try {
-    const handle = await open(path, 'wx', 0o644);
+    const handle = await open(temp, 'wx', 0o644);
     try {
       await handle.writeFile(JSON.stringify(content) + '\n');
       await handle.sync();
     } finally {
       await handle.close();
     }
+    await link(temp, path);
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw wrapIoError(error, 'create lock', path);
+  } finally {
+    await unlink(temp).catch(() => {});
   }
 }
 
@@ -125,7 +140,7 @@ async function breakStaleLock(path: string, stale: LockContent): Promise<boolean
 }
 
 function lockedError(path: string, holder: LockContent | undefined): LockedError {
-  const who = holder ? `pid ${holder.pid} on ${holder.host} (since ${holder.since})` : 'another process (lock file unreadable)';
+  const who = holder ? `pid ${holder.pid} on ${holder.host} (since ${holder.since})` : 'an unknown process (the lock file is unreadable; remove it only if no synclog uses this log)';
   return new LockedError(`log is locked by ${who}: ${path}`, { lockPath: path, holderPid: holder?.pid, holderHost: holder?.host });
 }
 
@@ -135,13 +150,13 @@ export async function acquireLock(dir: string): Promise<LogLock> {
   const own = await ownContent();
   for (let attempt = 0; attempt < TAKEOVER_ATTEMPTS_MAX; attempt++) {
     if (await createExclusive(path, own)) return heldLock(path, own);
-    const holder = await readLock(path);
+    const found = await readLockOrMissing(path);
+    // Gone between our create and our read (a holder released it, or a taker moved a stale one aside): try again.
+    if (found === 'missing') continue;
+    const holder = found;
     if (!holder || !(await holderIsDead(holder, own))) {
-      // An unreadable lock may be one being written right now: look once more before refusing.
-      if (!holder && attempt === 0) {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-        continue;
-      }
+      // LOCK is created whole (createExclusive), so an unreadable one was damaged or made by something else:
+      // refuse rather than guess; the message names the file to inspect.
       throw lockedError(path, holder);
     }
     await breakStaleLock(path, holder);
