@@ -54,7 +54,7 @@ export async function exploreLog(options: ExploreOptions): Promise<void> {
   const stdout = options.stdout ?? process.stdout;
   await assertLogExists(logDir);
   if (!stdout.isTTY || !stdin.isTTY) {
-    throw new UsageError('synclog explore needs an interactive terminal; for scripts and pipes use `synclog log` or `synclog history <path>` instead', {
+    throw new UsageError('explore needs an interactive terminal (stdin and stdout must be a TTY); for scripts and pipes use `synclog log` or `synclog history <path>` instead', {
       stdoutIsTTY: Boolean(stdout.isTTY),
       stdinIsTTY: Boolean(stdin.isTTY),
     });
@@ -95,7 +95,16 @@ async function runApp(store: StoreApi, logDir: string, options: ExploreOptions, 
       }),
       { stdin, stdout, stderr: options.stderr ?? process.stderr, exitOnCtrlC: true, patchConsole: false },
     );
-    await app.waitUntilExit();
+    // A terminal closed or a kill ends the app like q does: the screen is restored and the store closed.
+    const stop = () => app.unmount();
+    process.once('SIGTERM', stop);
+    process.once('SIGHUP', stop);
+    try {
+      await app.waitUntilExit();
+    } finally {
+      process.off('SIGTERM', stop);
+      process.off('SIGHUP', stop);
+    }
   } finally {
     stdout.write(ALT_SCREEN_OFF);
   }

@@ -1,9 +1,13 @@
 // Live updates: loads the catalog's paths once, then polls catalog.refresh() so that versions a watcher appends
 // in another process appear without a restart. Only a refresh that applied records re-reads paths and the open
-// path's history; a failed refresh is shown and polling goes on.
+// path's history; a failed refresh is shown and polling goes on. The next poll waits at least four times as long as
+// the last refresh's work took, so a huge catalog under a busy watcher never spends most of its time re-sorting.
 import { useEffect } from 'react';
 import type { ExplorerCatalog, ExplorerState, Message } from '../model/index.js';
 import { errorText } from '../services/run-effect.js';
+
+/** Polls are spaced at least this many times the previous refresh's duration apart (keeps the UI responsive). */
+const LIVE_WORK_FACTOR = 4;
 
 export function useLiveCatalog(
   catalog: ExplorerCatalog,
@@ -18,6 +22,7 @@ export function useLiveCatalog(
     let stopped = false;
     let timer: NodeJS.Timeout | undefined;
     const tick = async () => {
+      const started = performance.now();
       try {
         const applied = await catalog.refresh();
         if (stopped) return;
@@ -29,7 +34,8 @@ export function useLiveCatalog(
       } catch (error) {
         if (!stopped) dispatch({ type: 'error', text: `reading new records failed: ${errorText(error)}` });
       }
-      if (!stopped) timer = setTimeout(tick, pollIntervalMs);
+      const workMs = performance.now() - started;
+      if (!stopped) timer = setTimeout(tick, Math.max(pollIntervalMs, LIVE_WORK_FACTOR * workMs));
     };
     timer = setTimeout(tick, pollIntervalMs);
     return () => {

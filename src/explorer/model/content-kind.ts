@@ -34,25 +34,21 @@ export function detectBinaryType(bytes: Uint8Array): string {
 
 /** How many leading bytes decide text or binary. */
 const SNIFF_BYTES = 8192;
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * Text when the first bytes hold no NUL and decode as UTF-8 (a multi-byte character cut at the sniff or read
- * boundary is allowed). Known binary magic wins over that.
+ * boundary is allowed: streaming decode keeps it pending instead of failing). Known binary magic wins over that.
  */
 export function isText(bytes: Uint8Array): boolean {
   const head = bytes.subarray(0, SNIFF_BYTES);
   if (head.includes(0)) return false;
   if (detectBinaryType(bytes) !== 'binary') return false;
-  for (let trim = 0; trim < 4 && trim < head.length + 1; trim++) {
-    try {
-      utf8.decode(head.subarray(0, head.length - trim));
-      return true;
-    } catch {
-      // Maybe a character cut at the end: try a byte shorter.
-    }
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(head, { stream: true });
+    return true;
+  } catch {
+    return false;
   }
-  return head.length === 0;
 }
 
 /** `00000000  89 50 4e 47 …  |.PNG....|` lines, 16 bytes each. */

@@ -123,10 +123,17 @@ export function typedText(input: string, key: KeyInput): string {
   return input.replace(/[\u0000-\u001f\u007f-\u009f]/g, '');
 }
 
-/** The help overlay's lines. */
+/** Keys that only mean something inside one dialog (listed in the help too). */
+export const DIALOG_KEYS: readonly { keys: string; help: string }[] = [
+  { keys: 'y / o / n', help: 'restore confirmation: restore / to another path / cancel' },
+  { keys: 'v / h / t', help: 'export menu: version / file history / tree at its time' },
+  { keys: 'ctrl-u', help: 'clear the filter or a prompt; Backspace deletes a character' },
+];
+
+/** The help overlay's lines: every key of the table, then the dialog keys. */
 export function helpLines(): string[] {
-  const width = Math.max(...KEYMAP.map((b) => b.keys.length));
-  return KEYMAP.map((b) => `${b.keys.padEnd(width)}  ${b.help}`);
+  const width = Math.max(...KEYMAP.map((b) => b.keys.length), ...DIALOG_KEYS.map((b) => b.keys.length));
+  return [...KEYMAP, ...DIALOG_KEYS].map((b) => `${b.keys.padEnd(width)}  ${b.help}`);
 }
 
 /**

@@ -18,7 +18,9 @@ export function pathRowText(row: PathRow, selected: boolean, width: number): str
       : `${row.entry.deleted ? 'deleted  ' : ''}${plural(row.entry.count, 'version')}`;
   const name = row.kind === 'folder' ? `${row.collapsed ? '▸' : '▾'} ${row.label}/` : `  ${row.label}`;
   const room = Math.max(1, width - count.length - 2);
-  const left = fitStart(`${mark}${indent}${name}`, room);
+  // The mark and indent stay; a long name loses its beginning (the end of a path says the most).
+  const prefix = fitEnd(`${mark}${indent}`, Math.floor(room / 2));
+  const left = prefix + fitStart(name, room - prefix.length);
   return fitEnd(`${left.padEnd(room)} ${count}`, width);
 }
 

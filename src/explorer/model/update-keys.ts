@@ -1,7 +1,7 @@
 // Key handling for every view and overlay: (state, key) → { state, effects }. Pure. Which key means what comes
 // from keymap.ts; this file decides what an intent does where (paths list, versions list, document, overlays).
 import { basename, resolve } from 'node:path';
-import { intentOf, typedText, type Intent, type KeyInput } from './keymap.js';
+import { helpLines, intentOf, typedText, type Intent, type KeyInput } from './keymap.js';
 import { parentRowIndex, rowIndexOf, selectPathRows } from './path-rows.js';
 import { pathRows, selectedPathRow, type Effect, type ExplorerState, type Overlay } from './state.js';
 import type { ExportKind, VersionItem } from './types.js';
@@ -211,7 +211,7 @@ function overlayKey(state: ExplorerState, overlay: Overlay, input: string, key: 
   const intent = intentOf(input, key);
   if (overlay.kind === 'help') {
     if (intent === 'quit') return { state: { ...state, quitting: true }, effects: [{ type: 'quit' }] };
-    if (intent && MOVE_INTENTS.has(intent)) return none({ ...state, overlay: { kind: 'help', top: scrollDocument(overlay.top, intent as Move, 40, bodyHeight(state.size.height)) } });
+    if (intent && MOVE_INTENTS.has(intent)) return none({ ...state, overlay: { kind: 'help', top: scrollDocument(overlay.top, intent as Move, helpLines().length + 1, bodyHeight(state.size.height)) } });
     return intent === 'back' || intent === 'help' || intent === 'open' ? none(close) : none(state);
   }
   if (overlay.kind === 'confirm-restore') {
