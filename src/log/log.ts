@@ -15,7 +15,7 @@ import { decodeFrameHeader, verifyFrame } from './frame.js';
 import { acquireLock, type LogLock } from './lock.js';
 import { readLog } from './log-reader.js';
 import { recoverForWrite } from './recover.js';
-import { countRecords } from './segment-count.js';
+import { countRecords, countSegmentRecords } from './segment-count.js';
 import { listSegments, openSegment, readAtMost, type OpenSegment } from './segment-file.js';
 import { parseSegmentFileName } from './segment-name.js';
 import { SegmentWriter } from './segment-writer.js';
@@ -215,7 +215,9 @@ export class Log extends EventEmitter<LogEventMap> {
       const { size } = await stat(ref.path).catch((error: unknown) => {
         throw wrapIoError(error, 'stat segment', ref.path);
       });
-      const records = next ? next.baseSeq - ref.baseSeq : this.nextDurableSeq - ref.baseSeq;
+      // The newest segment's count: the writer knows it; a read-only Log counts the file as it is now.
+      const end = next ? next.baseSeq : this.writer ? this.writer.nextSeq : ref.baseSeq + (await countSegmentRecords(ref));
+      const records = end - ref.baseSeq;
       infos.push({ name: ref.name, baseSeq: ref.baseSeq, records: Math.max(0, records), bytes: size });
     }
     return infos;

@@ -204,6 +204,8 @@ export class SegmentWriter {
     this.running = true;
     void this.pump().finally(() => {
       this.running = false;
+      // An append admitted after the pump's last check and before this callback would otherwise wait forever.
+      if (this.queue.length > 0 && !this.failure) return this.kick();
       for (const resolve of this.idleWaiters.splice(0)) resolve();
     });
   }
