@@ -62,3 +62,29 @@ export async function appendSteps(logDir: string, steps: LogStep[]): Promise<Log
   }
   return appended;
 }
+
+/** Appends one symlink version (target stored as-is, never followed). */
+export async function appendSymlink(logDir: string, display: string, target: string): Promise<VersionRecord> {
+  const store = await openStore(logDir, { workers: 0 });
+  try {
+    clock += 60_000;
+    const record: VersionRecord = {
+      kind: 'version',
+      versionId: newVersionId(clock),
+      time: clock,
+      ...split(display),
+      type: 'symlink',
+      event: 'created',
+      size: target.length,
+      mtimeMs: clock,
+      mode: 0o777,
+      uid: 1000,
+      gid: 1000,
+      target,
+    };
+    await store.appendRecords([record]);
+    return record;
+  } finally {
+    await store.close();
+  }
+}
