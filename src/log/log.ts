@@ -122,15 +122,25 @@ export class Log extends EventEmitter<LogEventMap> {
     return this.writer;
   }
 
+  /** Runs `body` with the writer; a missing or closed writer rejects (no throw), errors carry `operation`. */
+  private withWriter<T>(operation: string, name: string, body: (writer: SegmentWriter) => Promise<T>): Promise<T> {
+    let writer: SegmentWriter;
+    try {
+      writer = this.usableWriter(name);
+    } catch (error) {
+      return stamp(operation, Promise.reject(error));
+    }
+    return stamp(operation, body(writer));
+  }
+
   /** Appends one record; resolves with its position once it is durable (it shares an fsync with its neighbours). */
-  async append(input: AppendInput): Promise<RecordPosition> {
-    const [position] = await this.appendMany([input]);
-    return position!;
+  append(input: AppendInput): Promise<RecordPosition> {
+    return this.withWriter('Log.append', 'append', (w) => w.append([input]).then((positions) => positions[0]!));
   }
 
   /** Appends records with contiguous seqs, durable together (one commit). */
   appendMany(inputs: readonly AppendInput[]): Promise<RecordPosition[]> {
-    return stamp('Log.append', (async () => this.usableWriter('append').append(inputs))());
+    return this.withWriter('Log.appendMany', 'appendMany', (w) => w.append(inputs));
   }
 
   /**
@@ -139,12 +149,12 @@ export class Log extends EventEmitter<LogEventMap> {
    * appends wait meanwhile. A group never spans segments.
    */
   appendAtomic(inputs: AsyncIterable<AppendInput> | Iterable<AppendInput>): Promise<RecordPosition[]> {
-    return stamp('Log.appendAtomic', (async () => this.usableWriter('appendAtomic').appendAtomic(inputs))());
+    return this.withWriter('Log.appendAtomic', 'appendAtomic', (w) => w.appendAtomic(inputs));
   }
 
   /** Resolves once everything appended so far is durable. */
   sync(): Promise<void> {
-    return stamp('Log.sync', (async () => this.usableWriter('sync').sync())());
+    return this.withWriter('Log.sync', 'sync', (w) => w.sync());
   }
 
   /** Records from `fromSeq` in seq order; with follow, waits for new ones (also from other processes). */

@@ -1,7 +1,10 @@
 // Opening a log for writing: find the newest segment, cut a torn tail (truncate + fsync, reported), refuse
 // mid-log damage (CorruptionError: valid data after damage is never cut), and hand the writer its active segment.
 // Also rebuilds the index of the segment before the newest if a crash lost it. Runs under the writer lock only.
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { CorruptionError, wrapIoError } from '../errors.js';
+import { TEMP_MARKER } from '../util/fs-durable.js';
 import { judgeSegmentEnd, summarizeSegment } from './segment-check.js';
 import { listSegments, openSegment, type SegmentRef } from './segment-file.js';
 import { readSegmentIndex, writeSegmentIndex } from './segment-index.js';
@@ -16,6 +19,7 @@ export interface RecoveredLog {
 
 /** Prepares the newest segment of `dir` for appending (creating segment 0 in an empty log). */
 export async function recoverForWrite(dir: string): Promise<RecoveredLog> {
+  await removeTempFiles(dir);
   const segments = await listSegments(dir);
   const newest = segments[segments.length - 1];
   if (!newest) return { segment: await createSegment(dir, 0), nextSeq: 0, recovery: undefined };
@@ -71,4 +75,13 @@ async function ensureIndex(dir: string, ref: SegmentRef): Promise<void> {
   } finally {
     await segment.handle.close().catch(() => {});
   }
+}
+
+/**
+ * Removes leftovers of interrupted atomic writes (a new segment's header, an index). Only the lock holder writes
+ * such files in a log directory, and it runs this under the lock, so none of them can be in use.
+ */
+async function removeTempFiles(dir: string): Promise<void> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  await Promise.all(names.filter((n) => n.startsWith('.') && n.includes(TEMP_MARKER)).map((n) => rm(join(dir, n), { force: true }).catch(() => {})));
 }
