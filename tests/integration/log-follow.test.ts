@@ -5,6 +5,8 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Log, segmentFileName, type LogEntry } from '../../src/log/index.js';
+import { dropTail } from '../helpers/corrupt.js';
+import { buildLog, isIntact, recordFor } from '../helpers/log-fixture.js';
 import { CRASH_CHILD } from '../../stress/log-crash.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
 // @ts-expect-error: a plain ESM child script without types
@@ -129,5 +131,39 @@ describe('follow across processes', () => {
     for await (const entry of reader.read()) entries.push(entry);
     expect(entries.map((e) => new TextDecoder().decode(e.payload))).toEqual(['before', 'after']);
     await reader.close();
+  });
+
+  it('a follower crosses segment rollovers while another Log appends', async () => {
+    const dir = await makeTmpDir();
+    const writer = await Log.open(dir, { segmentBytesMax: 300 });
+    const reader = await Log.open(dir, { readOnly: true });
+    const following = follow(reader, (got) => got.length >= 120);
+    for (let i = 0; i < 120; i += 4) {
+      await writer.appendMany([0, 1, 2, 3].map((k) => recordFor(i + k)));
+      if (i % 20 === 0) await new Promise((r) => setTimeout(r, 5));
+    }
+    const entries = await following;
+    expect(entries.map((e) => e.seq)).toEqual(Array.from({ length: 120 }, (_, i) => i));
+    expect(entries.every((e) => isIntact(e))).toBe(true);
+    expect(new Set(entries.map((e) => e.segment)).size).toBeGreaterThan(5);
+    await reader.close();
+    await writer.close();
+  });
+
+  it('a follower waits at a torn tail (not yet written) and goes on once a writer cuts it and appends', async () => {
+    const dir = await makeTmpDir();
+    await buildLog(dir, 5);
+    await dropTail(join(dir, segmentFileName(0)), 3);
+    const reader = await Log.open(dir, { readOnly: true });
+    const following = follow(reader, (got) => got.length >= 6);
+    await new Promise((r) => setTimeout(r, 100));
+    const writer = await Log.open(dir);
+    expect(writer.recovery).toMatchObject({ segment: segmentFileName(0), reason: 'torn-short-payload' });
+    await writer.appendMany([recordFor(4), recordFor(5)]);
+    const entries = await following;
+    expect(entries.map((e) => e.seq)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(entries.every((e) => isIntact(e))).toBe(true);
+    await reader.close();
+    await writer.close();
   });
 });
