@@ -45,4 +45,11 @@ describe('synclog verify', () => {
     expect(result.stdout).toContain('--log <dir>');
     expect(result.stdout).toContain('--json');
   });
+
+  it('reports a missing log as a problem (exit 1), in JSON too', async () => {
+    const dir = await makeTmpDir();
+    const result = await runCli(['verify', '--log', join(dir, 'nope'), '--json']);
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, error: { code: 'SYNCLOG_NOT_FOUND' } });
+  });
 });
