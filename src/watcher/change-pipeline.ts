@@ -131,6 +131,11 @@ export class ChangePipeline {
     this.restores.set(keyOf(root, path), contentIdHex);
   }
 
+  /** True while anything seen for this path is not yet durable. */
+  isPending(root: string, path: string): boolean {
+    return this.outstanding.has(keyOf(root, path));
+  }
+
   get pendingCount(): number {
     return this.outstanding.size;
   }

@@ -5,25 +5,35 @@ import { UnsafePathError, WatchError } from '../errors.js';
 import { toLogPath } from '../util/log-path.js';
 import type { CatalogApi } from '../store/types.js';
 import type { ChangePipeline, PipelineRoot } from './change-pipeline.js';
+import type { DirRescanner } from './dir-rescan.js';
 import type { WatcherChange } from './events.js';
 
-/** What the log has live, per root: display paths, kept current from the watcher's own commits. */
+/** What the log has live, per root and per directory, kept current from the watcher's own commits. */
 export class LiveIndex {
   private readonly byRoot = new Map<string, Set<string>>();
+  /** `${root}/${dir}` → live paths directly in that directory ('' is the root). */
+  private readonly byDir = new Map<string, Set<string>>();
 
   load(catalog: Pick<CatalogApi, 'paths'>): void {
-    for (const p of catalog.paths()) if (!p.deleted) this.set(p.root).add(p.path);
+    for (const p of catalog.paths()) if (!p.deleted) this.add(p.root, p.path);
   }
 
   apply(change: Pick<WatcherChange, 'root' | 'path' | 'change' | 'renamedFrom'>): void {
-    const set = this.set(change.root);
-    if (change.change === 'deleted') set.delete(change.path);
-    else set.add(change.path);
-    if (change.renamedFrom !== undefined) set.delete(change.renamedFrom);
+    if (change.change === 'deleted') this.remove(change.root, change.path);
+    else this.add(change.root, change.path);
+    if (change.renamedFrom !== undefined) this.remove(change.root, change.renamedFrom);
+  }
+
+  has(root: string, path: string): boolean {
+    return this.set(root).has(path);
   }
 
   paths(root: string): Iterable<string> {
     return [...this.set(root)];
+  }
+
+  children(root: string, dir: string): string[] {
+    return [...(this.byDir.get(`${root}/${dir}`) ?? [])];
   }
 
   below(root: string, dir: string): string[] {
@@ -31,11 +41,33 @@ export class LiveIndex {
     return [...this.set(root)].filter((p) => p.startsWith(prefix));
   }
 
+  private add(root: string, path: string): void {
+    this.set(root).add(path);
+    const key = `${root}/${parentOf(path)}`;
+    let children = this.byDir.get(key);
+    if (!children) this.byDir.set(key, (children = new Set()));
+    children.add(path);
+  }
+
+  private remove(root: string, path: string): void {
+    this.set(root).delete(path);
+    const key = `${root}/${parentOf(path)}`;
+    const children = this.byDir.get(key);
+    children?.delete(path);
+    if (children?.size === 0) this.byDir.delete(key);
+  }
+
   private set(root: string): Set<string> {
     let set = this.byRoot.get(root);
     if (!set) this.byRoot.set(root, (set = new Set()));
     return set;
   }
+}
+
+/** The directory holding `path` ('' for a top-level entry). */
+export function parentOf(path: string): string {
+  const at = path.lastIndexOf('/');
+  return at < 0 ? '' : path.slice(0, at);
 }
 
 /** A chokidar error as a WatchError carrying the fix (watch limits, file handles, polling). */
@@ -67,6 +99,7 @@ export function watchErrorFor(root: PipelineRoot, error: NodeJS.ErrnoException, 
 export function rootChangeHandler(
   root: PipelineRoot,
   pipeline: ChangePipeline,
+  rescanner: DirRescanner,
   report: (error: Error) => void,
 ): (event: string, absolutePath: string) => void {
   const reported = new Set<string>();
@@ -89,5 +122,8 @@ export function rootChangeHandler(
       return;
     }
     pipeline.touch(root.name, path);
+    // Activity in a directory (or a new one) means: list it again once quiet, in case events were lost.
+    rescanner.touch(root.name, parentOf(path));
+    if (event === 'addDir') rescanner.touch(root.name, path);
   };
 }

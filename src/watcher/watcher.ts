@@ -22,6 +22,7 @@ import { OwnerLookup } from './owner.js';
 import { assignRootNames, knownRootsOf } from './root-names.js';
 import { LiveIndex, watchErrorFor, rootChangeHandler } from './watch-roots.js';
 import { scanRoot } from './scan.js';
+import { DirRescanner } from './dir-rescan.js';
 
 interface RootRuntime extends PipelineRoot {
   chokidar: FSWatcher | undefined;
@@ -35,6 +36,7 @@ export class AppendOnlyLogWatcher extends EventEmitter<WatcherEventMap> {
   private store: StoreApi | undefined;
   private catalog: CatalogApi | undefined;
   private pipeline: ChangePipeline | undefined;
+  private rescanner: DirRescanner | undefined;
   private readonly roots = new Map<string, RootRuntime>();
   private readonly live = new LiveIndex();
   private readonly owners = new OwnerLookup();
@@ -69,6 +71,16 @@ export class AppendOnlyLogWatcher extends EventEmitter<WatcherEventMap> {
       }
       this.live.load(this.catalog);
       this.pipeline = this.createPipeline(store, this.catalog);
+      const pipeline = this.pipeline;
+      this.rescanner = new DirRescanner(
+        {
+          roots: this.roots,
+          isLive: (root, path) => this.live.has(root, path) || pipeline.isPending(root, path),
+          liveChildren: (root, dir) => this.live.children(root, dir),
+          touch: (root, path) => pipeline.touch(root, path),
+        },
+        this.options,
+      );
       await store.appendRecords([...this.roots.values()].map((root) => this.watchRecord(root, 'start')));
       if (options.live !== false) await Promise.all([...this.roots.values()].map((root) => this.watchRoot(root)));
       if (this.options.initialScan || options.live === false) await this.scanAll();
@@ -83,6 +95,7 @@ export class AppendOnlyLogWatcher extends EventEmitter<WatcherEventMap> {
   /** Resolves once every change seen so far is durable in the log. */
   async flush(): Promise<void> {
     if (!this.pipeline || !this.store) throw new ClosedError('the watcher is not running', {});
+    await this.rescanner?.idle();
     await this.pipeline.flush();
     await this.store.flush();
   }
@@ -198,7 +211,7 @@ export class AppendOnlyLogWatcher extends EventEmitter<WatcherEventMap> {
       ignored: (path: string, stats?: { isDirectory(): boolean }) => root.matcher.excludes(path, stats?.isDirectory()),
     });
     root.chokidar = watcher;
-    const onChange = rootChangeHandler(root, pipeline, (error) => this.emitError(error));
+    const onChange = rootChangeHandler(root, pipeline, this.rescanner!, (error) => this.emitError(error));
     for (const event of ['add', 'change', 'unlink', 'addDir', 'unlinkDir'] as const) watcher.on(event, (path) => onChange(event, path));
     watcher.on('error', (error) => {
       if (root.failed) return;
@@ -234,11 +247,13 @@ export class AppendOnlyLogWatcher extends EventEmitter<WatcherEventMap> {
     await Promise.all([...this.roots.values()].map((root) => root.chokidar?.close()));
     const store = this.store!;
     try {
+      await this.rescanner!.drain();
       await this.pipeline!.drain();
       const active = [...this.roots.values()].filter((root) => !root.failed);
       await store.appendRecords(active.map((root) => this.watchRecord(root, 'stop')));
       await store.statCache.save();
     } finally {
+      this.rescanner!.close();
       this.pipeline!.close();
       this.stoppedAtMs = Date.now();
       this.state = 'stopped';
@@ -248,6 +263,7 @@ export class AppendOnlyLogWatcher extends EventEmitter<WatcherEventMap> {
 
   private async abortStart(): Promise<void> {
     this.state = 'stopped';
+    this.rescanner?.close();
     this.pipeline?.close();
     await Promise.all([...this.roots.values()].map((root) => root.chokidar?.close()));
     if (this.store && !this.options.store) await this.store.close().catch(() => {});

@@ -1,0 +1,135 @@
+// Live capture by the watcher (AppendOnlyLogWatcher over chokidar and the store), with the writes coming from a
+// separate writer process as they would from a user's programs:
+//  - capture rate: the writer creates N files as fast as it can; rate = N / (last version durable − first write).
+//    Every file must have a durable version at the end ("nothing lost"), or the run fails.
+//  - write→durable latency at the default debounce: the writer creates files at a steady pace; for each file, the
+//    time from its write returning (writer's clock) to its version's 'version' event (durable, watcher's clock;
+//    same machine, same clock). p50 and p99 over all files.
+// Run alone: npx tsx bench/watcher-capture.ts [--quick] [--runs N]; the harness calls runWatcherCaptureBench.
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { WATCH_LIMITS } from '../src/util/limits.js';
+import { AppendOnlyLogWatcher } from '../src/watcher/index.js';
+import type { BenchModuleOptions, BenchRow } from './lib/bench-row.js';
+import { renderTable } from './lib/table.js';
+
+/** The writer: argv = dir, count, opsPerSecond (0 = as fast as possible). Prints write-done times as JSON. */
+const WRITER = `
+const { writeFileSync, mkdirSync } = require('node:fs');
+const [dir, countText, rateText] = process.argv.slice(1);
+const count = Number(countText), rate = Number(rateText);
+const times = [];
+const started = Date.now();
+const body = 'x'.repeat(200);
+function sleepUntil(t) { const b = new Int32Array(new SharedArrayBuffer(4)); const ms = t - Date.now(); if (ms > 0) Atomics.wait(b, 0, 0, ms); }
+for (let i = 0; i < count; i++) {
+  if (i % 100 === 0) mkdirSync(dir + '/d' + Math.floor(i / 100), { recursive: true });
+  if (rate > 0) sleepUntil(started + (i * 1000) / rate);
+  writeFileSync(dir + '/d' + Math.floor(i / 100) + '/f' + i + '.txt', i + ' ' + body);
+  times.push(Date.now());
+}
+process.stdout.write(JSON.stringify(times));
+`;
+
+function runWriter(dir: string, count: number, opsPerSecond: number): Promise<number[]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['-e', WRITER, dir, String(count), String(opsPerSecond)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as number[]) : reject(new Error(`writer exited ${code}`))));
+  });
+}
+
+interface CaptureResult {
+  opsPerSecond: number;
+  latenciesMs: number[];
+}
+
+/** One run: a fresh root and log, `count` files from the writer at `rate` (0: flat out). */
+async function captureRun(workDir: string, count: number, rate: number): Promise<CaptureResult> {
+  const dir = await mkdtemp(join(workDir, 'capture-'));
+  const data = join(dir, 'data');
+  await mkdir(data);
+  const watcher = new AppendOnlyLogWatcher({ watchPath: data, logPath: join(dir, 'log') });
+  const durableAt = new Map<string, number>();
+  watcher.on('version', (change) => {
+    if (change.type === 'file' && !durableAt.has(change.path)) durableAt.set(change.path, Date.now());
+  });
+  await watcher.start();
+  try {
+    const writes = await runWriter(data, count, rate);
+    const deadline = Date.now() + 120_000;
+    while (durableAt.size < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    if (durableAt.size < count) throw new Error(`lost files: ${count - durableAt.size} of ${count} never became versions`);
+    const latenciesMs = writes.map((t, i) => durableAt.get(`d${Math.floor(i / 100)}/f${i}.txt`)! - t);
+    const last = Math.max(...durableAt.values());
+    return { opsPerSecond: count / ((last - writes[0]!) / 1000), latenciesMs };
+  } finally {
+    await watcher.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+export async function runWatcherCaptureBench(options: Partial<BenchModuleOptions> = {}): Promise<BenchRow[]> {
+  const quick = options.quick ?? false;
+  const runs = options.runs ?? (quick ? 1 : 3);
+  const workDir = options.workDir ?? (await mkdtemp(join(tmpdir(), 'synclog-bench-watch-')));
+  const burst = quick ? 5_000 : 20_000;
+  const paced = { count: quick ? 1_000 : 3_000, rate: 200 };
+  const rates: number[] = [];
+  const p50: number[] = [];
+  const p99: number[] = [];
+  try {
+    for (let run = 0; run < runs; run++) {
+      rates.push((await captureRun(workDir, burst, 0)).opsPerSecond);
+      const latency = await captureRun(workDir, paced.count, paced.rate);
+      p50.push(percentile(latency.latenciesMs, 50));
+      p99.push(percentile(latency.latenciesMs, 99));
+    }
+  } finally {
+    if (!options.workDir) await rm(workDir, { recursive: true, force: true });
+  }
+  const debounceMs = WATCH_LIMITS.debounceMsDefault;
+  return [
+    {
+      name: `watcher live capture, ${burst.toLocaleString('en')} new files flat out from a writer process, none lost`,
+      unit: 'files/s',
+      higherIsBetter: true,
+      series: [{ tool: 'synclog', samples: rates }],
+      note: 'target ≥ 5,000/s; rate = files / (last version durable − first write)',
+    },
+    {
+      name: `write→durable latency p50, ${paced.rate} files/s, debounce ${debounceMs} ms`,
+      unit: 'ms',
+      higherIsBetter: false,
+      series: [{ tool: 'synclog', samples: p50 }],
+    },
+    {
+      name: `write→durable latency p99, ${paced.rate} files/s, debounce ${debounceMs} ms`,
+      unit: 'ms',
+      higherIsBetter: false,
+      series: [{ tool: 'synclog', samples: p99 }],
+      note: `target < debounce + 100 ms = ${debounceMs + 100} ms`,
+    },
+  ];
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const runsAt = args.indexOf('--runs');
+  const rows = await runWatcherCaptureBench({ quick: args.includes('--quick'), runs: runsAt >= 0 ? Number(args[runsAt + 1]) : undefined });
+  process.stdout.write(renderTable(rows) + '\n');
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  await main();
+}

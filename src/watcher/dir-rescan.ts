@@ -1,0 +1,97 @@
+// Safety net for lost events: a directory that had activity is listed again once it goes quiet (or every
+// settleWaitMsMax while it stays busy), and any name that differs from what the log has live is handed to the
+// pipeline. It closes two real gaps: files created in a new directory before its watch exists (chokidar lists the
+// directory, then watches it — writes in between raise no event), and inotify queue overflow in big bursts.
+// Only names are compared (no lstat): content changes still come from events or scans. Never records anything
+// itself; touching a path that did not change costs one lstat in the pipeline and records nothing.
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { PipelineRoot } from './change-pipeline.js';
+import { SettleQueue } from './settle-queue.js';
+
+export interface DirRescanDeps {
+  roots: ReadonlyMap<string, PipelineRoot>;
+  isLive(root: string, path: string): boolean;
+  liveChildren(root: string, dir: string): string[];
+  touch(root: string, path: string): void;
+}
+
+export class DirRescanner {
+  private readonly queue: SettleQueue<string>;
+  private timer: NodeJS.Timeout | undefined;
+  private running = 0;
+  private idleWaiters: (() => void)[] = [];
+  private closed = false;
+
+  constructor(
+    private readonly deps: DirRescanDeps,
+    timing: { debounceMs: number; settleWaitMsMax: number },
+  ) {
+    this.queue = new SettleQueue(timing.debounceMs, timing.settleWaitMsMax);
+  }
+
+  /** Activity in `dir` ('' for the root): list it again once it is quiet. */
+  touch(root: string, dir: string): void {
+    if (this.closed) return;
+    this.queue.touch(`${root}/${dir}`, Date.now(), 0);
+    this.schedule();
+  }
+
+  /** Resolves once no directory waits to be listed and no listing is running. */
+  idle(): Promise<void> {
+    if (this.queue.size === 0 && this.running === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Lists everything pending now, ignoring the debounce (stop, flush before stop). */
+  async drain(): Promise<void> {
+    await Promise.all(this.queue.takeAll(Number.MAX_SAFE_INTEGER).map((key) => this.rescan(key)));
+    await this.idle();
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+
+  private schedule(): void {
+    if (this.timer || this.closed) return;
+    const dueMs = this.queue.nextDueMs();
+    if (dueMs === undefined) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      for (const key of this.queue.takeDue(Date.now(), Number.MAX_SAFE_INTEGER)) void this.rescan(key);
+      this.schedule();
+    }, Math.max(0, dueMs - Date.now()));
+  }
+
+  private async rescan(key: string): Promise<void> {
+    this.running += 1;
+    try {
+      const at = key.indexOf('/');
+      const rootName = key.slice(0, at);
+      const dir = key.slice(at + 1);
+      const root = this.deps.roots.get(rootName);
+      if (!root || root.failed) return;
+      let names: string[];
+      try {
+        names = await readdir(dir === '' ? root.path : join(root.path, ...dir.split('/')));
+      } catch {
+        names = []; // gone: every live child below is looked at (and found gone)
+      }
+      const onDisk = new Set<string>();
+      for (const name of names) {
+        const path = dir === '' ? name : `${dir}/${name}`;
+        onDisk.add(path);
+        if (root.matcher.excludesRelative(path)) continue;
+        if (!this.deps.isLive(rootName, path)) this.deps.touch(rootName, path);
+      }
+      for (const path of this.deps.liveChildren(rootName, dir)) if (!onDisk.has(path)) this.deps.touch(rootName, path);
+    } finally {
+      this.running -= 1;
+      if (this.running === 0 && this.queue.size === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+    }
+  }
+}
