@@ -244,7 +244,7 @@ async function fsyncDirIfPresent(dir: string): Promise<void> {
 }
 
 /** Removes temp files a killed writer left in `dir` (names made by tempPathFor). */
-async function sweepTemps(dir: string): Promise<void> {
+export async function sweepTemps(dir: string): Promise<void> {
   let names: string[];
   try {
     names = await readdir(dir);

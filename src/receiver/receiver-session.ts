@@ -17,7 +17,7 @@ import { applyLatest, type ApplyContext } from './apply-latest.js';
 import { ApplyScheduler } from './apply-scheduler.js';
 import { checkCursorFits, lockDestination, readCursor, writeCursor, type ReceiverCursor } from './cursor.js';
 import { DestinationPaths, RECEIVER_STATE_DIR } from './destination-path.js';
-import { Destination } from './destination.js';
+import { Destination, sweepTemps } from './destination.js';
 import { Manifest } from './manifest.js';
 import type { AppliedChange, ReceiverEventMap, ReceiverMode, ReceiverSource, ReceiverSummary } from './types.js';
 
@@ -86,6 +86,7 @@ export class ReceiverSession {
     const stateDir = join(root, RECEIVER_STATE_DIR);
     const unlock = await lockDestination(stateDir);
     try {
+      await sweepTemps(stateDir); // a cursor temp left by a kill mid-save
       const cursor = await readCursor(stateDir);
       if (cursor) checkCursorFits(cursor, options.mode, options.logDir, root);
       const saved: SavedCursor = cursor ?? { nextSeq: 0, reservedUntilSeq: 0, manifestBytes: 0 };
@@ -114,7 +115,8 @@ export class ReceiverSession {
    */
   async run(options: { follow: boolean; signal?: AbortSignal; endSeq?: number }): Promise<ReceiverSummary> {
     const started = performance.now();
-    const timer = options.follow ? setInterval(() => void this.commit(false).catch(() => {}), RECEIVER_LIMITS.commitIntervalMs) : undefined;
+    // Saved by time too, so a kill during a long catch-up redoes at most commitIntervalMs of work (plus what was in flight).
+    const timer = setInterval(() => void this.commit(false).catch(() => {}), RECEIVER_LIMITS.commitIntervalMs);
     try {
       const records = this.options.source.entries({ fromSeq: this.scannedUpTo, kinds: ['version', 'delete'], follow: options.follow, signal: options.signal });
       for await (const stored of records) {
@@ -130,7 +132,7 @@ export class ReceiverSession {
       await this.commit(false).catch(() => {});
       throw error;
     } finally {
-      if (timer) clearInterval(timer);
+      clearInterval(timer);
     }
     await this.commit(true);
     this.summary.nextSeq = this.saved.nextSeq;

@@ -32,13 +32,13 @@ export const LIMITS = {
   /** Store ingest (docs/store.md): bytes read from a file per step and handed to a chunker. */
   ingestBlockBytes: 1024 * 1024,
   /** Bytes one ingest may have in flight (read but not yet chunked, hashed, compressed and appended). */
-  ingestInFlightBytesMax: 16 * 1024 * 1024,
+  ingestInFlightBytesMax: 8 * 1024 * 1024,
   /** Files (and streams) at most this size are chunked and hashed on the calling thread: a worker round trip costs more. */
   ingestInlineBytesMax: 64 * 1024,
   /** Store worker threads (chunk, hash, compress) at most. */
   storeWorkersMax: 16,
   /** Jobs (compress requests, blocks to chunk) queued per worker before submitters wait. */
-  storeWorkerQueueJobsMax: 64,
+  storeWorkerQueueJobsMax: 16,
   /** Chunks smaller than this are stored raw; a sample of this size decides whether a larger chunk is worth compressing. */
   compressBytesMin: 512,
   compressSampleBytes: 8 * 1024,
@@ -109,7 +109,7 @@ export const RECEIVER_LIMITS = {
   applyConcurrency: 16,
   /** Records applied between two cursor saves while catching up (bounds the work redone after a crash). */
   commitRecordsMax: 2048,
-  /** Longest time applied records wait before the cursor is saved while following. */
+  /** Longest time applied records wait before the cursor is saved (catching up or following). */
   commitIntervalMs: 250,
   /** Records reserved ahead in the cursor; after a crash they form the replay window (see docs/receiver.md). */
   replayWindowRecords: 8192,
