@@ -12,6 +12,8 @@ import { SettleQueue } from './settle-queue.js';
 export interface DirRescanDeps {
   roots: ReadonlyMap<string, PipelineRoot>;
   isLive(root: string, path: string): boolean;
+  /** True while the pipeline already has the path in hand (touching it again would only delay it). */
+  isPending(root: string, path: string): boolean;
   liveChildren(root: string, dir: string): string[];
   touch(root: string, path: string): void;
 }
@@ -86,9 +88,11 @@ export class DirRescanner {
         const path = dir === '' ? name : `${dir}/${name}`;
         onDisk.add(path);
         if (root.matcher.excludesRelative(path)) continue;
-        if (!this.deps.isLive(rootName, path)) this.deps.touch(rootName, path);
+        if (!this.deps.isLive(rootName, path) && !this.deps.isPending(rootName, path)) this.deps.touch(rootName, path);
       }
-      for (const path of this.deps.liveChildren(rootName, dir)) if (!onDisk.has(path)) this.deps.touch(rootName, path);
+      for (const path of this.deps.liveChildren(rootName, dir)) {
+        if (!onDisk.has(path) && !this.deps.isPending(rootName, path)) this.deps.touch(rootName, path);
+      }
     } finally {
       this.running -= 1;
       if (this.running === 0 && this.queue.size === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();

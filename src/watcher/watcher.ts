@@ -75,7 +75,8 @@ export class AppendOnlyLogWatcher extends EventEmitter<WatcherEventMap> {
       this.rescanner = new DirRescanner(
         {
           roots: this.roots,
-          isLive: (root, path) => this.live.has(root, path) || pipeline.isPending(root, path),
+          isLive: (root, path) => this.live.has(root, path),
+          isPending: (root, path) => pipeline.isPending(root, path),
           liveChildren: (root, dir) => this.live.children(root, dir),
           touch: (root, path) => pipeline.touch(root, path),
         },
