@@ -78,6 +78,14 @@ async function measureRaw(path: string, c: SizeCase, perWrite: number, records: 
   return sample(total, c.recordBytes, (performance.now() - started) / 1000);
 }
 
+/** Median over runs of synclog's MB/s divided by the other side's MB/s in the same run. */
+function pairedRatio(own: readonly Sample[], other: readonly Sample[]): string {
+  const ratios = own.map((s, i) => s.megabytesPerSecond / other[i]!.megabytesPerSecond).sort((a, b) => a - b);
+  const middle = Math.floor(ratios.length / 2);
+  const median = ratios.length % 2 === 1 ? ratios[middle]! : (ratios[middle - 1]! + ratios[middle]!) / 2;
+  return `${median.toFixed(2)}×`;
+}
+
 /** Runs the log append benchmark; returns rows for the harness (and the standalone table). */
 export async function runLogAppendBench(options: Partial<BenchModuleOptions> = {}): Promise<BenchRow[]> {
   const runs = Math.max(3, options.runs ?? 3);
@@ -113,7 +121,10 @@ export async function runLogAppendBench(options: Partial<BenchModuleOptions> = {
         unit: 'MB/s',
         higherIsBetter: true,
         series: series((s) => s.megabytesPerSecond),
-        note: `${c.records} records per synclog run, ${runs} runs, same directory as the machine loops`,
+        note:
+          `${c.records} records per synclog run, ${runs} runs, same directory as the machine loops; ` +
+          `median of per-run ratios (robust to load that drifts between runs): synclog ÷ machine ${pairedRatio(log, raw)}, ` +
+          `synclog ÷ machine-batched ${pairedRatio(log, batched)}`,
       });
     }
   } finally {
