@@ -5,7 +5,7 @@
 // peer, and writes it to bench/results/ with date, machine and commit.
 // It never runs in the test suite or CI. synclog is driven only through its built CLI (bin/synclog.js).
 //
-// Options: --quick, --runs N, --no-install, --skip-history, --skip-modules, --skip-corpus, --keep-work
+// Options: --quick, --runs N, --no-install, --skip-corpus, --skip-history, --skip-modules, --keep-work, --no-save
 import { mkdir, rm } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -32,6 +32,7 @@ interface Options {
   modules: boolean;
   corpus: boolean;
   keepWork: boolean;
+  save: boolean;
 }
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
@@ -48,7 +49,7 @@ const MODULE_TIMEOUT_MS_FULL = 15 * 60_000;
 const MODULE_TIMEOUT_MS_QUICK = 3 * 60_000;
 
 function parseOptions(argv: string[]): Options {
-  const options: Options = { quick: false, runs: 0, install: true, history: true, modules: true, corpus: true, keepWork: false };
+  const options: Options = { quick: false, runs: 0, install: true, history: true, modules: true, corpus: true, keepWork: false, save: true };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--quick') options.quick = true;
@@ -58,8 +59,9 @@ function parseOptions(argv: string[]): Options {
     else if (arg === '--skip-modules') options.modules = false;
     else if (arg === '--skip-corpus') options.corpus = false;
     else if (arg === '--keep-work') options.keepWork = true;
+    else if (arg === '--no-save') options.save = false;
     else if (arg === '--help' || arg === '-h') {
-      process.stdout.write('usage: npm run bench -- [--quick] [--runs N] [--no-install] [--skip-corpus] [--skip-history] [--skip-modules] [--keep-work]\n');
+      process.stdout.write('usage: npm run bench -- [--quick] [--runs N] [--no-install] [--skip-corpus] [--skip-history] [--skip-modules] [--keep-work] [--no-save]\n');
       process.exit(0);
     } else throw new Error(`unknown option ${arg} (try --help)`);
   }
@@ -172,7 +174,7 @@ async function main(): Promise<void> {
   report.durationSeconds = (Date.now() - startedAt.getTime()) / 1000;
   report.loadAverageAfter = loadavg().map((value) => Math.round(value * 100) / 100);
   process.stdout.write(renderReport(report) + '\n');
-  log(`wrote ${await writeReport(RESULTS_DIR, report)}`);
+  if (options.save) log(`wrote ${await writeReport(RESULTS_DIR, report)}`);
 }
 
 main().then(

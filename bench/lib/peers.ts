@@ -52,7 +52,7 @@ export async function resticTool(home: string, unavailable?: string): Promise<Ba
     name: 'restic',
     unavailable,
     version: unavailable ? undefined : await versionOf('restic', ['version']),
-    settings: 'defaults (repository format "stable", compression auto, AES encryption always on); password via RESTIC_PASSWORD; cache dir in the work dir',
+    settings: 'defaults (repository format 2 via "stable", compression auto, AES encryption always on); password via RESTIC_PASSWORD; cache dir in the work dir',
     async init(repo) {
       await runChecked('restic', ['init', '--repo', repo], { env });
     },
