@@ -2,7 +2,8 @@
 // tree, for synclog and its peers on the same corpus in the same run. Each run starts every tool from an empty
 // repository; the tool order rotates between runs so no tool always goes first (or last) on a warm machine.
 // Invariant: a restore speed is recorded only after the restored tree was checked equal to the source, and a
-// synclog ingest only after `synclog stats` confirms every corpus byte went in (when stats exists).
+// synclog ingest only after its snapshot summary (files read, bytes ingested, no errors) and `synclog stats` (when
+// it exists) confirm every corpus file and byte went in.
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BackupTool } from './backup-tool.js';
@@ -13,7 +14,7 @@ import type { PageCache } from './machine.js';
 import { checkRestore } from './restore-check.js';
 import { describeFailure, SeriesBook } from './series-book.js';
 import { megabytesPerSecond } from './stats.js';
-import type { SynclogCli } from './synclog-tool.js';
+import type { SynclogBackupTool, SynclogCli } from './synclog-tool.js';
 import type { TreeDigest } from './tree-digest.js';
 
 export interface CorpusScenarioInput {
@@ -37,7 +38,10 @@ function rotate<T>(items: readonly T[], by: number): T[] {
 }
 
 /** Checks synclog's own account of the ingest against the corpus; returns a problem or undefined. */
-async function checkSynclogIngest(input: CorpusScenarioInput, repo: string, dirBytes: number): Promise<string | undefined> {
+async function checkSynclogIngest(input: CorpusScenarioInput, tool: BackupTool, repo: string, dirBytes: number): Promise<string | undefined> {
+  const summary = (tool as Partial<SynclogBackupTool>).lastSnapshot?.(repo);
+  if (summary?.filesRead !== undefined && summary.filesRead !== input.corpus.fileCount) return `snapshot read ${summary.filesRead} files of ${input.corpus.fileCount}`;
+  if (summary?.bytesIngested !== undefined && summary.bytesIngested !== input.corpus.totalBytes) return `snapshot ingested ${summary.bytesIngested} bytes of ${input.corpus.totalBytes}`;
   const stats = await input.cli.stats(repo);
   if (!stats) return undefined;
   if (stats.logicalBytes !== input.corpus.totalBytes) return `stats.logicalBytes ${stats.logicalBytes} ≠ corpus bytes ${input.corpus.totalBytes}`;
@@ -66,7 +70,7 @@ async function measureTool(input: CorpusScenarioInput, book: SeriesBook, tool: B
   await input.cache.prepare();
   const ingestSeconds = await timedRun(() => tool.backup(repo, input.corpus.root, `run${run}-initial`));
   const stored = await tool.storedBytes(repo);
-  const problem = tool.name === 'synclog' ? await checkSynclogIngest(input, repo, stored) : undefined;
+  const problem = tool.name === 'synclog' ? await checkSynclogIngest(input, tool, repo, stored) : undefined;
   if (problem) {
     book.note('ingest-mbps', tool.name, `REJECTED: ${problem}`);
     book.note('ingest-files', tool.name, `REJECTED: ${problem}`);

@@ -75,11 +75,26 @@ export function parseLastJson(stdout: string): unknown {
   throw new Error(`no JSON in output: ${stdout.slice(0, 300)}`);
 }
 
+/** The parts of `synclog snapshot --json`'s summary the harness checks. */
+export interface SnapshotSummary {
+  ok?: boolean;
+  errors?: number;
+  filesRead?: number;
+  bytesIngested?: number;
+}
+
+export interface SynclogBackupTool extends BackupTool {
+  /** The summary the last snapshot into `repo` printed. */
+  lastSnapshot(repo: string): SnapshotSummary | undefined;
+}
+
 /** synclog as a BackupTool: snapshot to ingest, receive --mode latest --once to restore. */
-export function synclogTool(cli: SynclogCli): BackupTool {
+export function synclogTool(cli: SynclogCli): SynclogBackupTool {
   const snapshotMissing = cli.missing('snapshot');
   const receiveMissing = cli.missing('receive');
+  const summaries = new Map<string, SnapshotSummary>();
   return {
+    lastSnapshot: (repo) => summaries.get(repo),
     name: 'synclog',
     unavailable: snapshotMissing,
     version: 'this commit',
@@ -88,7 +103,10 @@ export function synclogTool(cli: SynclogCli): BackupTool {
       // The log is created by the first snapshot.
     },
     async backup(repo, source) {
-      await cli.run(['snapshot', source, '--log', repo, '--json']);
+      const summary = parseLastJson((await cli.run(['snapshot', source, '--log', repo, '--json'])).stdout) as SnapshotSummary;
+      // A snapshot that skipped files must not pass for a fast one.
+      if (summary.ok === false || (summary.errors ?? 0) > 0) throw new Error(`synclog snapshot reported errors: ${JSON.stringify(summary).slice(0, 300)}`);
+      summaries.set(repo, summary);
     },
     storedBytes: directoryBytes,
     restore: receiveMissing
