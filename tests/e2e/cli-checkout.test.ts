@@ -1,0 +1,101 @@
+// `synclog checkout` as a user runs it: two snapshots of a folder, then the tree checked out at a time between them,
+// at now, just after a version id, and before anything existed; and the usage errors.
+import { chmod, mkdir, readdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { beforeAll, afterAll, describe, expect, it } from 'vitest';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { openStore } from '../../src/store/index.js';
+import { runCli } from '../helpers/run-cli.js';
+import { makeTmpDir } from '../helpers/tmp-dir.js';
+import { snapshotTree, type TreeEntry } from '../helpers/tree-snapshot.js';
+
+let work: string;
+let logDir: string;
+let between: string;
+let firstTree: Record<string, TreeEntry>;
+let secondTree: Record<string, TreeEntry>;
+let lastFirstVersionId: string;
+
+async function snapshot(source: string): Promise<void> {
+  const result = await runCli(['snapshot', source, '--log', logDir, '--json']);
+  expect(result.code, result.stderr).toBe(0);
+}
+
+describe('synclog checkout', () => {
+  beforeAll(async () => {
+    // Shared by every test (makeTmpDir's folders are removed after each one).
+    work = await mkdtemp(join(tmpdir(), 'synclog-checkout-'));
+    logDir = join(work, 'log');
+    const source = join(work, 'proj');
+    await mkdir(join(source, 'sub'), { recursive: true });
+    await mkdir(join(source, 'empty'));
+    await writeFile(join(source, 'a.txt'), 'first a\n');
+    await writeFile(join(source, 'sub/b.txt'), 'first b\n', { mode: 0o600 });
+    await symlink('a.txt', join(source, 'link'));
+    await snapshot(source);
+    firstTree = await snapshotTree(source);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    between = new Date().toISOString();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await writeFile(join(source, 'a.txt'), 'second a\n');
+    await chmod(join(source, 'a.txt'), 0o640);
+    await rm(join(source, 'sub/b.txt'));
+    await rename(join(source, 'empty'), join(source, 'renamed-empty'));
+    await writeFile(join(source, 'sub/c.txt'), 'new c\n');
+    await snapshot(source);
+    secondTree = await snapshotTree(source);
+    const store = await openStore(logDir, { readOnly: true, workers: 0 });
+    try {
+      const tree = (await store.catalog()).treeAt({ timeMs: Date.parse(between) });
+      const newest = [...tree.values()].sort((a, b) => b.seq - a.seq)[0]!;
+      lastFirstVersionId = newest.record.versionId;
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+
+  afterAll(async () => {
+    if (!process.env.SYNCLOG_KEEP_TMP) await rm(work, { recursive: true, force: true });
+  });
+
+  it('--at a time between two snapshots writes the tree as it was then', async () => {
+    const out = join(await makeTmpDir(), 'out');
+    const result = await runCli(['checkout', '--log', logDir, '--out', out, '--at', between, '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, at: between, files: 2, symlinks: 1, skippedSymlinks: 0 });
+    expect(await snapshotTree(join(out, 'proj'))).toEqual(firstTree);
+  });
+
+  it('--at now and --version ID', async () => {
+    const now = join(await makeTmpDir(), 'now');
+    const result = await runCli(['checkout', '--log', logDir, '--out', now, '--at', 'now']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^checked out .*: 2 files, 2 dirs, 1 links/);
+    expect(await snapshotTree(join(now, 'proj'))).toEqual(secondTree);
+    const byVersion = join(await makeTmpDir(), 'by-version');
+    const versioned = await runCli(['checkout', '--log', logDir, '--out', byVersion, '--version', lastFirstVersionId.slice(0, 12)]);
+    expect(versioned.code, versioned.stderr).toBe(0);
+    expect(await snapshotTree(join(byVersion, 'proj'))).toEqual(firstTree);
+  });
+
+  it('"2h ago", before anything was recorded, gives an empty tree', async () => {
+    const out = join(await makeTmpDir(), 'out');
+    const result = await runCli(['checkout', '--log', logDir, '--out', out, '--at', '2h ago', '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ entries: 0 });
+    expect(await readdir(out)).toEqual([]);
+  });
+
+  it('usage errors exit 2; an unknown version exits 1', async () => {
+    const dir = await makeTmpDir();
+    await writeFile(join(dir, 'occupied'), 'x');
+    expect((await runCli(['checkout', '--log', logDir, '--out', dir, '--at', 'now'])).code).toBe(2);
+    expect((await runCli(['checkout', '--log', logDir, '--out', join(dir, 'a'), '--at', 'whenever'])).code).toBe(2);
+    expect((await runCli(['checkout', '--log', logDir, '--out', join(dir, 'b')])).code).toBe(2);
+    expect((await runCli(['checkout', '--log', logDir, '--out', join(dir, 'c'), '--at', 'now', '--version', 'abcdef'])).code).toBe(2);
+    const unknown = await runCli(['checkout', '--log', logDir, '--out', join(dir, 'd'), '--version', 'ffffffffffff']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('no version');
+  });
+});
