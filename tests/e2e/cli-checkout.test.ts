@@ -74,7 +74,7 @@ describe('synclog checkout', () => {
     expect(result.stdout).toMatch(/^checked out .*: 2 files, 2 dirs, 1 links/);
     expect(await snapshotTree(join(now, 'proj'))).toEqual(secondTree);
     const byVersion = join(await makeTmpDir(), 'by-version');
-    const versioned = await runCli(['checkout', '--log', logDir, '--out', byVersion, '--version', lastFirstVersionId.slice(0, 12)]);
+    const versioned = await runCli(['checkout', '--log', logDir, '--out', byVersion, '--version', lastFirstVersionId.slice(0, 16)]);
     expect(versioned.code, versioned.stderr).toBe(0);
     expect(await snapshotTree(join(byVersion, 'proj'))).toEqual(firstTree);
   });
