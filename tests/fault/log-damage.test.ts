@@ -5,7 +5,7 @@
 import { readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CorruptionError } from '../../src/errors.js';
+import { CorruptionError, FormatVersionError } from '../../src/errors.js';
 import { Log, segmentFileName, verifyLog } from '../../src/log/index.js';
 import { appendBytes, dropTail, fileSize, flipByte, readBytes, setU32, truncateTo } from '../helpers/corrupt.js';
 import { buildLog, copyLog, isIntact, readAll, readUntilError, recordFor } from '../helpers/log-fixture.js';
@@ -188,6 +188,16 @@ describe('mid-log damage (CorruptionError, nothing cut)', () => {
     const { dir, seg } = await fiveRecords();
     await flipByte(seg, 25);
     await expect(Log.open(dir)).rejects.toBeInstanceOf(CorruptionError);
+    expect((await verifyLog(dir)).errors[0]).toMatchObject({ segment: SEG0, offset: 0 });
+  });
+
+  it('a segment of an unknown format version is FormatVersionError, never guessed at', async () => {
+    const { dir, seg } = await fiveRecords();
+    await flipByte(seg, 8, 0x02);
+    const error = await Log.open(dir).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FormatVersionError);
+    expect((error as FormatVersionError).details).toMatchObject({ file: SEG0, found: 3, supported: [1] });
+    await expect(Log.open(dir, { readOnly: true })).rejects.toBeInstanceOf(FormatVersionError);
     expect((await verifyLog(dir)).errors[0]).toMatchObject({ segment: SEG0, offset: 0 });
   });
 
