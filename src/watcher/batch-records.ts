@@ -3,7 +3,7 @@
 // Invariant: a move's two records are adjacent and share one root, so one append makes both durable together.
 import { contentIdHex, newVersionId, type DeleteRecord, type EntryRecord, type VersionEvent, type VersionRecord } from '../record/index.js';
 import type { LogPath } from '../util/log-path.js';
-import type { ChangeKind } from './events.js';
+import type { ChangeKind, WatcherChange } from './events.js';
 import type { PresentEntry } from './reconcile.js';
 import type { RenameCandidate } from './rename-pairer.js';
 
@@ -104,4 +104,22 @@ export function planRecords(
 
 export function hexOf(id: Uint8Array | undefined): string | undefined {
   return id === undefined ? undefined : contentIdHex(id);
+}
+
+/** The change listeners hear about for a durable planned record at `seq`. */
+export function changeOf(p: PlannedRecord, seq: number): WatcherChange {
+  const r = p.record;
+  return {
+    change: p.change,
+    versionId: r.versionId,
+    root: r.root,
+    path: r.path,
+    display: `${r.root}/${r.path}`,
+    type: r.type,
+    size: r.kind === 'version' ? r.size : 0,
+    contentId: r.kind === 'version' ? hexOf(r.contentId) : undefined,
+    renamedFrom: r.kind === 'version' ? r.renamedFrom : undefined,
+    seq,
+    time: r.time,
+  };
 }

@@ -9,7 +9,7 @@ import { WatchError, wrapIoError } from '../errors.js';
 import type { VersionEvent } from '../record/index.js';
 import type { StoreApi } from '../store/types.js';
 import { WATCH_LIMITS } from '../util/limits.js';
-import { hexOf, planRecords, type Appeared, type PlannedRecord, type Vanished } from './batch-records.js';
+import { changeOf, hexOf, planRecords, type Appeared, type PlannedRecord, type Vanished } from './batch-records.js';
 import type { DurableBatch, WatcherChange } from './events.js';
 import { reconcilePath, type Outcome, type PresentEntry, type ReconcileContext, type ReconcileRoot } from './reconcile.js';
 import { pairRenames } from './rename-pairer.js';
@@ -19,6 +19,8 @@ import { mapLimit } from './map-limit.js';
 
 export interface PipelineRoot extends ReconcileRoot {
   failed: boolean;
+  /** Events were dropped because too many paths were pending: rescan the root once the backlog shrinks. */
+  rescanNeeded?: boolean;
 }
 
 export interface PipelineHooks {
@@ -414,19 +416,7 @@ export class ChangePipeline {
       if (p.moveSource) continue;
       const counter = p.change === 'restored' ? 'modified' : p.change;
       this.counters[counter] += 1;
-      changes.push({
-        change: p.change,
-        versionId: r.versionId,
-        root,
-        path,
-        display: `${root}/${path}`,
-        type: r.type,
-        size: r.kind === 'version' ? r.size : 0,
-        contentId: r.kind === 'version' ? hexOf(r.contentId) : undefined,
-        renamedFrom: r.kind === 'version' ? r.renamedFrom : undefined,
-        seq: seqs[i]!,
-        time: r.time,
-      });
+      changes.push(changeOf(p, seqs[i]!));
     }
     this.hooks.committed(changes, { count: planned.length, lastSeq: Math.max(...seqs) });
   }

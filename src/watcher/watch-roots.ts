@@ -2,6 +2,7 @@
 // with the fix a user needs, and the live-path index (what the log has live per root) that scans and vanished
 // directories consult. Never decides what to record: it only says which paths to look at.
 import { UnsafePathError, WatchError } from '../errors.js';
+import { WATCH_LIMITS } from '../util/limits.js';
 import { toLogPath } from '../util/log-path.js';
 import type { CatalogApi } from '../store/types.js';
 import type { ChangePipeline, PipelineRoot } from './change-pipeline.js';
@@ -119,6 +120,11 @@ export function rootChangeHandler(
         reported.add(absolutePath);
         report(error);
       }
+      return;
+    }
+    if (pipeline.pendingCount >= WATCH_LIMITS.pendingPathsMax) {
+      // Bounded memory: stop tracking paths one by one; a rescan of the root finds them all later.
+      root.rescanNeeded = true;
       return;
     }
     pipeline.touch(root.name, path);

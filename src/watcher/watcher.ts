@@ -13,6 +13,7 @@ import { dirname, basename, join } from 'node:path';
 import { ClosedError, NotFoundError, SynclogError, UsageError, type WatchError } from '../errors.js';
 import type { WatchRecord } from '../record/index.js';
 import type { CatalogApi, StoreApi } from '../store/types.js';
+import { WATCH_LIMITS } from '../util/limits.js';
 import { ChangePipeline, type PipelineRoot } from './change-pipeline.js';
 import { WATCHER_EVENTS, type WatcherChange, type WatcherEventMap, type WatcherStats } from './events.js';
 import { createExcludeMatcher, readIgnoreFile } from './excludes.js';
@@ -191,6 +192,13 @@ export class AppendOnlyLogWatcher extends EventEmitter<WatcherEventMap> {
       }
     }
     this.emit(WATCHER_EVENTS.DURABLE, batch);
+    if (this.state === 'running' && this.pipeline!.pendingCount < WATCH_LIMITS.pendingPathsMax / 2) {
+      for (const root of this.roots.values()) {
+        if (!root.rescanNeeded || root.failed) continue;
+        root.rescanNeeded = false;
+        void this.scanOne(root).catch((error: Error) => this.emitError(error));
+      }
+    }
   }
 
   /** 'error' without listeners would throw from emit (EventEmitter's rule); a watcher must not die of it. */
@@ -223,20 +231,24 @@ export class AppendOnlyLogWatcher extends EventEmitter<WatcherEventMap> {
   }
 
   private async scanAll(): Promise<void> {
+    for (const root of this.roots.values()) await this.scanOne(root);
+  }
+
+  /** Walks one root and queues what differs from the log (initial scan, snapshot, backlog overflow). */
+  private async scanOne(root: RootRuntime): Promise<void> {
     const pipeline = this.pipeline!;
     const catalog = this.catalog!;
-    for (const root of this.roots.values()) {
-      await scanRoot(root, {
-        latest: (r, p) => catalog.latest(r, p),
-        statCache: this.store!.statCache,
-        livePaths: (r) => this.live.paths(r),
-        changed: (path) => pipeline.enqueueNow(root.name, path),
-        inode: (path, ino) => pipeline.noteInode(root.name, path, ino),
-        progress: (entriesSeen, entriesChanged) =>
-          this.emit(WATCHER_EVENTS.SCAN_PROGRESS, { root: root.name, entriesSeen, entriesChanged, done: false }),
-        error: (error) => this.emitError(error),
-      }).then((done) => this.emit(WATCHER_EVENTS.SCAN_PROGRESS, { root: root.name, ...done, done: true }));
-    }
+    const done = await scanRoot(root, {
+      latest: (r, p) => catalog.latest(r, p),
+      statCache: this.store!.statCache,
+      livePaths: (r) => this.live.paths(r),
+      changed: (path) => pipeline.enqueueNow(root.name, path),
+      inode: (path, ino) => pipeline.noteInode(root.name, path, ino),
+      progress: (entriesSeen, entriesChanged) =>
+        this.emit(WATCHER_EVENTS.SCAN_PROGRESS, { root: root.name, entriesSeen, entriesChanged, done: false }),
+      error: (error) => this.emitError(error),
+    });
+    this.emit(WATCHER_EVENTS.SCAN_PROGRESS, { root: root.name, ...done, done: true });
   }
 
   private async stopNow(): Promise<void> {
