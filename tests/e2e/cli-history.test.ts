@@ -1,13 +1,22 @@
 // `synclog history` and `synclog log`: versions of a path oldest first (newest last), several ways to name a path,
 // filters by path and time, and clear errors.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/run-cli.js';
-import { makeTmpDir } from '../helpers/tmp-dir.js';
+
+// One log with two versions of data/config.json, shared by the tests below (they only read it).
+let fixture: { dir: string; data: string; log: string };
+beforeAll(async () => {
+  fixture = await twoVersions();
+});
+afterAll(async () => {
+  await rm(fixture.dir, { recursive: true, force: true });
+});
 
 async function twoVersions() {
-  const dir = await makeTmpDir();
+  const dir = await mkdtemp(join(tmpdir(), 'synclog-history-'));
   const data = join(dir, 'data');
   const log = join(dir, 'log');
   await mkdir(data);
@@ -20,7 +29,7 @@ async function twoVersions() {
 
 describe('synclog history / log', () => {
   it('lists versions oldest first, by display path, root-relative path, or file-system path', async () => {
-    const { dir, data, log } = await twoVersions();
+    const { dir, data, log } = fixture;
     const result = await runCli(['history', 'data/config.json', '--log', log, '--json']);
     expect(result.code).toBe(0);
     const versions = JSON.parse(result.stdout) as { event: string; size: number; path: string; contentId: string; versionId: string }[];
@@ -39,7 +48,7 @@ describe('synclog history / log', () => {
   });
 
   it('exits 1 for a path the log never saw and 2 for a bad --since', async () => {
-    const { log } = await twoVersions();
+    const { log } = fixture;
     const missing = await runCli(['history', 'data/nope.txt', '--log', log]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/no history for data\/nope.txt/);
@@ -48,7 +57,7 @@ describe('synclog history / log', () => {
   });
 
   it('log filters by path and time', async () => {
-    const { log } = await twoVersions();
+    const { log } = fixture;
     const recent = await runCli(['log', '--log', log, '--json', '--since', '1h']);
     expect((JSON.parse(recent.stdout) as unknown[]).length).toBe(2);
     const future = await runCli(['log', '--log', log, '--json', '--since', new Date(Date.now() + 3_600_000).toISOString()]);
