@@ -25,13 +25,17 @@ function deferred<T>(): Deferred<T> & { promise: Promise<T> } {
   return { promise, resolve, reject };
 }
 
+const WORKER_YOUNG_GENERATION_MB = 4;
+
 /** Starts the worker script; under vitest/tsx (a .ts source) it boots through tsx's loader first. */
 function startWorker(sizes: ChunkSizes): Worker {
   const url = new URL(import.meta.url.endsWith('.ts') ? './chunk-worker.ts' : './chunk-worker.js', import.meta.url);
-  if (!url.pathname.endsWith('.ts')) return new Worker(url, { workerData: { sizes } });
+  // A small young generation: a worker's garbage is chunk-sized buffers, collected often rather than piling up (RSS).
+  const resourceLimits = { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB };
+  if (!url.pathname.endsWith('.ts')) return new Worker(url, { workerData: { sizes }, resourceLimits });
   const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
   const boot = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(url.href)}); });`;
-  return new Worker(boot, { eval: true, workerData: { sizes } });
+  return new Worker(boot, { eval: true, workerData: { sizes }, resourceLimits });
 }
 
 class PoolWorker {
