@@ -32,31 +32,6 @@ export const LIMITS = {
   /** Store ingest (docs/store.md): bytes read from a file per step and handed to a chunker. */
   ingestBlockBytes: 1024 * 1024,
   /** Bytes one ingest may have in flight (read but not yet chunked, hashed, compressed and appended). */
-  ingestInFlightBytesMax: 8 * 1024 * 1024,
-  /** Files (and streams) at most this size are chunked and hashed on the calling thread: a worker round trip costs more. */
-  ingestInlineBytesMax: 64 * 1024,
-  /** Store worker threads (chunk, hash, compress) at most. */
-  storeWorkersMax: 16,
-  /** Jobs (compress requests, blocks to chunk) queued per worker before submitters wait. */
-  storeWorkerQueueJobsMax: 16,
-  /** Chunks smaller than this are stored raw; a sample of this size decides whether a larger chunk is worth compressing. */
-  compressBytesMin: 512,
-  compressSampleBytes: 8 * 1024,
-  /** Chunk ids in the dedup index at most (its typed arrays grow up to this). */
-  chunkIndexEntriesMax: 256 * 1024 * 1024,
-  /** Write a chunk index checkpoint once this many chunks were indexed since the last one (also on close). */
-  chunkIndexCheckpointEveryChunks: 65_536,
-  /** Largest index checkpoint or stat cache file read back (bigger is treated as damaged and rebuilt). */
-  storeDerivedFileBytesMax: 4 * 1024 * 1024 * 1024 - 1,
-  /** A stat cache entry is trusted only if the file's ctime is this much older than when its content was read (racy-git rule; covers 2 s FAT timestamps). */
-  statCacheRacyWindowMs: 2_500,
-  /** Stat cache entries at most. */
-  statCacheEntriesMax: 10_000_000,
-  /** Chunks a content reader fetches ahead of the one being consumed. */
-  storeReadAheadChunks: 4,
-  /** Store ingest (docs/store.md): bytes read from a file per step and handed to a chunker. */
-  ingestBlockBytes: 1024 * 1024,
-  /** Bytes one ingest may have in flight (read but not yet chunked, hashed, compressed and appended). */
   ingestInFlightBytesMax: 4 * 1024 * 1024,
   /** Files (and streams) at most this size are chunked and hashed on the calling thread: a worker round trip costs more. */
   ingestInlineBytesMax: 64 * 1024,
