@@ -59,7 +59,7 @@ export class AppendOnlyLogWatcher extends EventEmitter<WatcherEventMap> {
     this.state = 'starting';
     this.startedAtMs = Date.now();
     try {
-      const rootPaths = await Promise.all(this.options.rootPaths.map(checkRoot));
+      const rootPaths = refuseOverlaps([...new Set(await Promise.all(this.options.rootPaths.map(checkRoot)))]);
       const store = this.options.store ?? (await openStoreFor(this.options));
       this.store = store;
       this.catalog = await store.catalog();
@@ -311,6 +311,15 @@ async function checkRoot(path: string): Promise<string> {
     if (error instanceof SynclogError) throw error;
     throw new NotFoundError(`cannot watch ${path}: it does not exist`, { what: 'directory', id: path });
   }
+}
+
+/** Nested roots would record every file below the inner one twice, under two names: refused. */
+function refuseOverlaps(rootPaths: string[]): string[] {
+  for (const outer of rootPaths) {
+    const inner = rootPaths.find((p) => p !== outer && p.startsWith(outer.endsWith('/') ? outer : `${outer}/`));
+    if (inner) throw new UsageError(`watch roots overlap: ${inner} is inside ${outer}; watch only ${outer}`, { outer, inner });
+  }
+  return rootPaths;
 }
 
 /** realpath of a path that may not exist yet (the log before its first open): resolve the parent instead. */

@@ -139,3 +139,28 @@ describe('AppendOnlyLogWatcher (live)', () => {
     expect(changes.length).toBeGreaterThan(0);
   });
 });
+
+describe('AppendOnlyLogWatcher (folders)', () => {
+  it('records a folder moved whole as renames, and a folder deleted whole as deletes', async () => {
+    const { data, watcher, changes } = await setup();
+    await mkdir(join(data, 'src', 'deep'), { recursive: true });
+    await writeFile(join(data, 'src', 'a.txt'), 'alpha');
+    await writeFile(join(data, 'src', 'deep', 'b.txt'), 'beta');
+    await watcher.start();
+    await watcher.flush();
+    expect(changes).toHaveLength(4);
+    await rename(join(data, 'src'), join(data, 'lib'));
+    await waitFor(() => changes.filter((c) => c.change === 'renamed').length >= 4, 'four renames');
+    await watcher.flush();
+    expect(changes.filter((c) => c.change === 'renamed').map((c) => `${c.renamedFrom} → ${c.path}`).sort()).toEqual([
+      'src → lib',
+      'src/a.txt → lib/a.txt',
+      'src/deep → lib/deep',
+      'src/deep/b.txt → lib/deep/b.txt',
+    ]);
+    await rm(join(data, 'lib'), { recursive: true });
+    await waitFor(() => changes.filter((c) => c.change === 'deleted').length >= 4, 'four deletes');
+    await watcher.stop();
+    expect(changes.filter((c) => c.change === 'deleted').map((c) => c.path).sort()).toEqual(['lib', 'lib/a.txt', 'lib/deep', 'lib/deep/b.txt']);
+  });
+});

@@ -54,3 +54,18 @@ describe('watcher with several roots', () => {
     await again.stop();
   });
 });
+
+describe('watcher root checks', () => {
+  it('refuses nested roots and treats two spellings of one directory as one root', async () => {
+    const dir = await makeTmpDir();
+    await mkdir(join(dir, 'outer', 'inner'), { recursive: true });
+    const nested = new AppendOnlyLogWatcher({ watchPaths: [join(dir, 'outer'), join(dir, 'outer', 'inner')], logPath: join(dir, 'log') });
+    await expect(nested.start()).rejects.toMatchObject({ code: 'SYNCLOG_USAGE', operation: 'start' });
+    const { symlink } = await import('node:fs/promises');
+    await symlink(join(dir, 'outer'), join(dir, 'alias'));
+    const same = new AppendOnlyLogWatcher({ watchPaths: [join(dir, 'outer'), join(dir, 'alias')], logPath: join(dir, 'log'), initialScan: false });
+    await same.start();
+    expect(same.getStats().roots.map((r) => r.name)).toEqual(['outer']);
+    await same.stop();
+  });
+});
