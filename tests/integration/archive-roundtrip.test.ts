@@ -103,6 +103,11 @@ describe('archive round trips', () => {
     await roundTrip({ kind: 'path', path: 'docs' }, (r) => Object.values(r).filter((x) => x.root === 'docs'));
   });
 
+  it('--at a version: the live tree as of that version', async () => {
+    const { manifest } = await roundTrip({ kind: 'at', versionId: sample.link!.versionId }, (r) => [r.sub!, r.b!, r.a2!, r.link!]);
+    expect(manifest.items.every((item) => item.entry === `${item.record.root}/${item.record.path}`)).toBe(true);
+  });
+
   it('--at a time: the live tree then', async () => {
     const at = Date.UTC(2024, 0, 1) + 7_500; // after oldGone (7th record), before same1
     await roundTrip({ kind: 'at', timeMs: at }, (r) => [r.sub!, r.b!, r.a2!, r.link!]);
