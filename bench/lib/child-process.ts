@@ -28,7 +28,10 @@ export class RunFailedError extends Error {
     readonly command: string,
     readonly result: RunResult,
   ) {
-    super(`${command} exited with ${result.code}: ${(result.stderr || result.stdout).trim().slice(-600)}`);
+    // Node exits with 13 when the event loop empties while the top-level await is still pending: name it, since such a
+    // process often prints nothing at all.
+    const hint = result.code === 13 ? ' (Node: unsettled top-level await, the process ran out of work with a promise pending)' : '';
+    super(`${command} exited with ${result.code}${hint}: ${(result.stderr || result.stdout).trim().slice(-600)}`);
     this.name = 'RunFailedError';
   }
 }
@@ -60,7 +63,11 @@ export function runProgram(program: string, args: readonly string[], options: Ru
 export async function runChecked(program: string, args: readonly string[], options: RunOptions & { okCodes?: number[] } = {}): Promise<RunResult> {
   const result = await runProgram(program, args, options);
   const ok = options.okCodes ?? [0];
-  if (result.code === null || !ok.includes(result.code)) throw new RunFailedError([program, ...args].join(' '), result);
+  if (result.code === null || !ok.includes(result.code)) {
+    // Short label for the table: "synclog snapshot", "restic backup" (full paths would crowd out the reason).
+    const label = program === process.execPath ? `synclog ${args[1] ?? ''}` : `${program} ${args.find((arg) => !arg.startsWith('-')) ?? ''}`;
+    throw new RunFailedError(label.trim(), result);
+  }
   return result;
 }
 

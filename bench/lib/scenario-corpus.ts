@@ -83,7 +83,7 @@ async function measureTool(input: CorpusScenarioInput, book: SeriesBook, tool: B
   const rescanSeconds = await timedRun(() => tool.backup(repo, input.corpus.root, `run${run}-rescan`));
   book.add('rescan', tool.name, rescanSeconds);
   input.log(`  run ${run} ${tool.name} ingest ${ingestSeconds.toFixed(2)} s, stored ${(stored / 1e6).toFixed(1)} MB, rescan ${rescanSeconds.toFixed(2)} s`);
-  if (tool.restore) await restoreOnce(input, book, tool, repo, run).catch((error: unknown) => book.note('restore', tool.name, describeFailure(error)));
+  if (tool.restore) await restoreOnce(input, book, tool, repo, run).catch((error: unknown) => book.note('restore', tool.name, `run ${run} ${describeFailure(error)}`));
   else if (tool.name === 'synclog') book.note('restore', tool.name, input.cli.missing('receive') ?? 'no restore');
   await rm(repo, { recursive: true, force: true });
 }
@@ -102,25 +102,22 @@ export async function runCorpusScenario(input: CorpusScenarioInput): Promise<Ben
     ],
     [...input.ingestTools, ...input.copyTools].map((tool) => tool.name),
   );
-  const failed = new Set<string>();
   for (const tool of [...input.ingestTools, ...input.copyTools]) if (tool.unavailable) book.noteAll(tool.name, tool.unavailable);
+  // A failed run is noted (with its run number) and the next run tries again: an intermittent failure shows up as
+  // fewer samples plus the note, never as a silently shorter row.
   for (let run = 1; run <= input.runs; run++) {
     for (const tool of rotate(input.ingestTools, run - 1)) {
-      if (tool.unavailable || failed.has(tool.name)) continue;
+      if (tool.unavailable) continue;
       try {
         await measureTool(input, book, tool, run);
       } catch (error) {
-        failed.add(tool.name);
-        book.noteAll(tool.name, describeFailure(error));
-        input.log(`  ${tool.name}: ${describeFailure(error)}`);
+        book.noteAll(tool.name, `run ${run} ${describeFailure(error)}`);
+        input.log(`  run ${run} ${tool.name}: ${describeFailure(error)}`);
       }
     }
     for (const tool of input.copyTools) {
-      if (tool.unavailable || failed.has(tool.name)) continue;
-      await restoreOnce(input, book, tool, '', run).catch((error: unknown) => {
-        failed.add(tool.name);
-        book.note('restore', tool.name, describeFailure(error));
-      });
+      if (tool.unavailable) continue;
+      await restoreOnce(input, book, tool, '', run).catch((error: unknown) => book.note('restore', tool.name, `run ${run} ${describeFailure(error)}`));
     }
   }
   const ingestNames = input.ingestTools.map((tool) => tool.name);

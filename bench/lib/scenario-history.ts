@@ -79,14 +79,13 @@ export async function runHistoryScenario(input: HistoryScenarioInput): Promise<B
     ],
     names,
   );
-  const failed = new Set<string>();
   let logicalBytes = 0;
   const gcSeconds: number[] = [];
   for (const tool of input.tools) if (tool.unavailable) book.noteAll(tool.name, tool.unavailable);
   for (let run = 1; run <= input.runs; run++) {
     const order = [...input.tools.slice((run - 1) % input.tools.length), ...input.tools.slice(0, (run - 1) % input.tools.length)];
     for (const tool of order) {
-      if (tool.unavailable || failed.has(tool.name)) continue;
+      if (tool.unavailable) continue;
       try {
         const [seconds, stored, logical, compactSeconds] = await replayHistory(input, tool, run);
         book.add('time', tool.name, seconds);
@@ -94,9 +93,8 @@ export async function runHistoryScenario(input: HistoryScenarioInput): Promise<B
         logicalBytes = logical;
         if (tool.compact) gcSeconds.push(compactSeconds);
       } catch (error) {
-        failed.add(tool.name);
-        book.noteAll(tool.name, describeFailure(error));
-        input.log(`  ${tool.name}: ${describeFailure(error)}`);
+        book.noteAll(tool.name, `run ${run} ${describeFailure(error)}`);
+        input.log(`  run ${run} ${tool.name}: ${describeFailure(error)}`);
       }
     }
   }
