@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { Log } from '../src/log/index.js';
 import type { BenchModuleOptions, BenchRow } from './lib/bench-row.js';
 import { megabytesPerSecond } from './lib/stats.js';
-import { renderTable } from './lib/table.js';
+import { renderNotes, renderTable } from './lib/table.js';
 
 interface SizeCase {
   label: string;
@@ -137,7 +137,7 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const runsAt = args.indexOf('--runs');
   const rows = await runLogAppendBench({ quick: args.includes('--quick'), runs: runsAt >= 0 ? Number(args[runsAt + 1]) : 3 });
-  process.stdout.write(renderTable(rows) + '\n');
+  process.stdout.write(renderTable(rows) + '\n\n' + renderNotes(rows) + '\n');
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

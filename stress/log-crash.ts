@@ -1,13 +1,15 @@
 // Crash harness for the log (also run by tests/fault/log-crash.test.ts with a small count).
 // Fault model: the writer process is SIGKILLed at a random moment (mid-append, mid-fsync, mid-rollover, mid-atomic
-// group, even mid-recovery), repeatedly, in the same directory. The OS page cache survives (process crash, not
-// power loss). What must survive: every record the child reported durable is present and intact after reopen;
+// group, even mid-recovery), repeatedly, in the same directory. With `powerLoss`, every other kill also loses what
+// a power cut may lose (LevelDB's fault_injection_test): the newest segment is cut at a random point after the last
+// acknowledged record and may end in zeros (extended but never written); sealed segments and everything acknowledged
+// were fsynced and stay. What must survive: every record the child reported durable is present and intact after reopen;
 // nothing appears that was never written (every payload is derived from its seq); atomic groups are whole or
 // absent; the log reopens and appending continues; verifyLog stays sound.
 // Run alone: npx tsx stress/log-crash.ts [cycles] [segmentBytesMax]   (needs `npm run build`: the child runs dist/)
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, readdir, rm, stat, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +26,8 @@ export interface CrashRunOptions {
   killDelayMsMax?: number;
   /** Run verifyLog every this many cycles (and after the last). */
   verifyEvery?: number;
+  /** Also simulate losing unsynced data on every other kill (see the fault model above). */
+  powerLoss?: boolean;
   onCycle?: (cycle: number, summary: CycleSummary) => void;
 }
 
@@ -43,6 +47,8 @@ export interface CrashRunResult {
 interface ChildRun {
   startSeq: number | undefined;
   ackedTo: number;
+  /** Segment and frame offset of the last acknowledged record. */
+  ackedAt?: { segment: string; offset: number };
 }
 
 function runChildUntilKilled(dir: string, killDelayMsMax: number, segmentBytesMax: number | undefined, cycle: number): Promise<ChildRun> {
@@ -60,13 +66,14 @@ function runChildUntilKilled(dir: string, killDelayMsMax: number, segmentBytesMa
       const lines = pending.split('\n');
       pending = lines.pop()!;
       for (const line of lines) {
-        const [word, a, b] = line.split(' ');
+        const [word, a, b, segment, offset] = line.split(' ');
         if (word === 'ready') {
           run.startSeq = Number(a);
           setTimeout(kill, Math.random() * killDelayMsMax);
         } else if (word === 'D') {
           if (Number(a) !== run.ackedTo + 1 && run.ackedTo >= 0) reject(new Error(`acks out of order: ${line} after ${run.ackedTo}`));
           run.ackedTo = Math.max(run.ackedTo, Number(b));
+          run.ackedAt = { segment: segment!, offset: Number(offset) };
         }
       }
     });
@@ -79,6 +86,29 @@ function runChildUntilKilled(dir: string, killDelayMsMax: number, segmentBytesMa
   });
 }
 
+/** Where the last acknowledged record ends: everything before it in that segment was fdatasynced. */
+interface DurablePoint {
+  segment: string;
+  end: number;
+}
+
+/**
+ * Simulates a power cut after the kill: the newest segment keeps a random prefix of what follows the last
+ * acknowledged record (all of it may go when that record is in an earlier, sealed segment), sometimes followed by
+ * zeros (extended but never written). Sealed segments were fsynced before their successor was created.
+ */
+async function losePowerTail(dir: string, durable: DurablePoint | undefined): Promise<void> {
+  const names = (await readdir(dir)).filter((n) => /^\d{20}\.seg$/.test(n)).sort();
+  const newest = names[names.length - 1];
+  if (!newest) return;
+  const path = join(dir, newest);
+  const { size } = await stat(path);
+  const floor = durable && durable.segment === newest ? durable.end : 40;
+  if (floor > size) throw new Error(`acknowledged data ends at ${floor}, past the end of ${newest} (${size})`);
+  await truncate(path, floor + Math.floor(Math.random() * (size - floor + 1)));
+  if (Math.random() < 0.5) await appendFile(path, new Uint8Array(Math.floor(Math.random() * 8192)));
+}
+
 /** Reopens after a kill and checks every acknowledged record; returns the summary of this cycle. */
 async function checkAfterKill(dir: string, run: ChildRun, checkedFrom: number): Promise<CycleSummary> {
   const { crashPayload, crashTag } = (await import(CRASH_CHILD)) as {
@@ -86,6 +116,8 @@ async function checkAfterKill(dir: string, run: ChildRun, checkedFrom: number): 
     crashTag(seq: number): number;
   };
   const log = await Log.open(dir);
+  // A power cut may take back records seen after an earlier kill that were never acknowledged.
+  checkedFrom = Math.min(checkedFrom, log.nextSeq);
   try {
     if (log.nextSeq <= run.ackedTo) throw new Error(`lost acknowledged records: nextSeq ${log.nextSeq}, acked to ${run.ackedTo}`);
     let expected = checkedFrom;
@@ -103,13 +135,26 @@ async function checkAfterKill(dir: string, run: ChildRun, checkedFrom: number): 
   }
 }
 
+async function payloadSizer(): Promise<(seq: number) => number> {
+  const { crashPayload } = (await import(CRASH_CHILD)) as { crashPayload(seq: number): Uint8Array };
+  return (seq) => crashPayload(seq).length;
+}
+
 export async function runCrashCycles(options: CrashRunOptions): Promise<CrashRunResult> {
   if (!existsSync(join(REPO_ROOT, 'dist', 'log', 'index.js'))) throw new Error('dist/ is missing: run `npm run build` first');
   let recoveries = 0;
   let checkedFrom = 0;
   let summary: CycleSummary = { ackedTo: -1, nextSeq: 0, recovered: false };
+  let durable: DurablePoint | undefined;
+  let ackedMax = -1;
+  const payloadBytes = await payloadSizer();
   for (let cycle = 0; cycle < options.cycles; cycle++) {
     const run = await runChildUntilKilled(options.dir, options.killDelayMsMax ?? 120, options.segmentBytesMax, cycle);
+    if (run.ackedAt) durable = { segment: run.ackedAt.segment, end: run.ackedAt.offset + 14 + payloadBytes(run.ackedTo) };
+    // Records acknowledged in earlier cycles must survive this one too.
+    ackedMax = Math.max(ackedMax, run.ackedTo);
+    run.ackedTo = ackedMax;
+    if (options.powerLoss && cycle % 2 === 1) await losePowerTail(options.dir, durable);
     summary = await checkAfterKill(options.dir, run, checkedFrom);
     if (summary.recovered) recoveries++;
     checkedFrom = Math.max(0, Math.min(run.startSeq ?? checkedFrom, summary.nextSeq));
@@ -134,6 +179,7 @@ async function main(): Promise<void> {
       cycles,
       segmentBytesMax,
       verifyEvery: 25,
+      powerLoss: true,
       onCycle: (cycle, s) => {
         if ((cycle + 1) % 50 === 0) process.stdout.write(`cycle ${cycle + 1}/${cycles}: ${s.nextSeq} records\n`);
       },

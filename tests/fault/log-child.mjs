@@ -1,7 +1,7 @@
 // A child process for the log's process-level fault tests (tests/fault/log-*.test.ts, stress/log-crash.ts). Runs
 // against the built library (dist/), so `npm run build` must have run. Modes:
-//   append-loop DIR [SEGBYTES] appends forever (plain batches and atomic groups); prints "D <from> <to>" once
-//                              seqs from..to (inclusive) are durable. The parent SIGKILLs it at a random moment.
+//   append-loop DIR [SEGBYTES] appends forever (plain batches and atomic groups); prints
+//                              "D <from> <to> <segment> <offset of to>" once seqs from..to (inclusive) are durable. The parent SIGKILLs it at a random moment.
 //   hold DIR                   opens DIR as the writer, prints "locked <pid>", waits to be killed; prints
 //                              "refused <holderPid>" and exits 3 if the lock is held.
 //   efbig DIR                  appends until an append fails (run under `ulimit -f`); prints "D a b" acks, then
@@ -47,7 +47,8 @@ async function appendLoop(Log, dir, segmentBytesMax) {
     }
     op++;
     const tracked = promise.then((positions) => {
-      say(`D ${positions[0].seq} ${positions[positions.length - 1].seq}`);
+      const last = positions[positions.length - 1];
+      say(`D ${positions[0].seq} ${last.seq} ${last.segment} ${last.offset}`);
       inFlight.delete(tracked);
     });
     inFlight.add(tracked);
