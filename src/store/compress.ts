@@ -21,18 +21,31 @@ function pays(rawBytes: number, compressedBytes: number): boolean {
   return compressedBytes <= rawBytes - rawBytes / 8;
 }
 
+/** Order-0 entropy of `sample` in bits per byte (8 = indistinguishable from random). */
+export function byteEntropy(sample: Uint8Array): number {
+  const counts = new Uint32Array(256);
+  for (let i = 0; i < sample.length; i++) counts[sample[i]!]!++;
+  let bits = 0;
+  for (let b = 0; b < 256; b++) {
+    const c = counts[b]!;
+    if (c > 0) bits -= c * Math.log2(c / sample.length);
+  }
+  return sample.length === 0 ? 0 : bits / sample.length;
+}
+
+/** Above this order-0 entropy a sample is taken as incompressible (random, encrypted, already compressed). */
+const INCOMPRESSIBLE_BITS_PER_BYTE = 7.5;
+
 /**
- * Chooses raw or deflate for one chunk. A sample from the middle is tried first so incompressible data (media,
- * archives, random) costs one small deflate instead of a whole one.
+ * Chooses raw or deflate for one chunk. A byte histogram of a sample from the middle decides first, so
+ * incompressible data (media, archives, random) costs one pass over a few KiB instead of a deflate; anything else is
+ * deflated whole and kept only if that saved at least 1/8.
  */
 export function compressChunk(data: Uint8Array, mode: CompressionMode): CompressedChunk {
   if (mode === 'none' || data.length < LIMITS.compressBytesMin) return { codec: 'raw', data };
-  const sampleBytes = LIMITS.compressSampleBytes;
-  if (data.length > sampleBytes * 4) {
-    const from = Math.floor((data.length - sampleBytes) / 2);
-    const sample = data.subarray(from, from + sampleBytes);
-    if (!pays(sample.length, deflateRawSync(sample, { level: DEFLATE_LEVEL }).length)) return { codec: 'raw', data };
-  }
+  const sampleBytes = Math.min(LIMITS.compressSampleBytes, data.length);
+  const from = Math.floor((data.length - sampleBytes) / 2);
+  if (byteEntropy(data.subarray(from, from + sampleBytes)) >= INCOMPRESSIBLE_BITS_PER_BYTE) return { codec: 'raw', data };
   const packed = deflateRawSync(data, { level: DEFLATE_LEVEL });
   if (!pays(data.length, packed.length)) return { codec: 'raw', data };
   // A copy with its own ArrayBuffer: zlib may hand back a view of a larger (or pooled) buffer, and this one is

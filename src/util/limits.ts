@@ -39,7 +39,7 @@ export const LIMITS = {
   storeWorkersMax: 16,
   /** Jobs (compress requests, blocks to chunk) queued per worker before submitters wait. */
   storeWorkerQueueJobsMax: 8,
-  /** Chunks smaller than this are stored raw; a sample of this size decides whether a larger chunk is worth compressing. */
+  /** Chunks smaller than this are stored raw; a byte histogram of a sample this size spots incompressible chunks before any deflate. */
   compressBytesMin: 512,
   compressSampleBytes: 8 * 1024,
   /** Chunk ids in the dedup index at most (its typed arrays grow up to this). */
