@@ -31,6 +31,8 @@ export interface ActiveSegment {
 export interface WriterOptions {
   segmentBytesMax: number;
   groupCommitDelayMs: number;
+  /** Bytes queued before appends wait; default LIMITS.appendQueueBytesMax (tests lower it). */
+  appendQueueBytesMax?: number;
 }
 
 interface PendingAppend {
@@ -116,6 +118,15 @@ export class SegmentWriter {
     this.nextSeq = nextSeq;
   }
 
+  private get queueBytesMax(): number {
+    return this.options.appendQueueBytesMax ?? LIMITS.appendQueueBytesMax;
+  }
+
+  /** Bytes accepted but not yet durable (bounded by appendQueueBytesMax, plus one oversized item). */
+  get queuedBytesNow(): number {
+    return this.queuedBytes;
+  }
+
   get activeSegment(): ActiveSegment {
     return this.segment;
   }
@@ -161,7 +172,7 @@ export class SegmentWriter {
         return reject(error);
       }
       this.pendingCount += item.kind === 'append' ? item.inputs.length : item.records;
-      const room = this.queuedBytes === 0 || this.queuedBytes + item.bytes <= LIMITS.appendQueueBytesMax;
+      const room = this.queuedBytes === 0 || this.queuedBytes + item.bytes <= this.queueBytesMax;
       if (this.waiting.length === 0 && room) this.admit(item);
       else this.waiting.push(item);
     });
@@ -176,7 +187,7 @@ export class SegmentWriter {
   private admitWaiting(): void {
     while (this.waiting.length > 0) {
       const next = this.waiting[0]!;
-      if (this.queuedBytes !== 0 && this.queuedBytes + next.bytes > LIMITS.appendQueueBytesMax) return;
+      if (this.queuedBytes !== 0 && this.queuedBytes + next.bytes > this.queueBytesMax) return;
       this.waiting.shift();
       this.admit(next);
     }
