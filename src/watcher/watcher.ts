@@ -44,6 +44,8 @@ export class AppendOnlyLogWatcher extends EventEmitter<WatcherEventMap> {
   private startedAtMs = 0;
   private stoppedAtMs: number | undefined;
   private stopping: Promise<void> | undefined;
+  /** The stat-cache save after the initial scan became durable (stop waits for it before closing the store). */
+  private scanSaved: Promise<void> | undefined;
 
   constructor(options: WatcherOptions) {
     super();
@@ -85,7 +87,12 @@ export class AppendOnlyLogWatcher extends EventEmitter<WatcherEventMap> {
       );
       await store.appendRecords([...this.roots.values()].map((root) => this.watchRecord(root, 'start')));
       if (options.live !== false) await Promise.all([...this.roots.values()].map((root) => this.watchRoot(root)));
-      if (this.options.initialScan || options.live === false) await this.scanAll();
+      if (this.options.initialScan || options.live === false) {
+        await this.scanAll();
+        // Once what the scan found is durable, keep the stat cache: a crash later still skips this tree's reads.
+        const pipeline = this.pipeline;
+        this.scanSaved = pipeline.flush().then(() => (this.state === 'running' ? store.statCache.save() : undefined)).catch((error: Error) => this.emitError(error));
+      }
       this.state = 'running';
       this.emit(WATCHER_EVENTS.READY);
     } catch (error) {
@@ -260,6 +267,7 @@ export class AppendOnlyLogWatcher extends EventEmitter<WatcherEventMap> {
     await Promise.all([...this.roots.values()].map((root) => root.chokidar?.close()));
     const store = this.store!;
     try {
+      await this.scanSaved;
       await this.rescanner!.drain();
       await this.pipeline!.drain();
       const active = [...this.roots.values()].filter((root) => !root.failed);
