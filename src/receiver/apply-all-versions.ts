@@ -76,18 +76,18 @@ export async function applyAllVersions(
   const versionFile = name === undefined ? undefined : `${VERSIONS_DIR}/${record.root}/${record.path}/${name}`;
   let change: AppliedChange;
   if (record.kind === 'delete') {
-    await ctx.dest.writeFile(keep!, new Uint8Array(0), { mode: MARKER_MODE, mtimeMs: record.time }, write);
+    await ctx.dest.writeFile(keep!, () => new Uint8Array(0), { mode: MARKER_MODE, mtimeMs: record.time }, write);
     await ctx.dest.remove(latest, write);
     change = changeOf(stored, 'delete', 0);
   } else if (record.type === 'file') {
     const version = stored as StoredRecord<VersionRecord>;
-    await ctx.dest.writeFile(keep!, ctx.source.readContent(record.chunks ?? []), metaOf(record), write);
+    await ctx.dest.writeFile(keep!, () => ctx.source.readContent(record.chunks ?? []), metaOf(record), write);
     await ctx.dest.copyFile(keep!, latest, metaOf(record), write);
     change = changeOf(version, 'write', record.size);
   } else {
     if (record.type === 'symlink') {
       const text = new TextEncoder().encode(record.target ?? '');
-      await ctx.dest.writeFile(keep!, text, { mode: MARKER_MODE, mtimeMs: record.mtimeMs }, write);
+      await ctx.dest.writeFile(keep!, () => text, { mode: MARKER_MODE, mtimeMs: record.mtimeMs }, write);
     }
     const { action, bytes } = await applyVersionAt(ctx, stored as StoredRecord<VersionRecord>, latest, write);
     change = changeOf(stored, action, bytes);

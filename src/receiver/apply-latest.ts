@@ -57,7 +57,7 @@ export async function applyVersionAt(
   const record = stored.record;
   switch (record.type) {
     case 'file':
-      await ctx.dest.writeFile(target, ctx.source.readContent(record.chunks ?? []), metaOf(record), write);
+      await ctx.dest.writeFile(target, () => ctx.source.readContent(record.chunks ?? []), metaOf(record), write);
       return { action: 'write', bytes: record.size };
     case 'dir':
       await ctx.dest.makeDir(target, metaOf(record), write);

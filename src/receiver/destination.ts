@@ -56,21 +56,55 @@ export class Destination {
   /** `root` must be the destination's real path (no symlink above what the receiver checks). */
   constructor(readonly root: string) {}
 
-  /** Writes a file from bytes or a stream of chunks; replaces whatever is at `target`. */
-  async writeFile(target: string, data: AsyncIterable<Uint8Array> | Uint8Array, meta: EntryMeta, ctx: WriteContext): Promise<void> {
+  /**
+   * Writes a file from bytes or a stream of chunks; replaces whatever is at `target`. `data` is a function so the
+   * rare retry (a directory was in the way of the rename) can read the content again.
+   */
+  async writeFile(target: string, data: () => AsyncIterable<Uint8Array> | Uint8Array, meta: EntryMeta, ctx: WriteContext): Promise<void> {
     await this.prepare(target, ctx);
     const mtime = toSeconds(meta.mtimeMs);
-    await writeFileAtomic(target, data, {
-      mode: meta.mode & FILE_MODE_MASK,
-      skipDirSync: true,
-      beforeSync: (handle) => handle.utimes(mtime, mtime),
-    });
+    const write = () =>
+      writeFileAtomic(target, data(), {
+        mode: meta.mode & FILE_MODE_MASK,
+        skipDirSync: true,
+        beforeSync: (handle) => handle.utimes(mtime, mtime),
+      });
+    // No lstat first (one syscall less per file): a rename over a directory fails, and only then is it removed.
+    await this.retryOverDirectory(target, write);
+    this.dirtyDirs.add(dirname(target));
+  }
+
+  private async retryOverDirectory(target: string, attempt: () => Promise<void>): Promise<void> {
+    try {
+      await attempt();
+    } catch (error) {
+      const errno = (error as { details?: { errno?: string } }).details?.errno ?? (error as NodeJS.ErrnoException).code;
+      if (errno !== 'EISDIR' && errno !== 'ENOTEMPTY' && errno !== 'EEXIST' && errno !== 'ENOTDIR') throw error;
+      const stat = await lstatOrUndefined(target);
+      if (!stat?.isDirectory()) throw error;
+      await this.removeTree(target);
+      await attempt();
+    }
+  }
+
+  private async removeTree(target: string): Promise<void> {
+    try {
+      await rm(target, { recursive: true, force: true });
+    } catch (error) {
+      throw wrapIoError(error, 'remove directory', target);
+    }
+    this.forget(target);
     this.dirtyDirs.add(dirname(target));
   }
 
   /** Copies `source` (a file this receiver wrote) to `target` atomically: the all-versions latest view. */
   async copyFile(source: string, target: string, meta: EntryMeta, ctx: WriteContext): Promise<void> {
     await this.prepare(target, ctx);
+    await this.retryOverDirectory(target, () => this.copyOnce(source, target, meta));
+    this.dirtyDirs.add(dirname(target));
+  }
+
+  private async copyOnce(source: string, target: string, meta: EntryMeta): Promise<void> {
     const temp = tempPathFor(target);
     try {
       await copyFile(source, temp, fsConstants.COPYFILE_FICLONE);
@@ -87,7 +121,6 @@ export class Destination {
       await rm(temp, { force: true }).catch(() => {});
       throw wrapIoError(error, 'copy file', target);
     }
-    this.dirtyDirs.add(dirname(target));
   }
 
   /** Makes `target` a directory with this mode and mtime (replacing a file or link there). */
@@ -120,6 +153,11 @@ export class Destination {
    */
   async makeSymlink(target: string, linkTarget: string, meta: EntryMeta, ctx: WriteContext): Promise<void> {
     await this.prepare(target, ctx);
+    await this.retryOverDirectory(target, () => this.symlinkOnce(target, linkTarget, meta));
+    this.dirtyDirs.add(dirname(target));
+  }
+
+  private async symlinkOnce(target: string, linkTarget: string, meta: EntryMeta): Promise<void> {
     const temp = tempPathFor(target);
     try {
       await symlink(linkTarget, temp);
@@ -129,7 +167,6 @@ export class Destination {
       await rm(temp, { force: true }).catch(() => {});
       throw wrapIoError(error, 'make symlink', target);
     }
-    this.dirtyDirs.add(dirname(target));
   }
 
   /** Removes whatever is at `target` (a whole directory tree included). Returns false when nothing was there. */
@@ -156,21 +193,12 @@ export class Destination {
     }
   }
 
-  /** Parents, temp sweep (replay), and whatever is in the way of a file or link (a directory is removed). */
+  /** Parents, and in the replay window a sweep of temp files a killed run left in the target's folder. */
   private async prepare(target: string, ctx: WriteContext): Promise<void> {
     await this.ensureParents(target, ctx);
     const dir = dirname(target);
     if (ctx.replay && !this.sweeps.has(dir)) this.sweeps.set(dir, sweepTemps(dir));
     await this.sweeps.get(dir);
-    const stat = await lstatOrUndefined(target);
-    if (stat?.isDirectory()) {
-      try {
-        await rm(target, { recursive: true, force: true });
-      } catch (error) {
-        throw wrapIoError(error, 'remove directory', target);
-      }
-      this.forget(target);
-    }
   }
 
   /** Verifies (or creates) every directory between the root and `target`'s parent. */
