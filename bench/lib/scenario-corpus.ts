@@ -14,7 +14,7 @@ import type { PageCache } from './machine.js';
 import { checkRestore } from './restore-check.js';
 import { describeFailure, SeriesBook } from './series-book.js';
 import { megabytesPerSecond } from './stats.js';
-import type { SynclogBackupTool, SynclogCli } from './synclog-tool.js';
+import { describeStats, type SynclogBackupTool, type SynclogCli } from './synclog-tool.js';
 import type { TreeDigest } from './tree-digest.js';
 
 export interface CorpusScenarioInput {
@@ -79,6 +79,8 @@ async function measureTool(input: CorpusScenarioInput, book: SeriesBook, tool: B
     book.add('ingest-files', tool.name, input.corpus.fileCount / ingestSeconds);
   }
   book.add('stored', tool.name, stored / 1e6);
+  const stats = tool.name === 'synclog' ? input.cli.lastStats(repo) : undefined;
+  if (stats) book.note('stored', tool.name, describeStats(stats, stored));
   await input.cache.prepare();
   const rescanSeconds = await timedRun(() => tool.backup(repo, input.corpus.root, `run${run}-rescan`));
   book.add('rescan', tool.name, rescanSeconds);

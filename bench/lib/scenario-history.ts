@@ -12,7 +12,7 @@ import { syncDisks, timedRun } from './child-process.js';
 import { HISTORY_PACKAGE, syncTree, type HistoryVersion } from './npm-history.js';
 import { checkRestore } from './restore-check.js';
 import { describeFailure, SeriesBook } from './series-book.js';
-import type { SynclogCli } from './synclog-tool.js';
+import { describeStats, type SynclogCli } from './synclog-tool.js';
 import { hashTree } from './tree-digest.js';
 
 export interface HistoryScenarioInput {
@@ -42,7 +42,7 @@ async function checkSynclogHistory(input: HistoryScenarioInput, tool: BackupTool
 }
 
 /** Ingests every version with one tool; returns [total seconds, stored bytes, logical bytes, compact seconds]. */
-async function replayHistory(input: HistoryScenarioInput, tool: BackupTool, run: number): Promise<[number, number, number, number]> {
+async function replayHistory(input: HistoryScenarioInput, book: SeriesBook, tool: BackupTool, run: number): Promise<[number, number, number, number]> {
   const repo = join(input.workDir, `history-repo-${tool.name}`);
   const tree = join(input.workDir, 'history-tree');
   await rm(repo, { recursive: true, force: true });
@@ -60,6 +60,8 @@ async function replayHistory(input: HistoryScenarioInput, tool: BackupTool, run:
   if (tool.name === 'synclog') {
     const problem = await checkSynclogHistory(input, tool, repo, tree, stored);
     if (problem) throw new Error(`REJECTED: ${problem}`);
+    const stats = input.cli.lastStats(repo);
+    if (stats) book.note('stored', tool.name, describeStats(stats, stored));
   }
   input.log(`  run ${run} ${tool.name} history ${(seconds + compactSeconds).toFixed(2)} s, stored ${(stored / 1e6).toFixed(1)} MB`);
   await rm(repo, { recursive: true, force: true });
@@ -87,7 +89,7 @@ export async function runHistoryScenario(input: HistoryScenarioInput): Promise<B
     for (const tool of order) {
       if (tool.unavailable) continue;
       try {
-        const [seconds, stored, logical, compactSeconds] = await replayHistory(input, tool, run);
+        const [seconds, stored, logical, compactSeconds] = await replayHistory(input, book, tool, run);
         book.add('time', tool.name, seconds);
         book.add('stored', tool.name, stored / 1e6);
         logicalBytes = logical;

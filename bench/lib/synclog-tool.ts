@@ -18,6 +18,17 @@ export interface SynclogCli {
   run(args: readonly string[]): Promise<{ stdout: string; seconds: number }>;
   /** `synclog stats --log <log> --json`, or undefined when stats is missing. */
   stats(log: string): Promise<SynclogStats | undefined>;
+  /** The last stats read for `log` (undefined when none was). */
+  lastStats(log: string): SynclogStats | undefined;
+}
+
+/** One line for a table note: what synclog's own stats say about a log, beside the bytes found on disk. */
+export function describeStats(stats: SynclogStats, dirBytes: number): string {
+  const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+  return (
+    `synclog stats: ${stats.versions} versions, logical ${mb(stats.logicalBytes)}, unique after dedup ${mb(stats.uniqueBytes)}, ` +
+    `segments ${mb(stats.storedBytes)} of ${mb(dirBytes)} in the log directory`
+  );
 }
 
 /** The store's stats as `synclog stats --json` prints them (src/store/types.ts StoreStats). */
@@ -51,14 +62,18 @@ export async function openSynclogCli(repoRoot: string): Promise<SynclogCli> {
     const result = await runChecked(process.execPath, [bin, ...args], { env: ENV });
     return { stdout: result.stdout, seconds: result.seconds };
   };
+  const seen = new Map<string, SynclogStats>();
   return {
     repoRoot,
     missing: (verb) => missing.get(verb),
     run,
     async stats(log) {
       if (missing.has('stats')) return undefined;
-      return parseLastJson((await run(['stats', '--log', log, '--json'])).stdout) as SynclogStats;
+      const stats = parseLastJson((await run(['stats', '--log', log, '--json'])).stdout) as SynclogStats;
+      seen.set(log, stats);
+      return stats;
     },
+    lastStats: (log) => seen.get(log),
   };
 }
 
