@@ -26,6 +26,8 @@ function deferred<T>(): Deferred<T> & { promise: Promise<T> } {
 }
 
 const WORKER_YOUNG_GENERATION_MB = 4;
+/** Chunking a file keeps a worker about as busy as this many queued compress jobs (CDC vs deflate speed, measured). */
+const SESSION_JOB_WEIGHT = 4;
 
 /** Starts the worker script; under vitest/tsx (a .ts source) it boots through tsx's loader first. */
 function startWorker(sizes: ChunkSizes): Worker {
@@ -157,7 +159,9 @@ export class WorkerPool implements ChunkProcessor {
       await new Promise<void>((resolve) => this.waiting.push(resolve));
     }
     if (this.closed) throw new ClosedError('store worker pool is closed');
-    const owner = this.workers.reduce((a, b) => (b.jobs < a.jobs ? b : a));
+    // A worker that is chunking a file counts as SESSION_JOB_WEIGHT queued jobs: compression goes to the others first.
+    const load = (w: PoolWorker) => w.jobs + w.sessions * SESSION_JOB_WEIGHT;
+    const owner = this.workers.reduce((a, b) => (load(b) < load(a) ? b : a));
     const job = { ...deferred<CompressedChunk>(), owner };
     const id = this.nextId++;
     this.jobs.set(id, job);
