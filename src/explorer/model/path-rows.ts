@@ -40,18 +40,21 @@ export function filterIsCaseSensitive(text: string): boolean {
 
 const lowerDisplays = memoizeLast((paths: readonly CatalogPath[]): string[] => paths.map((p) => p.display.toLowerCase()));
 
-/** Paths whose display path contains `text` (order kept). Empty text returns `paths` itself. */
+/**
+ * Paths whose display path contains `text` (order kept). Returns `paths` itself when every path matches (and for an
+ * empty text), so that selectors memoised on it do not recompute.
+ */
 export function filterPaths(paths: readonly CatalogPath[], text: string): readonly CatalogPath[] {
   if (text.length === 0) return paths;
   const out: CatalogPath[] = [];
   if (filterIsCaseSensitive(text)) {
     for (const p of paths) if (p.display.includes(text)) out.push(p);
-    return out;
+  } else {
+    const needle = text.toLowerCase();
+    const lower = lowerDisplays(paths);
+    for (let i = 0; i < paths.length; i++) if (lower[i]!.includes(needle)) out.push(paths[i]!);
   }
-  const needle = text.toLowerCase();
-  const lower = lowerDisplays(paths);
-  for (let i = 0; i < paths.length; i++) if (lower[i]!.includes(needle)) out.push(paths[i]!);
-  return out;
+  return out.length === paths.length ? paths : out;
 }
 
 /**
@@ -100,33 +103,95 @@ function flatRows(paths: readonly CatalogPath[]): PathRow[] {
   return paths.map((entry) => ({ kind: 'entry', key: entry.display, depth: 0, label: entry.display, entry }));
 }
 
-/** Tree rows for paths already in tree order, every folder expanded. Linear in the number of paths. */
+/** True when `display` lies below the folder `key` (`key/…`). */
+function isBelow(display: string, key: string): boolean {
+  return display.length > key.length && display.charCodeAt(key.length) === 0x2f && display.startsWith(key);
+}
+
+/**
+ * Tree rows for paths already in tree order, every folder expanded. Linear in the number of paths; a path's
+ * components are sliced only where it leaves its predecessor's folders (no split/join per path).
+ */
 export function buildTreeRows(ordered: readonly CatalogPath[]): PathRow[] {
   const rows: PathRow[] = [];
   const open: FolderRow[] = [];
   for (const entry of ordered) {
-    const parts = entry.display.split('/');
-    let common = 0;
-    while (common < open.length && common < parts.length - 1 && open[common]!.label === parts[common]) common++;
-    open.length = common;
-    for (let depth = common; depth < parts.length - 1; depth++) {
-      const key = depth === 0 ? parts[0]! : `${open[depth - 1]!.key}/${parts[depth]!}`;
+    const display = entry.display;
+    while (open.length > 0 && !isBelow(display, open[open.length - 1]!.key)) open.pop();
+    let start = open.length > 0 ? open[open.length - 1]!.key.length + 1 : 0;
+    for (let slash = display.indexOf('/', start); slash >= 0; slash = display.indexOf('/', start)) {
+      const key = display.slice(0, slash);
       const previous = rows[rows.length - 1];
       // A recorded directory comes right before its children (tree order): it becomes the folder itself. Its
       // ancestors already counted it as a path below them, which it stays.
       const own = previous?.kind === 'entry' && previous.key === key ? previous.entry : undefined;
       if (own) rows.pop();
-      const folder: FolderRow = { kind: 'folder', key, depth, label: parts[depth]!, collapsed: false, pathCount: 0, versionCount: 0, entry: own };
+      const folder: FolderRow = { kind: 'folder', key, depth: open.length, label: display.slice(start, slash), collapsed: false, pathCount: 0, versionCount: 0, entry: own };
       rows.push(folder);
       open.push(folder);
+      start = slash + 1;
     }
     for (const folder of open) {
       folder.pathCount++;
       folder.versionCount += entry.count;
     }
-    rows.push({ kind: 'entry', key: entry.display, depth: parts.length - 1, label: parts[parts.length - 1]!, entry });
+    rows.push({ kind: 'entry', key: display, depth: open.length, label: display.slice(start), entry });
   }
   return rows;
+}
+
+/** Where each path sits in the full tree and each row's parent row: built once per catalog change. */
+interface TreeIndex {
+  indexOf: Map<CatalogPath, number>;
+  parent: Int32Array;
+}
+
+const treeIndexOf = memoizeLast((full: readonly PathRow[]): TreeIndex => {
+  const indexOf = new Map<CatalogPath, number>();
+  const parent = new Int32Array(full.length);
+  const open: number[] = [];
+  full.forEach((row, index) => {
+    open.length = Math.min(open.length, row.depth);
+    parent[index] = open.length > 0 ? open[open.length - 1]! : -1;
+    if (row.entry) indexOf.set(row.entry, index);
+    if (row.kind === 'folder') open.push(index);
+  });
+  return { indexOf, parent };
+});
+
+const folderCopy = (row: PathRow): FolderRow => ({ ...(row as FolderRow), collapsed: false, pathCount: 0, versionCount: 0 });
+
+/**
+ * The tree rows of the matching paths: each match with its folders (copied, counting only the matches below them;
+ * a recorded directory that matches is counted by its ancestors). Work is proportional to the matches and their
+ * depth, not to the catalog, so narrowing a filter over 100,000 paths stays cheap.
+ */
+export function filterTreeRows(full: readonly PathRow[], matched: readonly CatalogPath[]): PathRow[] {
+  const { indexOf, parent } = treeIndexOf(full);
+  const copies = new Map<number, FolderRow>();
+  const included: number[] = [];
+  const folderAt = (index: number): FolderRow => {
+    let copy = copies.get(index);
+    if (!copy) {
+      copy = folderCopy(full[index]!);
+      copies.set(index, copy);
+      included.push(index);
+    }
+    return copy;
+  };
+  for (const entry of matched) {
+    const index = indexOf.get(entry);
+    if (index === undefined) continue;
+    if (full[index]!.kind === 'folder') folderAt(index);
+    else included.push(index);
+    for (let p = parent[index]!; p >= 0; p = parent[p]!) {
+      const folder = folderAt(p);
+      folder.pathCount++;
+      folder.versionCount += entry.count;
+    }
+  }
+  included.sort((a, b) => a - b);
+  return included.map((index) => copies.get(index) ?? full[index]!);
 }
 
 /** Drops the rows below collapsed folders and marks those folders collapsed. */
@@ -149,6 +214,7 @@ export function applyCollapsed(rows: readonly PathRow[], collapsed: ReadonlySet<
 
 const filterForRows = createPathFilter();
 const treeRowsOf = memoizeLast(buildTreeRows);
+const filteredTreeOf = memoizeLast(filterTreeRows);
 const flatRowsOf = memoizeLast(flatRows);
 const collapsedRowsOf = memoizeLast(applyCollapsed);
 
@@ -164,8 +230,10 @@ export function selectPathRows(
 ): readonly PathRow[] {
   if (layout === 'flat') return flatRowsOf(filterForRows(paths, filterText));
   const ordered = treeOrder(paths);
-  const rows = treeRowsOf(filterForRows(ordered, filterText));
-  return filterText.length > 0 ? rows : collapsedRowsOf(rows, collapsed);
+  const full = treeRowsOf(ordered);
+  if (filterText.length === 0) return collapsedRowsOf(full, collapsed);
+  const matched = filterForRows(ordered, filterText);
+  return matched === ordered ? full : filteredTreeOf(full, matched);
 }
 
 /** Index of the row with `key`, or -1. */

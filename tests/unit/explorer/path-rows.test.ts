@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   applyCollapsed,
   buildTreeRows,
+  filterTreeRows,
   createPathFilter,
   filterPaths,
   parentRowIndex,
@@ -110,5 +111,27 @@ describe('100,000 paths', () => {
   it('collapsing every top folder leaves 100 rows below the root', () => {
     const collapsed = new Set(Array.from({ length: 100 }, (_, i) => `root/dir${String(i).padStart(3, '0')}`));
     expect(selectPathRows(big, 'tree', '', collapsed)).toHaveLength(101);
+  });
+});
+
+describe('filtered tree', () => {
+  const summary = (rows: readonly PathRow[]) => rows.map((r) => [r.key, r.depth, r.kind, r.kind === 'folder' ? `${r.pathCount}/${r.versionCount}` : r.entry.count]);
+  it('equals building the tree from the matching paths alone, for any filter', () => {
+    const big = manyPaths(3000);
+    const full = buildTreeRows(treeOrder(big));
+    fc.assert(
+      fc.property(fc.stringMatching(/^[a-z0-9/.]{1,6}$/), (text) => {
+        const matched = filterPaths(treeOrder(big), text);
+        expect(summary(filterTreeRows(full, matched))).toEqual(summary(buildTreeRows(matched)));
+      }),
+      { numRuns: 200 },
+    );
+  });
+  it('keeps a recorded directory that matches as a folder, counted by its ancestors', () => {
+    const full = buildTreeRows(treeOrder(paths));
+    const rows = filterTreeRows(full, filterPaths(treeOrder(paths), 'docs'));
+    expect(labels(rows)).toEqual(['home/', '  docs/', '    Readme.md', '    notes/', '      todo.txt', '  docs-old.txt']);
+    expect(rows[0]).toMatchObject({ pathCount: 4 });
+    expect(rows[1]).toMatchObject({ pathCount: 2 });
   });
 });
