@@ -26,6 +26,7 @@ export type ArchiveRefusal =
   | 'truncated'
   | 'corrupt-gzip'
   | 'corrupt-tar'
+  | 'unsupported-compression'
   | 'bomb-size'
   | 'bomb-ratio'
   | 'too-many-entries';

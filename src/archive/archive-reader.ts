@@ -32,17 +32,35 @@ export interface ArchiveItem {
   body: AsyncIterable<Uint8Array>;
 }
 
-const GZIP_MAGIC = [0x1f, 0x8b];
+const GZIP_MAGIC = Buffer.from([0x1f, 0x8b]);
+/** Compressions tar users meet that synclog does not read: named in the refusal instead of "corrupt tar". */
+const OTHER_MAGIC: [string, Buffer][] = [
+  ['bzip2', Buffer.from('BZh')],
+  ['xz', Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00])],
+  ['zstd', Buffer.from([0x28, 0xb5, 0x2f, 0xfd])],
+];
 
-/** True when the file starts with the gzip magic; a plain tar otherwise. Throws ArchiveError for an empty file. */
+/**
+ * True when the file starts with the gzip magic; false for anything else (read as a plain tar). Throws ArchiveError
+ * for an empty file and for bzip2/xz/zstd archives.
+ */
 export async function isGzipFile(file: string): Promise<boolean> {
   let handle;
   try {
     handle = await open(file, 'r');
-    const head = Buffer.alloc(2);
-    const { bytesRead } = await handle.read(head, 0, 2, 0);
+    const head = Buffer.alloc(8);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
     if (bytesRead === 0) throw new ArchiveError(`archive ${file} is empty`, { archive: file, reason: 'truncated' });
-    return head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
+    for (const [name, magic] of OTHER_MAGIC) {
+      if (bytesRead >= magic.length && head.subarray(0, magic.length).equals(magic)) {
+        throw new ArchiveError(`archive ${file} is ${name}-compressed; synclog reads .tar and .tar.gz`, {
+          archive: file,
+          reason: 'unsupported-compression',
+          fix: `decompress it first (e.g. ${name === 'bzip2' ? 'bunzip2' : name === 'xz' ? 'unxz' : 'unzstd'}) or repack it with tar czf`,
+        });
+      }
+    }
+    return bytesRead >= 2 && head.subarray(0, 2).equals(GZIP_MAGIC);
   } catch (error) {
     throw wrapIoError(error, 'open archive', file);
   } finally {

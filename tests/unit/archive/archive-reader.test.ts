@@ -90,6 +90,14 @@ describe('readArchive', () => {
     expect(await reason(list(join(dir, 'empty.tar')))).toBe('truncated');
   });
 
+  it('names bzip2, xz and zstd instead of calling them corrupt', async () => {
+    const dir = await makeTmpDir();
+    for (const [name, magic] of [['x.tar.bz2', 'BZh91AY&SY'], ['x.tar.xz', '\xfd7zXZ\x00'], ['x.tar.zst', '\x28\xb5\x2f\xfd']] as const) {
+      await writeFile(join(dir, name), Buffer.concat([Buffer.from(magic, 'latin1'), Buffer.alloc(100)]));
+      expect([name, await reason(list(join(dir, name)))]).toEqual([name, 'unsupported-compression']);
+    }
+  });
+
   it('stops a size bomb and a ratio bomb', async () => {
     const dir = await makeTmpDir();
     const file = join(dir, 'zeros.tar.gz');
