@@ -87,9 +87,12 @@ function placeRecords(records: StoredRecord<EntryRecord>[]): SelectedRecord[] {
   });
 }
 
-/** Parses the CLI's --at value: a version id (20 hex digits), ms since the epoch, or a date/time Date.parse accepts. */
+/**
+ * Parses the CLI's --at value: a version id (20 hex digits, or a prefix of 6+ with a letter in it, since all-digit
+ * values are times), ms since the epoch, or a date/time Date.parse accepts.
+ */
 export function parseAt(value: string): ArchiveSelection {
-  if (isVersionId(value)) return { kind: 'at', versionId: value };
+  if (isVersionId(value) || /^(?=.*[a-f])[0-9a-f]{6,20}$/.test(value)) return { kind: 'at', versionId: value };
   const timeMs = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
   if (!Number.isFinite(timeMs)) throw new UsageError(`--at ${JSON.stringify(value)} is neither a version id nor a time`, { at: value });
   return { kind: 'at', timeMs };

@@ -95,6 +95,7 @@ describe('selectRecords', () => {
 describe('parseAt', () => {
   it('reads version ids, ms and dates', () => {
     expect(parseAt('0123456789abcdef0123')).toEqual({ kind: 'at', versionId: '0123456789abcdef0123' });
+    expect(parseAt('0123ab')).toEqual({ kind: 'at', versionId: '0123ab' });
     expect(parseAt('1700000000000')).toEqual({ kind: 'at', timeMs: 1_700_000_000_000 });
     expect(parseAt('2024-01-02T03:04:05Z')).toEqual({ kind: 'at', timeMs: Date.UTC(2024, 0, 2, 3, 4, 5) });
     expect(() => parseAt('soon')).toThrow(UsageError);
