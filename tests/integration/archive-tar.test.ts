@@ -34,6 +34,9 @@ describe('exports and the system tar', () => {
     const a1 = r.a1 as VersionRecord;
     expect(listing).toContain(olderEntryName('docs', 'a.txt', a1.time, a1.versionId));
 
+    // Identical contents of 16 KiB or more after the first are hard links to it.
+    const verbose = execFileSync('tar', ['tvzf', file], { encoding: 'utf8' });
+    expect(verbose).toMatch(/docs\/copy-2\.bin link to docs\/copy-1\.bin/);
     const out = join(dir, 'x');
     execFileSync('mkdir', [out]);
     execFileSync('tar', ['xzf', file, '-C', out]);
