@@ -11,7 +11,7 @@ import { openStore, type StoredRecord } from '../store/index.js';
 import { RECEIVER_LIMITS } from '../util/limits.js';
 import { applyVersionAt, whereOf, type ApplyContext } from './apply-latest.js';
 import { ApplyScheduler } from './apply-scheduler.js';
-import { DestinationPaths } from './destination-path.js';
+import { DestinationPaths, topNameInside } from './destination-path.js';
 import { Destination } from './destination.js';
 import { parseTimeSpec } from './parse-time.js';
 import type { ReceiverWarning } from './types.js';
@@ -75,7 +75,11 @@ export async function checkout(options: CheckoutOptions): Promise<CheckoutSummar
     } else {
       tree = catalog.treeAt({ timeMs });
     }
-    const root = await openEmptyDestination(options.outputPath);
+    const wanted = resolve(options.outputPath);
+    if (wanted === store.logDir || topNameInside(store.logDir, wanted) !== undefined) {
+      throw new UsageError(`the destination ${wanted} is inside the log ${store.logDir}`, { dest: wanted, log: store.logDir });
+    }
+    const root = await openEmptyDestination(wanted);
     const dest = new Destination(root);
     const summary: CheckoutSummary = { entries: tree.size, files: 0, dirs: 0, symlinks: 0, bytes: 0, skippedSymlinks: 0, durationMs: 0 };
     if (timeMs !== undefined) summary.at = new Date(timeMs).toISOString();

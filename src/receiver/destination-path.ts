@@ -33,6 +33,13 @@ function rethrowWithWhere(error: unknown, where: RecordWhere, path: string): nev
   throw error;
 }
 
+/** A top-level name under `dest` that `inner` lives in, if it lives inside it (a log kept inside the destination). */
+export function topNameInside(dest: string, inner: string): string | undefined {
+  const rel = relative(dest, inner);
+  if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return undefined;
+  return rel.split(sep)[0];
+}
+
 export class DestinationPaths {
   private readonly reserved: ReadonlySet<string>;
 

@@ -7,8 +7,8 @@
 // later links may be replaced.
 // Never does: save a cursor past a record that is running or failed; skip a record it could not apply.
 import { mkdir, realpath } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { wrapIoError } from '../errors.js';
+import { join, resolve } from 'node:path';
+import { UsageError, wrapIoError } from '../errors.js';
 import type { EntryRecord } from '../record/index.js';
 import type { StoredRecord } from '../store/types.js';
 import { RECEIVER_LIMITS } from '../util/limits.js';
@@ -16,7 +16,7 @@ import { applyAllVersions } from './apply-all-versions.js';
 import { applyLatest, type ApplyContext } from './apply-latest.js';
 import { ApplyScheduler } from './apply-scheduler.js';
 import { checkCursorFits, lockDestination, readCursor, writeCursor, type ReceiverCursor } from './cursor.js';
-import { DestinationPaths, RECEIVER_STATE_DIR } from './destination-path.js';
+import { DestinationPaths, RECEIVER_STATE_DIR, topNameInside } from './destination-path.js';
 import { Destination, sweepTemps } from './destination.js';
 import { Manifest } from './manifest.js';
 import type { AppliedChange, ReceiverEventMap, ReceiverMode, ReceiverSource, ReceiverSummary } from './types.js';
@@ -36,13 +36,6 @@ export interface SessionOptions {
 type SavedCursor = Pick<ReceiverCursor, 'nextSeq' | 'reservedUntilSeq' | 'manifestBytes'>;
 
 const PROGRESS_INTERVAL_MS = 200;
-
-/** A top-level name under `dest` that `inner` lives in, if it lives inside it (a log kept inside the destination). */
-function topNameInside(dest: string, inner: string): string | undefined {
-  const rel = relative(dest, inner);
-  if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return undefined;
-  return rel.split(sep)[0];
-}
 
 export class ReceiverSession {
   private readonly scheduler: ApplyScheduler;
@@ -82,6 +75,9 @@ export class ReceiverSession {
       root = await realpath(wanted);
     } catch (error) {
       throw wrapIoError(error, 'open destination', wanted);
+    }
+    if (root === options.logDir || topNameInside(options.logDir, root) !== undefined) {
+      throw new UsageError(`the destination ${root} is inside the log ${options.logDir}`, { dest: root, log: options.logDir, fix: 'choose an --out folder outside the log directory' });
     }
     const stateDir = join(root, RECEIVER_STATE_DIR);
     const unlock = await lockDestination(stateDir);

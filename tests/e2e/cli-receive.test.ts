@@ -109,7 +109,7 @@ describe('synclog receive', () => {
     expect(await readdir(join(dest, '.synclog-receiver'))).toEqual(['cursor.json']);
   });
 
-  it('refuses another mode on the same destination (exit 2) and a missing log (exit 1)', async () => {
+  it('refuses another mode on the same destination (exit 2), a missing log (exit 1), a destination inside the log (exit 2)', async () => {
     const work = await makeTmpDir();
     const source = join(work, 'proj');
     await mkdir(source);
@@ -121,5 +121,8 @@ describe('synclog receive', () => {
     expect(mismatch.stderr).toContain("received in mode 'latest'");
     const missing = await runCli(['receive', '--log', join(work, 'nope'), '--out', join(work, 'dest2'), '--once']);
     expect(missing.code).toBe(1);
+    const insideLog = await runCli(['receive', '--log', join(work, 'log'), '--out', join(work, 'log', 'mirror'), '--once']);
+    expect(insideLog.code).toBe(2);
+    expect(insideLog.stderr).toContain('inside the log');
   });
 });
