@@ -102,19 +102,21 @@ export async function saveCheckpoint(logDir: string, index: ChunkIndex, position
   }
   w.f64(tail.length);
   w.bytes(hashContent(tail));
-  w.u32(index.count);
+  // Only entries inside the bytes the checkpoint describes: a chunk appended after those sizes were read is above
+  // `nextSeq` and is scanned again at the next open (its bytes may not even be durable yet).
   const ids = new Uint8Array(index.count * CONTENT_ID_BYTES);
   const meta = new Uint32Array(index.count * 3);
   let i = 0;
   for (const entry of index.entries()) {
     const number = numbers.get(entry.segment);
-    if (number === undefined) throw new Error(`chunk index names segment ${entry.segment} the log does not list`);
+    if (number === undefined || entry.offset >= position.segments[number]!.bytes) continue;
     ids.set(entry.id, i * CONTENT_ID_BYTES);
     meta.set([number, entry.offset, entry.size], i * 3);
     i++;
   }
-  w.bytes(ids);
-  w.bytes(new Uint8Array(meta.buffer));
+  w.u32(i);
+  w.bytes(ids.subarray(0, i * CONTENT_ID_BYTES));
+  w.bytes(new Uint8Array(meta.buffer, 0, i * 12));
   const body = w.join();
   const file = new Uint8Array(body.length + 8);
   file.set(body);

@@ -168,6 +168,11 @@ export class Ingester {
     }
   }
 
+  /** The chunk appends in flight right now (each settles once its chunk is appended and indexed, or failed). */
+  inFlight(): Promise<void>[] {
+    return [...this.pending.values()];
+  }
+
   /** Resolves when no chunk append is in flight. */
   async settle(): Promise<void> {
     while (this.pending.size > 0) await Promise.allSettled([...this.pending.values()]);

@@ -5,6 +5,8 @@ import type { AppendInput, LogEntry, LogOptions, ReadOptions, RecordPosition, Re
 export interface StoreLog {
   readonly recovery: RecoveryReport | undefined;
   readonly nextSeq: number;
+  /** Every record below this seq is durable (a read-only log: the end when it was opened). */
+  readonly nextDurableSeq?: number;
   append(input: AppendInput): Promise<RecordPosition>;
   appendMany(inputs: AppendInput[]): Promise<RecordPosition[]>;
   appendAtomic(inputs: AsyncIterable<AppendInput> | Iterable<AppendInput>): Promise<RecordPosition[]>;

@@ -50,6 +50,8 @@ export class Store implements StoreApi {
   private checkpointedCount = -1;
   private checkpointing: Promise<void> | undefined;
   private closed = false;
+  /** appendRecords/appendAtomic calls in flight (they may carry chunk records the index learns of at commit). */
+  private readonly recordAppends = new Set<Promise<void>>();
   private readonly readerContext: ChunkReaderContext;
 
   constructor(
@@ -170,10 +172,24 @@ export class Store implements StoreApi {
   async appendRecords(records: LogRecord[]): Promise<StoredRecord[]> {
     this.assertWritable('appendRecords');
     const inputs = records.map((record) => this.encodeChecked(record));
-    const positions = await this.log.appendMany(inputs);
-    const stored = positions.map((position, i) => ({ ...position, record: records[i]! }));
-    this.learn(stored);
-    return stored;
+    return this.tracked(
+      this.log.appendMany(inputs).then((positions) => {
+        const stored = positions.map((position, i) => ({ ...position, record: records[i]! }));
+        this.learn(stored);
+        return stored;
+      }),
+    );
+  }
+
+  /** Keeps an append in `recordAppends` until the index and catalog have learned of it (see checkpoint()). */
+  private tracked<T>(append: Promise<T>): Promise<T> {
+    const settled = append.then(
+      () => {},
+      () => {},
+    );
+    this.recordAppends.add(settled);
+    void settled.finally(() => this.recordAppends.delete(settled));
+    return append;
   }
 
   async appendAtomic(records: AsyncIterable<LogRecord> | Iterable<LogRecord>): Promise<StoredRecord[]> {
@@ -188,11 +204,14 @@ export class Store implements StoreApi {
         yield input;
       }
     }
-    const positions = await this.log.appendAtomic(inputs());
-    assert(positions.length === kept.length, 'appendAtomic returned a position per record');
-    const stored = positions.map((position, i) => ({ ...position, record: kept[i]! }));
-    this.learn(stored);
-    return stored;
+    return this.tracked(
+      this.log.appendAtomic(inputs()).then((positions) => {
+        assert(positions.length === kept.length, 'appendAtomic returned a position per record');
+        const stored = positions.map((position, i) => ({ ...position, record: kept[i]! }));
+        this.learn(stored);
+        return stored;
+      }),
+    );
   }
 
   /** After the log committed: index new chunks and tell the catalog. */
@@ -235,9 +254,11 @@ export class Store implements StoreApi {
   catalog(): Promise<Catalog> {
     this.assertOpen('catalog');
     this.catalogLoad ??= (async () => {
-      const catalog = new Catalog((fromSeq) => this.entries({ fromSeq }), () => this.log.nextSeq);
-      await catalog.refresh();
+      // Only durable records may be skipped over: an append still in flight is applied when its notice arrives.
+      const catalog = new Catalog((fromSeq) => this.entries({ fromSeq }), () => this.log.nextDurableSeq ?? this.log.nextSeq);
+      // Take notices from now on, before the first read: appends completing during it fill the gaps it leaves.
       this.catalogReady = catalog;
+      await catalog.refresh();
       return catalog;
     })();
     return this.catalogLoad;
@@ -277,11 +298,13 @@ export class Store implements StoreApi {
     assert(!this.readOnly, 'checkpoint on a read-only store');
     this.checkpointing ??= (async () => {
       try {
-        await this.ingester.settle();
+        // Every chunk record below `nextSeq` must be in the index: appends already issued have seqs below it, so wait
+        // for those to be indexed; anything issued later gets a seq at or above it and is scanned at the next open.
+        const nextSeq = this.log.nextSeq;
+        await Promise.allSettled([...this.ingester.inFlight(), ...this.recordAppends]);
         await this.log.sync();
         if (this.scanError) return; // never checkpoint past damage: the next open must look again
         const count = this.index.count;
-        const nextSeq = this.log.nextSeq;
         const segments = (await this.log.segments()).map((s) => ({ name: s.name, bytes: s.bytes }));
         await saveCheckpoint(this.logDir, this.index, { nextSeq, segments });
         this.checkpointedCount = count;
