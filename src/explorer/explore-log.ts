@@ -3,7 +3,7 @@
 // log read-only (it never takes the writer lock: a watcher may keep appending), and runs the Ink app until the user
 // quits. Ink and React are imported here, lazily, so importing the library stays light.
 import { stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import { NotFoundError, UsageError, wrapIoError } from '../errors.js';
 import type { StoreApi } from '../store/types.js';
 import { EXPLORER_LIMITS } from '../util/limits.js';
@@ -68,6 +68,12 @@ export async function exploreLog(options: ExploreOptions): Promise<void> {
   }
 }
 
+/** --path as given (root/rel), or a file-system path (absolute, or starting with '.') inside a watched root. */
+async function displayPathFor(path: string, rootPaths: RootPaths, cwd: string): Promise<string> {
+  if (!isAbsolute(path) && !path.startsWith('.')) return path;
+  return (await rootPaths.displayPathOf(resolve(cwd, path))) ?? path;
+}
+
 async function runApp(store: StoreApi, logDir: string, options: ExploreOptions, stdin: NodeJS.ReadStream, stdout: NodeJS.WriteStream): Promise<void> {
   const [{ render }, { createElement }, { ExplorerApp }, { colourWanted }] = await Promise.all([
     import('ink'),
@@ -76,20 +82,17 @@ async function runApp(store: StoreApi, logDir: string, options: ExploreOptions, 
     import('./components/Theme.js'),
   ]);
   const catalog = await store.catalog();
-  const deps: ExplorerDeps = {
-    store,
-    catalog,
-    rootPaths: new RootPaths(store, () => catalog.nextSeq),
-    archive: createArchiveOps(store, logDir),
-    cwd: options.cwd ?? process.cwd(),
-  };
+  const cwd = options.cwd ?? process.cwd();
+  const rootPaths = new RootPaths(store, () => catalog.nextSeq);
+  const deps: ExplorerDeps = { store, catalog, rootPaths, archive: createArchiveOps(store, logDir), cwd };
+  const initialPath = options.path === undefined ? undefined : await displayPathFor(options.path, rootPaths, cwd);
   stdout.write(ALT_SCREEN_ON);
   try {
     const app = render(
       createElement(ExplorerApp, {
         deps,
         logDir,
-        initialPath: options.path,
+        initialPath,
         colour: options.colour ?? colourWanted(),
         pollIntervalMs: options.pollIntervalMs ?? EXPLORER_LIMITS.pollIntervalMs,
       }),

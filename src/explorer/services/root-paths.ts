@@ -1,6 +1,7 @@
 // Where each watch root lives on disk: the rootPath of the newest watch record for that root, read through the
 // store's entries (watch records only) and kept current incrementally. Restore uses it to find a version's
 // original location; a root never watched from this host has none, and restore asks for a target instead.
+import { isAbsolute, relative, sep } from 'node:path';
 import type { StoreApi } from '../../store/types.js';
 import type { WatchRecord } from '../../record/types.js';
 
@@ -21,6 +22,19 @@ export class RootPaths {
   async get(root: string): Promise<string | undefined> {
     await this.catchUp();
     return this.byRoot.get(root);
+  }
+
+  /**
+   * The display path (root/rel) of a file-system path inside a watched root, using each root's newest location;
+   * undefined when it is in none of them.
+   */
+  async displayPathOf(fsPath: string): Promise<string | undefined> {
+    await this.catchUp();
+    for (const [root, rootPath] of this.byRoot) {
+      const rel = relative(rootPath, fsPath);
+      if (rel !== '' && !rel.startsWith('..') && !isAbsolute(rel)) return `${root}/${rel.split(sep).join('/')}`;
+    }
+    return undefined;
   }
 
   private catchUp(): Promise<void> {

@@ -113,3 +113,13 @@ describe('restore of symlink versions', () => {
     await reader.close();
   });
 });
+
+describe('root paths', () => {
+  it('maps a file-system path inside a watched root to its display path', async () => {
+    const t = await logWith((root) => [{ watch: 'home', rootPath: root }, { file: 'home/a/b.txt', content: 'b' }]);
+    expect(await t.rootPaths.displayPathOf(join(t.root, 'a', 'b.txt'))).toBe('home/a/b.txt');
+    expect(await t.rootPaths.displayPathOf(join(t.dir, 'elsewhere.txt'))).toBeUndefined();
+    expect(await t.rootPaths.displayPathOf(t.root)).toBeUndefined();
+    await t.store.close();
+  });
+});
