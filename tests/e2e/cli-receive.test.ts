@@ -5,7 +5,7 @@ import { mkdir, readdir, readFile, rename, rm, symlink, writeFile } from 'node:f
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/index.js';
-import { runCli, spawnCli } from '../helpers/run-cli.js';
+import { runCli, spawnCli, waitForLine } from '../helpers/run-cli.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
 import { snapshotTree } from '../helpers/tree-snapshot.js';
 
@@ -107,6 +107,37 @@ describe('synclog receive', () => {
     expect(cursor.nextSeq).toBeGreaterThan(0);
     expect(cursor.reservedUntilSeq).toBe(cursor.nextSeq);
     expect(await readdir(join(dest, '.synclog-receiver'))).toEqual(['cursor.json']);
+  });
+
+  it('mirrors a folder live with synclog watch and synclog receive running together', async () => {
+    const work = await makeTmpDir();
+    const source = join(work, 'live');
+    const logDir = join(work, 'log');
+    const dest = join(work, 'dest');
+    await mkdir(source);
+    await makeSource(source);
+    const watch = spawnCli(['watch', source, '--log', logDir, '--json']);
+    await waitForLine(watch, /"event":"ready"/); // the log exists once the watcher is ready
+    const receive = spawnCli(['receive', '--log', logDir, '--out', dest, '--mode', 'all-versions']);
+    const closed = [watch, receive].map((child) => new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code))));
+    try {
+      const mirrors = async () => JSON.stringify(await snapshotTree(join(dest, 'live')).catch(() => ({}))) === JSON.stringify(await snapshotTree(source));
+      const settle = async () => {
+        for (const deadline = Date.now() + 30_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) if (await mirrors()) return true;
+        return false;
+      };
+      expect(await settle()).toBe(true);
+      await writeFile(join(source, 'a.txt'), 'alpha, live edit\n');
+      await rename(join(source, 'sub/b.bin'), join(source, 'b-moved.bin'));
+      await rm(join(source, 'sub/deeper'), { recursive: true });
+      await mkdir(join(source, 'fresh-empty'));
+      await symlink('b-moved.bin', join(source, 'link-moved'));
+      expect(await settle()).toBe(true);
+    } finally {
+      watch.kill('SIGTERM');
+      receive.kill('SIGTERM');
+    }
+    expect(await Promise.all(closed)).toEqual([0, 0]);
   });
 
   it('refuses another mode on the same destination (exit 2), a missing log (exit 1), a destination inside the log (exit 2)', async () => {
