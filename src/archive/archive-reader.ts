@@ -5,11 +5,11 @@
 // Invariant: memory stays bounded by the stream buffers whatever the archive holds; a caller that stops early
 // (return/throw) closes the file.
 import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { Transform, pipeline, type TransformCallback } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import tar, { type Extract } from 'tar-stream';
-import { ArchiveError, isSynclogError, wrapIoError } from '../errors.js';
+import { ArchiveError, UsageError, isSynclogError, wrapIoError } from '../errors.js';
 import { LIMITS } from '../util/limits.js';
 import { refuseEntry } from './archive-entry-path.js';
 import { EntryGate, type AdmittedEntry, type EntryGateOptions } from './entry-gate.js';
@@ -124,9 +124,8 @@ export async function* readArchive(file: string, options: ReadArchiveOptions = {
     maxBytes: options.maxBytes ?? LIMITS.archiveBytesMaxDefault,
     maxRatio: options.maxRatio ?? LIMITS.archiveRatioMaxDefault,
   };
-  if (!(limits.maxBytes > 0) || !(limits.maxRatio >= 1)) throw new ArchiveError('archive limits must be positive (maxRatio at least 1)', { archive: file, reason: 'bad-limits', ...limits });
+  if (!(limits.maxBytes > 0) || !(limits.maxRatio >= 1)) throw new UsageError('archive limits: maxBytes must be positive and maxRatio at least 1', { ...limits });
   const gzip = await isGzipFile(file);
-  await stat(file).catch((error: unknown) => { throw wrapIoError(error, 'stat archive', file); });
   let packedBytes = 0;
   const source = createReadStream(file);
   source.on('data', (piece) => {

@@ -59,8 +59,13 @@ async function openPass(file: string, options: ImportOptions, onPacked: (n: numb
   if (first.done) return { kind: 'plain', entries: (async function* () {})() };
   const { entry, body } = first.value;
   if (entry.path === MANIFEST_ENTRY && entry.type === 'file') {
-    const bytes = await readSmallBody(file, entry, body, LIMITS.archiveManifestBytesMax);
-    return { kind: 'synclog', items: parseManifest(bytes, file).items, entries: { [Symbol.asyncIterator]: () => reader } };
+    try {
+      const bytes = await readSmallBody(file, entry, body, LIMITS.archiveManifestBytesMax);
+      return { kind: 'synclog', items: parseManifest(bytes, file).items, entries: { [Symbol.asyncIterator]: () => reader } };
+    } catch (error) {
+      await reader.return(undefined); // closes the file
+      throw error;
+    }
   }
   // A plain tarball: put the first entry back in front of the rest.
   return {
