@@ -46,6 +46,7 @@ export class Store implements StoreApi {
   private catalogReady: Catalog | undefined;
   private scanFromSeq = 0;
   private scanning: Promise<void> | undefined;
+  private scanAgain: Promise<void> | undefined;
   private scanError: CorruptionError | undefined;
   private checkpointedCount = -1;
   private checkpointing: Promise<void> | undefined;
@@ -112,27 +113,37 @@ export class Store implements StoreApi {
     }
   }
 
-  /** Indexes chunk records from where the last scan stopped (tag filter: other records are skipped undecoded). */
+  /**
+   * Indexes chunk records from where the last scan stopped (tag filter: other records are skipped undecoded). A call
+   * made while a scan runs gets one more scan after it: the running one may have started before what it looks for.
+   */
   private scanIndex(): Promise<void> {
-    this.scanning ??= (async () => {
-      try {
-        for await (const entry of this.log.read({ fromSeq: this.scanFromSeq, tags: [RECORD_TAGS.chunk] })) {
-          const record = decodeRecord(entry.tag, entry.payload, { file: entry.segment, offset: entry.offset, seq: entry.seq });
-          assert(record.kind === 'chunk', 'tag filter let a non-chunk record through');
-          this.index.add(record.id, { segment: entry.segment, offset: entry.offset, size: record.size });
-          this.scanFromSeq = entry.seq + 1;
-          this.indexReport.scannedRecords++;
-        }
-        this.scanFromSeq = Math.max(this.scanFromSeq, this.log.nextSeq);
-      } catch (error) {
-        // Mid-log damage: keep what was indexed, remember where it stopped; readers and verify report it.
-        if (!(error instanceof CorruptionError)) throw error;
-        this.scanError = error;
-      } finally {
-        this.scanning = undefined;
+    if (!this.scanning) {
+      this.scanning = this.runScan().finally(() => (this.scanning = undefined));
+      return this.scanning;
+    }
+    this.scanAgain ??= this.scanning.then(() => {
+      this.scanAgain = undefined;
+      return this.scanIndex();
+    });
+    return this.scanAgain;
+  }
+
+  private async runScan(): Promise<void> {
+    try {
+      for await (const entry of this.log.read({ fromSeq: this.scanFromSeq, tags: [RECORD_TAGS.chunk] })) {
+        const record = decodeRecord(entry.tag, entry.payload, { file: entry.segment, offset: entry.offset, seq: entry.seq });
+        assert(record.kind === 'chunk', 'tag filter let a non-chunk record through');
+        this.index.add(record.id, { segment: entry.segment, offset: entry.offset, size: record.size });
+        this.scanFromSeq = entry.seq + 1;
+        this.indexReport.scannedRecords++;
       }
-    })();
-    return this.scanning;
+      this.scanFromSeq = Math.max(this.scanFromSeq, this.log.nextDurableSeq ?? this.log.nextSeq);
+    } catch (error) {
+      // Mid-log damage: keep what was indexed, remember where it stopped; readers and verify report it.
+      if (!(error instanceof CorruptionError)) throw error;
+      this.scanError = error;
+    }
   }
 
   private workerPool(): ChunkProcessor {
