@@ -125,6 +125,7 @@ export async function importArchive(store: StoreApi, file: string, options: Impo
     await catalog.refresh();
     stored = await store.appendAtomic(walkPlain({ store, catalog, root, timeMs: Date.now(), counters: result }, second.entries));
   } else {
+    await second.entries[Symbol.asyncIterator]().return?.(undefined);
     throw new ArchiveError(`archive ${file} changed while it was imported`, { archive: file, reason: 'changed' });
   }
   options.onProgress?.(total, total);
