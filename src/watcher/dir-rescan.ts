@@ -4,7 +4,7 @@
 // directory, then watches it — writes in between raise no event), and inotify queue overflow in big bursts.
 // Only names are compared (no lstat): content changes still come from events or scans. Never records anything
 // itself; touching a path that did not change costs one lstat in the pipeline and records nothing.
-import { readdir } from 'node:fs/promises';
+import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PipelineRoot } from './change-pipeline.js';
 import { SettleQueue } from './settle-queue.js';
@@ -16,6 +16,11 @@ export interface DirRescanDeps {
   isPending(root: string, path: string): boolean;
   liveChildren(root: string, dir: string): string[];
   touch(root: string, path: string): void;
+  /**
+   * With the initial scan off, entries not changed since this time (ctime before it) were there before the watcher
+   * and are left alone: the user asked not to record the past. Undefined: every unknown name is looked at.
+   */
+  changedSinceMs?: number;
 }
 
 export class DirRescanner {
@@ -88,7 +93,9 @@ export class DirRescanner {
         const path = dir === '' ? name : `${dir}/${name}`;
         onDisk.add(path);
         if (root.matcher.excludesRelative(path)) continue;
-        if (!this.deps.isLive(rootName, path) && !this.deps.isPending(rootName, path)) this.deps.touch(rootName, path);
+        if (this.deps.isLive(rootName, path) || this.deps.isPending(rootName, path)) continue;
+        if (this.deps.changedSinceMs !== undefined && !(await changedSince(join(root.path, ...path.split('/')), this.deps.changedSinceMs))) continue;
+        this.deps.touch(rootName, path);
       }
       for (const path of this.deps.liveChildren(rootName, dir)) {
         if (!onDisk.has(path) && !this.deps.isPending(rootName, path)) this.deps.touch(rootName, path);
@@ -97,5 +104,14 @@ export class DirRescanner {
       this.running -= 1;
       if (this.running === 0 && this.queue.size === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
     }
+  }
+}
+
+async function changedSince(path: string, sinceMs: number): Promise<boolean> {
+  try {
+    // A rename updates ctime too, so a file moved in after the start still counts as a change.
+    return (await lstat(path)).ctimeMs >= sinceMs;
+  } catch {
+    return false; // gone again: nothing to record
   }
 }

@@ -82,6 +82,8 @@ export class AppendOnlyLogWatcher extends EventEmitter<WatcherEventMap> {
           isPending: (root, path) => pipeline.isPending(root, path),
           liveChildren: (root, dir) => this.live.children(root, dir),
           touch: (root, path) => pipeline.touch(root, path),
+          // ctime has whole-tick granularity on some file systems: keep a second of slack.
+          changedSinceMs: this.options.initialScan || options.live === false ? undefined : this.startedAtMs - 1000,
         },
         this.options,
       );

@@ -82,6 +82,27 @@ describe('synclog watch', () => {
     expect(changes().sort()).toEqual(['created data/new.txt', 'deleted data/gone.txt', 'modified data/edit.txt']);
   });
 
+  it('polls with --poll (network mounts), honours --exclude and --no-initial-scan', async () => {
+    const dir = await makeTmpDir();
+    const data = join(dir, 'data');
+    const log = join(dir, 'log');
+    await mkdir(data);
+    await writeFile(join(data, 'before.txt'), 'made while nothing watched');
+    // Older than the watcher's one-second ctime slack for "made before the start".
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const child = spawnCli(['watch', data, '--log', log, '--json', '--poll', '--no-initial-scan', '--exclude', '*.bak', '--debounce', '20']);
+    const out = collectLines(child);
+    const done = exited(child);
+    await waitForLine(child, /"event":"ready"/);
+    await writeFile(join(data, 'skip.bak'), 'excluded');
+    await writeFile(join(data, 'polled.txt'), 'seen by polling');
+    await waitFor(() => out.lines().some((l) => l.display === 'data/polled.txt'), 'polled change');
+    child.kill('SIGINT');
+    expect(await done).toBe(0);
+    const displays = out.lines().filter((l) => l.event === 'version').map((l) => l.display);
+    expect(displays).toEqual(['data/polled.txt']);
+  });
+
   it('refuses a missing directory with a clear error, and prints help', async () => {
     const dir = await makeTmpDir();
     const result = await runCli(['watch', join(dir, 'nope'), '--log', join(dir, 'log')]);
