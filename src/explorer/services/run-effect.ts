@@ -2,7 +2,7 @@
 // for the model. The only place the explorer does I/O on the user's behalf; errors become an 'error' message with
 // the error's own text, never a crash of the UI.
 import { basename, resolve } from 'node:path';
-import { isSynclogError, NotFoundError } from '../../errors.js';
+import { isSynclogError, LockedError, NotFoundError } from '../../errors.js';
 import { EXPLORER_LIMITS } from '../../util/limits.js';
 import {
   buildPreview,
@@ -78,7 +78,13 @@ async function run(effect: Effect, deps: ExplorerDeps): Promise<Message[]> {
     case 'export':
       return [{ type: 'done', text: await deps.archive.exportArchive(effect.request) }];
     case 'import': {
-      const text = await deps.archive.importArchive(effect.archivePath);
+      const text = await deps.archive.importArchive(effect.archivePath).catch((error: unknown) => {
+        if (!(error instanceof LockedError)) throw error;
+        const pid = error.details.holderPid;
+        throw new LockedError(`Import needs the writer lock, held by ${pid ? `pid ${pid}` : 'another process'} (a running watcher?): stop it and retry`, {
+          lockPath: String(error.details.lockPath),
+        });
+      });
       await deps.catalog.refresh();
       return [{ type: 'done', text }, { type: 'paths', paths: deps.catalog.paths() }];
     }

@@ -163,6 +163,38 @@ describe('explorer app', () => {
     await harness.waitFor((f) => f.includes('notes.txt'), 'the imported path');
   });
 
+  it('exports the tree at a version\'s time, and the version alone', async () => {
+    harness = await startApp(STEPS, { initialPath: 'home/docs/readme.md' });
+    await harness.waitFor((f) => f.includes('VERSION'));
+    await harness.press('e', 't');
+    await harness.waitFor((f) => f.includes('Export tree to archive:'));
+    await harness.press(KEYS.enter);
+    // readme.md is the third record: the tree then holds notes.txt (newest version) and readme.md.
+    expect(await harness.waitFor((f) => /Exported|rror/.test(f), 'the tree export')).toMatch(/Exported 2 versions/);
+    await harness.press('e', 'v');
+    await harness.waitFor((f) => f.includes('Export version to archive:'));
+    await harness.press(KEYS.enter);
+    await harness.waitFor((f) => /Exported 1 version/.test(f), 'the version export');
+    const version = (await harness.store.catalog()).history('home', 'docs/readme.md')[0]!.record.versionId;
+    expect((await stat(join(harness.dir, `synclog-readme.md-${version}.tar.gz`))).size).toBeGreaterThan(0);
+    expect((await stat(join(harness.dir, `synclog-tree-home-${version}.tar.gz`))).size).toBeGreaterThan(0);
+  });
+
+  it('an import while another process holds the writer lock says so and changes nothing', async () => {
+    harness = await startApp(STEPS);
+    const writer = await openStore(harness.logDir, { workers: 0 });
+    try {
+      await harness.press('i');
+      await harness.waitFor((f) => f.includes('Import archive:'));
+      await harness.press(...join(harness.dir, 'none.tar.gz'), KEYS.enter);
+      const frame = await harness.waitFor((f) => /lock|rror|not found|ENOENT/i.test(lines(f).at(-1) ?? ''), 'the import error');
+      expect(lines(frame).at(-1)).toMatch(/lock/i);
+      expect(frame).not.toContain('Imported');
+    } finally {
+      await writer.close();
+    }
+  });
+
   it('shows versions appended by another writer without a restart', async () => {
     harness = await startApp(STEPS, { initialPath: 'home/notes.txt' });
     await harness.waitFor((f) => f.includes('VERSION'));
