@@ -48,6 +48,8 @@ function checkRoot(root: string): string {
 interface Pass {
   kind: 'synclog' | 'plain';
   items?: ManifestItem[];
+  /** The manifest's bytes, to tell that pass 2 reads the manifest pass 1 checked. */
+  manifestBytes?: Uint8Array;
   /** The entries after the manifest (synclog) or all of them (plain). */
   entries: AsyncIterable<ArchiveItem>;
 }
@@ -61,7 +63,7 @@ async function openPass(file: string, options: ImportOptions, onPacked: (n: numb
   if (entry.path === MANIFEST_ENTRY && entry.type === 'file') {
     try {
       const bytes = await readSmallBody(file, entry, body, LIMITS.archiveManifestBytesMax);
-      return { kind: 'synclog', items: parseManifest(bytes, file).items, entries: { [Symbol.asyncIterator]: () => reader } };
+      return { kind: 'synclog', items: parseManifest(bytes, file).items, manifestBytes: bytes, entries: { [Symbol.asyncIterator]: () => reader } };
     } catch (error) {
       await reader.return(undefined); // closes the file
       throw error;
@@ -118,7 +120,7 @@ export async function importArchive(store: StoreApi, file: string, options: Impo
   const result = newCounters();
   const root = options.root ?? defaultRootName(file);
   let stored;
-  if (first.kind === 'synclog' && second.kind === 'synclog') {
+  if (first.kind === 'synclog' && second.kind === 'synclog' && Buffer.compare(first.manifestBytes!, second.manifestBytes!) === 0) {
     stored = await store.appendAtomic(walkSynclog({ archive: file, store, items: second.items!, present, mode: 'commit', counters: result }, second.entries));
   } else if (first.kind === 'plain' && second.kind === 'plain') {
     const catalog = await store.catalog();
