@@ -4,7 +4,7 @@
 // returns is in the log (appended by it, by a concurrent ingest it waited for, or before); at most
 // `ingestInFlightBytesMax` bytes of one ingest are held in memory at a time.
 import { open, stat, type FileHandle } from 'node:fs/promises';
-import type { Stats } from 'node:fs';
+import { constants, type Stats } from 'node:fs';
 import { FileChangedError, IoError, wrapIoError } from '../errors.js';
 import { encodeRecord, type ChunkRecord, type ChunkRef, type ContentIdBytes } from '../record/index.js';
 import { LIMITS } from '../util/limits.js';
@@ -49,14 +49,13 @@ export class Ingester {
   async ingestFile(absolutePath: string, signal?: AbortSignal): Promise<IngestedContent & { stat: StatKey }> {
     this.ctx.assertWritable('ingestFile');
     const observedAtMs = Date.now();
-    const before = await stat(absolutePath).catch((error: unknown) => {
-      throw wrapIoError(error, 'stat', absolutePath);
-    });
-    if (!before.isFile()) throw new IoError(`not a regular file: ${absolutePath}`, { op: 'ingest', path: absolutePath, errno: 'ENOTREG' });
     let handle: FileHandle | undefined;
     try {
-      handle = await open(absolutePath, 'r');
-      checkSame(absolutePath, before, await handle.stat(), 'replaced between stat and open');
+      // The open handle's stat is "before": whatever the path points to later, this is the file we read.
+      // O_NONBLOCK: opening a FIFO (or a device) must not hang; it is refused just below as not a regular file.
+      handle = await open(absolutePath, constants.O_RDONLY | constants.O_NONBLOCK);
+      const before = await handle.stat();
+      if (!before.isFile()) throw new IoError(`not a regular file: ${absolutePath}`, { op: 'ingest', path: absolutePath, errno: 'ENOTREG' });
       const processor = before.size <= LIMITS.ingestInlineBytesMax ? this.ctx.inline : this.ctx.pool();
       INGEST_COUNTERS.filesRead++;
       const content = await this.ingestBlocks(readBlocks(handle, absolutePath, before.size), processor, signal);

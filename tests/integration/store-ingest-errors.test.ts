@@ -1,5 +1,6 @@
 // ingestFile refuses what it cannot record consistently: a file that changes while it is read (FileChangedError,
 // the watcher retries), a directory, a missing file; an abort signal stops it. None of these leaves a version.
+import { spawnSync } from 'node:child_process';
 import { utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -50,6 +51,21 @@ describe('ingestFile errors', () => {
       controller.abort();
       await expect(store.ingestFile(join(dir, 'big.bin'), { signal: controller.signal })).rejects.toThrow(/abort/i);
       expect((await store.stats()).versions).toBe(0);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('ingestFile on special files', () => {
+  it('refuses a FIFO at once instead of waiting for a writer', async () => {
+    const dir = await makeTmpDir();
+    const fifo = join(dir, 'pipe');
+    const made = spawnSync('mkfifo', [fifo]);
+    expect(made.status).toBe(0);
+    const store = await openStore(join(dir, 'log'), { workers: 0 });
+    try {
+      await expect(store.ingestFile(fifo)).rejects.toMatchObject({ code: 'SYNCLOG_IO', details: { errno: 'ENOTREG' } });
     } finally {
       await store.close();
     }
