@@ -69,6 +69,8 @@ export class ChangePipeline {
   private readonly inflight = new Set<string>();
   private readonly deferred = new Set<string>();
   private readonly held = new Map<string, Held>();
+  /** Tombstones decided but left for the next batch (more than one batch's worth). */
+  private readonly deferredDeletes = new Map<string, Vanished>();
   private readonly retries = new Map<string, number>();
   private readonly attempts = new Map<string, number>();
   /** key → oldest ticket not yet durable; insertion order is ticket order. */
@@ -99,6 +101,7 @@ export class ChangePipeline {
     const key = keyOf(root, path);
     this.noteOutstanding(key);
     this.held.delete(key); // a new look decides afresh whether it is gone
+    this.deferredDeletes.delete(key);
     this.retries.delete(key);
     this.settle.touch(key, Date.now(), this.ticket);
     this.pump();
@@ -109,6 +112,7 @@ export class ChangePipeline {
     const key = keyOf(root, path);
     this.noteOutstanding(key);
     this.held.delete(key);
+    this.deferredDeletes.delete(key);
     this.settle.remove(key);
     this.ready.add(key);
     this.pump();
@@ -173,8 +177,21 @@ export class ChangePipeline {
   private finish(key: string): void {
     // Re-touched while we worked on it: its newer events are still to be processed.
     if (this.settle.has(key) || this.ready.has(key) || this.deferred.has(key) || this.held.has(key) || this.retries.has(key)) return;
+    if (this.deferredDeletes.has(key)) return;
     this.outstanding.delete(key);
     this.attempts.delete(key);
+  }
+
+  private takeDeferredDeletes(): Vanished[] {
+    const taken = [...this.deferredDeletes.values()];
+    this.deferredDeletes.clear();
+    return taken;
+  }
+
+  /** Held deletes are inserted in due order (now + a constant), so the first one is due first. */
+  private heldHeadDueMs(): number | undefined {
+    const head = this.held.values().next();
+    return head.done ? undefined : head.value.dueMs;
   }
 
   private checkFlushWaiters(): void {
@@ -190,7 +207,8 @@ export class ChangePipeline {
     while (this.batchesRunning < WATCH_LIMITS.batchesInFlightMax) {
       const nowMs = Date.now();
       const keys = this.takeBatch(nowMs);
-      const heldDue = [...this.held.values()].some((h) => this.forced || h.dueMs <= nowMs);
+      const heldDueMs = this.heldHeadDueMs();
+      const heldDue = (heldDueMs !== undefined && (this.forced || heldDueMs <= nowMs)) || this.deferredDeletes.size > 0;
       if (keys.length === 0 && !heldDue) break;
       this.batchesRunning += 1;
       void this.runBatch(keys).finally(() => {
@@ -226,8 +244,8 @@ export class ChangePipeline {
   private schedule(): void {
     // With every batch slot busy, the end of a batch pumps again; a timer now would only spin.
     if (this.closed || this.batchesRunning >= WATCH_LIMITS.batchesInFlightMax) return;
-    const candidates = [this.settle.nextDueMs() ?? Infinity, ...[...this.held.values()].map((h) => h.dueMs), ...this.retries.values()];
-    const dueMs = Math.min(...candidates);
+    let dueMs = Math.min(this.settle.nextDueMs() ?? Infinity, this.heldHeadDueMs() ?? Infinity);
+    for (const retryMs of this.retries.values()) dueMs = Math.min(dueMs, retryMs);
     if (dueMs === Infinity || dueMs >= this.timerDueMs) return;
     if (this.timer) clearTimeout(this.timer);
     this.timerDueMs = dueMs;
@@ -320,10 +338,13 @@ export class ChangePipeline {
     }
     for (const p of pairs) this.held.delete(p.gone.key);
     for (const d of deletes) this.held.delete(d.key);
+    // One append carries at most a batch of tombstones (a deleted tree can be huge); the rest go in the next batch.
+    const allDeletes = this.takeDeferredDeletes().concat(deletes);
+    for (const g of allDeletes.splice(WATCH_LIMITS.batchPathsMax)) this.deferredDeletes.set(g.key, g);
     const planned = planRecords(
       pairs,
       appeared.filter((a) => !moved.has(a.key)),
-      deletes,
+      allDeletes,
       { nowMs, ownerOf: (uid) => this.hooks.ownerOf(uid), eventFor: (key, entry, isNew) => this.eventFor(key, entry, isNew) },
     );
     if (planned.length === 0) return;
