@@ -37,9 +37,17 @@ export class LiveIndex {
     return [...(this.byDir.get(`${root}/${dir}`) ?? [])];
   }
 
+  /** Every live path below `dir`, walking the per-directory index (cost: the size of that subtree). */
   below(root: string, dir: string): string[] {
-    const prefix = `${dir}/`;
-    return [...this.set(root)].filter((p) => p.startsWith(prefix));
+    const found: string[] = [];
+    const stack = [dir];
+    while (stack.length > 0) {
+      for (const child of this.children(root, stack.pop()!)) {
+        found.push(child);
+        stack.push(child);
+      }
+    }
+    return found;
   }
 
   private add(root: string, path: string): void {
