@@ -9,5 +9,7 @@ export { ChunkIndex, type ChunkLocation } from './chunk-index.js';
 export { StatCache } from './stat-cache.js';
 export { Catalog } from './catalog.js';
 export { INGEST_COUNTERS } from './ingest.js';
+export { WorkerPool } from './worker-pool.js';
+export { InlineProcessor, type ChunkProcessor, type ChunkSession, type HashedChunk } from './chunk-processor.js';
 export { CHECKPOINT_FILE_NAME } from './index-checkpoint.js';
 export { FileChangedError } from '../errors.js';

@@ -172,8 +172,10 @@ export class WorkerPool implements ChunkProcessor {
     return job.promise;
   }
 
+  /** Stops the workers; sessions and jobs still open are rejected with ClosedError (never left pending). */
   async close(): Promise<void> {
     if (this.closed) return;
+    for (const worker of this.workers) this.onFailure(worker, new ClosedError('store worker pool closed'));
     this.closed = true;
     for (const resolve of this.waiting.splice(0)) resolve();
     await Promise.all(this.workers.map((w) => w.worker.terminate()));
