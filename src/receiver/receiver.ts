@@ -140,7 +140,7 @@ export class LogReceiver extends EventEmitter<ReceiverEventMap> implements Async
     try {
       logDir = await realpath(this.options.logPath);
     } catch {
-      throw new NotFoundError(`no log at ${this.options.logPath}`, { what: 'log', id: this.options.logPath });
+      throw new NotFoundError(`no log at ${this.options.logPath}`, { what: 'log', id: this.options.logPath, fix: 'check --log, or start `synclog watch` (or run `synclog snapshot`) first: it creates the log' });
     }
     const store = await openStore(logDir, { readOnly: true, workers: 0 });
     try {
