@@ -44,6 +44,7 @@ export class AppendOnlyLogWatcher extends EventEmitter<WatcherEventMap> {
   private startedAtMs = 0;
   private stoppedAtMs: number | undefined;
   private stopping: Promise<void> | undefined;
+  private starting: Promise<void> | undefined;
   /** The stat-cache save after the initial scan became durable (stop waits for it before closing the store). */
   private scanSaved: Promise<void> | undefined;
 
@@ -56,9 +57,14 @@ export class AppendOnlyLogWatcher extends EventEmitter<WatcherEventMap> {
    * Opens the log, writes the start markers, watches every root and (unless disabled) scans them. Resolves once
    * every root is watched and the scan has queued what changed; flush() then waits until that is durable.
    */
-  async start(options: { live?: boolean } = {}): Promise<void> {
-    if (this.state !== 'new') throw new ClosedError('a watcher starts once; create a new one', { state: this.state });
+  start(options: { live?: boolean } = {}): Promise<void> {
+    if (this.state !== 'new') return Promise.reject(stamp(new ClosedError('a watcher starts once; create a new one', { state: this.state }), 'start'));
     this.state = 'starting';
+    this.starting = this.startNow(options);
+    return this.starting;
+  }
+
+  private async startNow(options: { live?: boolean }): Promise<void> {
     this.startedAtMs = Date.now();
     try {
       const rootPaths = refuseOverlaps([...new Set(await Promise.all(this.options.rootPaths.map(checkRoot)))]);
@@ -261,7 +267,9 @@ export class AppendOnlyLogWatcher extends EventEmitter<WatcherEventMap> {
   }
 
   private async stopNow(): Promise<void> {
-    if (this.state === 'new') {
+    // A stop during start waits for it: the store and roots are half set up until then.
+    await this.starting?.catch(() => {});
+    if (this.state === 'new' || this.state === 'stopped') {
       this.state = 'stopped';
       return;
     }

@@ -69,3 +69,18 @@ describe('watcher root checks', () => {
     await same.stop();
   });
 });
+
+describe('watcher lifecycle', () => {
+  it('a stop during start waits for it, and a second start is refused', async () => {
+    const dir = await makeTmpDir();
+    await mkdir(join(dir, 'data'));
+    await writeFile(join(dir, 'data', 'f.txt'), 'f');
+    const watcher = new AppendOnlyLogWatcher({ watchPath: join(dir, 'data'), logPath: join(dir, 'log') });
+    const started = watcher.start();
+    await watcher.stop();
+    await started;
+    expect(watcher.getStats()).toMatchObject({ created: 1, roots: [{ name: 'data', state: 'stopped' }] });
+    await expect(watcher.start()).rejects.toMatchObject({ code: 'SYNCLOG_CLOSED' });
+    await expect(watcher.getFileHistory('data/f.txt')).rejects.toMatchObject({ code: 'SYNCLOG_CLOSED' });
+  });
+});
