@@ -4,7 +4,6 @@
 // archive is written to a temp file beside it, fsynced and renamed (util/fs-durable.ts), or removed on failure.
 // Invariant: every entry written is named by layout.ts and listed in the manifest, and the manifest was parsed
 // back (the same validation an import runs) before the first byte was written.
-import { once } from 'node:events';
 import { stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream';
 import { createGzip } from 'node:zlib';
@@ -85,6 +84,30 @@ function buildManifest(selection: ArchiveSelection, selected: SelectedRecord[], 
   return { format: ARCHIVE_FORMAT, formatVersion: ARCHIVE_FORMAT_VERSION, createdMs: Date.now(), selection, records };
 }
 
+type Sink = ReturnType<Pack['entry']>;
+
+/** Resolves when the entry stream wants more; rejects once it is closed (the pack failed or was torn down). */
+function drained(sink: Sink): Promise<void> {
+  const stream = sink as unknown as NodeJS.EventEmitter & { destroyed?: boolean; destroying?: boolean };
+  return new Promise((resolve, reject) => {
+    if (stream.destroyed || stream.destroying) return reject(new Error('tar entry closed'));
+    const cleanup = () => {
+      stream.off('drain', onDrain);
+      stream.off('close', onClose);
+    };
+    const onDrain = () => {
+      cleanup();
+      resolve();
+    };
+    const onClose = () => {
+      cleanup();
+      reject(new Error('tar entry closed'));
+    };
+    stream.on('drain', onDrain);
+    stream.on('close', onClose);
+  });
+}
+
 /** Adds one entry and resolves when tar-stream has taken all of it (back-pressure respected). */
 function addEntry(pack: Pack, header: Parameters<Pack['entry']>[0], content?: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, onBytes?: (n: number) => void): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -98,7 +121,7 @@ function addEntry(pack: Pack, header: Parameters<Pack['entry']>[0], content?: As
     }
     (async () => {
       for await (const piece of content) {
-        if (!sink.write(piece)) await once(sink as unknown as NodeJS.EventEmitter, 'drain');
+        if (!sink.write(piece)) await drained(sink);
         onBytes?.(piece.length);
       }
       end();
@@ -168,6 +191,9 @@ export async function exportArchive(store: StoreApi, selection: ArchiveSelection
   try {
     await writeFileAtomic(file, gzip);
   } catch (error) {
+    // The file side failed (no such directory, disk full): tear the streams down so the producer stops waiting.
+    pack.destroy(error as Error);
+    gzip.destroy(error as Error);
     await producing;
     // The producer's error (a damaged chunk, say) is the real cause; the stream error is its echo.
     throw failure !== undefined && (isSynclogError(failure) || !isSynclogError(error)) ? failure : error;

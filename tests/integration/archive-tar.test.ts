@@ -56,6 +56,14 @@ describe('exports and the system tar', () => {
     expect(manifest.records).toHaveLength(Object.keys(r).length);
   });
 
+  it('an export whose file cannot be written fails with the OS error (and does not hang)', async () => {
+    const dir = await makeTmpDir();
+    const log = await TestLog.open(join(dir, 'log'));
+    open.push(log.store);
+    await buildSampleLog(log);
+    await expect(exportArchive(log.store, { kind: 'all' }, join(dir, 'no', 'such', 'dir', 'x.tgz'))).rejects.toMatchObject({ code: 'SYNCLOG_IO', details: { errno: 'ENOENT' } });
+  });
+
   it('a failed export leaves the previous FILE untouched and no temp file', async () => {
     const dir = await makeTmpDir();
     const log = await TestLog.open(join(dir, 'log'));
