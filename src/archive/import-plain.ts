@@ -6,17 +6,21 @@
 import { newVersionId, type ChunkRef, type ContentIdBytes, type LogRecord, type VersionRecord } from '../record/index.js';
 import { ContentHasher, chunkStream, compressChunk, contentIdHex, hashContent, sameContentId, type CatalogApi, type StoreApi } from '../store/index.js';
 import type { LogPath } from '../util/log-path.js';
+import { refuseEntry } from './archive-entry-path.js';
 import type { ArchiveItem } from './archive-reader.js';
 import type { AdmittedEntry } from './entry-gate.js';
 import type { WalkCounters } from './import-synclog.js';
 
 export interface PlainWalk {
+  archive: string;
   store: StoreApi;
   catalog: CatalogApi;
   root: string;
   /** The time stamped on every version this import adds. */
   timeMs: number;
   counters: WalkCounters;
+  /** Paths that hard links point at (found by pass 1): only their contents are remembered. */
+  linkTargets: ReadonlySet<string>;
 }
 
 interface FileContent {
@@ -88,11 +92,12 @@ export async function* walkPlain(walk: PlainWalk, entries: AsyncIterable<Archive
     if (entry.type === 'file') {
       content = { contentId: new Uint8Array(0), chunks: [], size: 0 };
       yield* fileChunks(walk, body, added, content);
-      files.set(entry.path, content);
+      if (walk.linkTargets.has(entry.path)) files.set(entry.path, content);
     } else if (entry.type === 'hardlink') {
-      // The gate admitted the link only to an earlier file entry, whose content is known by now.
-      content = files.get(entry.target!)!;
-      files.set(entry.path, content);
+      // The gate admitted the link only to an earlier file (or link) entry, whose content is known by now.
+      content = files.get(entry.target!);
+      if (!content) refuseEntry(walk.archive, entry.name, 'hardlink-unknown', `hard link to ${entry.target}, which pass 1 did not see`);
+      if (walk.linkTargets.has(entry.path)) files.set(entry.path, content);
     }
     const record = versionOf(walk, entry, content);
     if (alreadyThere(walk, record)) {

@@ -90,7 +90,7 @@ async function presentIds(store: StoreApi, items: ManifestItem[]): Promise<Set<s
 
 async function drain(records: AsyncIterable<unknown>): Promise<void> {
   for await (const _record of records) {
-    // 'check' mode yields nothing; plain pass 1 only needs the gate and the limits.
+    // 'check' mode yields nothing: the walk itself is the check.
   }
 }
 
@@ -107,12 +107,14 @@ export async function importArchive(store: StoreApi, file: string, options: Impo
   const first = await openPass(file, options, (n) => options.onProgress?.(n, total));
   const counters = newCounters();
   let present = new Set<string>();
+  // Plain tarballs: the files hard links point at, whose content pass 2 must remember (and only those).
+  const linkTargets = new Set<string>();
   if (first.kind === 'synclog') {
     present = await presentIds(store, first.items!);
     await drain(walkSynclog({ archive: file, store, items: first.items!, present, mode: 'check', counters }, first.entries));
   } else {
     checkRoot(options.root ?? defaultRootName(file));
-    await drain(first.entries);
+    for await (const { entry } of first.entries) if (entry.type === 'hardlink') linkTargets.add(entry.target!);
   }
 
   // Pass 2: the same walk again, feeding one atomic append.
@@ -125,7 +127,7 @@ export async function importArchive(store: StoreApi, file: string, options: Impo
   } else if (first.kind === 'plain' && second.kind === 'plain') {
     const catalog = await store.catalog();
     await catalog.refresh();
-    stored = await store.appendAtomic(walkPlain({ store, catalog, root, timeMs: Date.now(), counters: result }, second.entries));
+    stored = await store.appendAtomic(walkPlain({ archive: file, store, catalog, root, timeMs: Date.now(), counters: result, linkTargets }, second.entries));
   } else {
     await second.entries[Symbol.asyncIterator]().return?.(undefined);
     throw new ArchiveError(`archive ${file} changed while it was imported`, { archive: file, reason: 'changed' });
