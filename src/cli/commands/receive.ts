@@ -6,7 +6,10 @@ import { UsageError } from '../../errors.js';
 import { defaultLogDir, LOG_OPTION_HELP } from '../default-log.js';
 import type { CommandContext } from '../main.js';
 import { printJson, printLine, printNotice } from '../output.js';
-import { startProgress } from '../progress.js';
+import { startProgress, type Progress } from '../progress.js';
+
+/** Records behind (log records, chunks included) from which a catch-up shows a progress bar. */
+const FAR_BEHIND_RECORDS = 1000;
 
 interface ReceiveCliOptions {
   log?: string;
@@ -34,13 +37,15 @@ async function runReceive(options: ReceiveCliOptions): Promise<number> {
   }
   const { LogReceiver } = await import('../../receiver/index.js');
   const json = Boolean(options.json);
-  const progress = startProgress({ label: 'catching up', unit: 'items', json });
   const showProgress = !json && process.stderr.isTTY && !process.env.SYNCLOG_NO_PROGRESS;
   const receiver = new LogReceiver({ logPath: options.log ?? defaultLogDir(), outputPath: options.out, mode: options.mode as 'latest' | 'all-versions', measureEnd: showProgress });
   let caughtUp = false;
+  // The bar appears only when the destination is far behind (a few records apply before anyone could read it).
+  let progress: Progress | undefined;
   receiver.on('progress', (p) => {
-    if (p.endSeq !== undefined) progress.setTotal(p.endSeq);
-    progress.update(p.nextSeq, { detail: `${p.changes} changes` });
+    if (caughtUp || p.endSeq === undefined) return;
+    if (!progress && p.endSeq - p.nextSeq >= FAR_BEHIND_RECORDS) progress = startProgress({ label: 'catching up', unit: 'items', total: p.endSeq, json });
+    progress?.update(p.nextSeq, { detail: `${p.changes} changes` });
   });
   receiver.on('warning', (w) => (json && !options.once ? printJson({ event: 'warning', ...w }) : printNotice(`warning: ${w.message}`)));
   receiver.on('applied', (change) => {
@@ -49,7 +54,7 @@ async function runReceive(options: ReceiveCliOptions): Promise<number> {
     else if (caughtUp) printLine(`${change.action.padEnd(7)} ${change.display}${change.renamedFrom ? ` (from ${change.root}/${change.renamedFrom})` : ''}`);
   });
   if (options.once) {
-    const summary = await receiver.catchUp().finally(() => progress.stop());
+    const summary = await receiver.catchUp().finally(() => progress?.stop());
     if (json) printJson({ ok: true, log: receiver.options.logPath, out: receiver.options.outputPath, ...summary });
     else printLine(describeSummary('received', summary, receiver.options.outputPath));
     return 0;
@@ -64,7 +69,7 @@ async function runReceive(options: ReceiveCliOptions): Promise<number> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   receiver.on('error', (error) => finish(error));
-  const first = await receiver.start().finally(() => progress.stop());
+  const first = await receiver.start().finally(() => progress?.stop());
   caughtUp = true;
   if (json) printJson({ event: 'caught-up', ...first });
   else printLine(`${describeSummary('caught up', first, receiver.options.outputPath)}; following ${receiver.options.logPath}`);
