@@ -10,7 +10,7 @@ export function OverlayView({ overlay, height, width }: { overlay: Overlay; heig
   switch (overlay.kind) {
     case 'help': {
       const lines = helpLines();
-      body = [{ text: 'Keys (Esc or ? closes)', role: 'header' as const }, ...lines.slice(overlay.top).map((text) => ({ text }))];
+      body = lines.slice(overlay.top).map((text) => ({ text }));
       break;
     }
     case 'confirm-restore': {

@@ -64,6 +64,7 @@ export function titleText(state: ExplorerState, logDir: string, width: number): 
 
 /** The line under the title: the filter, the versions columns, or the document's summary. */
 export function subtitleText(state: ExplorerState, rowCount: number, width: number): string {
+  if (state.overlay?.kind === 'help') return fitEnd('Help · j/k PgUp/PgDn scroll · Esc or ? closes', width);
   if (state.view === 'versions') return versionHeaderText(width);
   if (state.view === 'document') {
     const doc = state.document;

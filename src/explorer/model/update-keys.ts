@@ -201,7 +201,7 @@ export function suggestedArchivePath(cwd: string, kind: ExportKind, version: Ver
       ? `synclog-${basename(r.path)}-${r.versionId}.tar.gz`
       : kind === 'history'
         ? `synclog-${basename(r.path)}-history.tar.gz`
-        : `synclog-tree-${r.root}-${r.versionId}.tar.gz`;
+        : `synclog-tree-at-${r.versionId}.tar.gz`;
   return resolve(cwd, name);
 }
 
@@ -211,7 +211,7 @@ function overlayKey(state: ExplorerState, overlay: Overlay, input: string, key: 
   const intent = intentOf(input, key);
   if (overlay.kind === 'help') {
     if (intent === 'quit') return { state: { ...state, quitting: true }, effects: [{ type: 'quit' }] };
-    if (intent && MOVE_INTENTS.has(intent)) return none({ ...state, overlay: { kind: 'help', top: scrollDocument(overlay.top, intent as Move, helpLines().length + 1, bodyHeight(state.size.height)) } });
+    if (intent && MOVE_INTENTS.has(intent)) return none({ ...state, overlay: { kind: 'help', top: scrollDocument(overlay.top, intent as Move, helpLines().length, bodyHeight(state.size.height)) } });
     return intent === 'back' || intent === 'help' || intent === 'open' ? none(close) : none(state);
   }
   if (overlay.kind === 'confirm-restore') {

@@ -120,12 +120,14 @@ function withHistory(state: ExplorerState, message: Extract<Message, { type: 'hi
       },
     };
   }
-  const count = items.length;
+  const versionCount = items.filter((item) => item.record.kind === 'version').length;
+  const deleteCount = items.length - versionCount;
+  const counts = `${versionCount} version${versionCount === 1 ? '' : 's'}${deleteCount ? `, ${deleteCount} delete${deleteCount === 1 ? '' : 's'}` : ''}`;
   return {
     ...state,
     view: 'versions',
     versions: { ref: message.ref, items, list: { cursor: 0, top: 0 }, marks: [] },
-    status: { text: `${count} ${count === 1 ? 'entry' : 'entries'} for ${message.ref.display}`, tone: 'info' },
+    status: { text: `${counts} of ${message.ref.display} (newest first)`, tone: 'info' },
   };
 }
 

@@ -45,7 +45,7 @@ describe('explorer app', () => {
     harness = await startApp(STEPS);
     const paths = harness.frame();
     await harness.press('?');
-    const help = await harness.waitFor((f) => f.includes('Keys (Esc or ? closes)'), 'the help');
+    const help = await harness.waitFor((f) => f.includes('Help · j/k') && f.includes('move down'), 'the help');
     for (const frame of [paths, help]) {
       expect(lines(frame).length).toBeLessThanOrEqual(24);
       for (const line of lines(frame)) expect(line.length).toBeLessThanOrEqual(80);
@@ -177,7 +177,7 @@ describe('explorer app', () => {
     await harness.waitFor((f) => /Exported 1 version/.test(f), 'the version export');
     const version = (await harness.store.catalog()).history('home', 'docs/readme.md')[0]!.record.versionId;
     expect((await stat(join(harness.dir, `synclog-readme.md-${version}.tar.gz`))).size).toBeGreaterThan(0);
-    expect((await stat(join(harness.dir, `synclog-tree-home-${version}.tar.gz`))).size).toBeGreaterThan(0);
+    expect((await stat(join(harness.dir, `synclog-tree-at-${version}.tar.gz`))).size).toBeGreaterThan(0);
   });
 
   it('an import while another process holds the writer lock says so and changes nothing', async () => {
@@ -220,7 +220,7 @@ describe('explorer app', () => {
   it('writes no colour codes when colour is off', async () => {
     harness = await startApp(STEPS, { colour: false });
     await harness.press('?');
-    await harness.waitFor((f) => f.includes('Keys'), 'the help');
+    await harness.waitFor((f) => f.includes('Help'), 'the help');
     for (const frame of harness.stdout.frames) expect(frame).not.toMatch(/\u001b\[[0-9;]*m/);
   });
 
