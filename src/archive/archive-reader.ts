@@ -83,13 +83,13 @@ class BombGuard extends Transform {
     this.unpackedBytes += chunk.length;
     const { maxBytes, maxRatio } = this.limits;
     if (this.unpackedBytes > maxBytes) {
-      callback(bomb(this.archive, 'bomb-size', `unpacks to more than ${maxBytes} bytes`, { limit: 'maxBytes', value: this.unpackedBytes, max: maxBytes }));
+      callback(bomb(this.archive, 'bomb-size', `unpacks to more than ${maxBytes} bytes`, { limit: 'maxBytes', value: this.unpackedBytes, max: maxBytes, fix: 'if you trust this archive, raise --max-bytes' }));
       return;
     }
     const packed = Math.max(1, this.packed());
     if (this.gzip && this.unpackedBytes > LIMITS.archiveRatioCheckBytesMin && this.unpackedBytes > maxRatio * packed) {
       const ratio = Math.floor(this.unpackedBytes / packed);
-      callback(bomb(this.archive, 'bomb-ratio', `unpacks more than ${maxRatio} times its packed size`, { limit: 'maxRatio', value: ratio, max: maxRatio }));
+      callback(bomb(this.archive, 'bomb-ratio', `unpacks more than ${maxRatio} times its packed size`, { limit: 'maxRatio', value: ratio, max: maxRatio, fix: 'if you trust this archive, raise --max-ratio' }));
       return;
     }
     callback(null, chunk);

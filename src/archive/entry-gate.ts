@@ -121,7 +121,10 @@ export class EntryGate {
       refuseEntry(this.archive, name, 'unsafe-path', 'symlink with an empty, oversized or NUL-bearing target', { target });
     }
     if (!this.options.allowEscapingSymlinks && !symlinkTargetInside(path, target)) {
-      refuseEntry(this.archive, name, 'symlink-escape', `symlink target ${JSON.stringify(target)} leaves the archive root`, { target });
+      refuseEntry(this.archive, name, 'symlink-escape', `symlink target ${JSON.stringify(target)} leaves the archive root`, {
+        target,
+        fix: 'if you trust this archive, import with --allow-symlink-escape (the link is recorded, never followed)',
+      });
     }
     return target;
   }
