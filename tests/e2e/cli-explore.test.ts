@@ -112,10 +112,13 @@ describe('synclog explore', () => {
     expect(code).toBe('0');
   });
 
-  it('in a real terminal: colours by default, re-lays out on resize to 80x24', async () => {
+  it('in a real terminal: colours by default, shows new versions live, re-lays out on resize to 80x24', async () => {
     const { dir, logDir } = await exampleLog();
     await startExplore('resize', logDir, join(dir, 'exit-code'), 'TERM=xterm-256color');
     await waitForScreen('resize', (s) => s.includes('notes.txt'), 'the path tree');
+    // Another process appends while the explorer runs (it holds no lock): the new path appears without a restart.
+    await appendSteps(logDir, [{ file: 'home/arrived-live.txt', content: 'new\n', event: 'created' }]);
+    await waitForScreen('resize', (s) => s.includes('arrived-live.txt'), 'the live path');
     expect(await screen('resize', true)).toMatch(/\u001b\[[0-9;]*m/);
     await tmux('resize-window', '-t', 'resize', '-x', '80', '-y', '24');
     const small = await waitForScreen('resize', (s) => s.split('\n').every((l) => l.length <= 80) && s.includes('Enter versions'), 'the 80-column layout');
