@@ -6,7 +6,7 @@
 // Run alone: npx tsx bench/store-ingest.ts [--quick] [--runs N]; the harness (bench/run.ts) calls runStoreIngestBench.
 import { createCipheriv } from 'node:crypto';
 import { mkdir, mkdtemp, open, rm } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ChunkIndex, hashContent, openStore } from '../src/store/index.js';
@@ -61,16 +61,25 @@ async function measureRead(path: string): Promise<number> {
   return megabytesPerSecond(total, (performance.now() - started) / 1000);
 }
 
-async function measureIngest(path: string, bytes: number, logDir: string, workers: number): Promise<number> {
+interface IngestSample {
+  /** Wall-clock throughput. */
+  megabytesPerSecond: number;
+  /** Throughput per CPU-second of the whole process (all threads): robust on a loaded machine. */
+  megabytesPerCpuSecond: number;
+}
+
+async function measureIngest(path: string, bytes: number, logDir: string, workers: number): Promise<IngestSample> {
   const store = await openStore(logDir, { workers });
   try {
     // Start the workers before the clock: a user's watcher pays that once per process, not per file.
     await store.ingestStream((async function* () { yield randomBlock(2 * MIB, 999_999); })());
+    const cpuBefore = process.cpuUsage();
     const started = performance.now();
     const content = await store.ingestFile(path);
     const seconds = (performance.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
     if (content.size !== bytes) throw new Error(`ingested ${content.size} of ${bytes} bytes`);
-    return megabytesPerSecond(bytes, seconds);
+    return { megabytesPerSecond: megabytesPerSecond(bytes, seconds), megabytesPerCpuSecond: megabytesPerSecond(bytes, (cpu.user + cpu.system) / 1e6) };
   } finally {
     await store.close();
   }
@@ -100,8 +109,8 @@ export async function runStoreIngestBench(options: Partial<BenchModuleOptions> =
     for (const kind of ['text', 'random'] as const) {
       const file = join(workDir, `${kind}.bin`);
       await writeData(file, bytes, kind);
-      const one: number[] = [];
-      const all: number[] = [];
+      const one: IngestSample[] = [];
+      const all: IngestSample[] = [];
       const read: number[] = [];
       for (let run = 0; run < runs; run++) {
         const steps = [
@@ -118,11 +127,21 @@ export async function runStoreIngestBench(options: Partial<BenchModuleOptions> =
         unit: 'MB/s',
         higherIsBetter: true,
         series: [
-          { tool: 'synclog', samples: all, note: `${allWorkers} workers` },
-          { tool: 'synclog-1-worker', samples: one, note: '1 worker' },
+          { tool: 'synclog', samples: all.map((s) => s.megabytesPerSecond), note: `${allWorkers} workers` },
+          { tool: 'synclog-1-worker', samples: one.map((s) => s.megabytesPerSecond), note: '1 worker' },
           { tool: 'machine', samples: read, note: 'sequential 1 MiB reads of the same file' },
         ],
-        note: `one ${kind} file, warm page cache for both sides, ${runs} runs`,
+        note: `one ${kind} file, warm page cache for both sides, ${runs} runs, load average ${loadavg()[0]!.toFixed(1)} at the end`,
+      });
+      rows.push({
+        name: `store ingest CPU cost, ${kind} ${bytes / MIB} MiB`,
+        unit: 'MB/CPU-s',
+        higherIsBetter: true,
+        series: [
+          { tool: 'synclog', samples: all.map((s) => s.megabytesPerCpuSecond), note: `${allWorkers} workers, all threads` },
+          { tool: 'synclog-1-worker', samples: one.map((s) => s.megabytesPerCpuSecond), note: '1 worker, all threads' },
+        ],
+        note: 'bytes ingested per CPU-second of the whole process: what throughput one free core would give',
       });
       await rm(file, { force: true });
     }
