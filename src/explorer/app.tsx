@@ -44,7 +44,7 @@ export function ExplorerApp(props: ExplorerAppProps) {
   const size = useTerminalSize(props.size);
   const { state, dispatch, current } = useExplorer(
     props.deps,
-    () => initialState({ size, cwd: props.deps.cwd }),
+    () => initialState({ size, cwd: props.deps.cwd, home: props.deps.home }),
     () => {
       props.onQuit?.();
       exit();

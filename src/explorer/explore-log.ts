@@ -3,6 +3,7 @@
 // log read-only (it never takes the writer lock: a watcher may keep appending), and runs the Ink app until the user
 // quits. Ink and React are imported here, lazily, so importing the library stays light.
 import { stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { NotFoundError, UsageError, wrapIoError } from '../errors.js';
 import type { StoreApi } from '../store/types.js';
@@ -84,7 +85,7 @@ async function runApp(store: StoreApi, logDir: string, options: ExploreOptions, 
   const catalog = await store.catalog();
   const cwd = options.cwd ?? process.cwd();
   const rootPaths = new RootPaths(store, () => catalog.nextSeq);
-  const deps: ExplorerDeps = { store, catalog, rootPaths, archive: createArchiveOps(store, logDir), cwd };
+  const deps: ExplorerDeps = { store, catalog, rootPaths, archive: createArchiveOps(store, logDir), cwd, home: homedir() };
   const initialPath = options.path === undefined ? undefined : await displayPathFor(options.path, rootPaths, cwd);
   stdout.write(ALT_SCREEN_ON);
   try {

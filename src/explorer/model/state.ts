@@ -54,6 +54,8 @@ export interface ExplorerState {
   size: TerminalSize;
   /** Directory that default export names are placed in (the user's working directory). */
   cwd: string;
+  /** The user's home directory: a typed path starting with ~/ starts there. */
+  home: string | undefined;
   /** False until the catalog's paths arrived the first time. */
   loaded: boolean;
   paths: readonly CatalogPath[];
@@ -102,6 +104,7 @@ export type Effect =
 export interface InitialStateOptions {
   size: TerminalSize;
   cwd: string;
+  home?: string;
   layout?: PathLayout;
 }
 
@@ -109,6 +112,7 @@ export function initialState(options: InitialStateOptions): ExplorerState {
   return {
     size: options.size,
     cwd: options.cwd,
+    home: options.home,
     loaded: false,
     paths: [],
     layout: options.layout ?? 'tree',

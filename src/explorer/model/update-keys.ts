@@ -239,7 +239,7 @@ function promptKey(state: ExplorerState, prompt: Extract<Overlay, { kind: 'promp
   }
   const value = prompt.value.trim();
   if (value === '') return info(state, 'Type a path first (Esc cancels).');
-  const target = resolve(state.cwd, value);
+  const target = resolve(state.cwd, state.home && (value === '~' || value.startsWith('~/')) ? state.home + value.slice(1) : value);
   const closed = { ...state, overlay: undefined };
   switch (prompt.purpose) {
     case 'restore-to':

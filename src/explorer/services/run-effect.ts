@@ -34,6 +34,8 @@ export interface ExplorerDeps {
   archive: ArchiveOps;
   /** Where relative paths and suggestions start (the user's working directory). */
   cwd: string;
+  /** The user's home directory, for typed paths starting with ~/. */
+  home?: string;
 }
 
 /** Runs one effect ('quit' is the app's own business and yields nothing). Never rejects. */

@@ -17,7 +17,7 @@ import { MemoryCatalog, deleteRecord, versionRecord } from './memory-catalog.js'
 
 function setup(records = defaultRecords()) {
   const catalog = new MemoryCatalog(records);
-  let state = initialState({ size: { width: 80, height: 24 }, cwd: '/home/alice' });
+  let state = initialState({ size: { width: 80, height: 24 }, cwd: '/home/alice/work', home: '/home/alice' });
   const effects: Effect[] = [];
   const send = (message: Message) => {
     const result = update(state, message);
@@ -247,15 +247,20 @@ describe('restore, export, import', () => {
     expect(s.state.status?.text).toMatch(/nothing was written/);
   });
 
-  it('R prompts for another path, relative to the working directory', () => {
+  it('R prompts for another path, relative to the working directory or ~', () => {
     const s = setup();
     s.key('j');
     s.key('R');
-    expect(s.state.overlay).toMatchObject({ kind: 'prompt', purpose: 'restore-to', value: '/home/alice/a.txt' });
+    expect(s.state.overlay).toMatchObject({ kind: 'prompt', purpose: 'restore-to', value: '/home/alice/work/a.txt' });
     s.key('u', { ctrl: true });
     s.type('copy.txt');
     s.key('', { return: true });
-    expect(lastEffect(s.effects)).toMatchObject({ type: 'plan-restore', target: '/home/alice/copy.txt' });
+    expect(lastEffect(s.effects)).toMatchObject({ type: 'plan-restore', target: '/home/alice/work/copy.txt' });
+    s.key('R');
+    s.key('u', { ctrl: true });
+    s.type('~/backup/a.txt');
+    s.key('', { return: true });
+    expect(lastEffect(s.effects)).toMatchObject({ type: 'plan-restore', target: '/home/alice/backup/a.txt' });
   });
 
   it('the confirmation names what is overwritten', () => {
@@ -276,9 +281,9 @@ describe('restore, export, import', () => {
     s.key('e');
     expect(s.state.overlay?.kind).toBe('export-menu');
     s.key('h');
-    expect(s.state.overlay).toMatchObject({ kind: 'prompt', purpose: 'export', exportKind: 'history', value: '/home/alice/synclog-a.txt-history.tar.gz' });
+    expect(s.state.overlay).toMatchObject({ kind: 'prompt', purpose: 'export', exportKind: 'history', value: '/home/alice/work/synclog-a.txt-history.tar.gz' });
     s.key('', { return: true });
-    expect(lastEffect(s.effects)).toMatchObject({ type: 'export', request: { kind: 'history', archivePath: '/home/alice/synclog-a.txt-history.tar.gz' } });
+    expect(lastEffect(s.effects)).toMatchObject({ type: 'export', request: { kind: 'history', archivePath: '/home/alice/work/synclog-a.txt-history.tar.gz' } });
   });
 
   it('i prompts for an archive and imports it; Esc cancels a prompt', () => {
@@ -286,7 +291,7 @@ describe('restore, export, import', () => {
     s.key('i');
     s.type('in.tar.gz');
     s.key('', { return: true });
-    expect(lastEffect(s.effects)).toEqual({ type: 'import', archivePath: '/home/alice/in.tar.gz' });
+    expect(lastEffect(s.effects)).toEqual({ type: 'import', archivePath: '/home/alice/work/in.tar.gz' });
     s.key('i');
     s.key('', { escape: true });
     expect(s.state.overlay).toBeUndefined();
