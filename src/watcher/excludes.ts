@@ -39,6 +39,11 @@ export async function readIgnoreFile(rootPath: string): Promise<string[]> {
 
 /** Relative '/'-separated form of `absolutePath` below `base`, or undefined when it is not strictly below. */
 function below(base: string, absolutePath: string): string | undefined {
+  // Fast path (chokidar asks for every entry each time it re-lists a directory): a plain prefix needs no normalising.
+  const plain = !absolutePath.includes('/.', base.length) && !absolutePath.includes('//', base.length) && !absolutePath.endsWith('/');
+  if (sep === '/' && plain && absolutePath.length > base.length + 1 && absolutePath.startsWith(base) && absolutePath[base.length] === '/') {
+    return absolutePath.slice(base.length + 1);
+  }
   const rel = relative(base, absolutePath);
   if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return undefined;
   return sep === '/' ? rel : rel.split(sep).join('/');

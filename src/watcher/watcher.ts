@@ -314,7 +314,8 @@ export class AppendOnlyLogWatcher extends EventEmitter<WatcherEventMap> {
     return new Map([...this.roots.values()].map((root) => [root.path, root.name]));
   }
 
-  private requireStore(op: string): StoreApi {
+  /** The open store while running (protected: src/index.ts adds archive and explorer methods on top). */
+  protected requireStore(op: string): StoreApi {
     if (!this.store || this.state === 'stopped') throw stamp(new ClosedError('the watcher is not running', {}), op);
     return this.store;
   }
