@@ -79,6 +79,22 @@ async function roundTrip(selection: ArchiveSelection, expected: (r: typeof sampl
 }
 
 describe('archive round trips', () => {
+  it('an archive overlapping the log adds only what is missing, in the manifest order', async () => {
+    const dir = await makeTmpDir();
+    const partial = join(dir, 'a.tar.gz');
+    const all = join(dir, 'all.tar.gz');
+    await exportArchive(source.store, { kind: 'path', path: 'docs/a.txt' }, partial);
+    await exportArchive(source.store, { kind: 'all' }, all);
+    const target = await freshLog(dir, 'target');
+    expect(await importArchive(target.store, partial)).toMatchObject({ versions: 3 });
+    const second = await importArchive(target.store, all);
+    const total = Object.keys(sample).length;
+    expect(second).toMatchObject({ versions: total - 3 - 1, deletes: 1, skipped: 3 });
+    const got = await entryRecords(target.store);
+    expect(got.map((r) => r.versionId).sort()).toEqual(Object.values(sample).map((r) => r.versionId).sort());
+    expect((await target.store.verify()).ok).toBe(true);
+  });
+
   it('--all: every version and delete, in log order', async () => {
     const { manifest } = await roundTrip({ kind: 'all' }, (r) => Object.values(r));
     expect(manifest.manifest.selection).toEqual({ kind: 'all' });
