@@ -12,7 +12,8 @@ function collectLines(child: ReturnType<typeof spawnCli>): { lines: () => Record
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (err += d));
   return {
-    lines: () => out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>),
+    // Only whole lines: the last piece may be a line still being written.
+    lines: () => out.split('\n').slice(0, -1).filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>),
     stderr: () => err,
   };
 }
