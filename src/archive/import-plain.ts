@@ -58,11 +58,25 @@ function alreadyThere(walk: PlainWalk, record: VersionRecord): boolean {
   return true;
 }
 
-function versionOf(walk: PlainWalk, entry: AdmittedEntry, content: FileContent | undefined): VersionRecord {
+/**
+ * A version id no other record has. Every version of one import shares its time, so ids differ only in their 32
+ * random bits: a million-file tarball would collide by the birthday bound without this check.
+ */
+function uniqueVersionId(walk: PlainWalk, used: Set<string>): string {
+  for (;;) {
+    const id = newVersionId(walk.timeMs);
+    if (!used.has(id) && walk.catalog.findVersion(id)?.record.versionId !== id) {
+      used.add(id);
+      return id;
+    }
+  }
+}
+
+function versionOf(walk: PlainWalk, entry: AdmittedEntry, content: FileContent | undefined, used: Set<string>): VersionRecord {
   const type = entry.type === 'hardlink' ? 'file' : entry.type;
   const record: VersionRecord = {
     kind: 'version',
-    versionId: newVersionId(walk.timeMs),
+    versionId: uniqueVersionId(walk, used),
     time: walk.timeMs,
     root: walk.root,
     path: entry.path as LogPath,
@@ -86,6 +100,7 @@ function versionOf(walk: PlainWalk, entry: AdmittedEntry, content: FileContent |
 /** Walks a plain tarball's entries (already gated) and yields the records to append, in archive order. */
 export async function* walkPlain(walk: PlainWalk, entries: AsyncIterable<ArchiveItem>): AsyncGenerator<LogRecord> {
   const added = new Set<string>();
+  const used = new Set<string>();
   const files = new Map<string, FileContent>();
   for await (const { entry, body } of entries) {
     let content: FileContent | undefined;
@@ -99,7 +114,7 @@ export async function* walkPlain(walk: PlainWalk, entries: AsyncIterable<Archive
       if (!content) refuseEntry(walk.archive, entry.name, 'hardlink-unknown', `hard link to ${entry.target}, which pass 1 did not see`);
       if (walk.linkTargets.has(entry.path)) files.set(entry.path, content);
     }
-    const record = versionOf(walk, entry, content);
+    const record = versionOf(walk, entry, content, used);
     if (alreadyThere(walk, record)) {
       walk.counters.skipped += 1;
       continue;
