@@ -1,0 +1,135 @@
+// The path pipeline against a small in-memory store over a real temp directory: retries when a file changes while
+// it is read, retries a failed append, flush semantics, and move pairing across batches.
+import { Blake3Hasher } from '@napi-rs/blake-hash';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FileChangedError, IoError } from '../../../src/errors.js';
+import type { EntryRecord, LogRecord } from '../../../src/record/index.js';
+import type { StoreApi, StoredRecord } from '../../../src/store/types.js';
+import { ChangePipeline, type PipelineRoot } from '../../../src/watcher/change-pipeline.js';
+import type { WatcherChange } from '../../../src/watcher/events.js';
+import { createExcludeMatcher } from '../../../src/watcher/excludes.js';
+import { makeTmpDir } from '../../helpers/tmp-dir.js';
+import { waitFor } from '../../helpers/wait-for.js';
+
+function fakeStore(logDir: string, faults: { changedReads?: number; failedAppends?: number } = {}) {
+  const records: StoredRecord[] = [];
+  const latest = new Map<string, StoredRecord<EntryRecord>>();
+  const cache = new Map<string, unknown>();
+  const store = {
+    logDir,
+    statCache: { get: () => undefined, set: (r: string, p: string, _s: unknown, c: unknown) => cache.set(`${r}/${p}`, c), delete: () => {}, save: async () => {} },
+    hasChunk: () => true,
+    async ingestFile(path: string) {
+      if ((faults.changedReads ?? 0) > 0) {
+        faults.changedReads! -= 1;
+        throw new FileChangedError(`${path} changed while it was read`, { path, reason: 'test' });
+      }
+      const bytes = await readFile(path);
+      const id = new Uint8Array(new Blake3Hasher().update(bytes).digestBuffer());
+      return { contentId: id, chunks: bytes.length ? [{ id, size: bytes.length }] : [], size: bytes.length, newChunks: 1, newBytes: bytes.length, storedBytes: bytes.length, stat: { size: bytes.length, mtimeMs: 0, ctimeMs: 0, ino: 0 } };
+    },
+    async appendRecords(batch: LogRecord[]) {
+      if ((faults.failedAppends ?? 0) > 0) {
+        faults.failedAppends! -= 1;
+        throw new IoError('disk full', { op: 'append', path: logDir, errno: 'ENOSPC' });
+      }
+      return batch.map((record) => {
+        const stored = { record, seq: records.length, segment: 's', offset: 0 } as StoredRecord;
+        records.push(stored);
+        if (record.kind === 'version' || record.kind === 'delete') latest.set(`${record.root}/${record.path}`, stored as StoredRecord<EntryRecord>);
+        return stored;
+      });
+    },
+  };
+  const catalog = { latest: (root: string, path: string) => latest.get(`${root}/${path}`) };
+  return { store: store as unknown as StoreApi, catalog, records };
+}
+
+async function setup(faults?: Parameters<typeof fakeStore>[1]) {
+  const dir = await makeTmpDir();
+  const fake = fakeStore(join(dir, 'log'), faults);
+  const root: PipelineRoot = { name: 'r', path: dir, matcher: createExcludeMatcher(dir, join(dir, 'log'), []), failed: false };
+  const changes: WatcherChange[] = [];
+  const errors: Error[] = [];
+  const pipeline = new ChangePipeline(
+    fake.store,
+    { store: fake.store, catalog: fake.catalog },
+    new Map([['r', root]]),
+    {
+      committed: (c) => changes.push(...c),
+      error: (e) => errors.push(e),
+      rootFailed: (_r, e) => errors.push(e),
+      ownerOf: () => undefined,
+      liveBelow: () => [],
+    },
+    { debounceMs: 20, renameWindowMs: 200, settleWaitMsMax: 500 },
+  );
+  return { dir, pipeline, changes, errors, records: fake.records };
+}
+
+describe('ChangePipeline', () => {
+  it('retries a file that changed while it was read, and records it once it is stable', async () => {
+    const { dir, pipeline, changes, errors } = await setup({ changedReads: 2 });
+    await writeFile(join(dir, 'a.txt'), 'stable');
+    pipeline.touch('r', 'a.txt');
+    await pipeline.flush();
+    expect(changes.map((c) => `${c.change} ${c.path}`)).toEqual(['created a.txt']);
+    expect(errors).toEqual([]);
+    expect(pipeline.counters.filesRead).toBe(1);
+    pipeline.close();
+  });
+
+  it('reports a failed append and commits the batch on a later try', async () => {
+    const { dir, pipeline, changes, errors } = await setup({ failedAppends: 1 });
+    await writeFile(join(dir, 'b.txt'), 'b');
+    pipeline.touch('r', 'b.txt');
+    await pipeline.flush();
+    expect(errors.map((e) => (e as IoError).details.errno)).toEqual(['ENOSPC']);
+    expect(changes.map((c) => c.path)).toEqual(['b.txt']);
+    pipeline.close();
+  });
+
+  it('flush waits for debounced paths; drain skips the debounce', async () => {
+    const { dir, pipeline, changes } = await setup();
+    await writeFile(join(dir, 'c.txt'), 'c');
+    pipeline.touch('r', 'c.txt');
+    expect(pipeline.pendingCount).toBe(1);
+    await pipeline.flush();
+    expect(changes).toHaveLength(1);
+    expect(pipeline.pendingCount).toBe(0);
+    await writeFile(join(dir, 'd.txt'), 'd');
+    pipeline.touch('r', 'd.txt');
+    await pipeline.drain();
+    expect(changes.map((c) => c.path)).toEqual(['c.txt', 'd.txt']);
+    pipeline.close();
+  });
+
+  it('pairs a delete held from one batch with the add of a later batch', async () => {
+    const { dir, pipeline, changes, records } = await setup();
+    await writeFile(join(dir, 'old.txt'), 'moving');
+    pipeline.touch('r', 'old.txt');
+    await pipeline.flush();
+    await rename(join(dir, 'old.txt'), join(dir, 'new.txt'));
+    pipeline.touch('r', 'old.txt');
+    await new Promise((resolve) => setTimeout(resolve, 60)); // old.txt is reconciled and held alone
+    pipeline.touch('r', 'new.txt');
+    await waitFor(() => changes.length === 2, 'the move');
+    expect(changes[1]).toMatchObject({ change: 'renamed', path: 'new.txt', renamedFrom: 'old.txt' });
+    expect(records.map((r) => r.record.kind)).toEqual(['version', 'delete', 'version']);
+    pipeline.close();
+  });
+
+  it('a held delete with no matching add becomes a tombstone after the rename window', async () => {
+    const { dir, pipeline, changes } = await setup();
+    await writeFile(join(dir, 'gone.txt'), 'bye');
+    pipeline.touch('r', 'gone.txt');
+    await pipeline.flush();
+    await rm(join(dir, 'gone.txt'));
+    pipeline.touch('r', 'gone.txt');
+    await pipeline.flush();
+    expect(changes.map((c) => `${c.change} ${c.path}`)).toEqual(['created gone.txt', 'deleted gone.txt']);
+    pipeline.close();
+  });
+});
