@@ -25,6 +25,11 @@ export interface ExploreOptions {
   pollIntervalMs?: number;
   /** Where relative restore and archive paths start. Default process.cwd(). */
   cwd?: string;
+  /**
+   * A store already open for writing on this log (a watcher running in this process): import appends through it.
+   * Without it, import opens the log as a writer for its duration (refused while another process holds the lock).
+   */
+  writer?: StoreApi;
 }
 
 /** Switches to the terminal's alternate screen, so quitting gives the shell its screen back untouched. */
@@ -85,7 +90,7 @@ async function runApp(store: StoreApi, logDir: string, options: ExploreOptions, 
   const catalog = await store.catalog();
   const cwd = options.cwd ?? process.cwd();
   const rootPaths = new RootPaths(store, () => catalog.nextSeq);
-  const deps: ExplorerDeps = { store, catalog, rootPaths, archive: createArchiveOps(store, logDir), cwd, home: homedir() };
+  const deps: ExplorerDeps = { store, catalog, rootPaths, archive: createArchiveOps(store, logDir, options.writer), cwd, home: homedir() };
   const initialPath = options.path === undefined ? undefined : await displayPathFor(options.path, rootPaths, cwd);
   stdout.write(ALT_SCREEN_ON);
   try {

@@ -22,7 +22,11 @@ export function selectionFor(request: ExportRequest):
   }
 }
 
-export function createArchiveOps(store: StoreApi, logDir: string): ArchiveOps {
+/**
+ * `writer`: a store already open for writing on the same log (a running watcher's, in this process); import then
+ * appends through it instead of opening the log as a second writer (which the lock would refuse).
+ */
+export function createArchiveOps(store: StoreApi, logDir: string, writer?: StoreApi): ArchiveOps {
   return {
     async exportArchive(request) {
       const { exportArchive } = await import('../../archive/index.js');
@@ -32,12 +36,12 @@ export function createArchiveOps(store: StoreApi, logDir: string): ArchiveOps {
     },
     async importArchive(archivePath) {
       const [{ importArchive }, { openStore }] = await Promise.all([import('../../archive/index.js'), import('../../store/index.js')]);
-      const writer = await openStore(logDir);
+      const target = writer ?? (await openStore(logDir));
       try {
-        const result = await importArchive(writer, archivePath);
+        const result = await importArchive(target, archivePath);
         return `Imported ${archivePath}: ${result.records} records appended`;
       } finally {
-        await writer.close();
+        if (target !== writer) await target.close();
       }
     },
   };

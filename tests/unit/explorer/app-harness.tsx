@@ -51,6 +51,8 @@ export interface HarnessOptions {
   initialPath?: string;
   /** Use this catalog instead of the store's (100,000-path tests). */
   catalog?: ExplorerCatalog;
+  /** Opens a writer on the log after building it and imports through it (a watcher in the same process). */
+  withWriter?: boolean;
 }
 
 /** Builds a log from `steps` (the watch root is `<tmp>/root`, named `home`), then renders the app on it. */
@@ -61,12 +63,13 @@ export async function startApp(steps: LogStep[], options: HarnessOptions = {}): 
   await mkdir(rootDir, { recursive: true });
   await appendSteps(logDir, [{ watch: 'home', rootPath: rootDir }, ...steps]);
   const store = await openStore(logDir, { readOnly: true, workers: 0 });
+  const writer = options.withWriter ? await openStore(logDir, { workers: 0 }) : undefined;
   const catalog = options.catalog ?? (await store.catalog());
   const deps: ExplorerDeps = {
     store,
     catalog,
     rootPaths: new RootPaths(store, () => catalog.nextSeq),
-    archive: createArchiveOps(store, logDir),
+    archive: createArchiveOps(store, logDir, writer),
     cwd: dir,
   };
   const app = render(
@@ -98,6 +101,7 @@ export async function startApp(steps: LogStep[], options: HarnessOptions = {}): 
     async close() {
       app.unmount();
       await store.close();
+      await writer?.close();
     },
   };
   await harness.waitFor((f) => f.includes('synclog explore') && !f.includes('Loading'), 'the first frame');

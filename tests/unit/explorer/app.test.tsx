@@ -195,6 +195,20 @@ describe('explorer app', () => {
     }
   });
 
+  it('imports through a writer the embedding process already holds (a watcher in the same process)', async () => {
+    const source = await startApp(STEPS);
+    const archive = join(source.dir, 'all.tar.gz');
+    const { exportArchive } = await import('../../../src/archive/index.js');
+    await exportArchive(source.store, { kind: 'all' }, archive);
+    await source.close();
+    harness = await startApp([{ file: 'home/other.txt', content: 'x' }], { withWriter: true });
+    await harness.press('i');
+    await harness.waitFor((f) => f.includes('Import archive:'));
+    await harness.press(...archive, KEYS.enter);
+    expect(await harness.waitFor((f) => /Imported|rror/.test(f), 'the import')).toContain('Imported');
+    await harness.waitFor((f) => f.includes('img.png'), 'the imported paths');
+  });
+
   it('shows versions appended by another writer without a restart', async () => {
     harness = await startApp(STEPS, { initialPath: 'home/notes.txt' });
     await harness.waitFor((f) => f.includes('VERSION'));
