@@ -15,6 +15,7 @@ import { reconcilePath, type Outcome, type PresentEntry, type ReconcileContext, 
 import { pairRenames } from './rename-pairer.js';
 import { SettleQueue } from './settle-queue.js';
 import { ByteBudget } from './byte-budget.js';
+import { HeldDeletes } from './held-deletes.js';
 import { mapLimit } from './map-limit.js';
 
 export interface PipelineRoot extends ReconcileRoot {
@@ -45,11 +46,6 @@ export interface PipelineCounters {
   errors: number;
 }
 
-interface Held {
-  gone: Vanished;
-  dueMs: number;
-}
-
 export function keyOf(root: string, path: string): string {
   return `${root}/${path}`;
 }
@@ -68,9 +64,7 @@ export class ChangePipeline {
   private readonly ready = new Set<string>();
   private readonly inflight = new Set<string>();
   private readonly deferred = new Set<string>();
-  private readonly held = new Map<string, Held>();
-  /** Tombstones decided but left for the next batch (more than one batch's worth). */
-  private readonly deferredDeletes = new Map<string, Vanished>();
+  private readonly held: HeldDeletes;
   private readonly retries = new Map<string, number>();
   private readonly attempts = new Map<string, number>();
   /** key → oldest ticket not yet durable; insertion order is ticket order. */
@@ -94,14 +88,14 @@ export class ChangePipeline {
     private readonly timing: { debounceMs: number; renameWindowMs: number; settleWaitMsMax: number },
   ) {
     this.settle = new SettleQueue(timing.debounceMs, timing.settleWaitMsMax);
+    this.held = new HeldDeletes(timing.renameWindowMs);
   }
 
   /** A file-system event for a path: it is read once it has been quiet for the debounce time. */
   touch(root: string, path: string): void {
     const key = keyOf(root, path);
     this.noteOutstanding(key);
-    this.held.delete(key); // a new look decides afresh whether it is gone
-    this.deferredDeletes.delete(key);
+    this.held.forget(key); // a new look decides afresh whether it is gone
     this.retries.delete(key);
     this.settle.touch(key, Date.now(), this.ticket);
     this.pump();
@@ -111,8 +105,7 @@ export class ChangePipeline {
   enqueueNow(root: string, path: string): void {
     const key = keyOf(root, path);
     this.noteOutstanding(key);
-    this.held.delete(key);
-    this.deferredDeletes.delete(key);
+    this.held.forget(key);
     this.settle.remove(key);
     this.ready.add(key);
     this.pump();
@@ -177,21 +170,8 @@ export class ChangePipeline {
   private finish(key: string): void {
     // Re-touched while we worked on it: its newer events are still to be processed.
     if (this.settle.has(key) || this.ready.has(key) || this.deferred.has(key) || this.held.has(key) || this.retries.has(key)) return;
-    if (this.deferredDeletes.has(key)) return;
     this.outstanding.delete(key);
     this.attempts.delete(key);
-  }
-
-  private takeDeferredDeletes(): Vanished[] {
-    const taken = [...this.deferredDeletes.values()];
-    this.deferredDeletes.clear();
-    return taken;
-  }
-
-  /** Held deletes are inserted in due order (now + a constant), so the first one is due first. */
-  private heldHeadDueMs(): number | undefined {
-    const head = this.held.values().next();
-    return head.done ? undefined : head.value.dueMs;
   }
 
   private checkFlushWaiters(): void {
@@ -207,8 +187,8 @@ export class ChangePipeline {
     while (this.batchesRunning < WATCH_LIMITS.batchesInFlightMax) {
       const nowMs = Date.now();
       const keys = this.takeBatch(nowMs);
-      const heldDueMs = this.heldHeadDueMs();
-      const heldDue = (heldDueMs !== undefined && (this.forced || heldDueMs <= nowMs)) || this.deferredDeletes.size > 0;
+      const heldDueMs = this.held.nextDueMs();
+      const heldDue = heldDueMs !== undefined && (this.forced || heldDueMs <= nowMs);
       if (keys.length === 0 && !heldDue) break;
       this.batchesRunning += 1;
       void this.runBatch(keys).finally(() => {
@@ -244,7 +224,7 @@ export class ChangePipeline {
   private schedule(): void {
     // With every batch slot busy, the end of a batch pumps again; a timer now would only spin.
     if (this.closed || this.batchesRunning >= WATCH_LIMITS.batchesInFlightMax) return;
-    let dueMs = Math.min(this.settle.nextDueMs() ?? Infinity, this.heldHeadDueMs() ?? Infinity);
+    let dueMs = Math.min(this.settle.nextDueMs() ?? Infinity, this.held.nextDueMs() ?? Infinity);
     for (const retryMs of this.retries.values()) dueMs = Math.min(dueMs, retryMs);
     if (dueMs === Infinity || dueMs >= this.timerDueMs) return;
     if (this.timer) clearTimeout(this.timer);
@@ -326,21 +306,9 @@ export class ChangePipeline {
     }
     this.expandVanishedDirs(vanished, new Set(keys));
     const nowMs = Date.now();
-    const heldNow = [...this.held.values()].map((h) => h.gone);
-    const { pairs, gone } = pairRenames([...vanished, ...heldNow], appeared.filter((a) => a.isNew));
+    const { pairs, gone } = pairRenames([...vanished, ...this.held.candidates()], appeared.filter((a) => a.isNew));
     const moved = new Set(pairs.flatMap((p) => [p.gone.key, p.added.key]));
-    const deletes: Vanished[] = [];
-    for (const g of gone) {
-      const held = this.held.get(g.key);
-      const dueMs = held?.dueMs ?? nowMs + this.timing.renameWindowMs;
-      if (!this.forced && dueMs > nowMs) this.held.set(g.key, { gone: g, dueMs });
-      else deletes.push(g);
-    }
-    for (const p of pairs) this.held.delete(p.gone.key);
-    for (const d of deletes) this.held.delete(d.key);
-    // One append carries at most a batch of tombstones (a deleted tree can be huge); the rest go in the next batch.
-    const allDeletes = this.takeDeferredDeletes().concat(deletes);
-    for (const g of allDeletes.splice(WATCH_LIMITS.batchPathsMax)) this.deferredDeletes.set(g.key, g);
+    const allDeletes = this.held.settle(gone, pairs.map((p) => p.gone), nowMs, this.forced);
     const planned = planRecords(
       pairs,
       appeared.filter((a) => !moved.has(a.key)),
