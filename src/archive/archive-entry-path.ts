@@ -27,6 +27,7 @@ export type ArchiveRefusal =
   | 'corrupt-gzip'
   | 'corrupt-tar'
   | 'unsupported-compression'
+  | 'version-id-conflict'
   | 'bomb-size'
   | 'bomb-ratio'
   | 'too-many-entries';

@@ -8,9 +8,11 @@
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { ArchiveError, UsageError, wrapIoError } from '../errors.js';
+import type { EntryRecord } from '../record/index.js';
 import type { StoreApi } from '../store/index.js';
 import { isValidLogPath } from '../util/log-path.js';
 import { LIMITS } from '../util/limits.js';
+import { refuseEntry } from './archive-entry-path.js';
 import { readArchive, readSmallBody, type ArchiveItem, type ArchiveLimits } from './archive-reader.js';
 import { walkPlain } from './import-plain.js';
 import { newCounters, walkSynclog, type WalkCounters } from './import-synclog.js';
@@ -79,12 +81,25 @@ async function openPass(file: string, options: ImportOptions, onPacked: (n: numb
   };
 }
 
-/** Version ids of the manifest already in the log. */
-async function presentIds(store: StoreApi, items: ManifestItem[]): Promise<Set<string>> {
+/** The facts that make two records with one version id the same version. */
+function sameVersion(a: EntryRecord, b: EntryRecord): boolean {
+  const content = (r: EntryRecord) => (r.kind === 'version' && r.contentId ? Buffer.from(r.contentId).toString('hex') : '');
+  return a.kind === b.kind && a.root === b.root && a.path === b.path && a.type === b.type && a.time === b.time && content(a) === content(b);
+}
+
+/** Version ids of the manifest already in the log (skipped); an id the log uses for another record is refused. */
+async function presentIds(store: StoreApi, file: string, items: ManifestItem[]): Promise<Set<string>> {
   const catalog = await store.catalog();
   await catalog.refresh();
   const present = new Set<string>();
-  for (const { record } of items) if (catalog.findVersion(record.versionId)?.record.versionId === record.versionId) present.add(record.versionId);
+  for (const { record, entry } of items) {
+    const found = catalog.findVersion(record.versionId);
+    if (found?.record.versionId !== record.versionId) continue;
+    if (!sameVersion(found.record, record)) {
+      refuseEntry(file, entry ?? MANIFEST_ENTRY, 'version-id-conflict', `version id ${record.versionId} names another record in the log (${found.record.root}/${found.record.path})`);
+    }
+    present.add(record.versionId);
+  }
   return present;
 }
 
@@ -110,7 +125,7 @@ export async function importArchive(store: StoreApi, file: string, options: Impo
   // Plain tarballs: the files hard links point at, whose content pass 2 must remember (and only those).
   const linkTargets = new Set<string>();
   if (first.kind === 'synclog') {
-    present = await presentIds(store, first.items!);
+    present = await presentIds(store, file, first.items!);
     await drain(walkSynclog({ archive: file, store, items: first.items!, present, mode: 'check', counters }, first.entries));
   } else {
     checkRoot(options.root ?? defaultRootName(file));
