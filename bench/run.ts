@@ -21,7 +21,7 @@ import { borgTool, ensurePeers, gitTool, resticTool, rsyncTool } from './lib/pee
 import { renderReport, writeReport, type BenchReport } from './lib/results-file.js';
 import { runCorpusScenario } from './lib/scenario-corpus.js';
 import { runHistoryScenario } from './lib/scenario-history.js';
-import { openSynclogCli, synclogTool } from './lib/synclog-tool.js';
+import { freezeBuild, openSynclogCli, synclogTool } from './lib/synclog-tool.js';
 import { digestOf, hashTree } from './lib/tree-digest.js';
 
 interface Options {
@@ -105,7 +105,8 @@ async function prepareTools(options: Options, workDir: string) {
   const home = join(workDir, 'home');
   await mkdir(home, { recursive: true });
   const missing = await ensurePeers(options.install, log);
-  const cli = await openSynclogCli(REPO_ROOT);
+  // A frozen copy of the build: other work on this machine may rebuild dist/ while the bench runs.
+  const cli = await openSynclogCli(await freezeBuild(REPO_ROOT, join(workDir, 'synclog-build')));
   const synclog = synclogTool(cli);
   for (const verb of ['snapshot', 'receive', 'stats'] as const) if (cli.missing(verb)) log(`synclog: ${cli.missing(verb)}`);
   const restic = await resticTool(home, missing.get('restic'));

@@ -2,7 +2,7 @@
 // it, so the bench depends on commands and their --json output, never on internals.
 // Invariant: a command that is not built (or whose --help fails) makes its rows say "not available (command
 // missing)"; the harness never crashes on a missing verb.
-import { access } from 'node:fs/promises';
+import { access, cp, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BackupTool } from './backup-tool.js';
 import { directoryBytes } from './backup-tool.js';
@@ -11,7 +11,8 @@ import { runChecked, runProgram } from './child-process.js';
 export type SynclogVerb = 'snapshot' | 'receive' | 'checkout' | 'stats' | 'export' | 'import';
 
 export interface SynclogCli {
-  readonly repoRoot: string;
+  /** Where bin/synclog.js and dist/ live (a frozen copy during a bench run). */
+  readonly buildRoot: string;
   /** Undefined when the verb can run; otherwise why not. */
   missing(verb: SynclogVerb): string | undefined;
   /** Runs `synclog <args>`; throws RunFailedError on a non-zero exit. */
@@ -45,13 +46,28 @@ export interface SynclogStats {
 
 const ENV = { SYNCLOG_NO_PROGRESS: '1', NO_COLOR: '1' };
 
-/** Probes which verbs the built CLI has (dist/cli/commands/<verb>.js present and `<verb> --help` exits 0). */
-export async function openSynclogCli(repoRoot: string): Promise<SynclogCli> {
-  const bin = join(repoRoot, 'bin', 'synclog.js');
+/**
+ * Copies the built CLI (bin/, dist/, package.json) into `runtimeDir` below the repository, so the whole run uses one
+ * frozen build even if someone rebuilds dist/ meanwhile; imports still resolve through the repository's node_modules.
+ */
+export async function freezeBuild(repoRoot: string, runtimeDir: string): Promise<string> {
+  await mkdir(runtimeDir, { recursive: true });
+  await cp(join(repoRoot, 'dist'), join(runtimeDir, 'dist'), { recursive: true });
+  await cp(join(repoRoot, 'bin'), join(runtimeDir, 'bin'), { recursive: true });
+  await cp(join(repoRoot, 'package.json'), join(runtimeDir, 'package.json'));
+  return runtimeDir;
+}
+
+/**
+ * Probes which verbs the built CLI under `buildRoot` has (dist/cli/commands/<verb>.js present and `<verb> --help`
+ * exits 0). `buildRoot` is the repository or a frozen copy of its build (freezeBuild).
+ */
+export async function openSynclogCli(buildRoot: string): Promise<SynclogCli> {
+  const bin = join(buildRoot, 'bin', 'synclog.js');
   const verbs: SynclogVerb[] = ['snapshot', 'receive', 'checkout', 'stats', 'export', 'import'];
   const missing = new Map<SynclogVerb, string>();
   for (const verb of verbs) {
-    const built = await access(join(repoRoot, 'dist', 'cli', 'commands', `${verb}.js`)).then(
+    const built = await access(join(buildRoot, 'dist', 'cli', 'commands', `${verb}.js`)).then(
       () => true,
       () => false,
     );
@@ -64,7 +80,7 @@ export async function openSynclogCli(repoRoot: string): Promise<SynclogCli> {
   };
   const seen = new Map<string, SynclogStats>();
   return {
-    repoRoot,
+    buildRoot,
     missing: (verb) => missing.get(verb),
     run,
     async stats(log) {
