@@ -18,6 +18,12 @@ export function register(program: Command, context: CommandContext): void {
     )
     .action(async (options: { log?: string; path?: string }) =>
       context.run(false, async () => {
+        // Ink renders only a final frame when it believes it runs in CI (it reads $CI when first imported). An
+        // interactive terminal is interactive whatever the environment says, so hide the flag before loading it.
+        if (process.stdout.isTTY) {
+          delete process.env.CI;
+          delete process.env.CONTINUOUS_INTEGRATION;
+        }
         const { exploreLog } = await import('../../explorer/index.js');
         await exploreLog({ logDir: options.log ?? defaultLogDir(), path: options.path });
       }),
