@@ -105,3 +105,11 @@ describe('record codec', () => {
     expect(a).toMatch(/^[0-9a-f]{20}$/);
   });
 });
+
+describe('version ids', () => {
+  it('never repeat within a process, even thousands in one millisecond', () => {
+    const ids = new Set<string>();
+    for (let i = 0; i < 20_000; i++) ids.add(newVersionId(1_800_000_000_000));
+    expect(ids.size).toBe(20_000);
+  });
+});

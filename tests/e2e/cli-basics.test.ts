@@ -1,0 +1,29 @@
+// The CLI's frame as a user meets it: help lists every command, bad arguments exit 2, and a reader that closes
+// the pipe early (`synclog --help | head -1`) gets no stack trace.
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { CLI, runCli } from '../helpers/run-cli.js';
+
+const COMMANDS = ['checkout', 'explore', 'export', 'history', 'import', 'log', 'receive', 'restore', 'snapshot', 'stats', 'verify', 'watch'];
+
+describe('synclog (frame)', () => {
+  it('--help lists every command and exits 0; each command has its own --help', async () => {
+    const help = await runCli(['--help']);
+    expect(help.code).toBe(0);
+    for (const name of COMMANDS) expect(help.stdout).toMatch(new RegExp(`^  ${name} `, 'm'));
+    const sub = await runCli(['receive', '--help']);
+    expect(sub.code).toBe(0);
+    expect(sub.stdout).toContain('--mode');
+  });
+
+  it('exits 2 on an unknown command or option', async () => {
+    expect((await runCli(['frobnicate'])).code).toBe(2);
+    expect((await runCli(['verify', '--no-such-option'])).code).toBe(2);
+  });
+
+  it('stops quietly when stdout is closed early', () => {
+    const result = spawnSync('bash', ['-c', `"${process.execPath}" "${CLI}" --help | head -1`], { encoding: 'utf8' });
+    expect(result.stdout).toMatch(/^Usage: synclog/);
+    expect(result.stderr).not.toMatch(/EPIPE|Error/);
+  });
+});
