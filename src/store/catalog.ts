@@ -27,7 +27,7 @@ export class Catalog implements CatalogApi {
   private readonly pending = new Map<number, LogRecord | StoredRecord | undefined>();
   private sortedPaths: CatalogPath[] | undefined;
   private sortedIds: string[] | undefined;
-  private refreshing: Promise<number> | undefined;
+  private refreshing: Promise<void> | undefined;
   nextSeq = 0;
   versionCount = 0;
   /** Sum of the sizes of all file versions. */
@@ -116,9 +116,16 @@ export class Catalog implements CatalogApi {
       this.drainPending();
       return applied;
     };
-    const next = (this.refreshing ?? Promise.resolve(0)).then(run, run);
-    this.refreshing = next.finally(() => {
-      if (this.refreshing === next) this.refreshing = undefined;
+    // Refreshes run one after another. The queue's tail never rejects (the caller gets the error through `next`),
+    // so a failed refresh cannot surface as an unhandled rejection or block the ones after it.
+    const next = (this.refreshing ?? Promise.resolve()).then(run);
+    const tail = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.refreshing = tail;
+    void tail.then(() => {
+      if (this.refreshing === tail) this.refreshing = undefined;
     });
     return next;
   }
