@@ -83,6 +83,11 @@ export const WATCH_LIMITS = {
   pendingPathsMax: 1_000_000,
   /** A .synclogignore file larger than this is refused (it is a list of patterns, not data). */
   ignoreFileBytesMax: 1024 * 1024,
+  /**
+   * A delete held for its rename window also waits while the watcher still has other paths in hand (its partner may
+   * be among them, late because the machine is loaded), but at most this much longer.
+   */
+  heldDeleteWaitMsMax: 2000,
 } as const;
 
 /** Log (src/log): bounds on reading and recovery; docs/format.md "Limits" explains each. */

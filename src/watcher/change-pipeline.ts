@@ -2,6 +2,10 @@
 // parallel), become records, and are committed with one append (one fsync) per batch; listeners hear of a change
 // only after that append is durable. Deletes wait a rename window for a matching add. Bounded everywhere
 // (WATCH_LIMITS). Never reads or writes the log itself except through the store.
+// Rename pairing must not depend on how fast this process runs: a held delete is released only once its window has
+// passed *and* the pipeline has nothing else in hand (a partner being read in another batch, waiting to settle or
+// queued), up to WATCH_LIMITS.heldDeleteWaitMsMax; and a directory move enqueues its descendants' new paths itself,
+// so they pair without waiting for the event source to discover them (slow under load).
 // Invariants: a path is never in two batches at once (a touch while in flight defers it); a key leaves
 // `outstanding` only when everything seen for it is durable or reported as an error (flush() relies on it).
 import { lstat } from 'node:fs/promises';
@@ -103,12 +107,17 @@ export class ChangePipeline {
 
   /** A path to look at now, without debounce (scan results, catch-up). */
   enqueueNow(root: string, path: string): void {
+    this.enqueueQuiet(root, path);
+    this.pump();
+  }
+
+  /** enqueueNow without pumping (callers inside a batch: the batch's end pumps). */
+  private enqueueQuiet(root: string, path: string): void {
     const key = keyOf(root, path);
     this.noteOutstanding(key);
     this.held.forget(key);
     this.settle.remove(key);
     this.ready.add(key);
-    this.pump();
   }
 
   /** The root directory itself had an event: if it is gone, report it once and stop recording it. */
@@ -188,7 +197,7 @@ export class ChangePipeline {
       const nowMs = Date.now();
       const keys = this.takeBatch(nowMs);
       const heldDueMs = this.held.nextDueMs();
-      const heldDue = heldDueMs !== undefined && (this.forced || heldDueMs <= nowMs);
+      const heldDue = heldDueMs !== undefined && heldDueMs <= this.releaseUpToMs(nowMs, 0);
       if (keys.length === 0 && !heldDue) break;
       this.batchesRunning += 1;
       void this.runBatch(keys).finally(() => {
@@ -221,10 +230,28 @@ export class ChangePipeline {
     return keys;
   }
 
+  /**
+   * Held deletes due at or before the returned time may become tombstones now. While other paths are in hand (one
+   * may be the partner, read late because the process is starved), they wait, at most heldDeleteWaitMsMax longer.
+   * `ownBatches`: batches counted in batchesRunning that belong to the caller.
+   */
+  private releaseUpToMs(nowMs: number, ownBatches: number): number {
+    if (this.busy(ownBatches)) return nowMs - WATCH_LIMITS.heldDeleteWaitMsMax;
+    return this.forced ? Infinity : nowMs;
+  }
+
+  /** True while any path other than the caller's batch is queued, settling, waiting to retry or being reconciled. */
+  private busy(ownBatches: number): boolean {
+    return this.batchesRunning > ownBatches || this.ready.size > 0 || this.settle.size > 0 || this.retries.size > 0 || this.deferred.size > 0;
+  }
+
   private schedule(): void {
     // With every batch slot busy, the end of a batch pumps again; a timer now would only spin.
     if (this.closed || this.batchesRunning >= WATCH_LIMITS.batchesInFlightMax) return;
-    let dueMs = Math.min(this.settle.nextDueMs() ?? Infinity, this.held.nextDueMs() ?? Infinity);
+    // Held deletes wait for the pipeline to be idle (then a batch end or settle timer pumps) or for their cap.
+    const heldDueMs = this.held.nextDueMs();
+    const heldWaitMs = this.busy(0) ? WATCH_LIMITS.heldDeleteWaitMsMax : 0;
+    let dueMs = Math.min(this.settle.nextDueMs() ?? Infinity, heldDueMs === undefined ? Infinity : heldDueMs + heldWaitMs);
     for (const retryMs of this.retries.values()) dueMs = Math.min(dueMs, retryMs);
     if (dueMs === Infinity || dueMs >= this.timerDueMs) return;
     if (this.timer) clearTimeout(this.timer);
@@ -232,7 +259,9 @@ export class ChangePipeline {
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.timerDueMs = Infinity;
-      this.pump();
+      // Timers run before I/O in each turn of the event loop: let file-system events that are already waiting be
+      // delivered first, so a late timer (a starved process) decides with what has already happened.
+      setImmediate(() => this.pump());
     }, Math.max(0, dueMs - Date.now()));
   }
 
@@ -308,7 +337,8 @@ export class ChangePipeline {
     const nowMs = Date.now();
     const { pairs, gone } = pairRenames([...vanished, ...this.held.candidates()], appeared.filter((a) => a.isNew));
     const moved = new Set(pairs.flatMap((p) => [p.gone.key, p.added.key]));
-    const allDeletes = this.held.settle(gone, pairs.map((p) => p.gone), nowMs, this.forced);
+    this.enqueueMovedDescendants(pairs);
+    const allDeletes = this.held.settle(gone, pairs.map((p) => p.gone), nowMs, this.releaseUpToMs(nowMs, 1));
     const planned = planRecords(
       pairs,
       appeared.filter((a) => !moved.has(a.key)),
@@ -370,6 +400,21 @@ export class ChangePipeline {
       for (const path of this.hooks.liveBelow(v.root, v.path)) {
         const key = keyOf(v.root, path);
         if (!inBatch.has(key) && !this.inflight.has(key) && !this.held.has(key)) this.enqueueNow(v.root, path);
+      }
+    }
+  }
+
+  /**
+   * A directory moved whole took its descendants along: look at their new paths now (their old paths are held or
+   * in this batch), instead of waiting for the event source to list the new directory, which under load can take
+   * longer than the rename window.
+   */
+  private enqueueMovedDescendants(pairs: readonly { gone: Vanished; added: Appeared }[]): void {
+    for (const { gone, added } of pairs) {
+      if (gone.type !== 'dir') continue;
+      for (const path of this.hooks.liveBelow(gone.root, gone.path)) {
+        const moved = `${added.path}${path.slice(gone.path.length)}`;
+        if (!this.inflight.has(keyOf(added.root, moved))) this.enqueueQuiet(added.root, moved);
       }
     }
   }

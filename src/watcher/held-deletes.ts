@@ -1,8 +1,10 @@
 // Deletes waiting for their rename partner: a vanished entry is held for the rename window so that an add of the
 // same content (or directory inode) in a later batch still pairs with it as a move; once the window passes it
 // becomes a tombstone. Tombstones beyond one batch's worth wait here too, for the next batch.
-// Invariant: entries are held in due order (each is due at "time it vanished + a constant"), so the first one is
-// the next due — no scan of the whole set per event.
+// The window is only a lower bound: the caller decides up to which due time entries may go (the pipeline keeps them
+// while it still has other paths in hand, one of which may be the partner — see ChangePipeline.releaseUpToMs).
+// Invariant: entries are held in due order (each is due at "time it was reconciled + a constant"), so the first one
+// is the next due — no scan of the whole set per event.
 import { WATCH_LIMITS } from '../util/limits.js';
 import type { Vanished } from './batch-records.js';
 
@@ -41,15 +43,16 @@ export class HeldDeletes {
 
   /**
    * Splits the unpaired vanished entries of a batch (and held ones) into those to hold on and the tombstones to
-   * write now (at most one batch; the rest wait). `forced`: no window (stop, snapshot).
+   * write now (at most one batch; the rest wait). New entries are due at `nowMs` + the window; entries due at or
+   * before `releaseUpToMs` are released (Infinity: no window, on stop or snapshot).
    */
-  settle(unpaired: readonly Vanished[], paired: readonly Vanished[], nowMs: number, forced: boolean): Vanished[] {
+  settle(unpaired: readonly Vanished[], paired: readonly Vanished[], nowMs: number, releaseUpToMs: number): Vanished[] {
     for (const p of paired) this.held.delete(p.key);
     const due: Vanished[] = [...this.overflow.values()];
     this.overflow.clear();
     for (const g of unpaired) {
       const dueMs = this.held.get(g.key)?.dueMs ?? nowMs + this.renameWindowMs;
-      if (!forced && dueMs > nowMs) {
+      if (dueMs > releaseUpToMs) {
         if (!this.held.has(g.key)) this.held.set(g.key, { gone: g, dueMs });
       } else {
         this.held.delete(g.key);

@@ -1,7 +1,7 @@
 // The path pipeline against a small in-memory store over a real temp directory: retries when a file changes while
 // it is read, retries a failed append, flush semantics, and move pairing across batches.
 import { Blake3Hasher } from '@napi-rs/blake-hash';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FileChangedError, IoError } from '../../../src/errors.js';
@@ -13,7 +13,7 @@ import { createExcludeMatcher } from '../../../src/watcher/excludes.js';
 import { makeTmpDir } from '../../helpers/tmp-dir.js';
 import { waitFor } from '../../helpers/wait-for.js';
 
-function fakeStore(logDir: string, faults: { changedReads?: number; failedAppends?: number } = {}) {
+function fakeStore(logDir: string, faults: { changedReads?: number; failedAppends?: number; readDelayMs?: number } = {}) {
   const records: StoredRecord[] = [];
   const latest = new Map<string, StoredRecord<EntryRecord>>();
   const cache = new Map<string, unknown>();
@@ -26,6 +26,8 @@ function fakeStore(logDir: string, faults: { changedReads?: number; failedAppend
         faults.changedReads! -= 1;
         throw new FileChangedError(`${path} changed while it was read`, { path, reason: 'test' });
       }
+      // A slow read stands in for a process starved of CPU or disk on a loaded machine.
+      if (faults.readDelayMs) await new Promise((resolve) => setTimeout(resolve, faults.readDelayMs));
       const bytes = await readFile(path);
       const id = new Uint8Array(new Blake3Hasher().update(bytes).digestBuffer());
       return { contentId: id, chunks: bytes.length ? [{ id, size: bytes.length }] : [], size: bytes.length, newChunks: 1, newBytes: bytes.length, storedBytes: bytes.length, stat: { size: bytes.length, mtimeMs: 0, ctimeMs: 0, ino: 0 } };
@@ -47,7 +49,7 @@ function fakeStore(logDir: string, faults: { changedReads?: number; failedAppend
   return { store: store as unknown as StoreApi, catalog, records };
 }
 
-async function setup(faults?: Parameters<typeof fakeStore>[1]) {
+async function setup(faults?: Parameters<typeof fakeStore>[1], liveBelow: (root: string, dir: string) => string[] = () => []) {
   const dir = await makeTmpDir();
   const fake = fakeStore(join(dir, 'log'), faults);
   const root: PipelineRoot = { name: 'r', path: dir, matcher: createExcludeMatcher(dir, join(dir, 'log'), []), failed: false };
@@ -62,7 +64,7 @@ async function setup(faults?: Parameters<typeof fakeStore>[1]) {
       error: (e) => errors.push(e),
       rootFailed: (_r, e) => errors.push(e),
       ownerOf: () => undefined,
-      liveBelow: () => [],
+      liveBelow,
     },
     { debounceMs: 20, renameWindowMs: 200, settleWaitMsMax: 500 },
   );
@@ -118,6 +120,47 @@ describe('ChangePipeline', () => {
     await waitFor(() => changes.length === 2, 'the move');
     expect(changes[1]).toMatchObject({ change: 'renamed', path: 'new.txt', renamedFrom: 'old.txt' });
     expect(records.map((r) => r.record.kind)).toEqual(['version', 'delete', 'version']);
+    pipeline.close();
+  });
+
+  it('pairs a held delete with an add whose read outlasts the rename window (a starved process)', async () => {
+    const faults = { readDelayMs: 0 };
+    const { dir, pipeline, changes, records } = await setup(faults);
+    await writeFile(join(dir, 'old.txt'), 'moving slowly');
+    pipeline.touch('r', 'old.txt');
+    await pipeline.flush();
+    await rename(join(dir, 'old.txt'), join(dir, 'new.txt'));
+    pipeline.touch('r', 'old.txt');
+    await new Promise((resolve) => setTimeout(resolve, 60)); // old.txt is reconciled and held alone
+    faults.readDelayMs = 600; // new.txt is read for three rename windows
+    pipeline.touch('r', 'new.txt');
+    await pipeline.flush();
+    expect(changes.map((c) => `${c.change} ${c.renamedFrom ?? ''} ${c.path}`)).toEqual(['created  old.txt', 'renamed old.txt new.txt']);
+    expect(records.map((r) => r.record.kind)).toEqual(['version', 'delete', 'version']);
+    pipeline.close();
+  });
+
+  it('pairs a folder moved whole even when no event ever names the new paths below it', async () => {
+    // The live index the watcher keeps, from the pipeline's own commits.
+    const live = new Set<string>();
+    const below = (_root: string, d: string) => [...live].filter((p) => p.startsWith(`${d}/`));
+    const { dir, pipeline, changes } = await setup({}, below);
+    await mkdir(join(dir, 'src', 'deep'), { recursive: true });
+    await writeFile(join(dir, 'src', 'a.txt'), 'alpha');
+    await writeFile(join(dir, 'src', 'deep', 'b.txt'), 'beta');
+    for (const p of ['src', 'src/a.txt', 'src/deep', 'src/deep/b.txt']) pipeline.touch('r', p);
+    await pipeline.flush();
+    for (const c of changes) live.add(c.path);
+    await rename(join(dir, 'src'), join(dir, 'lib'));
+    // Only the old paths and the new top directory have events (the source had not listed lib/ yet).
+    for (const p of ['src', 'src/a.txt', 'src/deep', 'src/deep/b.txt', 'lib']) pipeline.touch('r', p);
+    await pipeline.flush();
+    expect(changes.slice(4).map((c) => `${c.change} ${c.renamedFrom} → ${c.path}`).sort()).toEqual([
+      'renamed src → lib',
+      'renamed src/a.txt → lib/a.txt',
+      'renamed src/deep → lib/deep',
+      'renamed src/deep/b.txt → lib/deep/b.txt',
+    ]);
     pipeline.close();
   });
 
