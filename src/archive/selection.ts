@@ -4,6 +4,7 @@
 // whose entry goes in the working tree of the archive (<root>/<path>), never two on one path, never one below a
 // non-directory (those go beside the tree under .synclog-versions instead, so `tar xzf` never fails on them).
 import { NotFoundError, UsageError } from '../errors.js';
+import { tryParseTimeSpec, TIME_FORMS_HELP } from '../util/time-spec.js';
 import { isVersionId, splitDisplayPath, type EntryRecord } from '../record/index.js';
 import type { CatalogApi, StoredRecord } from '../store/index.js';
 import type { ManifestSelection } from './manifest.js';
@@ -93,7 +94,7 @@ function placeRecords(records: StoredRecord<EntryRecord>[]): SelectedRecord[] {
  */
 export function parseAt(value: string): ArchiveSelection {
   if (isVersionId(value) || /^(?=.*[a-f])[0-9a-f]{6,20}$/.test(value)) return { kind: 'at', versionId: value };
-  const timeMs = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
-  if (!Number.isFinite(timeMs)) throw new UsageError(`--at ${JSON.stringify(value)} is neither a version id nor a time`, { at: value });
+  const timeMs = /^\d+$/.test(value) ? Number(value) : tryParseTimeSpec(value);
+  if (timeMs === undefined) throw new UsageError(`--at ${JSON.stringify(value)} is neither a version id nor a time (${TIME_FORMS_HELP})`, { at: value });
   return { kind: 'at', timeMs };
 }
