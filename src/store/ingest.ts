@@ -1,8 +1,9 @@
 // Ingest: bytes → chunks (via a ChunkProcessor) → dedup against the index → compressed chunk records appended to the
 // log. Owns file reading (with the changed-while-read check) and the per-ingest flow control; never appends a
 // version record (the caller does: it is the commit point). Invariants: when an ingest resolves, every chunk it
-// returns is in the log (appended by it, by a concurrent ingest it waited for, or before); at most
-// `ingestInFlightBytesMax` bytes of one ingest are held in memory at a time.
+// returns is durable in the log (appended by it, by a concurrent ingest it waited for, or before); at most
+// `ingestInFlightBytesMax` bytes of one ingest are held in memory before they reach the log, and at most
+// `ingestUnsyncedBytesMax` chunk-record bytes of all ingests wait in the log for their fsync.
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { constants, type Stats } from 'node:fs';
 import { FileChangedError, IoError, wrapIoError } from '../errors.js';
@@ -14,6 +15,7 @@ import type { CompressionMode } from './compress.js';
 import { contentIdHex } from './content-id.js';
 import type { StoreLog } from './log-port.js';
 import type { IngestedContent, StatKey } from './types.js';
+import type { RecordPosition } from '../log/types.js';
 
 export interface IngestContext {
   readonly log: StoreLog;
@@ -39,6 +41,12 @@ export const INGEST_COUNTERS = { filesRead: 0, bytesRead: 0 };
 export class Ingester {
   /** Chunks being compressed/appended right now, by hex id: a second ingest of the same chunk waits for the first. */
   private readonly pending = new Map<string, Promise<void>>();
+  /**
+   * Chunk-record bytes handed to the log and not yet durable. Counted apart from the in-flight bytes: an fsync on a
+   * busy disk takes tens of ms, and holding the pipeline's few MiB until it returned capped ingest at ~40 MB/s.
+   */
+  private unsyncedBytes = 0;
+  private readonly unsyncedWaiters: (() => void)[] = [];
 
   constructor(private readonly ctx: IngestContext) {}
 
@@ -110,10 +118,18 @@ export class Ingester {
         refs.push({ id: chunk.id, size });
         inFlightBytes += size;
         tasks++;
-        this.storeChunk(chunk, processor, tally)
+        let submitted = false;
+        // In flight until the log holds the record (or it turned out stored); the task ends once it is durable.
+        const onSubmitted = () => {
+          if (submitted) return;
+          submitted = true;
+          inFlightBytes -= size;
+          wake?.();
+        };
+        this.storeChunk(chunk, processor, tally, onSubmitted)
           .catch((error: unknown) => void (failure ??= error))
           .finally(() => {
-            inFlightBytes -= size;
+            onSubmitted();
             tasks--;
             wake?.();
           });
@@ -141,18 +157,34 @@ export class Ingester {
     }
   }
 
-  /** Appends one chunk unless the log has it (or is getting it from a concurrent ingest, which we then await). */
-  private async storeChunk(chunk: HashedChunk, processor: ChunkProcessor, tally: Tally): Promise<void> {
+  /**
+   * Appends one chunk unless the log has it (or is getting it from a concurrent ingest, which we then await).
+   * `onSubmitted` is called once the chunk no longer needs this ingest's memory (the log holds it, or it was found);
+   * the promise resolves once the chunk is durable and indexed.
+   */
+  private async storeChunk(chunk: HashedChunk, processor: ChunkProcessor, tally: Tally, onSubmitted: () => void): Promise<void> {
     if (this.ctx.index.has(chunk.id)) return;
     const key = contentIdHex(chunk.id);
     const running = this.pending.get(key);
-    if (running) return running;
+    if (running) {
+      onSubmitted();
+      return running;
+    }
     const size = chunk.data.length; // read before the bytes are transferred to a worker
     const work = (async () => {
       const packed = await processor.compress(chunk.data, this.ctx.compression);
       const record: ChunkRecord = { kind: 'chunk', id: chunk.id, codec: packed.codec, size, data: packed.data };
       const input = encodeRecord(record);
-      const position = await this.ctx.log.append(input);
+      const recordBytes = input.payload.length;
+      await this.reserveUnsynced(recordBytes);
+      let position: RecordPosition;
+      try {
+        const appended = this.ctx.log.append(input);
+        onSubmitted();
+        position = await appended;
+      } finally {
+        this.releaseUnsynced(recordBytes);
+      }
       this.ctx.index.add(chunk.id, { segment: position.segment, offset: position.offset, size });
       this.ctx.noteChunkAppended(position.seq);
       tally.newChunks++;
@@ -165,6 +197,19 @@ export class Ingester {
     } finally {
       this.pending.delete(key);
     }
+  }
+
+  /** Waits until `bytes` more fit under `ingestUnsyncedBytesMax` (always admits one record when nothing waits). */
+  private async reserveUnsynced(bytes: number): Promise<void> {
+    while (this.unsyncedBytes > 0 && this.unsyncedBytes + bytes > LIMITS.ingestUnsyncedBytesMax) {
+      await new Promise<void>((resolve) => this.unsyncedWaiters.push(resolve));
+    }
+    this.unsyncedBytes += bytes;
+  }
+
+  private releaseUnsynced(bytes: number): void {
+    this.unsyncedBytes -= bytes;
+    for (const resolve of this.unsyncedWaiters.splice(0)) resolve();
   }
 
   /** The chunk appends in flight right now (each settles once its chunk is appended and indexed, or failed). */

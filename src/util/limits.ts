@@ -33,6 +33,8 @@ export const LIMITS = {
   ingestBlockBytes: 1024 * 1024,
   /** Bytes one ingest may have in flight (read but not yet chunked, hashed, compressed and appended). */
   ingestInFlightBytesMax: 4 * 1024 * 1024,
+  /** Chunk-record bytes of all ingests handed to the log and waiting for its fsync (memory the log holds meanwhile). */
+  ingestUnsyncedBytesMax: 32 * 1024 * 1024,
   /** Files (and streams) at most this size are chunked and hashed on the calling thread: a worker round trip costs more. */
   ingestInlineBytesMax: 64 * 1024,
   /** Store worker threads (chunk, hash, compress) at most. */
