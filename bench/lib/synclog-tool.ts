@@ -128,7 +128,7 @@ export function synclogTool(cli: SynclogCli): SynclogBackupTool {
     lastSnapshot: (repo) => summaries.get(repo),
     name: 'synclog',
     unavailable: snapshotMissing,
-    version: 'this commit',
+    version: 'the build in dist/ when the run started, frozen for the run (see Commit above)',
     settings: 'synclog snapshot <dir> --log L --json; restore: synclog receive --log L --out D --mode latest --once --json; defaults otherwise (fsync on)',
     async init() {
       // The log is created by the first snapshot.
