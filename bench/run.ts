@@ -21,6 +21,7 @@ import { borgTool, ensurePeers, gitTool, resticTool, rsyncTool } from './lib/pee
 import { renderReport, writeReport, type BenchReport } from './lib/results-file.js';
 import { runCorpusScenario } from './lib/scenario-corpus.js';
 import { runHistoryScenario } from './lib/scenario-history.js';
+import { describeFailure } from './lib/series-book.js';
 import { freezeBuild, openSynclogCli, synclogTool } from './lib/synclog-tool.js';
 import { digestOf, hashTree } from './lib/tree-digest.js';
 
@@ -156,9 +157,18 @@ async function main(): Promise<void> {
     rows: [],
     remarks: [],
   };
+  // One part failing (no network for npm pack, a full disk) is reported, and the other parts still run.
+  const part = async (name: string, body: () => Promise<void>) => {
+    try {
+      await body();
+    } catch (error) {
+      report.remarks.push(`the ${name} part failed and its rows are missing: ${describeFailure(error)}`);
+      log(`${name}: ${describeFailure(error)}`);
+    }
+  };
   try {
-    if (options.corpus) await runCorpusPart(options, workDir, cache, tools, report);
-    if (options.history) await runHistoryPart(options, workDir, tools, report);
+    if (options.corpus) await part('corpus', () => runCorpusPart(options, workDir, cache, tools, report));
+    if (options.history) await part('history', () => runHistoryPart(options, workDir, tools, report));
     if (options.modules) {
       const timeoutMs = options.quick ? MODULE_TIMEOUT_MS_QUICK : MODULE_TIMEOUT_MS_FULL;
       report.rows.push(...(await runBenchModules({ quick: options.quick, runs: options.runs, repoRoot: REPO_ROOT, benchDir: BENCH_DIR, workDir, timeoutMs, log })));
