@@ -53,3 +53,30 @@ describe('bench table', () => {
     expect(formatNumber(0)).toBe('0');
   });
 });
+
+describe('bench report', () => {
+  it('names the date, machine, commit and cache state above the table', async () => {
+    const { renderReport } = await import('../../../bench/lib/results-file.js');
+    const text = renderReport({
+      startedAt: new Date('2026-01-02T03:04:00Z'),
+      durationSeconds: 90,
+      mode: 'quick',
+      runs: 3,
+      machine: { cpuModel: 'Test CPU', cores: 2, memoryBytes: 2 ** 31, diskFs: 'ext4 on /dev/x', kernel: '6.1', node: 'v20', commit: 'abc123', dirty: false, loadAverage: [0.1, 0.2, 0.3] },
+      loadAverageAfter: [0.4, 0.5, 0.6],
+      cache: 'cold',
+      data: ['corpus'],
+      tools: [{ name: 'restic', version: '0.14', settings: 'defaults' }],
+      rows: [],
+      remarks: ['a remark'],
+    });
+    expect(text).toContain('2026-01-02 03:04 UTC');
+    expect(text).toContain('Test CPU, 2 cores, 2.0 GiB memory, disk ext4 on /dev/x');
+    expect(text).toContain('Commit: abc123');
+    expect(text).toContain('Cache: cold');
+    expect(text).toContain(TABLE_HEADER_FIRST_LINE);
+    expect(text).toContain('- a remark');
+  });
+});
+
+const TABLE_HEADER_FIRST_LINE = '| Measurement | Unit | Tool | Median | Min | Max | Runs | synclog ÷ tool | Note |';
