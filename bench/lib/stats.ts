@@ -39,3 +39,12 @@ export function megabytesPerSecond(bytes: number, seconds: number): number {
   assert(seconds > 0, 'a duration must be positive');
   return bytes / 1e6 / seconds;
 }
+
+/**
+ * Median of per-run ratios synclog[i] ÷ peer[i], when both have one sample per run (same count, at least 2). Runs
+ * of different tools in one round sit close in time, so this pairing resists load that drifts across a run.
+ */
+export function pairedRatio(synclog: readonly number[], peer: readonly number[]): number | undefined {
+  if (synclog.length < 2 || synclog.length !== peer.length || peer.some((value) => value === 0)) return undefined;
+  return summarize(synclog.map((value, index) => value / peer[index]!))!.median;
+}

@@ -2,7 +2,7 @@
 // and synclog's ratio to that tool. Pure: rows in, text out.
 // Invariant: a tool that did not run shows its note instead of numbers; nothing is ever left out silently.
 import type { BenchRow } from './bench-row.js';
-import { ratioOf, summarize, type Summary } from './stats.js';
+import { pairedRatio, ratioOf, summarize, type Summary } from './stats.js';
 
 /** Formats a number with about three significant digits, thousands separated (1,234 / 56.7 / 0.123). */
 export function formatNumber(value: number): string {
@@ -24,7 +24,9 @@ function ratioCell(row: BenchRow, tool: string, summary: Summary | undefined): s
   if (!own || tool === 'synclog') return '';
   const ratio = ratioOf(summarize(own.samples), summary, row.higherIsBetter);
   if (!ratio) return 'n/a';
-  return `${ratio.value.toFixed(2)}× (${ratio.synclogBetter ? 'synclog better' : 'synclog worse'})`;
+  const paired = pairedRatio(own.samples, row.series.find((s) => s.tool === tool)?.samples ?? []);
+  const pairedText = paired === undefined ? '' : `; per run ${paired.toFixed(2)}×`;
+  return `${ratio.value.toFixed(2)}× (${ratio.synclogBetter ? 'synclog better' : 'synclog worse'}${pairedText})`;
 }
 
 export const TABLE_HEADER =

@@ -2,7 +2,7 @@
 // whose tool did not run.
 import { describe, expect, it } from 'vitest';
 import type { BenchRow } from '../../../bench/lib/bench-row.js';
-import { megabytesPerSecond, ratioOf, summarize } from '../../../bench/lib/stats.js';
+import { megabytesPerSecond, pairedRatio, ratioOf, summarize } from '../../../bench/lib/stats.js';
 import { formatNumber, renderTable } from '../../../bench/lib/table.js';
 
 describe('bench stats', () => {
@@ -19,6 +19,12 @@ describe('bench stats', () => {
     expect(ratioOf(fast, slow, false)).toEqual({ value: 2, synclogBetter: false });
     expect(ratioOf(fast, undefined, true)).toBeUndefined();
     expect(megabytesPerSecond(50_000_000, 2)).toBe(25);
+  });
+
+  it('pairs per-run ratios only when both tools have one sample per run', () => {
+    expect(pairedRatio([2, 4, 9], [1, 1, 3])).toBe(3);
+    expect(pairedRatio([2, 4], [1, 1, 3])).toBeUndefined();
+    expect(pairedRatio([2], [1])).toBeUndefined();
   });
 
   it('refuses non-finite samples', () => {
@@ -42,7 +48,7 @@ describe('bench table', () => {
     const lines = renderTable([row]).split('\n');
     expect(lines).toHaveLength(5);
     expect(lines[2]).toBe('| initial ingest | s | synclog | 3.00 | 2.00 | 4.00 | 3 |  |  |');
-    expect(lines[3]).toBe('|  |  | restic | 6.00 | 6.00 | 7.00 | 3 | 0.50× (synclog better) |  |');
+    expect(lines[3]).toBe('|  |  | restic | 6.00 | 6.00 | 7.00 | 3 | 0.50× (synclog better; per run 0.43×) |  |');
     expect(lines[4]).toBe('|  |  | borg | — | — | — | 0 | n/a | not installed |');
   });
 
