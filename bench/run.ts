@@ -22,7 +22,7 @@ import { renderReport, writeReport, type BenchReport } from './lib/results-file.
 import { runCorpusScenario } from './lib/scenario-corpus.js';
 import { runHistoryScenario } from './lib/scenario-history.js';
 import { describeFailure } from './lib/series-book.js';
-import { freezeBuild, openSynclogCli, synclogTool } from './lib/synclog-tool.js';
+import { freezeBuild, openSynclogCli, synclogCheckoutTool, synclogTool } from './lib/synclog-tool.js';
 import { digestOf, hashTree } from './lib/tree-digest.js';
 
 interface Options {
@@ -114,7 +114,8 @@ async function prepareTools(options: Options, workDir: string) {
   const borg = await borgTool(home, missing.get('borg'));
   const git = await gitTool(home, missing.get('git'));
   const rsync = await rsyncTool(missing.get('rsync'));
-  return { cli, ingestTools: [synclog, restic, borg, git] as BackupTool[], copyTools: [rsync] as BackupTool[] };
+  const synclogRestoreTools: BackupTool[] = [synclogCheckoutTool(cli)];
+  return { cli, ingestTools: [synclog, restic, borg, git] as BackupTool[], copyTools: [rsync] as BackupTool[], synclogRestoreTools };
 }
 
 async function runCorpusPart(options: Options, workDir: string, cache: PageCache, tools: Awaited<ReturnType<typeof prepareTools>>, report: BenchReport) {
@@ -130,7 +131,7 @@ async function runCorpusPart(options: Options, workDir: string, cache: PageCache
   );
   report.rows.push(...(await machineRows(corpus, workDir, cache, options)));
   log('corpus scenario: ingest, rescan, size, restore…');
-  report.rows.push(...(await runCorpusScenario({ corpus, expected, ingestTools: tools.ingestTools, copyTools: tools.copyTools, runs: options.runs, workDir, cache, cli: tools.cli, log })));
+  report.rows.push(...(await runCorpusScenario({ corpus, expected, ingestTools: tools.ingestTools, copyTools: tools.copyTools, synclogRestoreTools: tools.synclogRestoreTools, runs: options.runs, workDir, cache, cli: tools.cli, log })));
 }
 
 async function runHistoryPart(options: Options, workDir: string, tools: Awaited<ReturnType<typeof prepareTools>>, report: BenchReport) {
@@ -153,7 +154,7 @@ async function main(): Promise<void> {
   const tools = await prepareTools(options, workDir);
   const report: BenchReport = {
     startedAt, durationSeconds: 0, mode: options.quick ? 'quick' : 'full', runs: options.runs, machine, loadAverageAfter: [], cache: cache.label, data: [],
-    tools: [...tools.ingestTools, ...tools.copyTools].map((tool) => ({ name: tool.name, version: tool.version, settings: tool.settings, unavailable: tool.unavailable })),
+    tools: [...tools.ingestTools, ...tools.synclogRestoreTools, ...tools.copyTools].map((tool) => ({ name: tool.name, version: tool.version, settings: tool.settings, unavailable: tool.unavailable })),
     rows: [],
     remarks: [],
   };

@@ -25,6 +25,8 @@ export interface CorpusScenarioInput {
   ingestTools: readonly BackupTool[];
   /** Tools that restore without ingesting (rsync: a plain copy of the source). */
   copyTools: readonly BackupTool[];
+  /** More ways to restore from synclog's log (synclog checkout), run right after synclog's own restore. */
+  synclogRestoreTools: readonly BackupTool[];
   runs: number;
   workDir: string;
   cache: PageCache;
@@ -87,6 +89,12 @@ async function measureTool(input: CorpusScenarioInput, book: SeriesBook, tool: B
   input.log(`  run ${run} ${tool.name} ingest ${ingestSeconds.toFixed(2)} s, stored ${(stored / 1e6).toFixed(1)} MB, rescan ${rescanSeconds.toFixed(2)} s`);
   if (tool.restore) await restoreOnce(input, book, tool, repo, run).catch((error: unknown) => book.note('restore', tool.name, `run ${run} ${describeFailure(error)}`));
   else if (tool.name === 'synclog') book.note('restore', tool.name, input.cli.missing('receive') ?? 'no restore');
+  if (tool.name === 'synclog') {
+    for (const other of input.synclogRestoreTools) {
+      if (other.unavailable) continue;
+      await restoreOnce(input, book, other, repo, run).catch((error: unknown) => book.note('restore', other.name, `run ${run} ${describeFailure(error)}`));
+    }
+  }
   await rm(repo, { recursive: true, force: true });
 }
 
@@ -102,9 +110,9 @@ export async function runCorpusScenario(input: CorpusScenarioInput): Promise<Ben
       { key: 'rescan', name: `rescan with no changes, ${what}`, unit: 's', higherIsBetter: false, note: cacheNote },
       { key: 'restore', name: `restore latest tree, ${what}`, unit: 'MB/s', higherIsBetter: true, note: `${cacheNote}; every restored tree was compared with the source before its time was counted` },
     ],
-    [...input.ingestTools, ...input.copyTools].map((tool) => tool.name),
+    [...input.ingestTools, ...input.synclogRestoreTools, ...input.copyTools].map((tool) => tool.name),
   );
-  for (const tool of [...input.ingestTools, ...input.copyTools]) if (tool.unavailable) book.noteAll(tool.name, tool.unavailable);
+  for (const tool of [...input.ingestTools, ...input.copyTools, ...input.synclogRestoreTools]) if (tool.unavailable) book.noteAll(tool.name, tool.unavailable);
   // A failed run is noted (with its run number) and the next run tries again: an intermittent failure shows up as
   // fewer samples plus the note, never as a silently shorter row.
   for (let run = 1; run <= input.runs; run++) {
@@ -123,6 +131,7 @@ export async function runCorpusScenario(input: CorpusScenarioInput): Promise<Ben
     }
   }
   const ingestNames = input.ingestTools.map((tool) => tool.name);
-  const restoreNames = [...input.ingestTools, ...input.copyTools].filter((tool) => tool.restore || tool.name === 'synclog').map((tool) => tool.name);
+  const restoreTools = [...input.ingestTools.slice(0, 1), ...input.synclogRestoreTools, ...input.ingestTools.slice(1), ...input.copyTools];
+  const restoreNames = restoreTools.filter((tool) => tool.restore || tool.name === 'synclog').map((tool) => tool.name);
   return book.rows((key) => (key === 'restore' ? restoreNames : ingestNames));
 }

@@ -148,3 +148,23 @@ export function synclogTool(cli: SynclogCli): SynclogBackupTool {
     ownStatePrefixes: ['.synclog'],
   };
 }
+
+/**
+ * `synclog checkout --at now` as a second way to restore the latest tree from the log synclog's ingest made (a user
+ * restoring once reaches for checkout; receive is the mirror that keeps following). Has no backup of its own.
+ */
+export function synclogCheckoutTool(cli: SynclogCli): BackupTool {
+  return {
+    name: 'synclog checkout',
+    unavailable: cli.missing('checkout'),
+    version: 'same build as synclog',
+    settings: 'synclog checkout --log L --out D --at now --json (restore only, from the log synclog snapshot wrote)',
+    async init() {},
+    async backup() {},
+    storedBytes: directoryBytes,
+    async restore(repo, _source, target) {
+      await cli.run(['checkout', '--log', repo, '--out', target, '--at', 'now', '--json']);
+    },
+    ownStatePrefixes: ['.synclog'],
+  };
+}

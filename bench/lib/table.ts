@@ -21,7 +21,8 @@ function escapeCell(text: string): string {
 
 function ratioCell(row: BenchRow, tool: string, summary: Summary | undefined): string {
   const own = row.series.find((s) => s.tool === 'synclog');
-  if (!own || tool === 'synclog') return '';
+  // "synclog <command>" series are synclog itself by another command (synclog checkout): no ratio against itself.
+  if (!own || tool === 'synclog' || tool.startsWith('synclog ')) return '';
   const ratio = ratioOf(summarize(own.samples), summary, row.higherIsBetter);
   if (!ratio) return 'n/a';
   const paired = pairedRatio(own.samples, row.series.find((s) => s.tool === tool)?.samples ?? []);
