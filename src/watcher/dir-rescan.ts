@@ -29,6 +29,8 @@ export class DirRescanner {
   private running = 0;
   private idleWaiters: (() => void)[] = [];
   private closed = false;
+  /** New directories whose own watch has not yet reported an event (so may not exist yet). */
+  private readonly newDirs = new Set<string>();
 
   constructor(
     private readonly deps: DirRescanDeps,
@@ -42,6 +44,24 @@ export class DirRescanner {
     if (this.closed) return;
     this.queue.touch(`${root}/${dir}`, Date.now(), 0);
     this.schedule();
+  }
+
+  /**
+   * A new directory: files written into it before its watch existed raise no event. It is listed as soon as its
+   * watch proves to be in place (its first event, see watchAlive), and again once it is quiet, so those files are
+   * found without waiting for a busy directory to go quiet (that wait was the write→durable p99).
+   */
+  touchNew(root: string, dir: string): void {
+    if (this.closed) return;
+    this.newDirs.add(`${root}/${dir}`);
+    this.touch(root, dir);
+  }
+
+  /** An event came from `dir`'s own watch: the first one after it was new lists it now. */
+  watchAlive(root: string, dir: string): void {
+    if (this.newDirs.size === 0) return;
+    const key = `${root}/${dir}`;
+    if (this.newDirs.delete(key)) void this.rescan(key);
   }
 
   /** Resolves once no directory waits to be listed and no listing is running. */
@@ -58,6 +78,7 @@ export class DirRescanner {
 
   close(): void {
     this.closed = true;
+    this.newDirs.clear();
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     for (const resolve of this.idleWaiters.splice(0)) resolve();
@@ -76,6 +97,7 @@ export class DirRescanner {
 
   private async rescan(key: string): Promise<void> {
     this.running += 1;
+    this.newDirs.delete(key);
     try {
       const at = key.indexOf('/');
       const rootName = key.slice(0, at);

@@ -1,6 +1,7 @@
 // Per-root glue between chokidar and the pipeline: turning chokidar paths into log paths, naming watch failures
 // with the fix a user needs, and the live-path index (what the log has live per root) that scans and vanished
 // directories consult. Never decides what to record: it only says which paths to look at.
+import { join, relative } from 'node:path';
 import { UnsafePathError, WatchError } from '../errors.js';
 import { WATCH_LIMITS } from '../util/limits.js';
 import { toLogPath } from '../util/log-path.js';
@@ -138,6 +139,34 @@ export function rootChangeHandler(
     pipeline.touch(root.name, path);
     // Activity in a directory (or a new one) means: list it again once quiet, in case events were lost.
     rescanner.touch(root.name, parentOf(path));
-    if (event === 'addDir') rescanner.touch(root.name, path);
+    if (event === 'addDir') rescanner.touchNew(root.name, path);
+  };
+}
+
+/**
+ * Returns chokidar's 'raw' listener for one root: a directory's fs.watch names the child that changed (created,
+ * written, renamed, deleted, attributes), and that name is looked at like any other event. An event without a name
+ * (the kernel's event queue overflowed) re-lists the directory instead.
+ */
+export function rawNameHandler(
+  root: PipelineRoot,
+  onChange: (event: string, absolutePath: string) => void,
+  rescanner: DirRescanner,
+): (event: string, name: unknown, details: unknown) => void {
+  return (_event, name, details) => {
+    if (root.failed) return;
+    const watchedPath = (details as { watchedPath?: unknown } | undefined)?.watchedPath;
+    if (typeof watchedPath !== 'string') return; // a polling event: chokidar's own events cover those
+    const dir = relative(root.path, watchedPath);
+    if (dir.startsWith('..')) return;
+    rescanner.watchAlive(root.name, dir);
+    if (typeof name !== 'string' || name.length === 0) {
+      rescanner.touch(root.name, dir);
+      return;
+    }
+    const absolutePath = join(watchedPath, name);
+    // A file excluded by name costs nothing further (excluded directories are not watched at all).
+    if (root.matcher.excludes(absolutePath, false)) return;
+    onChange('raw', absolutePath);
   };
 }

@@ -21,7 +21,7 @@ import { fileHistory, restoreFileVersion, type HistoryEntry } from './history.js
 import { resolveWatcherOptions, type ResolvedWatcherOptions, type WatcherOptions } from './options.js';
 import { OwnerLookup } from './owner.js';
 import { assignRootNames, knownRootsOf } from './root-names.js';
-import { LiveIndex, watchErrorFor, rootChangeHandler } from './watch-roots.js';
+import { LiveIndex, watchErrorFor, rootChangeHandler, rawNameHandler } from './watch-roots.js';
 import { scanRoot } from './scan.js';
 import { DirRescanner } from './dir-rescan.js';
 
@@ -221,8 +221,16 @@ export class AppendOnlyLogWatcher extends EventEmitter<WatcherEventMap> {
     if (this.listenerCount(WATCHER_EVENTS.ERROR) > 0) this.emit(WATCHER_EVENTS.ERROR, error);
   }
 
+  /**
+   * Watches one root. With inotify (not --poll), chokidar watches directories only and the names of changed files
+   * come from its 'raw' events (each directory's fs.watch reports the name of every child it saw change): chokidar
+   * would otherwise add an fs.watch (an inotify watch) and a stat per file, and re-list the directory on each event
+   * with a stat of every entry before naming the file. Polling needs chokidar's per-file stat watchers, so it keeps
+   * files. What a name means is never taken from the event: the pipeline's reconcile looks (state-based).
+   */
   private async watchRoot(root: RootRuntime): Promise<void> {
     const pipeline = this.pipeline!;
+    const namesFromRaw = !this.options.poll;
     const watcher = chokidarWatch(root.path, {
       persistent: true,
       ignoreInitial: true,
@@ -232,11 +240,13 @@ export class AppendOnlyLogWatcher extends EventEmitter<WatcherEventMap> {
       binaryInterval: this.options.pollIntervalMs,
       atomic: false, // our own debounce and state-based reconcile handle save-by-rename
       ignorePermissionErrors: true,
-      ignored: (path: string, stats?: { isDirectory(): boolean }) => root.matcher.excludes(path, stats?.isDirectory()),
+      ignored: (path: string, stats?: { isDirectory(): boolean }) =>
+        (namesFromRaw && stats !== undefined && !stats.isDirectory()) || root.matcher.excludes(path, stats?.isDirectory()),
     });
     root.chokidar = watcher;
     const onChange = rootChangeHandler(root, pipeline, this.rescanner!, (error) => this.emitError(error));
     for (const event of ['add', 'change', 'unlink', 'addDir', 'unlinkDir'] as const) watcher.on(event, (path) => onChange(event, path));
+    if (namesFromRaw) watcher.on('raw', rawNameHandler(root, onChange, this.rescanner!));
     watcher.on('error', (error) => {
       if (root.failed) return;
       this.pipeline!.counters.errors += 1;
