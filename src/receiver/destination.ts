@@ -10,8 +10,9 @@ import type { Stats } from 'node:fs';
 import { copyFile, constants as fsConstants, lstat, lutimes, mkdir, open, readdir, rename, rm, symlink, utimes, chmod } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { wrapIoError } from '../errors.js';
-import { fsyncDir, tempPathFor, TEMP_MARKER, writeFileAtomic } from '../util/fs-durable.js';
+import { fsyncDir, tempPathFor, TEMP_MARKER } from '../util/fs-durable.js';
 import { RECEIVER_LIMITS } from '../util/limits.js';
+import { writeFileDurable } from './atomic-file.js';
 import { refuseRecord } from './destination-path.js';
 import type { RecordWhere } from './types.js';
 
@@ -62,13 +63,7 @@ export class Destination {
    */
   async writeFile(target: string, data: () => AsyncIterable<Uint8Array> | Uint8Array, meta: EntryMeta, ctx: WriteContext): Promise<void> {
     await this.prepare(target, ctx);
-    const mtime = toSeconds(meta.mtimeMs);
-    const write = () =>
-      writeFileAtomic(target, data(), {
-        mode: meta.mode & FILE_MODE_MASK,
-        skipDirSync: true,
-        beforeSync: (handle) => handle.utimes(mtime, mtime),
-      });
+    const write = () => writeFileDurable(target, data(), meta.mode & FILE_MODE_MASK, toSeconds(meta.mtimeMs));
     // No lstat first (one syscall less per file): a rename over a directory fails, and only then is it removed.
     await this.retryOverDirectory(target, write);
     this.dirtyDirs.add(dirname(target));
