@@ -46,6 +46,11 @@ export class ReceiverSession {
   private commitChain: Promise<void> = Promise.resolve();
   private lastProgressMs = 0;
   private readonly summary: ReceiverSummary;
+  /**
+   * Launched records in log order, each with its change once applied: 'applied' events leave in log order even
+   * though records on different paths finish in any order (a rename's delete before its write, as in the log).
+   */
+  private readonly unreported: { seq: number; change?: AppliedChange }[] = [];
 
   private constructor(
     private readonly options: SessionOptions,
@@ -114,7 +119,8 @@ export class ReceiverSession {
     // Saved by time too, so a kill during a long catch-up redoes at most commitIntervalMs of work (plus what was in flight).
     const timer = setInterval(() => void this.commit(false).catch(() => {}), RECEIVER_LIMITS.commitIntervalMs);
     try {
-      const records = this.options.source.entries({ fromSeq: this.scannedUpTo, kinds: ['version', 'delete'], follow: options.follow, signal: options.signal });
+      // keepChunks: a file's chunks come right before its version, so its content is read from this same pass.
+      const records = this.options.source.entries({ fromSeq: this.scannedUpTo, kinds: ['version', 'delete'], follow: options.follow, signal: options.signal, keepChunks: true });
       for await (const stored of records) {
         if (options.signal?.aborted) break;
         await this.launch(stored);
@@ -156,10 +162,12 @@ export class ReceiverSession {
       this.replayEndSeq = 0;
     }
     const entry = stored as StoredRecord<EntryRecord>;
-    await this.scheduler.launch(stored.seq, `${record.root}/${record.path}`, () => this.applyOne(entry, replay));
+    const slot: { seq: number; change?: AppliedChange } = { seq: stored.seq };
+    this.unreported.push(slot);
+    await this.scheduler.launch(stored.seq, `${record.root}/${record.path}`, () => this.applyOne(entry, replay, slot));
   }
 
-  private async applyOne(stored: StoredRecord<EntryRecord>, replay: boolean): Promise<void> {
+  private async applyOne(stored: StoredRecord<EntryRecord>, replay: boolean, slot: { change?: AppliedChange }): Promise<void> {
     let change: AppliedChange;
     if (this.manifest) {
       const { change: applied, line } = await applyAllVersions(this.ctx, stored, replay);
@@ -169,7 +177,15 @@ export class ReceiverSession {
       change = await applyLatest(this.ctx, stored, replay);
     }
     this.count(change);
-    this.options.emit('applied', change);
+    slot.change = change;
+    this.report();
+  }
+
+  /** Emits 'applied' for the finished records at the head of the launch order (a failed one holds the rest back). */
+  private report(): void {
+    while (this.unreported.length > 0 && this.unreported[0]!.change !== undefined) {
+      this.options.emit('applied', this.unreported.shift()!.change!);
+    }
   }
 
   private count(change: AppliedChange): void {

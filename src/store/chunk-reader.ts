@@ -5,15 +5,18 @@ import { CorruptionError, NotFoundError, SynclogError } from '../errors.js';
 import { decodeRecord, type ChunkRef, type ContentIdBytes } from '../record/index.js';
 import { LIMITS } from '../util/limits.js';
 import type { ChunkIndex, ChunkLocation } from './chunk-index.js';
-import { decompressChunk } from './compress.js';
+import { decompressChunkSync } from './compress.js';
 import { contentIdHex, hashContent, sameContentId } from './content-id.js';
 import type { StoreLog } from './log-port.js';
+import type { RecentChunks } from './recent-chunks.js';
 
 export interface ChunkReaderContext {
   readonly log: StoreLog;
   readonly index: ChunkIndex;
   /** Why the index scan stopped early (mid-log damage), if it did: a chunk missing after it is damage, not absence. */
   scanProblem(): CorruptionError | undefined;
+  /** Chunk records a sequential read just passed, if any are kept. */
+  recent(): RecentChunks | undefined;
   /** Indexes chunk records appended since the last scan (another process may be the writer). */
   refreshIndex(): Promise<void>;
 }
@@ -38,7 +41,7 @@ export async function checkChunkPayload(tag: number, payload: Uint8Array, id: Co
   if (record.kind !== 'chunk' || !sameContentId(record.id, id)) throw damaged(hex, where, 'index-points-elsewhere', 'the record there is not this chunk');
   let data: Uint8Array;
   try {
-    data = await decompressChunk(record.codec, record.data, record.size);
+    data = decompressChunkSync(record.codec, record.data, record.size);
   } catch (error) {
     throw damaged(hex, where, 'chunk-undecodable', `cannot inflate: ${(error as Error).message}`, error);
   }
@@ -48,6 +51,8 @@ export async function checkChunkPayload(tag: number, payload: Uint8Array, id: Co
 }
 
 export async function readChunk(ctx: ChunkReaderContext, id: ContentIdBytes): Promise<Uint8Array> {
+  const recent = ctx.recent()?.get(contentIdHex(id));
+  if (recent) return checkChunkPayload(recent.tag, recent.payload, id, recent.where);
   let where = ctx.index.get(id);
   if (!where && !ctx.scanProblem()) {
     await ctx.refreshIndex();

@@ -11,11 +11,13 @@ import { LIMITS } from '../util/limits.js';
 import { Catalog } from './catalog.js';
 import { ChunkIndex } from './chunk-index.js';
 import { InlineProcessor, type ChunkProcessor } from './chunk-processor.js';
+import { contentIdHex } from './content-id.js';
 import { readChunk, readContent, type ChunkReaderContext } from './chunk-reader.js';
 import { DEFAULT_CHUNK_SIZES } from './chunker.js';
 import { loadCheckpoint, saveCheckpoint } from './index-checkpoint.js';
 import { Ingester } from './ingest.js';
 import type { LogModule, StoreLog } from './log-port.js';
+import { RecentChunks } from './recent-chunks.js';
 import { StatCache } from './stat-cache.js';
 import { verifyStore } from './store-verify.js';
 import { WorkerPool } from './worker-pool.js';
@@ -54,6 +56,8 @@ export class Store implements StoreApi {
   /** appendRecords/appendAtomic calls in flight (they may carry chunk records the index learns of at commit). */
   private readonly recordAppends = new Set<Promise<void>>();
   private readonly readerContext: ChunkReaderContext;
+  /** Chunk records the last `entries({ keepChunks })` passed (created on first use). */
+  private recentChunks: RecentChunks | undefined;
 
   constructor(
     readonly logDir: string,
@@ -80,6 +84,7 @@ export class Store implements StoreApi {
         return store.index;
       },
       scanProblem: () => this.scanError,
+      recent: () => this.recentChunks,
       // A writer's index is always current (it made every append); a reader may be behind another process.
       refreshIndex: () => (this.readOnly ? this.scanIndex() : Promise.resolve()),
     };
@@ -256,10 +261,37 @@ export class Store implements StoreApi {
   async *entries(options: EntryReadOptions = {}): AsyncIterable<StoredRecord> {
     this.assertOpen('entries');
     const tags = (options.kinds ?? DEFAULT_KINDS).map((kind) => RECORD_TAGS[kind]);
+    const keep = options.keepChunks === true && !tags.includes(RECORD_TAGS.chunk);
+    if (keep) {
+      this.recentChunks ??= new RecentChunks(LIMITS.storeRecentChunkBytesMax);
+      tags.push(RECORD_TAGS.chunk);
+    }
     for await (const entry of this.log.read({ fromSeq: options.fromSeq, tags, follow: options.follow, signal: options.signal })) {
-      const record = decodeRecord(entry.tag, entry.payload, { file: entry.segment, offset: entry.offset, seq: entry.seq });
+      const where = { file: entry.segment, offset: entry.offset, seq: entry.seq };
+      if (keep && entry.tag === RECORD_TAGS.chunk) {
+        this.keepChunk(entry.tag, entry.payload, where);
+        continue;
+      }
+      const record = decodeRecord(entry.tag, entry.payload, where);
       yield { seq: entry.seq, segment: entry.segment, offset: entry.offset, record };
     }
+  }
+
+  /**
+   * Keeps a chunk record an `entries({ keepChunks })` read passed, as the log returned it (frame-checked, a copy):
+   * readChunk decodes, inflates and hashes it on use. One that does not decode is not kept: a read of it goes to
+   * the segment and reports the damage there, as before (an unreferenced damaged chunk stops nothing).
+   */
+  private keepChunk(tag: number, payload: Uint8Array, where: { file: string; offset: number; seq: number }): void {
+    let record: LogRecord;
+    try {
+      record = decodeRecord(tag, payload, where);
+    } catch {
+      return;
+    }
+    if (record.kind !== 'chunk') return;
+    const location = { segment: where.file, offset: where.offset, size: record.size, seq: where.seq };
+    this.recentChunks!.add(contentIdHex(record.id), { tag, payload, where: location });
   }
 
   catalog(): Promise<Catalog> {

@@ -40,6 +40,12 @@ export interface EntryReadOptions {
   kinds?: readonly RecordKind[];
   follow?: boolean;
   signal?: AbortSignal;
+  /**
+   * Also read the chunk records passed on the way and keep the latest of them (up to
+   * `LIMITS.storeRecentChunkBytesMax`), so `readContent` of the versions that follow them reads nothing from the
+   * segments again. For one reader applying versions in log order (the receiver). Default false.
+   */
+  keepChunks?: boolean;
 }
 
 /** One path's summary in the catalog. */

@@ -56,6 +56,8 @@ export const LIMITS = {
   statCacheEntriesMax: 10_000_000,
   /** Chunks a content reader fetches ahead of the one being consumed. */
   storeReadAheadChunks: 4,
+  /** Chunk-record bytes a sequential reader keeps from the log it just read (`entries({ keepChunks })`). */
+  storeRecentChunkBytesMax: 32 * 1024 * 1024,
 } as const;
 
 export type LimitName = keyof typeof LIMITS;
