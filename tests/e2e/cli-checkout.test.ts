@@ -16,6 +16,7 @@ let between: string;
 let firstTree: Record<string, TreeEntry>;
 let secondTree: Record<string, TreeEntry>;
 let lastFirstVersionId: string;
+let lastFirstPrefix: string;
 
 async function snapshot(source: string): Promise<void> {
   const result = await runCli(['snapshot', source, '--log', logDir, '--json']);
@@ -50,6 +51,13 @@ describe('synclog checkout', () => {
       const tree = (await store.catalog()).treeAt({ timeMs: Date.parse(between) });
       const newest = [...tree.values()].sort((a, b) => b.seq - a.seq)[0]!;
       lastFirstVersionId = newest.record.versionId;
+      // Versions recorded in the same millisecond share their first 16 characters (ids count up within a ms), so
+      // the prefix given to --version is grown until it names one version only.
+      const ids: string[] = [];
+      for await (const entry of store.entries({ kinds: ['version', 'delete'] })) ids.push((entry.record as { versionId: string }).versionId);
+      let length = 16;
+      while (ids.filter((id) => id.startsWith(lastFirstVersionId.slice(0, length))).length > 1) length++;
+      lastFirstPrefix = lastFirstVersionId.slice(0, length);
     } finally {
       await store.close();
     }
@@ -74,7 +82,7 @@ describe('synclog checkout', () => {
     expect(result.stdout).toMatch(/^checked out .*: 2 files, 2 dirs, 1 links/);
     expect(await snapshotTree(join(now, 'proj'))).toEqual(secondTree);
     const byVersion = join(await makeTmpDir(), 'by-version');
-    const versioned = await runCli(['checkout', '--log', logDir, '--out', byVersion, '--version', lastFirstVersionId.slice(0, 16)]);
+    const versioned = await runCli(['checkout', '--log', logDir, '--out', byVersion, '--version', lastFirstPrefix]);
     expect(versioned.code, versioned.stderr).toBe(0);
     expect(await snapshotTree(join(byVersion, 'proj'))).toEqual(firstTree);
   });
