@@ -142,7 +142,9 @@ export class LogReceiver extends EventEmitter<ReceiverEventMap> implements Async
     } catch {
       throw new NotFoundError(`no log at ${this.options.logPath}`, { what: 'log', id: this.options.logPath, fix: 'check --log, or start `synclog watch` (or run `synclog snapshot`) first: it creates the log' });
     }
-    const store = await openStore(logDir, { readOnly: true, workers: 0 });
+    // indexOnDemand: chunks come from the same pass as their versions (entries keepChunks); the index is built
+    // only if one is missing there (a deduplicated chunk stored long before), not on every start.
+    const store = await openStore(logDir, { readOnly: true, workers: 0, indexOnDemand: true });
     try {
       const session = await ReceiverSession.open({
         source: store,

@@ -47,6 +47,8 @@ export class Store implements StoreApi {
   private catalogLoad: Promise<Catalog> | undefined;
   private catalogReady: Catalog | undefined;
   private scanFromSeq = 0;
+  /** The index's load (checkpoint + scan); unset until needed when opened with `indexOnDemand`. */
+  private indexLoad: Promise<void> | undefined;
   private scanning: Promise<void> | undefined;
   private scanAgain: Promise<void> | undefined;
   private scanError: CorruptionError | undefined;
@@ -63,7 +65,7 @@ export class Store implements StoreApi {
     readonly logDir: string,
     private readonly log: StoreLog,
     private readonly logModule: LogModule,
-    private readonly options: Required<Pick<StoreOptions, 'readOnly' | 'workers' | 'compression'>>,
+    private readonly options: Required<Pick<StoreOptions, 'readOnly' | 'workers' | 'compression' | 'indexOnDemand'>>,
   ) {
     this.statCache = new StatCache(join(logDir, STAT_CACHE_FILE_NAME), options.readOnly);
     const store = this;
@@ -85,8 +87,9 @@ export class Store implements StoreApi {
       },
       scanProblem: () => this.scanError,
       recent: () => this.recentChunks,
-      // A writer's index is always current (it made every append); a reader may be behind another process.
-      refreshIndex: () => (this.readOnly ? this.scanIndex() : Promise.resolve()),
+      // A writer's index is always current (it made every append); a reader may be behind another process, and
+      // loads the index first when it was left for on demand.
+      refreshIndex: () => this.currentIndex(),
     };
   }
 
@@ -98,8 +101,26 @@ export class Store implements StoreApi {
     return this.log.recovery;
   }
 
-  /** Loads the checkpoint (when it still matches the segments), scans the records after it, loads the stat cache. */
+  /**
+   * Loads the checkpoint (when it still matches the segments), scans the records after it, loads the stat cache.
+   * With `indexOnDemand` (read-only) the index part waits for the first read that needs it (`currentIndex`).
+   */
   async init(): Promise<void> {
+    if (this.options.readOnly && this.options.indexOnDemand) {
+      await this.statCache.load();
+      return;
+    }
+    this.indexLoad = this.loadIndex();
+    await this.indexLoad;
+    await this.statCache.load();
+    // A rebuild that scanned a lot is worth saving now, so a crash before close does not repeat it.
+    if (!this.readOnly && this.indexReport.scannedRecords > 0 && this.index.count - this.checkpointedCount >= LIMITS.chunkIndexCheckpointEveryChunks) {
+      await this.checkpoint();
+    }
+  }
+
+  /** The index from the checkpoint (when usable) plus a scan of the records after it. */
+  private async loadIndex(): Promise<void> {
     const segments = await this.log.segments();
     const loaded = await loadCheckpoint(this.logDir, segments);
     if ('index' in loaded) {
@@ -111,11 +132,16 @@ export class Store implements StoreApi {
       this.indexReport = { source: 'rebuilt', problem: loaded.problem, scannedRecords: 0 };
     }
     await this.scanIndex();
-    await this.statCache.load();
-    // A rebuild that scanned a lot is worth saving now, so a crash before close does not repeat it.
-    if (!this.readOnly && this.indexReport.scannedRecords > 0 && this.index.count - this.checkpointedCount >= LIMITS.chunkIndexCheckpointEveryChunks) {
-      await this.checkpoint();
+  }
+
+  /** The index brought up to the log's end for a reader (loaded first if it was left for on demand). */
+  private async currentIndex(): Promise<void> {
+    if (!this.indexLoad) {
+      this.indexLoad = this.loadIndex();
+      return this.indexLoad;
     }
+    await this.indexLoad;
+    if (this.readOnly) await this.scanIndex();
   }
 
   /**
@@ -245,6 +271,7 @@ export class Store implements StoreApi {
   }
 
   hasChunk(id: ContentIdBytes): boolean {
+    assert(this.indexLoad !== undefined, 'hasChunk before the on-demand index was loaded (await a read or stats() first)');
     return this.index.has(id);
   }
 
@@ -309,7 +336,7 @@ export class Store implements StoreApi {
 
   async stats(): Promise<StoreStats> {
     this.assertOpen('stats');
-    if (this.readOnly) await this.scanIndex();
+    await this.currentIndex();
     const catalog = await this.catalog();
     if (this.readOnly) await catalog.refresh();
     const segments = await this.log.segments();
@@ -325,8 +352,9 @@ export class Store implements StoreApi {
     };
   }
 
-  verify(onProgress?: (bytesDone: number, bytesTotal: number) => void): Promise<StoreVerifyReport> {
+  async verify(onProgress?: (bytesDone: number, bytesTotal: number) => void): Promise<StoreVerifyReport> {
     this.assertOpen('verify');
+    await this.currentIndex();
     return verifyStore({ logDir: this.logDir, log: this.log, logModule: this.logModule, index: this.index }, onProgress);
   }
 
@@ -394,7 +422,7 @@ export async function openStore(logDir: string, options: StoreOptions = {}): Pro
   const logModule = (await import('../log/index.js')) as unknown as LogModule;
   const readOnly = options.readOnly ?? false;
   const log = await logModule.Log.open(dir, { readOnly, create: readOnly ? false : (options.create ?? true), segmentBytesMax: options.segmentBytesMax });
-  const store = new Store(dir, log, logModule, { readOnly, workers, compression: options.compression ?? 'auto' });
+  const store = new Store(dir, log, logModule, { readOnly, workers, compression: options.compression ?? 'auto', indexOnDemand: options.indexOnDemand ?? false });
   try {
     await store.init();
   } catch (error) {

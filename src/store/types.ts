@@ -13,6 +13,11 @@ export interface StoreOptions {
   workers?: number;
   /** 'auto' compresses a chunk only when that saves at least 1/8 of it; 'none' never compresses. */
   compression?: 'auto' | 'none';
+  /**
+   * Read-only stores: build the chunk index when a read first needs it instead of at open. For a reader that finds
+   * its chunks in `entries({ keepChunks })` (the receiver), which then never pays the index scan. Default false.
+   */
+  indexOnDemand?: boolean;
 }
 
 /** A decoded record and where it lives. */
