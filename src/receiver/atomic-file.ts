@@ -3,10 +3,12 @@
 // destination batches those per cursor save). Invariant: when the promise resolves the target holds the whole new
 // content, durable; on failure the temp file is removed and the target is untouched.
 // Why not util/fs-durable's writeFileAtomic: a catch-up writes thousands of small files, and each FileHandle
-// promise call costs a thread-pool round trip plus a FileHandle object to collect. This path uses the callback API
-// and skips the fchmod when the umask cannot have changed the mode: 5 calls per one-chunk file instead of 7
-// (measured in docs/receiver.md "Performance").
-import { closeSync, constants, fchmodSync, fsync, futimesSync, openSync, readFileSync, renameSync, rmSync, writeSync, writevSync } from 'node:fs';
+// promise call costs a thread-pool round trip plus a FileHandle object to collect. Here the calls that may wait on
+// the filesystem (open: inode allocation; fsync; close; rename: directory updates) go to the thread pool through
+// the callback API, while the ones that only touch memory (write into the page cache, futimes, fchmod) run inline;
+// fchmod only when the umask changed the mode. 4 thread-pool round trips per file instead of 7 (measured in
+// docs/receiver.md "Performance"; an all-inline variant was slower in wall time: open blocks on inode allocation).
+import { close, closeSync, constants, fchmodSync, fsync, futimesSync, open, readFileSync, rename, rmSync, writeSync, writevSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { wrapIoError } from '../errors.js';
 import { TEMP_MARKER } from '../util/fs-durable.js';
@@ -89,15 +91,15 @@ export async function writeFileDurable(target: string, data: Uint8Array | AsyncI
   const temp = tempPath(target);
   let fd: number | undefined;
   try {
-    fd = openSync(temp, WRITE_FLAGS, mode);
+    fd = await call<number>((done) => open(temp, WRITE_FLAGS, mode, done));
     const opened = fd;
     await writeContent(opened, data);
     if (UMASK === undefined || (mode & UMASK) !== 0) fchmodSync(opened, mode);
     futimesSync(opened, mtimeSeconds, mtimeSeconds);
     await call((done) => fsync(opened, done));
     fd = undefined;
-    closeSync(opened);
-    renameSync(temp, target);
+    await call((done) => close(opened, done));
+    await call((done) => rename(temp, target, done));
   } catch (error) {
     if (fd !== undefined) {
       try {
@@ -106,7 +108,11 @@ export async function writeFileDurable(target: string, data: Uint8Array | AsyncI
         // already failing
       }
     }
-    rmSync(temp, { force: true });
+    try {
+      rmSync(temp, { force: true });
+    } catch {
+      // the write's own error is the one to report
+    }
     throw wrapIoError(error, 'write file', target);
   }
 }
