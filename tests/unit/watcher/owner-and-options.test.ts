@@ -51,8 +51,13 @@ describe('parseSince', () => {
     expect(parseSince('2024-05-01T00:00:00Z', now)).toBe(Date.parse('2024-05-01T00:00:00Z'));
     expect(parseSince('2024-05-01', now)).toBe(Date.parse('2024-05-01'));
   });
+  it('accepts the same friendly forms as every other command', () => {
+    expect(parseSince('yesterday', now)).toBe(now - 86_400_000);
+    expect(parseSince('2h ago', now)).toBe(now - 2 * 3_600_000);
+  });
   it('refuses anything else', () => {
-    expect(() => parseSince('yesterday', now)).toThrow(UsageError);
-    expect(() => parseSince('2h ago', now)).toThrow(UsageError);
+    expect(() => parseSince('soon', now)).toThrow(UsageError);
+    expect(() => parseSince('2 fortnights', now)).toThrow(UsageError);
+    expect(() => parseSince('May 1', now)).toThrow(/--since/);
   });
 });
