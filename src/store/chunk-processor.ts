@@ -1,9 +1,12 @@
 // The contract between ingest and whoever does the CPU work (chunk → hash → compress), plus the inline version that
 // does it on the calling thread (small files, `workers: 0`). Owns no I/O. Invariant: a session delivers its chunks
 // in content order, each with its BLAKE3 id, and `end()` resolves only after the last chunk was delivered.
-import { Chunker, DEFAULT_CHUNK_SIZES, type ChunkSizes } from './chunker.js';
+import { LIMITS } from '../util/limits.js';
+import { BufferPool } from './buffer-pool.js';
+import { Chunker, chunkerBufferBytes, DEFAULT_CHUNK_SIZES, type ChunkSizes } from './chunker.js';
 import { compressChunk, type CompressedChunk, type CompressionMode } from './compress.js';
 import { ContentHasher, hashContent } from './content-id.js';
+import { assert } from '../util/assert.js';
 import type { ContentIdBytes } from '../record/index.js';
 
 export interface HashedChunk {
@@ -43,9 +46,20 @@ class InlineSession implements ChunkSession {
   private readonly chunker: Chunker;
   private readonly hasher = new ContentHasher();
   private aborted = false;
+  private released = false;
 
-  constructor(sizes: ChunkSizes) {
-    this.chunker = new Chunker(sizes);
+  constructor(
+    sizes: ChunkSizes,
+    private readonly buffers: BufferPool,
+  ) {
+    this.chunker = new Chunker(sizes, buffers.take());
+  }
+
+  /** Gives the chunker's buffer back once (end and abort may both run: an error after the end aborts too). */
+  private release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.buffers.give(this.chunker.buffer);
   }
 
   async write(block: Uint8Array): Promise<void> {
@@ -56,22 +70,30 @@ class InlineSession implements ChunkSession {
   }
 
   async end(): Promise<SessionResult> {
+    assert(!this.released, 'inline session ended after it ended or was aborted');
+    // Chunks are copies (Chunker.drain slices), so the buffer is free once finish() returned.
     const chunks = this.chunker.finish();
+    this.release();
     if (chunks.length > 0 && !this.aborted) this.onChunks(hashAll(chunks));
     return { contentId: this.hasher.digest(), size: this.hasher.size };
   }
 
   abort(): void {
     this.aborted = true;
+    this.release();
   }
 }
 
 /** Does everything on the calling thread: right for small inputs, where a worker round trip costs more. */
 export class InlineProcessor implements ChunkProcessor {
-  constructor(private readonly sizes: ChunkSizes = DEFAULT_CHUNK_SIZES) {}
+  private readonly buffers: BufferPool;
+
+  constructor(private readonly sizes: ChunkSizes = DEFAULT_CHUNK_SIZES) {
+    this.buffers = new BufferPool(chunkerBufferBytes(sizes), LIMITS.chunkerBuffersPooledMax);
+  }
 
   openSession(): ChunkSession {
-    return new InlineSession(this.sizes);
+    return new InlineSession(this.sizes, this.buffers);
   }
 
   async compress(data: Uint8Array, mode: CompressionMode): Promise<CompressedChunk> {

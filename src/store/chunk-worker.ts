@@ -2,7 +2,9 @@
 // main thread only reads, dedups and appends. Owns no I/O and no shared state. Invariant: every message is answered
 // exactly once, in order per session; buffers are transferred, never shared.
 import { parentPort, workerData } from 'node:worker_threads';
-import { Chunker, type ChunkSizes } from './chunker.js';
+import { LIMITS } from '../util/limits.js';
+import { BufferPool } from './buffer-pool.js';
+import { Chunker, chunkerBufferBytes, type ChunkSizes } from './chunker.js';
 import { compressChunk } from './compress.js';
 import { ContentHasher, hashContent } from './content-id.js';
 import type { WorkerReply, WorkerRequest } from './worker-protocol.js';
@@ -10,6 +12,8 @@ import type { WorkerReply, WorkerRequest } from './worker-protocol.js';
 const port = parentPort!;
 const sizes = (workerData as { sizes: ChunkSizes }).sizes;
 const sessions = new Map<number, { chunker: Chunker; hasher: ContentHasher }>();
+/** Chunker buffers reused across sessions (a session's chunks are copies, so its buffer is free once it ends). */
+const buffers = new BufferPool(chunkerBufferBytes(sizes), LIMITS.chunkerBuffersPooledMax);
 
 function chunkReply(session: number, pieces: Uint8Array[], consumed: number): { reply: WorkerReply; transfer: ArrayBuffer[] } {
   const chunks = pieces.map((data) => ({ id: hashContent(data), data }));
@@ -20,7 +24,7 @@ function chunkReply(session: number, pieces: Uint8Array[], consumed: number): { 
 function handle(message: WorkerRequest): void {
   switch (message.op) {
     case 'open':
-      sessions.set(message.session, { chunker: new Chunker(sizes), hasher: new ContentHasher() });
+      sessions.set(message.session, { chunker: new Chunker(sizes, buffers.take()), hasher: new ContentHasher() });
       return;
     case 'data': {
       const state = sessions.get(message.session);
@@ -34,15 +38,21 @@ function handle(message: WorkerRequest): void {
       const state = sessions.get(message.session);
       if (!state) return;
       sessions.delete(message.session);
-      const { reply, transfer } = chunkReply(message.session, state.chunker.finish(), 0);
+      const pieces = state.chunker.finish();
+      buffers.give(state.chunker.buffer);
+      const { reply, transfer } = chunkReply(message.session, pieces, 0);
       port.postMessage(reply, transfer);
       const done: WorkerReply = { op: 'done', session: message.session, contentId: state.hasher.digest(), size: state.hasher.size };
       port.postMessage(done);
       return;
     }
-    case 'abort':
+    case 'abort': {
+      const state = sessions.get(message.session);
+      if (!state) return;
       sessions.delete(message.session);
+      buffers.give(state.chunker.buffer);
       return;
+    }
     case 'compress': {
       const packed = compressChunk(message.data, message.mode);
       const reply: WorkerReply = { op: 'compressed', job: message.job, codec: packed.codec, data: packed.data };

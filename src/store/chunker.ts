@@ -92,6 +92,11 @@ export function nextBoundary(data: Uint8Array, start: number, end: number, final
   return (cut < 0 ? limit : cut) - start;
 }
 
+/** Bytes of a chunker's working buffer: two maximal chunks, so a cut can always be searched without copying. */
+export function chunkerBufferBytes(sizes: ChunkSizes): number {
+  return sizes.chunkBytesMax * 2;
+}
+
 /**
  * Streaming chunker: push blocks of any size, get back whole chunks (fresh copies, each with its own ArrayBuffer so
  * it can be transferred to another thread). Holds at most one buffer of 2 × chunkBytesMax.
@@ -99,15 +104,18 @@ export function nextBoundary(data: Uint8Array, start: number, end: number, final
 export class Chunker {
   private readonly sizes: ChunkSizes;
   private readonly masks: Masks;
-  private readonly buffer: Uint8Array;
+  /** The working buffer (`chunkerBufferBytes(sizes)`); a pooled one may be passed in and taken back after use. */
+  readonly buffer: Uint8Array;
   private start = 0;
   private end = 0;
 
-  constructor(sizes: ChunkSizes = DEFAULT_CHUNK_SIZES) {
+  constructor(sizes: ChunkSizes = DEFAULT_CHUNK_SIZES, buffer?: Uint8Array) {
     checkSizes(sizes);
     this.sizes = sizes;
     this.masks = masksFor(sizes);
-    this.buffer = new Uint8Array(sizes.chunkBytesMax * 2);
+    assert(buffer === undefined || buffer.length === chunkerBufferBytes(sizes), 'chunker buffer of the wrong size');
+    // A reused buffer may hold an earlier file's bytes: only [start, end) is ever read, and both start at 0.
+    this.buffer = buffer ?? new Uint8Array(chunkerBufferBytes(sizes));
   }
 
   /** Adds input; returns the chunks completed by it (possibly none). */

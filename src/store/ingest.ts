@@ -1,18 +1,21 @@
 // Ingest: bytes → chunks (via a ChunkProcessor) → dedup against the index → compressed chunk records appended to the
 // log. Owns file reading (with the changed-while-read check) and the per-ingest flow control; never appends a
 // version record (the caller does: it is the commit point). Invariants: when an ingest resolves, every chunk it
-// returns is durable in the log (appended by it, by a concurrent ingest it waited for, or before); at most
-// `ingestInFlightBytesMax` bytes of one ingest are held in memory before they reach the log, and at most
+// returns is in the log's append queue in log order (queued by it, by a concurrent ingest it waited for, or
+// durable before), so a version appended afterwards is durable only once they are (docs/store.md "Write order");
+// at most `ingestInFlightBytesMax` bytes of one ingest are held in memory before they reach the log, and at most
 // `ingestUnsyncedBytesMax` chunk-record bytes of all ingests wait in the log for their fsync.
-import { open, stat, type FileHandle } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { constants, type Stats } from 'node:fs';
 import { FileChangedError, IoError, wrapIoError } from '../errors.js';
 import { encodeRecord, type ChunkRecord, type ChunkRef, type ContentIdBytes } from '../record/index.js';
+import { assert } from '../util/assert.js';
 import { LIMITS } from '../util/limits.js';
+import { BufferPool } from './buffer-pool.js';
 import type { ChunkIndex } from './chunk-index.js';
 import type { ChunkProcessor, HashedChunk } from './chunk-processor.js';
 import type { CompressionMode } from './compress.js';
-import { contentIdHex } from './content-id.js';
+import { contentIdHex, hashContent } from './content-id.js';
 import type { StoreLog } from './log-port.js';
 import type { IngestedContent, StatKey } from './types.js';
 import type { RecordPosition } from '../log/types.js';
@@ -38,9 +41,30 @@ interface Tally {
 /** Counts reads for tests and benchmarks: a rescan answered by the stat cache must not move these. */
 export const INGEST_COUNTERS = { filesRead: 0, bytesRead: 0 };
 
+/** A chunk between "not in the index" and "durable and indexed". */
+interface PendingChunk {
+  /** Resolves once the record is in the log's append queue (in log order), rejects if it never got there. */
+  readonly queued: Promise<void>;
+  /** Resolves once the record is durable and indexed (rejects when the append failed). */
+  durable: Promise<void>;
+  isQueued: boolean;
+}
+
+function deferred(): { promise: Promise<void>; resolve(): void; reject(error: unknown): void } {
+  let resolve!: () => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+  return { promise, resolve, reject };
+}
+
 export class Ingester {
-  /** Chunks being compressed/appended right now, by hex id: a second ingest of the same chunk waits for the first. */
-  private readonly pending = new Map<string, Promise<void>>();
+  /**
+   * Chunks being compressed/appended right now, by hex id, until durable and indexed: a second ingest of the same
+   * chunk waits until the first queued it (then its version, appended later, is behind it in the log).
+   */
+  private readonly pending = new Map<string, PendingChunk>();
+  /** Read buffers for small files: one read of up to chunkBytesMin + 1 bytes (the + 1 sees a file that grew). */
+  private readonly smallReadBuffers = new BufferPool(LIMITS.chunkBytesMin + 1, LIMITS.ingestSmallReadBuffersPooledMax);
   /**
    * Chunk-record bytes handed to the log and not yet durable. Counted apart from the in-flight bytes: an fsync on a
    * busy disk takes tens of ms, and holding the pipeline's few MiB until it returned capped ingest at ~40 MB/s.
@@ -59,22 +83,57 @@ export class Ingester {
     const observedAtMs = Date.now();
     let handle: FileHandle | undefined;
     try {
-      // The open handle's stat is "before": whatever the path points to later, this is the file we read.
+      // The open handle's stat is "before": whatever the path points to later, this is the file we read. The same
+      // handle's stat after the read is the only other stat: what we read is the content of the file we opened.
       // O_NONBLOCK: opening a FIFO (or a device) must not hang; it is refused just below as not a regular file.
       handle = await open(absolutePath, constants.O_RDONLY | constants.O_NONBLOCK);
       const before = await handle.stat();
       if (!before.isFile()) throw new IoError(`not a regular file: ${absolutePath}`, { op: 'ingest', path: absolutePath, errno: 'ENOTREG' });
-      const processor = before.size <= LIMITS.ingestInlineBytesMax ? this.ctx.inline : this.ctx.pool();
       INGEST_COUNTERS.filesRead++;
+      const stat = { size: before.size, mtimeMs: before.mtimeMs, ctimeMs: before.ctimeMs, ino: before.ino, observedAtMs };
+      if (before.size <= LIMITS.chunkBytesMin) return { ...(await this.ingestSmall(handle, absolutePath, before, signal)), stat };
+      const processor = before.size <= LIMITS.ingestInlineBytesMax ? this.ctx.inline : this.ctx.pool();
       const content = await this.ingestBlocks(readBlocks(handle, absolutePath, before.size), processor, signal);
       checkSame(absolutePath, before, await handle.stat(), 'changed while read');
-      checkSame(absolutePath, before, await stat(absolutePath), 'replaced while read');
       if (content.size !== before.size) throw changed(absolutePath, `read ${content.size} bytes of ${before.size}`);
-      return { ...content, stat: { size: before.size, mtimeMs: before.mtimeMs, ctimeMs: before.ctimeMs, ino: before.ino, observedAtMs } };
+      return { ...content, stat };
     } catch (error) {
       throw wrapIoError(error, 'ingest', absolutePath);
     } finally {
       await handle?.close().catch(() => {});
+    }
+  }
+
+  /**
+   * A file of at most chunkBytesMin bytes is exactly one chunk (or none), whose id is the content id: one read into
+   * a pooled buffer, checked against the handle's stat, hashed and compressed on this thread. No chunker, no worker.
+   */
+  private async ingestSmall(handle: FileHandle, path: string, before: Stats, signal?: AbortSignal): Promise<IngestedContent> {
+    const buffer = this.smallReadBuffers.take();
+    try {
+      let filled = 0;
+      for (;;) {
+        const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, filled).catch((error: unknown) => {
+          throw wrapIoError(error, 'read', path);
+        });
+        filled += bytesRead;
+        // Reading to EOF costs a second read; the stat after says whether the size we read is still the size.
+        if (bytesRead === 0 || filled >= before.size) break;
+      }
+      INGEST_COUNTERS.bytesRead += filled;
+      checkSame(path, before, await handle.stat(), 'changed while read');
+      if (filled !== before.size) throw changed(path, `read ${filled} bytes of ${before.size}`);
+      signal?.throwIfAborted();
+      const data = buffer.subarray(0, filled);
+      const id = hashContent(data);
+      const tally: Tally = { newChunks: 0, newBytes: 0, storedBytes: 0 };
+      if (filled === 0) return { contentId: id, chunks: [], size: 0, ...tally };
+      // The chunk needs its own bytes only when it is stored (the buffer goes back to the pool).
+      const chunk: HashedChunk = { id, data: this.ctx.index.has(id) ? data : data.slice() };
+      await this.storeChunk(chunk, this.ctx.inline, tally, () => {});
+      return { contentId: id, chunks: [{ id, size: filled }], size: filled, ...tally };
+    } finally {
+      this.smallReadBuffers.give(buffer);
     }
   }
 
@@ -158,45 +217,57 @@ export class Ingester {
   }
 
   /**
-   * Appends one chunk unless the log has it (or is getting it from a concurrent ingest, which we then await).
-   * `onSubmitted` is called once the chunk no longer needs this ingest's memory (the log holds it, or it was found);
-   * the promise resolves once the chunk is durable and indexed.
+   * Appends one chunk unless the log has it (or is getting it from a concurrent ingest, which we then wait for until
+   * it is queued). `onSubmitted` is called once the chunk no longer needs this ingest's memory (the log holds it, or
+   * it was found); the promise resolves once the chunk record is in the log's append queue, in log order: a record
+   * appended after it is durable only when it is (one log, one writer, commits in queue order). It is indexed once
+   * durable; until then `pending` answers for it.
    */
-  private async storeChunk(chunk: HashedChunk, processor: ChunkProcessor, tally: Tally, onSubmitted: () => void): Promise<void> {
-    if (this.ctx.index.has(chunk.id)) return;
+  private storeChunk(chunk: HashedChunk, processor: ChunkProcessor, tally: Tally, onSubmitted: () => void): Promise<void> {
+    if (this.ctx.index.has(chunk.id)) return Promise.resolve();
     const key = contentIdHex(chunk.id);
     const running = this.pending.get(key);
     if (running) {
       onSubmitted();
-      return running;
+      return running.queued;
     }
     const size = chunk.data.length; // read before the bytes are transferred to a worker
-    const work = (async () => {
-      const packed = await processor.compress(chunk.data, this.ctx.compression);
-      const record: ChunkRecord = { kind: 'chunk', id: chunk.id, codec: packed.codec, size, data: packed.data };
-      const input = encodeRecord(record);
-      const recordBytes = input.payload.length;
-      await this.reserveUnsynced(recordBytes);
+    const queued = deferred();
+    const entry: PendingChunk = { queued: queued.promise, durable: Promise.resolve(), isQueued: false };
+    this.pending.set(key, entry);
+    entry.durable = (async () => {
       let position: RecordPosition;
       try {
-        const appended = this.ctx.log.append(input);
-        onSubmitted();
-        position = await appended;
-      } finally {
-        this.releaseUnsynced(recordBytes);
+        const packed = await processor.compress(chunk.data, this.ctx.compression);
+        const record: ChunkRecord = { kind: 'chunk', id: chunk.id, codec: packed.codec, size, data: packed.data };
+        const input = encodeRecord(record);
+        const recordBytes = input.payload.length;
+        // The log rejects only a too-large record without failing for good; a chunk can never be one (chunker.ts).
+        assert(recordBytes <= LIMITS.recordBytesMax, 'chunk record above recordBytesMax');
+        await this.reserveUnsynced(recordBytes);
+        try {
+          const appended = this.ctx.log.append(input); // queued synchronously, in call order
+          entry.isQueued = true;
+          tally.newChunks++;
+          tally.newBytes += size;
+          tally.storedBytes += recordBytes;
+          onSubmitted();
+          queued.resolve();
+          position = await appended;
+        } finally {
+          this.releaseUnsynced(recordBytes);
+        }
+      } catch (error) {
+        queued.reject(error); // no effect once queued: then the log's failure fails every later append too
+        throw error;
       }
       this.ctx.index.add(chunk.id, { segment: position.segment, offset: position.offset, size });
       this.ctx.noteChunkAppended(position.seq);
-      tally.newChunks++;
-      tally.newBytes += size;
-      tally.storedBytes += input.payload.length;
-    })();
-    this.pending.set(key, work);
-    try {
-      await work;
-    } finally {
-      this.pending.delete(key);
-    }
+    })().finally(() => {
+      if (this.pending.get(key) === entry) this.pending.delete(key);
+    });
+    entry.durable.catch(() => {}); // reported through `queued`, appendRecords, flush() or the log's own failure
+    return queued.promise;
   }
 
   /** Waits until `bytes` more fit under `ingestUnsyncedBytesMax` (always admits one record when nothing waits). */
@@ -212,14 +283,24 @@ export class Ingester {
     for (const resolve of this.unsyncedWaiters.splice(0)) resolve();
   }
 
-  /** The chunk appends in flight right now (each settles once its chunk is appended and indexed, or failed). */
+  /** The chunk appends in flight right now (each settles once its chunk is durable and indexed, or failed). */
   inFlight(): Promise<void>[] {
-    return [...this.pending.values()];
+    return [...this.pending.values()].map((entry) => entry.durable);
   }
 
-  /** Resolves when no chunk append is in flight. */
+  /**
+   * The chunk appends already in the log's queue and not yet durable: a record appended after this call is durable
+   * only once these are, so its caller can also check that none of them failed (appendRecords does).
+   */
+  queuedUnsynced(): Promise<void>[] {
+    const queued: Promise<void>[] = [];
+    for (const entry of this.pending.values()) if (entry.isQueued) queued.push(entry.durable);
+    return queued;
+  }
+
+  /** Resolves when no chunk append is in flight (each durable and indexed, or failed). */
   async settle(): Promise<void> {
-    while (this.pending.size > 0) await Promise.allSettled([...this.pending.values()]);
+    while (this.pending.size > 0) await Promise.allSettled(this.inFlight());
   }
 }
 

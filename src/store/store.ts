@@ -214,8 +214,11 @@ export class Store implements StoreApi {
   async appendRecords(records: LogRecord[]): Promise<StoredRecord[]> {
     this.assertWritable('appendRecords');
     const inputs = records.map((record) => this.encodeChecked(record));
+    // Chunk records ingests queued before these records: they share this commit or an earlier one (no extra fsync).
+    const chunksBefore = this.ingester.queuedUnsynced();
     return this.tracked(
-      this.log.appendMany(inputs).then((positions) => {
+      this.log.appendMany(inputs).then(async (positions) => {
+        await Promise.all(chunksBefore);
         const stored = positions.map((position, i) => ({ ...position, record: records[i]! }));
         this.learn(stored);
         return stored;
@@ -246,8 +249,10 @@ export class Store implements StoreApi {
         yield input;
       }
     }
+    const chunksBefore = this.ingester.queuedUnsynced();
     return this.tracked(
-      this.log.appendAtomic(inputs()).then((positions) => {
+      this.log.appendAtomic(inputs()).then(async (positions) => {
+        await Promise.all(chunksBefore);
         assert(positions.length === kept.length, 'appendAtomic returned a position per record');
         const stored = positions.map((position, i) => ({ ...position, record: kept[i]! }));
         this.learn(stored);

@@ -167,9 +167,16 @@ export interface StoreApi {
    * Chunks, hashes and compresses a file (streaming, off the main thread), appends the chunk records the log lacks,
    * and returns its content. Appends no version: the caller appends the VersionRecord afterwards (it is the commit
    * point). Throws if the file changed while it was read (size/mtime/ctime differ before and after).
+   * Durability: resolves once the chunk records are appended to the log's queue in log order, not once they are
+   * durable. A record appended afterwards (the version, through appendRecords/appendAtomic) is durable only when
+   * they are: one log, one writer committing in queue order, every segment fsynced before the next is started.
+   * So a version is never durable before its chunks, and a watcher batch costs one fsync. appendRecords and
+   * appendAtomic also reject if a chunk append queued before them failed; flush() covers pending chunk appends.
+   * A failed chunk append rejects the ingest when it fails before it is queued; after that, it fails the log's
+   * writer, so the version appended after it rejects too. Either way at most unreferenced chunks remain.
    */
   ingestFile(absolutePath: string, options?: { signal?: AbortSignal }): Promise<IngestedContent & { stat: StatKey }>;
-  /** Same for a stream of bytes (archive import, restore tests). */
+  /** Same for a stream of bytes (archive import, restore tests); same durability as ingestFile. */
   ingestStream(source: AsyncIterable<Uint8Array>): Promise<IngestedContent>;
   /** Appends records (versions, deletes, watch markers) in order; resolves once they are durable. */
   appendRecords(records: LogRecord[]): Promise<StoredRecord[]>;

@@ -37,6 +37,10 @@ export const LIMITS = {
   ingestUnsyncedBytesMax: 32 * 1024 * 1024,
   /** Files (and streams) at most this size are chunked and hashed on the calling thread: a worker round trip costs more. */
   ingestInlineBytesMax: 64 * 1024,
+  /** Idle chunker buffers (2 × chunkBytesMax each) kept for reuse per thread, instead of one allocation per file. */
+  chunkerBuffersPooledMax: 4,
+  /** Idle read buffers (chunkBytesMin + 1 bytes each) kept for small-file ingest (one read, hashed inline). */
+  ingestSmallReadBuffersPooledMax: 64,
   /** Store worker threads (chunk, hash, compress) at most. */
   storeWorkersMax: 16,
   /** Jobs (compress requests, blocks to chunk) queued per worker before submitters wait. */

@@ -1,6 +1,7 @@
 // Fault model: the writer process is SIGKILLed after an ingest appended a file's chunks but before the caller
 // appended its version record (the commit point), while more appends may be in flight. What must survive: every
-// committed version reads back; the log reopens (a torn tail is cut and reported, not an error); verify is ok and
+// committed version reads back (versions 1 and 2 are appended right after their ingest, with no flush between: a
+// durable version implies durable chunks); the log reopens (a torn tail is cut and reported, not an error); verify is ok and
 // counts the orphaned chunks as unreferenced, never as errors or missing chunks.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -25,7 +26,9 @@ for (let i = 1; ; i++) {
   const data = content(i, 3 * 1024 * 1024);
   const ingested = await store.ingestStream((async function* () { yield data; })());
   if (i === 3) {
-    // The chunks are in the log, the version is not: tell the parent, then keep appending until killed.
+    // An ingest resolves once its chunks are queued in log order; flush() makes them durable (a version appended
+    // after them would too). The chunks are in the log, the version is not: tell the parent, then keep appending.
+    await store.flush();
     process.stdout.write('orphaned ' + ingested.chunks.length + '\\n');
     await new Promise((resolve) => setTimeout(resolve, 20));
   }

@@ -1,0 +1,80 @@
+// Small files (at most chunkBytesMin) take the one-read path: hashed and compressed on the calling thread, no chunker.
+// They must give exactly what the chunking path gives for the same bytes (same content id, one chunk whose id is
+// the content id, none for an empty file), read back intact, and keep the write order: an ingest resolves once its
+// chunk is queued, so a version appended after it (even one whose chunk a concurrent ingest appended) follows the
+// chunk in the log.
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { contentIdHex } from '../../src/record/index.js';
+import { openStore } from '../../src/store/index.js';
+import { LIMITS } from '../../src/util/limits.js';
+import { makeTmpDir } from '../helpers/tmp-dir.js';
+import { collect, prng, textLike, versionOf } from '../unit/store/store-fixtures.js';
+
+describe('store small files', () => {
+  it('match the chunking path at every size around chunkBytesMin and read back', async () => {
+    const dir = await makeTmpDir();
+    const store = await openStore(join(dir, 'log'), { workers: 0 });
+    try {
+      const sizes = [0, 1, 205, 511, 512, 4096, LIMITS.chunkBytesMin - 1, LIMITS.chunkBytesMin, LIMITS.chunkBytesMin + 1];
+      for (const [i, size] of sizes.entries()) {
+        const data = i % 2 === 0 ? textLike(size, i + 1) : prng(size, i + 1);
+        const file = join(dir, `f${size}.bin`);
+        await writeFile(file, data);
+        const viaFile = await store.ingestFile(file);
+        const viaStream = await store.ingestStream((async function* () {
+          yield data;
+        })());
+        expect(viaFile.size).toBe(size);
+        expect(viaFile.stat.size).toBe(size);
+        expect(contentIdHex(viaFile.contentId)).toBe(contentIdHex(viaStream.contentId));
+        expect(viaFile.chunks.map((c) => [contentIdHex(c.id), c.size])).toEqual(viaStream.chunks.map((c) => [contentIdHex(c.id), c.size]));
+        if (size > 0 && size <= LIMITS.chunkBytesMin) {
+          expect(viaFile.chunks).toHaveLength(1);
+          expect(contentIdHex(viaFile.chunks[0]!.id)).toBe(contentIdHex(viaFile.contentId));
+        }
+        if (size === 0) expect(viaFile.chunks).toEqual([]);
+        expect(viaStream.newChunks).toBe(0); // the file's ingest stored them
+        await store.appendRecords([versionOf('r', `f${size}.bin`, viaFile)]);
+        expect((await collect(store.readContent(viaFile.chunks))).equals(Buffer.from(data))).toBe(true);
+      }
+      const report = await store.verify();
+      expect(report.ok).toBe(true);
+      expect(report.missingChunks).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('concurrent ingests of one chunk store it once, and each version follows it in the log', async () => {
+    const dir = await makeTmpDir();
+    const data = textLike(3000, 7);
+    for (let i = 0; i < 32; i++) await writeFile(join(dir, `same-${i}.txt`), data);
+    const store = await openStore(join(dir, 'log'), { workers: 1 });
+    try {
+      const all = await Promise.all(Array.from({ length: 32 }, (_, i) => store.ingestFile(join(dir, `same-${i}.txt`))));
+      expect(all.reduce((sum, c) => sum + c.newChunks, 0)).toBe(1);
+      // Append the version of an ingest that did not store the chunk, on its own: it must still come after it.
+      const waiter = all.findIndex((c) => c.newChunks === 0);
+      const [stored] = await store.appendRecords([versionOf('r', `same-${waiter}.txt`, all[waiter]!)]);
+      expect(store.hasChunk(all[waiter]!.chunks[0]!.id)).toBe(true);
+      const seqs: { kind: string; seq: number }[] = [];
+      for await (const entry of store.entries({ kinds: ['chunk', 'version'] })) seqs.push({ kind: entry.record.kind, seq: entry.seq });
+      expect(seqs.filter((s) => s.kind === 'chunk')).toHaveLength(1);
+      expect(seqs.find((s) => s.kind === 'chunk')!.seq).toBeLessThan(stored!.seq);
+      await store.flush();
+    } finally {
+      await store.close();
+    }
+    const reopened = await openStore(join(dir, 'log'), { readOnly: true });
+    try {
+      const report = await reopened.verify();
+      expect(report.ok).toBe(true);
+      expect(report.missingChunks).toEqual([]);
+      expect(report.versions).toBe(1);
+    } finally {
+      await reopened.close();
+    }
+  });
+});
