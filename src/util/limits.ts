@@ -96,6 +96,12 @@ export const WATCH_LIMITS = {
    * be among them, late because the machine is loaded), but at most this much longer.
    */
   heldDeleteWaitMsMax: 2000,
+  /**
+   * A file found empty within this long of its last modification is looked at again before it is recorded: the
+   * usual save is truncate-then-write, and a writer starved between the two (a loaded machine) leaves an empty file
+   * that is quiet for longer than the debounce. A file that stays empty is recorded once this has passed.
+   */
+  emptyFileSettleMs: 1000,
 } as const;
 
 /** Log (src/log): bounds on reading and recovery; docs/format.md "Limits" explains each. */
@@ -130,6 +136,13 @@ export const RECEIVER_LIMITS = {
   dirSyncConcurrency: 32,
   /** Largest cursor file read back (it holds a small JSON object). */
   cursorFileBytesMax: 64 * 1024,
+  /**
+   * Batched durability (docs/receiver.md "Crash safety"): temp files written (not fsynced) before one `sync -f` of
+   * the destination makes them all durable and they are renamed into place. A batch closes at this many files or
+   * bytes, when the log has nothing more ready (live), or when a later record needs one of its paths.
+   */
+  batchFilesMax: 512,
+  batchBytesMax: 64 * 1024 * 1024,
 } as const;
 
 /** Explorer (src/explorer): how much of a version it reads to show it, and how often it looks for new records. */

@@ -8,6 +8,7 @@ import { lstat, readlink } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { join } from 'node:path';
 import { LimitError, wrapIoError } from '../errors.js';
+import { WATCH_LIMITS } from '../util/limits.js';
 import type { ChunkRef, ContentIdBytes, EntryType, VersionRecord } from '../record/index.js';
 import type { CatalogApi, StatKey, StoreApi } from '../store/types.js';
 import type { ByteBudget } from './byte-budget.js';
@@ -129,6 +130,12 @@ async function reconcileFile(
   base: PresentEntry,
   live: VersionRecord | undefined,
 ): Promise<Outcome> {
+  // Truncate-then-write leaves a moment of emptiness that is not the content the user saved: wait it out (bounded
+  // by WATCH_LIMITS.emptyFileSettleMs; a clock that puts mtime in the future does not hold the file back).
+  const emptyForMs = Date.now() - stat.mtimeMs;
+  if (stat.size === 0 && emptyForMs >= 0 && emptyForMs < WATCH_LIMITS.emptyFileSettleMs) {
+    return { kind: 'retry', error: new Error(`${rel} is empty and was modified ${Math.round(emptyForMs)} ms ago; looking again`) };
+  }
   const mode = stat.mode & 0o7777;
   const sameAsLive = (id: ContentIdBytes) => live?.type === 'file' && sameBytes(live.contentId, id) && live.mode === mode;
   let statKey = statKeyOf(stat);
