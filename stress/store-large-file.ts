@@ -12,8 +12,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const gib = Number(process.argv[2] ?? 1);
 const dir = mkdtempSync(join(tmpdir(), 'synclog-stress-store-'));
 try {
-  const child = join(root, 'tests/unit/store/large-file-child.ts');
-  const result = spawnSync(process.execPath, ['--import', 'tsx', child, dir, String(gib * 1024 ** 3), 'random', '--dist'], { cwd: root, encoding: 'utf8' });
+  const child = join(root, 'tests/helpers/large-file-child.mjs');
+  const result = spawnSync(process.execPath, [child, dir, String(gib * 1024 ** 3), 'random'], { cwd: root, encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`child failed (${result.status ?? result.signal}): ${result.stderr}`);
   const report = JSON.parse(result.stdout.trim()) as Record<string, number | string>;
   process.stdout.write(`${JSON.stringify(report)}\n`);

@@ -1,37 +1,30 @@
-// Child process for the large-file tests (tests/integration/store-large-file.test.ts, stress/store-large-file.ts):
-// writes a deterministic file of N bytes (AES-CTR keystream, or text), ingests it, reads it back through the store,
-// and prints one JSON line with both hashes, the sizes and the process's peak RSS (sampled and /proc VmHWM).
-// Usage: tsx tests/unit/store/large-file-child.ts DIR BYTES [text|random] [--dist]
+// Child process for the large-file checks (tests/integration/store-large-file.test.ts and
+// stress/store-large-file.ts): writes a deterministic file of N bytes, ingests it with the BUILT store (dist/), reads
+// it back, and prints one JSON report with the peak RSS. Plain JavaScript on purpose: a TypeScript loader in this
+// process and in every worker thread would add its own memory to the figure being measured (a user runs dist/).
+// Usage: node tests/helpers/large-file-child.mjs DIR BYTES [random|text]
 import { createCipheriv } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import * as sourceStore from '../../../src/store/index.js';
-import { versionOf } from './store-fixtures.js';
 
-// With --dist, use the built store (dist/): what a user runs, with plain-JS workers (no tsx loader in each thread).
-const useDist = process.argv.includes('--dist');
-const { ContentHasher, openStore } = useDist
-  ? ((await import(new URL('../../../dist/store/index.js', import.meta.url).href)) as typeof sourceStore)
-  : sourceStore;
+const dist = new URL('../../dist/', import.meta.url);
+const { ContentHasher, openStore } = await import(new URL('store/index.js', dist).href);
+const { newVersionId } = await import(new URL('record/index.js', dist).href);
 
-const [dir, bytesArg, kind = 'random'] = process.argv.slice(2).filter((arg) => arg !== '--dist');
+const [dir, bytesArg, kind = 'random'] = process.argv.slice(2);
 const bytes = Number(bytesArg);
 const BLOCK = 4 * 1024 * 1024;
 let peakRss = process.memoryUsage.rss();
 const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 20);
 
-function vmHwmBytes(): number | undefined {
-  try {
-    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-    return match ? Number(match[1]) * 1024 : undefined;
-  } catch {
-    return undefined;
-  }
+function vmHwmBytes() {
+  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+  return match ? Number(match[1]) * 1024 : undefined;
 }
 
-function block(index: number, size: number): Uint8Array {
+function block(index, size) {
   if (kind === 'text') {
     const line = `line ${index} of a large text file for the store's streaming test\n`;
     return Buffer.from(line.repeat(Math.ceil(size / line.length)).slice(0, size));
@@ -41,7 +34,7 @@ function block(index: number, size: number): Uint8Array {
   return createCipheriv('aes-256-ctr', Buffer.alloc(32, 9), iv).update(Buffer.alloc(size));
 }
 
-const path = join(dir!, 'large.bin');
+const path = join(dir, 'large.bin');
 const source = new ContentHasher();
 const handle = await open(path, 'w');
 for (let at = 0, i = 0; at < bytes; at += BLOCK, i++) {
@@ -52,9 +45,15 @@ for (let at = 0, i = 0; at < bytes; at += BLOCK, i++) {
 await handle.close();
 
 const started = performance.now();
-const store = await openStore(join(dir!, 'log'), { workers: Math.max(1, availableParallelism()) });
+const store = await openStore(join(dir, 'log'), { workers: Math.max(1, availableParallelism()) });
 const content = await store.ingestFile(path);
-await store.appendRecords([versionOf('r', 'large.bin', content)]);
+const now = Date.now();
+await store.appendRecords([
+  {
+    kind: 'version', versionId: newVersionId(now), time: now, root: 'r', path: 'large.bin', type: 'file', event: 'created',
+    size: content.size, mtimeMs: content.stat.mtimeMs, mode: 0o644, uid: 0, gid: 0, contentId: content.contentId, chunks: content.chunks,
+  },
+]);
 const ingestSeconds = (performance.now() - started) / 1000;
 const readBack = new ContentHasher();
 for await (const piece of store.readContent(content.chunks)) readBack.update(piece);
@@ -62,7 +61,7 @@ const stats = await store.stats();
 await store.close();
 clearInterval(sampler);
 peakRss = Math.max(peakRss, process.memoryUsage.rss());
-const hex = (id: Uint8Array) => Buffer.from(id).toString('hex');
+const hex = (id) => Buffer.from(id).toString('hex');
 process.stdout.write(
   JSON.stringify({
     bytes,
