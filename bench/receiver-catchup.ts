@@ -1,7 +1,8 @@
 // The receiver's speed, against the tools a user would use instead, on the same data in the same run:
 //  - catch-up: `synclog receive --once --mode latest` of a log holding the generated corpus into an empty folder,
 //    vs `cp -a` and `rsync -a` of the corpus itself into an empty folder. MB/s and files/s; each timing ends after a
-//    system-wide `sync` (rsync and cp do not fsync; synclog does), with the page cache dropped first when permitted.
+//    system-wide `sync` (rsync and cp do not fsync; synclog makes its data durable with one `sync -f` per batch of
+//    files before renaming them into place), with the page cache dropped first when permitted.
 //    The synclog tree is checked against the corpus (paths, sizes, sha256) before its time counts.
 //  - live lag: `synclog watch` and `synclog receive` running together; a writer creates files at a steady pace; lag
 //    is from the write returning to the receiver printing the applied change (same machine, same clock). p50, p99.
@@ -76,7 +77,7 @@ async function catchUpRows(options: { quick: boolean; runs: number; workDir: str
   const series = (perSecond: (s: number) => number): BenchSeries[] =>
     available.map((t) => ({ tool: t.tool, samples: seconds.get(t.tool)!.map(perSecond), ...(notes.has(t.tool) ? { note: notes.get(t.tool) } : {}) }));
   const what = `${spec.name} corpus ${(corpus.totalBytes / 1e6).toFixed(0)} MB / ${corpus.fileCount} files`;
-  const note = `${cache.label}; every timing ends after a system-wide sync; synclog fsyncs each file, cp/rsync do not`;
+  const note = `${cache.label}; every timing ends after a system-wide sync; synclog syncs before its renames (one sync -f per batch), cp/rsync do not`;
   return [
     { name: `receiver catch-up (latest), ${what}`, unit: 'MB/s', higherIsBetter: true, series: series((s) => corpus.totalBytes / 1e6 / s), note },
     { name: `receiver catch-up (latest), ${what}`, unit: 'files/s', higherIsBetter: true, series: series((s) => corpus.fileCount / s) },

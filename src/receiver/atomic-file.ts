@@ -1,7 +1,8 @@
 // The receiver's atomic file write: temp file in the target's folder (created with its mode), data, mtime through
-// the descriptor, fsync, close, rename over the target. Owns nothing else; never fsyncs the directory (the
-// destination batches those per cursor save). Invariant: when the promise resolves the target holds the whole new
-// content, durable; on failure the temp file is removed and the target is untouched.
+// the descriptor, fsync (or, batched, a wait for the batch's one `sync -f`: durable-batch.ts), close, rename over
+// the target. Owns nothing else; never fsyncs the directory (the destination batches those per cursor save).
+// Invariant: the rename happens only once the temp's data is durable, so when the promise resolves the target holds
+// the whole new content, durable; on failure the temp file is removed and the target is untouched.
 // Why not util/fs-durable's writeFileAtomic: a catch-up writes thousands of small files, and each FileHandle
 // promise call costs a thread-pool round trip plus a FileHandle object to collect. Here the calls that may wait on
 // the filesystem (open: inode allocation; fsync; close; rename: directory updates) go to the thread pool through
@@ -66,14 +67,19 @@ function writePieces(fd: number, pieces: Uint8Array[]): void {
   }
 }
 
-/** Writes `data` into `fd`, gathering small pieces into one writev. */
-async function writeContent(fd: number, data: Uint8Array | AsyncIterable<Uint8Array>): Promise<void> {
-  if (data instanceof Uint8Array) return writeAll(fd, data);
+/** Writes `data` into `fd`, gathering small pieces into one writev. Returns the bytes written. */
+async function writeContent(fd: number, data: Uint8Array | AsyncIterable<Uint8Array>): Promise<number> {
+  if (data instanceof Uint8Array) {
+    writeAll(fd, data);
+    return data.length;
+  }
   let pending: Uint8Array[] = [];
   let pendingBytes = 0;
+  let total = 0;
   for await (const piece of data) {
     pending.push(piece);
     pendingBytes += piece.length;
+    total += piece.length;
     if (pendingBytes >= GATHER_BYTES_MAX) {
       writePieces(fd, pending);
       pending = [];
@@ -81,24 +87,43 @@ async function writeContent(fd: number, data: Uint8Array | AsyncIterable<Uint8Ar
     }
   }
   if (pending.length > 0) writePieces(fd, pending);
+  return total;
+}
+
+/** How a write joins a batch (durable-batch.ts): staged for the batch's sync, or (live, quiet log) synced alone. */
+export interface BatchedDurability {
+  syncEachNow(): boolean;
+  /** Resolves once the staged data is durable; rejects (IoError) if the batch's sync failed. */
+  stage(bytes: number): Promise<void>;
 }
 
 /**
  * Writes `target` atomically and durably with permission bits `mode` (already masked) and mtime `mtimeSeconds`.
  * The directory is not fsynced: the caller does that before it relies on the rename.
  */
-export async function writeFileDurable(target: string, data: Uint8Array | AsyncIterable<Uint8Array>, mode: number, mtimeSeconds: number): Promise<void> {
+export async function writeFileDurable(
+  target: string,
+  data: Uint8Array | AsyncIterable<Uint8Array>,
+  mode: number,
+  mtimeSeconds: number,
+  /** Batched durability: instead of its own fsync, the closed temp waits for the batch's sync before the rename. */
+  batch?: BatchedDurability,
+): Promise<void> {
   const temp = tempPath(target);
   let fd: number | undefined;
   try {
     fd = await call<number>((done) => open(temp, WRITE_FLAGS, mode, done));
     const opened = fd;
-    await writeContent(opened, data);
+    const bytes = await writeContent(opened, data);
     if (UMASK === undefined || (mode & UMASK) !== 0) fchmodSync(opened, mode);
     futimesSync(opened, mtimeSeconds, mtimeSeconds);
-    await call((done) => fsync(opened, done));
+    // Following a quiet log, a file is synced on its own: a lone fsync is quicker than a syncfs of a busy filesystem.
+    const staged = batch !== undefined && !batch.syncEachNow();
+    if (!staged) await call((done) => fsync(opened, done));
     fd = undefined;
     await call((done) => close(opened, done));
+    // The rename only ever exposes durable data: a crash after it never leaves a partial file at the target.
+    if (staged) await batch.stage(bytes);
     await call((done) => rename(temp, target, done));
   } catch (error) {
     if (fd !== undefined) {

@@ -1,6 +1,6 @@
 // Destination: every change the receiver makes to the destination tree goes through here. Files and symlinks are
-// written atomically (temp in the same directory, fsync, rename); directories the parents need are created; mode
-// and mtime are restored. Directory fsyncs are batched: a changed directory is remembered and fsynced once by
+// written atomically (temp in the same directory, fsync or a batch's one `sync -f`, rename); directories the parents
+// need are created; mode and mtime are restored. Directory fsyncs are batched: a changed directory is remembered and fsynced once by
 // `syncDirs()`, which the receiver calls before it saves its cursor.
 // Never does: follow a symlink inside the destination. Every existing parent component is lstat'ed before a write
 // or a delete; a symlink there is refused (UnsafePathError 'through-symlink'), except inside the replay window after
@@ -13,6 +13,7 @@ import { wrapIoError } from '../errors.js';
 import { fsyncDir, tempPathFor, TEMP_MARKER } from '../util/fs-durable.js';
 import { RECEIVER_LIMITS } from '../util/limits.js';
 import { writeFileDurable } from './atomic-file.js';
+import type { DurableBatch } from './durable-batch.js';
 import { refuseRecord } from './destination-path.js';
 import type { RecordWhere } from './types.js';
 
@@ -54,8 +55,14 @@ export class Destination {
   /** Replay window: directories swept of temp files left by a crash (each once, before anything is written). */
   private readonly sweeps = new Map<string, Promise<void>>();
 
-  /** `root` must be the destination's real path (no symlink above what the receiver checks). */
-  constructor(readonly root: string) {}
+  /**
+   * `root` must be the destination's real path (no symlink above what the receiver checks). With a `batch`, file
+   * writes share one `sync -f` per batch instead of one fsync each, and syncDirs() is one `sync -f` too.
+   */
+  constructor(
+    readonly root: string,
+    private readonly batch?: DurableBatch,
+  ) {}
 
   /**
    * Writes a file from bytes or a stream of chunks; replaces whatever is at `target`. `data` is a function so the
@@ -63,7 +70,9 @@ export class Destination {
    */
   async writeFile(target: string, data: () => AsyncIterable<Uint8Array> | Uint8Array, meta: EntryMeta, ctx: WriteContext): Promise<void> {
     await this.prepare(target, ctx);
-    const write = () => writeFileDurable(target, data(), meta.mode & FILE_MODE_MASK, toSeconds(meta.mtimeMs));
+    const batch = this.batch;
+    const durability = batch ? { syncEachNow: () => batch.live, stage: (bytes: number) => batch.stage(ctx.where.seq, bytes) } : undefined;
+    const write = () => writeFileDurable(target, data(), meta.mode & FILE_MODE_MASK, toSeconds(meta.mtimeMs), durability);
     // No lstat first (one syscall less per file): a rename over a directory fails, and only then is it removed.
     await this.retryOverDirectory(target, write);
     this.dirtyDirs.add(dirname(target));
@@ -179,10 +188,15 @@ export class Destination {
     return true;
   }
 
-  /** fsyncs every directory changed since the last call. After it resolves, those changes are durable. */
+  /**
+   * fsyncs every directory changed since the last call (batched, when there are many: one `sync -f` of the
+   * destination's filesystem covers them all). After it resolves, those changes are durable.
+   */
   async syncDirs(): Promise<void> {
     const dirs = [...this.dirtyDirs];
     this.dirtyDirs = new Set();
+    // Many folders: one `sync -f` (a process spawn, ~15 ms of the main thread here) beats that many fsyncs.
+    if (this.batch && dirs.length > RECEIVER_LIMITS.dirSyncConcurrency) return this.batch.syncFilesystem();
     for (let i = 0; i < dirs.length; i += RECEIVER_LIMITS.dirSyncConcurrency) {
       await Promise.all(dirs.slice(i, i + RECEIVER_LIMITS.dirSyncConcurrency).map((dir) => fsyncDirIfPresent(dir)));
     }

@@ -1,7 +1,8 @@
 // One receiver run against one destination: takes the destination lock, reads the cursor, applies records from a
 // ReceiverSource in log order (concurrently where paths do not overlap), and saves the cursor after the data.
-// Commit order (docs/receiver.md "Crash safety"): every file is fsynced before its rename; at a commit the changed
-// directories are fsynced, then the manifest (all-versions), then the cursor is written atomically. Before the
+// Commit order (docs/receiver.md "Crash safety"): every file's data is durable before its rename (one `sync -f` per
+// batch of files, durable-batch.ts, or an fsync each where `sync -f` is missing); at a commit the changed
+// directories are made durable, then the manifest (all-versions), then the cursor is written atomically. Before the
 // receiver applies a record past `reservedUntilSeq` it saves a cursor reserving the next window, so after a crash
 // it knows which records may already be (partly) applied: the replay window, where temp files are swept and its own
 // later links may be replaced.
@@ -18,6 +19,8 @@ import { ApplyScheduler } from './apply-scheduler.js';
 import { checkCursorFits, lockDestination, readCursor, writeCursor, type ReceiverCursor } from './cursor.js';
 import { DestinationPaths, RECEIVER_STATE_DIR, topNameInside } from './destination-path.js';
 import { Destination, sweepTemps } from './destination.js';
+import { DurableBatch } from './durable-batch.js';
+import { FilesystemSync } from './filesystem-sync.js';
 import { Manifest } from './manifest.js';
 import type { AppliedChange, ReceiverEventMap, ReceiverMode, ReceiverSource, ReceiverSummary } from './types.js';
 
@@ -39,6 +42,8 @@ const PROGRESS_INTERVAL_MS = 200;
 
 export class ReceiverSession {
   private readonly scheduler: ApplyScheduler;
+  private readonly dest: Destination;
+  private readonly batch: DurableBatch | undefined;
   private readonly ctx: ApplyContext;
   private scannedUpTo: number;
   private reservedUntil: number;
@@ -55,7 +60,9 @@ export class ReceiverSession {
   private constructor(
     private readonly options: SessionOptions,
     private readonly stateDir: string,
-    private readonly dest: Destination,
+    root: string,
+    /** Undefined where `sync -f` does not work: then every file is fsynced on its own. */
+    private readonly syncer: FilesystemSync | undefined,
     paths: DestinationPaths,
     private readonly manifest: Manifest | undefined,
     private saved: SavedCursor,
@@ -64,10 +71,13 @@ export class ReceiverSession {
     private hasCursor: boolean,
     private readonly unlock: () => Promise<void>,
   ) {
-    this.scheduler = new ApplyScheduler(options.concurrency);
+    this.scheduler = new ApplyScheduler(options.concurrency, () => void this.batch?.flush());
+    const hooks = { park: (seq: number) => this.scheduler.park(seq), unpark: (seq: number) => this.scheduler.unpark(seq) };
+    this.batch = syncer ? new DurableBatch(hooks, () => syncer.sync()) : undefined;
+    this.dest = new Destination(root, this.batch);
     this.scannedUpTo = saved.nextSeq;
     this.reservedUntil = saved.reservedUntilSeq;
-    this.ctx = { dest, paths, source: options.source, warn: (w) => this.onWarning(w) };
+    this.ctx = { dest: this.dest, paths, source: options.source, warn: (w) => this.onWarning(w) };
     this.summary = { mode: options.mode, fromSeq: saved.nextSeq, nextSeq: saved.nextSeq, changes: 0, files: 0, dirs: 0, symlinks: 0, deletes: 0, bytes: 0, skippedSymlinks: 0, durationMs: 0 };
   }
 
@@ -94,7 +104,8 @@ export class ReceiverSession {
       const manifest = options.mode === 'all-versions' ? await Manifest.open(stateDir, saved.manifestBytes) : undefined;
       const logTop = topNameInside(root, options.logDir);
       const paths = new DestinationPaths(root, logTop ? [logTop] : []);
-      return new ReceiverSession(options, stateDir, new Destination(root), paths, manifest, saved, saved.reservedUntilSeq, cursor !== undefined, unlock);
+      const syncer = await FilesystemSync.start(root);
+      return new ReceiverSession(options, stateDir, root, syncer, paths, manifest, saved, saved.reservedUntilSeq, cursor !== undefined, unlock);
     } catch (error) {
       await unlock();
       throw error;
@@ -121,7 +132,7 @@ export class ReceiverSession {
     try {
       // keepChunks: a file's chunks come right before its version, so its content is read from this same pass.
       const records = this.options.source.entries({ fromSeq: this.scannedUpTo, kinds: ['version', 'delete'], follow: options.follow, signal: options.signal, keepChunks: true });
-      for await (const stored of records) {
+      for await (const stored of this.closingBatchesWhenIdle(records, options.follow)) {
         if (options.signal?.aborted) break;
         await this.launch(stored);
         this.scannedUpTo = stored.seq + 1;
@@ -143,7 +154,44 @@ export class ReceiverSession {
     return { ...this.summary };
   }
 
+  /**
+   * Following: while the reader waits for the log (it has nothing more ready), the batch is eager, so writes in
+   * flight do not wait for a full batch, and a trickle of records is fsynced file by file: live lag stays one write
+   * plus one fsync, as before batching. Catching up, batches close at
+   * their limits (or when a record needs a path a parked write holds, or at the end).
+   */
+  private async *closingBatchesWhenIdle(records: AsyncIterable<StoredRecord>, follow: boolean): AsyncGenerator<StoredRecord> {
+    const batch = this.batch;
+    if (!follow || !batch) return yield* records;
+    const iterator = records[Symbol.asyncIterator]();
+    let sinceIdle = 0;
+    try {
+      for (;;) {
+        // Still waiting after one turn of the event loop: the read is waiting for the log, not for a buffer.
+        const idle = setImmediate(() => {
+          sinceIdle = 0;
+          batch.setEager(true);
+        });
+        let step: IteratorResult<StoredRecord>;
+        try {
+          step = await iterator.next();
+        } finally {
+          clearImmediate(idle);
+          batch.setEager(false);
+        }
+        if (step.done) return;
+        // A burst (more records in a row than are applied at once) is batched; a trickle is synced file by file.
+        batch.trickle = ++sinceIdle <= this.options.concurrency;
+        yield step.value;
+      }
+    } finally {
+      batch.trickle = false;
+      await iterator.return?.();
+    }
+  }
+
   async close(): Promise<void> {
+    this.syncer?.close();
     await this.manifest?.close();
     await this.unlock();
   }

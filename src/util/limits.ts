@@ -124,7 +124,7 @@ export const LOG_LIMITS = {
 
 /** Receiver (src/receiver): how much it applies at once and how often it saves its cursor. */
 export const RECEIVER_LIMITS = {
-  /** Records applied at once (bounded concurrency; each file write is its own fsync). */
+  /** Records applied at once (bounded concurrency; a file parked for its batch's sync no longer holds a slot). */
   applyConcurrency: 16,
   /** Records applied between two cursor saves while catching up (bounds the work redone after a crash). */
   commitRecordsMax: 2048,
@@ -132,7 +132,7 @@ export const RECEIVER_LIMITS = {
   commitIntervalMs: 250,
   /** Records reserved ahead in the cursor; after a crash they form the replay window (see docs/receiver.md). */
   replayWindowRecords: 8192,
-  /** Directories fsynced at once when the cursor is saved. */
+  /** Directories fsynced at once when the cursor is saved (more than this changed: one `sync -f` instead). */
   dirSyncConcurrency: 32,
   /** Largest cursor file read back (it holds a small JSON object). */
   cursorFileBytesMax: 64 * 1024,
