@@ -13,7 +13,7 @@ import { applyVersionAt, whereOf, type ApplyContext } from './apply-latest.js';
 import { ApplyScheduler } from './apply-scheduler.js';
 import { DestinationPaths, topNameInside } from './destination-path.js';
 import { Destination } from './destination.js';
-import { parseTimeSpec } from './parse-time.js';
+import { parseTimeSpec } from '../util/time-spec.js';
 import type { ReceiverWarning } from './types.js';
 
 export interface CheckoutOptions {

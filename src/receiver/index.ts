@@ -8,4 +8,4 @@ export { MANIFEST_FILE, type ManifestLine } from './manifest.js';
 export { versionFileName, fileSafeIsoTime } from './apply-all-versions.js';
 export * from './types.js';
 export { checkout, type CheckoutOptions, type CheckoutSummary } from './checkout.js';
-export { parseTimeSpec, TIME_FORMS_HELP } from './parse-time.js';
+export { parseTimeSpec, TIME_FORMS_HELP } from '../util/time-spec.js';

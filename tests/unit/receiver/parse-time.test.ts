@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../src/errors.js';
-import { parseTimeSpec } from '../../../src/receiver/parse-time.js';
+import { parseTimeSpec } from '../../../src/receiver/index.js';
 
 const NOW = Date.parse('2026-11-21T12:00:00Z');
 
