@@ -14,7 +14,7 @@ import type { VersionEvent } from '../record/index.js';
 import type { StoreApi } from '../store/types.js';
 import { WATCH_LIMITS } from '../util/limits.js';
 import { changeOf, hexOf, planRecords, type Appeared, type PlannedRecord, type Vanished } from './batch-records.js';
-import type { DurableBatch, WatcherChange } from './events.js';
+import type { DurableBatch, WatcherChange, WatcherStats } from './events.js';
 import { reconcilePath, type Outcome, type PresentEntry, type ReconcileContext, type ReconcileRoot } from './reconcile.js';
 import { pairRenames } from './rename-pairer.js';
 import { SettleQueue } from './settle-queue.js';
@@ -38,17 +38,8 @@ export interface PipelineHooks {
   liveBelow(root: string, dirPath: string): string[];
 }
 
-export interface PipelineCounters {
-  created: number;
-  modified: number;
-  deleted: number;
-  renamed: number;
-  duplicatesSkipped: number;
-  bytesIngested: number;
-  filesRead: number;
-  versions: number;
-  errors: number;
-}
+/** The counters behind WatcherStats (the watcher adds runtime and roots). */
+export type PipelineCounters = Omit<WatcherStats, 'runtimeMs' | 'roots'>;
 
 export function keyOf(root: string, path: string): string {
   return `${root}/${path}`;

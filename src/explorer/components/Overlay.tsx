@@ -5,7 +5,7 @@ import { describeRestore, fitEnd, fitStart, helpLines, wrap, type Overlay } from
 import { Line } from './Line.js';
 
 export function OverlayView({ overlay, height, width }: { overlay: Overlay; height: number; width: number }) {
-  const fit = (text: string) => fitEnd(text, width);
+  const fitToWidth = (text: string) => fitEnd(text, width);
   let body: { text: string; role?: 'header' | 'warning' | 'hint' | 'note' }[];
   switch (overlay.kind) {
     case 'help': {
@@ -46,7 +46,7 @@ export function OverlayView({ overlay, height, width }: { overlay: Overlay; heig
   return (
     <Box flexDirection="column" height={height}>
       {body.slice(0, height).map((line, i) => (
-        <Line key={i} text={fit(line.text)} role={line.role} />
+        <Line key={i} text={fitToWidth(line.text)} role={line.role} />
       ))}
     </Box>
   );
