@@ -2,7 +2,7 @@
 // reading" rule; never writes. Invariant: no byte reaches a caller unless its chunk hashes to the id it was asked
 // for; anything else is a CorruptionError naming the chunk id, the segment and the offset.
 import { CorruptionError, NotFoundError, SynclogError } from '../errors.js';
-import { decodeRecord, type ChunkRef, type ContentIdBytes } from '../record/index.js';
+import { decodeRecord, type ChunkRecord, type ChunkRef, type ContentIdBytes, type LogRecord } from '../record/index.js';
 import { LIMITS } from '../util/limits.js';
 import type { ChunkIndex, ChunkLocation } from './chunk-index.js';
 import { decompressChunkSync } from './compress.js';
@@ -30,29 +30,38 @@ function damaged(id: string, where: ChunkLocation, reason: string, message: stri
 }
 
 /** Decodes and checks one chunk record's payload against the id it must have. */
-export async function checkChunkPayload(tag: number, payload: Uint8Array, id: ContentIdBytes, where: ChunkLocation & { seq?: number }): Promise<Uint8Array> {
-  const hex = contentIdHex(id);
-  let record;
+export function checkChunkPayload(tag: number, payload: Uint8Array, id: ContentIdBytes, where: ChunkLocation & { seq?: number }): Uint8Array {
+  let record: LogRecord;
   try {
     record = decodeRecord(tag, payload, { file: where.segment, offset: where.offset, seq: where.seq });
   } catch (error) {
-    throw damaged(hex, where, 'chunk-record-undecodable', (error as Error).message, error);
+    throw damaged(contentIdHex(id), where, 'chunk-record-undecodable', (error as Error).message, error);
   }
-  if (record.kind !== 'chunk' || !sameContentId(record.id, id)) throw damaged(hex, where, 'index-points-elsewhere', 'the record there is not this chunk');
+  return checkChunkRecord(record, id, where);
+}
+
+/**
+ * Checks an already decoded chunk record against the id it must have: inflate, size, BLAKE3. A sequential read
+ * keeps the records it decoded (recent-chunks.ts), so they are not decoded a second time; the check is the same.
+ */
+export function checkChunkRecord(record: LogRecord, id: ContentIdBytes, where: ChunkLocation & { seq?: number }): Uint8Array {
+  const hex = () => contentIdHex(id);
+  if (record.kind !== 'chunk' || !sameContentId(record.id, id)) throw damaged(hex(), where, 'index-points-elsewhere', 'the record there is not this chunk');
+  const chunk: ChunkRecord = record;
   let data: Uint8Array;
   try {
-    data = decompressChunkSync(record.codec, record.data, record.size);
+    data = decompressChunkSync(chunk.codec, chunk.data, chunk.size);
   } catch (error) {
-    throw damaged(hex, where, 'chunk-undecodable', `cannot inflate: ${(error as Error).message}`, error);
+    throw damaged(hex(), where, 'chunk-undecodable', `cannot inflate: ${(error as Error).message}`, error);
   }
-  if (data.length !== record.size) throw damaged(hex, where, 'chunk-size-mismatch', `${data.length} bytes, expected ${record.size}`);
-  if (!sameContentId(hashContent(data), id)) throw damaged(hex, where, 'chunk-hash-mismatch', 'content does not match its BLAKE3 id');
+  if (data.length !== chunk.size) throw damaged(hex(), where, 'chunk-size-mismatch', `${data.length} bytes, expected ${chunk.size}`);
+  if (!sameContentId(hashContent(data), id)) throw damaged(hex(), where, 'chunk-hash-mismatch', 'content does not match its BLAKE3 id');
   return data;
 }
 
 export async function readChunk(ctx: ChunkReaderContext, id: ContentIdBytes): Promise<Uint8Array> {
   const recent = ctx.recent()?.get(contentIdHex(id));
-  if (recent) return checkChunkPayload(recent.tag, recent.payload, id, recent.where);
+  if (recent) return checkChunkRecord(recent.record, id, recent.where);
   let where = ctx.index.get(id);
   if (!where && !ctx.scanProblem()) {
     await ctx.refreshIndex();

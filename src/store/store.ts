@@ -310,8 +310,8 @@ export class Store implements StoreApi {
   }
 
   /**
-   * Keeps a chunk record an `entries({ keepChunks })` read passed, as the log returned it (frame-checked, a copy):
-   * readChunk decodes, inflates and hashes it on use. One that does not decode is not kept: a read of it goes to
+   * Keeps a chunk record an `entries({ keepChunks })` read passed, decoded (frame-checked, a copy): readChunk
+   * inflates and hashes it on use, without decoding it again. One that does not decode is not kept: a read of it goes to
    * the segment and reports the damage there, as before (an unreferenced damaged chunk stops nothing).
    */
   private keepChunk(tag: number, payload: Uint8Array, where: { file: string; offset: number; seq: number }): void {
@@ -323,7 +323,7 @@ export class Store implements StoreApi {
     }
     if (record.kind !== 'chunk') return;
     const location = { segment: where.file, offset: where.offset, size: record.size, seq: where.seq };
-    this.recentChunks!.add(contentIdHex(record.id), { tag, payload, where: location });
+    this.recentChunks!.add(contentIdHex(record.id), { record, bytes: payload.length, where: location });
   }
 
   catalog(): Promise<Catalog> {
