@@ -34,6 +34,10 @@ export class ApplyScheduler {
   private parkedRecords = 0;
   private deferredRecords = 0;
   private wake: { promise: Promise<void>; resolve: () => void } | undefined;
+  /** Running keys (with counts): with `runningAncestors`, answers "may this key overlap?" without a scan. */
+  private readonly runningKeys = new Map<string, number>();
+  /** Every strict ancestor folder of a running key (with counts). */
+  private readonly runningAncestors = new Map<string, number>();
 
   constructor(
     private readonly concurrency: number,
@@ -80,6 +84,7 @@ export class ApplyScheduler {
     const finished = new Promise<void>((resolve) => (finish = resolve));
     const entry: Running = { key, parks: 0, deferred: blockers.length > 0, finished, finish };
     this.running.set(seq, entry); // before the task starts: it may park
+    this.index(key, 1);
     if (!entry.deferred) return this.start(seq, entry, task);
     this.deferredRecords++;
     void Promise.all(blockers.map((r) => r.finished)).then(() => {
@@ -106,6 +111,7 @@ export class ApplyScheduler {
 
   private end(seq: number, entry: Running): void {
     this.running.delete(seq);
+    this.index(entry.key, -1);
     entry.finish();
     this.wakeUp();
   }
@@ -141,10 +147,29 @@ export class ApplyScheduler {
   }
 
 
+  /**
+   * Everything running whose key overlaps `key`. The scan over every running record (hundreds while a batch's
+   * writes are parked) only happens when the index says one overlaps; most records in a catch-up overlap nothing.
+   */
   private overlapping(key: string): Running[] {
+    if (!this.mayOverlap(key)) return [];
     const found: Running[] = [];
     for (const r of this.running.values()) if (keysOverlap(r.key, key)) found.push(r);
     return found;
+  }
+
+  /** Exact: true iff some running key is `key`, one of its ancestors, or a descendant of it. */
+  private mayOverlap(key: string): boolean {
+    if (this.runningKeys.has(key) || this.runningAncestors.has(key)) return true;
+    for (let slash = key.indexOf('/'); slash > 0; slash = key.indexOf('/', slash + 1)) {
+      if (this.runningKeys.has(key.slice(0, slash))) return true;
+    }
+    return false;
+  }
+
+  private index(key: string, delta: 1 | -1): void {
+    bump(this.runningKeys, key, delta);
+    for (let slash = key.indexOf('/'); slash > 0; slash = key.indexOf('/', slash + 1)) bump(this.runningAncestors, key.slice(0, slash), delta);
   }
 
   /**
@@ -169,4 +194,10 @@ export class ApplyScheduler {
   private throwIfFailed(): void {
     if (this.failedSeq !== undefined) throw this.failure;
   }
+}
+
+function bump(counts: Map<string, number>, key: string, delta: 1 | -1): void {
+  const count = (counts.get(key) ?? 0) + delta;
+  if (count === 0) counts.delete(key);
+  else counts.set(key, count);
 }
