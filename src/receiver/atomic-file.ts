@@ -4,12 +4,14 @@
 // Invariant: the rename happens only once the temp's data is durable, so when the promise resolves the target holds
 // the whole new content, durable; on failure the temp file is removed and the target is untouched.
 // Why not util/fs-durable's writeFileAtomic: a catch-up writes thousands of small files, and each FileHandle
-// promise call costs a thread-pool round trip plus a FileHandle object to collect. Here the calls that may wait on
-// the filesystem (open: inode allocation; fsync; close; rename: directory updates) go to the thread pool through
-// the callback API, while the ones that only touch memory (write into the page cache, futimes, fchmod) run inline;
-// fchmod only when the umask changed the mode. 4 thread-pool round trips per file instead of 7 (measured in
-// docs/receiver.md "Performance"; an all-inline variant was slower in wall time: open blocks on inode allocation).
-import { close, closeSync, constants, fchmodSync, fsync, futimesSync, open, readFileSync, rename, rmSync, writeSync, writevSync } from 'node:fs';
+// promise call costs a thread-pool round trip plus a FileHandle object to collect. Here only the calls that may
+// wait long on the filesystem go to the thread pool through the callback API: open (inode allocation, ~140 µs
+// here) and a lone fsync. The rest run inline: write (into the page cache), futimes, fchmod (only when the umask
+// changed the mode), close (nothing to flush: no fsync, no truncate) and rename (~30 µs; by then the data is
+// already durable, so ext4's replace-on-rename flush has nothing to write). A thread-pool hop costs the main thread
+// more than those calls (a futex wake of a pool thread, an epoll wake back, a promise): measured in
+// docs/receiver.md "Performance". An all-inline variant was slower in wall time: open blocks on inode allocation.
+import { closeSync, constants, fchmodSync, fsync, futimesSync, open, readFileSync, renameSync, rmSync, writeSync, writevSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { wrapIoError } from '../errors.js';
 import { TEMP_MARKER } from '../util/fs-durable.js';
@@ -121,10 +123,10 @@ export async function writeFileDurable(
     const staged = batch !== undefined && !batch.syncEachNow();
     if (!staged) await call((done) => fsync(opened, done));
     fd = undefined;
-    await call((done) => close(opened, done));
+    closeSync(opened);
     // The rename only ever exposes durable data: a crash after it never leaves a partial file at the target.
     if (staged) await batch.stage(bytes);
-    await call((done) => rename(temp, target, done));
+    renameSync(temp, target);
   } catch (error) {
     if (fd !== undefined) {
       try {
