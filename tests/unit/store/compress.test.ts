@@ -21,3 +21,16 @@ describe('chunk compression', () => {
     await expect(decompressChunk('deflate', packed.data, 1000)).rejects.toThrow();
   });
 });
+
+describe('decompressChunkSync (one output buffer sized for the chunk)', () => {
+  it('round-trips chunks around zlib chunk boundaries and refuses one byte over the recorded size', async () => {
+    const { decompressChunkSync } = await import('../../../src/store/compress.js');
+    for (const bytes of [1, 63, 64, 65, 16 * 1024 - 1, 16 * 1024, 16 * 1024 + 1, 100_000, 1024 * 1024]) {
+      const text = new TextEncoder().encode('lorem ipsum dolor sit amet\n'.repeat(Math.ceil(bytes / 27))).subarray(0, bytes);
+      const packed = compressChunk(text, 'auto');
+      const data = packed.codec === 'deflate' ? packed.data : (await import('node:zlib')).deflateRawSync(text);
+      expect(Buffer.from(decompressChunkSync('deflate', data, bytes)).equals(Buffer.from(text))).toBe(true);
+      if (bytes > 1) expect(() => decompressChunkSync('deflate', data, bytes - 1)).toThrow();
+    }
+  });
+});
