@@ -87,17 +87,28 @@ export function planRecords(
   deletes: readonly Vanished[],
   factory: RecordFactory,
 ): PlannedRecord[] {
-  const planned: PlannedRecord[] = [];
+  // Versions go in path order so a folder's version precedes what is inside it (a reader of the log meets the
+  // folder first); a rename's tombstone stays right before its new version. Plain deletes come last.
+  const groups: { root: string; path: string; records: PlannedRecord[] }[] = [];
   for (const { gone, added } of pairs) {
-    planned.push({ record: deleteRecordFor(gone, factory.nowMs, added.path), change: 'deleted', key: gone.key, moveSource: true });
     const record = versionRecordFor(added.root, added.path, added.entry, 'renamed', factory, gone.path);
-    planned.push({ record, change: 'renamed', key: added.key, entry: added.entry });
+    groups.push({
+      root: added.root,
+      path: added.path,
+      records: [
+        { record: deleteRecordFor(gone, factory.nowMs, added.path), change: 'deleted', key: gone.key, moveSource: true },
+        { record, change: 'renamed', key: added.key, entry: added.entry },
+      ],
+    });
   }
   for (const a of appeared) {
     const event = factory.eventFor(a.key, a.entry, a.isNew);
     const change: ChangeKind = event === 'restored' ? 'restored' : a.isNew ? 'created' : 'modified';
-    planned.push({ record: versionRecordFor(a.root, a.path, a.entry, event, factory), change, key: a.key, entry: a.entry });
+    groups.push({ root: a.root, path: a.path, records: [{ record: versionRecordFor(a.root, a.path, a.entry, event, factory), change, key: a.key, entry: a.entry }] });
   }
+  const byPath = (x: { root: string; path: string }, y: { root: string; path: string }) =>
+    x.root === y.root ? (x.path < y.path ? -1 : x.path > y.path ? 1 : 0) : x.root < y.root ? -1 : 1;
+  const planned = groups.sort(byPath).flatMap((g) => g.records);
   for (const g of deletes) planned.push({ record: deleteRecordFor(g, factory.nowMs), change: 'deleted', key: g.key });
   return planned;
 }

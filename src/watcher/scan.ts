@@ -54,10 +54,14 @@ async function lstatOrUndefined(path: string): Promise<Stats | undefined> {
 /** Walks `root` and reports every path that may need recording. Resolves with the counts. */
 export async function scanRoot(root: ReconcileRoot, deps: ScanDeps): Promise<{ entriesSeen: number; entriesChanged: number }> {
   const seen = new Set<string>();
+  // Paths that may differ are handed over only after the walk, vanished ones first: a file moved while nobody
+  // watched must meet its old path's tombstone in the pipeline (rename pairing), not be committed as "created"
+  // before the walk has even found that the old path is gone.
+  const differing: string[] = [];
   let entriesChanged = 0;
   const changed = (path: string) => {
     entriesChanged += 1;
-    deps.changed(path);
+    differing.push(path);
   };
   const dirs: string[] = [''];
   while (dirs.length > 0) {
@@ -93,8 +97,12 @@ export async function scanRoot(root: ReconcileRoot, deps: ScanDeps): Promise<{ e
     }
   }
   for (const path of deps.livePaths(root.name)) {
-    if (!seen.has(path) && !root.matcher.excludesRelative(path)) changed(path);
+    if (!seen.has(path) && !root.matcher.excludesRelative(path)) {
+      entriesChanged += 1;
+      deps.changed(path);
+    }
   }
+  for (const path of differing) deps.changed(path);
   deps.progress(seen.size, entriesChanged);
   return { entriesSeen: seen.size, entriesChanged };
 }

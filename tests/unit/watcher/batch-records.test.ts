@@ -33,4 +33,16 @@ describe('planRecords', () => {
       expect(isVersionId(record.versionId)).toBe(true);
     }
   });
+
+  it('puts a folder before what is inside it, whatever order the batch arrived in', () => {
+    const dirEntry: PresentEntry = { ...entry, type: 'dir', size: 0, contentId: undefined, chunks: undefined };
+    const dir: Appeared = { key: 'r/b', root: 'r', path: 'b', type: 'dir', size: 0, entry: dirEntry, isNew: true };
+    const planned = planRecords([{ gone: vanished('a/one.txt'), added: appeared('b/one.txt', true) }], [appeared('b/two.txt', true), dir], [], factory);
+    expect(planned.map((p) => [p.record.path, p.change])).toEqual([
+      ['b', 'created'],
+      ['a/one.txt', 'deleted'],
+      ['b/one.txt', 'renamed'],
+      ['b/two.txt', 'created'],
+    ]);
+  });
 });
