@@ -102,6 +102,8 @@ export const WATCH_LIMITS = {
    * that is quiet for longer than the debounce. A file that stays empty is recorded once this has passed.
    */
   emptyFileSettleMs: 1000,
+  /** Listings a new directory gets (one per debounce) while its own watch has not yet proved to be in place. */
+  newDirListingsMax: 4,
 } as const;
 
 /** Log (src/log): bounds on reading and recovery; docs/format.md "Limits" explains each. */

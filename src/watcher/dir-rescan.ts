@@ -7,6 +7,7 @@
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PipelineRoot } from './change-pipeline.js';
+import { WATCH_LIMITS } from '../util/limits.js';
 import { SettleQueue } from './settle-queue.js';
 
 export interface DirRescanDeps {
@@ -29,8 +30,12 @@ export class DirRescanner {
   private running = 0;
   private idleWaiters: (() => void)[] = [];
   private closed = false;
-  /** New directories whose own watch has not yet reported an event (so may not exist yet). */
-  private readonly newDirs = new Set<string>();
+  /**
+   * New directories whose own watch has not yet reported an event (so may not exist yet), with the listings they may
+   * still get: a listing made before the watch is in place misses files written between the two, so a new directory
+   * is listed again (after each debounce) until its watch proves alive or the listings run out.
+   */
+  private readonly newDirs = new Map<string, number>();
 
   constructor(
     private readonly deps: DirRescanDeps,
@@ -53,7 +58,7 @@ export class DirRescanner {
    */
   touchNew(root: string, dir: string): void {
     if (this.closed) return;
-    this.newDirs.add(`${root}/${dir}`);
+    this.newDirs.set(`${root}/${dir}`, WATCH_LIMITS.newDirListingsMax);
     this.touch(root, dir);
   }
 
@@ -97,7 +102,6 @@ export class DirRescanner {
 
   private async rescan(key: string): Promise<void> {
     this.running += 1;
-    this.newDirs.delete(key);
     try {
       const at = key.indexOf('/');
       const rootName = key.slice(0, at);
@@ -123,6 +127,16 @@ export class DirRescanner {
         if (!onDisk.has(path) && !this.deps.isPending(rootName, path)) this.deps.touch(rootName, path);
       }
     } finally {
+      const left = this.newDirs.get(key);
+      if (left !== undefined) {
+        if (left > 1) {
+          this.newDirs.set(key, left - 1);
+          const at = key.indexOf('/');
+          this.touch(key.slice(0, at), key.slice(at + 1));
+        } else {
+          this.newDirs.delete(key);
+        }
+      }
       this.running -= 1;
       if (this.running === 0 && this.queue.size === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
     }
