@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { BackupTool } from './backup-tool.js';
 import { directoryBytes } from './backup-tool.js';
 import { runChecked, runProgram } from './child-process.js';
+import type { StoreStats } from '../../src/store/index.js';
 
 export type SynclogVerb = 'snapshot' | 'receive' | 'checkout' | 'stats' | 'export' | 'import';
 
@@ -32,17 +33,8 @@ export function describeStats(stats: SynclogStats, dirBytes: number): string {
   );
 }
 
-/** The store's stats as `synclog stats --json` prints them (src/store/types.ts StoreStats). */
-export interface SynclogStats {
-  segments: number;
-  records: number;
-  versions: number;
-  paths: number;
-  chunks: number;
-  logicalBytes: number;
-  uniqueBytes: number;
-  storedBytes: number;
-}
+/** The store's stats as `synclog stats --json` prints them. */
+export type SynclogStats = StoreStats;
 
 const ENV = { SYNCLOG_NO_PROGRESS: '1', NO_COLOR: '1' };
 

@@ -7,10 +7,12 @@ export interface Progress {
   setTotal(total: number): void;
   update(done: number, payload?: { detail?: string }): void;
   increment(by?: number, payload?: { detail?: string }): void;
+  /** An `onProgress(done, total)` callback for the API's long operations (total may grow as work is found). */
+  readonly report: (done: number, total: number) => void;
   stop(): void;
 }
 
-const SILENT: Progress = { setTotal() {}, update() {}, increment() {}, stop() {} };
+const SILENT: Progress = { setTotal() {}, update() {}, increment() {}, report() {}, stop() {} };
 
 export interface ProgressOptions {
   label: string;
@@ -37,7 +39,7 @@ export function startProgress(options: ProgressOptions): Progress {
   let total = options.total ?? 0;
   let done = 0;
   bar.start(total, 0, { detail: '', valueMB: mb(0), totalMB: mb(total) });
-  return {
+  const progress: Progress = {
     setTotal(next) {
       total = next;
       bar.setTotal(next);
@@ -51,8 +53,13 @@ export function startProgress(options: ProgressOptions): Progress {
       done += by;
       bar.update(done, { valueMB: mb(done), ...payload });
     },
+    report(doneNow, totalNow) {
+      progress.setTotal(totalNow);
+      progress.update(doneNow);
+    },
     stop() {
       bar.stop();
     },
   };
+  return progress;
 }

@@ -3,10 +3,10 @@ import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { newVersionId, type VersionRecord } from '../../src/record/index.js';
-import { openStore, hashContent, type IngestedContent, type StatKey } from '../../src/store/index.js';
-import type { LogPath } from '../../src/util/log-path.js';
+import type { VersionRecord } from '../../src/record/index.js';
+import { openStore, hashContent } from '../../src/store/index.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
+import { versionOf } from '../unit/store/store-fixtures.js';
 
 async function collect(source: AsyncIterable<Uint8Array>): Promise<Buffer> {
   const parts: Uint8Array[] = [];
@@ -14,24 +14,6 @@ async function collect(source: AsyncIterable<Uint8Array>): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
-function versionOf(root: string, path: string, content: IngestedContent & { stat?: StatKey }, timeMs = Date.now()): VersionRecord {
-  return {
-    kind: 'version',
-    versionId: newVersionId(timeMs),
-    time: timeMs,
-    root,
-    path: path as LogPath,
-    type: 'file',
-    event: 'created',
-    size: content.size,
-    mtimeMs: content.stat?.mtimeMs ?? timeMs,
-    mode: 0o644,
-    uid: 0,
-    gid: 0,
-    contentId: content.contentId,
-    chunks: content.chunks,
-  };
-}
 
 describe('store over a real log', () => {
   it('ingests a file, reads it back, and dedups a second copy', async () => {

@@ -37,10 +37,7 @@ async function runCheckout(options: CheckoutCliOptions): Promise<number> {
     at: options.at,
     versionId: options.version,
     onWarning: (w) => warnings.push(w.message),
-    onProgress: (done, total) => {
-      progress.setTotal(total);
-      progress.update(done);
-    },
+    onProgress: progress.report,
   }).finally(() => progress.stop());
   if (json) {
     printJson({ ok: true, out: options.out, ...summary, warnings });

@@ -54,10 +54,7 @@ async function runExport(options: ExportCliOptions): Promise<void> {
   try {
     const result = await exportArchive(store, selection, options.output, {
       ...(level !== undefined ? { gzipLevel: level } : {}),
-      onProgress: (done, total) => {
-        progress.setTotal(total);
-        progress.update(done);
-      },
+      onProgress: progress.report,
     });
     progress.stop();
     if (json) {

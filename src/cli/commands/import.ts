@@ -56,10 +56,7 @@ async function runImport(file: string, options: ImportCliOptions): Promise<void>
       ...(maxBytes !== undefined ? { maxBytes } : {}),
       ...(maxRatio !== undefined ? { maxRatio } : {}),
       ...(options.allowSymlinkEscape ? { allowEscapingSymlinks: true } : {}),
-      onProgress: (done, total) => {
-        progress.setTotal(total);
-        progress.update(done);
-      },
+      onProgress: progress.report,
     });
     progress.stop();
     if (json) {

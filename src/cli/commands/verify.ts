@@ -35,10 +35,7 @@ async function runVerify(options: VerifyCliOptions): Promise<number> {
   const progress = startProgress({ label: 'verifying', unit: 'bytes', json });
   const store = await openStore(dir, { readOnly: true, workers: 0 });
   const report = await store
-    .verify((done, total) => {
-      progress.setTotal(total);
-      progress.update(done);
-    })
+    .verify(progress.report)
     .finally(async () => {
       progress.stop();
       await store.close();

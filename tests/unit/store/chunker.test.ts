@@ -1,20 +1,8 @@
 // The CDC chunker on in-memory bytes: boundaries depend only on content, sizes stay within bounds.
 import { describe, expect, it } from 'vitest';
 import { Chunker, chunkStream, DEFAULT_CHUNK_SIZES, GEAR, nextBoundary } from '../../../src/store/index.js';
+import { prng } from './store-fixtures.js';
 
-/** Deterministic pseudo-random bytes (xorshift32), fast enough for tens of MiB. */
-function prng(bytes: number, seed = 1): Uint8Array {
-  const out = new Uint8Array(bytes);
-  const words = new Uint32Array(out.buffer, 0, bytes >>> 2);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < words.length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    words[i] = x >>> 0;
-  }
-  return out;
-}
 
 function chunkAll(data: Uint8Array, blockBytes: number): Uint8Array[] {
   const chunker = new Chunker();
