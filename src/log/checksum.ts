@@ -21,3 +21,11 @@ export function xxh64(bytes: Uint8Array, seed: bigint): bigint {
   assert(api !== undefined, 'initChecksum() must be awaited before hashing');
   return api.h64Raw(bytes, seed);
 }
+
+/** xxh64 over several pieces as if they were one run of bytes (a frame header and a payload kept apart). */
+export function xxh64Pieces(pieces: readonly Uint8Array[], seed: bigint): bigint {
+  assert(api !== undefined, 'initChecksum() must be awaited before hashing');
+  const hasher = api.create64(seed);
+  for (const piece of pieces) hasher.update(piece);
+  return hasher.digest();
+}

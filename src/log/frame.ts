@@ -4,7 +4,7 @@
 // segment salt, matches the length, tag, flags and payload exactly as stored.
 import { assert } from '../util/assert.js';
 import { LIMITS } from '../util/limits.js';
-import { xxh64 } from './checksum.js';
+import { xxh64, xxh64Pieces } from './checksum.js';
 import {
   FRAME_CHECKSUM_START,
   FRAME_FLAGS_MASK,
@@ -55,18 +55,66 @@ export function encodeFrameInto(
   payload: Uint8Array,
   salt: bigint,
 ): number {
+  return encodeFramePiecesInto(target, at, tag, flags, [payload], salt);
+}
+
+function payloadLength(pieces: readonly Uint8Array[]): number {
+  let bytes = 0;
+  for (const piece of pieces) bytes += piece.length;
+  return bytes;
+}
+
+/** writes the length, tag and flags of a frame header (everything but the checksum). */
+function encodeHeaderFields(target: Uint8Array, at: number, tag: number, flags: FrameFlags, payloadBytes: number): DataView {
   assert(Number.isInteger(tag) && tag >= 0 && tag <= TAG_MAX, `tag ${tag} is not a byte`);
-  assert(payload.length <= LIMITS.recordBytesMax, 'payload over the record limit');
-  const total = frameBytesFor(payload.length);
-  assert(at + total <= target.length, 'frame does not fit the target');
+  assert(payloadBytes <= LIMITS.recordBytesMax, 'payload over the record limit');
   const v = view(target);
-  v.setUint32(at + FRAME_OFFSET.length, payload.length, true);
+  v.setUint32(at + FRAME_OFFSET.length, payloadBytes, true);
   target[at + FRAME_OFFSET.tag] = tag;
   target[at + FRAME_OFFSET.flags] = flags;
-  target.set(payload, at + FRAME_OFFSET.payload);
+  return v;
+}
+
+/** encodeFrameInto for a payload given in pieces: they are copied back to back after the header. */
+export function encodeFramePiecesInto(
+  target: Uint8Array,
+  at: number,
+  tag: number,
+  flags: FrameFlags,
+  pieces: readonly Uint8Array[],
+  salt: bigint,
+): number {
+  const payloadBytes = payloadLength(pieces);
+  const total = frameBytesFor(payloadBytes);
+  assert(at + total <= target.length, 'frame does not fit the target');
+  const v = encodeHeaderFields(target, at, tag, flags, payloadBytes);
+  let to = at + FRAME_OFFSET.payload;
+  for (const piece of pieces) {
+    target.set(piece, to);
+    to += piece.length;
+  }
   const sum = xxh64(target.subarray(at + FRAME_CHECKSUM_START, at + total), salt);
   v.setBigUint64(at + FRAME_OFFSET.checksum, sum, true);
   return total;
+}
+
+/**
+ * Writes only the 14-byte header of a frame into `target` at `at`, for a payload that is written to disk from its own
+ * buffers (writev) instead of being copied next to its header. The checksum is the same as encodeFrameInto's.
+ */
+export function encodeFrameHeaderInto(
+  target: Uint8Array,
+  at: number,
+  tag: number,
+  flags: FrameFlags,
+  pieces: readonly Uint8Array[],
+  salt: bigint,
+): number {
+  assert(at + FRAME_HEADER_BYTES <= target.length, 'frame header does not fit the target');
+  const v = encodeHeaderFields(target, at, tag, flags, payloadLength(pieces));
+  const sum = xxh64Pieces([target.subarray(at + FRAME_CHECKSUM_START, at + FRAME_HEADER_BYTES), ...pieces], salt);
+  v.setBigUint64(at + FRAME_OFFSET.checksum, sum, true);
+  return FRAME_HEADER_BYTES;
 }
 
 /** One frame as a fresh byte array. */

@@ -1,5 +1,5 @@
 // The one writer of a log: group commit, atomic groups and rollover (docs/format.md "Write ordering").
-// Appends queue; each commit encodes every queued record into one buffer, issues one write and one fdatasync, then
+// Appends queue; each commit lays out every queued record (frame-batch.ts), issues one vectored write and one fdatasync, then
 // resolves all of them: many appends share one fsync. Owns the active segment's handle and size.
 // Never: writes to a segment whose header and directory entry are not yet durable; reports a record durable before
 // its fdatasync returned; carries on after a failed write or fsync (it becomes unusable: every later call rejects).
@@ -11,12 +11,13 @@ import { assert } from '../util/assert.js';
 import { writeFileAtomic } from '../util/fs-durable.js';
 import { LIMITS } from '../util/limits.js';
 import { FRAME_FLAGS, INDEX_INTERVAL_BYTES, TAG_MAX, type FrameFlags } from './format.js';
-import { encodeFrameInto, frameBytesFor } from './frame.js';
+import { frameBytesFor } from './frame.js';
+import { layoutFrames, writePiecesAll, type FrameSpec } from './frame-batch.js';
 import { encodeSegmentHeader } from './segment-header.js';
 import { writeSegmentIndex, type IndexEntry } from './segment-index.js';
 import { segmentFileName } from './segment-name.js';
 import type { SegmentRef } from './segment-file.js';
-import type { AppendInput, RecordPosition } from './types.js';
+import { payloadBytes, type AppendInput, type RecordPosition } from './types.js';
 
 export interface ActiveSegment {
   ref: SegmentRef;
@@ -74,24 +75,17 @@ export async function createSegment(dir: string, baseSeq: number): Promise<Activ
 /** Rejects bad input with a typed error before it is queued. */
 export function checkAppendInput(input: AppendInput): number {
   assert(Number.isInteger(input.tag) && input.tag >= 0 && input.tag <= TAG_MAX, `tag must be an integer 0..${TAG_MAX}`);
-  assert(input.payload instanceof Uint8Array, 'payload must be a Uint8Array');
-  if (input.payload.length > LIMITS.recordBytesMax) {
-    throw new LimitError(`record of ${input.payload.length} bytes exceeds recordBytesMax`, {
+  const pieces = input.payload instanceof Uint8Array ? [input.payload] : input.payload;
+  assert(Array.isArray(pieces) && pieces.every((piece) => piece instanceof Uint8Array), 'payload must be a Uint8Array or an array of them');
+  const bytes = payloadBytes(input.payload);
+  if (bytes > LIMITS.recordBytesMax) {
+    throw new LimitError(`record of ${bytes} bytes exceeds recordBytesMax`, {
       limit: 'recordBytesMax',
-      value: input.payload.length,
+      value: bytes,
       max: LIMITS.recordBytesMax,
     });
   }
-  return frameBytesFor(input.payload.length);
-}
-
-async function writeAll(handle: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
-  let done = 0;
-  while (done < bytes.length) {
-    const { bytesWritten } = await handle.write(bytes, done, bytes.length - done, position + done);
-    assert(bytesWritten > 0, 'write made no progress');
-    done += bytesWritten;
-  }
+  return frameBytesFor(bytes);
 }
 
 export class SegmentWriter {
@@ -267,10 +261,8 @@ export class SegmentWriter {
   }
 
   private async commitBatch(batch: PendingAppend[]): Promise<void> {
-    let bytes = 0;
-    for (const item of batch) bytes += item.bytes;
     const segment = this.segment;
-    const buffer = Buffer.allocUnsafe(bytes);
+    const frames: FrameSpec[] = [];
     const results: RecordPosition[][] = [];
     let at = 0;
     let seq = this.nextSeq;
@@ -279,14 +271,16 @@ export class SegmentWriter {
       for (const input of item.inputs) {
         positions.push({ seq: seq++, segment: segment.ref.name, offset: segment.size + at });
         this.noteIndex(seq - 1, segment.size + at);
-        at += encodeFrameInto(buffer, at, input.tag, FRAME_FLAGS.full, input.payload, segment.salt);
+        frames.push({ tag: input.tag, flags: FRAME_FLAGS.full, payload: input.payload });
+        at += frameBytesFor(payloadBytes(input.payload));
       }
       results.push(positions);
     }
+    const { pieces, bytes } = layoutFrames(frames, segment.salt);
     assert(at === bytes, 'batch bytes add up');
     if (bytes > 0) {
       try {
-        await writeAll(segment.handle, buffer, segment.size);
+        await writePiecesAll(segment.handle, pieces, segment.size);
         await segment.handle.datasync();
       } catch (error) {
         this.fail(error, 'append', segment.ref.path, segment.size);
@@ -322,26 +316,24 @@ export class SegmentWriter {
     const startSize = segment.size;
     const startSeq = this.nextSeq;
     const positions: RecordPosition[] = [];
-    const pieces: Buffer[] = [];
+    const frames: FrameSpec[] = [];
     let piecesBytes = 0;
     let writtenTo = startSize;
     let held: AppendInput | undefined;
     let ioFailed = false;
     const emit = (input: AppendInput, flags: FrameFlags) => {
-      const frame = Buffer.allocUnsafe(frameBytesFor(input.payload.length));
-      encodeFrameInto(frame, 0, input.tag, flags, input.payload, segment.salt);
       positions.push({ seq: startSeq + positions.length, segment: segment.ref.name, offset: writtenTo + piecesBytes });
-      pieces.push(frame);
-      piecesBytes += frame.length;
+      frames.push({ tag: input.tag, flags, payload: input.payload });
+      piecesBytes += frameBytesFor(payloadBytes(input.payload));
     };
     const flush = async () => {
       if (piecesBytes === 0) return;
-      const bytes = pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces, piecesBytes);
-      pieces.length = 0;
+      const { pieces, bytes } = layoutFrames(frames, segment.salt);
+      frames.length = 0;
       ioFailed = true;
-      await writeAll(segment.handle, bytes, writtenTo);
+      await writePiecesAll(segment.handle, pieces, writtenTo);
       ioFailed = false;
-      writtenTo += bytes.length;
+      writtenTo += bytes;
       piecesBytes = 0;
     };
     try {

@@ -25,7 +25,24 @@ export interface RecoveryReport {
 
 export interface AppendInput {
   tag: number;
-  payload: Uint8Array;
+  /**
+   * The record's bytes. Several pieces are one payload, written back to back: a large value (a chunk's data) goes to
+   * disk from its own buffer instead of being copied into an encoded record first.
+   */
+  payload: Uint8Array | readonly Uint8Array[];
+}
+
+/** Bytes in a payload given whole or in pieces. */
+export function payloadBytes(payload: AppendInput['payload']): number {
+  if (payload instanceof Uint8Array) return payload.length;
+  let bytes = 0;
+  for (const piece of payload) bytes += piece.length;
+  return bytes;
+}
+
+/** A payload as a list of pieces. */
+export function payloadPieces(payload: AppendInput['payload']): readonly Uint8Array[] {
+  return payload instanceof Uint8Array ? [payload] : payload;
 }
 
 /** Where an appended record lives. `seq` is the log-wide record sequence number (0-based, dense). */

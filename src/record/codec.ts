@@ -9,6 +9,7 @@ import {
   ENTRY_TYPES,
   RECORD_TAGS,
   VERSION_EVENTS,
+  type ChunkRecord,
   type ChunkRef,
   type LogRecord,
   type RecordKind,
@@ -28,15 +29,45 @@ export function kindOfTag(tag: number): RecordKind | undefined {
 
 /** Encodes a record's payload (without `kind`, which travels as the frame tag). */
 export function encodeRecord(record: LogRecord): { tag: number; payload: Uint8Array } {
+  if (record.kind === 'chunk') {
+    const { tag, payload } = encodeChunkRecord(record);
+    const joined = new Uint8Array(payload[0].length + payload[1].length);
+    joined.set(payload[0]);
+    joined.set(payload[1], payload[0].length);
+    return { tag, payload: joined };
+  }
   const { kind, ...fields } = record;
   // Drop undefined optionals so the bytes are canonical.
   const clean: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(fields)) if (value !== undefined) clean[key] = value;
-  // Size the encoder's buffer for a chunk's bytes up front: growing it by doubling from 2 KiB allocates (and leaves
-  // as garbage) about twice the chunk for every chunk record. The bytes are the same either way.
-  const initialBufferSize = record.kind === 'chunk' ? record.data.length + 256 : 2048;
-  return { tag: RECORD_TAGS[kind], payload: encode(clean, { initialBufferSize }) };
+  return { tag: RECORD_TAGS[kind], payload: encode(clean) };
 }
+
+/** msgpack's bin header for `length` bytes: the shortest of bin8, bin16, bin32 (what encode() would write). */
+function binHeader(length: number): Uint8Array {
+  if (length < 0x100) return Uint8Array.of(0xc4, length);
+  if (length < 0x10000) return Uint8Array.of(0xc5, length >>> 8, length & 0xff);
+  return Uint8Array.of(0xc6, length >>> 24, (length >>> 16) & 0xff, (length >>> 8) & 0xff, length & 0xff);
+}
+
+/**
+ * A chunk record's payload as two pieces: every field up to the data's bin header, then the data itself, so the log
+ * writes the chunk from its own buffer (no copy of every stored byte on the main thread). The two pieces back to back
+ * are exactly encode({ id, codec, size, data }): `data` is the map's last key, so the prefix is that map encoded with
+ * an empty `data`, minus its 2-byte empty bin, plus the real bin header.
+ */
+export function encodeChunkRecord(record: ChunkRecord): { tag: number; payload: [Uint8Array, Uint8Array] } {
+  const head = encode({ id: record.id, codec: record.codec, size: record.size, data: EMPTY_BYTES });
+  const header = binHeader(record.data.length);
+  const prefix = new Uint8Array(head.length - EMPTY_BIN_BYTES + header.length);
+  prefix.set(head.subarray(0, head.length - EMPTY_BIN_BYTES));
+  prefix.set(header, head.length - EMPTY_BIN_BYTES);
+  return { tag: RECORD_TAGS.chunk, payload: [prefix, record.data] };
+}
+
+const EMPTY_BYTES = new Uint8Array(0);
+/** encode(new Uint8Array(0)) is bin8 with length 0: c4 00. */
+const EMPTY_BIN_BYTES = 2;
 
 /** Where a record came from, for error messages. */
 export interface RecordLocation {

@@ -23,6 +23,8 @@ export interface SessionResult {
 export interface ChunkSession {
   /** Called with each batch of finished chunks, in content order. */
   onChunks: (chunks: HashedChunk[]) => void;
+  /** Called with a block given to write() once nothing uses it any more (its whole buffer), so it can be reused. */
+  onBlockFree: (block: Uint8Array) => void;
   /** Hands over a block (the caller must not touch it afterwards); resolves when more may be written. */
   write(block: Uint8Array): Promise<void>;
   /** Ends the content; resolves after every chunk was delivered through onChunks. */
@@ -43,6 +45,7 @@ function hashAll(chunks: Uint8Array[]): HashedChunk[] {
 
 class InlineSession implements ChunkSession {
   onChunks: (chunks: HashedChunk[]) => void = () => {};
+  onBlockFree: (block: Uint8Array) => void = () => {};
   private readonly chunker: Chunker;
   private readonly hasher = new ContentHasher();
   private aborted = false;
@@ -66,6 +69,7 @@ class InlineSession implements ChunkSession {
     if (this.aborted) return;
     this.hasher.update(block);
     const chunks = this.chunker.push(block);
+    this.onBlockFree(new Uint8Array(block.buffer, 0, block.buffer.byteLength)); // chunks are copies
     if (chunks.length > 0) this.onChunks(hashAll(chunks));
   }
 

@@ -17,8 +17,12 @@ export interface ChunkReaderContext {
   scanProblem(): CorruptionError | undefined;
   /** Chunk records a sequential read just passed, if any are kept. */
   recent(): RecentChunks | undefined;
-  /** Indexes chunk records appended since the last scan (another process may be the writer). */
-  refreshIndex(): Promise<void>;
+  /**
+   * Brings the index up to date for `id`: waits for this store's own append of it when one is in flight (an
+   * ingest resolves once its chunks are queued, before they are durable and indexed), and indexes chunk records
+   * appended since the last scan (another process may be the writer).
+   */
+  refreshIndex(id: ContentIdBytes): Promise<void>;
 }
 
 function damaged(id: string, where: ChunkLocation, reason: string, message: string, cause?: unknown): CorruptionError {
@@ -64,7 +68,7 @@ export async function readChunk(ctx: ChunkReaderContext, id: ContentIdBytes): Pr
   if (recent) return checkChunkRecord(recent.record, id, recent.where);
   let where = ctx.index.get(id);
   if (!where && !ctx.scanProblem()) {
-    await ctx.refreshIndex();
+    await ctx.refreshIndex(id);
     where = ctx.index.get(id);
   }
   const hex = contentIdHex(id);

@@ -31,6 +31,11 @@ function handle(message: WorkerRequest): void {
       if (!state) return; // aborted
       state.hasher.update(message.block);
       const { reply, transfer } = chunkReply(message.session, state.chunker.push(message.block), message.block.length);
+      // The chunker copied what it needs: the block goes back to be read into again (no fresh 1 MiB per read).
+      if (reply.op === 'chunks' && !transfer.includes(message.block.buffer as ArrayBuffer)) {
+        reply.block = new Uint8Array(message.block.buffer);
+        transfer.push(message.block.buffer as ArrayBuffer);
+      }
       port.postMessage(reply, transfer);
       return;
     }

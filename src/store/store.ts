@@ -87,9 +87,12 @@ export class Store implements StoreApi {
       },
       scanProblem: () => this.scanError,
       recent: () => this.recentChunks,
-      // A writer's index is always current (it made every append); a reader may be behind another process, and
+      // A writer's index lags only its own appends still in flight; a reader may be behind another process, and
       // loads the index first when it was left for on demand.
-      refreshIndex: () => this.currentIndex(),
+      refreshIndex: async (id) => {
+        await this.ingester.whenIndexed(id);
+        await this.currentIndex();
+      },
     };
   }
 

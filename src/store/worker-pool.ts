@@ -63,6 +63,7 @@ class PoolWorker {
 
 class WorkerSession implements ChunkSession {
   onChunks: (chunks: HashedChunk[]) => void = () => {};
+  onBlockFree: (block: Uint8Array) => void = () => {};
   unacknowledgedBytes = 0;
   readonly done = deferred<SessionResult>();
   private space: (Deferred<void> & { promise: Promise<void> }) | undefined;
@@ -197,6 +198,7 @@ export class WorkerPool implements ChunkProcessor {
     const session = this.sessions.get(reply.session!);
     if (!session) return;
     if (reply.op === 'chunks') {
+      if (reply.block) session.onBlockFree(reply.block);
       session.acknowledged(reply.consumed);
       if (reply.chunks.length > 0) session.onChunks(reply.chunks);
     } else if (reply.op === 'done') {

@@ -10,7 +10,8 @@ export type WorkerRequest =
   | { op: 'compress'; job: number; data: Uint8Array; mode: CompressionMode };
 
 export type WorkerReply =
-  | { op: 'chunks'; session: number; chunks: { id: ContentIdBytes; data: Uint8Array }[]; consumed: number }
+  /** `block`: the data block handed back (whole buffer) once chunked, for the sender to read into again. */
+  | { op: 'chunks'; session: number; chunks: { id: ContentIdBytes; data: Uint8Array }[]; consumed: number; block?: Uint8Array }
   | { op: 'done'; session: number; contentId: ContentIdBytes; size: number }
   | { op: 'compressed'; job: number; codec: ChunkCodec; data: Uint8Array }
   | { op: 'error'; session?: number; job?: number; message: string };

@@ -39,6 +39,8 @@ export const LIMITS = {
   ingestInlineBytesMax: 64 * 1024,
   /** Idle chunker buffers (2 × chunkBytesMax each) kept for reuse per thread, instead of one allocation per file. */
   chunkerBuffersPooledMax: 4,
+  /** Idle read blocks (ingestBlockBytes each) kept for large-file ingest: the blocks in flight of one ingest, about. */
+  ingestReadBlocksPooledMax: 4,
   /** Idle read buffers (chunkBytesMin + 1 bytes each) kept for small-file ingest (one read, hashed inline). */
   ingestSmallReadBuffersPooledMax: 64,
   /** Store worker threads (chunk, hash, compress) at most. */

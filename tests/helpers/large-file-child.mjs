@@ -2,7 +2,11 @@
 // stress/store-large-file.ts): writes a deterministic file of N bytes, ingests it with the BUILT store (dist/), reads
 // it back, and prints one JSON report with the peak RSS. Plain JavaScript on purpose: a TypeScript loader in this
 // process and in every worker thread would add its own memory to the figure being measured (a user runs dist/).
-// Usage: node tests/helpers/large-file-child.mjs DIR BYTES [random|text]
+// Two steps in two processes: `write` makes the file and prints its hash; `store` ingests, reads back and reports.
+// Why apart: making 4 MiB blocks of AES output left ~40 MiB of malloc'd memory in the process, which is the test
+// harness's, not the store's (the figure measured is what a process running the store needs).
+// Usage: node tests/helpers/large-file-child.mjs write DIR BYTES [random|text]   → {"sourceHash": …}
+//        node tests/helpers/large-file-child.mjs store DIR                       → the report
 import { createCipheriv } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
@@ -13,9 +17,16 @@ const dist = new URL('../../dist/', import.meta.url);
 const { ContentHasher, openStore } = await import(new URL('store/index.js', dist).href);
 const { newVersionId } = await import(new URL('record/index.js', dist).href);
 
-const [dir, bytesArg, kind = 'random'] = process.argv.slice(2);
-const bytes = Number(bytesArg);
+const [mode, dir, bytesArg, kind = 'random'] = process.argv.slice(2);
 const BLOCK = 4 * 1024 * 1024;
+const path = join(dir, 'large.bin');
+const hex = (id) => Buffer.from(id).toString('hex');
+if (mode === 'write') {
+  await writeLargeFile(Number(bytesArg));
+  process.exit(0);
+}
+if (mode !== 'store') throw new Error(`unknown mode ${mode}: write or store`);
+
 let peakRss = process.memoryUsage.rss();
 const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 20);
 
@@ -34,15 +45,17 @@ function block(index, size) {
   return createCipheriv('aes-256-ctr', Buffer.alloc(32, 9), iv).update(Buffer.alloc(size));
 }
 
-const path = join(dir, 'large.bin');
-const source = new ContentHasher();
-const handle = await open(path, 'w');
-for (let at = 0, i = 0; at < bytes; at += BLOCK, i++) {
-  const piece = block(i, Math.min(BLOCK, bytes - at));
-  source.update(piece);
-  await handle.write(piece);
+async function writeLargeFile(bytes) {
+  const source = new ContentHasher();
+  const handle = await open(path, 'w');
+  for (let at = 0, i = 0; at < bytes; at += BLOCK, i++) {
+    const piece = block(i, Math.min(BLOCK, bytes - at));
+    source.update(piece);
+    await handle.write(piece);
+  }
+  await handle.close();
+  process.stdout.write(JSON.stringify({ bytes, sourceHash: hex(source.digest()) }) + '\n');
 }
-await handle.close();
 
 const started = performance.now();
 const store = await openStore(join(dir, 'log'), { workers: Math.max(1, availableParallelism()) });
@@ -61,11 +74,9 @@ const stats = await store.stats();
 await store.close();
 clearInterval(sampler);
 peakRss = Math.max(peakRss, process.memoryUsage.rss());
-const hex = (id) => Buffer.from(id).toString('hex');
 process.stdout.write(
   JSON.stringify({
-    bytes,
-    sourceHash: hex(source.digest()),
+    bytes: content.size,
     contentId: hex(content.contentId),
     readHash: hex(readBack.digest()),
     readBytes: readBack.size,

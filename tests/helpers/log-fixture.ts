@@ -11,7 +11,7 @@ export function payloadFor(seq: number, minBytes = 0): Uint8Array {
   return new TextEncoder().encode(unit.repeat(Math.ceil(length / unit.length)).slice(0, length));
 }
 
-export function recordFor(seq: number, minBytes = 0): AppendInput {
+export function recordFor(seq: number, minBytes = 0): AppendInput & { payload: Uint8Array } {
   return { tag: 1 + (seq % 4), payload: payloadFor(seq, minBytes) };
 }
 

@@ -2,7 +2,7 @@ import { encode } from '@msgpack/msgpack';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CorruptionError } from '../../../src/errors.js';
-import { decodeRecord, encodeRecord, newVersionId, RECORD_TAGS, type LogRecord, type VersionRecord } from '../../../src/record/index.js';
+import { decodeRecord, encodeChunkRecord, encodeRecord, newVersionId, RECORD_TAGS, type ChunkRecord, type LogRecord, type VersionRecord } from '../../../src/record/index.js';
 import type { LogPath } from '../../../src/util/log-path.js';
 
 const id = (n: number) => new Uint8Array(32).fill(n);
@@ -111,5 +111,20 @@ describe('version ids', () => {
     const ids = new Set<string>();
     for (let i = 0; i < 20_000; i++) ids.add(newVersionId(1_800_000_000_000));
     expect(ids.size).toBe(20_000);
+  });
+});
+
+describe('encodeChunkRecord', () => {
+  // bin8 / bin16 / bin32 boundaries: the two pieces must be the bytes encodeRecord writes, whatever the size.
+  it.each([0, 1, 255, 256, 65_535, 65_536, 256 * 1024])('its pieces are exactly encodeRecord for %i bytes of data', (size) => {
+    const data = Uint8Array.from({ length: size }, (_, i) => (i * 7) & 0xff);
+    const record: ChunkRecord = { kind: 'chunk', id: new Uint8Array(32).fill(3), codec: 'raw', size, data };
+    const { tag, payload } = encodeChunkRecord(record);
+    expect(payload[1]).toBe(data); // not copied
+    const joined = new Uint8Array(Buffer.concat(payload));
+    expect(tag).toBe(encodeRecord(record).tag);
+    expect(Buffer.from(joined).equals(Buffer.from(encode({ id: record.id, codec: 'raw', size, data })))).toBe(true);
+    expect(Buffer.from(encodeRecord(record).payload).equals(Buffer.from(joined))).toBe(true);
+    expect(decodeRecord(tag, joined)).toEqual(record);
   });
 });
