@@ -6,7 +6,7 @@
 // at most `ingestInFlightBytesMax` bytes of one ingest are held in memory before they reach the log, and at most
 // `ingestUnsyncedBytesMax` chunk-record bytes of all ingests wait in the log for their fsync.
 import { open, type FileHandle } from 'node:fs/promises';
-import { constants, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
 import { FileChangedError, IoError, wrapIoError } from '../errors.js';
 import { encodeChunkRecord, type ChunkRecord, type ChunkRef, type ContentIdBytes } from '../record/index.js';
 import { assert } from '../util/assert.js';
@@ -83,9 +83,23 @@ export class Ingester {
     return this.pending.size;
   }
 
-  async ingestFile(absolutePath: string, signal?: AbortSignal): Promise<IngestedContent & { stat: StatKey }> {
+  async ingestFile(absolutePath: string, signal?: AbortSignal, sizeHint?: number): Promise<IngestedContent & { stat: StatKey }> {
     this.ctx.assertWritable('ingestFile');
     const observedAtMs = Date.now();
+    if (sizeHint !== undefined && sizeHint <= LIMITS.chunkBytesMin) {
+      const small = this.readSmallSync(absolutePath);
+      if (small) {
+        try {
+          signal?.throwIfAborted();
+          const stat = { size: small.before.size, mtimeMs: small.before.mtimeMs, ctimeMs: small.before.ctimeMs, ino: small.before.ino, observedAtMs };
+          return { ...(await this.storeSmall(small.buffer, small.filled)), stat };
+        } catch (error) {
+          throw wrapIoError(error, 'ingest', absolutePath);
+        } finally {
+          this.smallReadBuffers.give(small.buffer);
+        }
+      }
+    }
     let handle: FileHandle | undefined;
     try {
       // The open handle's stat is "before": whatever the path points to later, this is the file we read. The same
@@ -129,17 +143,59 @@ export class Ingester {
       checkSame(path, before, await handle.stat(), 'changed while read');
       if (filled !== before.size) throw changed(path, `read ${filled} bytes of ${before.size}`);
       signal?.throwIfAborted();
-      const data = buffer.subarray(0, filled);
-      const id = hashContent(data);
-      const tally: Tally = { newChunks: 0, newBytes: 0, storedBytes: 0 };
-      if (filled === 0) return { contentId: id, chunks: [], size: 0, ...tally };
-      // The chunk needs its own bytes only when it is stored (the buffer goes back to the pool).
-      const chunk: HashedChunk = { id, data: this.ctx.index.has(id) ? data : data.slice() };
-      await this.storeChunk(chunk, this.ctx.inline, tally, () => {});
-      return { contentId: id, chunks: [{ id, size: filled }], size: filled, ...tally };
+      return await this.storeSmall(buffer, filled);
     } finally {
       this.smallReadBuffers.give(buffer);
     }
+  }
+
+  /**
+   * The small-file read done with synchronous calls on this thread: open, fstat, read, fstat, close of a file the
+   * caller just saw at most chunkBytesMin bytes big. Why: through fs/promises each of those five calls is a
+   * thread-pool round trip (a futex wake, an epoll wake back, a promise, a FileHandle to collect), which cost a
+   * watcher following a burst of small new files more main-thread time than the calls themselves, taking a few µs
+   * each on files the writer just left in the page cache (docs/store.md "Small files"). Returns undefined when the
+   * file turned out larger (the caller takes the streaming path); throws what the async path would.
+   */
+  private readSmallSync(path: string): { buffer: Uint8Array; filled: number; before: Stats } | undefined {
+    let fd: number | undefined;
+    const buffer = this.smallReadBuffers.take();
+    let keep = false;
+    try {
+      fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+      const before = fstatSync(fd);
+      if (!before.isFile()) throw new IoError(`not a regular file: ${path}`, { op: 'ingest', path, errno: 'ENOTREG' });
+      if (before.size > LIMITS.chunkBytesMin) return undefined;
+      INGEST_COUNTERS.filesRead++;
+      let filled = 0;
+      for (;;) {
+        const bytesRead = readSync(fd, buffer, filled, buffer.length - filled, filled);
+        filled += bytesRead;
+        if (bytesRead === 0 || filled >= before.size) break;
+      }
+      INGEST_COUNTERS.bytesRead += filled;
+      checkSame(path, before, fstatSync(fd), 'changed while read');
+      if (filled !== before.size) throw changed(path, `read ${filled} bytes of ${before.size}`);
+      keep = true;
+      return { buffer, filled, before };
+    } catch (error) {
+      throw wrapIoError(error, 'ingest', path);
+    } finally {
+      if (!keep) this.smallReadBuffers.give(buffer);
+      if (fd !== undefined) closeSync(fd);
+    }
+  }
+
+  /** Hashes and stores the content of a small file read into `buffer` (one chunk, or none when empty). */
+  private async storeSmall(buffer: Uint8Array, filled: number): Promise<IngestedContent> {
+    const data = buffer.subarray(0, filled);
+    const id = hashContent(data);
+    const tally: Tally = { newChunks: 0, newBytes: 0, storedBytes: 0 };
+    if (filled === 0) return { contentId: id, chunks: [], size: 0, ...tally };
+    // The chunk needs its own bytes only when it is stored (the buffer goes back to the pool).
+    const chunk: HashedChunk = { id, data: this.ctx.index.has(id) ? data : data.slice() };
+    await this.storeChunk(chunk, this.ctx.inline, tally, () => {});
+    return { contentId: id, chunks: [{ id, size: filled }], size: filled, ...tally };
   }
 
   async ingestStream(source: AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<IngestedContent> {

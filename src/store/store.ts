@@ -195,8 +195,8 @@ export class Store implements StoreApi {
     if (this.readOnly) throw new UsageError(`${op} needs a writable store (opened read-only)`);
   }
 
-  ingestFile(absolutePath: string, options: { signal?: AbortSignal } = {}): Promise<IngestedContent & { stat: StatKey }> {
-    return this.ingester.ingestFile(absolutePath, options.signal).finally(() => this.maybeCheckpoint());
+  ingestFile(absolutePath: string, options: { signal?: AbortSignal; sizeHint?: number } = {}): Promise<IngestedContent & { stat: StatKey }> {
+    return this.ingester.ingestFile(absolutePath, options.signal, options.sizeHint).finally(() => this.maybeCheckpoint());
   }
 
   ingestStream(source: AsyncIterable<Uint8Array>): Promise<IngestedContent> {

@@ -3,6 +3,7 @@
 // the content id, none for an empty file), read back intact, and keep the write order: an ingest resolves once its
 // chunk is queued, so a version appended after it (even one whose chunk a concurrent ingest appended) follows the
 // chunk in the log.
+import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -23,6 +24,10 @@ describe('store small files', () => {
         const file = join(dir, `f${size}.bin`);
         await writeFile(file, data);
         const viaFile = await store.ingestFile(file);
+        // The synchronous small-file read (sizeHint) gives the same content; a hint below the real size falls back.
+        const viaHint = await store.ingestFile(file, { sizeHint: Math.min(size, LIMITS.chunkBytesMin) });
+        expect(contentIdHex(viaHint.contentId)).toBe(contentIdHex(viaFile.contentId));
+        expect(viaHint.stat).toMatchObject({ size, ino: viaFile.stat.ino, mtimeMs: viaFile.stat.mtimeMs });
         const viaStream = await store.ingestStream((async function* () {
           yield data;
         })());
@@ -42,6 +47,21 @@ describe('store small files', () => {
       const report = await store.verify();
       expect(report.ok).toBe(true);
       expect(report.missingChunks).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('the synchronous small-file read refuses what is not a regular file without hanging, and reports a missing one', async () => {
+    const dir = await makeTmpDir();
+    const store = await openStore(join(dir, 'log'), { workers: 0 });
+    try {
+      const fifo = join(dir, 'pipe');
+      execFileSync('mkfifo', [fifo]);
+      await expect(store.ingestFile(fifo, { sizeHint: 0 })).rejects.toMatchObject({ code: 'SYNCLOG_IO', details: { errno: 'ENOTREG' } });
+      await expect(store.ingestFile(join(dir, 'missing'), { sizeHint: 10 })).rejects.toMatchObject({ details: { errno: 'ENOENT' } });
+      await expect(store.ingestFile(dir, { sizeHint: 10 })).rejects.toMatchObject({ details: { errno: 'ENOTREG' } });
+      expect((await store.stats()).chunks).toBe(0);
     } finally {
       await store.close();
     }
