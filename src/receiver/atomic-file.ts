@@ -14,7 +14,7 @@
 import { closeSync, constants, fchmodSync, fsync, futimesSync, open, readFileSync, renameSync, rmSync, writeSync, writevSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { wrapIoError } from '../errors.js';
-import { TEMP_MARKER } from '../util/fs-durable.js';
+import { tempNameFor } from '../util/fs-durable.js';
 
 /** Pieces gathered into one writev, at most this many bytes (larger files are written piece by piece). */
 const GATHER_BYTES_MAX = 1024 * 1024;
@@ -44,7 +44,7 @@ const TEMP_PREFIX = Math.floor(Math.random() * 0xffffff)
 /** Same shape as util/fs-durable's tempPathFor (the sweep recognises it); unique per process, O_EXCL guards the rest. */
 function tempPath(target: string): string {
   tempCounter = (tempCounter + 1) % 0x1000000;
-  return join(dirname(target), `.${basename(target)}${TEMP_MARKER}${TEMP_PREFIX}${tempCounter.toString(16).padStart(6, '0')}`);
+  return join(dirname(target), tempNameFor(basename(target), `${TEMP_PREFIX}${tempCounter.toString(16).padStart(6, '0')}`));
 }
 
 function writeAll(fd: number, data: Uint8Array): void {

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { wrapIoError } from '../errors.js';
+import { LIMITS } from './limits.js';
 
 /** fsync a directory so that entries created, renamed or removed in it are durable. */
 export async function fsyncDir(dir: string): Promise<void> {
@@ -20,12 +21,35 @@ export async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-/** A temp name beside `target`, hidden and recognisable so a crash leftover can be cleaned up safely. */
-export function tempPathFor(target: string): string {
-  return join(dirname(target), `.${basename(target)}.synclog-tmp-${randomBytes(6).toString('hex')}`);
+export const TEMP_MARKER = '.synclog-tmp-';
+
+/**
+ * The temp file name for `name` with a 12-hex-digit `suffix`: `.<name>.synclog-tmp-<suffix>`, hidden and
+ * recognisable (a sweep matches the marker and suffix, never the name). When that would exceed one path component
+ * (pathComponentBytesMax, 255 bytes), `name` is cut at a character boundary: a file whose own name is near the
+ * limit must still get a temp file beside it.
+ */
+export function tempNameFor(name: string, suffix: string): string {
+  const fixedBytes = 1 + TEMP_MARKER.length + Buffer.byteLength(suffix);
+  let kept = name;
+  if (fixedBytes + Buffer.byteLength(kept) > LIMITS.pathComponentBytesMax) {
+    const room = LIMITS.pathComponentBytesMax - fixedBytes;
+    kept = '';
+    let bytes = 0;
+    for (const char of name) {
+      const charBytes = Buffer.byteLength(char);
+      if (bytes + charBytes > room) break;
+      kept += char;
+      bytes += charBytes;
+    }
+  }
+  return `.${kept}${TEMP_MARKER}${suffix}`;
 }
 
-export const TEMP_MARKER = '.synclog-tmp-';
+/** A temp name beside `target`, hidden and recognisable so a crash leftover can be cleaned up safely. */
+export function tempPathFor(target: string): string {
+  return join(dirname(target), tempNameFor(basename(target), randomBytes(6).toString('hex')));
+}
 
 export interface AtomicWriteOptions {
   mode?: number;
