@@ -41,6 +41,8 @@ export const TAG_MAX = 255;
 export const SEGMENT_SUFFIX = '.seg';
 export const INDEX_SUFFIX = '.idx';
 export const LOCK_FILE_NAME = 'LOCK';
+/** The durable watermark the writer publishes for readers in other processes (watermark.ts). */
+export const WATERMARK_FILE_NAME = 'durable.seq';
 export const SEQ_DIGITS = 20;
 
 /** docs/format.md "Index files": magic "SYNCIDX\n", version, one entry per INDEX_INTERVAL_BYTES of segment. */

@@ -145,6 +145,18 @@ function lockedError(path: string, holder: LockContent | undefined): LockedError
 }
 
 /** Takes the writer lock of the log in `dir`, or throws LockedError naming the holder. */
+/**
+ * True unless the log's lock is certainly not held by a live process: no lock file, or a holder that is certainly
+ * gone (holderIsDead). A lock that cannot be read counts as held (the safe answer for a reader deciding whether to
+ * wait for a writer).
+ */
+export async function hasLiveWriter(dir: string): Promise<boolean> {
+  const holder = await readLockOrMissing(join(dir, LOCK_FILE_NAME));
+  if (holder === 'missing') return false;
+  if (holder === undefined) return true;
+  return !(await holderIsDead(holder, await ownContent()));
+}
+
 export async function acquireLock(dir: string): Promise<LogLock> {
   const path = join(dir, LOCK_FILE_NAME);
   const own = await ownContent();

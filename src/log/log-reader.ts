@@ -2,8 +2,8 @@
 // how a reader treats the end of the newest segment). Owns: positioning at fromSeq (via a segment's sparse index,
 // verified), the tags filter (skipped payloads are not read), holding back an atomic group until its last frame is
 // there, and stopping with CorruptionError right before mid-log damage. Never writes and never cuts anything.
-// Invariant: records are yielded in seq order with no gaps; a record is yielded only if its frame verified and, in
-// the writer's own process, only once it is durable.
+// Invariant: records are yielded in seq order with no gaps; a record is yielded only if its frame verified and
+// only once it is durable (the writer's own process knows; others go by the published watermark: watermark.ts).
 import { CorruptionError } from '../errors.js';
 import { FRAME_FLAGS, SEGMENT_HEADER_BYTES } from './format.js';
 import type { ChangeSignal } from './follow.js';
@@ -12,12 +12,15 @@ import { listSegments, openSegment, type OpenSegment, type SegmentRef } from './
 import { findIndexEntry, readSegmentIndex } from './segment-index.js';
 import { SegmentScanner, WANT_NONE, type ScanStep } from './segment-scanner.js';
 import type { LogEntry, ReadOptions } from './types.js';
+import type { WatermarkGate } from './watermark.js';
 
 export interface ReaderContext {
   dir: string;
   changes: ChangeSignal;
   /** Records at or above this seq are not yet durable (only for the writer's own Log). */
   durableLimit?: () => number;
+  /** Other processes: how far the writer's published durable watermark lets a reader go (watermark.ts). */
+  watermark?: WatermarkGate;
   isClosed: () => boolean;
 }
 
@@ -139,6 +142,14 @@ async function* readAvailable(
     const step = await scanner.next((tag) => want(tag));
     if (step.kind === 'end') return { kind: 'end' };
     if (step.kind !== 'frame') return { kind: 'damage', step };
+    // Asked only when a record is there beyond the last watermark seen: reading to the end costs nothing extra.
+    if (ctx.watermark && position.seq >= ctx.watermark.cached) {
+      const published = await ctx.watermark.limitFor(position.seq, { name: segment.ref.name, handle: segment.handle });
+      if (position.seq >= published) {
+        scanner.seek(at);
+        return { kind: 'not-durable' };
+      }
+    }
     const problem = position.groups.accept(step.flags, step.offset);
     if (problem) throw corruption(segment.ref, step.offset, position.seq, problem);
     if (step.flags === FRAME_FLAGS.first && at >= position.confirmedTo) {

@@ -19,6 +19,7 @@ import { countRecords, countSegmentRecords } from './segment-count.js';
 import { listSegments, openSegment, readAtMost, type OpenSegment } from './segment-file.js';
 import { parseSegmentFileName } from './segment-name.js';
 import { SegmentWriter } from './segment-writer.js';
+import { WatermarkGate, WatermarkWriter } from './watermark.js';
 import type { AppendInput, LogEntry, LogOptions, ReadOptions, RecordPosition, RecoveryReport, SegmentInfo } from './types.js';
 
 export const LOG_EVENTS = { durable: 'durable', close: 'close' } as const;
@@ -49,6 +50,7 @@ export class Log extends EventEmitter<LogEventMap> {
     private readonly writer: SegmentWriter | undefined,
     private readonly lock: LogLock | undefined,
     nextSeq: number,
+    private readonly watermark?: WatermarkWriter,
   ) {
     super();
     this.readOnlyNextSeq = nextSeq;
@@ -73,7 +75,7 @@ export class Log extends EventEmitter<LogEventMap> {
     const exists = await stat(dir).then((s) => s.isDirectory(), () => false);
     if (options.readOnly) {
       if (!exists) throw new NotFoundError(`no log at ${dir}`, { what: 'log', id: dir });
-      return new Log(dir, true, undefined, undefined, undefined, await countRecords(dir));
+      return new Log(dir, true, undefined, undefined, undefined, await new WatermarkGate(dir).visibleRecords(await countRecords(dir)));
     }
     if (!exists) {
       if (options.create === false) throw new NotFoundError(`no log at ${dir}`, { what: 'log', id: dir });
@@ -85,6 +87,13 @@ export class Log extends EventEmitter<LogEventMap> {
     try {
       if (options.create === false && (await listSegments(dir)).length === 0) throw new NotFoundError(`no log at ${dir}`, { what: 'log', id: dir });
       const recovered = await recoverForWrite(dir);
+      // What a previous writer left may not have reached its fdatasync (it was killed first): make it durable before
+      // the watermark says so.
+      await recovered.segment.handle.datasync().catch((error: unknown) => {
+        throw wrapIoError(error, 'fsync newest segment', recovered.segment.ref.path);
+      });
+      const watermark = WatermarkWriter.open(dir);
+      watermark.publish(recovered.nextSeq);
       let log: Log | undefined;
       const writer = new SegmentWriter(
         dir,
@@ -93,7 +102,7 @@ export class Log extends EventEmitter<LogEventMap> {
         { segmentBytesMax, groupCommitDelayMs: options.groupCommitDelayMs ?? 0 },
         (nextDurableSeq) => log?.onDurable(nextDurableSeq),
       );
-      log = new Log(dir, false, recovered.recovery, writer, lock, recovered.nextSeq);
+      log = new Log(dir, false, recovered.recovery, writer, lock, recovered.nextSeq, watermark);
       return log;
     } catch (error) {
       await lock.release();
@@ -102,6 +111,7 @@ export class Log extends EventEmitter<LogEventMap> {
   }
 
   private onDurable(nextDurableSeq: number): void {
+    this.watermark?.publish(nextDurableSeq);
     this.changes.bump();
     this.emit(LOG_EVENTS.durable, nextDurableSeq);
   }
@@ -165,6 +175,7 @@ export class Log extends EventEmitter<LogEventMap> {
         dir: this.dir,
         changes: this.changes,
         durableLimit: writer ? () => writer.nextSeq : undefined,
+        watermark: writer ? undefined : new WatermarkGate(this.dir),
         isClosed: () => this.closed,
       },
       options,
@@ -239,7 +250,9 @@ export class Log extends EventEmitter<LogEventMap> {
     this.closed = true;
     try {
       await this.writer?.close();
+      if (this.writer) this.watermark?.publish(this.writer.nextSeq);
     } finally {
+      this.watermark?.close();
       this.changes.close();
       const handles = [...this.handles.values()];
       this.handles.clear();
