@@ -1,6 +1,7 @@
 // The log (src/log): an append-only, payload-agnostic segment log. The only import point for other parts.
 export { Log, LOG_EVENTS, type LogEventMap } from './log.js';
 export { verifyLog } from './verify.js';
+export { acquireFileLock, type LogLock } from './lock.js';
 export { FORMAT_VERSION } from './format.js';
 export { segmentFileName, parseSegmentFileName } from './segment-name.js';
 export * from './types.js';

@@ -83,7 +83,10 @@ async function readLockOrMissing(path: string): Promise<LockContent | 'missing' 
     const text = await readFile(path, 'utf8');
     if (text.length > LOG_LIMITS.lockFileBytesMax) return undefined;
     const value = JSON.parse(text) as LockContent;
-    return typeof value === 'object' && value !== null && typeof value.token === 'string' ? value : undefined;
+    if (typeof value !== 'object' || value === null) return undefined;
+    if (typeof value.token === 'string') return value;
+    // The older destination lock of a receiver (before 0.1.1) held only {pid, host}: judged by those two.
+    return typeof value.pid === 'number' && typeof value.host === 'string' ? { ...value, token: '', since: '' } : undefined;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : undefined;
   }
@@ -139,12 +142,13 @@ async function breakStaleLock(path: string, stale: LockContent): Promise<boolean
   return true;
 }
 
-function lockedError(path: string, holder: LockContent | undefined): LockedError {
-  const who = holder ? `pid ${holder.pid} on ${holder.host} (since ${holder.since})` : 'an unknown process (the lock file is unreadable; remove it only if no synclog uses this log)';
-  return new LockedError(`log is locked by ${who}: ${path}`, { lockPath: path, holderPid: holder?.pid, holderHost: holder?.host });
+function lockedError(path: string, holder: LockContent | undefined, describe: (holder: string) => string): LockedError {
+  const who = holder
+    ? `pid ${holder.pid} on ${holder.host}${holder.since ? ` (since ${holder.since})` : ''}`
+    : 'an unknown process (the lock file is unreadable; remove it only if no synclog process uses it)';
+  return new LockedError(describe(who), { lockPath: path, holderPid: holder?.pid, holderHost: holder?.host });
 }
 
-/** Takes the writer lock of the log in `dir`, or throws LockedError naming the holder. */
 /**
  * True unless the log's lock is certainly not held by a live process: no lock file, or a holder that is certainly
  * gone (holderIsDead). A lock that cannot be read counts as held (the safe answer for a reader deciding whether to
@@ -157,8 +161,16 @@ export async function hasLiveWriter(dir: string): Promise<boolean> {
   return !(await holderIsDead(holder, await ownContent()));
 }
 
-export async function acquireLock(dir: string): Promise<LogLock> {
-  const path = join(dir, LOCK_FILE_NAME);
+/** Takes the writer lock of the log in `dir`, or throws LockedError naming the holder. */
+export function acquireLock(dir: string): Promise<LogLock> {
+  return acquireFileLock(join(dir, LOCK_FILE_NAME));
+}
+
+/**
+ * Takes the lock file at `path` with the same rules (exclusive create, race-safe takeover of a dead holder's lock),
+ * for anything that needs one process at a time: the log's writer, a receiver's destination.
+ */
+export async function acquireFileLock(path: string, describe: (holder: string) => string = (who) => `log is locked by ${who}: ${path}`): Promise<LogLock> {
   const own = await ownContent();
   for (let attempt = 0; attempt < TAKEOVER_ATTEMPTS_MAX; attempt++) {
     if (await createExclusive(path, own)) return heldLock(path, own);
@@ -169,11 +181,11 @@ export async function acquireLock(dir: string): Promise<LogLock> {
     if (!holder || !(await holderIsDead(holder, own))) {
       // LOCK is created whole (createExclusive), so an unreadable one was damaged or made by something else:
       // refuse rather than guess; the message names the file to inspect.
-      throw lockedError(path, holder);
+      throw lockedError(path, holder, describe);
     }
     await breakStaleLock(path, holder);
   }
-  throw lockedError(path, await readLock(path));
+  throw lockedError(path, await readLock(path), describe);
 }
 
 function heldLock(path: string, own: LockContent): LogLock {

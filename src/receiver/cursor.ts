@@ -3,13 +3,13 @@
 // receiver may have written beyond it (`reservedUntilSeq`: the replay window after a crash). It is written
 // atomically (writeFileAtomic) and only after the data it covers is durable. The lock keeps two receivers off one
 // destination. Never does: guess a cursor from a damaged file (that is a CorruptionError naming the file).
-import { hostname } from 'node:os';
-import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CorruptionError, LockedError, UsageError, wrapIoError } from '../errors.js';
+import { CorruptionError, UsageError, wrapIoError } from '../errors.js';
 import { writeFileAtomic } from '../util/fs-durable.js';
 import { RECEIVER_LIMITS } from '../util/limits.js';
 import { RECEIVER_MODES, type ReceiverMode } from './types.js';
+import { acquireFileLock } from '../log/index.js';
 
 export const CURSOR_FILE = 'cursor.json';
 export const LOCK_FILE = 'lock';
@@ -93,41 +93,14 @@ export function checkCursorFits(cursor: ReceiverCursor, mode: ReceiverMode, logD
   }
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
- * Takes the destination lock (one receiver per destination). A lock left by a dead process on this host is taken
- * over. Returns the release function.
+ * Takes the destination lock (one receiver per destination), with the log writer's rules: created exclusively,
+ * and a lock left by a dead process on this host (gone, or its pid now another process's) taken over race-safely.
+ * Returns the release function.
  */
 export async function lockDestination(stateDir: string): Promise<() => Promise<void>> {
   await mkdir(stateDir, { recursive: true });
-  const lockPath = join(stateDir, LOCK_FILE);
-  const body = JSON.stringify({ pid: process.pid, host: hostname() });
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const handle = await open(lockPath, 'wx');
-      await handle.writeFile(body);
-      await handle.close();
-      return () => rm(lockPath, { force: true });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw wrapIoError(error, 'lock destination', lockPath);
-    }
-    let holder: { pid?: number; host?: string } = {};
-    try {
-      holder = JSON.parse(await readFile(lockPath, 'utf8')) as typeof holder;
-    } catch {
-      // Empty or torn: a writer died between open and write.
-    }
-    const alive = typeof holder.pid === 'number' && (holder.host !== hostname() || processAlive(holder.pid));
-    if (alive) throw new LockedError(`another receiver (pid ${holder.pid}) is writing to this destination`, { lockPath, holderPid: holder.pid, holderHost: holder.host });
-    await rm(lockPath, { force: true });
-  }
-  throw new LockedError('could not take the destination lock', { lockPath });
+  const lock = await acquireFileLock(join(stateDir, LOCK_FILE), (who) => `another receiver (${who}) is writing to this destination`);
+  return () => lock.release();
 }

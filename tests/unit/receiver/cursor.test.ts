@@ -43,4 +43,25 @@ describe('destination lock', () => {
     expect(JSON.parse(await readFile(join(dir, 'lock'), 'utf8'))).toMatchObject({ pid: process.pid });
     await takeover();
   });
+
+  it('takes over a lock whose pid now belongs to another process (its start time differs)', async () => {
+    const dir = join(await makeTmpDir(), 'state');
+    await mkdir(dir, { recursive: true });
+    // pid 1 is alive, but it is not the process that wrote this lock: the start time says so.
+    await writeFile(join(dir, 'lock'), JSON.stringify({ pid: 1, host: hostname(), startTime: '1', token: 'old', since: '2026-01-01' }));
+    const release = await lockDestination(dir);
+    expect(JSON.parse(await readFile(join(dir, 'lock'), 'utf8'))).toMatchObject({ pid: process.pid });
+    await release();
+  });
+
+  it('of receivers racing for a stale lock, exactly one gets it', async () => {
+    const dir = join(await makeTmpDir(), 'state');
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'lock'), JSON.stringify({ pid: 4_000_000_000, host: hostname() }));
+    const results = await Promise.allSettled(Array.from({ length: 8 }, () => lockDestination(dir)));
+    const won = results.filter((r) => r.status === 'fulfilled');
+    expect(won).toHaveLength(1);
+    for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(LockedError);
+    await (won[0] as PromiseFulfilledResult<() => Promise<void>>).value();
+  });
 });
