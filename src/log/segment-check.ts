@@ -59,14 +59,19 @@ export class GroupTracker {
  * Reads every frame of `segment` (checksums verified) and summarises it. `onBytes` reports progress.
  * Does not judge a stop; see judgeSegmentEnd.
  */
-export async function summarizeSegment(segment: OpenSegment, onBytes?: (offset: number) => void): Promise<SegmentSummary> {
+export async function summarizeSegment(
+  segment: OpenSegment,
+  onBytes?: (offset: number) => void,
+  /** Where to start (verify resumes after damage at the next frame that starts a record); default the first frame. */
+  from = SEGMENT_HEADER_BYTES,
+): Promise<SegmentSummary> {
   const { size } = await segment.handle.stat();
-  const scanner = new SegmentScanner(segment.handle, segment.header.salt, size);
+  const scanner = new SegmentScanner(segment.handle, segment.header.salt, size, from);
   const groups = new GroupTracker();
   const indexEntries: IndexEntry[] = [];
   let frames = 0;
   let records = 0;
-  let goodBytes = SEGMENT_HEADER_BYTES;
+  let goodBytes = from;
   let nextIndexAt = 0;
   let lastReported = 0;
   for (;;) {
@@ -124,6 +129,24 @@ export async function validFrameFollows(segment: OpenSegment, offset: number, fi
     if (result.kind === 'frame') return true;
   }
   return false;
+}
+
+/**
+ * Where the next valid frame that starts a record (flags full or first) begins after `offset`, for verify to go on
+ * past damage; undefined when there is none, or when more than LOG_LIMITS.tailScanBytesMax follow (not searched).
+ */
+export async function nextRecordStart(segment: OpenSegment, offset: number, fileSize: number): Promise<number | undefined> {
+  const regionBytes = fileSize - offset;
+  if (regionBytes <= FRAME_HEADER_BYTES || regionBytes > LOG_LIMITS.tailScanBytesMax) return undefined;
+  const region = new Uint8Array(regionBytes);
+  const got = await readAtMost(segment.handle, region, offset);
+  const bytes = region.subarray(0, got);
+  for (let at = 1; at + FRAME_HEADER_BYTES <= bytes.length; at++) {
+    if (isZeroWindow(bytes, at)) continue;
+    const result = decodeFrame(bytes, at, segment.header.salt);
+    if (result.kind === 'frame' && (result.header.flags === FRAME_FLAGS.full || result.header.flags === FRAME_FLAGS.first)) return offset + at;
+  }
+  return undefined;
 }
 
 function isZeroWindow(bytes: Uint8Array, at: number): boolean {

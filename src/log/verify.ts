@@ -4,7 +4,7 @@
 import { stat } from 'node:fs/promises';
 import { NotFoundError, SynclogError } from '../errors.js';
 import { initChecksum } from './checksum.js';
-import { judgeSegmentEnd, summarizeSegment } from './segment-check.js';
+import { judgeSegmentEnd, nextRecordStart, summarizeSegment } from './segment-check.js';
 import { listSegments, openSegment } from './segment-file.js';
 import type { LogVerifyReport, RecoveryReport, VerifyProblem } from './types.js';
 
@@ -41,13 +41,25 @@ export async function verifyLog(
       continue;
     }
     try {
-      const summary = await summarizeSegment(segment, (offset) => onProgress?.(bytesDone + offset, bytesTotal));
-      const judgement = await judgeSegmentEnd(segment, summary, next === undefined);
-      records += summary.records;
-      if (judgement.kind === 'corrupt') errors.push({ segment: ref.name, offset: judgement.offset, seq: judgement.seq, reason: judgement.reason });
-      if (judgement.kind === 'torn') tornTail = { segment: ref.name, offset: judgement.cutOffset, bytesCut: judgement.bytesCut, reason: judgement.reason };
-      // After damage the seqs in this segment are unknown; the next segment's name says where they resume.
-      if (judgement.kind !== 'corrupt') expectedSeq = ref.baseSeq + summary.records;
+      // After damage, the walk goes on at the next frame that starts a record, so every damaged place in the
+      // segment is reported, not only the first; seqs there are unknown (the damage may have hidden records).
+      let from: number | undefined;
+      let damaged = false;
+      for (;;) {
+        const summary = await summarizeSegment(segment, (offset) => onProgress?.(bytesDone + offset, bytesTotal), from);
+        const judgement = await judgeSegmentEnd(segment, summary, next === undefined);
+        records += summary.records;
+        if (judgement.kind === 'torn') tornTail = { segment: ref.name, offset: judgement.cutOffset, bytesCut: judgement.bytesCut, reason: judgement.reason };
+        if (judgement.kind !== 'corrupt') {
+          // The next segment's name says where seqs resume after damage.
+          if (!damaged) expectedSeq = ref.baseSeq + summary.records;
+          break;
+        }
+        errors.push({ segment: ref.name, offset: judgement.offset, ...(damaged ? {} : { seq: judgement.seq }), reason: judgement.reason });
+        damaged = true;
+        from = await nextRecordStart(segment, judgement.offset, summary.fileSize);
+        if (from === undefined) break;
+      }
     } finally {
       await segment.handle.close().catch(() => {});
     }

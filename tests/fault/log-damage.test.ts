@@ -170,6 +170,21 @@ describe('mid-log damage (CorruptionError, nothing cut)', () => {
     await reader.close();
   });
 
+  it('several damaged records in one segment: verify names each of them, not only the first', async () => {
+    const dir = await makeTmpDir();
+    const positions = await buildLog(dir, 30);
+    const victims = [positions[4]!, positions[12]!, positions[25]!];
+    for (const victim of victims) await flipByte(join(dir, SEG0), victim.offset + 20, 0x04);
+    const report = await verifyLog(dir);
+    expect(report.ok).toBe(false);
+    expect(report.errors.map((e) => e.offset)).toEqual(victims.map((v) => v.offset));
+    // The first damage has a known seq; after it, seqs in this segment are unknown and not guessed.
+    expect(report.errors[0]).toMatchObject({ segment: SEG0, seq: victims[0]!.seq });
+    expect(report.errors.slice(1).every((e) => e.seq === undefined)).toBe(true);
+    // Every record but the three damaged ones is counted.
+    expect(report.records).toBe(positions.length - victims.length);
+  });
+
   it('a missing middle segment is a gap verify and readers name', async () => {
     const dir = await makeTmpDir();
     const positions = await buildLog(dir, 40, { segmentBytesMax: 512 });
