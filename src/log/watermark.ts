@@ -7,7 +7,7 @@
 // process (it knows its durable seq). Invariant: the published value never exceeds what is durable in the log (it
 // is written only after the fdatasync that made it so; it is not fsynced itself, so after a crash it can only be
 // older than the log, never newer).
-import { closeSync, constants, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { wrapIoError } from '../errors.js';
@@ -35,16 +35,16 @@ export function decodeWatermark(bytes: Uint8Array): number | undefined {
 
 /** The writer's side: one descriptor, one 16-byte pwrite per published value (page cache only, no fsync). */
 export class WatermarkWriter {
-  private constructor(
-    private readonly path: string,
-    private fd: number | undefined,
-  ) {}
+  private constructor(private fd: number | undefined) {}
 
   static open(dir: string): WatermarkWriter {
     const path = join(dir, WATERMARK_FILE_NAME);
     try {
       // Not truncated on open: a reader must never see an empty file while a writer starts (it would wait anyway).
-      return new WatermarkWriter(path, openSync(path, constants.O_RDWR | constants.O_CREAT, 0o644));
+      const fd = openSync(path, constants.O_RDWR | constants.O_CREAT, 0o644);
+      // Anything longer than a watermark (written by something else) would never decode and hold readers back.
+      if (fstatSync(fd).size > WATERMARK_BYTES) ftruncateSync(fd, WATERMARK_BYTES);
+      return new WatermarkWriter(fd);
     } catch (error) {
       throw wrapIoError(error, 'open durable watermark', path);
     }

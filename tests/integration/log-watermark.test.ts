@@ -98,6 +98,22 @@ describe('durable watermark', () => {
     }
   });
 
+  it('a watermark file that is longer than a watermark (not ours) is cut back, so readers are not held back', async () => {
+    const dir = await makeTmpDir();
+    const first = await Log.open(dir);
+    await writeRecords(first, 0, 3);
+    await first.close();
+    await writeFile(join(dir, WATERMARK), Buffer.concat([Buffer.from(encodeWatermark(3)), Buffer.from('junk')]));
+    const second = await Log.open(dir);
+    try {
+      expect(decodeWatermark(await readFile(join(dir, WATERMARK)))).toBe(3);
+      await writeRecords(second, 3, 2);
+      expect(await readAll(dir)).toEqual([0, 1, 2, 3, 4]);
+    } finally {
+      await second.close();
+    }
+  });
+
   it('a new writer makes what a previous one left durable and publishes it on open', async () => {
     const dir = await makeTmpDir();
     const first = await Log.open(dir);
