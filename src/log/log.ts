@@ -143,7 +143,11 @@ export class Log extends EventEmitter<LogEventMap> {
     return stamp(operation, body(writer));
   }
 
-  /** Appends one record; resolves with its position once it is durable (it shares an fsync with its neighbours). */
+  /**
+   * Appends one record; resolves with its position once it is durable (it shares an fsync with its neighbours).
+   * For every append: a payload is written to disk from the caller's buffers, so it must not change until the
+   * promise settles.
+   */
   append(input: AppendInput): Promise<RecordPosition> {
     return this.withWriter('Log.append', 'append', (w) => w.append([input]).then((positions) => positions[0]!));
   }
@@ -156,7 +160,8 @@ export class Log extends EventEmitter<LogEventMap> {
   /**
    * Appends a group all-or-nothing: no reader sees any of it until all of it is durable; on error (the iterable
    * throws, a record is too large, or the disk fails) the writer cuts what it wrote and nothing remains. Other
-   * appends wait meanwhile. A group never spans segments.
+   * appends wait meanwhile. A group never spans segments. Each payload the iterable yields must stay unchanged until
+   * the promise settles (an iterable that reuses one buffer must yield copies).
    */
   appendAtomic(inputs: AsyncIterable<AppendInput> | Iterable<AppendInput>): Promise<RecordPosition[]> {
     return this.withWriter('Log.appendAtomic', 'appendAtomic', (w) => w.appendAtomic(inputs));
