@@ -5,6 +5,7 @@
 // Invariant: a 'present' file outcome carries content read in one stable pass (ingestFile throws if the file changed
 // while it was read) or taken from the stat cache only when every stat fact matches and its chunks are in the log.
 import { lstatSync, readlinkSync, type Stats } from 'node:fs';
+import { lstat, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LimitError, wrapIoError } from '../errors.js';
 import { WATCH_LIMITS } from '../util/limits.js';
@@ -21,6 +22,11 @@ export interface ReconcileRoot {
 
 export interface ReconcileContext {
   store: Pick<StoreApi, 'ingestFile' | 'hasChunk' | 'statCache'>;
+  /**
+   * Stat and small-file reads as synchronous calls on this thread (a few µs on a local filesystem, cheaper than a
+   * thread-pool round trip); false under --poll, meant for network mounts, where one call can take milliseconds.
+   */
+  syncFileCalls: boolean;
   catalog: Pick<CatalogApi, 'latest'>;
   counters: { filesRead: number; bytesIngested: number };
   /** Bounds the file bytes read at once across concurrent reconciles. */
@@ -83,13 +89,13 @@ function isPermanentError(error: unknown): boolean {
 }
 
 /**
- * lstat on this thread: a few µs for a path whose dentry the kernel just handled (the event that brought us here),
- * where fs/promises costs a thread-pool round trip that took the watcher's main thread longer than the call
- * (measured with a burst of 5,000 new files: docs/watcher.md "Measured").
+ * lstat, on this thread when `sync`: a few µs for a path whose dentry the kernel just handled (the event that
+ * brought us here), where fs/promises costs a thread-pool round trip that took the watcher's main thread longer than
+ * the call (measured with a burst of 5,000 new files: docs/watcher.md "Measured").
  */
-function lstatOrGone(abs: string): Stats | undefined {
+export async function lstatOrGone(abs: string, sync: boolean): Promise<Stats | undefined> {
   try {
-    return lstatSync(abs, { throwIfNoEntry: false });
+    return sync ? lstatSync(abs, { throwIfNoEntry: false }) : await lstat(abs);
   } catch (error) {
     if (isGoneError(error)) return undefined;
     throw wrapIoError(error, 'lstat', abs);
@@ -102,7 +108,7 @@ export async function reconcilePath(ctx: ReconcileContext, root: ReconcileRoot, 
   const live = latest?.kind === 'version' ? latest : undefined;
   const abs = absolutePathOf(root, rel);
   try {
-    const stat = lstatOrGone(abs);
+    const stat = await lstatOrGone(abs, ctx.syncFileCalls);
     const type = stat ? entryTypeOf(stat) : undefined;
     if (!stat || type === undefined || root.matcher.excludesRelative(rel, type === 'dir')) {
       // Gone (or no longer something we record): a tombstone if the log still has it live — unless it is excluded,
@@ -115,7 +121,7 @@ export async function reconcilePath(ctx: ReconcileContext, root: ReconcileRoot, 
       return live?.type === 'dir' && live.mode === base.mode ? { kind: 'unchanged' } : { kind: 'present', entry: base, live };
     }
     if (type === 'symlink') {
-      const target = readlinkSync(abs);
+      const target = ctx.syncFileCalls ? readlinkSync(abs) : await readlink(abs);
       if (live?.type === 'symlink' && live.target === target) return { kind: 'unchanged' };
       return { kind: 'present', entry: { ...base, size: Buffer.byteLength(target), target }, live };
     }
@@ -151,7 +157,7 @@ async function reconcileFile(
     const held = await ctx.budget.acquire(stat.size);
     let ingested;
     try {
-      ingested = await ctx.store.ingestFile(absolutePathOf(root, rel), { sizeHint: stat.size });
+      ingested = await ctx.store.ingestFile(absolutePathOf(root, rel), ctx.syncFileCalls ? { sizeHint: stat.size } : {});
     } finally {
       ctx.budget.release(held);
     }

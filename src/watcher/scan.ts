@@ -3,7 +3,7 @@
 // pipeline's reconcile makes the decision, so a scan racing with live events cannot record anything wrong.
 // Invariant: an unchanged file whose stat facts match the stat cache is never read (an unchanged tree costs one
 // lstat per entry and no content reads).
-import type { Dirent, Stats } from 'node:fs';
+import { lstatSync, readlinkSync, type Dirent, type Stats } from 'node:fs';
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EntryRecord, VersionRecord } from '../record/index.js';
@@ -15,6 +15,8 @@ import { entryTypeOf, sameBytes, statKeyOf, type ReconcileRoot } from './reconci
 const SCAN_LSTAT_CONCURRENCY = 64;
 
 export interface ScanDeps {
+  /** lstat and readlink as synchronous calls (see ReconcileContext.syncFileCalls): a walk then costs ~15% less. */
+  syncFileCalls: boolean;
   latest(root: string, path: string): StoredRecord<EntryRecord> | undefined;
   statCache: Pick<StatCacheApi, 'get'>;
   /** Paths the log has live in this root (to find what vanished while nobody watched). */
@@ -43,11 +45,19 @@ export function mayDiffer(
   return !sameBytes(live.contentId, cachedContentId);
 }
 
-async function lstatOrUndefined(path: string): Promise<Stats | undefined> {
+async function lstatOrUndefined(path: string, sync: boolean): Promise<Stats | undefined> {
   try {
-    return await lstat(path);
+    return sync ? lstatSync(path, { throwIfNoEntry: false }) : await lstat(path);
   } catch {
     return undefined; // vanished since readdir: live events (or the next scan) cover it
+  }
+}
+
+async function readlinkOrUndefined(path: string, sync: boolean): Promise<string | undefined> {
+  try {
+    return sync ? readlinkSync(path) : await readlink(path);
+  } catch {
+    return undefined;
   }
 }
 
@@ -80,7 +90,7 @@ export async function scanRoot(root: ReconcileRoot, deps: ScanDeps): Promise<{ e
         slice.map(async (dirent) => {
           const rel = dirRel === '' ? dirent.name : `${dirRel}/${dirent.name}`;
           if (root.matcher.excludesRelative(rel, dirent.isDirectory())) return;
-          const stat = await lstatOrUndefined(join(dirAbs, dirent.name));
+          const stat = await lstatOrUndefined(join(dirAbs, dirent.name), deps.syncFileCalls);
           const type = stat ? entryTypeOf(stat) : undefined;
           if (!stat || !type) return;
           seen.add(rel);
@@ -88,7 +98,7 @@ export async function scanRoot(root: ReconcileRoot, deps: ScanDeps): Promise<{ e
           if (type === 'dir') dirs.push(rel);
           const latest = deps.latest(root.name, rel)?.record;
           const live = latest?.kind === 'version' ? latest : undefined;
-          const target = type === 'symlink' ? await readlink(join(dirAbs, dirent.name)).catch(() => undefined) : undefined;
+          const target = type === 'symlink' ? await readlinkOrUndefined(join(dirAbs, dirent.name), deps.syncFileCalls) : undefined;
           const cached = type === 'file' ? deps.statCache.get(root.name, rel, statKeyOf(stat))?.contentId : undefined;
           if (mayDiffer(live, stat, type, cached, target)) changed(rel);
         }),

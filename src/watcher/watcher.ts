@@ -175,7 +175,7 @@ export class AppendOnlyLogWatcher extends EventEmitter<WatcherEventMap> {
   private createPipeline(store: StoreApi, catalog: CatalogApi): ChangePipeline {
     return new ChangePipeline(
       store,
-      { store, catalog },
+      { store, catalog, syncFileCalls: !this.options.poll },
       this.roots,
       {
         committed: (changes, batch) => this.onCommitted(changes, batch),
@@ -264,6 +264,7 @@ export class AppendOnlyLogWatcher extends EventEmitter<WatcherEventMap> {
     const pipeline = this.pipeline!;
     const catalog = this.catalog!;
     const done = await scanRoot(root, {
+      syncFileCalls: !this.options.poll,
       latest: (r, p) => catalog.latest(r, p),
       statCache: this.store!.statCache,
       livePaths: (r) => this.live.paths(r),

@@ -57,7 +57,7 @@ async function setup(faults?: Parameters<typeof fakeStore>[1], liveBelow: (root:
   const errors: Error[] = [];
   const pipeline = new ChangePipeline(
     fake.store,
-    { store: fake.store, catalog: fake.catalog },
+    { store: fake.store, catalog: fake.catalog, syncFileCalls: true },
     new Map([['r', root]]),
     {
       committed: (c) => changes.push(...c),

@@ -41,7 +41,8 @@ describe('mayDiffer', () => {
 });
 
 describe('scanRoot', () => {
-  it('reports new, changed and vanished paths and skips unchanged and excluded ones', async () => {
+  // Synchronous file calls (local filesystems) and thread-pool ones (--poll, network mounts) must see the same.
+  it.each([true, false])('reports new, changed and vanished paths and skips unchanged and excluded ones (sync calls: %s)', async (syncFileCalls) => {
     const root = await makeTmpDir();
     await mkdir(join(root, 'd'));
     await writeFile(join(root, 'd', 'same.txt'), 'same');
@@ -61,6 +62,7 @@ describe('scanRoot', () => {
     const result = await scanRoot(
       { name: 'r', path: root, matcher: createExcludeMatcher(root, join(root, '..', 'log'), ['*.tmp']) },
       {
+        syncFileCalls,
         latest: (_r, p) => {
           const record = catalog.get(p);
           return record ? { record, seq: 0, segment: 's', offset: 0 } : undefined;
