@@ -50,6 +50,17 @@ async function startExplore(session: string, logDir: string, exitFile: string, e
   await tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '30', command);
 }
 
+/** The explorer's exit code, once the shell around it has written it (10 s at most). */
+async function exitCodeOf(exitFile: string): Promise<string> {
+  const deadline = Date.now() + 10_000;
+  let code = '';
+  while (Date.now() < deadline && code === '') {
+    code = (await readFile(exitFile, 'utf8').catch(() => '')).trim();
+    if (code === '') await new Promise((r) => setTimeout(r, 100));
+  }
+  return code;
+}
+
 async function exampleLog() {
   const dir = await makeTmpDir('synclog-e2e-explore-');
   const root = join(dir, 'root');
@@ -103,13 +114,7 @@ describe('synclog explore', () => {
     // NO_COLOR: nothing on screen carries a colour attribute.
     expect(await screen('restore', true)).not.toMatch(/\u001b\[[0-9;]*(3[0-7]|9[0-7]|38;)/);
     await keys('restore', 'q');
-    const deadline = Date.now() + 10_000;
-    let code = '';
-    while (Date.now() < deadline && code === '') {
-      code = (await readFile(exitFile, 'utf8').catch(() => '')).trim();
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(code).toBe('0');
+    expect(await exitCodeOf(exitFile)).toBe('0');
   });
 
   it('in a real terminal: colours by default, shows new versions live, re-lays out on resize to 80x24', async () => {
@@ -124,5 +129,7 @@ describe('synclog explore', () => {
     const small = await waitForScreen('resize', (s) => s.split('\n').every((l) => l.length <= 80) && s.includes('Enter versions'), 'the 80-column layout');
     expect(small.split('\n').filter((l) => l.trim() !== '').length).toBeLessThanOrEqual(24);
     await keys('resize', 'q');
+    // Waited for, not left running: the shell writes the exit code into the test's folder as it is being removed.
+    expect(await exitCodeOf(join(dir, 'exit-code'))).toBe('0');
   });
 });
