@@ -106,6 +106,13 @@ export const WATCH_LIMITS = {
   emptyFileSettleMs: 1000,
   /** Listings a new directory gets (one per debounce) while its own watch has not yet proved to be in place. */
   newDirListingsMax: 4,
+  /**
+   * The safety-net listing of an active directory (dir-rescan.ts) costs O(entries): a directory of at least this
+   * many names is listed again at most every bigDirRelistMs (new directories excepted). Missed events in it are then
+   * found within that time instead of one debounce.
+   */
+  bigDirEntriesMin: 2_000,
+  bigDirRelistMs: 10_000,
 } as const;
 
 /** Log (src/log): bounds on reading and recovery; docs/format.md "Limits" explains each. */

@@ -36,6 +36,13 @@ export class DirRescanner {
    * is listed again (after each debounce) until its watch proves alive or the listings run out.
    */
   private readonly newDirs = new Map<string, number>();
+  /**
+   * Big directories (at least bigDirEntriesMin names at their last listing) and when they may be listed again: a
+   * listing costs O(entries), and a folder of 20,000 files with one file edited now and then would otherwise be listed
+   * after every edit. Touches before then wait in `deferred` (one timer each). New directories are never held back.
+   */
+  private readonly bigDirs = new Map<string, number>();
+  private readonly deferred = new Map<string, NodeJS.Timeout>();
 
   constructor(
     private readonly deps: DirRescanDeps,
@@ -44,10 +51,25 @@ export class DirRescanner {
     this.queue = new SettleQueue(timing.debounceMs, timing.settleWaitMsMax);
   }
 
-  /** Activity in `dir` ('' for the root): list it again once it is quiet. */
+  /** Activity in `dir` ('' for the root): list it again once it is quiet (a big one: not before its next turn). */
   touch(root: string, dir: string): void {
     if (this.closed) return;
-    this.queue.touch(`${root}/${dir}`, Date.now(), 0);
+    const key = `${root}/${dir}`;
+    const notBefore = this.bigDirs.get(key);
+    const now = Date.now();
+    if (notBefore !== undefined && now < notBefore && !this.newDirs.has(key)) {
+      if (!this.deferred.has(key)) {
+        const timer = setTimeout(() => {
+          this.deferred.delete(key);
+          this.bigDirs.delete(key);
+          this.touch(root, dir);
+        }, notBefore - now);
+        timer.unref();
+        this.deferred.set(key, timer);
+      }
+      return;
+    }
+    this.queue.touch(key, now, 0);
     this.schedule();
   }
 
@@ -75,14 +97,20 @@ export class DirRescanner {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  /** Lists everything pending now, ignoring the debounce (stop, flush before stop). */
+  /** Lists everything pending now, ignoring the debounce and the turns of big directories (stop, flush before stop). */
   async drain(): Promise<void> {
-    await Promise.all(this.queue.takeAll(Number.MAX_SAFE_INTEGER).map((key) => this.rescan(key)));
+    const held = [...this.deferred.keys()];
+    for (const timer of this.deferred.values()) clearTimeout(timer);
+    this.deferred.clear();
+    const keys = new Set([...this.queue.takeAll(Number.MAX_SAFE_INTEGER), ...held]);
+    await Promise.all([...keys].map((key) => this.rescan(key)));
     await this.idle();
   }
 
   close(): void {
     this.closed = true;
+    for (const timer of this.deferred.values()) clearTimeout(timer);
+    this.deferred.clear();
     this.newDirs.clear();
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
@@ -114,6 +142,8 @@ export class DirRescanner {
       } catch {
         names = []; // gone: every live child below is looked at (and found gone)
       }
+      if (names.length >= WATCH_LIMITS.bigDirEntriesMin) this.bigDirs.set(key, Date.now() + WATCH_LIMITS.bigDirRelistMs);
+      else this.bigDirs.delete(key);
       const onDisk = new Set<string>();
       for (const name of names) {
         const path = dir === '' ? name : `${dir}/${name}`;
