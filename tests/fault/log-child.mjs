@@ -12,9 +12,12 @@
 //   append DIR COUNT           appends COUNT records one by one with short pauses; prints "done <nextSeq>".
 import { createInterface } from 'node:readline';
 
-/** The payload of seq: 8..3007 bytes, every byte a function of seq and position, so damage is detectable. */
+/**
+ * The payload of seq: 8..9007 bytes (about half at or above the writer's 4 KiB by-reference threshold, so both ways a
+ * commit lays out its frames are killed mid-write), every byte a function of seq and position, so damage is detectable.
+ */
 export function crashPayload(seq) {
-  const length = 8 + ((seq * 7919) % 3000);
+  const length = 8 + ((seq * 7919) % 9000);
   const bytes = new Uint8Array(length);
   new DataView(bytes.buffer).setUint32(0, seq >>> 0, true);
   new DataView(bytes.buffer).setUint32(4, Math.floor(seq / 2 ** 32), true);
