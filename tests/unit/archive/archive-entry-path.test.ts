@@ -2,17 +2,10 @@
 import { describe, expect, it } from 'vitest';
 import { archiveEntryPath, hardlinkTargetPath, symlinkTargetInside } from '../../../src/archive/archive-entry-path.js';
 import { ArchiveError } from '../../../src/errors.js';
+import { refusalReason } from './refusal.js';
 import type { LogPath } from '../../../src/util/log-path.js';
 
-function refusal(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ArchiveError);
-    return String((error as ArchiveError).details.reason);
-  }
-  throw new Error('expected a refusal');
-}
+const refusal = refusalReason;
 
 describe('archiveEntryPath', () => {
   it('accepts plain relative names and tar spellings', () => {

@@ -1,20 +1,12 @@
 // The per-archive gate: types, duplicates, parents, links.
 import { describe, expect, it } from 'vitest';
 import { EntryGate } from '../../../src/archive/entry-gate.js';
-import { ArchiveError } from '../../../src/errors.js';
+import { refusalReason } from './refusal.js';
 
 type H = Parameters<EntryGate['admit']>[0];
 const file = (name: string, extra: Partial<H> = {}): H => ({ name, type: 'file', size: 3, mode: 0o100644, mtime: new Date(1000), ...extra });
 
-function reason(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ArchiveError);
-    return String((error as ArchiveError).details.reason);
-  }
-  throw new Error('expected a refusal');
-}
+const reason = refusalReason;
 
 describe('EntryGate', () => {
   it('admits files, dirs, symlinks and hard links with their facts', () => {
