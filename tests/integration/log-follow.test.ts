@@ -59,6 +59,21 @@ async function follow(log: Log, until: (entries: LogEntry[]) => boolean, fromSeq
   return entries;
 }
 
+/**
+ * A log with one record, a read-only reader of it, and a writer in another process that has begun an atomic group
+ * of 18 records of 1 MiB (one more to come) and stalled before its last frame until told "go" or "fail".
+ */
+async function stalledGroup(): Promise<{ dir: string; reader: Log; writer: Child }> {
+  const dir = await makeTmpDir();
+  const seed = await Log.open(dir);
+  await seed.append({ tag: 1, payload: new TextEncoder().encode('before') });
+  await seed.close();
+  const reader = await Log.open(dir, { readOnly: true });
+  const writer = child(['slow-group', dir, '18', String(1024 * 1024)]);
+  await writer.waitLine(/^stalled$/);
+  return { dir, reader, writer };
+}
+
 describe('follow across processes', () => {
   it('tails records another process appends, in order and intact', async () => {
     const dir = await makeTmpDir();
@@ -95,13 +110,7 @@ describe('follow across processes', () => {
   });
 
   it('an atomic group partly on disk stays invisible to a follower in another process, then appears whole', async () => {
-    const dir = await makeTmpDir();
-    const seed = await Log.open(dir);
-    await seed.append({ tag: 1, payload: new TextEncoder().encode('before') });
-    await seed.close();
-    const reader = await Log.open(dir, { readOnly: true });
-    const writer = child(['slow-group', dir, '18', String(1024 * 1024)]);
-    await writer.waitLine(/^stalled$/);
+    const { dir, reader, writer } = await stalledGroup();
     // 17 MiB of the group is written (one flush at the group-commit byte limit) but its last frame is not.
     const segment = join(dir, segmentFileName(0));
     for (let i = 0; i < 100 && (await stat(segment)).size < 16 * 1024 * 1024; i++) await new Promise((r) => setTimeout(r, 20));
@@ -118,13 +127,7 @@ describe('follow across processes', () => {
   });
 
   it('a failed atomic group leaves nothing, even after bytes of it reached the file', async () => {
-    const dir = await makeTmpDir();
-    const seed = await Log.open(dir);
-    await seed.append({ tag: 1, payload: new TextEncoder().encode('before') });
-    await seed.close();
-    const reader = await Log.open(dir, { readOnly: true });
-    const writer = child(['slow-group', dir, '18', String(1024 * 1024)]);
-    await writer.waitLine(/^stalled$/);
+    const { dir, reader, writer } = await stalledGroup();
     writer.proc.stdin!.write('fail\n');
     expect(await writer.waitLine(/^done /)).toBe('done 2');
     const entries: LogEntry[] = [];
