@@ -127,7 +127,7 @@ describe('follow across processes', () => {
   });
 
   it('a failed atomic group leaves nothing, even after bytes of it reached the file', async () => {
-    const { dir, reader, writer } = await stalledGroup();
+    const { reader, writer } = await stalledGroup();
     writer.proc.stdin!.write('fail\n');
     expect(await writer.waitLine(/^done /)).toBe('done 2');
     const entries: LogEntry[] = [];
