@@ -112,12 +112,18 @@ export async function summarizeSegment(
 }
 
 /**
- * True when a valid frame starts anywhere in (offset, fileSize): then the stop at `offset` is mid-log damage.
- * 'too-far' when more than LOG_LIMITS.tailScanBytesMax follow, which no single torn write can leave.
+ * Where the first valid frame that `accept` takes starts after `offset` (checked at every later byte); undefined when
+ * there is none, 'too-far' when more than LOG_LIMITS.tailScanBytesMax follow (not searched: no single torn write
+ * leaves that much).
  */
-export async function validFrameFollows(segment: OpenSegment, offset: number, fileSize: number): Promise<boolean | 'too-far'> {
+async function findFrameAfter(
+  segment: OpenSegment,
+  offset: number,
+  fileSize: number,
+  accept: (flags: number) => boolean,
+): Promise<number | undefined | 'too-far'> {
   const regionBytes = fileSize - offset;
-  if (regionBytes <= FRAME_HEADER_BYTES) return false;
+  if (regionBytes <= FRAME_HEADER_BYTES) return undefined;
   if (regionBytes > LOG_LIMITS.tailScanBytesMax) return 'too-far';
   const region = new Uint8Array(regionBytes);
   const got = await readAtMost(segment.handle, region, offset);
@@ -126,9 +132,18 @@ export async function validFrameFollows(segment: OpenSegment, offset: number, fi
     // A window of zeros is what a file extended but never written holds; it is never a frame we wrote.
     if (isZeroWindow(bytes, at)) continue;
     const result = decodeFrame(bytes, at, segment.header.salt);
-    if (result.kind === 'frame') return true;
+    if (result.kind === 'frame' && accept(result.header.flags)) return offset + at;
   }
-  return false;
+  return undefined;
+}
+
+/**
+ * True when a valid frame starts anywhere in (offset, fileSize): then the stop at `offset` is mid-log damage.
+ * 'too-far' when more than LOG_LIMITS.tailScanBytesMax follow, which no single torn write can leave.
+ */
+export async function validFrameFollows(segment: OpenSegment, offset: number, fileSize: number): Promise<boolean | 'too-far'> {
+  const found = await findFrameAfter(segment, offset, fileSize, () => true);
+  return found === 'too-far' ? found : found !== undefined;
 }
 
 /**
@@ -136,17 +151,8 @@ export async function validFrameFollows(segment: OpenSegment, offset: number, fi
  * past damage; undefined when there is none, or when more than LOG_LIMITS.tailScanBytesMax follow (not searched).
  */
 export async function nextRecordStart(segment: OpenSegment, offset: number, fileSize: number): Promise<number | undefined> {
-  const regionBytes = fileSize - offset;
-  if (regionBytes <= FRAME_HEADER_BYTES || regionBytes > LOG_LIMITS.tailScanBytesMax) return undefined;
-  const region = new Uint8Array(regionBytes);
-  const got = await readAtMost(segment.handle, region, offset);
-  const bytes = region.subarray(0, got);
-  for (let at = 1; at + FRAME_HEADER_BYTES <= bytes.length; at++) {
-    if (isZeroWindow(bytes, at)) continue;
-    const result = decodeFrame(bytes, at, segment.header.salt);
-    if (result.kind === 'frame' && (result.header.flags === FRAME_FLAGS.full || result.header.flags === FRAME_FLAGS.first)) return offset + at;
-  }
-  return undefined;
+  const found = await findFrameAfter(segment, offset, fileSize, (flags) => flags === FRAME_FLAGS.full || flags === FRAME_FLAGS.first);
+  return found === 'too-far' ? undefined : found;
 }
 
 function isZeroWindow(bytes: Uint8Array, at: number): boolean {
