@@ -17,7 +17,7 @@ import { exportArchive, importArchive } from '../src/archive/index.js';
 import { newVersionId, type LogRecord } from '../src/record/index.js';
 import { openStore, type StoreApi } from '../src/store/index.js';
 import type { LogPath } from '../src/util/log-path.js';
-import type { BenchModuleOptions, BenchRow } from './lib/bench-row.js';
+import { type BenchModuleOptions, type BenchRow, moduleOptionsFromArgs } from './lib/bench-row.js';
 import { ensureCorpus } from './lib/corpus.js';
 import { CORPUS_SPECS } from './lib/corpus-plan.js';
 import { megabytesPerSecond } from './lib/stats.js';
@@ -181,9 +181,7 @@ export async function runArchiveBench(options: Partial<BenchModuleOptions> = {})
 }
 
 async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const runsAt = args.indexOf('--runs');
-  const rows = await runArchiveBench({ quick: args.includes('--quick'), runs: runsAt >= 0 ? Number(args[runsAt + 1]) : 3 });
+  const rows = await runArchiveBench(moduleOptionsFromArgs(process.argv.slice(2), 3));
   process.stdout.write(renderTable(rows) + '\n');
 }
 

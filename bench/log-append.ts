@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Log } from '../src/log/index.js';
-import type { BenchModuleOptions, BenchRow } from './lib/bench-row.js';
+import { type BenchModuleOptions, type BenchRow, moduleOptionsFromArgs } from './lib/bench-row.js';
 import { megabytesPerSecond } from './lib/stats.js';
 import { renderNotes, renderTable } from './lib/table.js';
 
@@ -134,9 +134,7 @@ export async function runLogAppendBench(options: Partial<BenchModuleOptions> = {
 }
 
 async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const runsAt = args.indexOf('--runs');
-  const rows = await runLogAppendBench({ quick: args.includes('--quick'), runs: runsAt >= 0 ? Number(args[runsAt + 1]) : 3 });
+  const rows = await runLogAppendBench(moduleOptionsFromArgs(process.argv.slice(2), 3));
   process.stdout.write(renderTable(rows) + '\n\n' + renderNotes(rows) + '\n');
 }
 

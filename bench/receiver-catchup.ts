@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WATCH_LIMITS } from '../src/util/limits.js';
-import type { BenchModuleOptions, BenchRow, BenchSeries } from './lib/bench-row.js';
+import { type BenchModuleOptions, type BenchRow, type BenchSeries, moduleOptionsFromArgs } from './lib/bench-row.js';
 import { runChecked, timedRun } from './lib/child-process.js';
 import { CORPUS_SPECS } from './lib/corpus-plan.js';
 import { ensureCorpus } from './lib/corpus.js';
@@ -187,9 +187,7 @@ export async function runReceiverCatchupBench(options: Partial<BenchModuleOption
 }
 
 async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const runsAt = args.indexOf('--runs');
-  const rows = await runReceiverCatchupBench({ quick: args.includes('--quick'), runs: runsAt >= 0 ? Number(args[runsAt + 1]) : undefined });
+  const rows = await runReceiverCatchupBench(moduleOptionsFromArgs(process.argv.slice(2)));
   process.stdout.write(renderTable(rows) + '\n');
 }
 

@@ -10,7 +10,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ChunkIndex, hashContent, openStore } from '../src/store/index.js';
-import type { BenchModuleOptions, BenchRow } from './lib/bench-row.js';
+import { type BenchModuleOptions, type BenchRow, moduleOptionsFromArgs } from './lib/bench-row.js';
 import { megabytesPerSecond } from './lib/stats.js';
 import { renderTable } from './lib/table.js';
 
@@ -159,9 +159,7 @@ export async function runStoreIngestBench(options: Partial<BenchModuleOptions> =
 }
 
 async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const runsAt = args.indexOf('--runs');
-  const rows = await runStoreIngestBench({ quick: args.includes('--quick'), runs: runsAt >= 0 ? Number(args[runsAt + 1]) : 3 });
+  const rows = await runStoreIngestBench(moduleOptionsFromArgs(process.argv.slice(2), 3));
   process.stdout.write(renderTable(rows) + '\n');
 }
 

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WATCH_LIMITS } from '../src/util/limits.js';
 import { AppendOnlyLogWatcher } from '../src/watcher/index.js';
-import type { BenchModuleOptions, BenchRow } from './lib/bench-row.js';
+import { type BenchModuleOptions, type BenchRow, moduleOptionsFromArgs } from './lib/bench-row.js';
 import { renderTable } from './lib/table.js';
 
 /** The writer: argv = dir, count, opsPerSecond (0 = as fast as possible). Prints write-done times as JSON. */
@@ -226,9 +226,7 @@ export async function runWatcherCaptureBench(options: Partial<BenchModuleOptions
 }
 
 async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const runsAt = args.indexOf('--runs');
-  const rows = await runWatcherCaptureBench({ quick: args.includes('--quick'), runs: runsAt >= 0 ? Number(args[runsAt + 1]) : undefined });
+  const rows = await runWatcherCaptureBench(moduleOptionsFromArgs(process.argv.slice(2)));
   process.stdout.write(renderTable(rows) + '\n');
 }
 

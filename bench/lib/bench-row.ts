@@ -39,3 +39,9 @@ export interface BenchModuleOptions {
 }
 
 export type BenchModuleFunction = (options: BenchModuleOptions) => Promise<BenchRow[]>;
+
+/** A module run on its own (`npx tsx bench/<module>.ts [--quick] [--runs N]`): its options from the command line. */
+export function moduleOptionsFromArgs(args: readonly string[], defaultRuns?: number): Partial<BenchModuleOptions> {
+  const runsAt = args.indexOf('--runs');
+  return { quick: args.includes('--quick'), runs: runsAt >= 0 ? Number(args[runsAt + 1]) : defaultRuns };
+}
