@@ -2,6 +2,7 @@
 export { Log, LOG_EVENTS, type LogEventMap } from './log.js';
 export { verifyLog } from './verify.js';
 export { acquireFileLock, type LogLock } from './lock.js';
+export { SegmentReaderSync } from './segment-reader-sync.js';
 export { FORMAT_VERSION } from './format.js';
 export { segmentFileName, parseSegmentFileName } from './segment-name.js';
 export * from './types.js';

@@ -77,6 +77,7 @@ async function findGroupEnd(position: Position, firstOffset: number): Promise<nu
 export async function* readLog(ctx: ReaderContext, options: ReadOptions = {}): AsyncIterableIterator<LogEntry> {
   const fromSeq = options.fromSeq ?? 0;
   const tags = options.tags ? new Set(options.tags) : undefined;
+  const lent = options.lendTags?.length ? new Set(options.lendTags) : undefined;
   const follow = options.follow === true;
   const signal = options.signal;
   const stopped = () => signal?.aborted === true || ctx.isClosed();
@@ -94,7 +95,7 @@ export async function* readLog(ctx: ReaderContext, options: ReadOptions = {}): A
           continue;
         }
       }
-      const outcome = yield* readAvailable(ctx, position, fromSeq, tags, stopped);
+      const outcome = yield* readAvailable(ctx, position, fromSeq, tags, lent, stopped);
       if (outcome === 'stopped') return;
       const next = await whereNext(ctx.dir, position, outcome);
       if (next === 'continue') continue;
@@ -130,6 +131,7 @@ async function* readAvailable(
   position: Position,
   fromSeq: number,
   tags: Set<number> | undefined,
+  lent: Set<number> | undefined,
   stopped: () => boolean,
 ): AsyncGenerator<LogEntry, StopOutcome | 'stopped'> {
   const { segment, scanner } = position;
@@ -139,7 +141,7 @@ async function* readAvailable(
     const limit = ctx.durableLimit?.();
     if (limit !== undefined && position.seq >= limit) return { kind: 'not-durable' };
     const at = scanner.offset;
-    const step = await scanner.next((tag) => want(tag));
+    const step = await scanner.next((tag) => want(tag), lent && ((tag) => lent.has(tag)));
     if (step.kind === 'end') return { kind: 'end' };
     if (step.kind !== 'frame') return { kind: 'damage', step };
     // Asked only when a record is there beyond the last watermark seen: reading to the end costs nothing extra.

@@ -6,18 +6,17 @@
 import { EventEmitter } from 'node:events';
 import { mkdir, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ClosedError, CorruptionError, NotFoundError, SynclogError, UsageError, wrapIoError } from '../errors.js';
+import { ClosedError, NotFoundError, SynclogError, UsageError, wrapIoError } from '../errors.js';
 import { LIMITS, LOG_LIMITS } from '../util/limits.js';
 import { initChecksum } from './checksum.js';
 import { FRAME_HEADER_BYTES, SEGMENT_HEADER_BYTES } from './format.js';
 import { ChangeSignal } from './follow.js';
-import { decodeFrameHeader, verifyFrame } from './frame.js';
 import { acquireLock, type LogLock } from './lock.js';
 import { readLog } from './log-reader.js';
+import { checkPosition, frameHeaderAt, framePayloadAt } from './record-at.js';
 import { recoverForWrite } from './recover.js';
 import { countRecords, countSegmentRecords } from './segment-count.js';
 import { listSegments, openSegment, readAtMost, type OpenSegment } from './segment-file.js';
-import { parseSegmentFileName } from './segment-name.js';
 import { SegmentWriter } from './segment-writer.js';
 import { WatermarkGate, WatermarkWriter } from './watermark.js';
 import type { AppendInput, LogEntry, LogOptions, ReadOptions, RecordPosition, RecoveryReport, SegmentInfo } from './types.js';
@@ -194,26 +193,13 @@ export class Log extends EventEmitter<LogEventMap> {
 
   private async readAtInner(position: { segment: string; offset: number }): Promise<{ tag: number; payload: Uint8Array }> {
     if (this.closed) throw new ClosedError('the log is closed');
-    const baseSeq = parseSegmentFileName(position.segment);
-    if (baseSeq === undefined) throw new UsageError(`not a segment name: ${JSON.stringify(position.segment)}`);
-    if (!Number.isSafeInteger(position.offset) || position.offset < SEGMENT_HEADER_BYTES) {
-      throw new UsageError(`bad record offset ${position.offset}`);
-    }
+    const baseSeq = checkPosition(position);
     const segment = await this.segmentHandle(position.segment, baseSeq);
-    const where = { file: position.segment, offset: position.offset };
     const head = new Uint8Array(FRAME_HEADER_BYTES);
-    if ((await readAtMost(segment.handle, head, position.offset)) < FRAME_HEADER_BYTES) {
-      throw new CorruptionError(`no record at ${position.segment}:${position.offset} (past the end)`, { ...where, reason: 'past-end' });
-    }
-    const decoded = decodeFrameHeader(head, 0);
-    if (decoded.kind !== 'header') throw new CorruptionError(`bad record at ${position.segment}:${position.offset}: ${decoded.reason}`, { ...where, reason: decoded.reason });
+    const decoded = frameHeaderAt(head, await readAtMost(segment.handle, head, position.offset), position);
     const bytes = new Uint8Array(decoded.frameBytes);
-    if ((await readAtMost(segment.handle, bytes, position.offset)) < decoded.frameBytes) {
-      throw new CorruptionError(`record at ${position.segment}:${position.offset} is cut short`, { ...where, reason: 'short-payload' });
-    }
-    const frame = verifyFrame(bytes, 0, decoded.header, decoded.frameBytes, segment.header.salt);
-    if (frame.kind !== 'frame') throw new CorruptionError(`bad record at ${position.segment}:${position.offset}: checksum mismatch`, { ...where, reason: 'checksum-mismatch' });
-    return { tag: decoded.header.tag, payload: frame.payload };
+    const payload = framePayloadAt(bytes, await readAtMost(segment.handle, bytes, position.offset), decoded, segment.header.salt, position);
+    return { tag: decoded.header.tag, payload };
   }
 
   private segmentHandle(name: string, baseSeq: number): Promise<OpenSegment> {

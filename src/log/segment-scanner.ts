@@ -78,7 +78,8 @@ export class SegmentScanner {
   }
 
   /** Reads the frame at the current offset; advances past it only when it is a good frame. */
-  async next(want: WantFrame = WANT_ALL): Promise<ScanStep> {
+  /** `lend`: frames whose payload may be a view into the scan buffer (valid until the next call), not a copy. */
+  async next(want: WantFrame = WANT_ALL, lend?: (tag: number) => boolean): Promise<ScanStep> {
     const at = this.offset;
     if (at >= this.fileSize) return { kind: 'end', offset: at };
     const headBytes = await this.window(at, Math.min(this.fileSize - at, FRAME_HEADER_BYTES));
@@ -96,6 +97,7 @@ export class SegmentScanner {
     const result = verifyFrame(bytes, 0, header, frameBytes, this.salt);
     if (result.kind !== 'frame') return { kind: 'bad', offset: at, reason: result.kind === 'bad' ? result.reason : 'checksum-mismatch' };
     this.offset = at + frameBytes;
-    return { kind: 'frame', offset: at, frameBytes, tag: header.tag, flags: header.flags, payload: wanted ? result.payload.slice() : undefined };
+    const payload = !wanted ? undefined : lend?.(header.tag) ? result.payload : result.payload.slice();
+    return { kind: 'frame', offset: at, frameBytes, tag: header.tag, flags: header.flags, payload };
   }
 }

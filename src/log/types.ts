@@ -68,6 +68,11 @@ export interface ReadOptions {
   follow?: boolean;
   /** Stops a follow (the iterator then finishes cleanly). */
   signal?: AbortSignal;
+  /**
+   * Entries with these tags carry a payload that is lent, not copied: a view into the reader's buffer, valid only
+   * until the iterator is advanced. For a caller that looks at a record once and keeps nothing of its bytes.
+   */
+  lendTags?: readonly number[];
 }
 
 export interface SegmentInfo {

@@ -128,7 +128,7 @@ describe('torn tail shapes (cut on open, reported)', () => {
 
 describe('mid-log damage (CorruptionError, nothing cut)', () => {
   it('every flipped byte of an early record is named exactly, in the newest segment', async () => {
-    const { dir, positions, seg, size } = await fiveRecords();
+    const { dir, positions, size } = await fiveRecords();
     const target = positions[1]!;
     for (let at = target.offset; at < positions[2]!.offset; at++) {
       const copy = await makeTmpDir();
