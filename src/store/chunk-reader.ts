@@ -1,5 +1,6 @@
-// Reading chunks back: index lookup → log.readAt → decode → inflate → BLAKE3 check. Owns the "check just after
-// reading" rule; never writes. Invariant: no byte reaches a caller unless its chunk hashes to the id it was asked
+// Reading chunks back: location (recent window or index) → log.readAt → decode → inflate → BLAKE3 check, or the
+// same read done synchronously by a worker thread from a location handed to it (readChunkAtSync). Owns the "check
+// just after reading" rule; never writes. Invariant: no byte reaches a caller unless its chunk hashes to the id it was asked
 // for; anything else is a CorruptionError naming the chunk id, the segment and the offset.
 import { CorruptionError, NotFoundError, SynclogError } from '../errors.js';
 import { decodeRecord, type ChunkRecord, type ChunkRef, type ContentIdBytes, type LogRecord } from '../record/index.js';
@@ -8,15 +9,15 @@ import type { ChunkIndex, ChunkLocation } from './chunk-index.js';
 import { decompressChunkSync } from './compress.js';
 import { contentIdHex, hashContent, sameContentId } from './content-id.js';
 import type { StoreLog } from './log-port.js';
-import type { RecentChunks } from './recent-chunks.js';
+import type { RecentChunkLocations } from './recent-chunk-locations.js';
 
 export interface ChunkReaderContext {
   readonly log: StoreLog;
   readonly index: ChunkIndex;
   /** Why the index scan stopped early (mid-log damage), if it did: a chunk missing after it is damage, not absence. */
   scanProblem(): CorruptionError | undefined;
-  /** Chunk records a sequential read just passed, if any are kept. */
-  recent(): RecentChunks | undefined;
+  /** Where the chunk records a sequential read just passed are, if tracked. */
+  recent(): RecentChunkLocations | undefined;
   /**
    * Brings the index up to date for `id`: waits for this store's own append of it when one is in flight (an
    * ingest resolves once its chunks are queued, before they are durable and indexed), and indexes chunk records
@@ -44,10 +45,7 @@ export function checkChunkPayload(tag: number, payload: Uint8Array, id: ContentI
   return checkChunkRecord(record, id, where);
 }
 
-/**
- * Checks an already decoded chunk record against the id it must have: inflate, size, BLAKE3. A sequential read
- * keeps the records it decoded (recent-chunks.ts), so they are not decoded a second time; the check is the same.
- */
+/** Checks a decoded chunk record against the id it must have: inflate, size, BLAKE3. */
 export function checkChunkRecord(record: LogRecord, id: ContentIdBytes, where: ChunkLocation & { seq?: number }): Uint8Array {
   const hex = () => contentIdHex(id);
   if (record.kind !== 'chunk' || !sameContentId(record.id, id)) throw damaged(hex(), where, 'index-points-elsewhere', 'the record there is not this chunk');
@@ -63,34 +61,65 @@ export function checkChunkRecord(record: LogRecord, id: ContentIdBytes, where: C
   return data;
 }
 
-export async function readChunk(ctx: ChunkReaderContext, id: ContentIdBytes): Promise<Uint8Array> {
-  const recent = ctx.recent()?.get(contentIdHex(id));
-  if (recent) return checkChunkRecord(recent.record, id, recent.where);
+/** Where chunk `id` is: the recent window, else the index (brought up to date first when it lacks the id). */
+export async function locateChunk(ctx: ChunkReaderContext, id: ContentIdBytes): Promise<ChunkLocation> {
+  const hex = contentIdHex(id);
+  const recent = ctx.recent()?.get(hex);
+  if (recent) return recent;
   let where = ctx.index.get(id);
   if (!where && !ctx.scanProblem()) {
     await ctx.refreshIndex(id);
     where = ctx.index.get(id);
   }
-  const hex = contentIdHex(id);
-  if (!where) {
-    const problem = ctx.scanProblem();
-    if (problem) {
-      throw new CorruptionError(`chunk ${hex} is not readable: the log is damaged at ${problem.where.file} offset ${problem.where.offset}`, {
-        file: problem.where.file,
-        offset: problem.where.offset,
-        chunk: hex,
-        reason: 'chunk-beyond-damage',
-      });
-    }
-    throw new NotFoundError(`chunk ${hex} is not in the log`, { what: 'chunk', id: hex });
+  if (where) return where;
+  const problem = ctx.scanProblem();
+  if (problem) {
+    throw new CorruptionError(`chunk ${hex} is not readable: the log is damaged at ${problem.where.file} offset ${problem.where.offset}`, {
+      file: problem.where.file,
+      offset: problem.where.offset,
+      chunk: hex,
+      reason: 'chunk-beyond-damage',
+    });
   }
+  throw new NotFoundError(`chunk ${hex} is not in the log`, { what: 'chunk', id: hex });
+}
+
+/** A failed read of the record at `where` as the error a caller of readChunk gets (damage names the chunk). */
+function readFailure(id: ContentIdBytes, where: ChunkLocation, error: unknown): Error {
+  if (error instanceof CorruptionError) return damaged(contentIdHex(id), where, 'chunk-record-damaged', error.message, error);
+  if (error instanceof SynclogError) return error;
+  return damaged(contentIdHex(id), where, 'chunk-record-unreadable', (error as Error).message, error);
+}
+
+export async function readChunk(ctx: ChunkReaderContext, id: ContentIdBytes): Promise<Uint8Array> {
+  const where = await locateChunk(ctx, id);
   let entry: { tag: number; payload: Uint8Array };
   try {
     entry = await ctx.log.readAt(where);
   } catch (error) {
-    if (error instanceof CorruptionError) throw damaged(hex, where, 'chunk-record-damaged', error.message, error);
-    if (error instanceof SynclogError) throw error;
-    throw damaged(hex, where, 'chunk-record-unreadable', (error as Error).message, error);
+    throw readFailure(id, where, error);
+  }
+  return checkChunkPayload(entry.tag, entry.payload, id, where);
+}
+
+/** Reads single records synchronously by position (the log's SegmentReaderSync satisfies it). */
+export interface RecordReaderSync {
+  readAt(position: { segment: string; offset: number }, payloadBytesHint?: number): { tag: number; payload: Uint8Array };
+}
+
+/** A chunk record's msgpack fields around its data (kind, id, size, codec and the bin header): well under this. */
+const CHUNK_RECORD_FIELDS_BYTES_MAX = 128;
+
+/**
+ * readChunk for a worker thread that was handed the chunk's location: synchronous, same checks, same errors. The
+ * result may be a view into the reader's buffer (an uncompressed chunk): use it before the next read.
+ */
+export function readChunkAtSync(reader: RecordReaderSync, where: ChunkLocation, id: ContentIdBytes): Uint8Array {
+  let entry: { tag: number; payload: Uint8Array };
+  try {
+    entry = reader.readAt(where, where.size + CHUNK_RECORD_FIELDS_BYTES_MAX);
+  } catch (error) {
+    throw readFailure(id, where, error);
   }
   return checkChunkPayload(entry.tag, entry.payload, id, where);
 }

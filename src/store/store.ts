@@ -9,15 +9,15 @@ import { decodeRecord, encodeRecord, RECORD_TAGS, type ChunkRef, type ContentIdB
 import { assert } from '../util/assert.js';
 import { LIMITS } from '../util/limits.js';
 import { Catalog } from './catalog.js';
-import { ChunkIndex } from './chunk-index.js';
+import { ChunkIndex, type ChunkLocation } from './chunk-index.js';
 import { InlineProcessor, type ChunkProcessor } from './chunk-processor.js';
 import { contentIdHex } from './content-id.js';
-import { readChunk, readContent, type ChunkReaderContext } from './chunk-reader.js';
+import { locateChunk, readChunk, readContent, type ChunkReaderContext } from './chunk-reader.js';
 import { DEFAULT_CHUNK_SIZES } from './chunker.js';
 import { loadCheckpoint, saveCheckpoint } from './index-checkpoint.js';
 import { Ingester } from './ingest.js';
 import type { LogModule, StoreLog } from './log-port.js';
-import { RecentChunks } from './recent-chunks.js';
+import { RecentChunkLocations } from './recent-chunk-locations.js';
 import { StatCache } from './stat-cache.js';
 import { verifyStore } from './store-verify.js';
 import { WorkerPool } from './worker-pool.js';
@@ -58,8 +58,8 @@ export class Store implements StoreApi {
   /** appendRecords/appendAtomic calls in flight (they may carry chunk records the index learns of at commit). */
   private readonly recordAppends = new Set<Promise<void>>();
   private readonly readerContext: ChunkReaderContext;
-  /** Chunk records the last `entries({ keepChunks })` passed (created on first use). */
-  private recentChunks: RecentChunks | undefined;
+  /** Where the chunk records the last `entries({ trackChunks })` passed are (created on first use). */
+  private recentChunks: RecentChunkLocations | undefined;
 
   constructor(
     readonly logDir: string,
@@ -165,7 +165,8 @@ export class Store implements StoreApi {
 
   private async runScan(): Promise<void> {
     try {
-      for await (const entry of this.log.read({ fromSeq: this.scanFromSeq, tags: [RECORD_TAGS.chunk] })) {
+      // The index copies what it keeps (id, location): payloads are lent, not copied.
+      for await (const entry of this.log.read({ fromSeq: this.scanFromSeq, tags: [RECORD_TAGS.chunk], lendTags: [RECORD_TAGS.chunk] })) {
         const record = decodeRecord(entry.tag, entry.payload, { file: entry.segment, offset: entry.offset, seq: entry.seq });
         assert(record.kind === 'chunk', 'tag filter let a non-chunk record through');
         this.index.add(record.id, { segment: entry.segment, offset: entry.offset, size: record.size });
@@ -296,15 +297,17 @@ export class Store implements StoreApi {
   async *entries(options: EntryReadOptions = {}): AsyncIterable<StoredRecord> {
     this.assertOpen('entries');
     const tags = (options.kinds ?? DEFAULT_KINDS).map((kind) => RECORD_TAGS[kind]);
-    const keep = options.keepChunks === true && !tags.includes(RECORD_TAGS.chunk);
-    if (keep) {
-      this.recentChunks ??= new RecentChunks(LIMITS.storeRecentChunkBytesMax);
+    const track = options.trackChunks === true && !tags.includes(RECORD_TAGS.chunk);
+    if (track) {
+      this.recentChunks ??= new RecentChunkLocations(LIMITS.storeRecentChunksMax);
       tags.push(RECORD_TAGS.chunk);
     }
-    for await (const entry of this.log.read({ fromSeq: options.fromSeq, tags, follow: options.follow, signal: options.signal })) {
+    // A tracked chunk record is looked at once for its id and size: its payload is lent, not copied.
+    const lendTags = track ? [RECORD_TAGS.chunk] : undefined;
+    for await (const entry of this.log.read({ fromSeq: options.fromSeq, tags, follow: options.follow, signal: options.signal, lendTags })) {
       const where = { file: entry.segment, offset: entry.offset, seq: entry.seq };
-      if (keep && entry.tag === RECORD_TAGS.chunk) {
-        this.keepChunk(entry.tag, entry.payload, where);
+      if (track && entry.tag === RECORD_TAGS.chunk) {
+        this.trackChunk(entry.tag, entry.payload, where);
         continue;
       }
       const record = decodeRecord(entry.tag, entry.payload, where);
@@ -313,11 +316,11 @@ export class Store implements StoreApi {
   }
 
   /**
-   * Keeps a chunk record an `entries({ keepChunks })` read passed, decoded (frame-checked, a copy): readChunk
-   * inflates and hashes it on use, without decoding it again. One that does not decode is not kept: a read of it goes to
-   * the segment and reports the damage there, as before (an unreferenced damaged chunk stops nothing).
+   * Remembers where a chunk record an `entries({ trackChunks })` read passed is. One that does not decode is not
+   * remembered: a read of it goes through the index to the segment and reports the damage there (an unreferenced
+   * damaged chunk stops nothing).
    */
-  private keepChunk(tag: number, payload: Uint8Array, where: { file: string; offset: number; seq: number }): void {
+  private trackChunk(tag: number, payload: Uint8Array, where: { file: string; offset: number; seq: number }): void {
     let record: LogRecord;
     try {
       record = decodeRecord(tag, payload, where);
@@ -325,8 +328,21 @@ export class Store implements StoreApi {
       return;
     }
     if (record.kind !== 'chunk') return;
-    const location = { segment: where.file, offset: where.offset, size: record.size, seq: where.seq };
-    this.recentChunks!.add(contentIdHex(record.id), { record, bytes: payload.length, where: location });
+    this.recentChunks!.add(contentIdHex(record.id), { segment: where.file, offset: where.offset, size: record.size, seq: where.seq });
+  }
+
+  /**
+   * Where each chunk is, in order (for a reader that reads them itself: the receiver's worker threads). Same
+   * errors as readContent for a chunk the log does not have or that lies beyond damage.
+   */
+  async locateChunks(chunks: readonly ChunkRef[]): Promise<ChunkLocation[]> {
+    this.assertOpen('locateChunks');
+    const locations: ChunkLocation[] = [];
+    for (const chunk of chunks) {
+      const where = await locateChunk(this.readerContext, chunk.id);
+      locations.push({ segment: where.segment, offset: where.offset, size: where.size });
+    }
+    return locations;
   }
 
   catalog(): Promise<Catalog> {

@@ -2,6 +2,7 @@
 // stat cache. Watcher, receiver, archive and explorer use only what this file (re-exported by index.ts) names.
 import type { RecordPosition, RecoveryReport } from '../log/types.js';
 import type { ChunkRef, ContentIdBytes, DeleteRecord, EntryRecord, LogRecord, RecordKind, VersionRecord } from '../record/types.js';
+import type { ChunkLocation } from './chunk-index.js';
 
 export interface StoreOptions {
   /** Open without the writer lock: reading, following, verifying. */
@@ -15,7 +16,7 @@ export interface StoreOptions {
   compression?: 'auto' | 'none';
   /**
    * Read-only stores: build the chunk index when a read first needs it instead of at open. For a reader that finds
-   * its chunks in `entries({ keepChunks })` (the receiver), which then never pays the index scan. Default false.
+   * its chunks in `entries({ trackChunks })` (the receiver), which then never pays the index scan. Default false.
    */
   indexOnDemand?: boolean;
 }
@@ -46,11 +47,11 @@ export interface EntryReadOptions {
   follow?: boolean;
   signal?: AbortSignal;
   /**
-   * Also read the chunk records passed on the way and keep the latest of them (up to
-   * `LIMITS.storeRecentChunkBytesMax`), so `readContent` of the versions that follow them reads nothing from the
-   * segments again. For one reader applying versions in log order (the receiver). Default false.
+   * Also remember where the chunk records passed on the way are (the latest `LIMITS.storeRecentChunksMax`), so
+   * reading or locating the chunks of the versions that follow them needs no chunk index. For one reader applying
+   * versions in log order (the receiver). Default false.
    */
-  keepChunks?: boolean;
+  trackChunks?: boolean;
 }
 
 /** One path's summary in the catalog. */
@@ -195,6 +196,11 @@ export interface StoreApi {
   readChunk(id: ContentIdBytes): Promise<Uint8Array>;
   /** Streams a file version's content in order, checking every chunk's hash as it goes. */
   readContent(chunks: readonly ChunkRef[]): AsyncIterable<Uint8Array>;
+  /**
+   * Where each chunk's record is (segment, offset, stored size), in order, for a reader that reads them itself
+   * (readChunkAtSync in a worker thread). Same errors as readContent for a chunk that is missing or beyond damage.
+   */
+  locateChunks(chunks: readonly ChunkRef[]): Promise<ChunkLocation[]>;
   /** Decoded records in log order (follow: keep waiting for new ones, across processes). */
   entries(options?: EntryReadOptions): AsyncIterable<StoredRecord>;
   /** The history catalog, loaded on first use and kept current by this store's appends. */

@@ -2,12 +2,11 @@
 // and flow control; never touches the log or the index. Invariants: every queue is bounded (a session holds at most
 // `sessionBytesMax` unacknowledged bytes; compress jobs beyond `storeWorkerQueueJobsMax` per worker wait), and a
 // worker failure rejects every job and session it held instead of hanging them.
-import { Worker } from 'node:worker_threads';
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
+import type { Worker } from 'node:worker_threads';
 import { ClosedError } from '../errors.js';
 import { assert } from '../util/assert.js';
 import { LIMITS } from '../util/limits.js';
+import { startModuleWorker } from '../util/worker-start.js';
 import type { ChunkSizes } from './chunker.js';
 import type { CompressedChunk, CompressionMode } from './compress.js';
 import type { ChunkProcessor, ChunkSession, HashedChunk, SessionResult } from './chunk-processor.js';
@@ -29,15 +28,11 @@ const WORKER_YOUNG_GENERATION_MB = 4;
 /** Chunking a file keeps a worker about as busy as this many queued compress jobs (CDC vs deflate speed, measured). */
 const SESSION_JOB_WEIGHT = 4;
 
-/** Starts the worker script; under vitest/tsx (a .ts source) it boots through tsx's loader first. */
+/** Starts one chunking worker (chunk-worker.ts). */
 function startWorker(sizes: ChunkSizes): Worker {
-  const url = new URL(import.meta.url.endsWith('.ts') ? './chunk-worker.ts' : './chunk-worker.js', import.meta.url);
   // A small young generation: a worker's garbage is chunk-sized buffers, collected often rather than piling up (RSS).
   const resourceLimits = { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB };
-  if (!url.pathname.endsWith('.ts')) return new Worker(url, { workerData: { sizes }, resourceLimits });
-  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
-  const boot = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(url.href)}); });`;
-  return new Worker(boot, { eval: true, workerData: { sizes }, resourceLimits });
+  return startModuleWorker(import.meta.url, 'chunk-worker', { workerData: { sizes }, resourceLimits });
 }
 
 class PoolWorker {

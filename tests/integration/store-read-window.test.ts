@@ -1,4 +1,4 @@
-// Reading content from the chunk window of a sequential pass (entries({ keepChunks })) and with the index built on
+// Reading content from the chunk window of a sequential pass (entries({ trackChunks })) and with the index built on
 // demand (indexOnDemand): the receiver's read path. Same bytes, same checks; the index is built only on a miss.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -31,7 +31,7 @@ describe('store read window', () => {
     const reader = await openStore(logDir, { readOnly: true, workers: 0, indexOnDemand: true });
     try {
       const read: Buffer[] = [];
-      for await (const stored of reader.entries({ kinds: ['version'], keepChunks: true })) {
+      for await (const stored of reader.entries({ kinds: ['version'], trackChunks: true })) {
         if (stored.record.kind === 'version') read.push(await collect(reader.readContent(stored.record.chunks ?? [])));
       }
       expect(read).toEqual(files.map((data) => Buffer.from(data)));
