@@ -166,3 +166,45 @@ export function wrapIoError(error: unknown, op: string, path: string): SynclogEr
 export function isSynclogError(error: unknown): error is SynclogError {
   return error instanceof SynclogError;
 }
+
+/** An error as it crosses a thread boundary (worker_threads clone neither classes nor their own fields). */
+export interface SerializedError {
+  name: string;
+  message: string;
+  details?: Record<string, unknown>;
+  stack?: string;
+}
+
+export function serializeError(error: unknown): SerializedError {
+  if (error instanceof SynclogError) return { name: error.name, message: error.message, details: { ...error.details } };
+  if (error instanceof Error) return { name: error.name, message: error.message, stack: error.stack };
+  return { name: 'Error', message: String(error) };
+}
+
+type SynclogErrorClass = new (message: string, details: never) => SynclogError;
+const REVIVABLE: Record<string, SynclogErrorClass> = {
+  CorruptionError,
+  FormatVersionError,
+  LockedError,
+  UnsafePathError,
+  LimitError,
+  NotFoundError,
+  NetError,
+  AuthError,
+  UsageError,
+  IoError,
+  ArchiveError,
+  WatchError,
+  ClosedError,
+  FileChangedError,
+};
+
+/** The error `serializeError` described, as its own class again (an unknown kind becomes a plain Error: a bug). */
+export function deserializeError(serialized: SerializedError): Error {
+  const kind = REVIVABLE[serialized.name];
+  if (kind) return new kind(serialized.message, (serialized.details ?? {}) as never);
+  const error = new Error(serialized.message);
+  error.name = serialized.name;
+  if (serialized.stack) error.stack = serialized.stack;
+  return error;
+}
