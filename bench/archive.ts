@@ -15,7 +15,7 @@ import { gunzipSync as zlibGunzip, gzipSync as zlibGzip } from 'node:zlib';
 import { gunzipSync as fflateGunzip, gzipSync as fflateGzip } from 'fflate';
 import { exportArchive, importArchive } from '../src/archive/index.js';
 import { newVersionId, type LogRecord } from '../src/record/index.js';
-import { openStore, type StoreApi } from '../src/store/index.js';
+import { openStore } from '../src/store/index.js';
 import type { LogPath } from '../src/util/log-path.js';
 import { type BenchModuleOptions, type BenchRow, moduleOptionsFromArgs } from './lib/bench-row.js';
 import { ensureCorpus } from './lib/corpus.js';

@@ -81,7 +81,7 @@ export async function applyAllVersions(
     change = changeOf(stored, 'delete', 0);
   } else if (record.type === 'file') {
     const version = stored as StoredRecord<VersionRecord>;
-    await ctx.dest.writeFile(keep!, () => ctx.source.readContent(record.chunks ?? []), metaOf(record), write);
+    await ctx.dest.writeFile(keep!, ctx.content(record.chunks ?? []), metaOf(record), write);
     await ctx.dest.copyFile(keep!, latest, metaOf(record), write);
     change = changeOf(version, 'write', record.size);
   } else {

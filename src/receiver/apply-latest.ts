@@ -2,16 +2,18 @@
 // Every step sets the path to what the record says, whatever is there now, so applying a record twice (after a
 // crash) or over a later state (the replay window) ends in the same tree once the records after it are applied.
 // Never does: create a symlink pointing outside the destination (it is skipped with a warning and counted).
-import { displayPath, type EntryRecord, type VersionRecord } from '../record/index.js';
+import { displayPath, type ChunkRef, type EntryRecord, type VersionRecord } from '../record/index.js';
 import type { StoredRecord } from '../store/types.js';
 import { describeWhere, type DestinationPaths } from './destination-path.js';
 import type { Destination, EntryMeta, WriteContext } from './destination.js';
-import type { AppliedChange, ChangeAction, ReceiverSource, ReceiverWarning, RecordWhere } from './types.js';
+import type { FileContent } from './atomic-file.js';
+import type { AppliedChange, ChangeAction, ReceiverWarning, RecordWhere } from './types.js';
 
 export interface ApplyContext {
   dest: Destination;
   paths: DestinationPaths;
-  source: ReceiverSource;
+  /** A file version's content, for Destination.writeFile (called again if the write is retried). */
+  content(chunks: readonly ChunkRef[]): () => FileContent | Promise<FileContent>;
   warn(warning: ReceiverWarning): void;
 }
 
@@ -57,7 +59,7 @@ export async function applyVersionAt(
   const record = stored.record;
   switch (record.type) {
     case 'file':
-      await ctx.dest.writeFile(target, () => ctx.source.readContent(record.chunks ?? []), metaOf(record), write);
+      await ctx.dest.writeFile(target, ctx.content(record.chunks ?? []), metaOf(record), write);
       return { action: 'write', bytes: record.size };
     case 'dir':
       await ctx.dest.makeDir(target, metaOf(record), write);

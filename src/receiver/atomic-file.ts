@@ -3,6 +3,9 @@
 // the target. Owns nothing else; never fsyncs the directory (the destination batches those per cursor save).
 // Invariant: the rename happens only once the temp's data is durable, so when the promise resolves the target holds
 // the whole new content, durable; on failure the temp file is removed and the target is untouched.
+// Content comes inline (bytes or a stream the main thread reads) or, from a store, as chunk locations a
+// content-writer thread reads, checks and writes into the temp itself (content-writer-pool.ts); the durability and
+// the rename are the same either way, and stay here on the main thread.
 // Why not util/fs-durable's writeFileAtomic: a catch-up writes thousands of small files, and each FileHandle
 // promise call costs a thread-pool round trip plus a FileHandle object to collect. Here only the calls that may
 // wait long on the filesystem go to the thread pool through the callback API: open (inode allocation, ~140 µs
@@ -15,6 +18,7 @@ import { closeSync, constants, fchmodSync, fsync, futimesSync, open, readFileSyn
 import { basename, dirname, join } from 'node:path';
 import { wrapIoError } from '../errors.js';
 import { tempNameFor } from '../util/fs-durable.js';
+import type { ChunkToWrite, ContentWriterPool } from './content-writer-pool.js';
 
 /** Pieces gathered into one writev, at most this many bytes (larger files are written piece by piece). */
 const GATHER_BYTES_MAX = 1024 * 1024;
@@ -92,6 +96,18 @@ async function writeContent(fd: number, data: Uint8Array | AsyncIterable<Uint8Ar
   return total;
 }
 
+/** A file's content as chunk locations in the log, written by one of `pool`'s threads. */
+export interface PooledContent {
+  pool: ContentWriterPool;
+  chunks: ChunkToWrite[];
+}
+
+export type FileContent = Uint8Array | AsyncIterable<Uint8Array> | PooledContent;
+
+function isPooled(data: FileContent): data is PooledContent {
+  return 'pool' in data && 'chunks' in data;
+}
+
 /** How a write joins a batch (durable-batch.ts): staged for the batch's sync, or (live, quiet log) synced alone. */
 export interface BatchedDurability {
   syncEachNow(): boolean;
@@ -105,25 +121,32 @@ export interface BatchedDurability {
  */
 export async function writeFileDurable(
   target: string,
-  data: Uint8Array | AsyncIterable<Uint8Array>,
+  data: FileContent,
   mode: number,
   mtimeSeconds: number,
   /** Batched durability: instead of its own fsync, the closed temp waits for the batch's sync before the rename. */
   batch?: BatchedDurability,
 ): Promise<void> {
   const temp = tempPath(target);
+  const setMode = UMASK === undefined || (mode & UMASK) !== 0;
+  // Following a quiet log, a file is synced on its own: a lone fsync is quicker than a syncfs of a busy filesystem.
+  const staged = batch !== undefined && !batch.syncEachNow();
   let fd: number | undefined;
   try {
-    fd = await call<number>((done) => open(temp, WRITE_FLAGS, mode, done));
-    const opened = fd;
-    const bytes = await writeContent(opened, data);
-    if (UMASK === undefined || (mode & UMASK) !== 0) fchmodSync(opened, mode);
-    futimesSync(opened, mtimeSeconds, mtimeSeconds);
-    // Following a quiet log, a file is synced on its own: a lone fsync is quicker than a syncfs of a busy filesystem.
-    const staged = batch !== undefined && !batch.syncEachNow();
-    if (!staged) await call((done) => fsync(opened, done));
-    fd = undefined;
-    closeSync(opened);
+    let bytes: number;
+    if (isPooled(data)) {
+      // The thread creates, fills, (fsyncs) and closes the temp; on failure it has removed it.
+      bytes = await data.pool.write({ target, temp, mode, setMode, mtimeSeconds, fsync: !staged, chunks: data.chunks });
+    } else {
+      fd = await call<number>((done) => open(temp, WRITE_FLAGS, mode, done));
+      const opened = fd;
+      bytes = await writeContent(opened, data);
+      if (setMode) fchmodSync(opened, mode);
+      futimesSync(opened, mtimeSeconds, mtimeSeconds);
+      if (!staged) await call((done) => fsync(opened, done));
+      fd = undefined;
+      closeSync(opened);
+    }
     // The rename only ever exposes durable data: a crash after it never leaves a partial file at the target.
     if (staged) await batch.stage(bytes);
     renameSync(temp, target);

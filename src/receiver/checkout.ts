@@ -11,6 +11,7 @@ import { openStore, type StoredRecord } from '../store/index.js';
 import { RECEIVER_LIMITS } from '../util/limits.js';
 import { applyVersionAt, whereOf, type ApplyContext } from './apply-latest.js';
 import { ApplyScheduler } from './apply-scheduler.js';
+import { contentProvider, ContentWriterPool } from './content-writer-pool.js';
 import { DestinationPaths, topNameInside } from './destination-path.js';
 import { Destination } from './destination.js';
 import { parseTimeSpec } from '../util/time-spec.js';
@@ -65,6 +66,7 @@ export async function checkout(options: CheckoutOptions): Promise<CheckoutSummar
   const started = performance.now();
   const timeMs = resolveMoment(options);
   const store = await openStore(resolve(options.logPath), { readOnly: true, workers: 0 });
+  let writers: ContentWriterPool | undefined;
   try {
     const catalog = await store.catalog();
     let tree: Map<string, StoredRecord<VersionRecord>>;
@@ -81,13 +83,14 @@ export async function checkout(options: CheckoutOptions): Promise<CheckoutSummar
     }
     const root = await openEmptyDestination(wanted);
     const dest = new Destination(root);
+    writers = ContentWriterPool.create(store.logDir);
     const summary: CheckoutSummary = { entries: tree.size, files: 0, dirs: 0, symlinks: 0, bytes: 0, skippedSymlinks: 0, durationMs: 0 };
     if (timeMs !== undefined) summary.at = new Date(timeMs).toISOString();
     else summary.versionId = options.versionId;
     const ctx: ApplyContext = {
       dest,
       paths: new DestinationPaths(root),
-      source: store,
+      content: contentProvider(store, writers),
       warn: (warning) => {
         summary.skippedSymlinks++;
         options.onWarning?.(warning);
@@ -97,6 +100,7 @@ export async function checkout(options: CheckoutOptions): Promise<CheckoutSummar
     summary.durationMs = performance.now() - started;
     return summary;
   } finally {
+    await writers?.close();
     await store.close();
   }
 }

@@ -6,13 +6,13 @@
 // or a delete; a symlink there is refused (UnsafePathError 'through-symlink'), except inside the replay window after
 // a crash, where the link may be the receiver's own from a later record and is replaced, never followed.
 // Invariant: after syncDirs() resolves, every change made before the call is durable.
-import type { Stats } from 'node:fs';
-import { copyFile, constants as fsConstants, lstat, lutimes, mkdir, open, readdir, rename, rm, symlink, utimes, chmod } from 'node:fs/promises';
+import { chmodSync, lstatSync, mkdirSync, rmSync, utimesSync, type Stats } from 'node:fs';
+import { copyFile, constants as fsConstants, lstat, lutimes, open, readdir, rename, rm, symlink, utimes } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { wrapIoError } from '../errors.js';
 import { fsyncDir, tempPathFor, TEMP_MARKER } from '../util/fs-durable.js';
 import { RECEIVER_LIMITS } from '../util/limits.js';
-import { writeFileDurable } from './atomic-file.js';
+import { writeFileDurable, type FileContent } from './atomic-file.js';
 import type { DurableBatch } from './durable-batch.js';
 import { refuseRecord } from './destination-path.js';
 import type { RecordWhere } from './types.js';
@@ -38,10 +38,27 @@ async function lstatOrUndefined(path: string): Promise<Stats | undefined> {
   try {
     return await lstat(path);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw wrapIoError(error, 'lstat', path);
+    return missingOrThrow(error, path);
   }
+}
+
+/**
+ * Directory steps run synchronously on the main thread: each is one quick metadata call, and as a thread-pool
+ * round trip a folder's version waited behind the pool's fsyncs (a cursor save) while every file record inside the
+ * folder waited for it: measured 2.2 s of a 10,000-file catch-up stalled (docs/receiver.md "Performance").
+ */
+function lstatSyncOrUndefined(path: string): Stats | undefined {
+  try {
+    return lstatSync(path);
+  } catch (error) {
+    return missingOrThrow(error, path);
+  }
+}
+
+function missingOrThrow(error: unknown, path: string): undefined {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+  throw wrapIoError(error, 'lstat', path);
 }
 
 function toSeconds(ms: number): number {
@@ -68,11 +85,11 @@ export class Destination {
    * Writes a file from bytes or a stream of chunks; replaces whatever is at `target`. `data` is a function so the
    * rare retry (a directory was in the way of the rename) can read the content again.
    */
-  async writeFile(target: string, data: () => AsyncIterable<Uint8Array> | Uint8Array, meta: EntryMeta, ctx: WriteContext): Promise<void> {
+  async writeFile(target: string, data: () => FileContent | Promise<FileContent>, meta: EntryMeta, ctx: WriteContext): Promise<void> {
     await this.prepare(target, ctx);
     const batch = this.batch;
     const durability = batch ? { syncEachNow: () => batch.live, stage: (bytes: number) => batch.stage(ctx.where.seq, bytes) } : undefined;
-    const write = () => writeFileDurable(target, data(), meta.mode & FILE_MODE_MASK, toSeconds(meta.mtimeMs), durability);
+    const write = async () => writeFileDurable(target, await data(), meta.mode & FILE_MODE_MASK, toSeconds(meta.mtimeMs), durability);
     // No lstat first (one syscall less per file): a rename over a directory fails, and only then is it removed.
     await this.retryOverDirectory(target, write);
     this.dirtyDirs.add(dirname(target));
@@ -130,15 +147,15 @@ export class Destination {
   /** Makes `target` a directory with this mode and mtime (replacing a file or link there). */
   async makeDir(target: string, meta: EntryMeta, ctx: WriteContext): Promise<void> {
     await this.ensureParents(target, ctx);
-    const stat = await lstatOrUndefined(target);
+    const stat = lstatSyncOrUndefined(target);
     try {
       if (!stat?.isDirectory()) {
-        if (stat) await rm(target, { force: true });
-        await mkdir(target);
+        if (stat) rmSync(target, { force: true });
+        mkdirSync(target);
         this.dirtyDirs.add(dirname(target));
       }
-      await chmod(target, meta.mode & DIR_MODE_MASK);
-      await utimes(target, toSeconds(meta.mtimeMs), toSeconds(meta.mtimeMs));
+      chmodSync(target, meta.mode & DIR_MODE_MASK);
+      utimesSync(target, toSeconds(meta.mtimeMs), toSeconds(meta.mtimeMs));
     } catch (error) {
       throw wrapIoError(error, 'make directory', target);
     }
@@ -224,16 +241,16 @@ export class Destination {
   }
 
   private async ensureDir(dir: string, ctx: WriteContext): Promise<void> {
-    const stat = await lstatOrUndefined(dir);
+    const stat = lstatSyncOrUndefined(dir);
     if (stat?.isDirectory()) return;
     if (stat?.isSymbolicLink() && !ctx.replay) this.refuseLink(dir, ctx);
     try {
       // A file (or, in the replay window, the receiver's own later link) where a directory belongs: the log says
       // this is a directory at this point in its history, so the mirror follows the log.
-      if (stat) await rm(dir, { force: true });
-      await mkdir(dir);
+      if (stat) rmSync(dir, { force: true });
+      mkdirSync(dir);
     } catch (error) {
-      const again = (error as NodeJS.ErrnoException).code === 'EEXIST' ? await lstatOrUndefined(dir) : undefined;
+      const again = (error as NodeJS.ErrnoException).code === 'EEXIST' ? lstatSyncOrUndefined(dir) : undefined;
       if (again?.isDirectory()) return; // made by a concurrent write into the same new directory
       if (again?.isSymbolicLink()) this.refuseLink(dir, ctx);
       throw wrapIoError(error, 'make directory', dir);
@@ -249,7 +266,7 @@ export class Destination {
     for (const part of relative(this.root, parent).split(sep)) {
       current = join(current, part);
       if (this.knownDirs.has(current)) continue;
-      const stat = await lstatOrUndefined(current);
+      const stat = lstatSyncOrUndefined(current);
       if (stat?.isSymbolicLink() && !ctx.replay) this.refuseLink(current, ctx);
       if (!stat?.isDirectory()) return false;
       this.knownDirs.add(current);

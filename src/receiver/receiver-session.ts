@@ -16,6 +16,7 @@ import { RECEIVER_LIMITS } from '../util/limits.js';
 import { applyAllVersions } from './apply-all-versions.js';
 import { applyLatest, type ApplyContext } from './apply-latest.js';
 import { ApplyScheduler } from './apply-scheduler.js';
+import { contentProvider, ContentWriterPool } from './content-writer-pool.js';
 import { checkCursorFits, lockDestination, readCursor, writeCursor, type ReceiverCursor } from './cursor.js';
 import { DestinationPaths, RECEIVER_STATE_DIR, topNameInside } from './destination-path.js';
 import { Destination, sweepTemps } from './destination.js';
@@ -45,6 +46,8 @@ export class ReceiverSession {
   private readonly dest: Destination;
   private readonly batch: DurableBatch | undefined;
   private readonly ctx: ApplyContext;
+  /** Content-writer threads (started on the first file), when the source can locate chunks. */
+  private readonly writers: ContentWriterPool | undefined;
   private scannedUpTo: number;
   private reservedUntil: number;
   private sinceCommit = 0;
@@ -71,13 +74,14 @@ export class ReceiverSession {
     private hasCursor: boolean,
     private readonly unlock: () => Promise<void>,
   ) {
+    this.writers = options.source.locateChunks ? ContentWriterPool.create(options.logDir) : undefined;
     this.scheduler = new ApplyScheduler(options.concurrency, () => void this.batch?.flush());
     const hooks = { park: (seq: number) => this.scheduler.park(seq), unpark: (seq: number) => this.scheduler.unpark(seq) };
     this.batch = syncer ? new DurableBatch(hooks, () => syncer.sync()) : undefined;
     this.dest = new Destination(root, this.batch);
     this.scannedUpTo = saved.nextSeq;
     this.reservedUntil = saved.reservedUntilSeq;
-    this.ctx = { dest: this.dest, paths, source: options.source, warn: (w) => this.onWarning(w) };
+    this.ctx = { dest: this.dest, paths, content: contentProvider(options.source, this.writers), warn: (w) => this.onWarning(w) };
     this.summary = { mode: options.mode, fromSeq: saved.nextSeq, nextSeq: saved.nextSeq, changes: 0, files: 0, dirs: 0, symlinks: 0, deletes: 0, bytes: 0, skippedSymlinks: 0, durationMs: 0 };
   }
 
@@ -130,8 +134,8 @@ export class ReceiverSession {
     // Saved by time too, so a kill during a long catch-up redoes at most commitIntervalMs of work (plus what was in flight).
     const timer = setInterval(() => void this.commit(false).catch(() => {}), RECEIVER_LIMITS.commitIntervalMs);
     try {
-      // keepChunks: a file's chunks come right before its version, so its content is read from this same pass.
-      const records = this.options.source.entries({ fromSeq: this.scannedUpTo, kinds: ['version', 'delete'], follow: options.follow, signal: options.signal, keepChunks: true });
+      // trackChunks: a file's chunks come right before its version, so this same pass says where they are.
+      const records = this.options.source.entries({ fromSeq: this.scannedUpTo, kinds: ['version', 'delete'], follow: options.follow, signal: options.signal, trackChunks: true });
       for await (const stored of this.closingBatchesWhenIdle(records, options.follow)) {
         if (options.signal?.aborted) break;
         await this.launch(stored);
@@ -191,6 +195,7 @@ export class ReceiverSession {
   }
 
   async close(): Promise<void> {
+    await this.writers?.close();
     this.syncer?.close();
     await this.manifest?.close();
     await this.unlock();

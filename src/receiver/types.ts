@@ -1,6 +1,7 @@
 // The receiver's public shapes: options, events, summaries, and the narrow slice of the store it reads through.
 // Owns no behaviour. Invariant: everything a caller sees about an applied change names the record it came from
 // (seq, segment, offset), so an error or a warning can always be traced back to the log.
+import type { ChunkLocation } from '../store/index.js';
 import type { EntryReadOptions, StoredRecord } from '../store/types.js';
 import type { ChunkRef, EntryType, VersionEvent } from '../record/index.js';
 
@@ -11,6 +12,11 @@ export type ReceiverMode = (typeof RECEIVER_MODES)[number];
 export interface ReceiverSource {
   entries(options: EntryReadOptions): AsyncIterable<StoredRecord>;
   readContent(chunks: readonly ChunkRef[]): AsyncIterable<Uint8Array>;
+  /**
+   * Where chunks are in the log's segments. A source that has it (a store) gets its files' content read and written
+   * by content-writer threads; one without it (tests' in-memory logs) is read through readContent.
+   */
+  locateChunks?(chunks: readonly ChunkRef[]): Promise<ChunkLocation[]>;
 }
 
 /** Options a user gives (resolved by `resolveReceiverOptions`). */

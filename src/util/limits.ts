@@ -62,8 +62,11 @@ export const LIMITS = {
   statCacheEntriesMax: 10_000_000,
   /** Chunks a content reader fetches ahead of the one being consumed. */
   storeReadAheadChunks: 4,
-  /** Chunk-record bytes a sequential reader keeps from the log it just read (`entries({ keepChunks })`). */
-  storeRecentChunkBytesMax: 32 * 1024 * 1024,
+  /**
+   * Chunk locations a sequential reader remembers from the log it just read (`entries({ trackChunks })`): enough for
+   * a 2 GiB file's chunks (64 KiB average) at ~200 bytes each.
+   */
+  storeRecentChunksMax: 32 * 1024,
 } as const;
 
 export type LimitName = keyof typeof LIMITS;
@@ -135,8 +138,10 @@ export const LOG_LIMITS = {
 
 /** Receiver (src/receiver): how much it applies at once and how often it saves its cursor. */
 export const RECEIVER_LIMITS = {
+  /** Content-writer threads at most (one per core up to this): they read, check and write files' content. */
+  contentWritersMax: 4,
   /** Records applied at once (bounded concurrency; a file parked for its batch's sync no longer holds a slot). */
-  applyConcurrency: 16,
+  applyConcurrency: 256,
   /** Records applied between two cursor saves while catching up (bounds the work redone after a crash). */
   commitRecordsMax: 2048,
   /** Longest time applied records wait before the cursor is saved (catching up or following). */

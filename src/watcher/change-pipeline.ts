@@ -80,7 +80,7 @@ export class ChangePipeline {
     private readonly ctx: Omit<ReconcileContext, 'counters' | 'budget'>,
     private readonly roots: ReadonlyMap<string, PipelineRoot>,
     private readonly hooks: PipelineHooks,
-    private readonly timing: { debounceMs: number; renameWindowMs: number; settleWaitMsMax: number },
+    timing: { debounceMs: number; renameWindowMs: number; settleWaitMsMax: number },
   ) {
     this.settle = new SettleQueue(timing.debounceMs, timing.settleWaitMsMax);
     this.held = new HeldDeletes(timing.renameWindowMs);

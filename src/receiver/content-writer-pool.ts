@@ -1,0 +1,195 @@
+// The receiver's content-writer threads (content-writer-worker.ts): the main thread hands each file version's chunk
+// locations and a temp path to one of them and gets back the bytes written. Owns the threads, the job queue and the
+// balancing; never renames (writeFileDurable does, after the batch's sync).
+// Why threads: catching up, the main thread was the bottleneck at ~3 CPU-s per 400 MB; half of it the promise,
+// thread-pool and callback round trips of a file's opens and reads, the rest inflate and BLAKE3. A thread doing the
+// whole file with synchronous calls pays none of the round trips, and the work spreads over the cores
+// (docs/receiver.md "Performance").
+// Invariants: every write() settles exactly once (a thread that dies rejects what it held; close() rejects what
+// was never sent); jobs posted in one turn of the event loop travel in one message per thread.
+import { availableParallelism } from 'node:os';
+import type { Worker } from 'node:worker_threads';
+import { ClosedError, deserializeError } from '../errors.js';
+import { RECEIVER_LIMITS } from '../util/limits.js';
+import { startModuleWorker } from '../util/worker-start.js';
+import type { ChunkRef } from '../record/index.js';
+import type { FileContent } from './atomic-file.js';
+import type { ChunkToWrite, WorkerData, WriteJob, WriteReply } from './content-writer-protocol.js';
+import type { ReceiverSource } from './types.js';
+
+export type { ChunkToWrite } from './content-writer-protocol.js';
+
+/** What a job costs a thread beside its bytes (open, futimes, close, the reply): about this many bytes' worth. */
+const FILE_COST_BYTES = 64 * 1024;
+/**
+ * Work handed to one thread and not yet answered, at most (a job larger than this goes alone). Enough to keep it
+ * busy across a reply's round trip; the rest waits here, so a thread that finishes early is given the next job
+ * instead of another thread's backlog sitting behind a large file.
+ */
+const THREAD_COST_MAX = 4 * 1024 * 1024;
+/** A thread's garbage is chunk-sized buffers: collected often rather than piling up (RSS). */
+const WORKER_YOUNG_GENERATION_MB = 8;
+
+interface Pending {
+  resolve(bytes: number): void;
+  reject(error: unknown): void;
+  cost: number;
+}
+
+class WriterThread {
+  readonly worker: Worker;
+  readonly pending = new Map<number, Pending>();
+  /** Bytes (plus per-file cost) of the jobs sent and not yet answered. */
+  load = 0;
+
+  constructor(logDir: string, onReplies: (thread: WriterThread, replies: WriteReply[]) => void, onExit: (thread: WriterThread, error: Error) => void) {
+    const workerData: WorkerData = { logDir };
+    this.worker = startModuleWorker(import.meta.url, 'content-writer-worker', { workerData, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
+    this.worker.on('message', (replies: WriteReply[]) => onReplies(this, replies));
+    this.worker.on('error', (error) => onExit(this, error));
+    this.worker.on('exit', (code) => onExit(this, new Error(`content-writer thread exited with code ${code}`)));
+    this.worker.unref();
+  }
+
+  /** Keeps the process alive only while this thread owes answers. */
+  updateRef(): void {
+    if (this.pending.size > 0) this.worker.ref();
+    else this.worker.unref();
+  }
+}
+
+export class ContentWriterPool {
+  private readonly threads: WriterThread[] = [];
+  /** Jobs not yet handed to a thread, oldest first. */
+  private readonly queue: { job: WriteJob; pending: Pending }[] = [];
+  private nextJob = 0;
+  private dispatchScheduled = false;
+  private failure: Error | undefined;
+
+  private constructor(
+    private readonly logDir: string,
+    private readonly size: number,
+  ) {}
+
+  /** A pool over the log in `logDir`; its threads start on the first write. */
+  static create(logDir: string, threads = defaultThreads()): ContentWriterPool {
+    return new ContentWriterPool(logDir, Math.max(1, threads));
+  }
+
+  /** Writes `temp` from `chunks` (see WriteJob); resolves with the bytes written, or rejects (the temp is gone). */
+  write(job: Omit<WriteJob, 'job'>): Promise<number> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.threads.length === 0) this.startThreads();
+    const full: WriteJob = { ...job, job: this.nextJob++ };
+    const cost = FILE_COST_BYTES + job.chunks.reduce((sum: number, chunk: ChunkToWrite) => sum + chunk.size, 0);
+    const result = new Promise<number>((resolve, reject) => this.queue.push({ job: full, pending: { resolve, reject, cost } }));
+    this.scheduleDispatch();
+    return result;
+  }
+
+  /** Stops the threads; a write not yet answered rejects with ClosedError. */
+  async close(): Promise<void> {
+    this.failure ??= new ClosedError('the receiver is closing');
+    const threads = this.threads.splice(0);
+    for (const thread of threads) this.failThread(thread, this.failure);
+    for (const { pending } of this.queue.splice(0)) pending.reject(this.failure);
+    await Promise.all(threads.map((thread) => thread.worker.terminate()));
+  }
+
+  private startThreads(): void {
+    for (let i = 0; i < this.size; i++) {
+      this.threads.push(
+        new WriterThread(
+          this.logDir,
+          (thread, replies) => this.onReplies(thread, replies),
+          (thread, error) => this.onThreadExit(thread, error),
+        ),
+      );
+    }
+  }
+
+  private leastLoaded(): WriterThread {
+    let best = this.threads[0]!;
+    for (const thread of this.threads) if (thread.load < best.load) best = thread;
+    return best;
+  }
+
+  /** Jobs posted in one turn of the event loop travel together: one message per thread. */
+  private scheduleDispatch(): void {
+    if (this.dispatchScheduled) return;
+    this.dispatchScheduled = true;
+    setImmediate(() => {
+      this.dispatchScheduled = false;
+      this.dispatch();
+    });
+  }
+
+  /** Hands queued jobs to the threads with room, least loaded first. */
+  private dispatch(): void {
+    if (this.failure) return;
+    const outboxes = new Map<WriterThread, WriteJob[]>();
+    while (this.queue.length > 0) {
+      const thread = this.leastLoaded();
+      if (thread.load > 0 && thread.load + this.queue[0]!.pending.cost > THREAD_COST_MAX) break;
+      const { job, pending } = this.queue.shift()!;
+      thread.pending.set(job.job, pending);
+      thread.load += pending.cost;
+      let outbox = outboxes.get(thread);
+      if (!outbox) outboxes.set(thread, (outbox = []));
+      outbox.push(job);
+    }
+    for (const [thread, jobs] of outboxes) {
+      thread.worker.postMessage(jobs);
+      thread.updateRef();
+    }
+  }
+
+  private onReplies(thread: WriterThread, replies: WriteReply[]): void {
+    for (const reply of replies) {
+      const pending = thread.pending.get(reply.job);
+      if (!pending) continue;
+      thread.pending.delete(reply.job);
+      thread.load -= pending.cost;
+      if ('error' in reply) pending.reject(deserializeError(reply.error));
+      else pending.resolve(reply.bytes);
+    }
+    thread.updateRef();
+    if (this.queue.length > 0) this.dispatch();
+  }
+
+  /** A thread that died (a bug, or out of memory) fails what it held and every later write. */
+  private onThreadExit(thread: WriterThread, error: Error): void {
+    if (!this.threads.includes(thread)) return; // closing: already failed
+    this.failure ??= error;
+    this.failThread(thread, error);
+    for (const { pending } of this.queue.splice(0)) pending.reject(this.failure);
+  }
+
+  private failThread(thread: WriterThread, error: Error): void {
+    for (const pending of thread.pending.values()) pending.reject(error);
+    thread.pending.clear();
+    thread.load = 0;
+    thread.updateRef();
+  }
+}
+
+function defaultThreads(): number {
+  return Math.min(RECEIVER_LIMITS.contentWritersMax, availableParallelism());
+}
+
+/**
+ * A file version's content for Destination.writeFile: chunk locations for `pool`'s threads when the source can say
+ * where chunks are (a store), else the source's own stream (read on the main thread).
+ */
+export function contentProvider(source: ReceiverSource, pool: ContentWriterPool | undefined): (chunks: readonly ChunkRef[]) => () => FileContent | Promise<FileContent> {
+  if (!pool || !source.locateChunks) return (chunks) => () => source.readContent(chunks);
+  const locate = source.locateChunks.bind(source);
+  return (chunks) => async () => {
+    const locations = await locate(chunks);
+    const toWrite = chunks.map((chunk, i): ChunkToWrite => {
+      const where = locations[i]!;
+      return { segment: where.segment, offset: where.offset, storedSize: where.size, size: chunk.size, id: chunk.id };
+    });
+    return { pool, chunks: toWrite };
+  };
+}

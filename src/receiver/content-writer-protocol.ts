@@ -1,0 +1,36 @@
+// Messages between the receiver and its content-writer threads (content-writer-pool.ts ↔ content-writer-worker.ts).
+// Plain data only: structured clone carries no classes, so errors travel as SerializedError.
+import type { SerializedError } from '../errors.js';
+
+/** One chunk of a file: where its record is, and the id and size the version says it has. */
+export interface ChunkToWrite {
+  segment: string;
+  offset: number;
+  /** Uncompressed size the chunk record declares (sizes the read). */
+  storedSize: number;
+  /** Size the version's chunk reference declares (the bytes written must match it). */
+  size: number;
+  id: Uint8Array;
+}
+
+/** Write `temp` (created, O_EXCL) with the file's content; the receiver renames it once it is durable. */
+export interface WriteJob {
+  job: number;
+  /** Named in errors: the file the temp becomes. */
+  target: string;
+  temp: string;
+  mode: number;
+  /** The umask would change `mode`: set it through the descriptor. */
+  setMode: boolean;
+  mtimeSeconds: number;
+  /** fsync before close (a file synced on its own, not through a batch's `sync -f`). */
+  fsync: boolean;
+  chunks: ChunkToWrite[];
+}
+
+export interface WorkerData {
+  logDir: string;
+}
+
+/** Answers come in job order per message: `bytes` written, or the error (the temp file is already removed). */
+export type WriteReply = { job: number; bytes: number } | { job: number; error: SerializedError };

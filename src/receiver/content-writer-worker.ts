@@ -1,0 +1,87 @@
+// A content-writer thread: reads a file version's chunks straight from the log's segments, checks each (frame
+// checksum, inflate, size, BLAKE3: the store's own readChunkAtSync), and writes them into a new temp file, all with
+// synchronous calls. Synchronous is the point: this thread has nothing else to do while a call waits, so it pays no
+// thread-pool hop, promise or callback per call, and a slow inode allocation blocks only this thread.
+// Never renames (the receiver does, once the batch's data is durable) and never writes outside the temp it was given.
+// Invariant: every job is answered exactly once, in order (in batches sent every few ms); a failed job leaves no
+// temp file behind.
+import { closeSync, constants, fchmodSync, fsyncSync, futimesSync, openSync, rmSync, writeSync } from 'node:fs';
+import { parentPort, workerData } from 'node:worker_threads';
+import { CorruptionError, serializeError, wrapIoError } from '../errors.js';
+import { SegmentReaderSync } from '../log/index.js';
+import { contentIdHex, readChunkAtSync } from '../store/index.js';
+import type { WorkerData, WriteJob, WriteReply } from './content-writer-protocol.js';
+
+const WRITE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL;
+const port = parentPort!;
+const reader = SegmentReaderSync.open((workerData as WorkerData).logDir);
+
+function writeAll(fd: number, data: Uint8Array): void {
+  for (let at = 0; at < data.length; ) at += writeSync(fd, data, at, data.length - at);
+}
+
+function writeInto(fd: number, job: WriteJob, segments: SegmentReaderSync): number {
+  try {
+    let bytes = 0;
+    for (const chunk of job.chunks) {
+      const data = readChunkAtSync(segments, { segment: chunk.segment, offset: chunk.offset, size: chunk.storedSize }, chunk.id);
+      if (data.length !== chunk.size) {
+        throw new CorruptionError(`chunk ${contentIdHex(chunk.id)} is ${data.length} bytes, the version says ${chunk.size}`, {
+          file: chunk.segment,
+          offset: chunk.offset,
+          chunk: contentIdHex(chunk.id),
+          reason: 'chunk-size-mismatch',
+        });
+      }
+      writeAll(fd, data);
+      bytes += data.length;
+    }
+    if (job.setMode) fchmodSync(fd, job.mode);
+    futimesSync(fd, job.mtimeSeconds, job.mtimeSeconds);
+    if (job.fsync) fsyncSync(fd);
+    return bytes;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function run(job: WriteJob, segments: SegmentReaderSync): WriteReply {
+  let created = false;
+  try {
+    const fd = openSync(job.temp, WRITE_FLAGS, job.mode);
+    created = true;
+    return { job: job.job, bytes: writeInto(fd, job, segments) };
+  } catch (error) {
+    try {
+      if (created) rmSync(job.temp, { force: true });
+    } catch {
+      // the write's own error is the one to report
+    }
+    return { job: job.job, error: serializeError(wrapIoError(error, 'write file', job.target)) };
+  }
+}
+
+/** Answers are sent at least this often while a message's jobs run, so the receiver can hand out more work. */
+const REPLY_INTERVAL_MS = 2;
+
+function runAll(jobs: WriteJob[], segments: SegmentReaderSync): void {
+  let replies: WriteReply[] = [];
+  let sentAt = performance.now();
+  for (const job of jobs) {
+    replies.push(run(job, segments));
+    const now = performance.now();
+    if (now - sentAt >= REPLY_INTERVAL_MS) {
+      port.postMessage(replies);
+      replies = [];
+      sentAt = now;
+    }
+  }
+  if (replies.length > 0) port.postMessage(replies);
+}
+
+port.on('message', (jobs: WriteJob[]) => {
+  void reader.then(
+    (segments) => runAll(jobs, segments),
+    (error: unknown) => port.postMessage(jobs.map((job): WriteReply => ({ job: job.job, error: serializeError(error) }))),
+  );
+});
