@@ -47,6 +47,11 @@ export class ApplyScheduler {
     assert(concurrency >= 1, 'concurrency must be at least 1');
   }
 
+  /** Records running that wait for nothing the scheduler controls: each will park or end, and wake it. */
+  private get active(): number {
+    return this.running.size - this.parkedRecords - this.deferredRecords;
+  }
+
   /** Record `seq` (running) now waits for a batch sync: its slot is free for another record. */
   park(seq: number): void {
     const running = this.running.get(seq);
@@ -68,14 +73,16 @@ export class ApplyScheduler {
     let blockers: Running[];
     for (;;) {
       // Room first (cheap), then the scan over everything running (parked records included: hundreds).
-      if (this.running.size - this.parkedRecords - this.deferredRecords >= this.concurrency) {
+      if (this.active >= this.concurrency) {
         await this.woken();
         this.throwIfFailed();
         continue;
       }
       blockers = this.overlapping(key);
       if (blockers.every((r) => r.parks > 0 && !r.deferred)) break;
-      if (blockers.some((r) => r.parks > 0 || r.deferred)) this.flushParked();
+      // Blocked by a record that waits for the batch: close the batch only once nothing else runs (a running record
+      // parks or ends, and wakes this loop): closing it at every wake made hundreds of tiny `sync -f` batches.
+      if (this.active === 0 && blockers.some((r) => r.parks > 0 || r.deferred)) this.flushParked();
       await this.woken();
       this.throwIfFailed();
     }
@@ -125,8 +132,9 @@ export class ApplyScheduler {
   /** Waits for everything launched without throwing (used while stopping after an error). */
   async settle(): Promise<void> {
     while (this.running.size > 0) {
-      // Flushed again whenever another record parks: a batch closed before it parked would not cover it.
-      if (this.parkedRecords > 0 || this.deferredRecords > 0) this.flushParked();
+      // Flushed once every record still running waits for the batch (a batch closed before a record parked would not
+      // cover it; one closed at every park made a `sync -f` per file at the end of a catch-up).
+      if (this.active === 0) this.flushParked();
       await this.woken();
     }
   }
