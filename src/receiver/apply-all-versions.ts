@@ -10,11 +10,10 @@
 import { extname } from 'node:path';
 import { contentIdHex, type EntryRecord, type VersionRecord } from '../record/index.js';
 import type { StoredRecord } from '../store/types.js';
-import { applyVersionAt, changeOf, metaOf, whereOf, type ApplyContext } from './apply-latest.js';
+import { applyVersionAt, metaOf, whereOf, type ApplyContext, type Applied } from './apply-latest.js';
 import { VERSIONS_DIR } from './destination-path.js';
 import type { WriteContext } from './destination.js';
 import type { ManifestLine } from './manifest.js';
-import type { AppliedChange } from './types.js';
 
 const EXTENSION_PATTERN = /^\.[A-Za-z0-9_-]{1,16}$/;
 const MARKER_MODE = 0o644;
@@ -61,12 +60,12 @@ export function manifestLineOf(stored: StoredRecord<EntryRecord>, versionFile: s
   return line;
 }
 
-/** Applies one record in all-versions mode; returns the change and its manifest line. */
+/** Applies one record in all-versions mode; returns what it did and its manifest line. */
 export async function applyAllVersions(
   ctx: ApplyContext,
   stored: StoredRecord<EntryRecord>,
   replay: boolean,
-): Promise<{ change: AppliedChange; line: ManifestLine }> {
+): Promise<{ applied: Applied; line: ManifestLine }> {
   const where = whereOf(stored);
   const record = stored.record;
   const write: WriteContext = { where, replay };
@@ -74,24 +73,22 @@ export async function applyAllVersions(
   const name = versionFileName(record);
   const keep = name === undefined ? undefined : ctx.paths.versionPath(record.root, record.path, name, where);
   const versionFile = name === undefined ? undefined : `${VERSIONS_DIR}/${record.root}/${record.path}/${name}`;
-  let change: AppliedChange;
+  let applied: Applied;
   if (record.kind === 'delete') {
     await ctx.dest.writeFile(keep!, () => new Uint8Array(0), { mode: MARKER_MODE, mtimeMs: record.time }, write);
     await ctx.dest.remove(latest, write);
-    change = changeOf(stored, 'delete', 0);
+    applied = { action: 'delete', bytes: 0 };
   } else if (record.type === 'file') {
-    const version = stored as StoredRecord<VersionRecord>;
     await ctx.dest.writeFile(keep!, ctx.content(record.chunks ?? []), metaOf(record), write);
     await ctx.dest.copyFile(keep!, latest, metaOf(record), write);
-    change = changeOf(version, 'write', record.size);
+    applied = { action: 'write', bytes: record.size };
   } else {
     if (record.type === 'symlink') {
       const text = new TextEncoder().encode(record.target ?? '');
       await ctx.dest.writeFile(keep!, () => text, { mode: MARKER_MODE, mtimeMs: record.mtimeMs }, write);
     }
-    const { action, bytes } = await applyVersionAt(ctx, stored as StoredRecord<VersionRecord>, latest, write);
-    change = changeOf(stored, action, bytes);
+    applied = await applyVersionAt(ctx, stored as StoredRecord<VersionRecord>, latest, write);
   }
-  if (versionFile) change.versionFile = versionFile;
-  return { change, line: manifestLineOf(stored, versionFile) };
+  if (versionFile) applied.versionFile = versionFile;
+  return { applied, line: manifestLineOf(stored, versionFile) };
 }

@@ -83,15 +83,22 @@ export async function applyVersionAt(
   }
 }
 
-export async function applyLatest(ctx: ApplyContext, stored: StoredRecord<EntryRecord>, replay: boolean): Promise<AppliedChange> {
+/** What applying a record did (the session turns it into an AppliedChange only when someone listens). */
+export interface Applied {
+  action: ChangeAction;
+  bytes: number;
+  /** all-versions: where the version (or the deletion marker) was kept, relative to the destination. */
+  versionFile?: string;
+}
+
+export async function applyLatest(ctx: ApplyContext, stored: StoredRecord<EntryRecord>, replay: boolean): Promise<Applied> {
   const where = whereOf(stored);
   const record = stored.record;
   const target = ctx.paths.entryPath(record.root, record.path, where);
   const write: WriteContext = { where, replay };
   if (record.kind === 'delete') {
     await ctx.dest.remove(target, write);
-    return changeOf(stored, 'delete', 0);
+    return { action: 'delete', bytes: 0 };
   }
-  const { action, bytes } = await applyVersionAt(ctx, stored as StoredRecord<VersionRecord>, target, write);
-  return changeOf(stored, action, bytes);
+  return applyVersionAt(ctx, stored as StoredRecord<VersionRecord>, target, write);
 }

@@ -100,6 +100,8 @@ async function writeContent(fd: number, data: Uint8Array | AsyncIterable<Uint8Ar
 export interface PooledContent {
   pool: ContentWriterPool;
   chunks: ChunkToWrite[];
+  /** The chunks' ids, 32 bytes each (WriteJob.ids). */
+  ids: Uint8Array;
 }
 
 export type FileContent = Uint8Array | AsyncIterable<Uint8Array> | PooledContent;
@@ -136,7 +138,7 @@ export async function writeFileDurable(
     let bytes: number;
     if (isPooled(data)) {
       // The thread creates, fills, (fsyncs) and closes the temp; on failure it has removed it.
-      bytes = await data.pool.write({ target, temp, mode, setMode, mtimeSeconds, fsync: !staged, chunks: data.chunks });
+      bytes = await data.pool.write({ target, temp, mode, setMode, mtimeSeconds, fsync: !staged, chunks: data.chunks, ids: data.ids });
     } else {
       fd = await call<number>((done) => open(temp, WRITE_FLAGS, mode, done));
       const opened = fd;

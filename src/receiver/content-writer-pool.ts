@@ -12,6 +12,7 @@ import type { Worker } from 'node:worker_threads';
 import { ClosedError, deserializeError } from '../errors.js';
 import { RECEIVER_LIMITS } from '../util/limits.js';
 import { startModuleWorker } from '../util/worker-start.js';
+import { CONTENT_ID_BYTES } from '../store/index.js';
 import type { ChunkRef } from '../record/index.js';
 import type { FileContent } from './atomic-file.js';
 import type { ChunkToWrite, WorkerData, WriteJob, WriteReply } from './content-writer-protocol.js';
@@ -186,10 +187,12 @@ export function contentProvider(source: ReceiverSource, pool: ContentWriterPool 
   const locate = source.locateChunks.bind(source);
   return (chunks) => async () => {
     const locations = await locate(chunks);
+    const ids = new Uint8Array(chunks.length * CONTENT_ID_BYTES);
     const toWrite = chunks.map((chunk, i): ChunkToWrite => {
       const where = locations[i]!;
-      return { segment: where.segment, offset: where.offset, storedSize: where.size, size: chunk.size, id: chunk.id };
+      ids.set(chunk.id, i * CONTENT_ID_BYTES);
+      return { segment: where.segment, offset: where.offset, storedSize: where.size, size: chunk.size };
     });
-    return { pool, chunks: toWrite };
+    return { pool, chunks: toWrite, ids };
   };
 }

@@ -2,7 +2,7 @@
 // Plain data only: structured clone carries no classes, so errors travel as SerializedError.
 import type { SerializedError } from '../errors.js';
 
-/** One chunk of a file: where its record is, and the id and size the version says it has. */
+/** One chunk of a file: where its record is, and the size the version says it has (its id is in WriteJob.ids). */
 export interface ChunkToWrite {
   segment: string;
   offset: number;
@@ -10,7 +10,6 @@ export interface ChunkToWrite {
   storedSize: number;
   /** Size the version's chunk reference declares (the bytes written must match it). */
   size: number;
-  id: Uint8Array;
 }
 
 /** Write `temp` (created, O_EXCL) with the file's content; the receiver renames it once it is durable. */
@@ -26,6 +25,11 @@ export interface WriteJob {
   /** fsync before close (a file synced on its own, not through a batch's `sync -f`). */
   fsync: boolean;
   chunks: ChunkToWrite[];
+  /**
+   * The chunks' ids, 32 bytes each, back to back, in one buffer of their own: a record's ids are views into its
+   * payload, and each would clone that whole payload on its way to the thread.
+   */
+  ids: Uint8Array;
 }
 
 export interface WorkerData {

@@ -9,7 +9,7 @@ import { closeSync, constants, fchmodSync, fsyncSync, futimesSync, openSync, rmS
 import { parentPort, workerData } from 'node:worker_threads';
 import { CorruptionError, serializeError, wrapIoError } from '../errors.js';
 import { SegmentReaderSync } from '../log/index.js';
-import { contentIdHex, readChunkAtSync } from '../store/index.js';
+import { CONTENT_ID_BYTES, contentIdHex, readChunkAtSync } from '../store/index.js';
 import type { WorkerData, WriteJob, WriteReply } from './content-writer-protocol.js';
 
 const WRITE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL;
@@ -23,13 +23,14 @@ function writeAll(fd: number, data: Uint8Array): void {
 function writeInto(fd: number, job: WriteJob, segments: SegmentReaderSync): number {
   try {
     let bytes = 0;
-    for (const chunk of job.chunks) {
-      const data = readChunkAtSync(segments, { segment: chunk.segment, offset: chunk.offset, size: chunk.storedSize }, chunk.id);
+    for (const [i, chunk] of job.chunks.entries()) {
+      const id = job.ids.subarray(i * CONTENT_ID_BYTES, (i + 1) * CONTENT_ID_BYTES);
+      const data = readChunkAtSync(segments, { segment: chunk.segment, offset: chunk.offset, size: chunk.storedSize }, id);
       if (data.length !== chunk.size) {
-        throw new CorruptionError(`chunk ${contentIdHex(chunk.id)} is ${data.length} bytes, the version says ${chunk.size}`, {
+        throw new CorruptionError(`chunk ${contentIdHex(id)} is ${data.length} bytes, the version says ${chunk.size}`, {
           file: chunk.segment,
           offset: chunk.offset,
-          chunk: contentIdHex(chunk.id),
+          chunk: contentIdHex(id),
           reason: 'chunk-size-mismatch',
         });
       }

@@ -78,7 +78,9 @@ export class DestinationPaths {
 
   private inside(parts: string[], where: RecordWhere, display: string): string {
     try {
-      for (const part of parts) validateLogPath(part);
+      // One gate for the joined path: a join of parts (strings: join would stringify anything else) is valid only if
+      // every part is, and resolveInside validates it.
+      for (const part of parts) if (typeof part !== 'string') validateLogPath(part);
       return resolveInside(this.destRoot, parts.join('/'));
     } catch (error) {
       rethrowWithWhere(error, where, display);

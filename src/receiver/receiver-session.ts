@@ -14,7 +14,7 @@ import type { EntryRecord } from '../record/index.js';
 import type { StoredRecord } from '../store/types.js';
 import { RECEIVER_LIMITS } from '../util/limits.js';
 import { applyAllVersions } from './apply-all-versions.js';
-import { applyLatest, type ApplyContext } from './apply-latest.js';
+import { applyLatest, changeOf, type Applied, type ApplyContext } from './apply-latest.js';
 import { ApplyScheduler } from './apply-scheduler.js';
 import { contentProvider, ContentWriterPool } from './content-writer-pool.js';
 import { checkCursorFits, lockDestination, readCursor, writeCursor, type ReceiverCursor } from './cursor.js';
@@ -35,6 +35,14 @@ export interface SessionOptions {
   mode: ReceiverMode;
   concurrency: number;
   emit: Emit;
+  /** True while someone listens for 'applied' (building each change costs time a catch-up need not spend). */
+  reportsChanges(): boolean;
+}
+
+/** A launched record waiting for its turn to be reported (in log order), with what applying it did once done. */
+interface ReportSlot {
+  stored: StoredRecord<EntryRecord>;
+  applied?: Applied;
 }
 
 type SavedCursor = Pick<ReceiverCursor, 'nextSeq' | 'reservedUntilSeq' | 'manifestBytes'>;
@@ -58,7 +66,7 @@ export class ReceiverSession {
    * Launched records in log order, each with its change once applied: 'applied' events leave in log order even
    * though records on different paths finish in any order (a rename's delete before its write, as in the log).
    */
-  private readonly unreported: { seq: number; change?: AppliedChange }[] = [];
+  private readonly unreported: ReportSlot[] = [];
 
   private constructor(
     private readonly options: SessionOptions,
@@ -215,33 +223,39 @@ export class ReceiverSession {
       this.replayEndSeq = 0;
     }
     const entry = stored as StoredRecord<EntryRecord>;
-    const slot: { seq: number; change?: AppliedChange } = { seq: stored.seq };
-    this.unreported.push(slot);
+    // Changes are reported in log order, so each launched record holds a place in line; with no listener, none do.
+    const slot: ReportSlot | undefined = this.options.reportsChanges() ? { stored: entry } : undefined;
+    if (slot) this.unreported.push(slot);
     await this.scheduler.launch(stored.seq, `${record.root}/${record.path}`, () => this.applyOne(entry, replay, slot));
   }
 
-  private async applyOne(stored: StoredRecord<EntryRecord>, replay: boolean, slot: { change?: AppliedChange }): Promise<void> {
-    let change: AppliedChange;
+  private async applyOne(stored: StoredRecord<EntryRecord>, replay: boolean, slot: ReportSlot | undefined): Promise<void> {
+    let applied: Applied;
     if (this.manifest) {
-      const { change: applied, line } = await applyAllVersions(this.ctx, stored, replay);
-      this.manifest.add(line);
-      change = applied;
+      const result = await applyAllVersions(this.ctx, stored, replay);
+      this.manifest.add(result.line);
+      applied = result.applied;
     } else {
-      change = await applyLatest(this.ctx, stored, replay);
+      applied = await applyLatest(this.ctx, stored, replay);
     }
-    this.count(change);
-    slot.change = change;
-    this.report();
+    this.count(applied);
+    if (slot) {
+      slot.applied = applied;
+      this.report();
+    }
   }
 
   /** Emits 'applied' for the finished records at the head of the launch order (a failed one holds the rest back). */
   private report(): void {
-    while (this.unreported.length > 0 && this.unreported[0]!.change !== undefined) {
-      this.options.emit('applied', this.unreported.shift()!.change!);
+    while (this.unreported.length > 0 && this.unreported[0]!.applied !== undefined) {
+      const { stored, applied } = this.unreported.shift()!;
+      const change = changeOf(stored, applied!.action, applied!.bytes);
+      if (applied!.versionFile) change.versionFile = applied!.versionFile;
+      this.options.emit('applied', change);
     }
   }
 
-  private count(change: AppliedChange): void {
+  private count(change: Applied): void {
     const s = this.summary;
     s.changes++;
     s.bytes += change.bytes;

@@ -142,7 +142,7 @@ export class LogReceiver extends EventEmitter<ReceiverEventMap> implements Async
     } catch {
       throw new NotFoundError(`no log at ${this.options.logPath}`, { what: 'log', id: this.options.logPath, fix: 'check --log, or start `synclog watch` (or run `synclog snapshot`) first: it creates the log' });
     }
-    // indexOnDemand: chunks come from the same pass as their versions (entries keepChunks); the index is built
+    // indexOnDemand: chunks are located from the same pass as their versions (entries trackChunks); the index is built
     // only if one is missing there (a deduplicated chunk stored long before), not on every start.
     const store = await openStore(logDir, { readOnly: true, workers: 0, indexOnDemand: true });
     try {
@@ -153,6 +153,7 @@ export class LogReceiver extends EventEmitter<ReceiverEventMap> implements Async
         mode: this.options.mode,
         concurrency: this.options.concurrency,
         emit: (event, ...args) => (this.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args),
+        reportsChanges: () => this.listenerCount('applied') > 0,
       });
       return { store, session };
     } catch (error) {

@@ -229,3 +229,43 @@ export function decodeRecord(tag: number, payload: Uint8Array, where: RecordLoca
   }
   return fail('unreachable');
 }
+
+/** The bytes every chunk record starts with, as encodeChunkRecord writes it: fixmap(4), "id", bin8(32). */
+const CHUNK_HEAD = Uint8Array.of(0x84, 0xa2, 0x69, 0x64, 0xc4, 0x20);
+const CHUNK_CODEC_KEY = Uint8Array.of(0xa5, 0x63, 0x6f, 0x64, 0x65, 0x63); // "codec"
+const CHUNK_SIZE_KEY = Uint8Array.of(0xa4, 0x73, 0x69, 0x7a, 0x65); // "size"
+const CODEC_VALUES = [Uint8Array.of(0xa3, 0x72, 0x61, 0x77), Uint8Array.of(0xa7, 0x64, 0x65, 0x66, 0x6c, 0x61, 0x74, 0x65)]; // "raw", "deflate"
+
+function matchesAt(bytes: Uint8Array, at: number, expected: Uint8Array): boolean {
+  if (at + expected.length > bytes.length) return false;
+  for (let i = 0; i < expected.length; i++) if (bytes[at + i] !== expected[i]) return false;
+  return true;
+}
+
+/**
+ * A chunk record's id and size read straight from its payload, without decoding the rest, for a reader that only
+ * needs to know where chunks are (the receiver's pass). Undefined when the payload is not laid out exactly as
+ * encodeChunkRecord writes it; the caller then decodes it (and a reader of the chunk always decodes and checks it
+ * whole). `id` is a view into `payload`.
+ */
+export function peekChunkIdAndSize(payload: Uint8Array): { id: Uint8Array; size: number } | undefined {
+  if (!matchesAt(payload, 0, CHUNK_HEAD)) return undefined;
+  const idEnd = CHUNK_HEAD.length + CONTENT_ID_BYTES;
+  if (!matchesAt(payload, idEnd, CHUNK_CODEC_KEY)) return undefined;
+  const codecAt = idEnd + CHUNK_CODEC_KEY.length;
+  const codec = CODEC_VALUES.find((value) => matchesAt(payload, codecAt, value));
+  if (!codec) return undefined;
+  const sizeKeyAt = codecAt + codec.length;
+  if (!matchesAt(payload, sizeKeyAt, CHUNK_SIZE_KEY)) return undefined;
+  const at = sizeKeyAt + CHUNK_SIZE_KEY.length;
+  if (at + 5 > payload.length) return undefined;
+  const view = new DataView(payload.buffer, payload.byteOffset + at, 5);
+  const marker = view.getUint8(0);
+  let size: number;
+  if (marker <= 0x7f) size = marker;
+  else if (marker === 0xcc) size = view.getUint8(1);
+  else if (marker === 0xcd) size = view.getUint16(1);
+  else if (marker === 0xce) size = view.getUint32(1);
+  else return undefined;
+  return { id: payload.subarray(CHUNK_HEAD.length, idEnd), size };
+}

@@ -5,7 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ClosedError, CorruptionError, UsageError } from '../errors.js';
-import { decodeRecord, encodeRecord, RECORD_TAGS, type ChunkRef, type ContentIdBytes, type LogRecord } from '../record/index.js';
+import { decodeRecord, encodeRecord, peekChunkIdAndSize, RECORD_TAGS, type ChunkRef, type ContentIdBytes, type LogRecord } from '../record/index.js';
 import { assert } from '../util/assert.js';
 import { LIMITS } from '../util/limits.js';
 import { Catalog } from './catalog.js';
@@ -109,10 +109,9 @@ export class Store implements StoreApi {
    * With `indexOnDemand` (read-only) the index part waits for the first read that needs it (`currentIndex`).
    */
   async init(): Promise<void> {
-    if (this.options.readOnly && this.options.indexOnDemand) {
-      await this.statCache.load();
-      return;
-    }
+    // A reader that builds its index on demand (the receiver) never asks the stat cache, a writer's concern: it is
+    // left empty rather than loaded (tens of MB for a large tree).
+    if (this.options.readOnly && this.options.indexOnDemand) return;
     this.indexLoad = this.loadIndex();
     await this.indexLoad;
     await this.statCache.load();
@@ -321,14 +320,18 @@ export class Store implements StoreApi {
    * damaged chunk stops nothing).
    */
   private trackChunk(tag: number, payload: Uint8Array, where: { file: string; offset: number; seq: number }): void {
-    let record: LogRecord;
-    try {
-      record = decodeRecord(tag, payload, where);
-    } catch {
-      return;
+    let head = peekChunkIdAndSize(payload);
+    if (!head) {
+      let record: LogRecord;
+      try {
+        record = decodeRecord(tag, payload, where);
+      } catch {
+        return;
+      }
+      if (record.kind !== 'chunk') return;
+      head = record;
     }
-    if (record.kind !== 'chunk') return;
-    this.recentChunks!.add(contentIdHex(record.id), { segment: where.file, offset: where.offset, size: record.size, seq: where.seq });
+    this.recentChunks!.add(contentIdHex(head.id), { segment: where.file, offset: where.offset, size: head.size, seq: where.seq });
   }
 
   /**

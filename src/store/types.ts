@@ -16,7 +16,8 @@ export interface StoreOptions {
   compression?: 'auto' | 'none';
   /**
    * Read-only stores: build the chunk index when a read first needs it instead of at open. For a reader that finds
-   * its chunks in `entries({ trackChunks })` (the receiver), which then never pays the index scan. Default false.
+   * its chunks in `entries({ trackChunks })` (the receiver), which then never pays the index scan. Such a store
+   * also leaves its stat cache empty (only writers use it). Default false.
    */
   indexOnDemand?: boolean;
 }

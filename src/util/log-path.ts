@@ -19,13 +19,14 @@ export function validateLogPath(path: unknown): LogPath {
   if (path.includes('\0')) refuse(path, 'nul', 'contains a NUL byte');
   if (path.includes('\\')) refuse(path, 'backslash', 'contains a backslash');
   if (path.startsWith('/') || /^[A-Za-z]:/.test(path)) refuse(path, 'absolute', 'absolute path');
-  if (Buffer.byteLength(path) > LIMITS.pathBytesMax) refuse(path, 'too-long', `longer than ${LIMITS.pathBytesMax} bytes`);
+  // UTF-8 takes at most 3 bytes per UTF-16 unit: a string this short cannot be over a byte limit (most paths).
+  if (path.length * 3 > LIMITS.pathBytesMax && Buffer.byteLength(path) > LIMITS.pathBytesMax) refuse(path, 'too-long', `longer than ${LIMITS.pathBytesMax} bytes`);
   const parts = path.split('/');
   if (parts.length > LIMITS.pathDepthMax) refuse(path, 'too-deep', `deeper than ${LIMITS.pathDepthMax} components`);
   for (const part of parts) {
     if (part === '..') refuse(path, 'dotdot', "contains a '..' component");
     if (part === '' || part === '.') refuse(path, 'not-normalized', "has an empty or '.' component");
-    if (Buffer.byteLength(part) > LIMITS.pathComponentBytesMax) refuse(path, 'too-long', 'a component is too long');
+    if (part.length * 3 > LIMITS.pathComponentBytesMax && Buffer.byteLength(part) > LIMITS.pathComponentBytesMax) refuse(path, 'too-long', 'a component is too long');
   }
   return path as LogPath;
 }

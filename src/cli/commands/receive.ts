@@ -48,11 +48,13 @@ async function runReceive(options: ReceiveCliOptions): Promise<number> {
     progress?.update(p.nextSeq, { detail: `${p.changes} changes` });
   });
   receiver.on('warning', (w) => (json && !options.once ? printJson({ event: 'warning', ...w }) : printNotice(`warning: ${w.message}`)));
-  receiver.on('applied', (change) => {
-    if (options.once) return;
-    if (json) printJson({ event: 'applied', ...change });
-    else if (caughtUp) printLine(`${change.action.padEnd(7)} ${change.display}${change.renamedFrom ? ` (from ${change.root}/${change.renamedFrom})` : ''}`);
-  });
+  // --once prints only the summary: no listener, so the receiver builds no per-change event.
+  if (!options.once) {
+    receiver.on('applied', (change) => {
+      if (json) printJson({ event: 'applied', ...change });
+      else if (caughtUp) printLine(`${change.action.padEnd(7)} ${change.display}${change.renamedFrom ? ` (from ${change.root}/${change.renamedFrom})` : ''}`);
+    });
+  }
   if (options.once) {
     const summary = await receiver.catchUp().finally(() => progress?.stop());
     if (json) printJson({ ok: true, log: receiver.options.logPath, out: receiver.options.outputPath, ...summary });

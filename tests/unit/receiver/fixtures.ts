@@ -7,7 +7,7 @@ export const LOG_DIR = '/nonexistent/test-log';
 export const STATE = ['.synclog-receiver', '.versions'];
 
 export async function receive(log: MemoryLog, outputPath: string, mode: ReceiverMode = 'latest', concurrency = 8): Promise<ReceiverSummary> {
-  const session = await ReceiverSession.open({ source: log, outputPath, logDir: LOG_DIR, mode, concurrency, emit: () => {} });
+  const session = await ReceiverSession.open({ source: log, outputPath, logDir: LOG_DIR, mode, concurrency, emit: () => {}, reportsChanges: () => true });
   try {
     return await session.run({ follow: false });
   } finally {

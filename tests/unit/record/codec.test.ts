@@ -2,7 +2,7 @@ import { encode } from '@msgpack/msgpack';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CorruptionError } from '../../../src/errors.js';
-import { decodeRecord, encodeChunkRecord, encodeRecord, newVersionId, RECORD_TAGS, type ChunkRecord, type LogRecord, type VersionRecord } from '../../../src/record/index.js';
+import { decodeRecord, encodeChunkRecord, encodeRecord, newVersionId, peekChunkIdAndSize, RECORD_TAGS, type ChunkRecord, type LogRecord, type VersionRecord } from '../../../src/record/index.js';
 import type { LogPath } from '../../../src/util/log-path.js';
 
 const id = (n: number) => new Uint8Array(32).fill(n);
@@ -126,5 +126,37 @@ describe('encodeChunkRecord', () => {
     expect(Buffer.from(joined).equals(Buffer.from(encode({ id: record.id, codec: 'raw', size, data })))).toBe(true);
     expect(Buffer.from(encodeRecord(record).payload).equals(Buffer.from(joined))).toBe(true);
     expect(decodeRecord(tag, joined)).toEqual(record);
+  });
+});
+
+describe('peekChunkIdAndSize', () => {
+  it('reads the id and size decodeRecord would, for every size encoding and both codecs', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.constantFrom('raw' as const, 'deflate' as const), fc.integer({ min: 0, max: 300_000 }), (chunkId, codec, size) => {
+        const data = new Uint8Array(codec === 'raw' ? size : Math.min(size, 50));
+        const record: ChunkRecord = { kind: 'chunk', id: chunkId, codec, size, data };
+        const payload = new Uint8Array(Buffer.concat(encodeChunkRecord(record).payload));
+        const peeked = peekChunkIdAndSize(payload);
+        const decoded = decodeRecord(RECORD_TAGS.chunk, payload) as ChunkRecord;
+        expect(peeked).toBeDefined();
+        expect(Buffer.from(peeked!.id).equals(Buffer.from(decoded.id))).toBe(true);
+        expect(peeked!.size).toBe(decoded.size);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it.each([0, 127, 128, 255, 256, 65_535, 65_536, 262_144])('reads size %i at the msgpack integer boundaries', (size) => {
+    const payload = new Uint8Array(Buffer.concat(encodeChunkRecord({ kind: 'chunk', id: id(5), codec: 'deflate', size, data: new Uint8Array(3) }).payload));
+    expect(peekChunkIdAndSize(payload)?.size).toBe(size);
+  });
+
+  it('gives up (undefined) on any other layout, so the caller decodes in full', () => {
+    const chunk = new Uint8Array(Buffer.concat(encodeChunkRecord({ kind: 'chunk', id: id(5), codec: 'raw', size: 3, data: new Uint8Array(3) }).payload));
+    expect(peekChunkIdAndSize(encodeRecord(fileVersion()).payload)).toBeUndefined();
+    expect(peekChunkIdAndSize(encode({ codec: 'raw', id: id(5), size: 3, data: new Uint8Array(3) }))).toBeUndefined(); // other key order
+    expect(peekChunkIdAndSize(encode({ id: id(5), codec: 'zstd', size: 3, data: new Uint8Array(3) }))).toBeUndefined();
+    expect(peekChunkIdAndSize(encode({ id: id(5), codec: 'raw', size: -1, data: new Uint8Array(0) }))).toBeUndefined();
+    for (let cut = 0; cut < 50; cut++) expect(peekChunkIdAndSize(chunk.subarray(0, cut))).toBeUndefined();
   });
 });
