@@ -9,7 +9,7 @@
 // was never sent); jobs posted in one turn of the event loop travel in one message per thread.
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
-import { ClosedError, deserializeError } from '../errors.js';
+import { ClosedError, deserializeError, serializeError } from '../errors.js';
 import { RECEIVER_LIMITS } from '../util/limits.js';
 import { startModuleWorker } from '../util/worker-start.js';
 import { CONTENT_ID_BYTES } from '../store/index.js';
@@ -140,7 +140,13 @@ export class ContentWriterPool {
       outbox.push(job);
     }
     for (const [thread, jobs] of outboxes) {
-      thread.worker.postMessage(jobs);
+      try {
+        thread.worker.postMessage(jobs);
+      } catch (error) {
+        // A job that cannot be cloned (a bug): fail these jobs, not the process from inside setImmediate.
+        this.onReplies(thread, jobs.map((job) => ({ job: job.job, error: serializeError(error) })));
+        continue;
+      }
       thread.updateRef();
     }
   }

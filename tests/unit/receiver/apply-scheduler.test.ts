@@ -74,3 +74,37 @@ describe('ApplyScheduler overlap index', () => {
     );
   });
 });
+
+describe('ApplyScheduler batch closing', () => {
+  it('closes the batch only once every running record waits for it (one sync, not one per wake)', async () => {
+    const parked: (() => void)[] = [];
+    let flushes = 0;
+    // Counts batches that had something in them (DurableBatch.flush of an empty batch starts no sync).
+    const scheduler = new ApplyScheduler(8, () => {
+      if (parked.length > 0) flushes++;
+      parked.splice(0).forEach((go) => go());
+    });
+    const parkingTask = (seq: number, before?: Promise<void>) => async () => {
+      await before;
+      scheduler.park(seq);
+      await new Promise<void>((resolve) => parked.push(resolve));
+      scheduler.unpark(seq);
+    };
+    for (let seq = 0; seq < 3; seq++) await scheduler.launch(seq, `r/d/f${seq}`, parkingTask(seq));
+    let releaseSlow!: () => void;
+    const slow = new Promise<void>((resolve) => (releaseSlow = resolve));
+    await scheduler.launch(3, 'r/d/slow', parkingTask(3, slow));
+    // The folder's version overlaps three parked files and one still writing: it waits, and nothing is flushed yet.
+    let folderRan = false;
+    const folder = scheduler.launch(4, 'r/d', async () => void (folderRan = true));
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+    expect(flushes).toBe(0);
+    releaseSlow();
+    await folder; // every blocker now parked: the folder is deferred, reading goes on
+    expect(folderRan).toBe(false);
+    await scheduler.drain();
+    expect(folderRan).toBe(true);
+    expect(flushes).toBe(1);
+    expect(scheduler.completedBelow(5)).toBe(5);
+  });
+});

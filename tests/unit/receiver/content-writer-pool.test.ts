@@ -1,0 +1,143 @@
+// The receiver's content-writer threads on a real log: each job's temp file holds exactly the version's bytes with
+// its mode and mtime; damage in a chunk fails that job alone with a CorruptionError naming the chunk, segment and
+// offset and leaves no temp file; close() settles everything still waiting.
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ClosedError, CorruptionError } from '../../../src/errors.js';
+import { contentIdHex, type ChunkRef } from '../../../src/record/index.js';
+import { contentProvider, ContentWriterPool } from '../../../src/receiver/content-writer-pool.js';
+import type { PooledContent } from '../../../src/receiver/atomic-file.js';
+import { openStore, type IngestedContent, type Store } from '../../../src/store/index.js';
+import { flipByte } from '../../helpers/corrupt.js';
+import { makeTmpDir } from '../../helpers/tmp-dir.js';
+import { prng, textLike } from '../store/store-fixtures.js';
+
+async function logWith(files: Uint8Array[]): Promise<{ logDir: string; contents: IngestedContent[] }> {
+  const logDir = join(await makeTmpDir(), 'log');
+  const store = await openStore(logDir, { workers: 0 });
+  try {
+    const contents: IngestedContent[] = [];
+    for (const data of files) {
+      contents.push(
+        await store.ingestStream(
+          (async function* () {
+            yield data;
+          })(),
+        ),
+      );
+    }
+    await store.flush();
+    return { logDir, contents };
+  } finally {
+    await store.close();
+  }
+}
+
+/** The chunk locations and ids the receiver would hand a thread for these chunks. */
+async function pooled(store: Store, pool: ContentWriterPool, chunks: readonly ChunkRef[]): Promise<Pick<PooledContent, 'chunks' | 'ids'>> {
+  const { chunks: located, ids } = (await contentProvider(store, pool)(chunks)()) as PooledContent;
+  return { chunks: located, ids };
+}
+
+describe('ContentWriterPool', () => {
+  it('writes each file from its chunks with mode and mtime, across threads, many at once', async () => {
+    const files = [textLike(700 * 1024, 1), prng(300 * 1024, 2), new Uint8Array(0), textLike(10, 4), prng(70 * 1024, 5)];
+    const { logDir, contents } = await logWith(files);
+    const out = await makeTmpDir();
+    const store = await openStore(logDir, { readOnly: true, workers: 0, indexOnDemand: true });
+    const pool = ContentWriterPool.create(logDir, 2);
+    try {
+      const jobs = [];
+      for (let copy = 0; copy < 6; copy++) {
+        for (const [i, content] of contents.entries()) {
+          const temp = join(out, `f${copy}-${i}`);
+          const data = await pooled(store, pool, content.chunks);
+          jobs.push(pool.write({ target: temp, temp, mode: 0o640, setMode: true, mtimeSeconds: 1_700_000_000 + i, fsync: copy === 0, ...data }));
+        }
+      }
+      const written = await Promise.all(jobs);
+      expect(written).toEqual(Array.from({ length: 6 }, () => files.map((f) => f.length)).flat());
+      for (let copy = 0; copy < 6; copy++) {
+        for (const [i, data] of files.entries()) {
+          const path = join(out, `f${copy}-${i}`);
+          expect(Buffer.from(await readFile(path)).equals(Buffer.from(data))).toBe(true);
+          const info = await stat(path);
+          expect(info.mode & 0o777).toBe(0o640);
+          expect(info.mtimeMs).toBe((1_700_000_000 + i) * 1000);
+        }
+      }
+    } finally {
+      await pool.close();
+      await store.close();
+    }
+  });
+
+  it('fails a job whose chunk is damaged with a CorruptionError naming it, and removes its temp file', async () => {
+    const { logDir, contents } = await logWith([prng(100 * 1024, 7), textLike(50 * 1024, 8)]);
+    const store = await openStore(logDir, { readOnly: true, workers: 0, indexOnDemand: true });
+    const pool = ContentWriterPool.create(logDir, 1);
+    const out = await makeTmpDir();
+    try {
+      const [where] = await store.locateChunks(contents[0]!.chunks);
+      const damaged = await pooled(store, pool, contents[0]!.chunks);
+      const intact = await pooled(store, pool, contents[1]!.chunks);
+      await flipByte(join(logDir, where!.segment), where!.offset + 200);
+      const bad = pool.write({ target: join(out, 'bad'), temp: join(out, 'bad.tmp'), mode: 0o644, setMode: false, mtimeSeconds: 1, fsync: false, ...damaged });
+      const good = pool.write({ target: join(out, 'good'), temp: join(out, 'good.tmp'), mode: 0o644, setMode: false, mtimeSeconds: 1, fsync: false, ...intact });
+      const error = await bad.then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+      expect(error).toBeInstanceOf(CorruptionError);
+      expect((error as CorruptionError).where).toMatchObject({ file: where!.segment, offset: where!.offset, chunk: contentIdHex(contents[0]!.chunks[0]!.id) });
+      expect(await good).toBe(50 * 1024); // the next job on the same thread is unaffected
+      expect(await readdir(out)).toEqual(['good.tmp']);
+    } finally {
+      await pool.close();
+      await store.close();
+    }
+  });
+
+  it('refuses content whose size differs from what the version says (chunk-size-mismatch)', async () => {
+    const { logDir, contents } = await logWith([textLike(40 * 1024, 9)]);
+    const store = await openStore(logDir, { readOnly: true, workers: 0, indexOnDemand: true });
+    const pool = ContentWriterPool.create(logDir, 1);
+    const out = await makeTmpDir();
+    try {
+      const lying = contents[0]!.chunks.map((chunk) => ({ ...chunk, size: chunk.size + 1 }));
+      const data = await pooled(store, pool, lying);
+      await expect(pool.write({ target: join(out, 'x'), temp: join(out, 'x.tmp'), mode: 0o644, setMode: false, mtimeSeconds: 1, fsync: false, ...data })).rejects.toMatchObject({
+        where: { reason: 'chunk-size-mismatch' },
+      });
+      expect(await readdir(out)).toEqual([]);
+    } finally {
+      await pool.close();
+      await store.close();
+    }
+  });
+
+  it('close() rejects what is still queued with ClosedError, and later writes too', async () => {
+    const { logDir, contents } = await logWith([textLike(300 * 1024, 10)]);
+    const store = await openStore(logDir, { readOnly: true, workers: 0, indexOnDemand: true });
+    const pool = ContentWriterPool.create(logDir, 1);
+    const out = await makeTmpDir();
+    try {
+      const data = await pooled(store, pool, contents[0]!.chunks);
+      // More than one thread's share: some wait in the pool's queue when close() is called.
+      const writes = Array.from({ length: 40 }, (_, i) =>
+        pool.write({ target: join(out, `${i}`), temp: join(out, `${i}.tmp`), mode: 0o644, setMode: false, mtimeSeconds: 1, fsync: false, ...data }).then(
+          () => 'written',
+          (error: unknown) => error,
+        ),
+      );
+      await pool.close();
+      const results = await Promise.all(writes);
+      expect(results.some((r) => r instanceof ClosedError)).toBe(true);
+      expect(results.every((r) => r === 'written' || r instanceof ClosedError)).toBe(true);
+      await expect(pool.write({ target: join(out, 'late'), temp: join(out, 'late.tmp'), mode: 0o644, setMode: false, mtimeSeconds: 1, fsync: false, ...data })).rejects.toBeInstanceOf(ClosedError);
+    } finally {
+      await store.close();
+    }
+  });
+});
