@@ -47,14 +47,17 @@ export function toLogPath(root: string, absolutePath: string): LogPath {
   return validateLogPath(sep === '/' ? rel : rel.split(sep).join('/'));
 }
 
-/** Joins a validated log path onto a destination root; the result is always inside root. */
+/**
+ * Joins a log path onto a destination root; the result is always strictly inside root. The path is validated first,
+ * and a valid one (no '', '.' or '..' component, not absolute, no backslash) joined to the normalised root needs no
+ * further normalising: nothing in it can climb out. (A resolve/relative round trip per entry cost a receiver
+ * ~15 µs a record and could not fail after the validation.)
+ */
 export function resolveInside(root: string, path: string): string {
   const safe = validateLogPath(path);
-  const target = resolve(root, ...safe.split('/'));
-  const rel = relative(resolve(root), target);
-  // '..' or '../…' is outside; a name that merely starts with dots ('..foo') is a legit entry inside.
-  if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) refuse(path, 'dotdot', 'resolves outside the root');
-  return target;
+  const base = resolve(root);
+  const joined = sep === '/' ? safe : safe.split('/').join(sep);
+  return base.endsWith(sep) ? base + joined : base + sep + joined;
 }
 
 /** The parent log path, or undefined for a top-level entry. */

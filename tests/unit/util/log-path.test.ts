@@ -47,6 +47,29 @@ describe('resolveInside / toLogPath', () => {
     expect(() => resolveInside('/dest', '../b')).toThrow(UnsafePathError);
     expect(() => resolveInside('/dest', '/abs')).toThrow(UnsafePathError);
   });
+  it('gives exactly what path.resolve gives, strictly inside the root, or refuses (random paths)', async () => {
+    const fc = await import('fast-check');
+    const { relative, resolve } = await import('node:path');
+    const component = fc.constantFrom('a', 'b.txt', '.', '..', '', '...', '..a', 'a..', ' ', 'é', '\\', '~', '.git');
+    for (const root of ['/dest', '/dest/', '/']) {
+      fc.assert(
+        fc.property(fc.array(component, { minLength: 1, maxLength: 6 }), fc.boolean(), (parts, leadingSlash) => {
+          const path = (leadingSlash ? '/' : '') + parts.join('/');
+          let target: string;
+          try {
+            target = resolveInside(root, path);
+          } catch (error) {
+            expect(error).toBeInstanceOf(UnsafePathError);
+            return;
+          }
+          expect(target).toBe(resolve(root, ...parts));
+          const rel = relative(resolve(root), target);
+          expect(rel === '' || rel === '..' || rel.startsWith('../')).toBe(false);
+        }),
+        { numRuns: 500 },
+      );
+    }
+  });
   it('converts OS paths below a root and refuses others', () => {
     expect(toLogPath('/w/data', '/w/data/x/y.txt')).toBe('x/y.txt');
     expect(() => toLogPath('/w/data', '/w/other/y.txt')).toThrow(UnsafePathError);
