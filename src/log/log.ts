@@ -13,7 +13,7 @@ import { FRAME_HEADER_BYTES, SEGMENT_HEADER_BYTES } from './format.js';
 import { ChangeSignal } from './follow.js';
 import { acquireLock, type LogLock } from './lock.js';
 import { readLog } from './log-reader.js';
-import { checkPosition, frameHeaderAt, framePayloadAt } from './record-at.js';
+import { checkPosition, frameHeaderAt, framePayloadAt } from './read-at-position.js';
 import { recoverForWrite } from './recover.js';
 import { countRecords, countSegmentRecords } from './segment-count.js';
 import { listSegments, openSegment, readAtMost, type OpenSegment } from './segment-file.js';

@@ -1,6 +1,6 @@
 // Synchronous reads of single records by position, for a worker thread that has nothing else to do while it waits
 // (the receiver's content writers): no thread-pool hop and no promise per read. Same checks and the same typed
-// errors as Log.readAt (record-at.ts); reads only, never locks, never writes.
+// errors as Log.readAt (read-at-position.ts); reads only, never locks, never writes.
 // Invariant: a payload is returned only when its frame checksum, seeded with its segment's salt, matches. The
 // payload is a view into a buffer the next read reuses: copy it (or finish with it) first.
 import { closeSync, openSync, readSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { wrapIoError } from '../errors.js';
 import { LOG_LIMITS } from '../util/limits.js';
 import { initChecksum } from './checksum.js';
 import { FRAME_HEADER_BYTES, SEGMENT_HEADER_BYTES } from './format.js';
-import { checkPosition, frameHeaderAt, framePayloadAt, type RecordPositionRef } from './record-at.js';
+import { checkPosition, frameHeaderAt, framePayloadAt, type RecordPositionRef } from './read-at-position.js';
 import { checkSegmentHeader } from './segment-file.js';
 
 interface OpenSegmentSync {

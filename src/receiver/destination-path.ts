@@ -78,9 +78,8 @@ export class DestinationPaths {
 
   private inside(parts: string[], where: RecordWhere, display: string): string {
     try {
-      // One gate for the joined path: a join of parts (strings: join would stringify anything else) is valid only if
-      // every part is, and resolveInside validates it.
-      for (const part of parts) if (typeof part !== 'string') validateLogPath(part);
+      // Each part on its own first, so the error names what is wrong with it (absolute, empty, ...), not with the join.
+      for (const part of parts) validateLogPath(part);
       return resolveInside(this.destRoot, parts.join('/'));
     } catch (error) {
       rethrowWithWhere(error, where, display);
