@@ -140,7 +140,11 @@ export const LOG_LIMITS = {
 export const RECEIVER_LIMITS = {
   /** Content-writer threads at most (one per core up to this): they read, check and write files' content. */
   contentWritersMax: 4,
-  /** Records applied at once (bounded concurrency; a file parked for its batch's sync no longer holds a slot). */
+  /**
+   * Records applied at once (bounded concurrency; a file parked for its batch's sync no longer holds a slot). A
+   * running file holds no descriptor on the main thread (its content-writer thread writes one file at a time), so
+   * this only bounds the jobs queued for the threads: enough to keep them fed across folder versions that wait.
+   */
   applyConcurrency: 256,
   /** Records applied between two cursor saves while catching up (bounds the work redone after a crash). */
   commitRecordsMax: 2048,
