@@ -1,7 +1,7 @@
 // checkout: writes the whole tree as it was at a moment (a time, or just after a given version) into an empty
-// destination, DEST/<root>/<path>, using the catalog's treeAt. The same gate and atomic writes as the receiver;
-// links only when they point inside the destination. Directory mtimes are set last, deepest first, so writing
-// their children does not undo them.
+// destination, DEST/<root>/<path>, using the catalog's treeAt. The same gate, atomic writes, content-writer threads
+// and batched durability as the receiver; links only when they point inside the destination. Directory mtimes are
+// set last, deepest first, so writing their children does not undo them.
 // Never does: write into a non-empty destination (that would mix two trees), or follow a link it made.
 import { mkdir, readdir, realpath } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -14,6 +14,8 @@ import { ApplyScheduler } from './apply-scheduler.js';
 import { contentProvider, ContentWriterPool } from './content-writer-pool.js';
 import { DestinationPaths, topNameInside } from './destination-path.js';
 import { Destination } from './destination.js';
+import { DurableBatch } from './durable-batch.js';
+import { FilesystemSync } from './filesystem-sync.js';
 import { parseTimeSpec } from '../util/time-spec.js';
 import type { ReceiverWarning } from './types.js';
 
@@ -67,6 +69,7 @@ export async function checkout(options: CheckoutOptions): Promise<CheckoutSummar
   const timeMs = resolveMoment(options);
   const store = await openStore(resolve(options.logPath), { readOnly: true, workers: 0 });
   let writers: ContentWriterPool | undefined;
+  let syncer: FilesystemSync | undefined;
   try {
     const catalog = await store.catalog();
     let tree: Map<string, StoredRecord<VersionRecord>>;
@@ -82,8 +85,11 @@ export async function checkout(options: CheckoutOptions): Promise<CheckoutSummar
       throw new UsageError(`the destination ${wanted} is inside the log ${store.logDir}`, { dest: wanted, log: store.logDir });
     }
     const root = await openEmptyDestination(wanted);
-    const dest = new Destination(root);
     writers = ContentWriterPool.create(store.logDir);
+    syncer = await FilesystemSync.start(root);
+    const entries = [...tree.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const { scheduler, batch } = scheduleWrites(entries, options.concurrency ?? RECEIVER_LIMITS.applyConcurrency, syncer);
+    const dest = new Destination(root, batch);
     const summary: CheckoutSummary = { entries: tree.size, files: 0, dirs: 0, symlinks: 0, bytes: 0, skippedSymlinks: 0, durationMs: 0 };
     if (timeMs !== undefined) summary.at = new Date(timeMs).toISOString();
     else summary.versionId = options.versionId;
@@ -96,17 +102,43 @@ export async function checkout(options: CheckoutOptions): Promise<CheckoutSummar
         options.onWarning?.(warning);
       },
     };
-    await writeTree(ctx, [...tree.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)), summary, options);
+    await writeTree(ctx, scheduler, entries, summary, options);
     summary.durationMs = performance.now() - started;
     return summary;
   } finally {
+    syncer?.close();
     await writers?.close();
     await store.close();
   }
 }
 
-async function writeTree(ctx: ApplyContext, entries: [string, StoredRecord<VersionRecord>][], summary: CheckoutSummary, options: CheckoutOptions): Promise<void> {
-  const scheduler = new ApplyScheduler(options.concurrency ?? RECEIVER_LIMITS.applyConcurrency);
+/**
+ * The scheduler for a checkout, with batched durability when `sync -f` works (as the receiver: one sync per batch
+ * of files instead of an fsync each, docs/receiver.md "Crash safety"). Entries are launched in path order, so the
+ * scheduler's sequence is the entry's index; a write parks under its record's log seq, mapped back here.
+ */
+function scheduleWrites(
+  entries: [string, StoredRecord<VersionRecord>][],
+  concurrency: number,
+  syncer: FilesystemSync | undefined,
+): { scheduler: ApplyScheduler; batch: DurableBatch | undefined } {
+  let batch: DurableBatch | undefined;
+  const scheduler = new ApplyScheduler(concurrency, () => void batch?.flush());
+  if (syncer) {
+    const indexOfSeq = new Map(entries.map(([, stored], index) => [stored.seq, index]));
+    const hooks = { park: (seq: number) => scheduler.park(indexOfSeq.get(seq)!), unpark: (seq: number) => scheduler.unpark(indexOfSeq.get(seq)!) };
+    batch = new DurableBatch(hooks, () => syncer.sync());
+  }
+  return { scheduler, batch };
+}
+
+async function writeTree(
+  ctx: ApplyContext,
+  scheduler: ApplyScheduler,
+  entries: [string, StoredRecord<VersionRecord>][],
+  summary: CheckoutSummary,
+  options: CheckoutOptions,
+): Promise<void> {
   const dirs: { target: string; mtimeMs: number; depth: number }[] = [];
   let done = 0;
   for (const [index, [display, stored]] of entries.entries()) {

@@ -15,7 +15,7 @@ import { startModuleWorker } from '../util/worker-start.js';
 import { CONTENT_ID_BYTES } from '../store/index.js';
 import type { ChunkRef } from '../record/index.js';
 import type { FileContent } from './atomic-file.js';
-import type { ChunkToWrite, WorkerData, WriteJob, WriteReply } from './content-writer-protocol.js';
+import type { ChunkToWrite, WorkerData, WorkerMessage, WriteJob, WriteReply } from './content-writer-protocol.js';
 import type { ReceiverSource } from './types.js';
 
 export type { ChunkToWrite } from './content-writer-protocol.js';
@@ -42,11 +42,16 @@ class WriterThread {
   readonly pending = new Map<number, Pending>();
   /** Bytes (plus per-file cost) of the jobs sent and not yet answered. */
   load = 0;
+  /** Resolves once the thread has loaded its modules (or has died: then its jobs fail on their own). */
+  readonly ready: Promise<void>;
 
   constructor(logDir: string, onReplies: (thread: WriterThread, replies: WriteReply[]) => void, onExit: (thread: WriterThread, error: Error) => void) {
     const workerData: WorkerData = { logDir };
     this.worker = startModuleWorker(import.meta.url, 'content-writer-worker', { workerData, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
-    this.worker.on('message', (replies: WriteReply[]) => onReplies(this, replies));
+    let markReady!: () => void;
+    this.ready = new Promise((resolve) => (markReady = resolve));
+    this.worker.on('message', (message: WorkerMessage) => (Array.isArray(message) ? onReplies(this, message) : markReady()));
+    this.worker.once('exit', () => markReady());
     this.worker.on('error', (error) => onExit(this, error));
     this.worker.on('exit', (code) => onExit(this, new Error(`content-writer thread exited with code ${code}`)));
     this.worker.unref();
@@ -90,6 +95,14 @@ export class ContentWriterPool {
     const result = new Promise<number>((resolve, reject) => this.queue.push({ job: full, pending: { resolve, reject, cost } }));
     this.scheduleDispatch();
     return result;
+  }
+
+  /**
+   * Resolves once every thread has started (loaded its modules, warmed up zlib and BLAKE3). Writes never need to
+   * wait for it; a follower does, so its first live change is not the one that pays for the start.
+   */
+  async ready(): Promise<void> {
+    await Promise.all(this.threads.map((thread) => thread.ready));
   }
 
   /** Stops the threads; a write not yet answered rejects with ClosedError. */

@@ -38,3 +38,6 @@ export interface WorkerData {
 
 /** Answers come in job order per message: `bytes` written, or the error (the temp file is already removed). */
 export type WriteReply = { job: number; bytes: number } | { job: number; error: SerializedError };
+
+/** What a thread posts: answers to jobs, or once, when it has loaded everything it needs, that it is ready. */
+export type WorkerMessage = WriteReply[] | { ready: true };

@@ -9,12 +9,27 @@ import { closeSync, constants, fchmodSync, fsyncSync, futimesSync, openSync, rmS
 import { parentPort, workerData } from 'node:worker_threads';
 import { CorruptionError, serializeError, wrapIoError } from '../errors.js';
 import { SegmentReaderSync } from '../log/index.js';
-import { CONTENT_ID_BYTES, contentIdHex, readChunkAtSync } from '../store/index.js';
-import type { WorkerData, WriteJob, WriteReply } from './content-writer-protocol.js';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { CONTENT_ID_BYTES, contentIdHex, hashContent, readChunkAtSync } from '../store/index.js';
+import type { WorkerData, WorkerMessage, WriteJob, WriteReply } from './content-writer-protocol.js';
 
 const WRITE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL;
 const port = parentPort!;
 const reader = SegmentReaderSync.open((workerData as WorkerData).logDir);
+
+/** First calls into zlib and BLAKE3 load and set up what they need: done now, not while a live change waits. */
+function warmUp(): void {
+  hashContent(new Uint8Array(1));
+  inflateRawSync(deflateRawSync(new Uint8Array(1)));
+}
+
+void reader.then(
+  () => {
+    warmUp();
+    port.postMessage({ ready: true } satisfies WorkerMessage);
+  },
+  () => port.postMessage({ ready: true } satisfies WorkerMessage), // each job will report the failure
+);
 
 function writeAll(fd: number, data: Uint8Array): void {
   for (let at = 0; at < data.length; ) at += writeSync(fd, data, at, data.length - at);

@@ -202,6 +202,11 @@ export class ReceiverSession {
     }
   }
 
+  /** Resolves once the content-writer threads (if any) have started: see ContentWriterPool.ready. */
+  async writersReady(): Promise<void> {
+    await this.writers?.ready();
+  }
+
   async close(): Promise<void> {
     await this.writers?.close();
     this.syncer?.close();

@@ -85,6 +85,8 @@ export class LogReceiver extends EventEmitter<ReceiverEventMap> implements Async
       const running = await this.open();
       this.running = running;
       const caughtUp = await running.session.run({ follow: false, signal: abort.signal, endSeq: await this.endSeq(running.store) });
+      // Caught up means ready for live changes: the first one must not wait for the writer threads to start.
+      await running.session.writersReady();
       this.emit('caught-up', caughtUp);
       return caughtUp;
     })();

@@ -48,6 +48,7 @@ describe('ContentWriterPool', () => {
     const store = await openStore(logDir, { readOnly: true, workers: 0, indexOnDemand: true });
     const pool = ContentWriterPool.create(logDir, 2);
     try {
+      await pool.ready(); // both threads started (a follower waits for this before it reports caught-up)
       const jobs = [];
       for (let copy = 0; copy < 6; copy++) {
         for (const [i, content] of contents.entries()) {
