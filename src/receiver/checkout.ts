@@ -139,12 +139,12 @@ async function writeTree(
   summary: CheckoutSummary,
   options: CheckoutOptions,
 ): Promise<void> {
-  const dirs: { target: string; mtimeMs: number; depth: number }[] = [];
+  const dirs: { target: string; mode: number; mtimeMs: number; depth: number }[] = [];
   let done = 0;
   for (const [index, [display, stored]] of entries.entries()) {
     const where = whereOf(stored);
     const target = ctx.paths.entryPath(stored.record.root, stored.record.path, where);
-    if (stored.record.type === 'dir') dirs.push({ target, mtimeMs: stored.record.mtimeMs, depth: display.split('/').length });
+    if (stored.record.type === 'dir') dirs.push({ target, mode: stored.record.mode, mtimeMs: stored.record.mtimeMs, depth: display.split('/').length });
     // Launched in path order (parents first), so the scheduler's order is the index, not the seq.
     await scheduler.launch(index, display, async () => {
       const { action, bytes } = await applyVersionAt(ctx, stored, target, { where, replay: false });
@@ -157,6 +157,6 @@ async function writeTree(
   }
   await scheduler.drain();
   dirs.sort((a, b) => b.depth - a.depth);
-  for (const dir of dirs) await ctx.dest.touchDir(dir.target, dir.mtimeMs);
+  for (const dir of dirs) await ctx.dest.finishDir(dir.target, dir.mode, dir.mtimeMs);
   await ctx.dest.syncDirs();
 }

@@ -1,13 +1,14 @@
 // Destination: every change the receiver makes to the destination tree goes through here. Files and symlinks are
 // written atomically (temp in the same directory, fsync or a batch's one `sync -f`, rename); directories the parents
-// need are created; mode and mtime are restored. Directory fsyncs are batched: a changed directory is remembered and fsynced once by
+// need are created; mode and mtime are restored (a folder stays owner-writable unless running as root: see the
+// constructor). Directory fsyncs are batched: a changed directory is remembered and fsynced once by
 // `syncDirs()`, which the receiver calls before it saves its cursor.
 // Never does: follow a symlink inside the destination. Every existing parent component is lstat'ed before a write
 // or a delete; a symlink there is refused (UnsafePathError 'through-symlink'), except inside the replay window after
 // a crash, where the link may be the receiver's own from a later record and is replaced, never followed.
 // Invariant: after syncDirs() resolves, every change made before the call is durable.
 import { chmodSync, lstatSync, mkdirSync, rmSync, utimesSync, type Stats } from 'node:fs';
-import { copyFile, constants as fsConstants, lstat, lutimes, open, readdir, rename, rm, symlink, utimes } from 'node:fs/promises';
+import { chmod, copyFile, constants as fsConstants, lstat, lutimes, open, readdir, rename, rm, symlink, utimes } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { wrapIoError } from '../errors.js';
 import { fsyncDir, tempPathFor, TEMP_MARKER } from '../util/fs-durable.js';
@@ -32,6 +33,10 @@ export interface WriteContext {
 /** Permission bits restored: rwx for all plus sticky; setuid/setgid from a log are never recreated. */
 const FILE_MODE_MASK = 0o777;
 const DIR_MODE_MASK = 0o1777;
+/** Owner write and search: what the receiver itself needs in a directory to create, rename and remove inside it. */
+const OWNER_WRITE_SEARCH = 0o300;
+/** Root ignores permission bits; anyone else cannot write into a directory whose mode forbids it. */
+const RUNNING_AS_ROOT = process.getuid?.() === 0;
 const TEMP_NAME = new RegExp(`^\\..*${TEMP_MARKER.replace(/[.-]/g, '\\$&')}[0-9a-f]{12}$`);
 
 async function lstatOrUndefined(path: string): Promise<Stats | undefined> {
@@ -79,7 +84,19 @@ export class Destination {
   constructor(
     readonly root: string,
     private readonly batch?: DurableBatch,
+    /**
+     * Keep every directory owner-writable and searchable (mode | 0o300), whatever its version says: a receiver that
+     * is not root could otherwise never write into a folder the source keeps read-only (EACCES: the mirror stops).
+     * Default: when not running as root. Checkout sets the exact modes at the end instead (`finishDir`).
+     */
+    private readonly keepDirsWritable = !RUNNING_AS_ROOT,
   ) {}
+
+  /** The mode a directory gets while the destination is being written. */
+  private workingDirMode(mode: number): number {
+    const exact = mode & DIR_MODE_MASK;
+    return this.keepDirsWritable ? exact | OWNER_WRITE_SEARCH : exact;
+  }
 
   /**
    * Writes a file from bytes or a stream of chunks; replaces whatever is at `target`. `data` is a function so the
@@ -154,7 +171,7 @@ export class Destination {
         mkdirSync(target);
         this.dirtyDirs.add(dirname(target));
       }
-      chmodSync(target, meta.mode & DIR_MODE_MASK);
+      chmodSync(target, this.workingDirMode(meta.mode));
       utimesSync(target, toSeconds(meta.mtimeMs), toSeconds(meta.mtimeMs));
     } catch (error) {
       throw wrapIoError(error, 'make directory', target);
@@ -162,10 +179,16 @@ export class Destination {
     this.knownDirs.add(target);
   }
 
-  /** Sets a directory's mtime again (children written after it changed it); missing or non-dirs are left alone. */
-  async touchDir(target: string, mtimeMs: number): Promise<void> {
+  /**
+   * The last step for a directory when nothing more will be written into it (checkout): its exact mode (the working
+   * mode may have had owner write added) and its mtime again (children written after it changed it). Missing or
+   * non-directories are left alone.
+   */
+  async finishDir(target: string, mode: number, mtimeMs: number): Promise<void> {
     const stat = await lstatOrUndefined(target);
-    if (stat?.isDirectory()) await utimes(target, toSeconds(mtimeMs), toSeconds(mtimeMs));
+    if (!stat?.isDirectory()) return;
+    await utimes(target, toSeconds(mtimeMs), toSeconds(mtimeMs));
+    await chmod(target, mode & DIR_MODE_MASK);
   }
 
   /**
