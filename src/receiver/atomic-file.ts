@@ -14,15 +14,14 @@
 // already durable, so ext4's replace-on-rename flush has nothing to write). A thread-pool hop costs the main thread
 // more than those calls (a futex wake of a pool thread, an epoll wake back, a promise): measured in
 // docs/receiver.md "Performance". An all-inline variant was slower in wall time: open blocks on inode allocation.
-import { closeSync, constants, fchmodSync, fsync, futimesSync, open, readFileSync, renameSync, rmSync, writeSync, writevSync } from 'node:fs';
+import { closeSync, fchmodSync, fsync, futimesSync, open, readFileSync, renameSync, rmSync, writevSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { wrapIoError } from '../errors.js';
-import { tempNameFor } from '../util/fs-durable.js';
+import { NEW_FILE_FLAGS, tempNameFor, writeAllSync } from '../util/fs-durable.js';
 import type { ChunkToWrite, ContentWriterPool } from './content-writer-pool.js';
 
 /** Pieces gathered into one writev, at most this many bytes (larger files are written piece by piece). */
 const GATHER_BYTES_MAX = 1024 * 1024;
-const WRITE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL;
 
 /** The process umask from /proc (Linux); undefined elsewhere, in which case the mode is always set explicitly. */
 function readUmask(): number | undefined {
@@ -51,12 +50,8 @@ function tempPath(target: string): string {
   return join(dirname(target), tempNameFor(basename(target), `${TEMP_PREFIX}${tempCounter.toString(16).padStart(6, '0')}`));
 }
 
-function writeAll(fd: number, data: Uint8Array): void {
-  for (let at = 0; at < data.length; ) at += writeSync(fd, data, at, data.length - at);
-}
-
 function writePieces(fd: number, pieces: Uint8Array[]): void {
-  if (pieces.length === 1) return writeAll(fd, pieces[0]!);
+  if (pieces.length === 1) return writeAllSync(fd, pieces[0]!);
   let total = 0;
   for (const piece of pieces) total += piece.length;
   const written = writevSync(fd, pieces);
@@ -68,7 +63,7 @@ function writePieces(fd: number, pieces: Uint8Array[]): void {
       skip -= piece.length;
       continue;
     }
-    writeAll(fd, piece.subarray(skip));
+    writeAllSync(fd, piece.subarray(skip));
     skip = 0;
   }
 }
@@ -76,7 +71,7 @@ function writePieces(fd: number, pieces: Uint8Array[]): void {
 /** Writes `data` into `fd`, gathering small pieces into one writev. Returns the bytes written. */
 async function writeContent(fd: number, data: Uint8Array | AsyncIterable<Uint8Array>): Promise<number> {
   if (data instanceof Uint8Array) {
-    writeAll(fd, data);
+    writeAllSync(fd, data);
     return data.length;
   }
   let pending: Uint8Array[] = [];
@@ -140,7 +135,7 @@ export async function writeFileDurable(
       // The thread creates, fills, (fsyncs) and closes the temp; on failure it has removed it.
       bytes = await data.pool.write({ target, temp, mode, setMode, mtimeSeconds, fsync: !staged, chunks: data.chunks, ids: data.ids });
     } else {
-      fd = await call<number>((done) => open(temp, WRITE_FLAGS, mode, done));
+      fd = await call<number>((done) => open(temp, NEW_FILE_FLAGS, mode, done));
       const opened = fd;
       bytes = await writeContent(opened, data);
       if (setMode) fchmodSync(opened, mode);

@@ -5,15 +5,15 @@
 // Never renames (the receiver does, once the batch's data is durable) and never writes outside the temp it was given.
 // Invariant: every job is answered exactly once, in order (in batches sent every few ms); a failed job leaves no
 // temp file behind.
-import { closeSync, constants, fchmodSync, fsyncSync, futimesSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fchmodSync, fsyncSync, futimesSync, openSync, rmSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { CorruptionError, serializeError, wrapIoError } from '../errors.js';
 import { SegmentReaderSync } from '../log/index.js';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { CONTENT_ID_BYTES, contentIdHex, hashContent, readChunkAtSync } from '../store/index.js';
+import { NEW_FILE_FLAGS, writeAllSync } from '../util/fs-durable.js';
 import type { WorkerData, WorkerMessage, WriteJob, WriteReply } from './content-writer-protocol.js';
 
-const WRITE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL;
 const port = parentPort!;
 const reader = SegmentReaderSync.open((workerData as WorkerData).logDir);
 
@@ -31,10 +31,6 @@ void reader.then(
   () => port.postMessage({ ready: true } satisfies WorkerMessage), // each job will report the failure
 );
 
-function writeAll(fd: number, data: Uint8Array): void {
-  for (let at = 0; at < data.length; ) at += writeSync(fd, data, at, data.length - at);
-}
-
 function writeInto(fd: number, job: WriteJob, segments: SegmentReaderSync): number {
   try {
     let bytes = 0;
@@ -49,7 +45,7 @@ function writeInto(fd: number, job: WriteJob, segments: SegmentReaderSync): numb
           reason: 'chunk-size-mismatch',
         });
       }
-      writeAll(fd, data);
+      writeAllSync(fd, data);
       bytes += data.length;
     }
     if (job.setMode) fchmodSync(fd, job.mode);
@@ -64,7 +60,7 @@ function writeInto(fd: number, job: WriteJob, segments: SegmentReaderSync): numb
 function run(job: WriteJob, segments: SegmentReaderSync): WriteReply {
   let created = false;
   try {
-    const fd = openSync(job.temp, WRITE_FLAGS, job.mode);
+    const fd = openSync(job.temp, NEW_FILE_FLAGS, job.mode);
     created = true;
     return { job: job.job, bytes: writeInto(fd, job, segments) };
   } catch (error) {

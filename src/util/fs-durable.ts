@@ -2,6 +2,7 @@
 // rename over the target, fsync the directory. A reader of the target never sees a partial file, and once the
 // promise resolves the new content survives power loss.
 import { randomBytes } from 'node:crypto';
+import { constants, writeSync } from 'node:fs';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { wrapIoError } from '../errors.js';
@@ -22,6 +23,14 @@ export async function fsyncDir(dir: string): Promise<void> {
 }
 
 export const TEMP_MARKER = '.synclog-tmp-';
+
+/** Flags for a new temp file: write only, created here, never an existing file or a link planted at its name. */
+export const NEW_FILE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL;
+
+/** Writes all of `data` to `fd` at its current position, synchronously (a short write continues where it stopped). */
+export function writeAllSync(fd: number, data: Uint8Array): void {
+  for (let at = 0; at < data.length; ) at += writeSync(fd, data, at, data.length - at);
+}
 
 /**
  * The temp file name for `name` with a 12-hex-digit `suffix`: `.<name>.synclog-tmp-<suffix>`, hidden and

@@ -40,14 +40,36 @@ async function pooled(store: Store, pool: ContentWriterPool, chunks: readonly Ch
   return { chunks: located, ids };
 }
 
+interface PoolFixture {
+  logDir: string;
+  contents: IngestedContent[];
+  store: Store;
+  pool: ContentWriterPool;
+  out: string;
+}
+
+/** A log holding `files`, a read-only store over it, a pool of `threads`, an empty folder; closed afterwards. */
+async function withPool(files: Uint8Array[], threads: number, body: (fixture: PoolFixture) => Promise<void>): Promise<void> {
+  const { logDir, contents } = await logWith(files);
+  const store = await openStore(logDir, { readOnly: true, workers: 0, indexOnDemand: true });
+  const pool = ContentWriterPool.create(logDir, threads);
+  try {
+    await body({ logDir, contents, store, pool, out: await makeTmpDir() });
+  } finally {
+    await pool.close();
+    await store.close();
+  }
+}
+
+/** A job writing `name` in `out` (its temp beside it), no fsync. */
+function job(out: string, name: string, content: Pick<PooledContent, 'chunks' | 'ids'>) {
+  return { target: join(out, name), temp: join(out, `${name}.tmp`), mode: 0o644, setMode: false, mtimeSeconds: 1, fsync: false, ...content };
+}
+
 describe('ContentWriterPool', () => {
   it('writes each file from its chunks with mode and mtime, across threads, many at once', async () => {
     const files = [textLike(700 * 1024, 1), prng(300 * 1024, 2), new Uint8Array(0), textLike(10, 4), prng(70 * 1024, 5)];
-    const { logDir, contents } = await logWith(files);
-    const out = await makeTmpDir();
-    const store = await openStore(logDir, { readOnly: true, workers: 0, indexOnDemand: true });
-    const pool = ContentWriterPool.create(logDir, 2);
-    try {
+    await withPool(files, 2, async ({ contents, store, pool, out }) => {
       await pool.ready(); // both threads started (a follower waits for this before it reports caught-up)
       const jobs = [];
       for (let copy = 0; copy < 6; copy++) {
@@ -68,24 +90,17 @@ describe('ContentWriterPool', () => {
           expect(info.mtimeMs).toBe((1_700_000_000 + i) * 1000);
         }
       }
-    } finally {
-      await pool.close();
-      await store.close();
-    }
+    });
   });
 
   it('fails a job whose chunk is damaged with a CorruptionError naming it, and removes its temp file', async () => {
-    const { logDir, contents } = await logWith([prng(100 * 1024, 7), textLike(50 * 1024, 8)]);
-    const store = await openStore(logDir, { readOnly: true, workers: 0, indexOnDemand: true });
-    const pool = ContentWriterPool.create(logDir, 1);
-    const out = await makeTmpDir();
-    try {
+    await withPool([prng(100 * 1024, 7), textLike(50 * 1024, 8)], 1, async ({ logDir, contents, store, pool, out }) => {
       const [where] = await store.locateChunks(contents[0]!.chunks);
       const damaged = await pooled(store, pool, contents[0]!.chunks);
       const intact = await pooled(store, pool, contents[1]!.chunks);
       await flipByte(join(logDir, where!.segment), where!.offset + 200);
-      const bad = pool.write({ target: join(out, 'bad'), temp: join(out, 'bad.tmp'), mode: 0o644, setMode: false, mtimeSeconds: 1, fsync: false, ...damaged });
-      const good = pool.write({ target: join(out, 'good'), temp: join(out, 'good.tmp'), mode: 0o644, setMode: false, mtimeSeconds: 1, fsync: false, ...intact });
+      const bad = pool.write(job(out, 'bad', damaged));
+      const good = pool.write(job(out, 'good', intact));
       const error = await bad.then(
         () => undefined,
         (caught: unknown) => caught,
@@ -94,40 +109,23 @@ describe('ContentWriterPool', () => {
       expect((error as CorruptionError).where).toMatchObject({ file: where!.segment, offset: where!.offset, chunk: contentIdHex(contents[0]!.chunks[0]!.id) });
       expect(await good).toBe(50 * 1024); // the next job on the same thread is unaffected
       expect(await readdir(out)).toEqual(['good.tmp']);
-    } finally {
-      await pool.close();
-      await store.close();
-    }
+    });
   });
 
   it('refuses content whose size differs from what the version says (chunk-size-mismatch)', async () => {
-    const { logDir, contents } = await logWith([textLike(40 * 1024, 9)]);
-    const store = await openStore(logDir, { readOnly: true, workers: 0, indexOnDemand: true });
-    const pool = ContentWriterPool.create(logDir, 1);
-    const out = await makeTmpDir();
-    try {
+    await withPool([textLike(40 * 1024, 9)], 1, async ({ contents, store, pool, out }) => {
       const lying = contents[0]!.chunks.map((chunk) => ({ ...chunk, size: chunk.size + 1 }));
-      const data = await pooled(store, pool, lying);
-      await expect(pool.write({ target: join(out, 'x'), temp: join(out, 'x.tmp'), mode: 0o644, setMode: false, mtimeSeconds: 1, fsync: false, ...data })).rejects.toMatchObject({
-        where: { reason: 'chunk-size-mismatch' },
-      });
+      await expect(pool.write(job(out, 'x', await pooled(store, pool, lying)))).rejects.toMatchObject({ where: { reason: 'chunk-size-mismatch' } });
       expect(await readdir(out)).toEqual([]);
-    } finally {
-      await pool.close();
-      await store.close();
-    }
+    });
   });
 
   it('close() rejects what is still queued with ClosedError, and later writes too', async () => {
-    const { logDir, contents } = await logWith([textLike(300 * 1024, 10)]);
-    const store = await openStore(logDir, { readOnly: true, workers: 0, indexOnDemand: true });
-    const pool = ContentWriterPool.create(logDir, 1);
-    const out = await makeTmpDir();
-    try {
+    await withPool([textLike(300 * 1024, 10)], 1, async ({ contents, store, pool, out }) => {
       const data = await pooled(store, pool, contents[0]!.chunks);
       // More than one thread's share: some wait in the pool's queue when close() is called.
       const writes = Array.from({ length: 40 }, (_, i) =>
-        pool.write({ target: join(out, `${i}`), temp: join(out, `${i}.tmp`), mode: 0o644, setMode: false, mtimeSeconds: 1, fsync: false, ...data }).then(
+        pool.write(job(out, `${i}`, data)).then(
           () => 'written',
           (error: unknown) => error,
         ),
@@ -136,9 +134,7 @@ describe('ContentWriterPool', () => {
       const results = await Promise.all(writes);
       expect(results.some((r) => r instanceof ClosedError)).toBe(true);
       expect(results.every((r) => r === 'written' || r instanceof ClosedError)).toBe(true);
-      await expect(pool.write({ target: join(out, 'late'), temp: join(out, 'late.tmp'), mode: 0o644, setMode: false, mtimeSeconds: 1, fsync: false, ...data })).rejects.toBeInstanceOf(ClosedError);
-    } finally {
-      await store.close();
-    }
+      await expect(pool.write(job(out, 'late', data))).rejects.toBeInstanceOf(ClosedError);
+    });
   });
 });
