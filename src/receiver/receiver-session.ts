@@ -23,7 +23,7 @@ import { Destination, sweepTemps } from './destination.js';
 import { DurableBatch } from './durable-batch.js';
 import { FilesystemSync } from './filesystem-sync.js';
 import { Manifest } from './manifest.js';
-import type { AppliedChange, ReceiverEventMap, ReceiverMode, ReceiverSource, ReceiverSummary } from './types.js';
+import type { ReceiverEventMap, ReceiverMode, ReceiverSource, ReceiverSummary } from './types.js';
 
 export type Emit = <K extends keyof ReceiverEventMap>(event: K, ...args: ReceiverEventMap[K]) => void;
 

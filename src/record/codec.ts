@@ -10,7 +10,6 @@ import {
   RECORD_TAGS,
   VERSION_EVENTS,
   type ChunkRecord,
-  type ChunkRef,
   type DeleteRecord,
   type LogRecord,
   type RecordKind,
