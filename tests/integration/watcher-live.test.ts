@@ -147,7 +147,6 @@ describe('AppendOnlyLogWatcher (live)', () => {
 describe('AppendOnlyLogWatcher (folders)', () => {
   it('records a folder moved whole as renames, and a folder deleted whole as deletes', async () => {
     const { data, watcher, changes } = await setup({ renameWindowMs: 1000 }); // see the first test: pairing, not the window
-
     await mkdir(join(data, 'src', 'deep'), { recursive: true });
     await writeFile(join(data, 'src', 'a.txt'), 'alpha');
     await writeFile(join(data, 'src', 'deep', 'b.txt'), 'beta');
