@@ -10,11 +10,11 @@ import type { VersionRecord } from '../record/index.js';
 import { openStore, type StoredRecord } from '../store/index.js';
 import { RECEIVER_LIMITS } from '../util/limits.js';
 import { applyVersionAt, whereOf, type ApplyContext } from './apply-latest.js';
-import { ApplyScheduler } from './apply-scheduler.js';
+import type { ApplyScheduler } from './apply-scheduler.js';
 import { contentProvider, ContentWriterPool } from './content-writer-pool.js';
 import { DestinationPaths, topNameInside } from './destination-path.js';
 import { Destination } from './destination.js';
-import { DurableBatch } from './durable-batch.js';
+import { scheduleWithBatch } from './durable-batch.js';
 import { FilesystemSync } from './filesystem-sync.js';
 import { parseTimeSpec } from '../util/time-spec.js';
 import type { ReceiverWarning } from './types.js';
@@ -88,7 +88,9 @@ export async function checkout(options: CheckoutOptions): Promise<CheckoutSummar
     writers = ContentWriterPool.create(store.logDir);
     syncer = await FilesystemSync.start(root);
     const entries = [...tree.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    const { scheduler, batch } = scheduleWrites(entries, options.concurrency ?? RECEIVER_LIMITS.applyConcurrency, syncer);
+    // Launched in path order, so the scheduler's seq is the entry's index; a write parks under its record's log seq.
+    const indexOfSeq = new Map(entries.map(([, stored], index) => [stored.seq, index]));
+    const { scheduler, batch } = scheduleWithBatch(options.concurrency ?? RECEIVER_LIMITS.applyConcurrency, syncer, (seq) => indexOfSeq.get(seq)!);
     const dest = new Destination(root, batch);
     const summary: CheckoutSummary = { entries: tree.size, files: 0, dirs: 0, symlinks: 0, bytes: 0, skippedSymlinks: 0, durationMs: 0 };
     if (timeMs !== undefined) summary.at = new Date(timeMs).toISOString();
@@ -110,26 +112,6 @@ export async function checkout(options: CheckoutOptions): Promise<CheckoutSummar
     await writers?.close();
     await store.close();
   }
-}
-
-/**
- * The scheduler for a checkout, with batched durability when `sync -f` works (as the receiver: one sync per batch
- * of files instead of an fsync each, docs/receiver.md "Crash safety"). Entries are launched in path order, so the
- * scheduler's sequence is the entry's index; a write parks under its record's log seq, mapped back here.
- */
-function scheduleWrites(
-  entries: [string, StoredRecord<VersionRecord>][],
-  concurrency: number,
-  syncer: FilesystemSync | undefined,
-): { scheduler: ApplyScheduler; batch: DurableBatch | undefined } {
-  let batch: DurableBatch | undefined;
-  const scheduler = new ApplyScheduler(concurrency, () => void batch?.flush());
-  if (syncer) {
-    const indexOfSeq = new Map(entries.map(([, stored], index) => [stored.seq, index]));
-    const hooks = { park: (seq: number) => scheduler.park(indexOfSeq.get(seq)!), unpark: (seq: number) => scheduler.unpark(indexOfSeq.get(seq)!) };
-    batch = new DurableBatch(hooks, () => syncer.sync());
-  }
-  return { scheduler, batch };
 }
 
 async function writeTree(

@@ -51,9 +51,11 @@ class WriterThread {
     let markReady!: () => void;
     this.ready = new Promise((resolve) => (markReady = resolve));
     this.worker.on('message', (message: WorkerMessage) => (Array.isArray(message) ? onReplies(this, message) : markReady()));
-    this.worker.once('exit', () => markReady());
     this.worker.on('error', (error) => onExit(this, error));
-    this.worker.on('exit', (code) => onExit(this, new Error(`content-writer thread exited with code ${code}`)));
+    this.worker.on('exit', (code) => {
+      markReady();
+      onExit(this, new Error(`content-writer thread exited with code ${code}`));
+    });
     this.worker.unref();
   }
 

@@ -7,10 +7,10 @@
 // temp file behind.
 import { closeSync, fchmodSync, fsyncSync, futimesSync, openSync, rmSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { CorruptionError, serializeError, wrapIoError } from '../errors.js';
-import { SegmentReaderSync } from '../log/index.js';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import { CONTENT_ID_BYTES, contentIdHex, hashContent, readChunkAtSync } from '../store/index.js';
+import { serializeError, wrapIoError } from '../errors.js';
+import { SegmentReaderSync } from '../log/index.js';
+import { CONTENT_ID_BYTES, checkChunkSize, hashContent, readChunkAtSync } from '../store/index.js';
 import { NEW_FILE_FLAGS, writeAllSync } from '../util/fs-durable.js';
 import type { WorkerData, WorkerMessage, WriteJob, WriteReply } from './content-writer-protocol.js';
 
@@ -37,15 +37,7 @@ function writeInto(fd: number, job: WriteJob, segments: SegmentReaderSync): numb
     for (const [i, chunk] of job.chunks.entries()) {
       const id = job.ids.subarray(i * CONTENT_ID_BYTES, (i + 1) * CONTENT_ID_BYTES);
       const data = readChunkAtSync(segments, { segment: chunk.segment, offset: chunk.offset, size: chunk.storedSize }, id);
-      if (data.length !== chunk.size) {
-        throw new CorruptionError(`chunk ${contentIdHex(id)} is ${data.length} bytes, the version says ${chunk.size}`, {
-          file: chunk.segment,
-          offset: chunk.offset,
-          chunk: contentIdHex(id),
-          reason: 'chunk-size-mismatch',
-        });
-      }
-      writeAllSync(fd, data);
+      writeAllSync(fd, checkChunkSize(data, { id, size: chunk.size }, chunk));
       bytes += data.length;
     }
     if (job.setMode) fchmodSync(fd, job.mode);

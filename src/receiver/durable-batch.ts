@@ -6,6 +6,8 @@
 // Invariant: `stage()` resolves only after a sync that STARTED after the caller's data was written (and closed) has
 // succeeded; on a failed sync every waiter of that batch is rejected (IoError), so nothing of it is renamed.
 import { RECEIVER_LIMITS } from '../util/limits.js';
+import { ApplyScheduler } from './apply-scheduler.js';
+import type { FilesystemSync } from './filesystem-sync.js';
 
 /** What the batch tells its owner: a record's write now waits for a sync (parked) or no longer does. */
 export interface BatchHooks {
@@ -98,4 +100,24 @@ export class DurableBatch {
       void this.flush();
     });
   }
+}
+
+/**
+ * An ApplyScheduler whose parked writes share a DurableBatch (one `sync -f` of `syncer`'s filesystem per batch);
+ * without `syncer` (`sync -f` does not work here) there is no batch and every file is fsynced on its own.
+ * `schedulerSeq` maps a record's log seq (what a write parks under) to the seq it was launched with, when those differ
+ * (checkout launches in path order).
+ */
+export function scheduleWithBatch(
+  concurrency: number,
+  syncer: FilesystemSync | undefined,
+  schedulerSeq: (seq: number) => number = (seq) => seq,
+): { scheduler: ApplyScheduler; batch: DurableBatch | undefined } {
+  let batch: DurableBatch | undefined;
+  const scheduler = new ApplyScheduler(concurrency, () => void batch?.flush());
+  if (syncer) {
+    const hooks = { park: (seq: number) => scheduler.park(schedulerSeq(seq)), unpark: (seq: number) => scheduler.unpark(schedulerSeq(seq)) };
+    batch = new DurableBatch(hooks, () => syncer.sync());
+  }
+  return { scheduler, batch };
 }

@@ -15,12 +15,12 @@ import type { StoredRecord } from '../store/types.js';
 import { RECEIVER_LIMITS } from '../util/limits.js';
 import { applyAllVersions } from './apply-all-versions.js';
 import { applyLatest, changeOf, type Applied, type ApplyContext } from './apply-latest.js';
-import { ApplyScheduler } from './apply-scheduler.js';
+import type { ApplyScheduler } from './apply-scheduler.js';
 import { contentProvider, ContentWriterPool } from './content-writer-pool.js';
 import { checkCursorFits, lockDestination, readCursor, writeCursor, type ReceiverCursor } from './cursor.js';
 import { DestinationPaths, RECEIVER_STATE_DIR, topNameInside } from './destination-path.js';
 import { Destination, sweepTemps } from './destination.js';
-import { DurableBatch } from './durable-batch.js';
+import { scheduleWithBatch, type DurableBatch } from './durable-batch.js';
 import { FilesystemSync } from './filesystem-sync.js';
 import { Manifest } from './manifest.js';
 import type { ReceiverEventMap, ReceiverMode, ReceiverSource, ReceiverSummary } from './types.js';
@@ -54,7 +54,7 @@ export class ReceiverSession {
   private readonly dest: Destination;
   private readonly batch: DurableBatch | undefined;
   private readonly ctx: ApplyContext;
-  /** Content-writer threads (started on the first file), when the source can locate chunks. */
+  /** Content-writer threads, when the source can locate chunks. */
   private readonly writers: ContentWriterPool | undefined;
   private scannedUpTo: number;
   private reservedUntil: number;
@@ -83,9 +83,7 @@ export class ReceiverSession {
     private readonly unlock: () => Promise<void>,
   ) {
     this.writers = options.source.locateChunks ? ContentWriterPool.create(options.logDir) : undefined;
-    this.scheduler = new ApplyScheduler(options.concurrency, () => void this.batch?.flush());
-    const hooks = { park: (seq: number) => this.scheduler.park(seq), unpark: (seq: number) => this.scheduler.unpark(seq) };
-    this.batch = syncer ? new DurableBatch(hooks, () => syncer.sync()) : undefined;
+    ({ scheduler: this.scheduler, batch: this.batch } = scheduleWithBatch(options.concurrency, syncer));
     this.dest = new Destination(root, this.batch);
     this.scannedUpTo = saved.nextSeq;
     this.reservedUntil = saved.reservedUntilSeq;

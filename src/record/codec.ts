@@ -3,7 +3,7 @@
 import { decode, encode } from '@msgpack/msgpack';
 import { CorruptionError } from '../errors.js';
 import { LIMITS } from '../util/limits.js';
-import { isValidLogPath, type LogPath } from '../util/log-path.js';
+import { isValidLogPath, utf8LongerThan, type LogPath } from '../util/log-path.js';
 import {
   CHUNK_CODECS,
   ENTRY_TYPES,
@@ -94,8 +94,7 @@ class FieldReader {
     const v = this.obj[key];
     if (v === undefined && opts.optional) return undefined as unknown as string;
     if (typeof v !== 'string') this.fail(`field ${key} is not a string`);
-    // UTF-8 takes at most 3 bytes per UTF-16 unit: only a long string needs counting.
-    if (opts.maxBytes !== undefined && v.length * 3 > opts.maxBytes && Buffer.byteLength(v) > opts.maxBytes) this.fail(`field ${key} is too long`);
+    if (opts.maxBytes !== undefined && utf8LongerThan(v, opts.maxBytes)) this.fail(`field ${key} is too long`);
     return v;
   }
   oneOf<T extends string>(key: string, allowed: readonly T[]): T {

@@ -124,6 +124,20 @@ export function readChunkAtSync(reader: RecordReaderSync, where: ChunkLocation, 
   return checkChunkPayload(entry.tag, entry.payload, id, where);
 }
 
+/**
+ * `data` (a checked chunk) against the size the version's reference says it has: a version that lies about a size
+ * is damage too. `where`, when known, is the chunk record's place in the log.
+ */
+export function checkChunkSize(data: Uint8Array, ref: ChunkRef, where?: { segment: string; offset: number }): Uint8Array {
+  if (data.length === ref.size) return data;
+  throw new CorruptionError(`chunk ${contentIdHex(ref.id)} is ${data.length} bytes, the version says ${ref.size}`, {
+    file: where?.segment ?? '',
+    ...(where ? { offset: where.offset } : {}),
+    chunk: contentIdHex(ref.id),
+    reason: 'chunk-size-mismatch',
+  });
+}
+
 /** Streams chunks in order, fetching a few ahead (bounded by storeReadAheadChunks) so reading overlaps checking. */
 export async function* readContent(ctx: ChunkReaderContext, chunks: readonly ChunkRef[]): AsyncGenerator<Uint8Array> {
   const ahead: Promise<Uint8Array>[] = [];
@@ -138,13 +152,6 @@ export async function* readContent(ctx: ChunkReaderContext, chunks: readonly Chu
   for (let i = 0; i < chunks.length; i++) {
     fill();
     const data = await ahead.shift()!;
-    if (data.length !== chunks[i]!.size) {
-      throw new CorruptionError(`chunk ${contentIdHex(chunks[i]!.id)} is ${data.length} bytes, the version says ${chunks[i]!.size}`, {
-        file: '',
-        chunk: contentIdHex(chunks[i]!.id),
-        reason: 'chunk-size-mismatch',
-      });
-    }
-    yield data;
+    yield checkChunkSize(data, chunks[i]!);
   }
 }
