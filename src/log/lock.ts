@@ -1,9 +1,12 @@
 // The single-writer lock: a LOCK file created exclusively, holding {pid, host, bootId, startTime, token}.
 // Owns: refusing a second writer with LockedError naming the holder, and taking over a lock whose holder is dead
 // (same host, process gone or its pid reused). Never deletes a lock it does not hold.
-// Race-safety of a takeover: the stale file is first renamed to a name only this taker knows (rename is atomic, so
-// exactly one taker gets that inode); the taker checks it got the stale lock it judged (same token) and puts back
-// anything else; the new lock is then created with O_EXCL, so of two takers at most one ever holds the lock.
+// Race-safety of a takeover: takers of a stale lock serialise on a guard file (`<lock>.takeover`, created exclusively
+// like the lock); only the guard's holder removes the lock, after checking it is still the stale one it judged, so
+// no taker can remove a lock another taker has just created; the new lock is then created with O_EXCL, so of any
+// number of takers at most one ever holds the lock. (Moving the stale file aside and putting back anything else, as
+// before, lost a three-way race: a third taker could create the lock while a fresh one was aside, and the put-back
+// then failed, leaving two holders. Seen once in the suite's eight-way race.)
 import { randomBytes } from 'node:crypto';
 import { link, open, readFile, rename, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -122,24 +125,54 @@ async function createExclusive(path: string, content: LockContent): Promise<bool
   }
 }
 
-/** Moves a stale lock aside if it is still exactly `stale`; true when this call removed it. */
-async function breakStaleLock(path: string, stale: LockContent): Promise<boolean> {
-  const aside = `${path}.stale-${randomBytes(6).toString('hex')}`;
+/** Same holder, same lock: a lock another taker has created since carries a new token (legacy ones: pid, host, since). */
+function sameLock(a: LockContent, b: LockContent): boolean {
+  return a.token === b.token && a.pid === b.pid && a.host === b.host && a.since === b.since;
+}
+
+/** How long a taker that found another taker's guard waits before it looks at the lock again. */
+const GUARD_WAIT_MS = 10;
+
+/**
+ * Removes the lock at `path` if it is still exactly `stale`, holding the takeover guard meanwhile (see the top of
+ * this file). A taker that finds the guard held waits briefly and returns: the caller looks at the lock again.
+ */
+async function breakStaleLock(path: string, stale: LockContent, own: LockContent): Promise<void> {
+  const guard = `${path}.takeover`;
+  if (!(await createExclusive(guard, own))) {
+    await clearDeadGuard(guard, own);
+    await new Promise((resolve) => setTimeout(resolve, GUARD_WAIT_MS));
+    return;
+  }
   try {
-    await rename(path, aside);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw wrapIoError(error, 'take over stale lock', path);
+    const current = await readLockOrMissing(path);
+    if (current !== 'missing' && current !== undefined && sameLock(current, stale)) {
+      await unlink(path).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT') throw wrapIoError(error, 'take over stale lock', path);
+      });
+    }
+  } finally {
+    await unlink(guard).catch(() => {});
+  }
+}
+
+/**
+ * A guard left by a taker that died mid-takeover (rare: a kill in a few milliseconds' window) is moved aside and
+ * removed if it is still the dead one's; anything else is put back. Two takers clearing the same dead guard while a
+ * third creates one is the only race left, and it needs a taker to die first.
+ */
+async function clearDeadGuard(guard: string, own: LockContent): Promise<void> {
+  const holder = await readLockOrMissing(guard);
+  if (holder === 'missing' || holder === undefined || !(await holderIsDead(holder, own))) return;
+  const aside = `${guard}.stale-${randomBytes(6).toString('hex')}`;
+  try {
+    await rename(guard, aside);
+  } catch {
+    return; // gone already: another taker cleared it
   }
   const got = await readLock(aside);
-  if (got?.token !== stale.token) {
-    // Another taker replaced the stale lock between our read and our rename: give its lock back untouched.
-    await link(aside, path).catch(() => {});
-    await unlink(aside).catch(() => {});
-    return false;
-  }
+  if (!got || !sameLock(got, holder)) await link(aside, guard).catch(() => {});
   await unlink(aside).catch(() => {});
-  return true;
 }
 
 function lockedError(path: string, holder: LockContent | undefined, describe: (holder: string) => string): LockedError {
@@ -183,7 +216,7 @@ export async function acquireFileLock(path: string, describe: (holder: string) =
       // refuse rather than guess; the message names the file to inspect.
       throw lockedError(path, holder, describe);
     }
-    await breakStaleLock(path, holder);
+    await breakStaleLock(path, holder, own);
   }
   throw lockedError(path, await readLock(path), describe);
 }

@@ -1,6 +1,6 @@
 // The destination's cursor and lock: a damaged cursor is a typed error (never guessed), one receiver per destination,
 // and a lock left by a dead process is taken over.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -51,6 +51,18 @@ describe('destination lock', () => {
     await writeFile(join(dir, 'lock'), JSON.stringify({ pid: 1, host: hostname(), startTime: '1', token: 'old', since: '2026-01-01' }));
     const release = await lockDestination(dir);
     expect(JSON.parse(await readFile(join(dir, 'lock'), 'utf8'))).toMatchObject({ pid: process.pid });
+    await release();
+  });
+
+  it('takes over a stale lock even when a taker died holding the takeover guard, and leaves no guard behind', async () => {
+    const dir = join(await makeTmpDir(), 'state');
+    await mkdir(dir, { recursive: true });
+    const dead = { pid: 4_000_000_000, host: hostname(), token: 'dead', since: '2026-01-01' };
+    await writeFile(join(dir, 'lock'), JSON.stringify(dead));
+    await writeFile(join(dir, 'lock.takeover'), JSON.stringify({ ...dead, token: 'dead-taker' }));
+    const release = await lockDestination(dir);
+    expect(JSON.parse(await readFile(join(dir, 'lock'), 'utf8'))).toMatchObject({ pid: process.pid });
+    expect((await readdir(dir)).sort()).toEqual(['lock']);
     await release();
   });
 
