@@ -68,7 +68,8 @@ export async function checkout(options: CheckoutOptions): Promise<CheckoutSummar
   const started = performance.now();
   const timeMs = resolveMoment(options);
   const store = await openStore(resolve(options.logPath), { readOnly: true, workers: 0 });
-  let writers: ContentWriterPool | undefined;
+  // Started before the catalog is read, so the threads have booted by the time the first file is written.
+  const writers = ContentWriterPool.create(store.logDir);
   let syncer: FilesystemSync | undefined;
   try {
     const catalog = await store.catalog();
@@ -85,7 +86,6 @@ export async function checkout(options: CheckoutOptions): Promise<CheckoutSummar
       throw new UsageError(`the destination ${wanted} is inside the log ${store.logDir}`, { dest: wanted, log: store.logDir });
     }
     const root = await openEmptyDestination(wanted);
-    writers = ContentWriterPool.create(store.logDir);
     syncer = await FilesystemSync.start(root);
     const entries = [...tree.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     // Launched in path order, so the scheduler's seq is the entry's index; a write parks under its record's log seq.
@@ -109,7 +109,7 @@ export async function checkout(options: CheckoutOptions): Promise<CheckoutSummar
     return summary;
   } finally {
     syncer?.close();
-    await writers?.close();
+    await writers.close();
     await store.close();
   }
 }

@@ -37,6 +37,11 @@ export interface SessionOptions {
   emit: Emit;
   /** True while someone listens for 'applied' (building each change costs time a catch-up need not spend). */
   reportsChanges(): boolean;
+  /**
+   * Content-writer threads started by the caller before opening (they boot while the log and the destination open);
+   * the session owns them from then on and closes them. Without, the session starts its own.
+   */
+  writers?: ContentWriterPool;
 }
 
 /** A launched record waiting for its turn to be reported (in log order), with what applying it did once done. */
@@ -82,7 +87,7 @@ export class ReceiverSession {
     private hasCursor: boolean,
     private readonly unlock: () => Promise<void>,
   ) {
-    this.writers = options.source.locateChunks ? ContentWriterPool.create(options.logDir) : undefined;
+    this.writers = options.writers ?? (options.source.locateChunks ? ContentWriterPool.create(options.logDir) : undefined);
     ({ scheduler: this.scheduler, batch: this.batch } = scheduleWithBatch(options.concurrency, syncer));
     this.dest = new Destination(root, this.batch);
     this.scannedUpTo = saved.nextSeq;
@@ -105,7 +110,15 @@ export class ReceiverSession {
       throw new UsageError(`the destination ${root} is inside the log ${options.logDir}`, { dest: root, log: options.logDir, fix: 'choose an --out folder outside the log directory' });
     }
     const stateDir = join(root, RECEIVER_STATE_DIR);
-    const unlock = await lockDestination(stateDir);
+    // Started beside the lock and the cursor read: its first `sync -f` (the check that it works) is off the path.
+    const syncerStarted = FilesystemSync.start(root);
+    let unlock: () => Promise<void>;
+    try {
+      unlock = await lockDestination(stateDir);
+    } catch (error) {
+      (await syncerStarted)?.close();
+      throw error;
+    }
     try {
       await sweepTemps(stateDir); // a cursor temp left by a kill mid-save
       const cursor = await readCursor(stateDir);
@@ -114,9 +127,10 @@ export class ReceiverSession {
       const manifest = options.mode === 'all-versions' ? await Manifest.open(stateDir, saved.manifestBytes) : undefined;
       const logTop = topNameInside(root, options.logDir);
       const paths = new DestinationPaths(root, logTop ? [logTop] : []);
-      const syncer = await FilesystemSync.start(root);
+      const syncer = await syncerStarted;
       return new ReceiverSession(options, stateDir, root, syncer, paths, manifest, saved, saved.reservedUntilSeq, cursor !== undefined, unlock);
     } catch (error) {
+      (await syncerStarted)?.close();
       await unlock();
       throw error;
     }

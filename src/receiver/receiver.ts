@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { ClosedError, NotFoundError, UsageError, type SynclogError } from '../errors.js';
 import { openStore, type StoreApi } from '../store/index.js';
 import { RECEIVER_LIMITS } from '../util/limits.js';
+import { ContentWriterPool } from './content-writer-pool.js';
 import { ReceiverSession } from './receiver-session.js';
 import { RECEIVER_MODES, type ReceiverEventMap, type ReceiverMode, type ReceiverOptions, type ReceiverSummary } from './types.js';
 
@@ -144,11 +145,20 @@ export class LogReceiver extends EventEmitter<ReceiverEventMap> implements Async
     } catch {
       throw new NotFoundError(`no log at ${this.options.logPath}`, { what: 'log', id: this.options.logPath, fix: 'check --log, or start `synclog watch` (or run `synclog snapshot`) first: it creates the log' });
     }
-    // indexOnDemand: chunks are located from the same pass as their versions (entries trackChunks); the index is built
-    // only if one is missing there (a deduplicated chunk stored long before), not on every start.
-    const store = await openStore(logDir, { readOnly: true, workers: 0, indexOnDemand: true });
+    // The writer threads boot (~0.1 s of module loading and warm-up each) while the log and the destination open.
+    const writers = ContentWriterPool.create(logDir);
+    let store: StoreApi;
+    try {
+      // indexOnDemand: chunks are located from the same pass as their versions (entries trackChunks); the index is
+      // built only if one is missing there (a deduplicated chunk stored long before), not on every start.
+      store = await openStore(logDir, { readOnly: true, workers: 0, indexOnDemand: true });
+    } catch (error) {
+      await writers.close();
+      throw error;
+    }
     try {
       const session = await ReceiverSession.open({
+        writers,
         source: store,
         outputPath: this.options.outputPath,
         logDir,
@@ -159,6 +169,7 @@ export class LogReceiver extends EventEmitter<ReceiverEventMap> implements Async
       });
       return { store, session };
     } catch (error) {
+      await writers.close();
       await store.close().catch(() => {});
       throw error;
     }
