@@ -27,7 +27,18 @@ function packageVersion(): string {
   }
 }
 
-export async function buildProgram(): Promise<Command> {
+/**
+ * The command module files to load: only the invoked command's when argv names one (each module costs start-up
+ * time, and `synclog receive` is timed against rsync), all of them otherwise (`--help`, `help`, a typo to report).
+ */
+function commandFilesFor(files: string[], argv: readonly string[] | undefined): string[] {
+  const named = argv?.[2];
+  if (named === undefined || named.startsWith('-')) return files;
+  const file = `${named}.js`;
+  return files.includes(file) ? [file] : files;
+}
+
+export async function buildProgram(argv?: readonly string[]): Promise<Command> {
   const program = new Command('synclog')
     .description('Continuous, crash-safe history of folders in an append-only log, and mirrors that follow it.')
     .version(packageVersion())
@@ -50,7 +61,7 @@ export async function buildProgram(): Promise<Command> {
   } catch {
     // No commands built yet.
   }
-  for (const file of files) {
+  for (const file of commandFilesFor(files, argv)) {
     const module = (await import(pathToFileURL(join(commandsDir, file)).href)) as Partial<CommandModule>;
     if (typeof module.register === 'function') module.register(program, context);
   }
@@ -63,7 +74,7 @@ export async function main(argv: string[]): Promise<void> {
     if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
     throw error;
   });
-  const program = await buildProgram();
+  const program = await buildProgram(argv);
   try {
     await program.parseAsync(argv);
   } catch (error) {

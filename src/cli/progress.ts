@@ -1,6 +1,10 @@
 // Progress for long work (initial scans, catch-up, export, import): a bar on stderr when stderr is a terminal and
-// output is not --json; otherwise silent, so scripts and logs stay clean. Built on cli-progress.
-import cliProgress from 'cli-progress';
+// output is not --json; otherwise silent, so scripts and logs stay clean. Built on cli-progress, loaded only when a
+// bar is shown (its ~20 modules are start-up time every other run would pay for nothing).
+import { createRequire } from 'node:module';
+import type cliProgressModule from 'cli-progress';
+
+const require = createRequire(import.meta.url);
 
 export interface Progress {
   /** Sets the total when it becomes known (0 or undefined: unknown, shows a counter). */
@@ -24,6 +28,7 @@ export interface ProgressOptions {
 
 export function startProgress(options: ProgressOptions): Progress {
   if (options.json || !process.stderr.isTTY || process.env.SYNCLOG_NO_PROGRESS) return SILENT;
+  const cliProgress = require('cli-progress') as typeof cliProgressModule;
   const bytes = options.unit === 'bytes';
   const bar = new cliProgress.SingleBar(
     {

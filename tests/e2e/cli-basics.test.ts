@@ -16,6 +16,18 @@ describe('synclog (frame)', () => {
     expect(sub.stdout).toContain('--mode');
   });
 
+  it('each command works when it is the only module loaded (main.ts loads just the one argv names)', async () => {
+    const helps = await Promise.all(COMMANDS.map((name) => runCli([name, '--help'])));
+    for (const [i, name] of COMMANDS.entries()) {
+      expect(helps[i]!.code, name).toBe(0);
+      expect(helps[i]!.stdout).toMatch(new RegExp(`^Usage: synclog ${name} `, 'm'));
+    }
+    // `help <command>` is commander's own command, so every module is loaded for it.
+    const viaHelp = await runCli(['help', 'checkout']);
+    expect(viaHelp.code).toBe(0);
+    expect(viaHelp.stdout).toMatch(/^Usage: synclog checkout /m);
+  });
+
   it('exits 2 on an unknown command or option', async () => {
     expect((await runCli(['frobnicate'])).code).toBe(2);
     expect((await runCli(['verify', '--no-such-option'])).code).toBe(2);
