@@ -144,6 +144,10 @@ export function decodeRecord(tag: number, payload: Uint8Array, where: RecordLoca
   };
   const kind = KIND_BY_TAG.get(tag);
   if (!kind) fail(`unknown record tag ${tag}`);
+  if (kind === 'chunk') {
+    const chunk = decodeChunkFast(payload);
+    if (chunk) return chunk;
+  }
   let value: unknown;
   try {
     value = decode(payload);
@@ -238,12 +242,39 @@ export function decodeRecord(tag: number, payload: Uint8Array, where: RecordLoca
 const CHUNK_HEAD = Uint8Array.of(0x84, 0xa2, 0x69, 0x64, 0xc4, 0x20);
 const CHUNK_CODEC_KEY = Uint8Array.of(0xa5, 0x63, 0x6f, 0x64, 0x65, 0x63); // "codec"
 const CHUNK_SIZE_KEY = Uint8Array.of(0xa4, 0x73, 0x69, 0x7a, 0x65); // "size"
-const CODEC_VALUES = [Uint8Array.of(0xa3, 0x72, 0x61, 0x77), Uint8Array.of(0xa7, 0x64, 0x65, 0x66, 0x6c, 0x61, 0x74, 0x65)]; // "raw", "deflate"
+/** Each codec name as msgpack fixstr (in CHUNK_CODECS order: the index is the codec). */
+const CODEC_VALUES = CHUNK_CODECS.map((name) => Uint8Array.of(0xa0 | name.length, ...Array.from(name, (c) => c.charCodeAt(0))));
 
 function matchesAt(bytes: Uint8Array, at: number, expected: Uint8Array): boolean {
   if (at + expected.length > bytes.length) return false;
   for (let i = 0; i < expected.length; i++) if (bytes[at + i] !== expected[i]) return false;
   return true;
+}
+
+/** A msgpack unsigned integer (positive fixint, uint8/16/32) at `at`: its value and where it ends. */
+function readUintAt(payload: Uint8Array, at: number): { value: number; end: number } | undefined {
+  if (at >= payload.length) return undefined;
+  const marker = payload[at]!;
+  if (marker <= 0x7f) return { value: marker, end: at + 1 };
+  const width = marker === 0xcc ? 1 : marker === 0xcd ? 2 : marker === 0xce ? 4 : 0;
+  if (width === 0 || at + 1 + width > payload.length) return undefined;
+  let value = 0;
+  for (let i = 1; i <= width; i++) value = value * 256 + payload[at + i]!;
+  return { value, end: at + 1 + width };
+}
+
+/** The fields of a chunk record laid out exactly as encodeChunkRecord writes it, up to its data's bin header. */
+function chunkHead(payload: Uint8Array): { codecIndex: number; size: number; end: number } | undefined {
+  if (!matchesAt(payload, 0, CHUNK_HEAD)) return undefined;
+  const idEnd = CHUNK_HEAD.length + CONTENT_ID_BYTES;
+  if (!matchesAt(payload, idEnd, CHUNK_CODEC_KEY)) return undefined;
+  const codecAt = idEnd + CHUNK_CODEC_KEY.length;
+  const codecIndex = CODEC_VALUES.findIndex((value) => matchesAt(payload, codecAt, value));
+  if (codecIndex < 0) return undefined;
+  const sizeKeyAt = codecAt + CODEC_VALUES[codecIndex]!.length;
+  if (!matchesAt(payload, sizeKeyAt, CHUNK_SIZE_KEY)) return undefined;
+  const size = readUintAt(payload, sizeKeyAt + CHUNK_SIZE_KEY.length);
+  return size && { codecIndex, size: size.value, end: size.end };
 }
 
 /**
@@ -253,23 +284,30 @@ function matchesAt(bytes: Uint8Array, at: number, expected: Uint8Array): boolean
  * whole). `id` is a view into `payload`.
  */
 export function peekChunkIdAndSize(payload: Uint8Array): { id: Uint8Array; size: number } | undefined {
-  if (!matchesAt(payload, 0, CHUNK_HEAD)) return undefined;
-  const idEnd = CHUNK_HEAD.length + CONTENT_ID_BYTES;
-  if (!matchesAt(payload, idEnd, CHUNK_CODEC_KEY)) return undefined;
-  const codecAt = idEnd + CHUNK_CODEC_KEY.length;
-  const codec = CODEC_VALUES.find((value) => matchesAt(payload, codecAt, value));
-  if (!codec) return undefined;
-  const sizeKeyAt = codecAt + codec.length;
-  if (!matchesAt(payload, sizeKeyAt, CHUNK_SIZE_KEY)) return undefined;
-  const at = sizeKeyAt + CHUNK_SIZE_KEY.length;
-  if (at + 5 > payload.length) return undefined;
-  const view = new DataView(payload.buffer, payload.byteOffset + at, 5);
-  const marker = view.getUint8(0);
-  let size: number;
-  if (marker <= 0x7f) size = marker;
-  else if (marker === 0xcc) size = view.getUint8(1);
-  else if (marker === 0xcd) size = view.getUint16(1);
-  else if (marker === 0xce) size = view.getUint32(1);
-  else return undefined;
-  return { id: payload.subarray(CHUNK_HEAD.length, idEnd), size };
+  const head = chunkHead(payload);
+  return head && { id: payload.subarray(CHUNK_HEAD.length, CHUNK_HEAD.length + CONTENT_ID_BYTES), size: head.size };
+}
+
+const CHUNK_DATA_KEY = Uint8Array.of(0xa4, 0x64, 0x61, 0x74, 0x61); // "data"
+
+/**
+ * decodeRecord's answer for a chunk record laid out exactly as encodeChunkRecord writes it (the same checks, the
+ * same views into `payload`), without the general msgpack decoder: every chunk read pays for it. Undefined for any
+ * other layout, or anything decodeRecord would refuse: that goes through the decoder, which says what is wrong.
+ */
+function decodeChunkFast(payload: Uint8Array): ChunkRecord | undefined {
+  const head = chunkHead(payload);
+  if (!head || head.size > LIMITS.recordBytesMax || !matchesAt(payload, head.end, CHUNK_DATA_KEY)) return undefined;
+  const binAt = head.end + CHUNK_DATA_KEY.length;
+  const marker = payload[binAt];
+  const width = marker === 0xc4 ? 1 : marker === 0xc5 ? 2 : marker === 0xc6 ? 4 : 0;
+  if (width === 0 || binAt + 1 + width > payload.length) return undefined;
+  let length = 0;
+  for (let i = 1; i <= width; i++) length = length * 256 + payload[binAt + i]!;
+  const dataAt = binAt + 1 + width;
+  // Exactly to the end: trailing bytes are an error the decoder reports.
+  if (dataAt + length !== payload.length || length > LIMITS.recordBytesMax) return undefined;
+  const codec = CHUNK_CODECS[head.codecIndex]!;
+  if (codec === 'raw' && length !== head.size) return undefined;
+  return { kind: 'chunk', id: payload.subarray(CHUNK_HEAD.length, CHUNK_HEAD.length + CONTENT_ID_BYTES), codec, size: head.size, data: payload.subarray(dataAt) };
 }

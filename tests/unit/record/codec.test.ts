@@ -1,4 +1,4 @@
-import { encode } from '@msgpack/msgpack';
+import { decode, encode } from '@msgpack/msgpack';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CorruptionError } from '../../../src/errors.js';
@@ -158,5 +158,71 @@ describe('peekChunkIdAndSize', () => {
     expect(peekChunkIdAndSize(encode({ id: id(5), codec: 'zstd', size: 3, data: new Uint8Array(3) }))).toBeUndefined();
     expect(peekChunkIdAndSize(encode({ id: id(5), codec: 'raw', size: -1, data: new Uint8Array(0) }))).toBeUndefined();
     for (let cut = 0; cut < 50; cut++) expect(peekChunkIdAndSize(chunk.subarray(0, cut))).toBeUndefined();
+  });
+});
+
+describe('decodeRecord on chunk records (the exact-layout fast path)', () => {
+  /** What decodeRecord says, as comparable data: the record (bytes as hex), or that it refused. */
+  function outcome(payload: Uint8Array): { record: Record<string, unknown> } | { refused: true } {
+    try {
+      const record = decodeRecord(RECORD_TAGS.chunk, payload) as ChunkRecord;
+      return { record: { ...record, id: Buffer.from(record.id).toString('hex'), data: Buffer.from(record.data).toString('hex') } };
+    } catch (error) {
+      expect(error).toBeInstanceOf(CorruptionError);
+      return { refused: true };
+    }
+  }
+
+  /**
+   * The general decoder's answer for the same content: the map re-encoded with its keys in reverse order, a layout
+   * the fast path does not take; a payload msgpack itself refuses is refused.
+   */
+  function reference(payload: Uint8Array): ReturnType<typeof outcome> {
+    let value: unknown;
+    try {
+      value = decode(payload);
+    } catch {
+      return { refused: true };
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Uint8Array) return outcome(payload);
+    return outcome(encode(Object.fromEntries(Object.entries(value).reverse())));
+  }
+
+  const DATA_LENGTHS = [0, 1, 255, 256, 65_535, 65_536];
+
+  it('answers as the general decoder does for valid records and for damaged ones', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.constantFrom('raw' as const, 'deflate' as const),
+        fc.constantFrom(...DATA_LENGTHS),
+        fc.integer({ min: 0, max: 300_000 }),
+        fc.oneof(
+          fc.constant({ kind: 'none' as const }),
+          fc.record({ kind: fc.constant('flip' as const), at: fc.integer({ min: 0, max: 60 }), value: fc.integer({ min: 0, max: 255 }) }),
+          fc.record({ kind: fc.constant('cut' as const), by: fc.integer({ min: 1, max: 70 }) }),
+          fc.record({ kind: fc.constant('append' as const), value: fc.integer({ min: 0, max: 255 }) }),
+        ),
+        (chunkId, codec, dataLength, declaredSize, damage) => {
+          const size = codec === 'raw' ? dataLength : declaredSize;
+          const record: ChunkRecord = { kind: 'chunk', id: chunkId, codec, size, data: new Uint8Array(dataLength).fill(7) };
+          let payload = new Uint8Array(Buffer.concat(encodeChunkRecord(record).payload));
+          if (damage.kind === 'flip' && damage.at < payload.length) payload[damage.at] = damage.value;
+          if (damage.kind === 'cut') payload = payload.subarray(0, Math.max(0, payload.length - damage.by));
+          if (damage.kind === 'append') payload = new Uint8Array(Buffer.concat([payload, Uint8Array.of(damage.value)]));
+          const got = outcome(payload);
+          expect(got).toEqual(reference(payload));
+          if (damage.kind === 'none') expect(got).toEqual({ record: { kind: 'chunk', id: Buffer.from(chunkId).toString('hex'), codec, size, data: Buffer.from(record.data).toString('hex') } });
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('refuses what the general decoder refuses: a raw chunk whose data is not its size, trailing bytes', () => {
+    const payload = new Uint8Array(Buffer.concat(encodeChunkRecord({ kind: 'chunk', id: id(5), codec: 'raw', size: 4, data: new Uint8Array(3) }).payload));
+    expect(() => decodeRecord(RECORD_TAGS.chunk, payload)).toThrow(/raw chunk length differs from its size/);
+    const good = new Uint8Array(Buffer.concat(encodeChunkRecord({ kind: 'chunk', id: id(5), codec: 'raw', size: 3, data: new Uint8Array(3) }).payload));
+    expect(() => decodeRecord(RECORD_TAGS.chunk, new Uint8Array([...good, 0]))).toThrow(CorruptionError);
   });
 });
