@@ -43,6 +43,10 @@ export async function buildProgram(argv?: readonly string[]): Promise<Command> {
     .description('Continuous, crash-safe history of folders in an append-only log, and mirrors that follow it.')
     .version(packageVersion())
     .showHelpAfterError('(run with --help for usage)')
+    // `--version ID` belongs to checkout, restore and export: without positional options commander would take it
+    // as the program's --version anywhere on the line. Program options still work before the command name. Set
+    // here, not by a command module: main.ts may load only the invoked command's module.
+    .enablePositionalOptions()
     .exitOverride();
   const context: CommandContext = {
     async run(json, body) {

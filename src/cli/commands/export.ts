@@ -21,8 +21,6 @@ interface ExportCliOptions {
 }
 
 export function register(program: Command, context: CommandContext): void {
-  // `--version ID` belongs to the command, not to the program (as for restore).
-  program.enablePositionalOptions();
   program
     .command('export')
     .description('write versions from the log to a .tar.gz archive (tar xzf gives the files; synclog import restores the history)')

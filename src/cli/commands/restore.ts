@@ -19,9 +19,6 @@ interface RestoreCliOptions {
 }
 
 export function register(program: Command, context: CommandContext): void {
-  // `--version ID` belongs to restore; without positional options commander would take it as the program's
-  // --version anywhere on the line. Program options (--version, --help) still work before the command name.
-  program.enablePositionalOptions();
   program
     .command('restore')
     .description('write a recorded version of a file back to disk (atomically, with its mode and mtime)')
