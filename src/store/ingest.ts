@@ -194,7 +194,7 @@ export class Ingester {
     if (filled === 0) return { contentId: id, chunks: [], size: 0, ...tally };
     // The chunk needs its own bytes only when it is stored (the buffer goes back to the pool).
     const chunk: HashedChunk = { id, data: this.ctx.index.has(id) ? data : data.slice() };
-    await this.storeChunk(chunk, this.ctx.inline, tally, () => {});
+    await this.storeChunk(chunk, tally, () => {});
     return { contentId: id, chunks: [{ id, size: filled }], size: filled, ...tally };
   }
 
@@ -249,7 +249,7 @@ export class Ingester {
           inFlightBytes -= size;
           wake?.();
         };
-        this.storeChunk(chunk, processor, tally, onSubmitted)
+        this.storeChunk(chunk, tally, onSubmitted)
           .catch((error: unknown) => void (failure ??= error))
           .finally(() => {
             onSubmitted();
@@ -287,7 +287,7 @@ export class Ingester {
    * appended after it is durable only when it is (one log, one writer, commits in queue order). It is indexed once
    * durable; until then `pending` answers for it.
    */
-  private storeChunk(chunk: HashedChunk, processor: ChunkProcessor, tally: Tally, onSubmitted: () => void): Promise<void> {
+  private storeChunk(chunk: HashedChunk, tally: Tally, onSubmitted: () => void): Promise<void> {
     if (this.ctx.index.has(chunk.id)) return Promise.resolve();
     const key = contentIdHex(chunk.id);
     const running = this.pending.get(key);
@@ -302,7 +302,7 @@ export class Ingester {
     entry.durable = (async () => {
       let position: RecordPosition;
       try {
-        const packed = await processor.compress(chunk.data, this.ctx.compression);
+        const packed = await this.compressorFor(size).compress(chunk.data, this.ctx.compression);
         const record: ChunkRecord = { kind: 'chunk', id: chunk.id, codec: packed.codec, size, data: packed.data };
         const input = encodeChunkRecord(record);
         const recordBytes = input.payload[0].length + input.payload[1].length;
@@ -332,6 +332,17 @@ export class Ingester {
     });
     entry.durable.catch(() => {}); // reported through `queued`, appendRecords, flush() or the log's own failure
     return queued.promise;
+  }
+
+  /**
+   * Who compresses a chunk of `bytes`: the worker pool whenever compression may run, whichever thread chunked it.
+   * Why: deflate is the costliest step of ingest (~70 MB/s per core), and a small file's chunk (hashed here, its
+   * file too small to be worth chunking in a worker) compressed on this thread made this thread the bottleneck while
+   * the workers idled: 1 s of deflate on it per 400 MB snapshot of mostly small files (docs/store.md "Small files").
+   * A chunk stored raw anyway (too small, or compression off) stays here: a round trip for nothing.
+   */
+  private compressorFor(bytes: number): ChunkProcessor {
+    return this.ctx.compression === 'none' || bytes < LIMITS.compressBytesMin ? this.ctx.inline : this.ctx.pool();
   }
 
   /** Waits until `bytes` more fit under `ingestUnsyncedBytesMax` (always admits one record when nothing waits). */
