@@ -4,6 +4,7 @@
 // The GEAR table and the masks are part of the format: changing them does not corrupt a log, but it ends dedup
 // against chunks written before (docs/store.md "Chunking").
 import { assert } from '../util/assert.js';
+import { BufferPool } from './buffer-pool.js';
 import { LIMITS } from '../util/limits.js';
 
 export interface ChunkSizes {
@@ -159,9 +160,21 @@ export class Chunker {
   }
 }
 
+/**
+ * chunkStream's working buffers (default sizes): a fresh one per stream was 512 KiB to zero and collect per file, most
+ * of a plain tarball import's main-thread time (10,000 files: 0.8 s zeroing, ~3.9 s of GC).
+ */
+const streamBuffers = new BufferPool(chunkerBufferBytes(DEFAULT_CHUNK_SIZES), LIMITS.chunkerBuffersPooledMax);
+
 /** Chunks a stream of blocks; a file is never held whole, only one chunker buffer and one block. */
 export async function* chunkStream(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, sizes: ChunkSizes = DEFAULT_CHUNK_SIZES): AsyncGenerator<Uint8Array> {
-  const chunker = new Chunker(sizes);
-  for await (const block of source) yield* chunker.push(block);
-  yield* chunker.finish();
+  const pooled = sizes === DEFAULT_CHUNK_SIZES;
+  const chunker = new Chunker(sizes, pooled ? streamBuffers.take() : undefined);
+  try {
+    for await (const block of source) yield* chunker.push(block);
+    yield* chunker.finish();
+  } finally {
+    // Every chunk handed out is a copy, so the buffer is free however the stream ended (finished, failed, abandoned).
+    if (pooled) streamBuffers.give(chunker.buffer);
+  }
 }

@@ -60,6 +60,30 @@ describe('chunker', () => {
     expect(nextBoundary(new Uint8Array(10), 0, 10, false, DEFAULT_CHUNK_SIZES)).toBe(0);
   });
 
+  it('chunkStream reuses its buffers safely: streams run interleaved, or abandoned midway, give the chunks chunkAll does', async () => {
+    const inputs = [prng(900 * 1024, 11), prng(700 * 1024, 12), prng(50_000, 13)];
+    const expected = inputs.map((input) => chunkAll(input, 64 * 1024).map((c) => Buffer.from(c).toString('hex')));
+    const blocksOf = (input: Uint8Array) => Array.from({ length: Math.ceil(input.length / 65536) }, (_, i) => input.subarray(i * 65536, (i + 1) * 65536));
+    // Abandoned after its first chunk: its buffer goes back to the pool while the others still hold theirs.
+    for await (const first of chunkStream(blocksOf(prng(600 * 1024, 14)))) {
+      expect(first.length).toBeGreaterThan(0);
+      break;
+    }
+    const streams = inputs.map((input) => chunkStream(blocksOf(input))[Symbol.asyncIterator]());
+    const got: string[][] = inputs.map(() => []);
+    // One chunk from each stream in turn, so every stream's buffer is in use at once.
+    for (let open = streams.length; open > 0; ) {
+      open = 0;
+      for (const [i, stream] of streams.entries()) {
+        const next = await stream.next();
+        if (next.done) continue;
+        open++;
+        got[i]!.push(Buffer.from(next.value).toString('hex'));
+      }
+    }
+    expect(got).toEqual(expected);
+  });
+
   it('has a fixed gear table (changing it ends dedup with older logs)', () => {
     expect(GEAR.length).toBe(256);
     expect(new Set(GEAR).size).toBe(256);
