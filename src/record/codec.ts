@@ -251,16 +251,23 @@ function matchesAt(bytes: Uint8Array, at: number, expected: Uint8Array): boolean
   return true;
 }
 
+/**
+ * The big-endian unsigned integer of `width` (1, 2 or 4) bytes after the marker byte at `at`, and where it ends; a
+ * width of 0 (a marker the caller does not accept) or bytes past the end give undefined.
+ */
+function uintAfterMarker(payload: Uint8Array, at: number, width: number): { value: number; end: number } | undefined {
+  if (width === 0 || at + 1 + width > payload.length) return undefined;
+  let value = 0;
+  for (let i = 1; i <= width; i++) value = value * 256 + payload[at + i]!;
+  return { value, end: at + 1 + width };
+}
+
 /** A msgpack unsigned integer (positive fixint, uint8/16/32) at `at`: its value and where it ends. */
 function readUintAt(payload: Uint8Array, at: number): { value: number; end: number } | undefined {
   if (at >= payload.length) return undefined;
   const marker = payload[at]!;
   if (marker <= 0x7f) return { value: marker, end: at + 1 };
-  const width = marker === 0xcc ? 1 : marker === 0xcd ? 2 : marker === 0xce ? 4 : 0;
-  if (width === 0 || at + 1 + width > payload.length) return undefined;
-  let value = 0;
-  for (let i = 1; i <= width; i++) value = value * 256 + payload[at + i]!;
-  return { value, end: at + 1 + width };
+  return uintAfterMarker(payload, at, marker === 0xcc ? 1 : marker === 0xcd ? 2 : marker === 0xce ? 4 : 0);
 }
 
 /** The fields of a chunk record laid out exactly as encodeChunkRecord writes it, up to its data's bin header. */
@@ -300,11 +307,9 @@ function decodeChunkFast(payload: Uint8Array): ChunkRecord | undefined {
   if (!head || head.size > LIMITS.recordBytesMax || !matchesAt(payload, head.end, CHUNK_DATA_KEY)) return undefined;
   const binAt = head.end + CHUNK_DATA_KEY.length;
   const marker = payload[binAt];
-  const width = marker === 0xc4 ? 1 : marker === 0xc5 ? 2 : marker === 0xc6 ? 4 : 0;
-  if (width === 0 || binAt + 1 + width > payload.length) return undefined;
-  let length = 0;
-  for (let i = 1; i <= width; i++) length = length * 256 + payload[binAt + i]!;
-  const dataAt = binAt + 1 + width;
+  const bin = uintAfterMarker(payload, binAt, marker === 0xc4 ? 1 : marker === 0xc5 ? 2 : marker === 0xc6 ? 4 : 0);
+  if (!bin) return undefined;
+  const { value: length, end: dataAt } = bin;
   // Exactly to the end: trailing bytes are an error the decoder reports.
   if (dataAt + length !== payload.length || length > LIMITS.recordBytesMax) return undefined;
   const codec = CHUNK_CODECS[head.codecIndex]!;
