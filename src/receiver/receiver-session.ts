@@ -16,7 +16,7 @@ import { RECEIVER_LIMITS } from '../util/limits.js';
 import { applyAllVersions } from './apply-all-versions.js';
 import { applyLatest, changeOf, type Applied, type ApplyContext } from './apply-latest.js';
 import type { ApplyScheduler } from './apply-scheduler.js';
-import { contentProvider, ContentWriterPool } from './content-writer-pool.js';
+import { contentProvider, type ContentWriterPool } from './content-writer-pool.js';
 import { checkCursorFits, lockDestination, readCursor, writeCursor, type ReceiverCursor } from './cursor.js';
 import { DestinationPaths, RECEIVER_STATE_DIR, topNameInside } from './destination-path.js';
 import { Destination, sweepTemps } from './destination.js';
@@ -39,7 +39,8 @@ export interface SessionOptions {
   reportsChanges(): boolean;
   /**
    * Content-writer threads started by the caller before opening (they boot while the log and the destination open);
-   * the session owns them from then on and closes them. Without, the session starts its own.
+   * the session owns them from then on and closes them. Without (or for a source that cannot locate chunks), files
+   * are read and written on the main thread.
    */
   writers?: ContentWriterPool;
 }
@@ -87,7 +88,7 @@ export class ReceiverSession {
     private hasCursor: boolean,
     private readonly unlock: () => Promise<void>,
   ) {
-    this.writers = options.writers ?? (options.source.locateChunks ? ContentWriterPool.create(options.logDir) : undefined);
+    this.writers = options.writers;
     ({ scheduler: this.scheduler, batch: this.batch } = scheduleWithBatch(options.concurrency, syncer));
     this.dest = new Destination(root, this.batch);
     this.scannedUpTo = saved.nextSeq;
