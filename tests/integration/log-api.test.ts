@@ -7,6 +7,7 @@ import { Log, segmentFileName, type AppendInput } from '../../src/log/index.js';
 import { flipByte } from '../helpers/corrupt.js';
 import { readAll, recordFor } from '../helpers/log-fixture.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { join } from 'node:path';
 
 describe('Log API details', () => {
@@ -91,7 +92,7 @@ describe('Log API details', () => {
     const following = (async () => {
       for await (const entry of reader.read({ follow: true })) seen.push(entry.seq);
     })();
-    await new Promise((r) => setTimeout(r, 100));
+    await waitFor(() => seen.length >= 40, 'the follower to reach seq 39');
     await reader.close();
     await following;
     expect(seen).toEqual(Array.from({ length: 40 }, (_, i) => i));

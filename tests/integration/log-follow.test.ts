@@ -9,6 +9,7 @@ import { dropTail } from '../helpers/corrupt.js';
 import { buildLog, isIntact, recordFor } from '../helpers/log-fixture.js';
 import { CRASH_CHILD } from '../../stress/log-crash.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
+import { waitFor } from '../helpers/wait-for.js';
 // @ts-expect-error: a plain ESM child script without types
 import { crashPayload, crashTag } from '../fault/log-child.mjs';
 
@@ -100,9 +101,9 @@ describe('follow across processes', () => {
     const done = (async () => {
       for await (const entry of log.read({ follow: true, signal: controller.signal })) seen.push(entry.seq);
     })();
-    await new Promise((r) => setTimeout(r, 50));
+    await waitFor(() => seen.length >= 1, 'the follower to see seq 0');
     await log.append({ tag: 1, payload: new Uint8Array(3) });
-    await new Promise((r) => setTimeout(r, 50));
+    await waitFor(() => seen.length >= 2, 'the follower to see seq 1');
     controller.abort();
     await done;
     expect(seen).toEqual([0, 1]);

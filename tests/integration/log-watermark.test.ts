@@ -8,6 +8,7 @@ import { Log, type LogEntry } from '../../src/log/index.js';
 import { decodeWatermark, encodeWatermark } from '../../src/log/watermark.js';
 import { recordFor } from '../helpers/log-fixture.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const WATERMARK = 'durable.seq';
 
@@ -64,7 +65,7 @@ describe('durable watermark', () => {
           if (entry.seq === 10) controller.abort();
         }
       })();
-      await waitFor(() => seen.length === 6);
+      await waitFor(() => seen.length === 6, 'the follower to read seqs 0-5');
       await new Promise((resolve) => setTimeout(resolve, 200));
       expect(seen).toEqual([0, 1, 2, 3, 4, 5]); // held at the watermark
       await writeRecords(log, 10, 1); // this commit publishes 11
@@ -130,10 +131,3 @@ describe('durable watermark', () => {
   });
 });
 
-async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}

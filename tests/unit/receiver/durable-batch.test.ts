@@ -10,6 +10,7 @@ import { DurableBatch } from '../../../src/receiver/durable-batch.js';
 import { FilesystemSync } from '../../../src/receiver/filesystem-sync.js';
 import { RECEIVER_LIMITS } from '../../../src/util/limits.js';
 import { makeTmpDir } from '../../helpers/tmp-dir.js';
+import { waitFor } from '../../helpers/wait-for.js';
 
 const noHooks = { park: () => {}, unpark: () => {} };
 const via = (batch: DurableBatch, seq: number) => ({ syncEachNow: () => batch.live, stage: (bytes: number) => batch.stage(seq, bytes) });
@@ -25,8 +26,8 @@ describe('DurableBatch', () => {
     });
     const a = join(dir, 'a.txt');
     const writing = writeFileDurable(a, new TextEncoder().encode('one'), 0o644, 1_000_000, via(batch, 1));
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    await expect(readdir(dir)).resolves.toHaveLength(1); // only the temp: nothing at the target before the sync
+    // The temp is written and waits for the batch's sync: nothing at the target before it.
+    await waitFor(async () => (await readdir(dir)).length === 1, 'the temp file to be written');
     expect(await readdir(dir).then((names) => names.includes('a.txt'))).toBe(false);
     await batch.flush();
     await writing;

@@ -7,14 +7,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { listDirectoriesWithoutStats } from '../../../src/watcher/watcher.js';
 import { makeTmpDir } from '../../helpers/tmp-dir.js';
+import { waitFor } from '../../helpers/wait-for.js';
 
-async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('chokidar directory listing without stats', () => {
   it('applies to the chokidar in use, and new (nested) directories are still found while files get no watcher', async () => {
@@ -36,10 +30,10 @@ describe('chokidar directory listing without stats', () => {
     try {
       await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
       await mkdir(join(root, 'new', 'deeper'), { recursive: true });
-      await waitFor(() => addedDirs.includes(join(root, 'new', 'deeper')));
+      await waitFor(() => addedDirs.includes(join(root, 'new', 'deeper')), 'the nested directory to be added');
       await writeFile(join(root, 'new', 'deeper', 'b.txt'), 'b');
       await writeFile(join(root, 'old', 'c.txt'), 'c');
-      await waitFor(() => rawNames.includes('b.txt') && rawNames.includes('c.txt'));
+      await waitFor(() => rawNames.includes('b.txt') && rawNames.includes('c.txt'), 'raw events for b.txt and c.txt');
       expect(addedDirs).toContain(join(root, 'new'));
       expect(fileEvents).toEqual([]); // files are never chokidar-watched: names come from raw events
     } finally {
