@@ -10,12 +10,34 @@ import { access, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'n
 import { dirname, join } from 'node:path';
 import { runChecked } from './child-process.js';
 
+/** A package and the versions of it a scenario replays (pinned so results from different dates compare). */
+export interface HistoryPackage {
+  name: string;
+  versions: readonly string[];
+}
+
 export const HISTORY_PACKAGE = 'prettier';
 export const HISTORY_VERSIONS = [
   '3.0.0', '3.0.1', '3.0.2', '3.0.3', '3.1.0', '3.1.1', '3.2.0', '3.2.1', '3.2.2', '3.2.3',
   '3.2.4', '3.2.5', '3.3.0', '3.3.1', '3.3.2', '3.3.3', '3.4.0', '3.4.1', '3.4.2', '3.5.0',
   '3.5.1', '3.5.2', '3.5.3', '3.6.0', '3.6.1', '3.6.2', '3.7.0', '3.7.1', '3.7.2', '3.7.3',
 ] as const;
+
+export const PRETTIER_HISTORY: HistoryPackage = { name: HISTORY_PACKAGE, versions: HISTORY_VERSIONS };
+
+/**
+ * typescript 4.8.2 … 5.9.3 (every stable release in that span): ~22 MB and ~100 files unpacked, most of it a few
+ * large bundled lib/*.js files that change in every release: a catch-up that replays every version writes each of
+ * them 30 times. Tarballs are ~4 MB, so 30 versions fetch in about a minute.
+ */
+export const TYPESCRIPT_HISTORY: HistoryPackage = {
+  name: 'typescript',
+  versions: [
+    '4.8.2', '4.8.3', '4.8.4', '4.9.3', '4.9.4', '4.9.5', '5.0.2', '5.0.3', '5.0.4', '5.1.3',
+    '5.1.5', '5.1.6', '5.2.2', '5.3.2', '5.3.3', '5.4.2', '5.4.3', '5.4.4', '5.4.5', '5.5.2',
+    '5.5.3', '5.5.4', '5.6.2', '5.6.3', '5.7.2', '5.7.3', '5.8.2', '5.8.3', '5.9.2', '5.9.3',
+  ],
+};
 
 export interface HistoryVersion {
   version: string;
@@ -25,19 +47,20 @@ export interface HistoryVersion {
 
 const exists = (path: string) => access(path).then(() => true, () => false);
 
-/** The last `count` pinned versions, fetched and unpacked under `cacheDir` (reused when already there). */
-export async function ensureHistory(cacheDir: string, count: number, log: (line: string) => void): Promise<HistoryVersion[]> {
-  const base = join(cacheDir, 'npm', HISTORY_PACKAGE);
+/** The last `count` pinned versions of `pkg` (default prettier), fetched and unpacked under `cacheDir` (reused). */
+export async function ensureHistory(cacheDir: string, count: number, log: (line: string) => void, pkg: HistoryPackage = PRETTIER_HISTORY): Promise<HistoryVersion[]> {
+  const name = pkg.name;
+  const base = join(cacheDir, 'npm', name);
   await mkdir(base, { recursive: true });
-  const versions = HISTORY_VERSIONS.slice(Math.max(0, HISTORY_VERSIONS.length - count));
+  const versions = pkg.versions.slice(Math.max(0, pkg.versions.length - count));
   const result: HistoryVersion[] = [];
   for (const version of versions) {
     const dir = join(base, version);
     const marker = join(base, `${version}.complete`);
     if (!(await exists(marker))) {
-      log(`  fetching ${HISTORY_PACKAGE}@${version} with npm pack`);
-      const tarball = join(base, `${HISTORY_PACKAGE}-${version}.tgz`);
-      if (!(await exists(tarball))) await runChecked('npm', ['pack', `${HISTORY_PACKAGE}@${version}`, '--silent', '--pack-destination', base], { cwd: base });
+      log(`  fetching ${name}@${version} with npm pack`);
+      const tarball = join(base, `${name}-${version}.tgz`);
+      if (!(await exists(tarball))) await runChecked('npm', ['pack', `${name}@${version}`, '--silent', '--pack-destination', base], { cwd: base });
       const partial = `${dir}.partial`;
       await rm(partial, { recursive: true, force: true });
       await rm(dir, { recursive: true, force: true });

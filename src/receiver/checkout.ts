@@ -1,16 +1,18 @@
 // checkout: writes the whole tree as it was at a moment (a time, or just after a given version) into an empty
-// destination, DEST/<root>/<path>, using the catalog's treeAt. The same gate, atomic writes, content-writer threads
+// destination, DEST/<root>/<path>: the versions the catch-up planner (catch-up-plan.ts) keeps of the records up to
+// that moment, so a folder deleted with no delete of each file in it leaves none of them. The same gate, atomic writes, content-writer threads
 // and batched durability as the receiver; links only when they point inside the destination. Directory mtimes are
 // set last, deepest first, so writing their children does not undo them.
 // Never does: write into a non-empty destination (that would mix two trees), or follow a link it made.
 import { mkdir, readdir, realpath } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { NotFoundError, UsageError, wrapIoError } from '../errors.js';
-import type { VersionRecord } from '../record/index.js';
-import { openStore, type StoredRecord } from '../store/index.js';
+import type { EntryRecord, VersionRecord } from '../record/index.js';
+import { openStore, type CatalogApi, type StoredRecord } from '../store/index.js';
 import { RECEIVER_LIMITS } from '../util/limits.js';
 import { applyVersionAt, whereOf, type ApplyContext } from './apply-latest.js';
 import type { ApplyScheduler } from './apply-scheduler.js';
+import { plannedTree } from './catch-up-plan.js';
 import { contentProvider, ContentWriterPool } from './content-writer-pool.js';
 import { DestinationPaths, topNameInside } from './destination-path.js';
 import { Destination } from './destination.js';
@@ -73,14 +75,15 @@ export async function checkout(options: CheckoutOptions): Promise<CheckoutSummar
   let syncer: FilesystemSync | undefined;
   try {
     const catalog = await store.catalog();
-    let tree: Map<string, StoredRecord<VersionRecord>>;
+    let cut: { atSeq?: number; timeMs?: number };
     if (timeMs === undefined) {
       const found = catalog.findVersion(options.versionId!);
       if (!found) throw new NotFoundError(`no version ${options.versionId} in the log`, { what: 'version', id: options.versionId });
-      tree = catalog.treeAt({ atSeq: found.seq });
+      cut = { atSeq: found.seq };
     } else {
-      tree = catalog.treeAt({ timeMs });
+      cut = { timeMs };
     }
+    const tree = plannedTree(entriesUpTo(catalog, cut));
     const wanted = resolve(options.outputPath);
     if (wanted === store.logDir || topNameInside(store.logDir, wanted) !== undefined) {
       throw new UsageError(`the destination ${wanted} is inside the log ${store.logDir}`, { dest: wanted, log: store.logDir });
@@ -112,6 +115,17 @@ export async function checkout(options: CheckoutOptions): Promise<CheckoutSummar
     await writers.close();
     await store.close();
   }
+}
+
+/** Every version and delete at or before the cut, in log order: the planner's input. */
+function entriesUpTo(catalog: CatalogApi, cut: { atSeq?: number; timeMs?: number }): StoredRecord<EntryRecord>[] {
+  const entries: StoredRecord<EntryRecord>[] = [];
+  for (const view of catalog.paths()) {
+    for (const entry of catalog.history(view.root, view.path)) {
+      if ((cut.atSeq === undefined || entry.seq <= cut.atSeq) && (cut.timeMs === undefined || entry.record.time <= cut.timeMs)) entries.push(entry);
+    }
+  }
+  return entries.sort((a, b) => a.seq - b.seq);
 }
 
 async function writeTree(

@@ -6,6 +6,8 @@
 // receiver applies a record past `reservedUntilSeq` it saves a cursor reserving the next window, so after a crash
 // it knows which records may already be (partly) applied: the replay window, where temp files are swept and its own
 // later links may be replaced.
+// Catching up in `latest` mode, records a later record supersedes (catch-up-plan.ts) are passed over, not applied:
+// the cursor may pass them, since what supersedes them comes later and is applied (or itself superseded) in turn.
 // Never does: save a cursor past a record that is running or failed; skip a record it could not apply.
 import { mkdir, realpath } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -15,6 +17,7 @@ import type { StoredRecord } from '../store/types.js';
 import { RECEIVER_LIMITS } from '../util/limits.js';
 import { applyAllVersions } from './apply-all-versions.js';
 import { applyLatest, changeOf, type Applied, type ApplyContext } from './apply-latest.js';
+import { collectPlanRecords, planCatchUp, type CatchUpPlan } from './catch-up-plan.js';
 import type { ApplyScheduler } from './apply-scheduler.js';
 import { contentProvider, type ContentWriterPool } from './content-writer-pool.js';
 import { checkCursorFits, lockDestination, readCursor, writeCursor, type ReceiverCursor } from './cursor.js';
@@ -94,7 +97,7 @@ export class ReceiverSession {
     this.scannedUpTo = saved.nextSeq;
     this.reservedUntil = saved.reservedUntilSeq;
     this.ctx = { dest: this.dest, paths, content: contentProvider(options.source, this.writers), warn: (w) => this.onWarning(w) };
-    this.summary = { mode: options.mode, fromSeq: saved.nextSeq, nextSeq: saved.nextSeq, changes: 0, files: 0, dirs: 0, symlinks: 0, deletes: 0, bytes: 0, skippedSymlinks: 0, durationMs: 0 };
+    this.summary = { mode: options.mode, fromSeq: saved.nextSeq, nextSeq: saved.nextSeq, changes: 0, files: 0, dirs: 0, symlinks: 0, deletes: 0, superseded: 0, bytes: 0, skippedSymlinks: 0, durationMs: 0 };
   }
 
   /** Opens (creating) the destination, takes its lock, checks the cursor fits this mode and log. */
@@ -155,11 +158,15 @@ export class ReceiverSession {
     // Saved by time too, so a kill during a long catch-up redoes at most commitIntervalMs of work (plus what was in flight).
     const timer = setInterval(() => void this.commit(false).catch(() => {}), RECEIVER_LIMITS.commitIntervalMs);
     try {
+      const plan = await this.plan(options.follow, options.signal);
       // trackChunks: a file's chunks come right before its version, so this same pass says where they are.
       const records = this.options.source.entries({ fromSeq: this.scannedUpTo, kinds: ['version', 'delete'], follow: options.follow, signal: options.signal, trackChunks: true });
       for await (const stored of this.closingBatchesWhenIdle(records, options.follow)) {
         if (options.signal?.aborted) break;
-        await this.launch(stored);
+        // A superseded record is complete without being applied: the later record that supersedes it is after it,
+        // so a cursor saved past it still has that one ahead (docs/receiver.md "Catch-up").
+        if (plan?.isSuperseded(stored.seq)) this.summary.superseded++;
+        else await this.launch(stored);
         this.scannedUpTo = stored.seq + 1;
         this.progress(options.endSeq);
         if (++this.sinceCommit >= RECEIVER_LIMITS.commitRecordsMax) await this.commit(false);
@@ -177,6 +184,17 @@ export class ReceiverSession {
     this.summary.durationMs = performance.now() - started;
     this.progress(options.endSeq, true);
     return { ...this.summary };
+  }
+
+  /**
+   * The catch-up plan (latest mode, not following): which records up to the head seen now are superseded. Only
+   * version and delete headers are read for it (chunk records are skipped by tag, never decoded). A follower's
+   * live records are never planned: once caught up, each change is applied in order.
+   */
+  private async plan(follow: boolean, signal: AbortSignal | undefined): Promise<CatchUpPlan | undefined> {
+    if (follow || this.options.mode !== 'latest') return undefined;
+    const records = await collectPlanRecords(this.options.source.entries({ fromSeq: this.scannedUpTo, kinds: ['version', 'delete'], follow: false, signal }));
+    return planCatchUp(records);
   }
 
   /**

@@ -106,6 +106,11 @@ export interface ReceiverSummary {
   dirs: number;
   symlinks: number;
   deletes: number;
+  /**
+   * Catch-up (latest mode): records not applied because a later one supersedes them (a file written again, or
+   * deleted, later in the backlog). `files` counts the files written.
+   */
+  superseded: number;
   bytes: number;
   /** Symlinks not recreated because their target is outside the destination. */
   skippedSymlinks: number;

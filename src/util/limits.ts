@@ -163,6 +163,11 @@ export const RECEIVER_LIMITS = {
    */
   batchFilesMax: 512,
   batchBytesMax: 64 * 1024 * 1024,
+  /**
+   * Records a catch-up plans at once (catch-up-plan.ts: about 100 bytes of memory each). A longer backlog is
+   * planned up to here and the rest applied record by record.
+   */
+  catchUpPlanRecordsMax: 1_000_000,
 } as const;
 
 /** Explorer (src/explorer): how much of a version it reads to show it, and how often it looks for new records. */

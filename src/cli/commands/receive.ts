@@ -83,7 +83,8 @@ async function runReceive(options: ReceiveCliOptions): Promise<number> {
   return 0;
 }
 
-function describeSummary(verb: string, s: { changes: number; files: number; dirs: number; symlinks: number; deletes: number; bytes: number; skippedSymlinks: number; nextSeq: number; durationMs: number }, out: string): string {
-  const skipped = s.skippedSymlinks > 0 ? `, ${s.skippedSymlinks} links pointing outside skipped` : '';
+function describeSummary(verb: string, s: { changes: number; files: number; dirs: number; symlinks: number; deletes: number; superseded: number; bytes: number; skippedSymlinks: number; nextSeq: number; durationMs: number }, out: string): string {
+  let skipped = s.skippedSymlinks > 0 ? `, ${s.skippedSymlinks} links pointing outside skipped` : '';
+  if (s.superseded > 0) skipped += `, ${s.superseded} superseded records not applied`;
   return `${verb}: ${s.changes} changes (${s.files} files, ${s.dirs} dirs, ${s.symlinks} links, ${s.deletes} deletes; ${(s.bytes / 1e6).toFixed(1)} MB${skipped}) in ${Math.round(s.durationMs)} ms → ${out} (next record ${s.nextSeq})`;
 }

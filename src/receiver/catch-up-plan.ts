@@ -1,0 +1,105 @@
+// The catch-up planner: given the version and delete records from a cursor to the log's head (in log order), says
+// which of them are superseded: applying the rest, in log order, over any tree ends in the same tree as applying
+// all of them. Used by the `latest` receiver's catch-up (a file overwritten ten times is written once, a file created
+// and deleted never) and by checkout (the tree at a moment). Reads only the record headers it is given: never
+// content. Never used for all-versions mode, which keeps every version.
+//
+// The rule: a record at path P is superseded when a later record *clears* P, at P itself or at a folder above it.
+// A delete clears its path and everything under it (the receiver removes a folder recursively); a file or symlink
+// version replaces whatever is at its path, a folder included. A folder version clears nothing (mkdir keeps the
+// children), so it supersedes nothing, and a delete is never superseded by a later folder version at its path: the
+// delete must still remove what is under the folder. Renames are a delete of the old path and a version of the new
+// one in the log, so they follow the same rule.
+// Why the rest ends in the same tree (docs/receiver.md "Catch-up"): for each path, the last record that sets it (at
+// it or clearing above it) is never superseded, and a record still applied finds each folder above it as the full
+// replay would: the last record at that folder before it is superseded only by a clearing that also supersedes it.
+import { displayPath, type EntryRecord, type VersionRecord } from '../record/index.js';
+import type { StoredRecord } from '../store/types.js';
+import { RECEIVER_LIMITS } from '../util/limits.js';
+
+/** What the planner needs of a record: no content, no metadata. */
+export interface PlanRecord {
+  seq: number;
+  root: string;
+  path: string;
+  kind: 'version' | 'delete';
+  type: 'file' | 'dir' | 'symlink';
+}
+
+export interface CatchUpPlan {
+  /** Seq after the last record planned: records from here on are not covered (a live follower applies them all). */
+  endSeq: number;
+  /** Records the plan saw. */
+  count: number;
+  isSuperseded(seq: number): boolean;
+}
+
+/** The scheduler's key for a record (`root/path`), so "under" means the same here as for overlapping writes. */
+export function planKey(record: Pick<PlanRecord, 'root' | 'path'>): string {
+  return record.path === '' ? record.root : `${record.root}/${record.path}`;
+}
+
+function clears(record: PlanRecord): boolean {
+  return record.kind === 'delete' || record.type !== 'dir';
+}
+
+/** True when `key` or a folder above it is in `cleared`. */
+function clearedAtOrAbove(cleared: ReadonlySet<string>, key: string): boolean {
+  if (cleared.has(key)) return true;
+  for (let slash = key.lastIndexOf('/'); slash > 0; slash = key.lastIndexOf('/', slash - 1)) {
+    if (cleared.has(key.slice(0, slash))) return true;
+  }
+  return false;
+}
+
+/**
+ * Plans records given in increasing seq order (from the cursor to the head). Walks them newest first, keeping the
+ * paths cleared later on: O(records × path depth), memory one small entry per record.
+ */
+export function planCatchUp(records: readonly PlanRecord[], endSeq?: number): CatchUpPlan {
+  const superseded = new Set<number>();
+  const cleared = new Set<string>();
+  for (let i = records.length - 1; i >= 0; i--) {
+    const record = records[i]!;
+    const key = planKey(record);
+    if (clearedAtOrAbove(cleared, key)) superseded.add(record.seq);
+    else if (clears(record)) cleared.add(key);
+    // (A superseded clearing record adds nothing: the later one above or at it already clears its subtree.)
+  }
+  const last = records[records.length - 1];
+  return {
+    endSeq: endSeq ?? (last ? last.seq + 1 : 0),
+    count: records.length,
+    isSuperseded: (seq) => superseded.has(seq),
+  };
+}
+
+/**
+ * Reads the planner's input from a record stream (version and delete records), at most
+ * `RECEIVER_LIMITS.catchUpPlanRecordsMax`: a plan of a prefix of the backlog is as sound as one of all of it (as if
+ * the head were there); the records after it are applied one by one.
+ */
+export async function collectPlanRecords(records: AsyncIterable<StoredRecord>): Promise<PlanRecord[]> {
+  const out: PlanRecord[] = [];
+  for await (const { seq, record } of records) {
+    if (record.kind !== 'version' && record.kind !== 'delete') continue;
+    out.push({ seq, root: record.root, path: record.path, kind: record.kind, type: record.type });
+    if (out.length >= RECEIVER_LIMITS.catchUpPlanRecordsMax) break;
+  }
+  return out;
+}
+
+/**
+ * The tree that applying `records` (increasing seq) to an empty folder leaves, by display path: the surviving
+ * versions, the last one per path (only folder versions can repeat). Surviving deletes are dropped: from an empty
+ * folder there is nothing under them left to remove, since every earlier record there is superseded. Checkout's tree.
+ */
+export function plannedTree<R extends StoredRecord<EntryRecord>>(records: readonly R[]): Map<string, StoredRecord<VersionRecord>> {
+  const plan = planCatchUp(records.map(({ seq, record }) => ({ seq, root: record.root, path: record.path, kind: record.kind, type: record.type })));
+  const tree = new Map<string, StoredRecord<VersionRecord>>();
+  for (const stored of records) {
+    if (stored.record.kind !== 'version' || plan.isSuperseded(stored.seq)) continue;
+    tree.set(displayPath(stored.record), stored as StoredRecord<VersionRecord>);
+  }
+  return tree;
+}
