@@ -13,6 +13,7 @@ export const BENCH_MODULES = [
   { file: 'watcher-capture.ts', exportName: 'runWatcherCaptureBench', part: 'watcher' },
   { file: 'receiver-catchup.ts', exportName: 'runReceiverCatchupBench', part: 'receiver' },
   { file: 'archive.ts', exportName: 'runArchiveBench', part: 'archive' },
+  { file: 'history-catchup.ts', exportName: 'runHistoryCatchupBench', part: 'receiver' },
 ] as const;
 
 function isNumberArray(value: unknown): value is number[] {

@@ -81,10 +81,15 @@ export function planCatchUp(records: readonly PlanRecord[], endSeq?: number): Ca
  */
 export async function collectPlanRecords(records: AsyncIterable<StoredRecord>): Promise<PlanRecord[]> {
   const out: PlanRecord[] = [];
-  for await (const { seq, record } of records) {
-    if (record.kind !== 'version' && record.kind !== 'delete') continue;
-    out.push({ seq, root: record.root, path: record.path, kind: record.kind, type: record.type });
-    if (out.length >= RECEIVER_LIMITS.catchUpPlanRecordsMax) break;
+  try {
+    for await (const { seq, record } of records) {
+      if (record.kind !== 'version' && record.kind !== 'delete') continue;
+      out.push({ seq, root: record.root, path: record.path, kind: record.kind, type: record.type });
+      if (out.length >= RECEIVER_LIMITS.catchUpPlanRecordsMax) break;
+    }
+  } catch {
+    // Damage (or any read error) ends the plan where it is: the records before it are planned and applied, and the
+    // apply pass meets the same error at the same record and reports it, with the cursor saved just before it.
   }
   return out;
 }

@@ -164,8 +164,9 @@ export class ReceiverSession {
       for await (const stored of this.closingBatchesWhenIdle(records, options.follow)) {
         if (options.signal?.aborted) break;
         // A superseded record is complete without being applied: the later record that supersedes it is after it,
-        // so a cursor saved past it still has that one ahead (docs/receiver.md "Catch-up").
-        if (plan?.isSuperseded(stored.seq)) this.summary.superseded++;
+        // so a cursor saved past it still has that one ahead (docs/receiver.md "Catch-up"). Not inside the replay
+        // window: a record there may have left a temp file before a crash, which only its own replay sweeps.
+        if (plan?.isSuperseded(stored.seq) && stored.seq >= this.replayEndSeq) this.summary.superseded++;
         else await this.launch(stored);
         this.scannedUpTo = stored.seq + 1;
         this.progress(options.endSeq);
