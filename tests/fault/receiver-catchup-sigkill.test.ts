@@ -65,7 +65,8 @@ describe('receiver killed with SIGKILL while a catch-up skips superseded records
     it(`chain ${chain + 1}: ${kills} kills during the catch-up, then the restart ends in the exact tree`, async () => {
       const dest = join(work, `dest-${chain}`);
       for (let kill = 0; kill < kills; kill++) {
-        // From process start: node's start-up, the plan pass, mid-write, mid-rename, mid-cursor save.
+        // From process start: node's start-up, the plan pass, mid-write, mid-rename, mid-batch sync, mid-cursor
+        // save. (The cursor is saved every 250 ms, so its values after the kills show the spread only coarsely.)
         await receiveAndKill(dest, Math.random() * catchUpMs);
         killedAt.push(await cursorSeq(dest));
       }
