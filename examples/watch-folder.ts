@@ -13,7 +13,7 @@ import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AppendOnlyLogWatcher, type WatcherChange } from '../src/watcher/index.js';
+import { AppendOnlyLogWatcher, type WatcherChange } from '../src/index.js';
 
 export async function runExample(workDir: string): Promise<{ changes: string[]; history: string[]; restored: string }> {
   const data = join(workDir, 'data');

@@ -2,6 +2,10 @@
 // (archives and the explorer sit above the watcher in the import direction, so they are joined here, at the top).
 import { exportArchive, importArchive, type ExportOptions, type ExportResult, type ImportOptions, type ImportResult } from './archive/index.js';
 import { exploreLog, type ExploreOptions } from './explorer/index.js';
+import { restoreVersionById, type RestoreOptions } from './receiver/index.js';
+import { contentIdHex } from './record/index.js';
+import { resolveUserPath } from './watcher/index.js';
+import { SynclogError } from './errors.js';
 import { AppendOnlyLogWatcher as WatcherCore } from './watcher/index.js';
 
 /**
@@ -18,6 +22,36 @@ export class AppendOnlyLogWatcher extends WatcherCore {
   /** Adds an archive's versions to this log, all or nothing (see docs/archive.md). */
   async importArchive(file: string, options?: ImportOptions): Promise<ImportResult> {
     return importArchive(this.requireStore('importArchive'), file, options);
+  }
+
+  /**
+   * Writes a version (id or unique prefix) of `displayPath` back to disk through the receiver's restore service (the
+   * same rules as `synclog restore` and the explorer: docs/receiver.md "Restore"): to `dest`, or to its original
+   * place in its watched root when `dest` is omitted. An existing target is refused unless `options.force` (or it
+   * holds recorded content of that path). A restore into a watched root is then recorded with event 'restored'.
+   */
+  async restoreVersion(displayPath: string, versionId: string, dest?: string, options: RestoreOptions = {}): Promise<{ dest: string; size: number }> {
+    try {
+      const store = this.requireStore('restoreVersion');
+      const rootPaths = this.rootPathMap();
+      const { root, path } = resolveUserPath(await store.catalog(), displayPath, rootPaths);
+      const rootPath = [...rootPaths].find(([, name]) => name === root)?.[0];
+      const result = await restoreVersionById(store, {
+        ...options,
+        root,
+        path,
+        versionId,
+        dest,
+        rootPath,
+        beforeWrite: (target, record) => {
+          if (record.contentId) this.expectRestored(target, contentIdHex(record.contentId));
+        },
+      });
+      return { dest: result.target, size: result.size };
+    } catch (error) {
+      if (error instanceof SynclogError && error.operation === undefined) error.operation = 'restoreVersion';
+      throw error;
+    }
   }
 
   /** Opens the terminal explorer on this watcher's log; resolves when the user quits. */

@@ -65,6 +65,21 @@ function resolveMoment(options: CheckoutOptions): number | undefined {
   return typeof options.at === 'number' ? options.at : parseTimeSpec(options.at);
 }
 
+/**
+ * A moment before the log's first recorded entry has no tree: an empty checkout there is never what was meant (a
+ * misread time, e.g. seconds taken as ms), so it is refused with the log's first moment.
+ */
+function refuseBeforeFirst(catalog: Pick<CatalogApi, 'paths' | 'history'>, timeMs: number): void {
+  let firstMs = Infinity;
+  for (const { root, path } of catalog.paths()) firstMs = Math.min(firstMs, catalog.history(root, path)[0]?.record.time ?? Infinity);
+  if (timeMs >= firstMs || firstMs === Infinity) return;
+  throw new UsageError(`${new Date(timeMs).toISOString()} is before the log begins (its first entry was recorded at ${new Date(firstMs).toISOString()}): nothing to check out`, {
+    at: timeMs,
+    firstMs,
+    fix: 'give a later --at (a bare number is Unix seconds; 10^11 or more is milliseconds)',
+  });
+}
+
 /** Checks out the tree at a moment into an empty `outputPath`. Resolves once every file is durable. */
 export async function checkout(options: CheckoutOptions): Promise<CheckoutSummary> {
   const started = performance.now();
@@ -81,6 +96,7 @@ export async function checkout(options: CheckoutOptions): Promise<CheckoutSummar
       if (!found) throw new NotFoundError(`no version ${options.versionId} in the log`, { what: 'version', id: options.versionId });
       cut = { atSeq: found.seq };
     } else {
+      refuseBeforeFirst(catalog, timeMs);
       cut = { timeMs };
     }
     const tree = plannedTree(entriesUpTo(catalog, cut));

@@ -30,9 +30,13 @@ export interface WriteContext {
   replay: boolean;
 }
 
-/** Permission bits restored: rwx for all plus sticky; setuid/setgid from a log are never recreated. */
-const FILE_MODE_MASK = 0o777;
-const DIR_MODE_MASK = 0o1777;
+/**
+ * Permission bits restored: rwx for all, plus sticky on a folder (it only restricts who may delete inside it);
+ * setuid/setgid from a log are never recreated (a log's modes are data from whoever wrote it). restore.ts uses the
+ * same masks.
+ */
+export const FILE_MODE_MASK = 0o777;
+export const DIR_MODE_MASK = 0o1777;
 /** Owner write and search: what the receiver itself needs in a directory to create, rename and remove inside it. */
 const OWNER_WRITE_SEARCH = 0o300;
 /** Root ignores permission bits; anyone else cannot write into a directory whose mode forbids it. */

@@ -9,3 +9,15 @@ export { versionFileName, fileSafeIsoTime } from './apply-all-versions.js';
 export * from './types.js';
 export { checkout, type CheckoutOptions, type CheckoutSummary } from './checkout.js';
 export { parseTimeSpec, TIME_FORMS_HELP } from '../util/time-spec.js';
+export {
+  restoreEntry,
+  restoreVersionById,
+  type RestoreByIdRequest,
+  originalTarget,
+  describeTarget,
+  restoredMode,
+  type ExistingTarget,
+  type RestoreOptions,
+  type RestoreResult,
+  type RestoreSource,
+} from './restore.js';

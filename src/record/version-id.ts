@@ -4,6 +4,8 @@
 // process a repeat in the same millisecond is drawn again, so a burst of thousands of files never collides there,
 // and across processes a collision is about one in 2^32 per pair of ids made in the same millisecond.
 import { randomBytes } from 'node:crypto';
+import { NotFoundError, UsageError } from '../errors.js';
+import { LIMITS } from '../util/limits.js';
 
 export const VERSION_ID_PATTERN = /^[0-9a-f]{20}$/;
 
@@ -28,4 +30,33 @@ export function newVersionId(timeMs: number = Date.now()): string {
 
 export function isVersionId(value: unknown): value is string {
   return typeof value === 'string' && VERSION_ID_PATTERN.test(value);
+}
+
+/**
+ * The one item of `candidates` (a path's history) named by `id`: a full version id, or a prefix of at least
+ * LIMITS.versionIdPrefixCharsMin characters that only one of them starts with. A prefix that is too short is a
+ * UsageError naming the minimum; one that several versions share is a UsageError listing them; one that names
+ * none is a NotFoundError. `display` is the path the messages name.
+ */
+export function findVersionById<T extends { record: { versionId: string } }>(candidates: readonly T[], id: string, display: string): T {
+  const exact = candidates.find((c) => c.record.versionId === id);
+  if (exact) return exact;
+  const min = LIMITS.versionIdPrefixCharsMin;
+  if (id.length < min) {
+    throw new UsageError(`version id prefix ${JSON.stringify(id)} is too short: give at least ${min} characters (see \`synclog history ${display}\`)`, {
+      versionId: id,
+      prefixCharsMin: min,
+    });
+  }
+  const matches = candidates.filter((c) => c.record.versionId.startsWith(id));
+  if (matches.length === 1) return matches[0]!;
+  if (matches.length > 1) {
+    const shown = matches.slice(0, LIMITS.versionIdCandidatesShown).map((c) => c.record.versionId);
+    const more = matches.length > shown.length ? ` and ${matches.length - shown.length} more` : '';
+    throw new UsageError(`version id prefix ${id} is ambiguous for ${display}: it matches ${shown.join(', ')}${more}; give more characters`, {
+      versionId: id,
+      candidates: matches.map((c) => c.record.versionId),
+    });
+  }
+  throw new NotFoundError(`version ${id} is not a version of ${display}`, { what: 'version', id });
 }

@@ -16,6 +16,13 @@ export const LIMITS = {
   pathDepthMax: 256,
   /** One path component (a file name), bytes (UTF-8): the common filesystem limit. */
   pathComponentBytesMax: 255,
+  /**
+   * Shortest version id prefix a user may type (`restore --version`): a shorter one would name many versions. Ids
+   * begin with 12 hex digits of their time, so in practice a unique prefix is longer still.
+   */
+  versionIdPrefixCharsMin: 6,
+  /** Candidates an ambiguous version id prefix lists at most (the message says how many more there are). */
+  versionIdCandidatesShown: 10,
   /** Content-defined chunking sizes (see docs/format.md "Chunking" for the measurement behind them). */
   chunkBytesMin: 16 * 1024,
   chunkBytesAvg: 64 * 1024,

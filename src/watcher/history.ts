@@ -1,15 +1,10 @@
 // History and restore, read through the store only: the same code serves a running watcher and the `history`,
 // `log` and `restore` commands (which open the log read-only beside a running watcher).
-// Never writes to the log. A restore writes one file atomically (temp, fsync, rename, fsync dir) and refuses to
-// turn a directory, symlink or tombstone into a file.
-import { Blake3Hasher } from '@napi-rs/blake-hash';
-import { createReadStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
-import { NotFoundError, UsageError } from '../errors.js';
+// Never writes to the log or the disk: restore is the receiver's restore service (src/receiver/restore.ts).
+import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { NotFoundError } from '../errors.js';
 import { contentIdHex, splitDisplayPath, type EntryRecord, type EntryType } from '../record/index.js';
 import type { CatalogApi, StoreApi, StoredRecord } from '../store/types.js';
-import { writeFileAtomic } from '../util/fs-durable.js';
 import { isValidLogPath } from '../util/log-path.js';
 
 export type HistoryEvent = 'created' | 'modified' | 'renamed' | 'restored' | 'imported' | 'deleted';
@@ -86,51 +81,4 @@ export async function fileHistory(store: StoreApi, input: string, rootPaths?: Re
   const history = catalog.history(root, path);
   if (history.length === 0) throw new NotFoundError(`no history for ${root}/${path}`, { what: 'path', id: `${root}/${path}` });
   return history.map(historyEntryOf);
-}
-
-/** The version of `root/path` named by a full id or a unique prefix (≥ 6 characters). */
-export function findPathVersion(history: readonly StoredRecord<EntryRecord>[], versionId: string, display: string): StoredRecord<EntryRecord> {
-  const exact = history.find((s) => s.record.versionId === versionId);
-  if (exact) return exact;
-  const matches = versionId.length >= 6 ? history.filter((s) => s.record.versionId.startsWith(versionId)) : [];
-  if (matches.length === 1) return matches[0]!;
-  const why = matches.length > 1 ? 'is ambiguous (give more characters) for' : 'is not a version of';
-  throw new NotFoundError(`version ${versionId} ${why} ${display}`, { what: 'version', id: versionId });
-}
-
-/**
- * Writes version `versionId` of a file to `dest` atomically, with its mode and mtime. Resolves once the file is
- * durable under its final name. Refuses tombstones, directories and symlinks (UsageError).
- */
-export async function restoreFileVersion(
-  store: StoreApi,
-  input: string,
-  versionId: string,
-  dest: string,
-  rootPaths?: ReadonlyMap<string, string>,
-): Promise<{ dest: string; size: number; version: HistoryEntry }> {
-  const catalog = await store.catalog();
-  const { root, path } = resolveUserPath(catalog, input, rootPaths);
-  const display = `${root}/${path}`;
-  const stored = findPathVersion(catalog.history(root, path), versionId, display);
-  const r = stored.record;
-  if (r.kind === 'delete') throw new UsageError(`version ${r.versionId} of ${display} is a deletion: pick an earlier version`, { versionId });
-  if (r.type !== 'file' || !r.chunks) {
-    throw new UsageError(`version ${r.versionId} of ${display} is a ${r.type}, not a file: it cannot be restored as a file`, { versionId, type: r.type });
-  }
-  const target = resolve(dest);
-  await mkdir(dirname(target), { recursive: true });
-  const mtime = r.mtimeMs / 1000;
-  await writeFileAtomic(target, store.readContent(r.chunks), {
-    mode: r.mode & 0o7777,
-    beforeSync: (handle) => handle.utimes(mtime, mtime),
-  });
-  return { dest: target, size: r.size, version: historyEntryOf(stored) };
-}
-
-/** BLAKE3 of a file's whole content, hex (the content id synclog would give it). */
-export async function hashFile(path: string): Promise<string> {
-  const hasher = new Blake3Hasher();
-  for await (const piece of createReadStream(path)) hasher.update(piece as Buffer);
-  return hasher.digest('hex');
 }

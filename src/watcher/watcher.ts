@@ -17,7 +17,7 @@ import { WATCH_LIMITS } from '../util/limits.js';
 import { ChangePipeline, type PipelineRoot } from './change-pipeline.js';
 import { WATCHER_EVENTS, type WatcherChange, type WatcherEventMap, type WatcherStats } from './events.js';
 import { createExcludeMatcher, readIgnoreFile } from './excludes.js';
-import { fileHistory, restoreFileVersion, type HistoryEntry } from './history.js';
+import { fileHistory, type HistoryEntry } from './history.js';
 import { resolveWatcherOptions, type ResolvedWatcherOptions, type WatcherOptions } from './options.js';
 import { OwnerLookup } from './owner.js';
 import { assignRootNames, knownRootsOf } from './root-names.js';
@@ -157,19 +157,17 @@ export class AppendOnlyLogWatcher extends EventEmitter<WatcherEventMap> {
   }
 
   /**
-   * Writes a file version to `dest` atomically with its mode and mtime. A restore into a watched root is then
-   * recorded as a version with event 'restored'.
+   * Tells the pipeline that `dest` is about to hold `contentId` because of a restore (src/index.ts restoreVersion),
+   * so the change it then sees there is recorded as event 'restored'. Nothing happens outside the watched roots.
    */
-  async restoreVersion(displayPath: string, versionId: string, dest: string): Promise<{ dest: string; size: number }> {
-    const store = this.requireStore('restoreVersion');
-    try {
-      const result = await restoreFileVersion(store, displayPath, versionId, dest, this.rootPathMap());
-      const into = [...this.roots.values()].find((r) => result.dest.startsWith(`${r.path}/`));
-      if (into && result.version.contentId) this.pipeline?.expectRestore(into.name, result.dest.slice(into.path.length + 1), result.version.contentId);
-      return { dest: result.dest, size: result.size };
-    } catch (error) {
-      throw stamp(error, 'restoreVersion');
-    }
+  protected expectRestored(dest: string, contentIdHex: string): void {
+    const into = [...this.roots.values()].find((r) => dest.startsWith(`${r.path}/`));
+    if (into) this.pipeline?.expectRestore(into.name, dest.slice(into.path.length + 1), contentIdHex);
+  }
+
+  /** Where each running root lives (absolute path → root name). */
+  protected rootPathMap(): Map<string, string> {
+    return new Map([...this.roots.values()].map((root) => [root.path, root.name]));
   }
 
   private createPipeline(store: StoreApi, catalog: CatalogApi): ChangePipeline {
@@ -320,10 +318,6 @@ export class AppendOnlyLogWatcher extends EventEmitter<WatcherEventMap> {
       // no passwd entry for this uid
     }
     return { kind: 'watch', event, time: Date.now(), root: root.name, rootPath: root.path, host: hostname(), pid: process.pid, user };
-  }
-
-  private rootPathMap(): Map<string, string> {
-    return new Map([...this.roots.values()].map((root) => [root.path, root.name]));
   }
 
   /** The open store while running (protected: src/index.ts adds archive and explorer methods on top). */

@@ -87,12 +87,27 @@ describe('synclog checkout', () => {
     expect(await snapshotTree(join(byVersion, 'proj'))).toEqual(firstTree);
   });
 
-  it('"2h ago", before anything was recorded, gives an empty tree', async () => {
+  it('"2h ago", before anything was recorded, is refused with the log\'s first moment (exit 2), nothing written', async () => {
     const out = join(await makeTmpDir(), 'out');
-    const result = await runCli(['checkout', '--log', logDir, '--out', out, '--at', '2h ago', '--json']);
-    expect(result.code, result.stderr).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ entries: 0 });
-    expect(await readdir(out)).toEqual([]);
+    const result = await runCli(['checkout', '--log', logDir, '--out', out, '--at', '2h ago']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/before the log begins \(its first entry was recorded at \d{4}-/);
+    await expect(readdir(out)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('checkout --at parsing: Unix seconds are seconds (not 1970), @seconds too, and --at 0 is read but refused as before the log', async () => {
+    const seconds = String(Math.floor(Date.now() / 1000) + 1);
+    for (const at of [seconds, `@${seconds}`]) {
+      const out = join(await makeTmpDir(), 'out');
+      const result = await runCli(['checkout', '--log', logDir, '--out', out, '--at', at, '--json']);
+      expect(result.code, result.stderr).toBe(0);
+      const summary = JSON.parse(result.stdout) as { at: string; files: number };
+      expect(Date.parse(summary.at)).toBe(Number(seconds) * 1000);
+      expect(await snapshotTree(join(out, 'proj'))).toEqual(secondTree);
+    }
+    const zero = await runCli(['checkout', '--log', logDir, '--out', join(await makeTmpDir(), 'out'), '--at', '0']);
+    expect(zero.code).toBe(2);
+    expect(zero.stderr).toMatch(/1970-01-01T00:00:00.000Z is before the log begins/);
   });
 
   it('usage errors exit 2; an unknown version exits 1', async () => {

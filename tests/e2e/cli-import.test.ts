@@ -1,7 +1,7 @@
 // `synclog import` as a user runs it (built CLI, child process): synclog archives, plain tarballs, hostile
 // archives refused with the log unchanged, bomb limits from the command line, the writer lock.
 import { execFileSync } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { exportArchive } from '../../src/archive/index.js';
@@ -17,6 +17,17 @@ async function exported(dir: string): Promise<string> {
   await exportArchive(t.store, { kind: 'all' }, file);
   await t.store.close();
   return file;
+}
+
+/** Every file under `dir` (relative path → content, hex): the log's exact bytes. */
+async function bytesOf(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const full = join(entry.parentPath, entry.name);
+    out[full.slice(dir.length + 1)] = (await readFile(full)).toString('hex');
+  }
+  return out;
 }
 
 async function stateOf(log: string) {
@@ -67,6 +78,26 @@ describe('synclog import', () => {
     expect(text.code).toBe(1);
     expect(text.stderr).toMatch(/entry "link".*leaves the archive root/);
     expect(await stateOf(log)).toEqual(before);
+  });
+
+  it('a failed import leaves no empty log folder behind; an existing log stays byte-for-byte unchanged', async () => {
+    const dir = await makeTmpDir();
+    const file = await writeTarGz(join(dir, 'evil.tar.gz'), HOSTILE['symlink-escape']!);
+    const fresh = join(dir, 'new-log');
+    const refused = await runCli(['import', file, '--log', fresh]);
+    expect(refused.code).toBe(1);
+    await expect(stat(fresh)).rejects.toMatchObject({ code: 'ENOENT' });
+    const missing = await runCli(['import', join(dir, 'no-such.tar.gz'), '--log', fresh]);
+    expect(missing.code).not.toBe(0);
+    await expect(stat(fresh)).rejects.toMatchObject({ code: 'ENOENT' });
+
+    const log = join(dir, 'log');
+    const t = await TestLog.open(log);
+    await t.file('r', 'x.txt', 'x');
+    await t.store.close();
+    const before = await bytesOf(log);
+    expect((await runCli(['import', file, '--log', log])).code).toBe(1);
+    expect(await bytesOf(log)).toEqual(before);
   });
 
   it('takes --max-bytes and --max-ratio', async () => {

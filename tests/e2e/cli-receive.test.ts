@@ -80,6 +80,29 @@ describe('synclog receive', () => {
     });
   }
 
+  it('receive summary on SIGINT: prints what was applied and where the cursor stands, exit 0', async () => {
+    const work = await makeTmpDir();
+    const source = join(work, 'proj');
+    const logDir = join(work, 'log');
+    const dest = join(work, 'dest');
+    await mkdir(source);
+    await writeFile(join(source, 'one.txt'), '1');
+    await snapshot(source, logDir);
+    const child = spawnCli(['receive', '--log', logDir, '--out', dest]);
+    let stdout = '';
+    child.stdout!.on('data', (d) => (stdout += d));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    await waitForOutput(() => (stdout.includes('caught up:') ? 'yes' : undefined));
+    await writeFile(join(source, 'two.txt'), '22');
+    await snapshot(source, logDir);
+    await waitForOutput(() => (stdout.includes('proj/two.txt') ? 'yes' : undefined));
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    const cursor = JSON.parse(await readFile(join(dest, '.synclog-receiver/cursor.json'), 'utf8')) as { nextSeq: number };
+    // Both files (one caught up, one followed) are in the summary, with the saved cursor.
+    expect(stdout).toMatch(new RegExp(`stopped: \\d+ changes \\(2 files, .*\\(next record ${cursor.nextSeq}\\); cursor saved`));
+  });
+
   it('follows until SIGTERM, printing one JSON line per change, and exits 0 with the cursor saved', async () => {
     const work = await makeTmpDir();
     const source = join(work, 'proj');

@@ -47,17 +47,33 @@ describe('synclog restore', () => {
     expect(await readFile(dest, 'utf8')).toBe('first');
   });
 
-  it('refuses a directory version and an unknown version', async () => {
+  it('restores a folder version as the folder itself; refuses it over a file and an unknown version', async () => {
     const dir = await makeTmpDir();
     const data = join(dir, 'data');
     const log = join(dir, 'log');
     await mkdir(join(data, 'folder'), { recursive: true });
     expect((await runCli(['snapshot', data, '--log', log])).code).toBe(0);
     const [folder] = JSON.parse((await runCli(['history', 'data/folder', '--log', log, '--json'])).stdout) as { versionId: string }[];
-    const asFile = await runCli(['restore', 'data/folder', '--version', folder!.versionId, '--to', join(dir, 'x'), '--log', log]);
-    expect(asFile.code).toBe(2);
-    expect(asFile.stderr).toMatch(/not a file/);
+    const asDir = await runCli(['restore', 'data/folder', '--version', folder!.versionId, '--to', join(dir, 'x'), '--log', log]);
+    expect(asDir.code).toBe(0);
+    expect((await stat(join(dir, 'x'))).isDirectory()).toBe(true);
+    await writeFile(join(dir, 'y'), 'a file');
+    const overFile = await runCli(['restore', 'data/folder', '--version', folder!.versionId, '--to', join(dir, 'y'), '--log', log, '--force']);
+    expect(overFile.code).toBe(2);
+    expect(overFile.stderr).toMatch(/does not replace it by a directory/);
     const unknown = await runCli(['restore', 'data/folder', '--version', 'ffffffffffffffffffff', '--to', join(dir, 'x'), '--log', log]);
     expect(unknown.code).toBe(1);
+  });
+
+  it('restore --version abc prefix too short: says so with the minimum, exit 2', async () => {
+    const dir = await makeTmpDir();
+    const data = join(dir, 'data');
+    const log = join(dir, 'log');
+    await mkdir(data);
+    await writeFile(join(data, 'a.txt'), 'a');
+    expect((await runCli(['snapshot', data, '--log', log])).code).toBe(0);
+    const short = await runCli(['restore', 'data/a.txt', '--version', 'abc', '--to', join(dir, 'out'), '--log', log]);
+    expect(short.code).toBe(2);
+    expect(short.stderr).toMatch(/prefix "abc" is too short: give at least 6 characters/);
   });
 });

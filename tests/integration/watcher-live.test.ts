@@ -3,7 +3,8 @@
 import { chmod, mkdir, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AppendOnlyLogWatcher, type WatcherChange } from '../../src/watcher/index.js';
+// The library surface's watcher: restoreVersion joins the receiver's restore service on at the top (src/index.ts).
+import { AppendOnlyLogWatcher, type WatcherChange } from '../../src/index.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -107,7 +108,10 @@ describe('AppendOnlyLogWatcher (live)', () => {
     await mkdir(join(data, 'd'));
     await waitFor(() => seen(changes, 'created', 'data/d'), 'dir');
     const dirVersion = (await watcher.getFileHistory('data/d'))[0]!;
-    await expect(watcher.restoreVersion('data/d', dirVersion.versionId, join(dir, 'x'))).rejects.toMatchObject({ code: 'SYNCLOG_USAGE' });
+    // A folder version restores the folder itself (docs/receiver.md "Restore"); over a file it is refused.
+    await watcher.restoreVersion('data/d', dirVersion.versionId, join(dir, 'x'));
+    expect((await stat(join(dir, 'x'))).isDirectory()).toBe(true);
+    await expect(watcher.restoreVersion('data/d', dirVersion.versionId, elsewhere)).rejects.toMatchObject({ code: 'SYNCLOG_USAGE' });
     await watcher.stop();
   });
 

@@ -1,6 +1,7 @@
 // `synclog checkout --log DIR --out DEST (--at TIME | --version ID) [--json]`: writes the whole tree as it was at
 // that moment into an empty folder. Wiring only: the work is the receiver's checkout (loaded lazily).
 import type { Command } from 'commander';
+import { TIME_FORMS_HELP } from '../../util/time-spec.js';
 import { defaultLogDir, LOG_OPTION_HELP } from '../default-log.js';
 import type { CommandContext } from '../main.js';
 import { printJson, printLine, printNotice } from '../output.js';
@@ -20,7 +21,7 @@ export function register(program: Command, context: CommandContext): void {
     .description('write the whole tree as it was at a moment (or just after a version) into an empty folder')
     .option('--log <dir>', LOG_OPTION_HELP)
     .requiredOption('--out <dest>', 'empty (or new) folder to write the tree into, as <dest>/<root>/<path>')
-    .option('--at <time>', 'ISO 8601 (2026-11-21T10:00:00Z), "2h ago", "3 days ago", "yesterday", "today", "now"')
+    .option('--at <time>', `the moment: ${TIME_FORMS_HELP}`)
     .option('--version <id>', 'a version id (or a unique prefix of 6+ characters): the tree just after it was recorded')
     .option('--json', 'print one JSON summary object')
     .action(async (options: CheckoutCliOptions) => context.run(Boolean(options.json), () => runCheckout(options)));

@@ -3,6 +3,9 @@
 // to the log, all or nothing. Wiring only: the work is importArchive in src/archive (loaded lazily). Takes the
 // writer lock (exit 3 while a watcher runs). A hostile or broken archive is refused (exit 1) and changes nothing.
 import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { UsageError } from '../../errors.js';
 import { defaultLogDir, LOG_OPTION_HELP } from '../default-log.js';
 import type { CommandContext } from '../main.js';
@@ -48,8 +51,12 @@ async function runImport(file: string, options: ImportCliOptions): Promise<void>
   if (maxRatio !== undefined && !(maxRatio >= 1)) throw new UsageError('--max-ratio wants a number of at least 1', { maxRatio: options.maxRatio });
   const [{ importArchive }, { openStore }] = await Promise.all([import('../../archive/index.js'), import('../../store/index.js')]);
   const json = Boolean(options.json);
-  const store = await openStore(options.log ?? defaultLogDir());
+  const logDir = resolve(options.log ?? defaultLogDir());
+  // A log this import creates is removed again if the import fails: a refused archive leaves nothing behind.
+  const created = !existsSync(logDir);
+  const store = await openStore(logDir);
   const progress = startProgress({ label: 'importing', unit: 'bytes', json });
+  let imported = false;
   try {
     const result = await importArchive(store, file, {
       ...(options.root !== undefined ? { root: options.root } : {}),
@@ -58,6 +65,7 @@ async function runImport(file: string, options: ImportCliOptions): Promise<void>
       ...(options.allowSymlinkEscape ? { allowEscapingSymlinks: true } : {}),
       onProgress: progress.report,
     });
+    imported = true;
     progress.stop();
     if (json) {
       printJson({ ok: true, ...result });
@@ -71,5 +79,7 @@ async function runImport(file: string, options: ImportCliOptions): Promise<void>
   } finally {
     progress.stop();
     await store.close();
+    // Only a folder this run made (it held the writer lock throughout, so all in it is this run's own files).
+    if (created && !imported) await rm(logDir, { recursive: true, force: true });
   }
 }

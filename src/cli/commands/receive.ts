@@ -2,6 +2,7 @@
 // destination tree and follows it until SIGINT/SIGTERM (exit 0 once the cursor is saved); --once catches up and
 // exits. Wiring only: the work is LogReceiver's (loaded lazily so `synclog --help` stays fast).
 import type { Command } from 'commander';
+import type { ReceiverSummary } from '../../receiver/index.js';
 import { UsageError } from '../../errors.js';
 import { defaultLogDir, LOG_OPTION_HELP } from '../default-log.js';
 import type { CommandContext } from '../main.js';
@@ -61,25 +62,32 @@ async function runReceive(options: ReceiveCliOptions): Promise<number> {
     else printLine(describeSummary('received', summary, receiver.options.outputPath));
     return 0;
   }
-  // Signals end the follow cleanly; registered before start so an early Ctrl-C still saves the cursor.
+  // Signals end the follow cleanly (exit 0, as output.ts's house rule says, once the cursor is saved); registered
+  // before start so an early Ctrl-C still saves the cursor, and a Ctrl-C during the catch-up ends it there.
   let finish!: (error?: unknown) => void;
   const finished = new Promise<unknown>((resolve) => (finish = resolve));
+  let stopping: Promise<ReceiverSummary | undefined> | undefined;
   const onSignal = () => {
+    stopping ??= receiver.stop();
     finish();
-    void receiver.stop();
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   receiver.on('error', (error) => finish(error));
   const first = await receiver.start().finally(() => progress?.stop());
+  const stoppedInCatchUp = stopping !== undefined;
   caughtUp = true;
-  if (json) printJson({ event: 'caught-up', ...first });
-  else printLine(`${describeSummary('caught up', first, receiver.options.outputPath)}; following ${receiver.options.logPath}`);
+  if (!stoppedInCatchUp) {
+    if (json) printJson({ event: 'caught-up', ...first });
+    else printLine(`${describeSummary('caught up', first, receiver.options.outputPath)}; following ${receiver.options.logPath}`);
+  }
   const error = await finished;
-  const last = await receiver.stop();
+  const last = await (stopping ?? receiver.stop());
   if (error) throw error;
-  if (json) printJson({ event: 'stopped', ...(last ?? first) });
-  else printNotice(`stopped: cursor saved at record ${(last ?? first).nextSeq}`);
+  // What this run applied in all (the session's summary counts the catch-up and the follow) and the saved cursor.
+  const total = last ?? first;
+  if (json) printJson({ event: 'stopped', ...total });
+  else printLine(`${describeSummary(stoppedInCatchUp ? 'stopped during catch-up' : 'stopped', total, receiver.options.outputPath)}; cursor saved`);
   return 0;
 }
 

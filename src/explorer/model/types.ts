@@ -2,8 +2,9 @@
 // can drive the model with an in-memory catalog. Never imports ink or react (gemini-cli split: model/ is UI-free).
 import type { CatalogApi, CatalogPath, StoredRecord } from '../../store/types.js';
 import type { DeleteRecord, EntryRecord, VersionRecord } from '../../record/types.js';
+import type { ExistingTarget } from '../../receiver/index.js';
 
-export type { CatalogPath, StoredRecord, EntryRecord, VersionRecord, DeleteRecord };
+export type { CatalogPath, StoredRecord, EntryRecord, VersionRecord, DeleteRecord, ExistingTarget };
 
 /** The part of CatalogApi the explorer reads (a real catalog satisfies it). */
 export type ExplorerCatalog = Pick<CatalogApi, 'nextSeq' | 'paths' | 'history' | 'treeAt' | 'refresh' | 'findVersion'>;
@@ -17,13 +18,6 @@ export interface PathRef {
 
 export type EntryItem = StoredRecord<EntryRecord>;
 export type VersionItem = StoredRecord<VersionRecord>;
-
-/** A file that restoring would replace, as the confirmation shows it. */
-export interface ExistingTarget {
-  type: 'file' | 'dir' | 'symlink' | 'other';
-  size: number;
-  mtimeMs: number;
-}
 
 /** What a restore will do, computed before anything is written so the user can confirm it. */
 export interface RestorePlan {

@@ -72,7 +72,7 @@ async function run(effect: Effect, deps: ExplorerDeps): Promise<Message[]> {
         return [{ type: 'ask-restore-target', version: effect.version, reason: `${error.message}: choose where to restore.`, suggestion }];
       }
     case 'restore': {
-      await restoreVersion(deps.store, effect.plan);
+      await restoreVersion(deps.store, deps.catalog, effect.plan);
       const r = effect.plan.version.record;
       const size = r.type === 'file' ? ` (${formatBytes(r.size)})` : '';
       return [{ type: 'done', text: `Restored ${r.root}/${r.path} @ ${r.versionId}${size} to ${effect.plan.target}` }];

@@ -32,7 +32,7 @@ describe('restore', () => {
     ]);
     const plan = await planRestore(t.version('home/x/y.txt'), undefined, t.rootPaths);
     expect(plan).toMatchObject({ target: join(t.root, 'x', 'y.txt'), original: true, existing: undefined });
-    await restoreVersion(t.store, plan);
+    await restoreVersion(t.store, t.catalog, plan);
     expect(await readFile(plan.target, 'utf8')).toBe('y');
     await t.store.close();
   });
@@ -50,7 +50,7 @@ describe('restore', () => {
     const plan = await planRestore(t.version('home/a.txt'), undefined, t.rootPaths);
     expect(plan.existing).toMatchObject({ type: 'file', size: 4 });
     await writeFile(target, 'mine, edited since');
-    await expect(restoreVersion(t.store, plan)).rejects.toBeInstanceOf(IoError);
+    await expect(restoreVersion(t.store, t.catalog, plan)).rejects.toBeInstanceOf(IoError);
     expect(await readFile(target, 'utf8')).toBe('mine, edited since');
     await t.store.close();
   });
@@ -59,7 +59,7 @@ describe('restore', () => {
     const t = await logWith((root) => [{ watch: 'home', rootPath: root }, { file: 'home/a.txt', content: 'old' }]);
     await mkdir(join(t.root, 'a.txt'));
     const plan = await planRestore(t.version('home/a.txt'), undefined, t.rootPaths);
-    await expect(restoreVersion(t.store, plan)).rejects.toThrow(/directory/);
+    await expect(restoreVersion(t.store, t.catalog, plan)).rejects.toThrow(/directory/);
     expect((await stat(join(t.root, 'a.txt'))).isDirectory()).toBe(true);
     await t.store.close();
   });
@@ -71,7 +71,7 @@ describe('restore', () => {
     await symlink(outside, join(t.root, 'a.txt'));
     const plan = await planRestore(t.version('home/a.txt'), undefined, t.rootPaths);
     expect(plan.existing?.type).toBe('symlink');
-    await restoreVersion(t.store, plan);
+    await restoreVersion(t.store, t.catalog, plan);
     expect(await readFile(outside, 'utf8')).toBe('keep me');
     expect((await lstat(join(t.root, 'a.txt'))).isFile()).toBe(true);
     expect(await readFile(join(t.root, 'a.txt'), 'utf8')).toBe('restored');
@@ -81,7 +81,7 @@ describe('restore', () => {
   it('drops setuid/setgid bits and restores mode and mtime', async () => {
     const t = await logWith((root) => [{ watch: 'home', rootPath: root }, { file: 'home/tool', content: '#!/bin/sh\n', mode: 0o4755 }]);
     const plan = await planRestore(t.version('home/tool'), undefined, t.rootPaths);
-    await restoreVersion(t.store, plan);
+    await restoreVersion(t.store, t.catalog, plan);
     const info = await stat(plan.target);
     expect(info.mode & 0o7777).toBe(0o755);
     expect(info.mtimeMs).toBe(t.version('home/tool').record.mtimeMs);
@@ -108,7 +108,7 @@ describe('restore of symlink versions', () => {
     const item = (await reader.catalog()).history('home', 'link')[0] as VersionItem;
     expect(item.record.versionId).toBe(record.versionId);
     const target = join(dir, 'restored-link');
-    await restoreVersion(reader, { version: item, target, existing: undefined, original: false });
+    await restoreVersion(reader, await reader.catalog(), { version: item, target, existing: undefined, original: false });
     expect(await readlink(target)).toBe('../target');
     await reader.close();
   });

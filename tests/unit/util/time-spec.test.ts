@@ -17,6 +17,12 @@ describe('time specs', () => {
     ['3 days ago', NOW - 3 * 86_400_000],
     ['1w', NOW - 604_800_000],
     ['1795283115907', 1795283115907],
+    // Bare numbers below 10^11 are Unix seconds, at or above milliseconds; @N is always seconds.
+    ['1796169765', 1796169765_000],
+    ['@1796169765', 1796169765_000],
+    ['0', 0],
+    ['99999999999', 99999999999_000],
+    ['100000000000', 100000000000],
   ])('reads %j', (text, expected) => {
     expect(parseTimeSpec(text, NOW)).toBe(expected);
   });
@@ -27,7 +33,7 @@ describe('time specs', () => {
     expect(parseTimeSpec('today', NOW)).toBe(midnight.getTime());
   });
 
-  it.each(['', 'soon', '2 fortnights', 'Nov 21', '12', '2026-13-45'])('refuses %j with a UsageError naming the forms', (text) => {
+  it.each(['', 'soon', '2 fortnights', 'Nov 21', '-5', '@', '12.5', '2026-13-45'])('refuses %j with a UsageError naming the forms', (text) => {
     expect(tryParseTimeSpec(text, NOW)).toBeUndefined();
     expect(() => parseTimeSpec(text, NOW, '--since')).toThrow(UsageError);
     expect(() => parseTimeSpec(text, NOW, '--since')).toThrow(/--since.*ISO 8601/);
