@@ -42,8 +42,11 @@ export function printNotice(text: string): void {
   process.stderr.write(text + '\n');
 }
 
+/** What a user can do about mid-log damage (issue 13 item 5); said wherever a command stops at it. */
+export const DAMAGE_HINT = 'run `synclog verify` to see which records and versions are affected';
+
 function describe(error: SynclogError): string {
-  const hint = (error.details as { fix?: string }).fix;
+  const hint = (error.details as { fix?: string }).fix ?? (error.code === ERROR_CODES.corrupt ? DAMAGE_HINT : undefined);
   return `synclog: ${error.message}${hint ? `\n  fix: ${hint}` : ''}`;
 }
 

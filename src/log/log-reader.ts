@@ -11,7 +11,8 @@ import { GroupTracker, validFrameFollows } from './segment-check.js';
 import { listSegments, openSegment, type OpenSegment, type SegmentRef } from './segment-file.js';
 import { findIndexEntry, readSegmentIndex } from './segment-index.js';
 import { SegmentScanner, WANT_NONE, type ScanStep } from './segment-scanner.js';
-import type { LogEntry, ReadOptions } from './types.js';
+import { findRecordStartAfter, seqAfterDamage, skippedRegion } from './resync.js';
+import type { LogEntry, ReadOptions, SkippedRegion } from './types.js';
 import type { WatermarkGate } from './watermark.js';
 
 export interface ReaderContext {
@@ -22,6 +23,11 @@ export interface ReaderContext {
   /** Other processes: how far the writer's published durable watermark lets a reader go (watermark.ts). */
   watermark?: WatermarkGate;
   isClosed: () => boolean;
+  /**
+   * Given (a read-only Log opened with skipDamaged): mid-log damage is read past at the next frame that verifies
+   * and reported here instead of stopping the read with CorruptionError (resync.ts).
+   */
+  onSkipped?: (region: SkippedRegion) => void;
 }
 
 interface Position {
@@ -32,6 +38,8 @@ interface Position {
   groups: GroupTracker;
   /** A group whose last frame was seen ends here; frames before it may be yielded. */
   confirmedTo: number;
+  /** Set after damage whose following seqs could not be proven: nothing more of this segment is read. */
+  seqUnknown?: boolean;
 }
 
 function corruption(segment: SegmentRef, offset: number, seq: number, reason: string): CorruptionError {
@@ -97,7 +105,7 @@ export async function* readLog(ctx: ReaderContext, options: ReadOptions = {}): A
       }
       const outcome = yield* readAvailable(ctx, position, fromSeq, tags, lent, stopped);
       if (outcome === 'stopped') return;
-      const next = await whereNext(ctx.dir, position, outcome);
+      const next = await whereNext(ctx, position, outcome);
       if (next === 'continue') continue;
       if (next !== 'wait') {
         await position.segment.handle.close();
@@ -153,7 +161,11 @@ async function* readAvailable(
       }
     }
     const problem = position.groups.accept(step.flags, step.offset);
-    if (problem) throw corruption(segment.ref, step.offset, position.seq, problem);
+    if (problem) {
+      if (!ctx.onSkipped) throw corruption(segment.ref, step.offset, position.seq, problem);
+      await skipPast(ctx, position, step.offset, problem);
+      continue;
+    }
     if (step.flags === FRAME_FLAGS.first && at >= position.confirmedTo) {
       const end = await findGroupEnd(position, at);
       if (end === undefined) {
@@ -172,9 +184,10 @@ async function* readAvailable(
 }
 
 /** After a stop: move to the next segment, keep reading (the file grew), or wait (follow) / finish. */
-async function whereNext(dir: string, position: Position, outcome: StopOutcome): Promise<Position | 'continue' | 'wait'> {
+async function whereNext(ctx: ReaderContext, position: Position, outcome: StopOutcome): Promise<Position | 'continue' | 'wait'> {
   if (outcome.kind === 'not-durable') return 'wait';
   const { segment, scanner } = position;
+  const dir = ctx.dir;
   const segments = await listSegments(dir);
   const later = segments.find((s) => s.baseSeq > segment.ref.baseSeq);
   const sizeBefore = scanner.fileSize;
@@ -186,16 +199,60 @@ async function whereNext(dir: string, position: Position, outcome: StopOutcome):
   if (outcome.kind === 'end') {
     if (!later) return 'wait';
     if (position.groups.openAt !== undefined) throw corruption(segment.ref, position.groups.openAt, position.seq, 'unfinished-atomic-group-in-sealed-segment');
-    if (later.baseSeq !== position.seq) throw corruption(later, 0, position.seq, `segment starts at seq ${later.baseSeq}, expected ${position.seq}`);
-    return openAt(dir, later, position.seq, false);
+    if (later.baseSeq !== position.seq && !position.seqUnknown) {
+      const reason = `segment starts at seq ${later.baseSeq}, expected ${position.seq}`;
+      if (!ctx.onSkipped) throw corruption(later, 0, position.seq, reason);
+      ctx.onSkipped(skippedRegion(later.name, 0, 0, position.seq, later.baseSeq, reason));
+    }
+    return openAt(dir, later, later.baseSeq, false);
   }
   const step = outcome.step;
-  if (later) throw corruption(segment.ref, step.offset, position.seq, 'reason' in step ? step.reason : 'unfinished-atomic-group-in-sealed-segment');
+  const reason = 'reason' in step ? step.reason : 'unfinished-atomic-group-in-sealed-segment';
+  if (later) {
+    if (!ctx.onSkipped) throw corruption(segment.ref, step.offset, position.seq, reason);
+    await skipPast(ctx, position, step.offset, reason, later.baseSeq);
+    return 'continue';
+  }
   if (step.kind !== 'group') {
     const follows = await validFrameFollows(segment, step.offset, scanner.fileSize);
-    if (follows !== false) throw corruption(segment.ref, step.offset, position.seq, `${step.reason}${follows === true ? '-followed-by-valid-frames' : '-far-from-end'}`);
+    if (follows !== false) {
+      const damage = `${step.reason}${follows === true ? '-followed-by-valid-frames' : '-far-from-end'}`;
+      if (!ctx.onSkipped) throw corruption(segment.ref, step.offset, position.seq, damage);
+      await skipPast(ctx, position, step.offset, damage, undefined);
+      return 'continue';
+    }
   }
   // An incomplete frame or group at the end of the newest segment: not yet written (or a torn tail a writer cuts).
   scanner.seek(step.offset);
   return 'wait';
+}
+
+/**
+ * Moves the position past damage that starts at `damagedAt` (the frame at position.seq): to the next frame that
+ * starts a record and verifies, with its seq when it can be proven (resync.ts), and reports the skipped region.
+ * When there is no such frame, or its seq is unknown, the rest of the segment is skipped (and reported so).
+ * `nextBaseSeq`: the next segment's base seq, undefined in the newest segment (looked up when not given).
+ */
+async function skipPast(ctx: ReaderContext, position: Position, damagedAt: number, reason: string, nextBaseSeq?: number): Promise<void> {
+  const { segment, scanner } = position;
+  const report = ctx.onSkipped!;
+  if (nextBaseSeq === undefined) nextBaseSeq = (await listSegments(ctx.dir)).find((s) => s.baseSeq > segment.ref.baseSeq)?.baseSeq;
+  const fileSize = scanner.fileSize;
+  const damagedSeq = position.seq;
+  const resumeAt = await findRecordStartAfter(segment, damagedAt, fileSize);
+  const seq = resumeAt === undefined ? undefined
+    : await seqAfterDamage({ dir: ctx.dir, segment, fileSize, nextBaseSeq, sealed: nextBaseSeq !== undefined }, damagedAt, damagedSeq, resumeAt);
+  position.groups = new GroupTracker();
+  if (resumeAt === undefined || seq === undefined) {
+    const why = resumeAt === undefined ? reason : `${reason}; seqs after it unknown, rest of segment not read`;
+    report(skippedRegion(segment.ref.name, damagedAt, fileSize, damagedSeq, resumeAt === undefined ? nextBaseSeq : undefined, why));
+    position.seqUnknown = true;
+    scanner.seek(fileSize);
+    position.confirmedTo = fileSize;
+    return;
+  }
+  report(skippedRegion(segment.ref.name, damagedAt, resumeAt, damagedSeq, seq, reason));
+  scanner.seek(resumeAt);
+  position.seq = seq;
+  position.confirmedTo = resumeAt;
 }

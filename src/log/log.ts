@@ -19,7 +19,7 @@ import { countRecords, countSegmentRecords } from './segment-count.js';
 import { listSegments, openSegment, readAtMost, type OpenSegment } from './segment-file.js';
 import { SegmentWriter } from './segment-writer.js';
 import { WatermarkGate, WatermarkWriter } from './watermark.js';
-import type { AppendInput, LogEntry, LogOptions, ReadOptions, RecordPosition, RecoveryReport, SegmentInfo } from './types.js';
+import type { AppendInput, LogEntry, LogOptions, ReadOptions, RecordPosition, RecoveryReport, SegmentInfo, SkippedRegion } from './types.js';
 
 export const LOG_EVENTS = { durable: 'durable', close: 'close' } as const;
 
@@ -41,6 +41,9 @@ export class Log extends EventEmitter<LogEventMap> {
   private readonly changes: ChangeSignal;
   private readonly handles = new Map<string, Promise<OpenSegment>>();
   private readonly readOnlyNextSeq: number;
+  /** Damaged regions reads went past (skipDamaged), each once, in the order first met. */
+  private readonly skippedByPlace = new Map<string, SkippedRegion>();
+  private skipDamaged = false;
 
   private constructor(
     readonly dir: string,
@@ -74,8 +77,12 @@ export class Log extends EventEmitter<LogEventMap> {
     const exists = await stat(dir).then((s) => s.isDirectory(), () => false);
     if (options.readOnly) {
       if (!exists) throw new NotFoundError(`no log at ${dir}`, { what: 'log', id: dir });
-      return new Log(dir, true, undefined, undefined, undefined, await new WatermarkGate(dir).visibleRecords(await countRecords(dir)));
+      const log = new Log(dir, true, undefined, undefined, undefined, await new WatermarkGate(dir).visibleRecords(await countRecords(dir)));
+      log.skipDamaged = options.skipDamaged === true;
+      return log;
     }
+    // Writing past damage is never allowed: the writer refuses mid-log damage (recover.ts).
+    if (options.skipDamaged) throw new UsageError('skipDamaged is for read-only logs: a writer never writes past damage');
     if (!exists) {
       if (options.create === false) throw new NotFoundError(`no log at ${dir}`, { what: 'log', id: dir });
       await mkdir(dir, { recursive: true }).catch((error: unknown) => {
@@ -181,9 +188,20 @@ export class Log extends EventEmitter<LogEventMap> {
         durableLimit: writer ? () => writer.nextSeq : undefined,
         watermark: writer ? undefined : new WatermarkGate(this.dir),
         isClosed: () => this.closed,
+        onSkipped: this.skipDamaged ? (region) => this.noteSkipped(region) : undefined,
       },
       options,
     );
+  }
+
+  /** Damaged regions that reads of a skipDamaged log went past so far (empty otherwise). */
+  get skipped(): readonly SkippedRegion[] {
+    return [...this.skippedByPlace.values()];
+  }
+
+  private noteSkipped(region: SkippedRegion): void {
+    const place = `${region.segment}:${region.offset}`;
+    if (!this.skippedByPlace.has(place)) this.skippedByPlace.set(place, region);
   }
 
   /** One record by position (from a RecordPosition or LogEntry), checksum verified. */

@@ -13,6 +13,24 @@ export interface LogOptions {
    * fsync is done; appends arriving during an fsync share the next one (group commit).
    */
   groupCommitDelayMs?: number;
+  /**
+   * Read-only logs: every read goes on past mid-log damage at the next frame that verifies, instead of stopping
+   * with CorruptionError, and reports each skipped region (`Log.skipped`). A writer never skips (UsageError).
+   */
+  skipDamaged?: boolean;
+}
+
+/**
+ * A damaged region a `skipDamaged` reader read past: bytes [offset, endOffset) of `segment`, holding records
+ * seqFrom..seqTo (inclusive). `seqFrom` or `seqTo` is absent when it cannot be known (never guessed).
+ */
+export interface SkippedRegion {
+  segment: string;
+  offset: number;
+  endOffset: number;
+  seqFrom?: number;
+  seqTo?: number;
+  reason: string;
 }
 
 /** What open did with a torn tail: cut `bytesCut` bytes from `segment` starting at `offset`. */
