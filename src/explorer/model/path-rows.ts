@@ -9,7 +9,7 @@ export type PathLayout = 'flat' | 'tree';
 /** A catalog path (flat list, or a leaf of the tree). */
 export interface EntryRow {
   kind: 'entry';
-  /** The display path, unique among rows. */
+  /** Unique among rows: the display path (with a NUL after it when the same path is also a folder row). */
   key: string;
   depth: number;
   /** What the row shows: the display path (flat) or the last component (tree). */
@@ -103,6 +103,17 @@ function flatRows(paths: readonly CatalogPath[]): PathRow[] {
   return paths.map((entry) => ({ kind: 'entry', key: entry.display, depth: 0, label: entry.display, entry }));
 }
 
+/**
+ * Key suffix of an entry row whose path is also a folder row (it was a folder once and is a file or deleted now):
+ * NUL never occurs in a log path, so the key stays unique, sorts right after the path and never matches `key/…`.
+ */
+const BESIDE_FOLDER_KEY_SUFFIX = '\u0000';
+
+function isDirectoryNow(entry: CatalogPath): boolean {
+  const latest = entry.latest.record;
+  return latest.kind === 'version' && latest.type === 'dir';
+}
+
 /** True when `display` lies below the folder `key` (`key/…`). */
 function isBelow(display: string, key: string): boolean {
   return display.length > key.length && display.charCodeAt(key.length) === 0x2f && display.startsWith(key);
@@ -124,8 +135,12 @@ export function buildTreeRows(ordered: readonly CatalogPath[]): PathRow[] {
       const previous = rows[rows.length - 1];
       // A recorded directory comes right before its children (tree order): it becomes the folder itself. Its
       // ancestors already counted it as a path below them, which it stays.
-      const own = previous?.kind === 'entry' && previous.key === key ? previous.entry : undefined;
+      const recorded = previous?.kind === 'entry' && previous.key === key ? previous : undefined;
+      // Only a path that is a directory now becomes its folder row. One that is a file (or deleted) now but had
+      // children (file → folder → file) keeps its own row too, so its file versions stay reachable beside the folder.
+      const own = recorded && isDirectoryNow(recorded.entry) ? recorded.entry : undefined;
       if (own) rows.pop();
+      else if (recorded) recorded.key = `${key}${BESIDE_FOLDER_KEY_SUFFIX}`;
       const folder: FolderRow = { kind: 'folder', key, depth: open.length, label: display.slice(start, slash), collapsed: false, pathCount: 0, versionCount: 0, entry: own };
       rows.push(folder);
       open.push(folder);

@@ -11,7 +11,7 @@ import {
   treeOrder,
   type PathRow,
 } from '../../../src/explorer/model/index.js';
-import { MemoryCatalog, manyPaths, versionRecord } from './memory-catalog.js';
+import { deleteRecord, MemoryCatalog, manyPaths, versionRecord } from './memory-catalog.js';
 
 const catalog = new MemoryCatalog([
   versionRecord('home/a.txt'),
@@ -64,6 +64,31 @@ describe('tree rows', () => {
     expect(docs).toMatchObject({ kind: 'folder', pathCount: 2, versionCount: 2 });
     expect(docs?.entry?.display).toBe('home/docs');
     expect(rows[0]).toMatchObject({ kind: 'folder', key: 'home', pathCount: 5, versionCount: 6, entry: undefined });
+  });
+  it('file → folder → file: the path keeps its own row beside the folder, so both are reachable', () => {
+    const changing = new MemoryCatalog([
+      versionRecord('r/x'),
+      versionRecord('r/x', { type: 'dir' }),
+      versionRecord('r/x/inner.txt'),
+      deleteRecord('r/x/inner.txt'),
+      versionRecord('r/x'),
+      versionRecord('r/y', { type: 'dir' }),
+      versionRecord('r/y/z.txt'),
+    ]);
+    const rows = buildTreeRows(treeOrder(changing.paths()));
+    expect(labels(rows)).toEqual(['r/', '  x', '  x/', '    inner.txt', '  y/', '    z.txt']);
+    const file = rows[1]!;
+    expect(file).toMatchObject({ kind: 'entry', label: 'x' });
+    expect(file.entry?.display).toBe('r/x');
+    expect(file.entry?.count).toBe(3);
+    expect(rows[2]).toMatchObject({ kind: 'folder', key: 'r/x', entry: undefined, pathCount: 1 });
+    expect(new Set(rows.map((r) => r.key)).size).toBe(rows.length);
+    // A directory now (y) is still its own folder row.
+    expect(rows[4]).toMatchObject({ kind: 'folder', key: 'r/y' });
+    expect(rows[4]!.entry?.display).toBe('r/y');
+    // Collapsing the folder keeps the file row; a filter finds both.
+    expect(labels(applyCollapsed(rows, new Set(['r/x'])))).toEqual(['r/', '  x', '  x/', '  y/', '    z.txt']);
+    expect(labels(selectPathRows(changing.paths(), 'tree', 'r/x', new Set()))).toEqual(['r/', '  x', '  x/', '    inner.txt']);
   });
   it('hides what is below a collapsed folder and marks it', () => {
     const rows = applyCollapsed(buildTreeRows(treeOrder(paths)), new Set(['home/docs']));
