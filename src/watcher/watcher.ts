@@ -192,6 +192,7 @@ export class AppendOnlyLogWatcher extends EventEmitter<WatcherEventMap> {
   private onCommitted(changes: WatcherChange[], batch: { count: number; lastSeq: number }): void {
     for (const change of changes) {
       this.live.apply(change);
+      if (change.type === 'dir' && (change.change === 'created' || change.change === 'renamed')) this.newDirRecorded(change.root, change.path);
       this.emit(WATCHER_EVENTS.VERSION, change);
       const kind = change.change === 'restored' ? 'modified' : change.change;
       this.emit(kind, change);
@@ -212,6 +213,20 @@ export class AppendOnlyLogWatcher extends EventEmitter<WatcherEventMap> {
         void this.scanOne(root).catch((error: Error) => this.emitError(error));
       }
     }
+  }
+
+  /**
+   * A directory the log did not have is now recorded: make sure its files are found and its changes heard, whatever
+   * the event source did. chokidar can miss a directory made during a burst: it re-reads a parent after events in it,
+   * suppressing re-reads for 1 s while one runs, and the events counted while suppressed are dropped when that second
+   * ends before the read does (a loaded machine) — the child directory then never gets a watch, and nothing lists it.
+   * So: list it ourselves (every name in it is new) and ask chokidar to watch it if it does not already.
+   */
+  private newDirRecorded(rootName: string, path: string): void {
+    const root = this.roots.get(rootName);
+    if (!root || root.failed || this.state !== 'running') return;
+    this.rescanner?.touchNew(rootName, path);
+    if (root.chokidar && !this.options.poll) ensureDirWatched(root.chokidar, join(root.path, ...path.split('/')));
   }
 
   /** 'error' without listeners would throw from emit (EventEmitter's rule); a watcher must not die of it. */
@@ -372,7 +387,19 @@ function stamp(error: unknown, operation: string): unknown {
 
 export type { WatchError };
 
-/** The one chokidar internal this file leans on (chokidar 5.0: FSWatcher#_readdirp, used only by its directory re-read). */
+/**
+ * Asks chokidar to watch `absPath` unless it already has a watch there (FSWatcher#_closers: its map of open watches
+ * per path, chokidar 5.0). Without that internal, it always asks: a second watch of a path shares chokidar's one
+ * fs.watch instance and costs one more listener.
+ */
+export function ensureDirWatched(watcher: FSWatcher, absPath: string): boolean {
+  const closers: unknown = Reflect.get(watcher, '_closers');
+  if (closers instanceof Map && closers.has(absPath)) return false;
+  watcher.add(absPath);
+  return true;
+}
+
+/** The other chokidar internal this file leans on (chokidar 5.0: FSWatcher#_readdirp, used only by its directory re-read). */
 interface ReaddirpEntry {
   stats?: unknown;
   dirent?: unknown;
