@@ -15,7 +15,8 @@ export type RecordKind = keyof typeof RECORD_TAGS;
 /** 32-byte BLAKE3 digest of content (a chunk's or a whole file's bytes). */
 export type ContentIdBytes = Uint8Array;
 
-export const CHUNK_CODECS = ['raw', 'deflate'] as const;
+/** Stable on disk and in order: the index is the fast path's codec (codec.ts); append only. 'zstd' needs format 2. */
+export const CHUNK_CODECS = ['raw', 'deflate', 'zstd'] as const;
 export type ChunkCodec = (typeof CHUNK_CODECS)[number];
 
 /** A content-addressed piece of a file, stored once per log. `id` is BLAKE3 of the uncompressed bytes. */

@@ -14,6 +14,7 @@ import { InlineProcessor, type ChunkProcessor } from './chunk-processor.js';
 import { contentIdHex } from './content-id.js';
 import { locateChunk, readChunk, readContent, type ChunkReaderContext } from './chunk-reader.js';
 import { DEFAULT_CHUNK_SIZES } from './chunker.js';
+import { readyCodecs } from './compress.js';
 import { loadCheckpoint, saveCheckpoint } from './index-checkpoint.js';
 import { Ingester } from './ingest.js';
 import type { LogModule, StoreLog } from './log-port.js';
@@ -446,6 +447,8 @@ export async function openStore(logDir: string, options: StoreOptions = {}): Pro
     throw new UsageError(`workers must be an integer from 0 to ${LIMITS.storeWorkersMax}`, { workers });
   }
   const dir = resolve(logDir);
+  // Chunks are (de)compressed synchronously on this thread too (inline processor, readers): zstd loads first.
+  await readyCodecs();
   const logModule = (await import('../log/index.js')) as unknown as LogModule;
   const readOnly = options.readOnly ?? false;
   const log = await logModule.Log.open(dir, { readOnly, create: readOnly ? false : (options.create ?? true), segmentBytesMax: options.segmentBytesMax });
