@@ -7,8 +7,8 @@ import { LIMITS } from '../util/limits.js';
 /** docs/format.md "Segment header": the 8 magic bytes "SYNCLOG\n". */
 export const SEGMENT_MAGIC = Uint8Array.from([0x53, 0x59, 0x4e, 0x43, 0x4c, 0x4f, 0x47, 0x0a]);
 /** docs/format.md "Changes": the version this code writes; the versions it reads. */
-export const FORMAT_VERSION = 1;
-export const FORMAT_VERSIONS_READABLE: readonly number[] = [1];
+export const FORMAT_VERSION = 2;
+export const FORMAT_VERSIONS_READABLE: readonly number[] = [1, 2];
 /** docs/format.md "Checksum": algorithm ids stored in the header. */
 export const CHECKSUM_XXH64 = 1;
 

@@ -1,10 +1,12 @@
 // Opening a log for writing: find the newest segment, cut a torn tail (truncate + fsync, reported), refuse
 // mid-log damage (CorruptionError: valid data after damage is never cut), and hand the writer its active segment.
+// An older format's newest segment is sealed and a new one started (never appended to).
 // Also rebuilds the index of the segment before the newest if a crash lost it. Runs under the writer lock only.
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CorruptionError, wrapIoError } from '../errors.js';
 import { TEMP_MARKER } from '../util/fs-durable.js';
+import { FORMAT_VERSION } from './format.js';
 import { judgeSegmentEnd, summarizeSegment } from './segment-check.js';
 import { listSegments, openSegment, type SegmentRef } from './segment-file.js';
 import { readSegmentIndex, writeSegmentIndex } from './segment-index.js';
@@ -45,6 +47,16 @@ export async function recoverForWrite(dir: string): Promise<RecoveredLog> {
     }
     const previous = segments[segments.length - 2];
     if (previous) await ensureIndex(dir, previous);
+    const nextSeq = newest.baseSeq + summary.records;
+    if (segment.header.formatVersion !== FORMAT_VERSION) {
+      // An older format's segment is never appended to: a record this version may write (a zstd chunk) would meet
+      // an older reader inside a segment whose header promised it the older format. Seal it, start a new one.
+      if (summary.records > 0) {
+        await writeSegmentIndex(dir, newest.name, { salt: segment.header.salt, segmentBytes: summary.goodBytes, records: summary.records, entries: summary.indexEntries.filter((entry) => entry.offset < summary.goodBytes) });
+      }
+      await segment.handle.close().catch(() => {});
+      return { segment: await createSegment(dir, nextSeq), nextSeq, recovery };
+    }
     return {
       segment: {
         ref: newest,
@@ -54,7 +66,7 @@ export async function recoverForWrite(dir: string): Promise<RecoveredLog> {
         records: summary.records,
         indexEntries: summary.indexEntries.filter((entry) => entry.offset < summary.goodBytes),
       },
-      nextSeq: newest.baseSeq + summary.records,
+      nextSeq,
       recovery,
     };
   } catch (error) {

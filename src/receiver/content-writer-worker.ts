@@ -10,12 +10,13 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { serializeError, wrapIoError } from '../errors.js';
 import { SegmentReaderSync } from '../log/index.js';
-import { CONTENT_ID_BYTES, checkChunkSize, hashContent, readChunkAtSync } from '../store/index.js';
+import { CONTENT_ID_BYTES, checkChunkSize, hashContent, readChunkAtSync, readyCodecs } from '../store/index.js';
 import { NEW_FILE_FLAGS, writeAllSync } from '../util/fs-durable.js';
 import type { WorkerData, WorkerMessage, WriteJob, WriteReply } from './content-writer-protocol.js';
 
 const port = parentPort!;
-const reader = SegmentReaderSync.open((workerData as WorkerData).logDir);
+// Jobs wait on `reader`, so loading zstd into it means no job reads a chunk before this thread can decode zstd.
+const reader = readyCodecs().then(() => SegmentReaderSync.open((workerData as WorkerData).logDir));
 
 /** First calls into zlib and BLAKE3 load and set up what they need: done now, not while a live change waits. */
 function warmUp(): void {

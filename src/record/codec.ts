@@ -18,6 +18,8 @@ import {
 import { isVersionId } from './version-id.js';
 
 const CONTENT_ID_BYTES = 32;
+/** A params record's names are short identifiers; anything longer is not one this or a later binary writes. */
+const PARAM_NAME_BYTES_MAX = 64;
 const KIND_BY_TAG = new Map<number, RecordKind>(Object.entries(RECORD_TAGS).map(([k, v]) => [v, k as RecordKind]));
 
 export function recordTag(record: LogRecord): number {
@@ -233,6 +235,17 @@ export function decodeRecord(tag: number, payload: Uint8Array, where: RecordLoca
         host: r.str('host', { maxBytes: 256 }),
         pid: r.num('pid', { min: 0 }),
         user: r.str('user', { maxBytes: 256 }),
+      };
+    case 'params':
+      return {
+        kind,
+        chunker: r.str('chunker', { maxBytes: PARAM_NAME_BYTES_MAX }),
+        chunkBytesMin: r.num('chunkBytesMin', { min: 1 }),
+        chunkBytesAvg: r.num('chunkBytesAvg', { min: 1 }),
+        chunkBytesMax: r.num('chunkBytesMax', { min: 1 }),
+        gearSeed: r.num('gearSeed', { min: 0 }),
+        contentHash: r.str('contentHash', { maxBytes: PARAM_NAME_BYTES_MAX }),
+        codec: r.str('codec', { maxBytes: PARAM_NAME_BYTES_MAX }),
       };
   }
   return fail('unreachable');

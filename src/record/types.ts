@@ -9,13 +9,15 @@ export const RECORD_TAGS = {
   version: 2,
   delete: 3,
   watch: 4,
+  params: 5,
 } as const;
 export type RecordKind = keyof typeof RECORD_TAGS;
 
 /** 32-byte BLAKE3 digest of content (a chunk's or a whole file's bytes). */
 export type ContentIdBytes = Uint8Array;
 
-export const CHUNK_CODECS = ['raw', 'deflate'] as const;
+/** Stable on disk and in order: the index is the fast path's codec (codec.ts); append only. 'zstd' needs format 2. */
+export const CHUNK_CODECS = ['raw', 'deflate', 'zstd'] as const;
 export type ChunkCodec = (typeof CHUNK_CODECS)[number];
 
 /** A content-addressed piece of a file, stored once per log. `id` is BLAKE3 of the uncompressed bytes. */
@@ -94,6 +96,26 @@ export interface WatchRecord {
   user: string;
 }
 
-export type LogRecord = ChunkRecord | VersionRecord | DeleteRecord | WatchRecord;
+/**
+ * How the store cuts, names and compresses content in this log (restic's repository config): written by the store
+ * as a new log's first record, read back at every open, so a binary with other defaults keeps chunking this log the
+ * way it always was (dedup depends on it). Values are names, not code: a binary that lacks one refuses to write.
+ */
+export interface ParamsRecord {
+  kind: 'params';
+  /** Chunking algorithm: 'fastcdc-gear' (src/store/chunker.ts). */
+  chunker: string;
+  chunkBytesMin: number;
+  chunkBytesAvg: number;
+  chunkBytesMax: number;
+  /** Seed of the gear table (splitmix32). */
+  gearSeed: number;
+  /** Hash of chunk and content ids: 'blake3'. */
+  contentHash: string;
+  /** Codec new chunks are compressed with. */
+  codec: string;
+}
+
+export type LogRecord = ChunkRecord | VersionRecord | DeleteRecord | WatchRecord | ParamsRecord;
 /** Records that describe the tree (what receivers and history care about). */
 export type EntryRecord = VersionRecord | DeleteRecord;

@@ -148,7 +148,8 @@ export class Catalog implements CatalogApi {
 
   private apply(stored: StoredRecord): void {
     const record = stored.record;
-    if (record.kind === 'chunk') return;
+    // Chunks and the store's params record describe no entry (the store reads params itself at open).
+    if (record.kind === 'chunk' || record.kind === 'params') return;
     this.rootNames.add(record.root);
     if (record.kind === 'watch') {
       this.watchRecords.push(stored as StoredRecord<WatchRecord>);

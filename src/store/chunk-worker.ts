@@ -5,7 +5,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { LIMITS } from '../util/limits.js';
 import { BufferPool } from './buffer-pool.js';
 import { Chunker, chunkerBufferBytes, type ChunkSizes } from './chunker.js';
-import { compressChunk } from './compress.js';
+import { compressChunk, readyCodecs } from './compress.js';
 import { ContentHasher, hashContent } from './content-id.js';
 import type { WorkerReply, WorkerRequest } from './worker-protocol.js';
 
@@ -67,6 +67,8 @@ function handle(message: WorkerRequest): void {
   }
 }
 
+// Messages queue on the port until a listener is attached: none is handled before zstd is loaded in this thread.
+await readyCodecs();
 port.on('message', (message: WorkerRequest) => {
   try {
     handle(message);

@@ -19,10 +19,13 @@ export const DEFAULT_CHUNK_SIZES: ChunkSizes = {
   chunkBytesMax: LIMITS.chunkBytesMax,
 };
 
+/** The gear table's seed: recorded in a log's params record (store-params.ts). */
+export const GEAR_SEED = 0x5ec1_0c00;
+
 /** 256 fixed pseudo-random 32-bit values (splitmix32 from a fixed seed): deterministic on every machine. */
 export const GEAR: Uint32Array = (() => {
   const table = new Uint32Array(256);
-  let state = 0x5ec1_0c00;
+  let state = GEAR_SEED;
   for (let i = 0; i < 256; i++) {
     state = (state + 0x9e3779b9) | 0;
     let z = state;

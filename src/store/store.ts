@@ -4,8 +4,8 @@
 // files (index checkpoint, stat cache) are written only by the writer and never trusted over the segments.
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ClosedError, CorruptionError, UsageError } from '../errors.js';
-import { decodeRecord, encodeRecord, peekChunkIdAndSize, RECORD_TAGS, type ChunkRef, type ContentIdBytes, type LogRecord } from '../record/index.js';
+import { ClosedError, CorruptionError, UsageError, type FormatVersionError } from '../errors.js';
+import { decodeRecord, encodeRecord, peekChunkIdAndSize, RECORD_TAGS, type ChunkRef, type ContentIdBytes, type LogRecord, type ParamsRecord } from '../record/index.js';
 import { assert } from '../util/assert.js';
 import { LIMITS } from '../util/limits.js';
 import { Catalog } from './catalog.js';
@@ -13,12 +13,14 @@ import { ChunkIndex, type ChunkLocation } from './chunk-index.js';
 import { InlineProcessor, type ChunkProcessor } from './chunk-processor.js';
 import { contentIdHex } from './content-id.js';
 import { locateChunk, readChunk, readContent, type ChunkReaderContext } from './chunk-reader.js';
-import { DEFAULT_CHUNK_SIZES } from './chunker.js';
+import { DEFAULT_CHUNK_SIZES, type ChunkSizes } from './chunker.js';
+import { readyCodecs } from './compress.js';
 import { loadCheckpoint, saveCheckpoint } from './index-checkpoint.js';
 import { Ingester } from './ingest.js';
 import type { LogModule, StoreLog } from './log-port.js';
 import { RecentChunkLocations } from './recent-chunk-locations.js';
 import { StatCache } from './stat-cache.js';
+import { DEFAULT_PARAMS, FORMAT_1_PARAMS, writeParams } from './store-params.js';
 import { verifyStore } from './store-verify.js';
 import { WorkerPool } from './worker-pool.js';
 import type { EntryReadOptions, IngestedContent, StatKey, StoreApi, StoreOptions, StoreStats, StoreVerifyReport, StoredRecord } from './types.js';
@@ -42,7 +44,12 @@ export class Store implements StoreApi {
   index = new ChunkIndex();
   indexReport: IndexOpenReport = { source: 'rebuilt', scannedRecords: 0 };
   private readonly ingester: Ingester;
-  private readonly inline = new InlineProcessor(DEFAULT_CHUNK_SIZES);
+  /** The log's store parameters (its params record, or format 1's); chunking follows them, not this binary's defaults. */
+  params: ParamsRecord = FORMAT_1_PARAMS;
+  private chunkSizes: ChunkSizes = DEFAULT_CHUNK_SIZES;
+  /** Why this binary may not write to this log (a params value it lacks), if so. */
+  private writeRefusal: FormatVersionError | undefined;
+  private inline = new InlineProcessor(DEFAULT_CHUNK_SIZES);
   private pool: WorkerPool | undefined;
   private catalogLoad: Promise<Catalog> | undefined;
   private catalogReady: Catalog | undefined;
@@ -75,7 +82,9 @@ export class Store implements StoreApi {
         return store.index;
       },
       compression: options.compression,
-      inline: this.inline,
+      get inline() {
+        return store.inline;
+      },
       pool: () => this.workerPool(),
       noteChunkAppended: (seq) => this.catalogReady?.noteAppended([{ seq }]),
       assertWritable: (op) => this.assertWritable(op),
@@ -112,6 +121,7 @@ export class Store implements StoreApi {
     // A reader that builds its index on demand (the receiver) never asks the stat cache, a writer's concern: it is
     // left empty rather than loaded (tens of MB for a large tree).
     if (this.options.readOnly && this.options.indexOnDemand) return;
+    await this.loadParams();
     this.indexLoad = this.loadIndex();
     await this.indexLoad;
     await this.statCache.load();
@@ -119,6 +129,33 @@ export class Store implements StoreApi {
     if (!this.readOnly && this.indexReport.scannedRecords > 0 && this.index.count - this.checkpointedCount >= LIMITS.chunkIndexCheckpointEveryChunks) {
       await this.checkpoint();
     }
+  }
+
+  /**
+   * Reads the log's params record (a new log's first record; a log without one is format 1's), writing this
+   * binary's defaults first into an empty log, so every chunk of a log is cut with the same parameters.
+   */
+  private async loadParams(): Promise<void> {
+    let first: { tag: number; payload: Uint8Array; segment: string; offset: number; seq: number } | undefined;
+    for await (const entry of this.log.read({ fromSeq: 0 })) {
+      first = entry;
+      break;
+    }
+    if (!first) {
+      if (!this.readOnly) await this.log.append(encodeRecord(DEFAULT_PARAMS));
+      this.params = DEFAULT_PARAMS;
+    } else if (first.tag === RECORD_TAGS.params) {
+      const record = decodeRecord(first.tag, first.payload, { file: first.segment, offset: first.offset, seq: first.seq });
+      assert(record.kind === 'params', 'params tag decoded to another kind');
+      this.params = record;
+    }
+    const judged = writeParams(this.params, this.logDir);
+    if ('refusal' in judged) {
+      this.writeRefusal = judged.refusal;
+      return;
+    }
+    this.chunkSizes = judged.sizes;
+    this.inline = new InlineProcessor(judged.sizes);
   }
 
   /** The index from the checkpoint (when usable) plus a scan of the records after it. */
@@ -182,7 +219,7 @@ export class Store implements StoreApi {
 
   private workerPool(): ChunkProcessor {
     if (this.options.workers === 0) return this.inline;
-    this.pool ??= new WorkerPool(this.options.workers, DEFAULT_CHUNK_SIZES);
+    this.pool ??= new WorkerPool(this.options.workers, this.chunkSizes);
     return this.pool;
   }
 
@@ -193,6 +230,7 @@ export class Store implements StoreApi {
   private assertWritable(op: string): void {
     this.assertOpen(op);
     if (this.readOnly) throw new UsageError(`${op} needs a writable store (opened read-only)`);
+    if (this.writeRefusal) throw this.writeRefusal;
   }
 
   ingestFile(absolutePath: string, options: { signal?: AbortSignal; sizeHint?: number } = {}): Promise<IngestedContent & { stat: StatKey }> {
@@ -446,6 +484,8 @@ export async function openStore(logDir: string, options: StoreOptions = {}): Pro
     throw new UsageError(`workers must be an integer from 0 to ${LIMITS.storeWorkersMax}`, { workers });
   }
   const dir = resolve(logDir);
+  // Chunks are (de)compressed synchronously on this thread too (inline processor, readers): zstd loads first.
+  await readyCodecs();
   const logModule = (await import('../log/index.js')) as unknown as LogModule;
   const readOnly = options.readOnly ?? false;
   const log = await logModule.Log.open(dir, { readOnly, create: readOnly ? false : (options.create ?? true), segmentBytesMax: options.segmentBytesMax });

@@ -33,7 +33,7 @@ describe('synclog stats', () => {
     expect(stats).toMatchObject({ versions: 3, paths: 3, logicalBytes: 700 * 1024, uniqueBytes: 500 * 1024, roots: ['docs'] });
     expect(stats.segments).toBeGreaterThanOrEqual(1);
     expect(stats.chunks).toBeGreaterThan(2);
-    expect(stats.records).toBe(stats.chunks + 3);
+    expect(stats.records).toBe(stats.chunks + 3 + 1); // three versions and the log's params record
     expect(stats.storedBytes).toBeLessThan(500 * 1024); // the text compressed
     const table = await runCli(['stats', '--log', logDir]);
     expect(table.code).toBe(0);

@@ -29,7 +29,7 @@ describe('segment header', () => {
   it('round-trips base seq and salt', () => {
     const bytes = encodeSegmentHeader(42, 0x0123456789abcdefn);
     expect(bytes.length).toBe(SEGMENT_HEADER_BYTES);
-    expect(decodeSegmentHeader(bytes)).toEqual({ kind: 'header', header: { formatVersion: 1, checksumAlgorithm: 1, baseSeq: 42, salt: 0x0123456789abcdefn } });
+    expect(decodeSegmentHeader(bytes)).toEqual({ kind: 'header', header: { formatVersion: 2, checksumAlgorithm: 1, baseSeq: 42, salt: 0x0123456789abcdefn } });
   });
   it('reports a short header as incomplete', () => {
     expect(decodeSegmentHeader(encodeSegmentHeader(1, 1n).subarray(0, 39)).kind).toBe('incomplete');

@@ -132,7 +132,7 @@ describe('encodeChunkRecord', () => {
 describe('peekChunkIdAndSize', () => {
   it('reads the id and size decodeRecord would, for every size encoding and both codecs', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.constantFrom('raw' as const, 'deflate' as const), fc.integer({ min: 0, max: 300_000 }), (chunkId, codec, size) => {
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.constantFrom('raw' as const, 'deflate' as const, 'zstd' as const), fc.integer({ min: 0, max: 300_000 }), (chunkId, codec, size) => {
         const data = new Uint8Array(codec === 'raw' ? size : Math.min(size, 50));
         const record: ChunkRecord = { kind: 'chunk', id: chunkId, codec, size, data };
         const payload = new Uint8Array(Buffer.concat(encodeChunkRecord(record).payload));
@@ -151,11 +151,17 @@ describe('peekChunkIdAndSize', () => {
     expect(peekChunkIdAndSize(payload)?.size).toBe(size);
   });
 
+  it('the fast path reads zstd chunk records (codec index 2) as the general decoder does', () => {
+    const payload = new Uint8Array(Buffer.concat(encodeChunkRecord({ kind: 'chunk', id: id(5), codec: 'zstd', size: 70_000, data: new Uint8Array(9) }).payload));
+    expect(peekChunkIdAndSize(payload)?.size).toBe(70_000);
+    expect(decodeRecord(RECORD_TAGS.chunk, payload)).toMatchObject({ codec: 'zstd', size: 70_000 });
+  });
+
   it('gives up (undefined) on any other layout, so the caller decodes in full', () => {
     const chunk = new Uint8Array(Buffer.concat(encodeChunkRecord({ kind: 'chunk', id: id(5), codec: 'raw', size: 3, data: new Uint8Array(3) }).payload));
     expect(peekChunkIdAndSize(encodeRecord(fileVersion()).payload)).toBeUndefined();
     expect(peekChunkIdAndSize(encode({ codec: 'raw', id: id(5), size: 3, data: new Uint8Array(3) }))).toBeUndefined(); // other key order
-    expect(peekChunkIdAndSize(encode({ id: id(5), codec: 'zstd', size: 3, data: new Uint8Array(3) }))).toBeUndefined();
+    expect(peekChunkIdAndSize(encode({ id: id(5), codec: 'lz4', size: 3, data: new Uint8Array(3) }))).toBeUndefined();
     expect(peekChunkIdAndSize(encode({ id: id(5), codec: 'raw', size: -1, data: new Uint8Array(0) }))).toBeUndefined();
     for (let cut = 0; cut < 50; cut++) expect(peekChunkIdAndSize(chunk.subarray(0, cut))).toBeUndefined();
   });
@@ -194,7 +200,7 @@ describe('decodeRecord on chunk records (the exact-layout fast path)', () => {
     fc.assert(
       fc.property(
         fc.uint8Array({ minLength: 32, maxLength: 32 }),
-        fc.constantFrom('raw' as const, 'deflate' as const),
+        fc.constantFrom('raw' as const, 'deflate' as const, 'zstd' as const),
         fc.constantFrom(...DATA_LENGTHS),
         fc.integer({ min: 0, max: 300_000 }),
         fc.oneof(

@@ -1,36 +1,99 @@
-// Compression only when it pays; inflate never produces more than the recorded size.
+// Compression only when it pays (zstd for new chunks, deflate still read); decompression never produces or allocates
+// more than the recorded size, and hostile frames get an error, never a crash.
 import { randomBytes } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
-import { compressChunk, decompressChunk } from '../../../src/store/index.js';
+import { deflateRawSync } from 'node:zlib';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CorruptionError } from '../../../src/errors.js';
+import { decompressChunkSync } from '../../../src/store/compress.js';
+import { checkChunkRecord } from '../../../src/store/chunk-reader.js';
+import { compressChunk, decompressChunk, hashContent, readyCodecs, zstdFrameContentSize } from '../../../src/store/index.js';
+import { LIMITS } from '../../../src/util/limits.js';
+
+beforeAll(async () => {
+  await readyCodecs();
+});
+
+const text = (bytes: number) => new TextEncoder().encode('the quick brown fox jumps over the lazy dog\n'.repeat(Math.ceil(bytes / 44))).subarray(0, bytes);
 
 describe('chunk compression', () => {
-  it('keeps incompressible data raw and deflates text', async () => {
+  it('keeps incompressible data raw and compresses text with zstd', async () => {
     const random = new Uint8Array(randomBytes(64 * 1024));
     expect(compressChunk(random, 'auto').codec).toBe('raw');
-    const text = new TextEncoder().encode('the quick brown fox jumps over the lazy dog\n'.repeat(2000));
-    const packed = compressChunk(text, 'auto');
-    expect(packed.codec).toBe('deflate');
-    expect(packed.data.length).toBeLessThan(text.length / 8);
-    expect(Buffer.from(await decompressChunk(packed.codec, packed.data, text.length)).equals(Buffer.from(text))).toBe(true);
-    expect(compressChunk(text, 'none').codec).toBe('raw');
+    const plain = text(88_000);
+    const packed = compressChunk(plain, 'auto');
+    expect(packed.codec).toBe('zstd');
+    expect(packed.data.length).toBeLessThan(plain.length / 8);
+    expect(Buffer.from(await decompressChunk(packed.codec, packed.data, plain.length)).equals(Buffer.from(plain))).toBe(true);
+    expect(compressChunk(plain, 'none').codec).toBe('raw');
+  });
+
+  it('round-trips raw, deflate and zstd, sync and async, up to the chunker maximum', async () => {
+    for (const bytes of [LIMITS.compressBytesMin, 16 * 1024 + 1, 100_000, LIMITS.chunkBytesMax]) {
+      const plain = text(bytes);
+      for (const codec of ['raw', 'deflate', 'zstd'] as const) {
+        const packed = compressChunk(plain, 'auto', codec);
+        expect(packed.codec).toBe(codec);
+        expect(Buffer.from(decompressChunkSync(codec, packed.data, bytes)).equals(Buffer.from(plain))).toBe(true);
+        expect(Buffer.from(await decompressChunk(codec, packed.data, bytes)).equals(Buffer.from(plain))).toBe(true);
+      }
+    }
+  });
+
+  it('max-size chunks of mixed content: 300 zstd round trips in one thread stay exact (no wasm heap ceiling hit)', () => {
+    const chunk = new Uint8Array(LIMITS.chunkBytesMax);
+    for (let i = 0; i < 300; i++) {
+      chunk.set(text(LIMITS.chunkBytesMax));
+      chunk.set(randomBytes(32 * 1024), (i * 4096) % (LIMITS.chunkBytesMax / 4)); // away from the entropy sample in the middle
+      const packed = compressChunk(chunk, 'auto', 'zstd');
+      expect(packed.codec).toBe('zstd');
+      expect(zstdFrameContentSize(packed.data)).toBe(chunk.length);
+      expect(Buffer.from(decompressChunkSync('zstd', packed.data, chunk.length)).equals(Buffer.from(chunk))).toBe(true);
+    }
   });
 
   it('refuses to inflate beyond the recorded size', async () => {
-    const text = new TextEncoder().encode('a'.repeat(100_000));
-    const packed = compressChunk(text, 'auto');
+    const packed = compressChunk(text(100_000), 'auto', 'deflate');
     await expect(decompressChunk('deflate', packed.data, 1000)).rejects.toThrow();
   });
 });
 
-describe('decompressChunkSync (one output buffer sized for the chunk)', () => {
-  it('round-trips chunks around zlib chunk boundaries and refuses one byte over the recorded size', async () => {
-    const { decompressChunkSync } = await import('../../../src/store/compress.js');
-    for (const bytes of [1, 63, 64, 65, 16 * 1024 - 1, 16 * 1024, 16 * 1024 + 1, 100_000, 1024 * 1024]) {
-      const text = new TextEncoder().encode('lorem ipsum dolor sit amet\n'.repeat(Math.ceil(bytes / 27))).subarray(0, bytes);
-      const packed = compressChunk(text, 'auto');
-      const data = packed.codec === 'deflate' ? packed.data : (await import('node:zlib')).deflateRawSync(text);
-      expect(Buffer.from(decompressChunkSync('deflate', data, bytes)).equals(Buffer.from(text))).toBe(true);
-      if (bytes > 1) expect(() => decompressChunkSync('deflate', data, bytes - 1)).toThrow();
-    }
+describe('hostile zstd frames', () => {
+  const plain = text(100_000);
+  let frame: Uint8Array = new Uint8Array(0);
+  beforeAll(() => {
+    frame = compressChunk(plain, 'auto', 'zstd').data;
+  });
+
+  /** A frame header declaring `size` bytes (single segment, 8-byte content size) followed by `body`. */
+  function claiming(size: number, body: Uint8Array): Uint8Array {
+    const header = new Uint8Array(5 + 8);
+    header.set([0x28, 0xb5, 0x2f, 0xfd, 0xe0]);
+    new DataView(header.buffer).setBigUint64(5, BigInt(size), true);
+    return new Uint8Array(Buffer.concat([header, body]));
+  }
+
+  it('a frame declaring a huge content size is refused before any allocation', () => {
+    expect(() => decompressChunkSync('zstd', claiming(2 ** 31 - 1, frame.subarray(6)), plain.length)).toThrow(/declares 2147483647 bytes/);
+    expect(() => decompressChunkSync('zstd', claiming(2 ** 40, frame.subarray(6)), plain.length)).toThrow(/declares/);
+  });
+
+  it('a size that disagrees with the record, a truncated frame, garbage and an appended frame are refused', () => {
+    expect(() => decompressChunkSync('zstd', frame, plain.length - 1)).toThrow(/declares/);
+    for (const cut of [0, 3, 5, 8, 20, frame.length - 1]) expect(() => decompressChunkSync('zstd', frame.subarray(0, cut), plain.length)).toThrow();
+    expect(() => decompressChunkSync('zstd', new Uint8Array(randomBytes(500)), plain.length)).toThrow(/not a zstd frame/);
+    const garbled = new Uint8Array(frame);
+    for (let i = 20; i < garbled.length; i += 7) garbled[i] = garbled[i]! ^ 0x5a;
+    expect(() => decompressChunkSync('zstd', garbled, plain.length)).toThrow();
+    expect(() => decompressChunkSync('zstd', new Uint8Array(Buffer.concat([frame, frame])), plain.length)).toThrow(/does not decode/);
+    // A deflate stream under the zstd codec is not a frame either.
+    expect(() => decompressChunkSync('zstd', new Uint8Array(deflateRawSync(plain)), plain.length)).toThrow(/not a zstd frame/);
+  });
+
+  it('through the store check they are CorruptionErrors naming the chunk', () => {
+    const id = hashContent(plain);
+    const where = { segment: '00000000000000000000.seg', offset: 40, size: plain.length };
+    expect(Buffer.from(checkChunkRecord({ kind: 'chunk', id, codec: 'zstd', size: plain.length, data: frame }, id, where)).equals(Buffer.from(plain))).toBe(true);
+    expect(() => checkChunkRecord({ kind: 'chunk', id, codec: 'zstd', size: plain.length, data: claiming(2 ** 31, frame.subarray(6)) }, id, where)).toThrow(CorruptionError);
+    expect(() => checkChunkRecord({ kind: 'chunk', id, codec: 'zstd', size: plain.length, data: frame.subarray(0, 30) }, id, where)).toThrow(CorruptionError);
   });
 });

@@ -24,7 +24,7 @@ describe('worker pool', () => {
       expect(viaPool.ids.length).toBeGreaterThan(10);
       const text = textLike(200 * 1024, 2);
       const packed = await pool.compress(text.slice(), 'auto');
-      expect(packed.codec).toBe('deflate');
+      expect(packed.codec).toBe('zstd') // the worker thread loaded the zstd module before its first job;
       expect(packed.data.length).toBeLessThan(text.length / 2);
     } finally {
       await pool.close();
