@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CorruptionError, FormatVersionError } from '../../src/errors.js';
 import { Log, segmentFileName, verifyLog } from '../../src/log/index.js';
+import { FORMAT_VERSION, FORMAT_VERSIONS_READABLE } from '../../src/log/format.js';
 import { appendBytes, dropTail, fileSize, flipByte, readBytes, setU32, truncateTo } from '../helpers/corrupt.js';
 import { buildLog, copyLog, isIntact, readAll, readUntilError, recordFor } from '../helpers/log-fixture.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
@@ -208,10 +209,10 @@ describe('mid-log damage (CorruptionError, nothing cut)', () => {
 
   it('a segment of an unknown format version is FormatVersionError, never guessed at', async () => {
     const { dir, seg } = await fiveRecords();
-    await flipByte(seg, 8, 0x02);
+    await flipByte(seg, 8, FORMAT_VERSION ^ 9); // the u16 version's low byte becomes 9: a version no synclog wrote
     const error = await Log.open(dir).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FormatVersionError);
-    expect((error as FormatVersionError).details).toMatchObject({ file: SEG0, found: 3, supported: [1] });
+    expect((error as FormatVersionError).details).toMatchObject({ file: SEG0, found: 9, supported: [...FORMAT_VERSIONS_READABLE] });
     await expect(Log.open(dir, { readOnly: true })).rejects.toBeInstanceOf(FormatVersionError);
     expect((await verifyLog(dir)).errors[0]).toMatchObject({ segment: SEG0, offset: 0 });
   });
