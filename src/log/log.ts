@@ -18,8 +18,13 @@ import { recoverForWrite } from './recover.js';
 import { countRecords, countSegmentRecords } from './segment-count.js';
 import { listSegments, openSegment, readAtMost, type OpenSegment } from './segment-file.js';
 import { SegmentWriter } from './segment-writer.js';
-import { WatermarkGate, WatermarkWriter } from './watermark.js';
+import { readWatermark, WatermarkGate, WatermarkWriter } from './watermark.js';
 import type { AppendInput, LogEntry, LogOptions, ReadOptions, RecordPosition, RecoveryReport, SegmentInfo, SkippedRegion } from './types.js';
+
+function watermarkFloor(dir: string): number | undefined {
+  const published = readWatermark(dir);
+  return typeof published === 'number' ? published : undefined;
+}
 
 export const LOG_EVENTS = { durable: 'durable', close: 'close' } as const;
 
@@ -187,6 +192,7 @@ export class Log extends EventEmitter<LogEventMap> {
         changes: this.changes,
         durableLimit: writer ? () => writer.nextSeq : undefined,
         watermark: writer ? undefined : new WatermarkGate(this.dir),
+        durableFloor: writer ? () => writer.nextSeq : () => watermarkFloor(this.dir),
         isClosed: () => this.closed,
         onSkipped: this.skipDamaged ? (region) => this.noteSkipped(region) : undefined,
       },

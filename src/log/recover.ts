@@ -1,5 +1,7 @@
 // Opening a log for writing: find the newest segment, cut a torn tail (truncate + fsync, reported), refuse
-// mid-log damage (CorruptionError: valid data after damage is never cut), and hand the writer its active segment.
+// mid-log damage (CorruptionError: valid data after damage is never cut) and loss below the durable floor (a record
+// that was durable is never cut as a torn tail: durable-floor.ts), and hand the writer its active segment.
+// A refused open changes nothing in the directory.
 // An older format's newest segment is sealed and a new one started (never appended to).
 // Also rebuilds the index of the segment before the newest if a crash lost it. Runs under the writer lock only.
 import { readdir, rm } from 'node:fs/promises';
@@ -7,7 +9,8 @@ import { join } from 'node:path';
 import { CorruptionError, wrapIoError } from '../errors.js';
 import { TEMP_MARKER } from '../util/fs-durable.js';
 import { FORMAT_VERSION } from './format.js';
-import { judgeSegmentEnd, summarizeSegment } from './segment-check.js';
+import { readDurableFloor } from './durable-floor.js';
+import { judgeSegmentEnd, summarizeSegment, type SegmentEndJudgement } from './segment-check.js';
 import { listSegments, openSegment, type SegmentRef } from './segment-file.js';
 import { readSegmentIndex, writeSegmentIndex } from './segment-index.js';
 import { createSegment, type ActiveSegment } from './segment-writer.js';
@@ -21,21 +24,21 @@ export interface RecoveredLog {
 
 /** Prepares the newest segment of `dir` for appending (creating segment 0 in an empty log). */
 export async function recoverForWrite(dir: string): Promise<RecoveredLog> {
-  await removeTempFiles(dir);
   const segments = await listSegments(dir);
   const newest = segments[segments.length - 1];
-  if (!newest) return { segment: await createSegment(dir, 0), nextSeq: 0, recovery: undefined };
+  if (!newest) {
+    const floor = await readDurableFloor(dir, undefined);
+    if (floor) throw refuse(floor.source, { kind: 'corrupt', offset: 0, seq: 0, reason: `the log has no segments, but ${floor.source} says ${floor.seq} records were durable`, durableRecords: floor.seq });
+    await removeTempFiles(dir);
+    return { segment: await createSegment(dir, 0), nextSeq: 0, recovery: undefined };
+  }
   const segment = await openSegment(newest, 'r+');
   try {
     const summary = await summarizeSegment(segment);
-    const judgement = await judgeSegmentEnd(segment, summary, true);
+    const judgement = await judgeSegmentEnd(segment, summary, true, await readDurableFloor(dir, segment));
     let recovery: RecoveryReport | undefined;
-    if (judgement.kind === 'corrupt') {
-      throw new CorruptionError(
-        `log damaged in ${newest.name} at offset ${judgement.offset} (seq ${judgement.seq}): ${judgement.reason}; valid records follow, so it is not a torn tail and nothing was cut`,
-        { file: newest.name, offset: judgement.offset, seq: judgement.seq, reason: judgement.reason },
-      );
-    }
+    if (judgement.kind === 'corrupt') throw refuse(newest.name, judgement);
+    await removeTempFiles(dir);
     if (judgement.kind === 'torn') {
       try {
         await segment.handle.truncate(judgement.cutOffset);
@@ -73,6 +76,17 @@ export async function recoverForWrite(dir: string): Promise<RecoveredLog> {
     await segment.handle.close().catch(() => {});
     throw error;
   }
+}
+
+function refuse(file: string, judgement: Extract<SegmentEndJudgement, { kind: 'corrupt' }>): CorruptionError {
+  const why = judgement.durableRecords !== undefined ? '' : '; valid records follow, so it is not a torn tail';
+  return new CorruptionError(`log damaged in ${file} at offset ${judgement.offset} (seq ${judgement.seq}): ${judgement.reason}${why}; nothing was cut`, {
+    file,
+    offset: judgement.offset,
+    seq: judgement.seq,
+    reason: judgement.reason,
+    ...(judgement.durableRecords !== undefined ? { durableRecords: judgement.durableRecords } : {}),
+  });
 }
 
 /** Writes a sealed segment's index if it has no sound one (a crash between rollover steps). Best effort. */

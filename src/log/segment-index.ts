@@ -71,8 +71,12 @@ export async function writeSegmentIndex(dir: string, segmentName: string, index:
   await writeFileAtomic(join(dir, indexFileName(segmentName)), encodeSegmentIndex(index), { skipDirSync: true });
 }
 
-/** Reads the index of a segment if there is a sound one for exactly this segment (salt and size match). */
-export async function readSegmentIndex(dir: string, segmentName: string, salt: bigint, segmentBytes: number): Promise<SegmentIndex | undefined> {
+/**
+ * Reads the index of a segment if there is a sound one for exactly this segment (salt and size match). With
+ * segmentBytes undefined, any size: a sound index for this salt still proves how many records were durable when the
+ * segment was sealed (durable-floor.ts), even if the segment has since been cut.
+ */
+export async function readSegmentIndex(dir: string, segmentName: string, salt: bigint, segmentBytes: number | undefined): Promise<SegmentIndex | undefined> {
   let bytes: Uint8Array;
   try {
     bytes = await readFile(join(dir, indexFileName(segmentName)));
@@ -80,7 +84,7 @@ export async function readSegmentIndex(dir: string, segmentName: string, salt: b
     return undefined;
   }
   const index = decodeSegmentIndex(bytes);
-  if (!index || index.salt !== salt || index.segmentBytes !== segmentBytes) return undefined;
+  if (!index || index.salt !== salt || (segmentBytes !== undefined && index.segmentBytes !== segmentBytes)) return undefined;
   return index;
 }
 

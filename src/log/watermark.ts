@@ -102,12 +102,16 @@ export class WatermarkGate {
     return Math.min(count, published ?? 0);
   }
 
-  /** The published value; 'missing' when there is no file; undefined when it cannot be read or decoded now. */
   private read(): number | 'missing' | undefined {
-    try {
-      return decodeWatermark(readFileSync(join(this.dir, WATERMARK_FILE_NAME)));
-    } catch (error) {
-      return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : undefined;
-    }
+    return readWatermark(this.dir);
+  }
+}
+
+/** The published value; 'missing' when there is no file; undefined when it cannot be read or decoded now. */
+export function readWatermark(dir: string): number | 'missing' | undefined {
+  try {
+    return decodeWatermark(readFileSync(join(dir, WATERMARK_FILE_NAME)));
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : undefined;
   }
 }
