@@ -193,7 +193,6 @@ async function whereNext(ctx: ReaderContext, position: Position, outcome: StopOu
   // Read before the listing and the size: whatever the floor covers was in the files before it was published.
   const floor = ctx.durableFloor?.();
   const { segment, scanner } = position;
-  const dir = ctx.dir;
   const segments = await listSegments(dir);
   const later = segments.find((s) => s.baseSeq > segment.ref.baseSeq);
   const sizeBefore = scanner.fileSize;

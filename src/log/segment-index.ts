@@ -4,9 +4,9 @@
 // a reader still verifies the frame it jumps to (falling back to a scan from the header when that fails).
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../util/fs-durable.js';
 import { xxh64 } from './checksum.js';
 import { INDEX_ENTRY_BYTES, INDEX_HEADER_BYTES, INDEX_MAGIC, INDEX_VERSION } from './format.js';
+import type { LogFileSystem } from './log-fs.js';
 import { indexFileName } from './segment-name.js';
 
 export interface IndexEntry {
@@ -67,8 +67,8 @@ export function decodeSegmentIndex(bytes: Uint8Array): SegmentIndex | undefined 
 }
 
 /** Writes the index beside its segment (temp, fsync, rename; the caller fsyncs the directory). */
-export async function writeSegmentIndex(dir: string, segmentName: string, index: SegmentIndex): Promise<void> {
-  await writeFileAtomic(join(dir, indexFileName(segmentName)), encodeSegmentIndex(index), { skipDirSync: true });
+export async function writeSegmentIndex(dir: string, segmentName: string, index: SegmentIndex, fs: LogFileSystem): Promise<void> {
+  await fs.writeFileAtomic(join(dir, indexFileName(segmentName)), encodeSegmentIndex(index), { skipDirSync: true });
 }
 
 /**

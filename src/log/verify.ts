@@ -2,7 +2,8 @@
 // segments) and reports precisely where each problem is. Read-only: takes no lock, cuts nothing, repairs nothing.
 // A torn tail in the newest segment is reported as `tornTail`, not as an error (a writer died; open cuts it).
 import { stat } from 'node:fs/promises';
-import { NotFoundError, SynclogError } from '../errors.js';
+import { SynclogError } from '../errors.js';
+import { checkLogDir } from './log-dir.js';
 import { initChecksum } from './checksum.js';
 import { readDurableFloor } from './durable-floor.js';
 import { judgeSegmentEnd, nextRecordStart, summarizeSegment } from './segment-check.js';
@@ -15,8 +16,7 @@ export async function verifyLog(
   onProgress?: (bytesDone: number, bytesTotal: number) => void,
 ): Promise<LogVerifyReport> {
   await initChecksum();
-  const exists = await stat(dir).then((s) => s.isDirectory(), () => false);
-  if (!exists) throw new NotFoundError(`no log at ${dir}`, { what: 'log', id: dir });
+  await checkLogDir(dir, 'read');
   const refs = await listSegments(dir);
   const sizes = await Promise.all(refs.map((ref) => stat(ref.path).then((s) => s.size, () => 0)));
   const bytesTotal = sizes.reduce((a, b) => a + b, 0);
