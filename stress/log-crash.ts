@@ -103,10 +103,30 @@ async function losePowerTail(dir: string, durable: DurablePoint | undefined): Pr
   if (!newest) return;
   const path = join(dir, newest);
   const { size } = await stat(path);
-  const floor = durable && durable.segment === newest ? durable.end : 40;
+  // What the child published in durable.seq was fdatasynced too (its ack line may have been cut off by the kill):
+  // a power cut cannot take that back either.
+  const published = await publishedEnd(dir);
+  const acked = durable && durable.segment === newest ? durable.end : 40;
+  const floor = Math.max(acked, published && published.segment === newest ? published.end : 40);
   if (floor > size) throw new Error(`acknowledged data ends at ${floor}, past the end of ${newest} (${size})`);
   await truncate(path, floor + Math.floor(Math.random() * (size - floor + 1)));
   if (Math.random() < 0.5) await appendFile(path, new Uint8Array(Math.floor(Math.random() * 8192)));
+}
+
+/** Where the last record below the published durable watermark ends, if there is one. */
+async function publishedEnd(dir: string): Promise<DurablePoint | undefined> {
+  const { readFile } = await import('node:fs/promises');
+  const bytes = await readFile(join(dir, 'durable.seq')).catch(() => undefined);
+  if (!bytes || bytes.length !== 16) return undefined;
+  const next = Number(bytes.readBigUInt64LE(0));
+  if (next === 0) return undefined;
+  const log = await Log.open(dir, { readOnly: true });
+  try {
+    for await (const entry of log.read({ fromSeq: next - 1 })) return { segment: entry.segment, end: entry.offset + 14 + entry.payload.length };
+  } finally {
+    await log.close();
+  }
+  return undefined;
 }
 
 /** Reopens after a kill and checks every acknowledged record; returns the summary of this cycle. */

@@ -2,6 +2,7 @@
 // Checks what a terminal UI needs before drawing anything (a log that exists, an interactive terminal), opens the
 // log read-only (it never takes the writer lock: a watcher may keep appending), and runs the Ink app until the user
 // quits. Ink and React are imported here, lazily, so importing the library stays light.
+import { checkLogDir } from '../log/index.js';
 import { stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
@@ -37,19 +38,6 @@ const ALT_SCREEN_ON = '\u001b[?1049h';
 const ALT_SCREEN_OFF = '\u001b[?1049l';
 
 /** Throws NotFoundError when there is no log at `logDir`. */
-async function assertLogExists(logDir: string): Promise<void> {
-  try {
-    const info = await stat(logDir);
-    if (!info.isDirectory()) throw new NotFoundError(`${logDir} is not a log directory`, { what: 'log', id: logDir });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw wrapIoError(error, 'open log', logDir);
-    throw new NotFoundError(`no log at ${logDir}: start one with \`synclog watch <folder> --log ${logDir}\`, or pass --log`, {
-      what: 'log',
-      id: logDir,
-    });
-  }
-}
-
 /**
  * Runs the explorer on the log at `options.logDir` until the user quits. Rejects with NotFoundError when the log
  * is missing (exit 1) and UsageError when stdin/stdout is not an interactive terminal (exit 2).
@@ -58,7 +46,8 @@ export async function exploreLog(options: ExploreOptions): Promise<void> {
   const logDir = resolve(options.logDir);
   const stdin = options.stdin ?? process.stdin;
   const stdout = options.stdout ?? process.stdout;
-  await assertLogExists(logDir);
+  // Before the terminal check: a wrong --log is the first thing to say (the same check every log open makes).
+  await checkLogDir(logDir, 'read');
   if (!stdout.isTTY || !stdin.isTTY) {
     throw new UsageError('explore needs an interactive terminal (stdin and stdout must be a TTY); for scripts and pipes use `synclog log` or `synclog history <path>` instead', {
       stdoutIsTTY: Boolean(stdout.isTTY),

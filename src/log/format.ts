@@ -44,6 +44,11 @@ export const LOCK_FILE_NAME = 'LOCK';
 /** The durable watermark the writer publishes for readers in other processes (watermark.ts). */
 export const WATERMARK_FILE_NAME = 'durable.seq';
 export const SEQ_DIGITS = 20;
+/** docs/format.md "Directory layout": the marker that makes a directory recognisable as a log (log-dir.ts). */
+export const LOG_MARKER_FILE_NAME = 'SYNCLOG';
+/** A marker is recognised by its first line; the rest is a note for whoever looks inside. */
+export const LOG_MARKER_MAGIC = new TextEncoder().encode('synclog log\n');
+export const LOG_MARKER_BYTES = new TextEncoder().encode('synclog log\nThis directory is a synclog log: do not edit or add files here (see docs/format.md).\n');
 
 /** docs/format.md "Index files": magic "SYNCIDX\n", version, one entry per INDEX_INTERVAL_BYTES of segment. */
 export const INDEX_MAGIC = Uint8Array.from([0x53, 0x59, 0x4e, 0x43, 0x49, 0x44, 0x58, 0x0a]);

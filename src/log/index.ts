@@ -1,6 +1,8 @@
 // The log (src/log): an append-only, payload-agnostic segment log. The only import point for other parts.
 export { Log, LOG_EVENTS, type LogEventMap } from './log.js';
 export { verifyLog } from './verify.js';
+export { checkLogDir, inspectLogDir, type LogDirKind } from './log-dir.js';
+export { REAL_LOG_FILE_SYSTEM, type LogFileSystem } from './log-fs.js';
 export { acquireFileLock, type LogLock } from './lock.js';
 export { SegmentReaderSync } from './segment-reader-sync.js';
 export { FORMAT_VERSION } from './format.js';

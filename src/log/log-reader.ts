@@ -5,7 +5,8 @@
 // Invariant: records are yielded in seq order with no gaps; a record is yielded only if its frame verified and
 // only once it is durable (the writer's own process knows; others go by the published watermark: watermark.ts).
 import { CorruptionError } from '../errors.js';
-import { FRAME_FLAGS, SEGMENT_HEADER_BYTES } from './format.js';
+import { durableLossReason } from './durable-floor.js';
+import { FRAME_FLAGS, SEGMENT_HEADER_BYTES, WATERMARK_FILE_NAME } from './format.js';
 import type { ChangeSignal } from './follow.js';
 import { GroupTracker, validFrameFollows } from './segment-check.js';
 import { listSegments, openSegment, type OpenSegment, type SegmentRef } from './segment-file.js';
@@ -22,6 +23,8 @@ export interface ReaderContext {
   durableLimit?: () => number;
   /** Other processes: how far the writer's published durable watermark lets a reader go (watermark.ts). */
   watermark?: WatermarkGate;
+  /** A lower bound on durable records (durable-floor.ts): the log ending below it is loss, not "not yet written". */
+  durableFloor?: () => number | undefined;
   isClosed: () => boolean;
   /**
    * Given (a read-only Log opened with skipDamaged): mid-log damage is read past at the next frame that verifies
@@ -186,8 +189,10 @@ async function* readAvailable(
 /** After a stop: move to the next segment, keep reading (the file grew), or wait (follow) / finish. */
 async function whereNext(ctx: ReaderContext, position: Position, outcome: StopOutcome): Promise<Position | 'continue' | 'wait'> {
   if (outcome.kind === 'not-durable') return 'wait';
-  const { segment, scanner } = position;
   const dir = ctx.dir;
+  // Read before the listing and the size: whatever the floor covers was in the files before it was published.
+  const floor = ctx.durableFloor?.();
+  const { segment, scanner } = position;
   const segments = await listSegments(dir);
   const later = segments.find((s) => s.baseSeq > segment.ref.baseSeq);
   const sizeBefore = scanner.fileSize;
@@ -197,7 +202,7 @@ async function whereNext(ctx: ReaderContext, position: Position, outcome: StopOu
     return 'continue';
   }
   if (outcome.kind === 'end') {
-    if (!later) return 'wait';
+    if (!later) return waitAtEnd(position, floor, undefined);
     if (position.groups.openAt !== undefined) throw corruption(segment.ref, position.groups.openAt, position.seq, 'unfinished-atomic-group-in-sealed-segment');
     if (later.baseSeq !== position.seq && !position.seqUnknown) {
       const reason = `segment starts at seq ${later.baseSeq}, expected ${position.seq}`;
@@ -224,7 +229,14 @@ async function whereNext(ctx: ReaderContext, position: Position, outcome: StopOu
   }
   // An incomplete frame or group at the end of the newest segment: not yet written (or a torn tail a writer cuts).
   scanner.seek(step.offset);
-  return 'wait';
+  return waitAtEnd(position, floor, 'reason' in step ? step.reason : 'unfinished-atomic-group');
+}
+
+/** The end of the newest segment: "not yet written", unless records below the durable floor are missing there. */
+function waitAtEnd(position: Position, floor: number | undefined, stopReason: string | undefined): 'wait' {
+  if (floor === undefined || position.seq >= floor) return 'wait';
+  const reason = durableLossReason({ seq: floor, source: WATERMARK_FILE_NAME }, position.seq, stopReason);
+  throw corruption(position.segment.ref, position.scanner.offset, position.seq, reason);
 }
 
 /**

@@ -5,7 +5,7 @@
 // durable; errors that leave here carry the public operation name.
 import { EventEmitter } from 'node:events';
 import { mkdir, stat, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ClosedError, NotFoundError, SynclogError, UsageError, wrapIoError } from '../errors.js';
 import { LIMITS, LOG_LIMITS } from '../util/limits.js';
 import { initChecksum } from './checksum.js';
@@ -15,11 +15,18 @@ import { acquireLock, type LogLock } from './lock.js';
 import { readLog } from './log-reader.js';
 import { checkPosition, frameHeaderAt, framePayloadAt } from './read-at-position.js';
 import { recoverForWrite } from './recover.js';
+import { checkLogDir, ensureLogMarker } from './log-dir.js';
+import { REAL_LOG_FILE_SYSTEM } from './log-fs.js';
 import { countRecords, countSegmentRecords } from './segment-count.js';
 import { listSegments, openSegment, readAtMost, type OpenSegment } from './segment-file.js';
 import { SegmentWriter } from './segment-writer.js';
-import { WatermarkGate, WatermarkWriter } from './watermark.js';
+import { readWatermark, WatermarkGate, WatermarkWriter } from './watermark.js';
 import type { AppendInput, LogEntry, LogOptions, ReadOptions, RecordPosition, RecoveryReport, SegmentInfo, SkippedRegion } from './types.js';
+
+function watermarkFloor(dir: string): number | undefined {
+  const published = readWatermark(dir);
+  return typeof published === 'number' ? published : undefined;
+}
 
 export const LOG_EVENTS = { durable: 'durable', close: 'close' } as const;
 
@@ -74,39 +81,45 @@ export class Log extends EventEmitter<LogEventMap> {
     if (!Number.isSafeInteger(segmentBytesMax) || segmentBytesMax <= SEGMENT_HEADER_BYTES) {
       throw new UsageError(`segmentBytesMax must be an integer above ${SEGMENT_HEADER_BYTES}`);
     }
-    const exists = await stat(dir).then((s) => s.isDirectory(), () => false);
+    const fs = options.fileSystem ?? REAL_LOG_FILE_SYSTEM;
+    // The one place a directory is judged a log (log-dir.ts): readers need one, a writer may create one only in a
+    // missing or empty directory.
+    const kind = await checkLogDir(dir, options.readOnly ? 'read' : 'write');
     if (options.readOnly) {
-      if (!exists) throw new NotFoundError(`no log at ${dir}`, { what: 'log', id: dir });
       const log = new Log(dir, true, undefined, undefined, undefined, await new WatermarkGate(dir).visibleRecords(await countRecords(dir)));
       log.skipDamaged = options.skipDamaged === true;
       return log;
     }
     // Writing past damage is never allowed: the writer refuses mid-log damage (recover.ts).
     if (options.skipDamaged) throw new UsageError('skipDamaged is for read-only logs: a writer never writes past damage');
-    if (!exists) {
+    if (kind === 'missing') {
       if (options.create === false) throw new NotFoundError(`no log at ${dir}`, { what: 'log', id: dir });
       await mkdir(dir, { recursive: true }).catch((error: unknown) => {
         throw wrapIoError(error, 'create log directory', dir);
       });
+      await fs.syncDir(dirname(dir));
     }
     const lock = await acquireLock(dir);
     try {
       if (options.create === false && (await listSegments(dir)).length === 0) throw new NotFoundError(`no log at ${dir}`, { what: 'log', id: dir });
-      const recovered = await recoverForWrite(dir);
+      const recovered = await recoverForWrite(dir, fs);
       // What a previous writer left may not have reached its fdatasync (it was killed first): make it durable before
       // the watermark says so.
-      await recovered.segment.handle.datasync().catch((error: unknown) => {
+      await fs.datasync(recovered.segment.handle, recovered.segment.ref.path).catch((error: unknown) => {
         throw wrapIoError(error, 'fsync newest segment', recovered.segment.ref.path);
       });
-      const watermark = WatermarkWriter.open(dir);
+      await ensureLogMarker(dir, fs);
+      const watermark = await WatermarkWriter.open(dir, fs);
       watermark.publish(recovered.nextSeq);
+      await watermark.sync();
       let log: Log | undefined;
       const writer = new SegmentWriter(
         dir,
         recovered.segment,
         recovered.nextSeq,
-        { segmentBytesMax, groupCommitDelayMs: options.groupCommitDelayMs ?? 0 },
+        { segmentBytesMax, groupCommitDelayMs: options.groupCommitDelayMs ?? 0, fileSystem: fs },
         (nextDurableSeq) => log?.onDurable(nextDurableSeq),
+        () => watermark.sync(),
       );
       log = new Log(dir, false, recovered.recovery, writer, lock, recovered.nextSeq, watermark);
       return log;
@@ -187,6 +200,7 @@ export class Log extends EventEmitter<LogEventMap> {
         changes: this.changes,
         durableLimit: writer ? () => writer.nextSeq : undefined,
         watermark: writer ? undefined : new WatermarkGate(this.dir),
+        durableFloor: writer ? () => writer.nextSeq : () => watermarkFloor(this.dir),
         isClosed: () => this.closed,
         onSkipped: this.skipDamaged ? (region) => this.noteSkipped(region) : undefined,
       },
@@ -259,7 +273,10 @@ export class Log extends EventEmitter<LogEventMap> {
     this.closed = true;
     try {
       await this.writer?.close();
-      if (this.writer) this.watermark?.publish(this.writer.nextSeq);
+      if (this.writer) {
+        this.watermark?.publish(this.writer.nextSeq);
+        await this.watermark?.sync();
+      }
     } finally {
       this.watermark?.close();
       this.changes.close();

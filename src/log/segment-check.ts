@@ -8,6 +8,7 @@ import { decodeFrame } from './frame.js';
 import { readAtMost, type OpenSegment } from './segment-file.js';
 import { SegmentScanner, WANT_ALL, type ScanStep } from './segment-scanner.js';
 import type { IndexEntry } from './segment-index.js';
+import { durableLossReason, type DurableFloor } from './durable-floor.js';
 
 /** Where and why a walk stopped before the end of the file. */
 export interface SegmentStop {
@@ -163,10 +164,26 @@ function isZeroWindow(bytes: Uint8Array, at: number): boolean {
 export type SegmentEndJudgement =
   | { kind: 'clean' }
   | { kind: 'torn'; cutOffset: number; bytesCut: number; reason: string }
-  | { kind: 'corrupt'; offset: number; seq: number; reason: string };
+  | { kind: 'corrupt'; offset: number; seq: number; reason: string; durableRecords?: number };
 
-/** Decides what the stop of a summarised segment means (docs/format.md "Recovery"). */
-export async function judgeSegmentEnd(segment: OpenSegment, summary: SegmentSummary, newest: boolean): Promise<SegmentEndJudgement> {
+/**
+ * Decides what the end of a summarised segment means (docs/format.md "Recovery"). In the newest segment, an end
+ * (clean or torn) below `floor` is corruption: records that were durable are missing or damaged there.
+ */
+export async function judgeSegmentEnd(
+  segment: OpenSegment,
+  summary: SegmentSummary,
+  newest: boolean,
+  floor?: DurableFloor,
+): Promise<SegmentEndJudgement> {
+  const judgement = await judgeStop(segment, summary, newest);
+  const endSeq = segment.ref.baseSeq + summary.records;
+  if (!newest || judgement.kind === 'corrupt' || !floor || endSeq >= floor.seq) return judgement;
+  const reason = durableLossReason(floor, endSeq, summary.stop?.reason);
+  return { kind: 'corrupt', offset: summary.goodBytes, seq: endSeq, reason, durableRecords: floor.seq };
+}
+
+async function judgeStop(segment: OpenSegment, summary: SegmentSummary, newest: boolean): Promise<SegmentEndJudgement> {
   const stop = summary.stop;
   if (!stop) return { kind: 'clean' };
   const seq = segment.ref.baseSeq + stop.framesBefore;

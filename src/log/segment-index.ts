@@ -4,9 +4,9 @@
 // a reader still verifies the frame it jumps to (falling back to a scan from the header when that fails).
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../util/fs-durable.js';
 import { xxh64 } from './checksum.js';
 import { INDEX_ENTRY_BYTES, INDEX_HEADER_BYTES, INDEX_MAGIC, INDEX_VERSION } from './format.js';
+import type { LogFileSystem } from './log-fs.js';
 import { indexFileName } from './segment-name.js';
 
 export interface IndexEntry {
@@ -67,12 +67,16 @@ export function decodeSegmentIndex(bytes: Uint8Array): SegmentIndex | undefined 
 }
 
 /** Writes the index beside its segment (temp, fsync, rename; the caller fsyncs the directory). */
-export async function writeSegmentIndex(dir: string, segmentName: string, index: SegmentIndex): Promise<void> {
-  await writeFileAtomic(join(dir, indexFileName(segmentName)), encodeSegmentIndex(index), { skipDirSync: true });
+export async function writeSegmentIndex(dir: string, segmentName: string, index: SegmentIndex, fs: LogFileSystem): Promise<void> {
+  await fs.writeFileAtomic(join(dir, indexFileName(segmentName)), encodeSegmentIndex(index), { skipDirSync: true });
 }
 
-/** Reads the index of a segment if there is a sound one for exactly this segment (salt and size match). */
-export async function readSegmentIndex(dir: string, segmentName: string, salt: bigint, segmentBytes: number): Promise<SegmentIndex | undefined> {
+/**
+ * Reads the index of a segment if there is a sound one for exactly this segment (salt and size match). With
+ * segmentBytes undefined, any size: a sound index for this salt still proves how many records were durable when the
+ * segment was sealed (durable-floor.ts), even if the segment has since been cut.
+ */
+export async function readSegmentIndex(dir: string, segmentName: string, salt: bigint, segmentBytes: number | undefined): Promise<SegmentIndex | undefined> {
   let bytes: Uint8Array;
   try {
     bytes = await readFile(join(dir, indexFileName(segmentName)));
@@ -80,7 +84,7 @@ export async function readSegmentIndex(dir: string, segmentName: string, salt: b
     return undefined;
   }
   const index = decodeSegmentIndex(bytes);
-  if (!index || index.salt !== salt || index.segmentBytes !== segmentBytes) return undefined;
+  if (!index || index.salt !== salt || (segmentBytes !== undefined && index.segmentBytes !== segmentBytes)) return undefined;
   return index;
 }
 

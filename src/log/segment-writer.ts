@@ -8,11 +8,11 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ClosedError, LimitError, wrapIoError, type SynclogError } from '../errors.js';
 import { assert } from '../util/assert.js';
-import { writeFileAtomic } from '../util/fs-durable.js';
 import { LIMITS } from '../util/limits.js';
 import { FRAME_FLAGS, INDEX_INTERVAL_BYTES, TAG_MAX, type FrameFlags } from './format.js';
 import { frameBytesFor } from './frame.js';
 import { layoutFrames, writePiecesAll, type FrameSpec } from './frame-batch.js';
+import { REAL_LOG_FILE_SYSTEM, type LogFileSystem } from './log-fs.js';
 import { encodeSegmentHeader } from './segment-header.js';
 import { writeSegmentIndex, type IndexEntry } from './segment-index.js';
 import { segmentFileName } from './segment-name.js';
@@ -34,6 +34,8 @@ export interface WriterOptions {
   groupCommitDelayMs: number;
   /** Bytes queued before appends wait; default LIMITS.appendQueueBytesMax (tests lower it). */
   appendQueueBytesMax?: number;
+  /** The durability operations (log-fs.ts); default the real file system. */
+  fileSystem?: LogFileSystem;
 }
 
 interface PendingAppend {
@@ -57,12 +59,12 @@ interface PendingAtomic {
 type Pending = PendingAppend | PendingAtomic;
 
 /** Creates a segment durably: header written to a temp file, fsynced, renamed, directory fsynced; then opened. */
-export async function createSegment(dir: string, baseSeq: number): Promise<ActiveSegment> {
+export async function createSegment(dir: string, baseSeq: number, fs: LogFileSystem = REAL_LOG_FILE_SYSTEM): Promise<ActiveSegment> {
   const name = segmentFileName(baseSeq);
   const path = join(dir, name);
   const salt = randomBytes(8).readBigUInt64LE(0);
   const header = encodeSegmentHeader(baseSeq, salt);
-  await writeFileAtomic(path, header);
+  await fs.writeFileAtomic(path, header);
   let handle: FileHandle;
   try {
     handle = await open(path, 'r+');
@@ -108,9 +110,14 @@ export class SegmentWriter {
     nextSeq: number,
     private readonly options: WriterOptions,
     private readonly onDurable: (nextDurableSeq: number) => void,
+    /** After a rollover (a cheap moment to make the watermark itself durable); may reject, which is ignored. */
+    private readonly onRolled: () => Promise<void> = () => Promise.resolve(),
   ) {
     this.nextSeq = nextSeq;
+    this.fs = options.fileSystem ?? REAL_LOG_FILE_SYSTEM;
   }
+
+  private readonly fs: LogFileSystem;
 
   private get queueBytesMax(): number {
     return this.options.appendQueueBytesMax ?? LIMITS.appendQueueBytesMax;
@@ -281,7 +288,7 @@ export class SegmentWriter {
     if (bytes > 0) {
       try {
         await writePiecesAll(segment.handle, pieces, segment.size);
-        await segment.handle.datasync();
+        await this.fs.datasync(segment.handle, segment.ref.path);
       } catch (error) {
         this.fail(error, 'append', segment.ref.path, segment.size);
         for (const item of batch) item.reject(this.failure);
@@ -350,7 +357,7 @@ export class SegmentWriter {
       emit(held, positions.length === 0 ? FRAME_FLAGS.full : FRAME_FLAGS.last);
       await flush();
       ioFailed = true;
-      await segment.handle.datasync();
+      await this.fs.datasync(segment.handle, segment.ref.path);
     } catch (error) {
       await this.undoAtomic(segment, startSize, writtenTo, ioFailed ? error : undefined);
       this.pendingCount -= item.records;
@@ -367,8 +374,8 @@ export class SegmentWriter {
     if (ioError !== undefined) this.fail(ioError, 'append atomic group', segment.ref.path);
     if (writtenTo === startSize && ioError === undefined) return;
     try {
-      await segment.handle.truncate(startSize);
-      await segment.handle.datasync();
+      await this.fs.truncate(segment.handle, segment.ref.path, startSize);
+      await this.fs.datasync(segment.handle, segment.ref.path);
     } catch (error) {
       this.fail(error, 'cut failed atomic group', segment.ref.path);
     }
@@ -383,15 +390,16 @@ export class SegmentWriter {
       segmentBytes: sealed.size,
       records: sealed.records,
       entries: sealed.indexEntries,
-    });
-    this.segment = await createSegment(this.dir, this.nextSeq);
+    }, this.fs);
+    this.segment = await createSegment(this.dir, this.nextSeq, this.fs);
     await sealed.handle.close().catch(() => {});
+    await this.onRolled().catch(() => {});
   }
 
   /** Makes the writer unusable; best effort, cuts a partly written batch so the file ends on a frame boundary. */
   private fail(error: unknown, op: string, path: string, truncateTo?: number): void {
     if (this.failure) return;
     this.failure = wrapIoError(error, op, path);
-    if (truncateTo !== undefined) void this.segment.handle.truncate(truncateTo).catch(() => {});
+    if (truncateTo !== undefined) void this.fs.truncate(this.segment.handle, this.segment.ref.path, truncateTo).catch(() => {});
   }
 }

@@ -1,5 +1,6 @@
 // The public contract of the log (src/log). Payload-agnostic: a record is (tag: u8, payload: bytes). The record
 // layer above chooses tags; the log only stores them so readers can skip what they do not want.
+import type { LogFileSystem } from './log-fs.js';
 
 export interface LogOptions {
   /** Open for reading only: takes no lock, never writes, never cuts a torn tail (it reports it instead). */
@@ -13,6 +14,11 @@ export interface LogOptions {
    * fsync is done; appends arriving during an fsync share the next one (group commit).
    */
   groupCommitDelayMs?: number;
+  /**
+   * The writer's durability operations (log-fs.ts). Default: the real file system. Only fault-injection tests pass
+   * another (one that records what was synced, so a simulated power cut can drop the rest).
+   */
+  fileSystem?: LogFileSystem;
   /**
    * Read-only logs: every read goes on past mid-log damage at the next frame that verifies, instead of stopping
    * with CorruptionError, and reports each skipped region (`Log.skipped`). A writer never skips (UsageError).

@@ -2,8 +2,10 @@
 // segments) and reports precisely where each problem is. Read-only: takes no lock, cuts nothing, repairs nothing.
 // A torn tail in the newest segment is reported as `tornTail`, not as an error (a writer died; open cuts it).
 import { stat } from 'node:fs/promises';
-import { NotFoundError, SynclogError } from '../errors.js';
+import { SynclogError } from '../errors.js';
+import { checkLogDir } from './log-dir.js';
 import { initChecksum } from './checksum.js';
+import { readDurableFloor } from './durable-floor.js';
 import { judgeSegmentEnd, nextRecordStart, summarizeSegment } from './segment-check.js';
 import { listSegments, openSegment } from './segment-file.js';
 import type { LogVerifyReport, RecoveryReport, VerifyProblem } from './types.js';
@@ -14,8 +16,7 @@ export async function verifyLog(
   onProgress?: (bytesDone: number, bytesTotal: number) => void,
 ): Promise<LogVerifyReport> {
   await initChecksum();
-  const exists = await stat(dir).then((s) => s.isDirectory(), () => false);
-  if (!exists) throw new NotFoundError(`no log at ${dir}`, { what: 'log', id: dir });
+  await checkLogDir(dir, 'read');
   const refs = await listSegments(dir);
   const sizes = await Promise.all(refs.map((ref) => stat(ref.path).then((s) => s.size, () => 0)));
   const bytesTotal = sizes.reduce((a, b) => a + b, 0);
@@ -24,6 +25,10 @@ export async function verifyLog(
   let records = 0;
   let bytesDone = 0;
   let expectedSeq = refs[0]?.baseSeq ?? 0;
+  if (refs.length === 0) {
+    const floor = await readDurableFloor(dir, undefined);
+    if (floor) errors.push({ segment: floor.source, offset: 0, seq: 0, reason: `the log has no segments, but ${floor.source} says ${floor.seq} records were durable` });
+  }
   for (let i = 0; i < refs.length; i++) {
     const ref = refs[i]!;
     const next = refs[i + 1];
@@ -47,7 +52,9 @@ export async function verifyLog(
       let damaged = false;
       for (;;) {
         const summary = await summarizeSegment(segment, (offset) => onProgress?.(bytesDone + offset, bytesTotal), from);
-        const judgement = await judgeSegmentEnd(segment, summary, next === undefined);
+        // After damage the walk counts from where it resumed, so seqs (and the floor check) mean nothing there.
+        const floor = next === undefined && !damaged ? await readDurableFloor(dir, segment) : undefined;
+        const judgement = await judgeSegmentEnd(segment, summary, next === undefined, floor);
         records += summary.records;
         if (judgement.kind === 'torn') tornTail = { segment: ref.name, offset: judgement.cutOffset, bytesCut: judgement.bytesCut, reason: judgement.reason };
         if (judgement.kind !== 'corrupt') {

@@ -6,13 +6,14 @@
 // Owns the file's encoding, the writer's updates and the readers' view of it. Never holds back the writer's own
 // process (it knows its durable seq). Invariant: the published value never exceeds what is durable in the log (it
 // is written only after the fdatasync that made it so; it is not fsynced itself, so after a crash it can only be
-// older than the log, never newer).
-import { closeSync, constants, fstatSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
+// older than the log, never newer; it is fsynced at open, rollover and close only).
+import { closeSync, constants, existsSync, fstatSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { wrapIoError } from '../errors.js';
 import { WATERMARK_FILE_NAME } from './format.js';
 import { hasLiveWriter } from './lock.js';
+import type { LogFileSystem } from './log-fs.js';
 
 const WATERMARK_BYTES = 16;
 const MASK = (1n << 64n) - 1n;
@@ -35,19 +36,38 @@ export function decodeWatermark(bytes: Uint8Array): number | undefined {
 
 /** The writer's side: one descriptor, one 16-byte pwrite per published value (page cache only, no fsync). */
 export class WatermarkWriter {
-  private constructor(private fd: number | undefined) {}
+  private constructor(
+    private fd: number | undefined,
+    private readonly path: string,
+    private readonly fs: LogFileSystem,
+  ) {}
 
-  static open(dir: string): WatermarkWriter {
+  /** Opens (creates) the file; a new one's directory entry is fsynced, so the floor it gives survives power loss. */
+  static async open(dir: string, fs: LogFileSystem): Promise<WatermarkWriter> {
     const path = join(dir, WATERMARK_FILE_NAME);
+    let created: boolean;
+    let writer: WatermarkWriter;
     try {
+      created = !existsSync(path);
       // Not truncated on open: a reader must never see an empty file while a writer starts (it would wait anyway).
       const fd = openSync(path, constants.O_RDWR | constants.O_CREAT, 0o644);
       // Anything longer than a watermark (written by something else) would never decode and hold readers back.
       if (fstatSync(fd).size > WATERMARK_BYTES) ftruncateSync(fd, WATERMARK_BYTES);
-      return new WatermarkWriter(fd);
+      writer = new WatermarkWriter(fd, path, fs);
     } catch (error) {
       throw wrapIoError(error, 'open durable watermark', path);
     }
+    if (created) await fs.syncDir(dir).catch(() => {});
+    return writer;
+  }
+
+  /**
+   * Makes the last published value durable (at open, rollover and close: rare, so the floor recovery trusts is
+   * seldom far behind). Best effort: a watermark that stays in the page cache can only come back older after a crash.
+   */
+  async sync(): Promise<void> {
+    if (this.fd === undefined) return;
+    await this.fs.datasyncFd(this.fd, this.path).catch(() => {});
   }
 
   publish(nextDurableSeq: number): void {
@@ -102,12 +122,16 @@ export class WatermarkGate {
     return Math.min(count, published ?? 0);
   }
 
-  /** The published value; 'missing' when there is no file; undefined when it cannot be read or decoded now. */
   private read(): number | 'missing' | undefined {
-    try {
-      return decodeWatermark(readFileSync(join(this.dir, WATERMARK_FILE_NAME)));
-    } catch (error) {
-      return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : undefined;
-    }
+    return readWatermark(this.dir);
+  }
+}
+
+/** The published value; 'missing' when there is no file; undefined when it cannot be read or decoded now. */
+export function readWatermark(dir: string): number | 'missing' | undefined {
+  try {
+    return decodeWatermark(readFileSync(join(dir, WATERMARK_FILE_NAME)));
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : undefined;
   }
 }

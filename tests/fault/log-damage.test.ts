@@ -9,7 +9,7 @@ import { CorruptionError, FormatVersionError } from '../../src/errors.js';
 import { Log, segmentFileName, verifyLog } from '../../src/log/index.js';
 import { FORMAT_VERSION, FORMAT_VERSIONS_READABLE } from '../../src/log/format.js';
 import { appendBytes, dropTail, fileSize, flipByte, readBytes, setU32, truncateTo } from '../helpers/corrupt.js';
-import { buildLog, copyLog, isIntact, readAll, readUntilError, recordFor } from '../helpers/log-fixture.js';
+import { buildLog, copyLog, isIntact, readAll, readUntilError, recordFor, setWatermark } from '../helpers/log-fixture.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
 
 const SEG0 = segmentFileName(0);
@@ -18,6 +18,16 @@ async function fiveRecords() {
   const dir = await makeTmpDir();
   const positions = await buildLog(dir, 5);
   return { dir, positions, seg: join(dir, SEG0), size: await fileSize(join(dir, SEG0)) };
+}
+
+/**
+ * Five records, the last one's commit never published (the writer died between its write and the watermark update):
+ * damage to it is what a dying writer leaves, a torn tail. Below the watermark it would be loss (log-durable-prefix-loss).
+ */
+async function tornFiveRecords() {
+  const built = await fiveRecords();
+  await setWatermark(built.dir, 4);
+  return built;
 }
 
 async function expectRecoversTo(dir: string, records: number, reason: RegExp) {
@@ -34,43 +44,43 @@ async function expectRecoversTo(dir: string, records: number, reason: RegExp) {
 
 describe('torn tail shapes (cut on open, reported)', () => {
   it('tail cut inside the last frame header', async () => {
-    const { dir, positions, seg } = await fiveRecords();
+    const { dir, positions, seg } = await tornFiveRecords();
     await truncateTo(seg, positions[4]!.offset + 5);
     await expectRecoversTo(dir, 4, /torn-short-header/);
   });
 
   it('tail cut inside the last payload', async () => {
-    const { dir, seg } = await fiveRecords();
+    const { dir, seg } = await tornFiveRecords();
     await dropTail(seg, 3);
     await expectRecoversTo(dir, 4, /torn-short-payload/);
   });
 
   it('last frame with a flipped payload byte', async () => {
-    const { dir, seg, size } = await fiveRecords();
+    const { dir, seg, size } = await tornFiveRecords();
     await flipByte(seg, size - 1, 0x01);
     await expectRecoversTo(dir, 4, /torn-checksum-mismatch/);
   });
 
   it('zeros after the last frame (file extended, never written)', async () => {
-    const { dir, seg } = await fiveRecords();
+    const { dir, seg } = await tornFiveRecords();
     await appendBytes(seg, new Uint8Array(4096));
     await expectRecoversTo(dir, 5, /torn-/);
   });
 
   it('garbage after the last frame', async () => {
-    const { dir, seg } = await fiveRecords();
+    const { dir, seg } = await tornFiveRecords();
     await appendBytes(seg, Uint8Array.from({ length: 300 }, (_, i) => (i * 37 + 11) & 0xff));
     await expectRecoversTo(dir, 5, /torn-/);
   });
 
   it('last frame claiming a length over the record limit', async () => {
-    const { dir, positions, seg } = await fiveRecords();
+    const { dir, positions, seg } = await tornFiveRecords();
     await setU32(seg, positions[4]!.offset + 8, 0xffffffff);
     await expectRecoversTo(dir, 4, /torn-length-over-limit/);
   });
 
   it('frame copied from another segment at the tail fails the salted checksum', async () => {
-    const { dir, positions, seg, size } = await fiveRecords();
+    const { dir, positions, seg, size } = await tornFiveRecords();
     const other = await makeTmpDir();
     const otherPositions = await buildLog(other, 1);
     const otherSeg = join(other, SEG0);
@@ -89,6 +99,8 @@ describe('torn tail shapes (cut on open, reported)', () => {
     await log.appendMany([recordFor(0), recordFor(1)]);
     const group = await log.appendAtomic([recordFor(2), recordFor(3), recordFor(4)]);
     await log.close();
+    // The writer died before the group's commit was published.
+    await setWatermark(dir, 2);
     await truncateTo(join(dir, SEG0), group[2]!.offset);
     const report = await verifyLog(dir);
     expect(report.tornTail).toMatchObject({ offset: group[0]!.offset, reason: 'unfinished-atomic-group' });
@@ -96,7 +108,7 @@ describe('torn tail shapes (cut on open, reported)', () => {
   });
 
   it('truncating the last record at every byte offset recovers to the record before it', async () => {
-    const { dir, positions, size } = await fiveRecords();
+    const { dir, positions, size } = await tornFiveRecords();
     const last = positions[4]!.offset;
     for (let cut = last; cut < size; cut++) {
       const copy = await makeTmpDir();
@@ -116,7 +128,7 @@ describe('torn tail shapes (cut on open, reported)', () => {
   });
 
   it('a read-only open at a torn tail reads what is whole and changes nothing', async () => {
-    const { dir, seg } = await fiveRecords();
+    const { dir, seg } = await tornFiveRecords();
     await dropTail(seg, 2);
     const before = await readFile(seg);
     const reader = await Log.open(dir, { readOnly: true });

@@ -1,7 +1,9 @@
 // Small logs for log tests: records whose payload is derived from their seq, so content is checkable after damage,
 // crashes and reopen. Used by tests/unit/log, tests/integration/log-*, tests/fault/log-*.
-import { cp } from 'node:fs/promises';
+import { cp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { WATERMARK_FILE_NAME } from '../../src/log/format.js';
+import { encodeWatermark } from '../../src/log/watermark.js';
 import { Log, type AppendInput, type LogEntry, type LogOptions, type RecordPosition } from '../../src/log/index.js';
 
 /** Deterministic payload for seq: "seq <n> " repeated to a seq-dependent length (at least `minBytes`). */
@@ -53,4 +55,19 @@ export async function copyLog(source: string, target: string): Promise<void> {
 
 export function segmentPath(dir: string, name: string): string {
   return join(dir, name);
+}
+
+/**
+ * Sets the durable watermark (durable.seq) to `nextDurableSeq`, as a writer killed before publishing its last commits
+ * leaves it: records at or above it were never reported durable, so damage there is a torn tail, not loss.
+ */
+export async function setWatermark(dir: string, nextDurableSeq: number): Promise<void> {
+  await writeFile(join(dir, WATERMARK_FILE_NAME), encodeWatermark(nextDurableSeq));
+}
+
+/** Every file of `dir` with its bytes, to check that a refused open changed nothing. */
+export async function snapshotDir(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const name of (await readdir(dir)).sort()) out[name] = (await readFile(join(dir, name))).toString('hex');
+  return out;
 }

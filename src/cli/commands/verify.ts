@@ -4,7 +4,7 @@
 // before it; chunks no version references are counted, not errors (a crash between chunk and version leaves them).
 // Exit 0 when sound (a torn tail is noted, not a problem: the next writer open cuts it), 1 when there are problems,
 // each naming segment file and byte offset (and the chunk id when a chunk is involved). --json prints one object:
-// { ok, segments, records, bytes, errors: [{ segment, offset, reason, chunk? }], chunks, versions, missingChunks,
+// { ok, segments, records, bytes, tornTail?: { segment, offset, bytesCut, reason }, errors: [{ segment, offset, reason, chunk? }], chunks, versions, missingChunks,
 //   unreferencedChunks }. A log with no store records at all (written by something else) is checked at the frame
 // level only and printed in the frame-level shape { ok, segments, records, bytes, errors }.
 // Wiring only: the walks are verifyLog (src/log) and the store's verify, loaded lazily. Never writes to the log.
@@ -46,7 +46,8 @@ async function runVerify(options: VerifyCliOptions): Promise<number> {
   const ok = problems.length === 0;
   const errors = problems.map((e) => ({ segment: e.segment, offset: e.offset, reason: e.reason, ...(e.chunk ? { chunk: e.chunk } : {}) }));
   if (json) {
-    const base = { ok, segments: report.segments, records: report.records, bytes: report.bytes, errors };
+    // The torn-tail note the text output prints, as data: { segment, offset, bytesCut, reason }.
+    const base = { ok, segments: report.segments, records: report.records, bytes: report.bytes, ...(report.tornTail ? { tornTail: report.tornTail } : {}), errors };
     if (frameOnly) printJson(base);
     else printJson({ ...base, chunks: report.chunks, versions: report.versions, missingChunks: report.missingChunks, unreferencedChunks: report.unreferencedChunks });
     return ok ? EXIT.ok : EXIT.problem;
