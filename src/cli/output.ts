@@ -1,8 +1,9 @@
 // The only place error codes become exit codes and text (restic's fatal-at-top-level habit).
 // Exit codes: 0 ok; 1 the command ran and found a problem (verify found damage, an error while running);
 // 2 usage error; 3 the log is locked by another writer; 130/143 never (signals end commands cleanly with 0).
-import { ERROR_CODES, isSynclogError, type SynclogError } from '../errors.js';
+import { ERROR_CODES, isSynclogError } from '../errors.js';
 import { AssertionError } from '../util/assert.js';
+import { visibleText } from '../util/display-name.js';
 
 export const EXIT = {
   ok: 0,
@@ -34,20 +35,27 @@ export function jsonReplacer(_key: string, value: unknown): unknown {
   return value;
 }
 
+/**
+ * One human line on stdout. The last guard before the terminal: a control character that reached it (a name a caller
+ * forgot to pass through displayName, an error message that embeds one) is printed as a visible escape, never raw,
+ * so no name can move the cursor or forge a line. Names themselves go through displayName first.
+ */
 export function printLine(text: string): void {
-  process.stdout.write(text + '\n');
+  process.stdout.write(visibleText(text) + '\n');
 }
 
+/** One human line on stderr, guarded like printLine. */
 export function printNotice(text: string): void {
-  process.stderr.write(text + '\n');
+  process.stderr.write(visibleText(text) + '\n');
 }
 
 /** What a user can do about mid-log damage (issue 13 item 5); said wherever a command stops at it. */
 export const DAMAGE_HINT = 'run `synclog verify` to see which records and versions are affected';
 
-function describe(error: SynclogError): string {
-  const hint = (error.details as { fix?: string }).fix ?? (error.code === ERROR_CODES.corrupt ? DAMAGE_HINT : undefined);
-  return `synclog: ${error.message}${hint ? `\n  fix: ${hint}` : ''}`;
+/** An error for a person: its message (which may embed names) and its fix, each on its own guarded line. */
+export function printErrorText(message: string, fix: string | undefined): void {
+  printNotice(`synclog: ${message}`);
+  if (fix) printNotice(`  fix: ${fix}`);
 }
 
 /** Reports an error the way the user asked (JSON on stdout with --json, text on stderr) and returns the exit code. */
@@ -58,10 +66,14 @@ export function reportError(error: unknown, json: boolean): number {
     printJson({ ok: false, error: body });
   }
   if (isSynclogError(error)) {
-    if (!json) printNotice(describe(error));
+    // The JSON form above keeps the exact names; the text form escapes them where it is printed.
+    if (!json) printErrorText(error.message, (error.details as { fix?: string }).fix ?? (error.code === ERROR_CODES.corrupt ? DAMAGE_HINT : undefined));
   } else {
-    // Not a SynclogError: a bug or an unexpected OS failure. Show the stack so it can be reported.
-    printNotice(`synclog: unexpected error: ${(error as Error)?.stack ?? String(error)}`);
+    // Not a SynclogError: a bug or an unexpected OS failure. Show the stack so it can be reported (line by line, so
+    // a name inside the message is escaped like any other).
+    const e = error as Error | undefined;
+    printNotice(`synclog: unexpected error: ${e?.name ?? 'Error'}: ${e?.message ?? String(error)}`);
+    for (const line of String(e?.stack ?? '').split('\n')) if (/^\s+at /.test(line)) printNotice(line);
   }
   return code;
 }

@@ -3,6 +3,7 @@
 // bar is shown (its ~20 modules are start-up time every other run would pay for nothing).
 import { createRequire } from 'node:module';
 import type cliProgressModule from 'cli-progress';
+import { visibleText } from '../util/display-name.js';
 
 const require = createRequire(import.meta.url);
 
@@ -24,6 +25,11 @@ export interface ProgressOptions {
   /** 'bytes' shows MB figures; 'items' plain counts. */
   unit?: 'bytes' | 'items';
   json?: boolean;
+}
+
+/** A bar's detail may name a root or a path: shown escaped, never as terminal commands. */
+function guarded(payload: { detail?: string } | undefined): { detail?: string } {
+  return payload?.detail === undefined ? {} : { detail: visibleText(payload.detail) };
 }
 
 export function startProgress(options: ProgressOptions): Progress {
@@ -52,11 +58,11 @@ export function startProgress(options: ProgressOptions): Progress {
     },
     update(next, payload) {
       done = next;
-      bar.update(next, { valueMB: mb(next), ...payload });
+      bar.update(next, { valueMB: mb(next), ...guarded(payload) });
     },
     increment(by = 1, payload) {
       done += by;
-      bar.update(done, { valueMB: mb(done), ...payload });
+      bar.update(done, { valueMB: mb(done), ...guarded(payload) });
     },
     report(doneNow, totalNow) {
       progress.setTotal(totalNow);

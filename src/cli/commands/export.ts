@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { defaultLogDir, LOG_OPTION_HELP } from '../default-log.js';
 import type { CommandContext } from '../main.js';
+import { displayName } from '../../util/display-name.js';
 import { printJson, printLine, printNotice } from '../output.js';
 import { startProgress } from '../progress.js';
 
@@ -60,7 +61,7 @@ async function runExport(options: ExportCliOptions): Promise<void> {
       return;
     }
     const mb = (n: number) => (n / 1e6).toFixed(1);
-    printLine(`exported ${result.versions} version(s) and ${result.deletes} delete(s), ${mb(result.contentBytes)} MB of content, to ${result.file} (${mb(result.archiveBytes)} MB)`);
+    printLine(`exported ${result.versions} version(s) and ${result.deletes} delete(s), ${mb(result.contentBytes)} MB of content, to ${displayName(result.file)} (${mb(result.archiveBytes)} MB)`);
     if (result.escapingSymlinks > 0) printNotice(`note: ${result.escapingSymlinks} symlink(s) point outside the archive; import them with --allow-symlink-escape`);
   } finally {
     progress.stop();

@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { defaultLogDir, LOG_OPTION_HELP } from '../default-log.js';
 import type { CommandContext } from '../main.js';
+import { displayName } from '../../util/display-name.js';
 import { printJson, printLine } from '../output.js';
 import { formatSize } from './watch.js';
 
@@ -30,21 +31,34 @@ export function register(program: Command, context: CommandContext): void {
     );
 }
 
-export function formatHistoryLine(v: {
-  versionId: string;
-  timestamp: number;
-  event: string;
-  type: string;
-  size: number;
-  contentId?: string;
-  owner?: { name?: string; uid: number } | undefined;
-  renamedFrom?: string;
-  renamedTo?: string;
-  path: string;
-}): string {
+/** Width of the owner column: most user names fit; a longer one pushes only the path, which comes last. */
+const OWNER_WIDTH = 8;
+
+/**
+ * One version as a line: id, time, event, size (none for a deletion), content id, owner, then (for `log`) the path,
+ * and a rename's other side last, so that every column lines up whatever a line says about renames. Names are
+ * escaped (displayName).
+ */
+export function formatHistoryLine(
+  v: {
+    versionId: string;
+    timestamp: number;
+    event: string;
+    type: string;
+    size: number;
+    contentId?: string | undefined;
+    owner?: { name?: string | undefined; uid: number } | undefined;
+    renamedFrom?: string;
+    renamedTo?: string;
+    path: string;
+  },
+  withPath = false,
+): string {
   const what = v.event === 'deleted' ? '' : v.type === 'file' ? formatSize(v.size) : v.type;
   const id = v.contentId ? v.contentId.slice(0, 12) : '';
-  const owner = v.owner ? (v.owner.name ?? String(v.owner.uid)) : '';
-  const move = v.renamedFrom ? ` (from ${v.renamedFrom})` : v.renamedTo ? ` (to ${v.renamedTo})` : '';
-  return `${v.versionId}  ${new Date(v.timestamp).toISOString()}  ${v.event.padEnd(8)}  ${what.padStart(10)}  ${id.padEnd(12)}  ${owner}${move}`;
+  const owner = v.owner ? (v.owner.name !== undefined ? displayName(v.owner.name) : String(v.owner.uid)) : '';
+  const move = v.renamedFrom ? ` (from ${displayName(v.renamedFrom)})` : v.renamedTo ? ` (to ${displayName(v.renamedTo)})` : '';
+  const path = withPath ? `  ${displayName(v.path)}` : '';
+  const line = `${v.versionId}  ${new Date(v.timestamp).toISOString()}  ${v.event.padEnd(8)}  ${what.padStart(10)}  ${id.padEnd(12)}  ${owner.padEnd(OWNER_WIDTH)}${path}${move}`;
+  return line.trimEnd();
 }

@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { UsageError } from '../../errors.js';
 import { defaultLogDir, LOG_OPTION_HELP } from '../default-log.js';
 import type { CommandContext } from '../main.js';
+import { displayName } from '../../util/display-name.js';
 import { printJson, printLine } from '../output.js';
 import { startProgress } from '../progress.js';
 
@@ -71,9 +72,9 @@ async function runImport(file: string, options: ImportCliOptions): Promise<void>
       printJson({ ok: true, ...result });
       return;
     }
-    const into = result.kind === 'plain' ? ` into root ${result.root}` : '';
+    const into = result.kind === 'plain' ? ` into root ${displayName(result.root ?? '')}` : '';
     printLine(
-      `imported ${result.file}${into}: ${result.versions} version(s), ${result.deletes} delete(s), ${result.newChunks} new chunk(s) ` +
+      `imported ${displayName(result.file)}${into}: ${result.versions} version(s), ${result.deletes} delete(s), ${result.newChunks} new chunk(s) ` +
         `(${result.newBytes} bytes, ${result.storedBytes} stored); ${result.skipped} already in the log`,
     );
   } finally {

@@ -40,7 +40,7 @@ async function runLog(options: LogCliOptions): Promise<void> {
       if (prefix !== undefined && display !== prefix && !display.startsWith(`${prefix}/`)) continue;
       const entry = historyEntryOf({ ...stored, record: r });
       if (options.json) rows.push(entry);
-      else printLine(`${formatHistoryLine(entry)}  ${entry.path}`);
+      else printLine(formatHistoryLine(entry, true));
     }
     if (options.json) printJson(rows);
   } finally {

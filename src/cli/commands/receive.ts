@@ -6,6 +6,7 @@ import type { ReceiverSummary } from '../../receiver/index.js';
 import { UsageError } from '../../errors.js';
 import { defaultLogDir, LOG_OPTION_HELP } from '../default-log.js';
 import type { CommandContext } from '../main.js';
+import { displayName } from '../../util/display-name.js';
 import { printJson, printLine, printNotice } from '../output.js';
 import { startProgress, type Progress } from '../progress.js';
 
@@ -53,7 +54,7 @@ async function runReceive(options: ReceiveCliOptions): Promise<number> {
   if (!options.once) {
     receiver.on('applied', (change) => {
       if (json) printJson({ event: 'applied', ...change });
-      else if (caughtUp) printLine(`${change.action.padEnd(7)} ${change.display}${change.renamedFrom ? ` (from ${change.root}/${change.renamedFrom})` : ''}`);
+      else if (caughtUp) printLine(`${change.action.padEnd(7)} ${displayName(change.display)}${change.renamedFrom ? ` (from ${displayName(`${change.root}/${change.renamedFrom}`)})` : ''}`);
     });
   }
   if (options.once) {

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { LIMITS } from '../../util/limits.js';
 import { defaultLogDir, LOG_OPTION_HELP } from '../default-log.js';
 import type { CommandContext } from '../main.js';
+import { displayName } from '../../util/display-name.js';
 import { printJson, printLine } from '../output.js';
 
 interface RestoreCliOptions {
@@ -51,7 +52,7 @@ async function runRestore(input: string, options: RestoreCliOptions): Promise<vo
     });
     const versionId = result.version.record.versionId;
     if (options.json) printJson({ ok: true, path: `${root}/${path}`, versionId, type: result.type, dest: result.target, size: result.size, mode: result.mode });
-    else printLine(`restored ${root}/${path} version ${versionId} → ${result.target} (${result.type === 'file' ? `${result.size} bytes` : result.type})`);
+    else printLine(`restored ${displayName(`${root}/${path}`)} version ${versionId} → ${displayName(result.target)} (${result.type === 'file' ? `${result.size} bytes` : result.type})`);
   } finally {
     await store.close();
   }

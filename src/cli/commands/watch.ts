@@ -5,7 +5,8 @@ import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { defaultLogDir, LOG_OPTION_HELP } from '../default-log.js';
 import type { CommandContext } from '../main.js';
-import { printJson, printLine, printNotice } from '../output.js';
+import { displayName } from '../../util/display-name.js';
+import { printErrorText, printJson, printLine, printNotice } from '../output.js';
 import { startProgress } from '../progress.js';
 
 export interface WatchCliOptions {
@@ -31,6 +32,16 @@ export function formatSize(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+/**
+ * A recorded change as `watch` prints it: event, escaped path (and where a rename came from), then the size of a
+ * file, the type of anything else, and nothing for a deletion (it has no size).
+ */
+export function formatChangeLine(change: { change: string; display: string; root: string; renamedFrom?: string | undefined; type: string; size: number }): string {
+  const from = change.renamedFrom ? ` (from ${displayName(`${change.root}/${change.renamedFrom}`)})` : '';
+  const what = change.change === 'deleted' ? '' : change.type === 'file' ? formatSize(change.size) : change.type;
+  return `${change.change.padEnd(8)} ${displayName(change.display)}${from}${what ? `  ${what}` : ''}`;
 }
 
 export function register(program: Command, context: CommandContext): void {
@@ -62,12 +73,12 @@ async function runWatch(dirs: string[], options: WatchCliOptions): Promise<numbe
   watcher.on('scan-progress', (p) => progress.update(p.entriesSeen, { detail: `${p.root}: ${p.entriesChanged} changed` }));
   watcher.on('version', (change) => {
     if (json) printJson({ event: 'version', ...change });
-    else printLine(`${change.change.padEnd(8)} ${change.display}${change.renamedFrom ? ` (from ${change.root}/${change.renamedFrom})` : ''}  ${change.type === 'file' ? formatSize(change.size) : change.type}`);
+    else printLine(formatChangeLine(change));
   });
   watcher.on('error', (error) => {
     const fix = (error as { details?: { fix?: string } }).details?.fix;
     if (json) printJson({ event: 'error', error: 'toJSON' in error ? (error as { toJSON(): unknown }).toJSON() : { message: error.message } });
-    else printNotice(`synclog: ${error.message}${fix ? `\n  fix: ${fix}` : ''}`);
+    else printErrorText(error.message, fix);
   });
   // Signals end the watch cleanly; registered before start so an early Ctrl-C still flushes.
   let stopRequested!: () => void;
@@ -78,7 +89,7 @@ async function runWatch(dirs: string[], options: WatchCliOptions): Promise<numbe
   progress.stop();
   const roots = watcher.getStats().roots.map((r) => ({ name: r.name, path: r.path }));
   if (json) printJson({ event: 'ready', log: watcher.options.logPath, roots });
-  else printLine(`ready: watching ${roots.map((r) => `${r.name} (${r.path})`).join(', ')} → ${watcher.options.logPath}`);
+  else printLine(`ready: watching ${roots.map((r) => `${displayName(r.name)} (${displayName(r.path)})`).join(', ')} → ${displayName(watcher.options.logPath)}`);
   await stopped;
   await watcher.stop();
   const stats = watcher.getStats();

@@ -1,5 +1,6 @@
 // The text of each screen line, fitted to the terminal width: the components only choose colours. Pure, so that
 // what a row says is tested without rendering, and 100,000 rows cost nothing until one is on screen.
+import { displayName } from '../../util/display-name.js';
 import { column, fitEnd, fitStart } from './format.js';
 import type { PathRow } from './path-rows.js';
 import type { ExplorerState } from './state.js';
@@ -16,7 +17,8 @@ export function pathRowText(row: PathRow, selected: boolean, width: number): str
     row.kind === 'folder'
       ? plural(row.pathCount, 'path')
       : `${row.entry.deleted ? 'deleted  ' : ''}${plural(row.entry.count, 'version')}`;
-  const name = row.kind === 'folder' ? `${row.collapsed ? '▸' : '▾'} ${row.label}/` : `  ${row.label}`;
+  const label = displayName(row.label);
+  const name = row.kind === 'folder' ? `${row.collapsed ? '▸' : '▾'} ${label}/` : `  ${label}`;
   const room = Math.max(1, width - count.length - 2);
   // The mark and indent stay; a long name loses its beginning (the end of a path says the most).
   const prefix = fitEnd(`${mark}${indent}`, Math.floor(room / 2));
@@ -55,7 +57,7 @@ export function titleText(state: ExplorerState, logDir: string, width: number): 
     state.view === 'paths'
       ? `${plural(state.paths.length, 'path')} · ${state.layout}`
       : state.view === 'versions'
-        ? (state.versions?.ref.display ?? '')
+        ? displayName(state.versions?.ref.display ?? '')
         : (state.document?.title ?? '');
   const head = `synclog explore · ${where}`;
   const room = width - head.length - 3;

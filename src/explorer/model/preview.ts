@@ -1,6 +1,7 @@
 // What the preview pane shows for a version: text as lines, binary as a short hex view with its size and detected
 // type, symlinks and directories as one line, deletes as what they are. Pure: built from bytes already read.
 import { detectBinaryType, hexLines, isText, textLines } from './content-kind.js';
+import { displayName } from '../../util/display-name.js';
 import { formatBytes } from './format.js';
 import type { EntryItem } from './types.js';
 
@@ -18,10 +19,10 @@ export interface Preview {
 export function buildPreview(item: EntryItem, bytes: Uint8Array | undefined, truncated: boolean): Preview {
   const record = item.record;
   if (record.kind === 'delete') {
-    const what = record.renamedTo ? `renamed to ${record.root}/${record.renamedTo}` : 'deleted';
+    const what = record.renamedTo ? `renamed to ${displayName(`${record.root}/${record.renamedTo}`)}` : 'deleted';
     return { kind: 'delete', info: `tombstone: ${what}`, lines: [`(this entry records that the path was ${what})`] };
   }
-  if (record.type === 'symlink') return { kind: 'symlink', info: 'symlink', lines: [`→ ${record.target ?? ''}`] };
+  if (record.type === 'symlink') return { kind: 'symlink', info: 'symlink', lines: [`→ ${displayName(record.target ?? '')}`] };
   if (record.type === 'dir') return { kind: 'dir', info: 'directory', lines: ['(a directory version has no content)'] };
   const data = bytes ?? new Uint8Array();
   if (isText(data)) {

@@ -1,6 +1,7 @@
 // The explorer's transition function: (state, message) → { state, effects }. Pure and synchronous; keys are handled
 // in update-keys.ts, results of effects (paths, history, preview, diff, restore plans) here. Cursors follow the
 // selected path or version across live refreshes instead of jumping.
+import { displayName } from '../../util/display-name.js';
 import { formatBytes, formatTime } from './format.js';
 import { rowIndexOf, selectPathRows } from './path-rows.js';
 import { pathRows, type Effect, type ExplorerState, type Message, type DocumentLine } from './state.js';
@@ -35,7 +36,7 @@ export function update(state: ExplorerState, message: Message): UpdateResult {
         status: undefined,
         document: {
           kind: 'preview',
-          title: `${message.item.record.root}/${message.item.record.path} @ ${message.item.record.versionId}`,
+          title: `${displayName(`${message.item.record.root}/${message.item.record.path}`)} @ ${message.item.record.versionId}`,
           info: message.preview.info,
           lines: message.preview.lines.map((text): DocumentLine => ({ kind: message.preview.kind === 'binary' ? 'hex' : 'text', text })),
           top: 0,
@@ -155,7 +156,7 @@ function selectPath(state: ExplorerState, display: string): UpdateResult {
 export function describeRestore(plan: RestorePlan): { action: string; consequence: string } {
   const r = plan.version.record;
   const what = r.type === 'file' ? `${formatBytes(r.size)}, ${formatTime(r.mtimeMs)}` : r.type;
-  const action = `Restore ${r.root}/${r.path} @ ${r.versionId} (${what}) to ${plan.target}${plan.original ? ' (its original path)' : ''}?`;
+  const action = `Restore ${displayName(`${r.root}/${r.path}`)} @ ${r.versionId} (${what}) to ${displayName(plan.target)}${plan.original ? ' (its original path)' : ''}?`;
   const existing = plan.existing;
   if (!existing) return { action, consequence: 'Nothing is there now: it will be created.' };
   if (r.type === 'dir') {

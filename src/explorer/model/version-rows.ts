@@ -1,5 +1,6 @@
 // The versions list of one path: newest first, with the columns the issue asks for (id, time, event, size, who),
 // and the choice of which two versions a diff compares. Pure.
+import { displayName } from '../../util/display-name.js';
 import { formatBytes, formatTime } from './format.js';
 import type { EntryItem, VersionItem } from './types.js';
 
@@ -28,9 +29,9 @@ export interface VersionColumns {
 export function versionColumns(item: EntryItem): VersionColumns {
   const r = item.record;
   const base = { id: r.versionId, time: formatTime(r.time) };
-  if (r.kind === 'delete') return { ...base, event: r.renamedTo ? 'renamed→' : 'deleted', size: '', who: r.renamedTo ? `→ ${r.renamedTo}` : '' };
+  if (r.kind === 'delete') return { ...base, event: r.renamedTo ? 'renamed→' : 'deleted', size: '', who: r.renamedTo ? `→ ${displayName(r.renamedTo)}` : '' };
   const size = r.type === 'file' ? formatBytes(r.size) : r.type === 'dir' ? 'dir' : 'link';
-  const who = r.owner ?? (r.uid >= 0 ? `uid ${r.uid}` : '');
+  const who = r.owner !== undefined ? displayName(r.owner) : r.uid >= 0 ? `uid ${r.uid}` : '';
   return { ...base, event: r.event, size, who };
 }
 

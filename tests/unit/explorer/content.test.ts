@@ -75,3 +75,13 @@ describe('line text', () => {
     expect(formatBytes(1536)).toBe('1.5 KiB');
   });
 });
+
+describe('names are data in the explorer rows', () => {
+  it('a path row shows a name with ESC and a newline escaped', async () => {
+    const { pathRowText: rowText } = await import('../../../src/explorer/model/index.js');
+    const entry = { root: 'src', path: 'a\u001b[2J\nb', display: 'src/a\u001b[2J\nb', count: 1, deleted: false } as never;
+    const text = rowText({ kind: 'entry', key: 'src/a', depth: 0, label: 'src/a\u001b[2J\nb', entry }, false, 60);
+    expect(text).toContain('"src/a\\x1b[2J\\nb"');
+    expect(text).not.toMatch(/[\u001b\n]/);
+  });
+});
