@@ -1,6 +1,6 @@
 // `tsx stress/watcher-burst.ts [COUNT]` (default 20): issue 13 item 1. Each round watches a fresh folder with the
 // built library, copies node_modules into it (`cp -r`, thousands of files and hundreds of folders) while two
-// `yes > /dev/null` processes load the CPUs, waits until the watcher is flushed and quiet, and then requires the log's
+// `yes` processes (output to /dev/null) load the CPUs, waits until the watcher is flushed and quiet, and then requires the log's
 // live paths to equal the disk and every folder to be watched (an edit in the deepest folder is recorded).
 // Exits 1 on the first round that differs. Needs `npm run build` (stress/run.ts does it).
 import { spawn } from 'node:child_process';
@@ -34,7 +34,8 @@ async function round(n: number): Promise<boolean> {
   watcher.on('version', (c) => seen.add(c.path));
   watcher.on('error', (e) => process.stdout.write(`  error: ${e.message}\n`));
   await watcher.start();
-  const loads = [0, 1].map(() => spawn('sh', ['-c', 'yes > /dev/null'], { stdio: 'ignore' }));
+  // `yes` itself, not through sh: killing a shell wrapper left its `yes` running after the round.
+  const loads = [0, 1].map(() => spawn('yes', [], { stdio: 'ignore' }));
   const started = Date.now();
   try {
     await new Promise((resolve) => spawn('cp', ['-r', source, join(data, 'pkg')]).once('exit', resolve));
