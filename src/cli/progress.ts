@@ -15,9 +15,11 @@ export interface Progress {
   /** An `onProgress(done, total)` callback for the API's long operations (total may grow as work is found). */
   readonly report: (done: number, total: number) => void;
   stop(): void;
+  /** False when nothing is drawn (no terminal, --json, SYNCLOG_NO_PROGRESS): the caller may say what it does instead. */
+  readonly visible: boolean;
 }
 
-const SILENT: Progress = { setTotal() {}, update() {}, increment() {}, report() {}, stop() {} };
+const SILENT: Progress = { setTotal() {}, update() {}, increment() {}, report() {}, stop() {}, visible: false };
 
 export interface ProgressOptions {
   label: string;
@@ -51,6 +53,7 @@ export function startProgress(options: ProgressOptions): Progress {
   let done = 0;
   bar.start(total, 0, { detail: '', valueMB: mb(0), totalMB: mb(total) });
   const progress: Progress = {
+    visible: true,
     setTotal(next) {
       total = next;
       bar.setTotal(next);

@@ -57,6 +57,22 @@ describe('synclog watch', () => {
     expect((JSON.parse(logged.stdout) as unknown[]).length).toBe(101);
   });
 
+  it('without a terminal, says what it is doing before it is ready (no silent start-up)', async () => {
+    const dir = await makeTmpDir();
+    const data = join(dir, 'data');
+    await mkdir(data);
+    await writeFile(join(data, 'a.txt'), 'a');
+    const child = spawnCli(['watch', data, '--log', join(dir, 'log')]);
+    const out = collectLines(child);
+    const done = exited(child);
+    await waitForLine(child, /^ready: watching data/m);
+    // Written before start-up begins; stderr is another pipe, so it may reach this process a moment after stdout.
+    const starting = /^starting: opening .*log and scanning .*data for changes since the last run$/m;
+    await waitFor(() => starting.test(out.stderr()), 'the starting notice on stderr', 10_000, 50, () => out.stderr());
+    child.kill('SIGINT');
+    expect(await done).toBe(0);
+  });
+
   it('finds changes made while it was stopped, and exits 0 on SIGTERM', async () => {
     const dir = await makeTmpDir();
     const data = join(dir, 'data');

@@ -44,6 +44,9 @@ export function formatChangeLine(change: { change: string; display: string; root
   return `${change.change.padEnd(8)} ${displayName(change.display)}${from}${what ? `  ${what}` : ''}`;
 }
 
+/** How often a watch without a terminal says how its initial scan goes. */
+const SCAN_NOTE_INTERVAL_MS = 5_000;
+
 export function register(program: Command, context: CommandContext): void {
   program
     .command('watch')
@@ -70,7 +73,18 @@ async function runWatch(dirs: string[], options: WatchCliOptions): Promise<numbe
     poll: options.poll,
   });
   const progress = startProgress({ label: 'scanning', unit: 'items', json });
-  watcher.on('scan-progress', (p) => progress.update(p.entriesSeen, { detail: `${p.root}: ${p.entriesChanged} changed` }));
+  // Without a terminal there is no bar: say what the start-up is doing (opening a big log and rescanning can take
+  // seconds), then a line every SCAN_NOTE_INTERVAL_MS while the scan runs, so a service log is never silent.
+  const noted = !json && !progress.visible;
+  let lastNoteMs = Date.now();
+  if (noted) printNotice(`starting: opening ${displayName(watcher.options.logPath)} and scanning ${dirs.map((d) => displayName(d)).join(', ')} for changes since the last run`);
+  watcher.on('scan-progress', (p) => {
+    progress.update(p.entriesSeen, { detail: `${p.root}: ${p.entriesChanged} changed` });
+    if (noted && Date.now() - lastNoteMs >= SCAN_NOTE_INTERVAL_MS) {
+      lastNoteMs = Date.now();
+      printNotice(`scanning ${displayName(p.root)}: ${p.entriesSeen} entries looked at, ${p.entriesChanged} changed`);
+    }
+  });
   watcher.on('version', (change) => {
     if (json) printJson({ event: 'version', ...change });
     else printLine(formatChangeLine(change));
