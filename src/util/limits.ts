@@ -101,6 +101,8 @@ export const WATCH_LIMITS = {
   ingestRetryDelayMsMax: 2000,
   /** Paths waiting to settle before the watcher stops tracking them one by one and rescans the root instead. */
   pendingPathsMax: 1_000_000,
+  /** Refused names (a backslash, too long) remembered so each is reported once; past this, one may be reported again. */
+  refusedNamesMax: 100_000,
   /** A .synclogignore file larger than this is refused (it is a list of patterns, not data). */
   ignoreFileBytesMax: 1024 * 1024,
   /**

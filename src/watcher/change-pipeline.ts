@@ -9,7 +9,8 @@
 // Invariants: a path is never in two batches at once (a touch while in flight defers it); a key leaves
 // `outstanding` only when everything seen for it is durable or reported as an error (flush() relies on it).
 import { lstat } from 'node:fs/promises';
-import { WatchError, wrapIoError } from '../errors.js';
+import { UnsafePathError, WatchError, wrapIoError } from '../errors.js';
+import { validateLogPath } from '../util/log-path.js';
 import type { VersionEvent } from '../record/index.js';
 import type { StoreApi } from '../store/types.js';
 import { WATCH_LIMITS } from '../util/limits.js';
@@ -61,6 +62,8 @@ export class ChangePipeline {
   private readonly deferred = new Set<string>();
   private readonly held: HeldDeletes;
   private readonly retries = new Map<string, number>();
+  /** Names already reported as unrecordable (see refuseOnce). */
+  private readonly refusedNames = new Set<string>();
   private readonly attempts = new Map<string, number>();
   /** key → oldest ticket not yet durable; insertion order is ticket order. */
   private readonly outstanding = new Map<string, number>();
@@ -86,8 +89,32 @@ export class ChangePipeline {
     this.held = new HeldDeletes(timing.renameWindowMs);
   }
 
+  /**
+   * Says once per name that it cannot be recorded (a backslash, over the length limits) and returns true; every
+   * way a name reaches the watcher (events, directory relistings, scans) shares this memory, so a refused name is
+   * reported once, not at every batch that meets it again.
+   */
+  refuseOnce(key: string, error: UnsafePathError): void {
+    if (this.refusedNames.has(key)) return;
+    if (this.refusedNames.size < WATCH_LIMITS.refusedNamesMax) this.refusedNames.add(key);
+    this.hooks.error(error);
+  }
+
+  /** False (after saying so once) for a name the log cannot hold: it never enters the pipeline. */
+  private recordable(root: string, path: string): boolean {
+    try {
+      validateLogPath(path);
+      return true;
+    } catch (error) {
+      if (!(error instanceof UnsafePathError)) throw error;
+      this.refuseOnce(keyOf(root, path), error);
+      return false;
+    }
+  }
+
   /** A file-system event for a path: it is read once it has been quiet for the debounce time. */
   touch(root: string, path: string): void {
+    if (!this.recordable(root, path)) return;
     const key = keyOf(root, path);
     this.noteOutstanding(key);
     this.held.forget(key); // a new look decides afresh whether it is gone
@@ -98,6 +125,7 @@ export class ChangePipeline {
 
   /** A path to look at now, without debounce (scan results, catch-up). */
   enqueueNow(root: string, path: string): void {
+    if (!this.recordable(root, path)) return;
     this.enqueueQuiet(root, path);
     this.pump();
   }

@@ -6,7 +6,7 @@ import { UnsafePathError, WatchError } from '../errors.js';
 import { WATCH_LIMITS } from '../util/limits.js';
 import { toLogPath } from '../util/log-path.js';
 import type { CatalogApi } from '../store/types.js';
-import type { ChangePipeline, PipelineRoot } from './change-pipeline.js';
+import { keyOf, type ChangePipeline, type PipelineRoot } from './change-pipeline.js';
 import type { DirRescanner } from './dir-rescan.js';
 import type { WatcherChange } from './events.js';
 
@@ -110,9 +110,7 @@ export function rootChangeHandler(
   root: PipelineRoot,
   pipeline: ChangePipeline,
   rescanner: DirRescanner,
-  report: (error: Error) => void,
 ): (event: string, absolutePath: string) => void {
-  const reported = new Set<string>();
   return (event, absolutePath) => {
     if (root.failed) return;
     if (absolutePath === root.path) {
@@ -125,10 +123,7 @@ export function rootChangeHandler(
       path = toLogPath(root.path, absolutePath);
     } catch (error) {
       // A name the log cannot hold (a backslash, over the length limits): say so once, record the rest.
-      if (error instanceof UnsafePathError && !reported.has(absolutePath)) {
-        reported.add(absolutePath);
-        report(error);
-      }
+      if (error instanceof UnsafePathError) pipeline.refuseOnce(keyOf(root.name, relative(root.path, absolutePath)), error);
       return;
     }
     if (pipeline.pendingCount >= WATCH_LIMITS.pendingPathsMax) {

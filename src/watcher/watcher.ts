@@ -258,7 +258,7 @@ export class AppendOnlyLogWatcher extends EventEmitter<WatcherEventMap> {
     });
     if (namesFromRaw) listDirectoriesWithoutStats(watcher);
     root.chokidar = watcher;
-    const onChange = rootChangeHandler(root, pipeline, this.rescanner!, (error) => this.emitError(error));
+    const onChange = rootChangeHandler(root, pipeline, this.rescanner!);
     for (const event of ['add', 'change', 'unlink', 'addDir', 'unlinkDir'] as const) watcher.on(event, (path) => onChange(event, path));
     if (namesFromRaw) watcher.on('raw', rawNameHandler(root, onChange, this.rescanner!));
     watcher.on('error', (error) => {

@@ -23,6 +23,26 @@ async function setup(options: { exclude?: string[]; renameWindowMs?: number } = 
 const seen = (changes: WatcherChange[], change: string, display: string) => changes.some((c) => c.change === change && c.display === display);
 
 describe('AppendOnlyLogWatcher (live)', () => {
+  it('a name with a backslash is refused once, not at every later batch that meets it again', async () => {
+    const { data, watcher, changes, errors } = await setup();
+    await using _ = watcher;
+    await writeFile(join(data, 'a\\b.txt'), 'x');
+    await watcher.start();
+    // Each write makes a batch, and activity in the folder makes the watcher list it again (where the name is met anew).
+    for (let i = 0; i < 6; i++) {
+      await writeFile(join(data, `f${i}.txt`), String(i));
+      await waitFor(() => seen(changes, 'created', `data/f${i}.txt`), `f${i}.txt`);
+    }
+    await writeFile(join(data, 'a\\b.txt'), 'y');
+    await writeFile(join(data, 'last.txt'), 'z');
+    await waitFor(() => seen(changes, 'created', 'data/last.txt'), 'last.txt');
+    await watcher.flush();
+    const refusals = errors.filter((e) => (e as { code?: string }).code === 'SYNCLOG_UNSAFE_PATH');
+    expect(refusals.map((e) => (e as { details?: { reason?: string } }).details?.reason)).toEqual(['backslash']);
+    expect(errors).toHaveLength(1); // nothing else: no "malformed record" refusal from the store at a later batch
+    expect(changes.some((c) => c.display.includes('\\'))).toBe(false);
+  });
+
   it('records create, modify, delete, rename, move, empty dirs and symlinks', async () => {
     // What is checked is that a move pairs, not how short the window may be: with the window at the 50 ms debounce,
     // a loaded CI machine once delivered the move's two events further apart, and it was recorded as a delete and a
