@@ -8,6 +8,7 @@ import { LIMITS } from '../util/limits.js';
 import type { ChunkIndex, ChunkLocation } from './chunk-index.js';
 import { decompressChunkSync } from './compress.js';
 import { contentIdHex, hashContent, sameContentId } from './content-id.js';
+import type { SkippedRegion } from '../log/types.js';
 import type { StoreLog } from './log-port.js';
 import type { RecentChunkLocations } from './recent-chunk-locations.js';
 
@@ -18,6 +19,8 @@ export interface ChunkReaderContext {
   scanProblem(): CorruptionError | undefined;
   /** Where the chunk records a sequential read just passed are, if tracked. */
   recent(): RecentChunkLocations | undefined;
+  /** Damaged regions a skipDamaged read went past: a chunk missing then may have been in one of them. */
+  skipped(): readonly SkippedRegion[];
   /**
    * Brings the index up to date for `id`: waits for this store's own append of it when one is in flight (an
    * ingest resolves once its chunks are queued, before they are durable and indexed), and indexes chunk records
@@ -79,6 +82,16 @@ export async function locateChunk(ctx: ChunkReaderContext, id: ContentIdBytes): 
       offset: problem.where.offset,
       chunk: hex,
       reason: 'chunk-beyond-damage',
+    });
+  }
+  const skipped = ctx.skipped()[0];
+  if (skipped) {
+    // Reads went past damage: the chunk's record may have been in a skipped region, so its absence is damage.
+    throw new CorruptionError(`chunk ${hex} is not readable: it is not in the intact records (damaged records were skipped in ${skipped.segment})`, {
+      file: skipped.segment,
+      offset: skipped.offset,
+      chunk: hex,
+      reason: 'chunk-in-skipped-region',
     });
   }
   throw new NotFoundError(`chunk ${hex} is not in the log`, { what: 'chunk', id: hex });

@@ -1,10 +1,12 @@
 // The part of the log (src/log) the store uses, as a structural type: the store depends on these members only.
 // Types only; the Log class itself is loaded from src/log/index.ts by openStore.
-import type { AppendInput, LogEntry, LogOptions, ReadOptions, RecordPosition, RecoveryReport, SegmentInfo, LogVerifyReport } from '../log/types.js';
+import type { AppendInput, LogEntry, LogOptions, ReadOptions, RecordPosition, RecoveryReport, SegmentInfo, SkippedRegion, LogVerifyReport } from '../log/types.js';
 
 export interface StoreLog {
   readonly recovery: RecoveryReport | undefined;
   readonly nextSeq: number;
+  /** Damaged regions reads went past (a log opened with skipDamaged; empty otherwise). */
+  readonly skipped?: readonly SkippedRegion[];
   /** Every record below this seq is durable (a read-only log: the end when it was opened). */
   readonly nextDurableSeq?: number;
   append(input: AppendInput): Promise<RecordPosition>;

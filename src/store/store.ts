@@ -24,7 +24,7 @@ import { DEFAULT_PARAMS, FORMAT_1_PARAMS, writeParams } from './store-params.js'
 import { verifyStore } from './store-verify.js';
 import { WorkerPool } from './worker-pool.js';
 import type { EntryReadOptions, IngestedContent, StatKey, StoreApi, StoreOptions, StoreStats, StoreVerifyReport, StoredRecord } from './types.js';
-import type { RecoveryReport } from '../log/types.js';
+import type { RecoveryReport, SkippedRegion } from '../log/types.js';
 
 export const STAT_CACHE_FILE_NAME = 'store.stat-cache';
 const DEFAULT_KINDS = ['version', 'delete', 'watch'] as const;
@@ -95,6 +95,7 @@ export class Store implements StoreApi {
         return store.index;
       },
       scanProblem: () => this.scanError,
+      skipped: () => this.log.skipped ?? [],
       recent: () => this.recentChunks,
       // A writer's index lags only its own appends still in flight; a reader may be behind another process, and
       // loads the index first when it was left for on demand.
@@ -111,6 +112,11 @@ export class Store implements StoreApi {
 
   get recovery(): RecoveryReport | undefined {
     return this.log.recovery;
+  }
+
+  /** Damaged regions this store's reads went past so far (opened with `skipDamaged`; empty otherwise). */
+  skipped(): SkippedRegion[] {
+    return [...(this.log.skipped ?? [])];
   }
 
   /**
@@ -488,7 +494,13 @@ export async function openStore(logDir: string, options: StoreOptions = {}): Pro
   await readyCodecs();
   const logModule = (await import('../log/index.js')) as unknown as LogModule;
   const readOnly = options.readOnly ?? false;
-  const log = await logModule.Log.open(dir, { readOnly, create: readOnly ? false : (options.create ?? true), segmentBytesMax: options.segmentBytesMax });
+  if (options.skipDamaged && !readOnly) throw new UsageError('skipDamaged is for read-only stores: a writer never writes past damage');
+  const log = await logModule.Log.open(dir, {
+    readOnly,
+    create: readOnly ? false : (options.create ?? true),
+    segmentBytesMax: options.segmentBytesMax,
+    ...(options.skipDamaged ? { skipDamaged: true } : {}),
+  });
   const store = new Store(dir, log, logModule, { readOnly, workers, compression: options.compression ?? 'auto', indexOnDemand: options.indexOnDemand ?? false });
   try {
     await store.init();

@@ -1,6 +1,6 @@
 // The public contract of the store (src/store): content-addressed chunks over the log, the history catalog, the
 // stat cache. Watcher, receiver, archive and explorer use only what this file (re-exported by index.ts) names.
-import type { RecordPosition, RecoveryReport } from '../log/types.js';
+import type { RecordPosition, RecoveryReport, SkippedRegion } from '../log/types.js';
 import type { ChunkRef, ContentIdBytes, DeleteRecord, EntryRecord, LogRecord, RecordKind, VersionRecord } from '../record/types.js';
 import type { ChunkLocation } from './chunk-index.js';
 
@@ -20,6 +20,12 @@ export interface StoreOptions {
    * also leaves its stat cache empty (only writers use it). Default false.
    */
   indexOnDemand?: boolean;
+  /**
+   * Read-only stores: reads go on past mid-log damage (the log's `skipDamaged`) and `skipped()` lists what was
+   * passed over. A chunk that lay in a skipped region is then a CorruptionError (reason 'chunk-in-skipped-region')
+   * for the content that needs it, never wrong bytes; the other content reads on. A writer refuses (UsageError).
+   */
+  skipDamaged?: boolean;
 }
 
 /** A decoded record and where it lives. */
@@ -110,7 +116,7 @@ export interface StoreVerifyReport {
   tornTail?: RecoveryReport;
 }
 
-export type { ChunkRef, ContentIdBytes, DeleteRecord, EntryRecord, VersionRecord };
+export type { ChunkRef, ContentIdBytes, DeleteRecord, EntryRecord, SkippedRegion, VersionRecord };
 
 /** Stat facts that decide whether a file may have changed (any difference means: hash it again). */
 export interface StatKey {
@@ -164,6 +170,8 @@ export interface StoreApi {
   /** What opening did with a torn tail, if anything. */
   readonly recovery: RecoveryReport | undefined;
   readonly statCache: StatCacheApi;
+  /** Damaged regions reads went past so far (opened with `skipDamaged`; always empty otherwise). */
+  skipped(): SkippedRegion[];
 
   /**
    * Chunks, hashes and compresses a file (streaming, off the main thread), appends the chunk records the log lacks,

@@ -1,0 +1,64 @@
+// A snapshot log of a small tree with one chunk record damaged on disk (issue 13 item 5 tests): several small files
+// and one file of several chunks; one byte is flipped inside the payload of one of the big file's chunk records.
+import { randomBytes } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { openStore } from '../../src/store/index.js';
+import { AppendOnlyLogWatcher } from '../../src/watcher/index.js';
+import { flipByte } from './corrupt.js';
+import { makeTmpDir } from './tmp-dir.js';
+
+export interface DamagedStoreFixture {
+  root: string;
+  logDir: string;
+  /** Relative path → content of every file in the tree. */
+  files: Map<string, Buffer>;
+  /** The file whose chunk was damaged. */
+  victim: string;
+  /** Version id of the victim's version. */
+  victimVersionId: string;
+  /** Where the flipped chunk record is. */
+  damagedAt: { segment: string; offset: number; seq: number };
+}
+
+export async function makeDamagedStore(): Promise<DamagedStoreFixture> {
+  const base = await makeTmpDir();
+  const root = join(base, 'tree');
+  const logDir = join(base, 'log');
+  await mkdir(join(root, 'sub'), { recursive: true });
+  const files = new Map<string, Buffer>([
+    ['a.txt', Buffer.from('alpha\n')],
+    ['b.txt', Buffer.from('bravo bravo\n')],
+    ['sub/c.txt', Buffer.from('charlie\n')],
+    ['big.bin', randomBytes(3 * 1024 * 1024)],
+    ['sub/other.bin', randomBytes(2 * 1024 * 1024)],
+  ]);
+  for (const [path, data] of files) await writeFile(join(root, path), data);
+  const watcher = new AppendOnlyLogWatcher({ watchPaths: [root], logPath: logDir });
+  try {
+    await watcher.start({ live: false });
+  } finally {
+    await watcher.stop();
+  }
+  const victim = 'big.bin';
+  const store = await openStore(logDir, { readOnly: true, workers: 0 });
+  try {
+    const chunkAt = new Map<string, { segment: string; offset: number; seq: number }>();
+    let found: { versionId: string; chunk: string } | undefined;
+    for await (const stored of store.entries({ kinds: ['chunk', 'version'] })) {
+      const r = stored.record;
+      if (r.kind === 'chunk') chunkAt.set(Buffer.from(r.id).toString('hex'), { segment: stored.segment, offset: stored.offset, seq: stored.seq });
+      if (r.kind === 'version' && r.path === victim) {
+        if ((r.chunks ?? []).length < 2) throw new Error('fixture: the big file should have several chunks');
+        found = { versionId: r.versionId, chunk: Buffer.from(r.chunks![1]!.id).toString('hex') };
+      }
+    }
+    if (!found) throw new Error('fixture: no version of the big file');
+    const damagedAt = chunkAt.get(found.chunk)!;
+    // Deep inside the payload (the chunk's data): the frame checksum fails, the length field stays intact.
+    await flipByte(join(logDir, damagedAt.segment), damagedAt.offset + 200, 0x01);
+    return { root, logDir, files, victim, victimVersionId: found.versionId, damagedAt };
+  } finally {
+    await store.close();
+  }
+}
