@@ -8,7 +8,7 @@ import { stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import tar, { type Pack } from 'tar-stream';
-import { ArchiveError, isSynclogError } from '../errors.js';
+import { ArchiveError, CorruptionError, isSynclogError } from '../errors.js';
 import { contentIdHex, type VersionRecord } from '../record/index.js';
 import type { StoreApi } from '../store/index.js';
 import { assert } from '../util/assert.js';
@@ -24,6 +24,11 @@ export interface ExportOptions {
   onProgress?: (bytesDone: number, bytesTotal: number) => void;
   /** gzip level 1-9. Default 6 (docs/archive.md "Compression" for the measurements). */
   gzipLevel?: number;
+  /**
+   * For a store opened with skipDamaged: a file version whose chunks are not all intact in the log is left out of
+   * the archive (and its manifest) and listed in `unreadable`, instead of failing the export. Default false.
+   */
+  skipDamaged?: boolean;
 }
 
 export interface ExportResult {
@@ -36,6 +41,8 @@ export interface ExportResult {
   archiveBytes: number;
   /** Symlinks whose target leaves the archive root: importing them needs allowEscapingSymlinks. */
   escapingSymlinks: number;
+  /** File versions left out (skipDamaged only): their content is not intact in the log. */
+  unreadable: { path: string; versionId: string; reason: string }[];
 }
 
 const GZIP_LEVEL_DEFAULT = 6;
@@ -149,6 +156,29 @@ function headerFor(entry: PlannedEntry): Parameters<Pack['entry']>[0] {
   return { ...base, type: 'file', size: r.size };
 }
 
+/**
+ * The selected records whose content is intact enough to export (every chunk located outside damage) and the file
+ * versions left out. Checked before the manifest is written: a tar entry's size is fixed before its content.
+ */
+async function dropUnreadable(store: StoreApi, selected: SelectedRecord[]): Promise<{ kept: SelectedRecord[]; unreadable: ExportResult['unreadable'] }> {
+  const kept: SelectedRecord[] = [];
+  const unreadable: ExportResult['unreadable'] = [];
+  for (const item of selected) {
+    const r = item.stored.record;
+    if (r.kind === 'version' && r.type === 'file') {
+      try {
+        await store.locateChunks(r.chunks ?? []);
+      } catch (error) {
+        if (!(error instanceof CorruptionError)) throw error;
+        unreadable.push({ path: `${r.root}/${r.path}`, versionId: r.versionId, reason: error.message });
+        continue;
+      }
+    }
+    kept.push(item);
+  }
+  return { kept, unreadable };
+}
+
 /** Writes the manifest and every planned entry into `pack`, then finalizes it. */
 async function produce(store: StoreApi, pack: Pack, manifestBytes: Uint8Array, planned: PlannedEntry[], progress: (n: number) => void): Promise<void> {
   await addEntry(pack, { name: MANIFEST_ENTRY, type: 'file', mode: 0o644, mtime: new Date(), size: manifestBytes.length }, [manifestBytes]);
@@ -169,7 +199,7 @@ export async function exportArchive(store: StoreApi, selection: ArchiveSelection
   assert(Number.isInteger(level) && level >= 1 && level <= 9, 'gzipLevel is 1-9');
   const catalog = await store.catalog();
   await catalog.refresh();
-  const selected = selectRecords(catalog, selection);
+  const { kept: selected, unreadable } = options.skipDamaged ? await dropUnreadable(store, selectRecords(catalog, selection)) : { kept: selectRecords(catalog, selection), unreadable: [] };
   const planned = planEntries(selected, file);
   const manifestBytes = encodeManifest(buildManifest(selection, selected, planned), file);
   const contentBytes = planned.reduce((sum, p) => sum + (p.record.type === 'file' && p.linkTo === undefined ? p.record.size : 0), 0);
@@ -208,5 +238,6 @@ export async function exportArchive(store: StoreApi, selection: ArchiveSelection
     contentBytes,
     archiveBytes: (await stat(file)).size,
     escapingSymlinks,
+    unreadable,
   };
 }

@@ -3,6 +3,7 @@
 // 2 usage error; 3 the log is locked by another writer; 130/143 never (signals end commands cleanly with 0).
 import { ERROR_CODES, isSynclogError } from '../errors.js';
 import { AssertionError } from '../util/assert.js';
+import { displayName } from '../util/display-name.js';
 import { visibleText } from '../util/display-name.js';
 
 export const EXIT = {
@@ -50,7 +51,53 @@ export function printNotice(text: string): void {
 }
 
 /** What a user can do about mid-log damage (issue 13 item 5); said wherever a command stops at it. */
-export const DAMAGE_HINT = 'run `synclog verify` to see which records and versions are affected';
+export const DAMAGE_HINT =
+  'run `synclog verify` to see which records and versions are affected; read commands accept --skip-damaged to carry on past damaged records';
+
+/** The read commands' shared `--skip-damaged` option (history, log, stats, export, checkout, receive, explore). */
+export const SKIP_DAMAGED_OPTION = ['--skip-damaged', 'read on past damaged records: list what was skipped (stderr, or "skipped" in --json) and exit 1'] as const;
+
+/** A skipped damaged region of the log, as the store reports it. */
+export interface SkippedForOutput {
+  segment: string;
+  offset: number;
+  endOffset: number;
+  seqFrom?: number;
+  seqTo?: number;
+  reason: string;
+}
+
+/** Content a --skip-damaged command could not produce: its chunk was in a skipped region (or damaged). */
+export interface UnreadableForOutput {
+  path: string;
+  versionId: string;
+  reason: string;
+}
+
+function seqText(region: SkippedForOutput): string {
+  if (region.seqFrom === undefined && region.seqTo === undefined) return '';
+  const from = region.seqFrom ?? '?';
+  const to = region.seqTo ?? '?';
+  return from === to ? ` (seq ${from})` : ` (seq ${from}-${to})`;
+}
+
+/** One line per skipped region: "skipped damaged records: segment S bytes A-B (seq X-Y): reason". */
+export function describeSkipped(region: SkippedForOutput): string {
+  return `skipped damaged records: segment ${region.segment} bytes ${region.offset}-${region.endOffset}${seqText(region)}: ${region.reason}`;
+}
+
+/**
+ * After a --skip-damaged command did all it could: prints (human output, on stderr) each skipped region and each
+ * file not produced, and returns the exit code: 1 when anything was skipped (a problem was found), else 0. With
+ * --json the caller puts `skipped` (and its unreadable files) into its own JSON object instead.
+ */
+export function reportSkipped(skipped: readonly SkippedForOutput[], unreadable: readonly UnreadableForOutput[], json: boolean): number {
+  if (!json) {
+    for (const region of skipped) printNotice(describeSkipped(region));
+    for (const item of unreadable) printNotice(`not written: ${displayName(item.path)} (version ${item.versionId}): ${item.reason}`);
+  }
+  return skipped.length > 0 || unreadable.length > 0 ? EXIT.problem : EXIT.ok;
+}
 
 /** An error for a person: its message (which may embed names) and its fix, each on its own guarded line. */
 export function printErrorText(message: string, fix: string | undefined): void {

@@ -6,9 +6,9 @@
 // Never does: write into a non-empty destination (that would mix two trees), or follow a link it made.
 import { mkdir, readdir, realpath } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { NotFoundError, UsageError, wrapIoError } from '../errors.js';
+import { CorruptionError, NotFoundError, UsageError, wrapIoError } from '../errors.js';
 import type { EntryRecord, VersionRecord } from '../record/index.js';
-import { openStore, type CatalogApi, type StoredRecord } from '../store/index.js';
+import { openStore, type CatalogApi, type SkippedRegion, type StoredRecord } from '../store/index.js';
 import { RECEIVER_LIMITS } from '../util/limits.js';
 import { applyVersionAt, whereOf, type ApplyContext } from './apply-latest.js';
 import type { ApplyScheduler } from './apply-scheduler.js';
@@ -31,6 +31,18 @@ export interface CheckoutOptions {
   concurrency?: number;
   onWarning?: (warning: ReceiverWarning) => void;
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Read on past damaged records (docs/format.md "Reading past damage"): a file whose content is not intact is not
+   * written and is listed in `unreadable`; everything else is. Default false: damage stops the checkout.
+   */
+  skipDamaged?: boolean;
+}
+
+/** A file a skipDamaged checkout did not write: its content lies in a damaged or skipped part of the log. */
+export interface UnreadableVersion {
+  path: string;
+  versionId: string;
+  reason: string;
 }
 
 export interface CheckoutSummary {
@@ -45,6 +57,10 @@ export interface CheckoutSummary {
   bytes: number;
   skippedSymlinks: number;
   durationMs: number;
+  /** Files not written (skipDamaged only): their content is not intact in the log. */
+  unreadable: UnreadableVersion[];
+  /** Damaged regions of the log read past (skipDamaged only). */
+  skipped: SkippedRegion[];
 }
 
 async function openEmptyDestination(outputPath: string): Promise<string> {
@@ -84,7 +100,7 @@ function refuseBeforeFirst(catalog: Pick<CatalogApi, 'paths' | 'history'>, timeM
 export async function checkout(options: CheckoutOptions): Promise<CheckoutSummary> {
   const started = performance.now();
   const timeMs = resolveMoment(options);
-  const store = await openStore(resolve(options.logPath), { readOnly: true, workers: 0 });
+  const store = await openStore(resolve(options.logPath), { readOnly: true, workers: 0, skipDamaged: options.skipDamaged === true });
   // Started before the catalog is read, so the threads have booted by the time the first file is written.
   const writers = ContentWriterPool.create(store.logDir);
   let syncer: FilesystemSync | undefined;
@@ -111,7 +127,7 @@ export async function checkout(options: CheckoutOptions): Promise<CheckoutSummar
     const indexOfSeq = new Map(entries.map(([, stored], index) => [stored.seq, index]));
     const { scheduler, batch } = scheduleWithBatch(options.concurrency ?? RECEIVER_LIMITS.applyConcurrency, syncer, (seq) => indexOfSeq.get(seq)!);
     const dest = new Destination(root, batch);
-    const summary: CheckoutSummary = { entries: tree.size, files: 0, dirs: 0, symlinks: 0, bytes: 0, skippedSymlinks: 0, durationMs: 0 };
+    const summary: CheckoutSummary = { entries: tree.size, files: 0, dirs: 0, symlinks: 0, bytes: 0, skippedSymlinks: 0, durationMs: 0, unreadable: [], skipped: [] };
     if (timeMs !== undefined) summary.at = new Date(timeMs).toISOString();
     else summary.versionId = options.versionId;
     const ctx: ApplyContext = {
@@ -124,6 +140,7 @@ export async function checkout(options: CheckoutOptions): Promise<CheckoutSummar
       },
     };
     await writeTree(ctx, scheduler, entries, summary, options);
+    summary.skipped = store.skipped();
     summary.durationMs = performance.now() - started;
     return summary;
   } finally {
@@ -159,7 +176,17 @@ async function writeTree(
     if (stored.record.type === 'dir') dirs.push({ target, mode: stored.record.mode, mtimeMs: stored.record.mtimeMs, depth: display.split('/').length });
     // Launched in path order (parents first), so the scheduler's order is the index, not the seq.
     await scheduler.launch(index, display, async () => {
-      const { action, bytes } = await applyVersionAt(ctx, stored, target, { where, replay: false });
+      let applied: Awaited<ReturnType<typeof applyVersionAt>>;
+      try {
+        applied = await applyVersionAt(ctx, stored, target, { where, replay: false });
+      } catch (error) {
+        // Damaged content costs only its own file (never written: the atomic write is dropped) when asked to go on.
+        if (!options.skipDamaged || !(error instanceof CorruptionError)) throw error;
+        summary.unreadable.push({ path: display, versionId: stored.record.versionId, reason: error.message });
+        options.onProgress?.(++done, entries.length);
+        return;
+      }
+      const { action, bytes } = applied;
       summary.bytes += bytes;
       if (action === 'write') summary.files++;
       else if (action === 'mkdir') summary.dirs++;

@@ -64,6 +64,18 @@ export function checkChunkRecord(record: LogRecord, id: ContentIdBytes, where: C
   return data;
 }
 
+/** `where`, unless a skipDamaged read went past it as damage (an index checkpoint may still point there). */
+function outsideSkipped(ctx: ChunkReaderContext, hex: string, where: ChunkLocation): ChunkLocation {
+  const region = ctx.skipped().find((r) => r.segment === where.segment && where.offset >= r.offset && where.offset < r.endOffset);
+  if (!region) return where;
+  throw new CorruptionError(`chunk ${hex} in ${where.segment} at offset ${where.offset} is in a damaged region that was skipped: ${region.reason}`, {
+    file: where.segment,
+    offset: where.offset,
+    chunk: hex,
+    reason: 'chunk-in-skipped-region',
+  });
+}
+
 /** Where chunk `id` is: the recent window, else the index (brought up to date first when it lacks the id). */
 export async function locateChunk(ctx: ChunkReaderContext, id: ContentIdBytes): Promise<ChunkLocation> {
   const hex = contentIdHex(id);
@@ -74,7 +86,7 @@ export async function locateChunk(ctx: ChunkReaderContext, id: ContentIdBytes): 
     await ctx.refreshIndex(id);
     where = ctx.index.get(id);
   }
-  if (where) return where;
+  if (where) return outsideSkipped(ctx, hex, where);
   const problem = ctx.scanProblem();
   if (problem) {
     throw new CorruptionError(`chunk ${hex} is not readable: the log is damaged at ${problem.where.file} offset ${problem.where.offset}`, {

@@ -21,7 +21,17 @@ export interface DamagedStoreFixture {
   damagedAt: { segment: string; offset: number; seq: number };
 }
 
-export async function makeDamagedStore(): Promise<DamagedStoreFixture> {
+/** Records `root` into `logDir` in-process (the default; e2e tests pass a `synclog snapshot` run instead). */
+async function snapshotInProcess(root: string, logDir: string): Promise<void> {
+  const watcher = new AppendOnlyLogWatcher({ watchPaths: [root], logPath: logDir });
+  try {
+    await watcher.start({ live: false });
+  } finally {
+    await watcher.stop();
+  }
+}
+
+export async function makeDamagedStore(snapshot: (root: string, logDir: string) => Promise<void> = snapshotInProcess): Promise<DamagedStoreFixture> {
   const base = await makeTmpDir();
   const root = join(base, 'tree');
   const logDir = join(base, 'log');
@@ -34,12 +44,7 @@ export async function makeDamagedStore(): Promise<DamagedStoreFixture> {
     ['sub/other.bin', randomBytes(2 * 1024 * 1024)],
   ]);
   for (const [path, data] of files) await writeFile(join(root, path), data);
-  const watcher = new AppendOnlyLogWatcher({ watchPaths: [root], logPath: logDir });
-  try {
-    await watcher.start({ live: false });
-  } finally {
-    await watcher.stop();
-  }
+  await snapshot(root, logDir);
   const victim = 'big.bin';
   const store = await openStore(logDir, { readOnly: true, workers: 0 });
   try {

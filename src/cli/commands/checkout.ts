@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { TIME_FORMS_HELP } from '../../util/time-spec.js';
 import { defaultLogDir, LOG_OPTION_HELP } from '../default-log.js';
 import type { CommandContext } from '../main.js';
-import { printJson, printLine, printNotice } from '../output.js';
+import { printJson, printLine, printNotice, reportSkipped, SKIP_DAMAGED_OPTION } from '../output.js';
 import { startProgress } from '../progress.js';
 
 interface CheckoutCliOptions {
@@ -13,6 +13,7 @@ interface CheckoutCliOptions {
   at?: string;
   version?: string;
   json?: boolean;
+  skipDamaged?: boolean;
 }
 
 export function register(program: Command, context: CommandContext): void {
@@ -24,6 +25,7 @@ export function register(program: Command, context: CommandContext): void {
     .option('--at <time>', `the moment: ${TIME_FORMS_HELP}`)
     .option('--version <id>', 'a version id (or a unique prefix of 6+ characters): the tree just after it was recorded')
     .option('--json', 'print one JSON summary object')
+    .option(...SKIP_DAMAGED_OPTION)
     .action(async (options: CheckoutCliOptions) => context.run(Boolean(options.json), () => runCheckout(options)));
 }
 
@@ -39,16 +41,19 @@ async function runCheckout(options: CheckoutCliOptions): Promise<number> {
     versionId: options.version,
     onWarning: (w) => warnings.push(w.message),
     onProgress: progress.report,
+    skipDamaged: options.skipDamaged === true,
   }).finally(() => progress.stop());
+  const problem = reportSkipped(summary.skipped, summary.unreadable, json);
   if (json) {
-    printJson({ ok: true, out: options.out, ...summary, warnings });
-    return 0;
+    printJson({ ok: problem === 0, out: options.out, ...summary, warnings });
+    return problem;
   }
   for (const warning of warnings) printNotice(`warning: ${warning}`);
   const moment = summary.at ?? `version ${summary.versionId}`;
   printLine(
     `checked out ${moment}: ${summary.files} files, ${summary.dirs} dirs, ${summary.symlinks} links (${(summary.bytes / 1e6).toFixed(1)} MB) → ${options.out}` +
-      (summary.skippedSymlinks > 0 ? ` (${summary.skippedSymlinks} links pointing outside skipped)` : ''),
+      (summary.skippedSymlinks > 0 ? ` (${summary.skippedSymlinks} links pointing outside skipped)` : '') +
+      (summary.unreadable.length > 0 ? `; ${summary.unreadable.length} damaged files not written` : ''),
   );
-  return 0;
+  return problem;
 }

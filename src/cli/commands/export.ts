@@ -7,7 +7,7 @@ import { UsageError } from '../../errors.js';
 import { defaultLogDir, LOG_OPTION_HELP } from '../default-log.js';
 import type { CommandContext } from '../main.js';
 import { displayName } from '../../util/display-name.js';
-import { printJson, printLine, printNotice } from '../output.js';
+import { printJson, printLine, printNotice, reportSkipped, SKIP_DAMAGED_OPTION } from '../output.js';
 import { startProgress } from '../progress.js';
 
 interface ExportCliOptions {
@@ -19,6 +19,7 @@ interface ExportCliOptions {
   level?: string;
   log?: string;
   json?: boolean;
+  skipDamaged?: boolean;
 }
 
 export function register(program: Command, context: CommandContext): void {
@@ -33,10 +34,11 @@ export function register(program: Command, context: CommandContext): void {
     .option('--level <n>', 'gzip level 1-9 (default 6)')
     .option('--log <dir>', LOG_OPTION_HELP)
     .option('--json', 'print one JSON object: { ok, file, versions, deletes, contentBytes, archiveBytes, escapingSymlinks }')
+    .option(...SKIP_DAMAGED_OPTION)
     .action(async (options: ExportCliOptions) => context.run(Boolean(options.json), () => runExport(options)));
 }
 
-async function runExport(options: ExportCliOptions): Promise<void> {
+async function runExport(options: ExportCliOptions): Promise<number> {
   const chosen = [options.version !== undefined, options.path !== undefined, options.at !== undefined, Boolean(options.all)].filter(Boolean).length;
   if (chosen !== 1) throw new UsageError('give exactly one of --version ID, --path P, --at TIME, --all');
   const level = options.level === undefined ? undefined : Number(options.level);
@@ -48,21 +50,26 @@ async function runExport(options: ExportCliOptions): Promise<void> {
     : options.at !== undefined ? parseAt(options.at)
     : ({ kind: 'all' } as const);
   const json = Boolean(options.json);
-  const store = await openStore(options.log ?? defaultLogDir(), { readOnly: true, workers: 0 });
+  const skipDamaged = options.skipDamaged === true;
+  const store = await openStore(options.log ?? defaultLogDir(), { readOnly: true, workers: 0, skipDamaged });
   const progress = startProgress({ label: 'exporting', unit: 'bytes', json });
   try {
     const result = await exportArchive(store, selection, options.output, {
       ...(level !== undefined ? { gzipLevel: level } : {}),
       onProgress: progress.report,
+      skipDamaged,
     });
     progress.stop();
+    const skipped = store.skipped();
+    const problem = reportSkipped(skipped, result.unreadable, json);
     if (json) {
-      printJson({ ok: true, ...result });
-      return;
+      printJson({ ok: problem === 0, ...result, ...(skipDamaged ? { skipped } : {}) });
+      return problem;
     }
     const mb = (n: number) => (n / 1e6).toFixed(1);
     printLine(`exported ${result.versions} version(s) and ${result.deletes} delete(s), ${mb(result.contentBytes)} MB of content, to ${displayName(result.file)} (${mb(result.archiveBytes)} MB)`);
     if (result.escapingSymlinks > 0) printNotice(`note: ${result.escapingSymlinks} symlink(s) point outside the archive; import them with --allow-symlink-escape`);
+    return problem;
   } finally {
     progress.stop();
     await store.close();

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { defaultLogDir, LOG_OPTION_HELP } from '../default-log.js';
 import type { CommandContext } from '../main.js';
 import { displayName } from '../../util/display-name.js';
-import { printJson, printLine } from '../output.js';
+import { printJson, printLine, reportSkipped, SKIP_DAMAGED_OPTION } from '../output.js';
 import { formatSize } from './watch.js';
 
 export function register(program: Command, context: CommandContext): void {
@@ -13,17 +13,20 @@ export function register(program: Command, context: CommandContext): void {
     .description('list every version of a path, oldest first')
     .argument('<path>', 'root/path (e.g. data/config.json), or a path inside a watched folder')
     .option('--log <dir>', LOG_OPTION_HELP)
-    .option('--json', 'print a JSON array of versions (newest last)')
-    .action(async (path: string, options: { log?: string; json?: boolean }) =>
+    .option('--json', 'print a JSON array of versions (newest last); with --skip-damaged an object { versions, skipped }')
+    .option(...SKIP_DAMAGED_OPTION)
+    .action(async (path: string, options: { log?: string; json?: boolean; skipDamaged?: boolean }) =>
       context.run(Boolean(options.json), async () => {
         const { openStore } = await import('../../store/index.js');
         const { fileHistory, knownRootsOf } = await import('../../watcher/index.js');
-        const store = await openStore(options.log ?? defaultLogDir(), { readOnly: true, workers: 0 });
+        const store = await openStore(options.log ?? defaultLogDir(), { readOnly: true, workers: 0, skipDamaged: options.skipDamaged === true });
         try {
           const roots = await knownRootsOf(store.entries({ kinds: ['watch'] }));
           const history = await fileHistory(store, path, roots);
-          if (options.json) printJson(history);
+          const skipped = store.skipped();
+          if (options.json) printJson(options.skipDamaged ? { versions: history, skipped } : history);
           else for (const v of history) printLine(formatHistoryLine(v));
+          return reportSkipped(skipped, [], Boolean(options.json));
         } finally {
           await store.close();
         }

@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { defaultLogDir, LOG_OPTION_HELP } from '../default-log.js';
 import type { CommandContext } from '../main.js';
-import { printJson, printLine } from '../output.js';
+import { printJson, printLine, reportSkipped, SKIP_DAMAGED_OPTION } from '../output.js';
 import { formatHistoryLine } from './history.js';
 
 interface LogCliOptions {
@@ -11,6 +11,7 @@ interface LogCliOptions {
   json?: boolean;
   path?: string;
   since?: string;
+  skipDamaged?: boolean;
 }
 
 export function register(program: Command, context: CommandContext): void {
@@ -20,16 +21,17 @@ export function register(program: Command, context: CommandContext): void {
     .option('--log <dir>', LOG_OPTION_HELP)
     .option('--path <path>', 'only this root/path and what is below it')
     .option('--since <time>', 'only changes recorded since TIME (ISO 8601, or an age: 30m, 2h, 3d)')
-    .option('--json', 'print a JSON array of changes (oldest first)')
+    .option('--json', 'print a JSON array of changes (oldest first); with --skip-damaged an object { changes, skipped }')
+    .option(...SKIP_DAMAGED_OPTION)
     .action(async (options: LogCliOptions) => context.run(Boolean(options.json), () => runLog(options)));
 }
 
-async function runLog(options: LogCliOptions): Promise<void> {
+async function runLog(options: LogCliOptions): Promise<number> {
   const { openStore } = await import('../../store/index.js');
   const { historyEntryOf, parseSince } = await import('../../watcher/index.js');
   const sinceMs = options.since !== undefined ? parseSince(options.since) : undefined;
   const prefix = options.path?.replace(/^(\.\/)+/, '').replace(/\/+$/, '');
-  const store = await openStore(options.log ?? defaultLogDir(), { readOnly: true, workers: 0 });
+  const store = await openStore(options.log ?? defaultLogDir(), { readOnly: true, workers: 0, skipDamaged: options.skipDamaged === true });
   try {
     const rows = [];
     for await (const stored of store.entries({ kinds: ['version', 'delete'] })) {
@@ -42,7 +44,9 @@ async function runLog(options: LogCliOptions): Promise<void> {
       if (options.json) rows.push(entry);
       else printLine(formatHistoryLine(entry, true));
     }
-    if (options.json) printJson(rows);
+    const skipped = store.skipped();
+    if (options.json) printJson(options.skipDamaged ? { changes: rows, skipped } : rows);
+    return reportSkipped(skipped, [], Boolean(options.json));
   } finally {
     await store.close();
   }

@@ -3,11 +3,12 @@
 import type { Command } from 'commander';
 import { defaultLogDir, LOG_OPTION_HELP } from '../default-log.js';
 import type { CommandContext } from '../main.js';
-import { printJson, printLine } from '../output.js';
+import { printJson, printLine, reportSkipped, SKIP_DAMAGED_OPTION } from '../output.js';
 
 interface StatsCliOptions {
   log?: string;
   json?: boolean;
+  skipDamaged?: boolean;
 }
 
 export function register(program: Command, context: CommandContext): void {
@@ -16,6 +17,7 @@ export function register(program: Command, context: CommandContext): void {
     .description('show the size of the log: segments, records, versions, paths, chunks, logical/unique/stored bytes')
     .option('--log <dir>', LOG_OPTION_HELP)
     .option('--json', 'print one JSON object: { segments, records, versions, paths, chunks, logicalBytes, uniqueBytes, storedBytes, … }')
+    .option(...SKIP_DAMAGED_OPTION)
     .action(async (options: StatsCliOptions) => context.run(Boolean(options.json), () => runStats(options)));
 }
 
@@ -34,10 +36,10 @@ function ratio(numerator: number, denominator: number): string {
   return denominator === 0 ? '-' : `${(numerator / denominator).toFixed(2)}×`;
 }
 
-async function runStats(options: StatsCliOptions): Promise<void> {
+async function runStats(options: StatsCliOptions): Promise<number> {
   const { openStore } = await import('../../store/index.js');
   const dir = options.log ?? defaultLogDir();
-  const store = await openStore(dir, { readOnly: true, workers: 0 });
+  const store = await openStore(dir, { readOnly: true, workers: 0, skipDamaged: options.skipDamaged === true });
   try {
     const stats = await store.stats();
     const memory = store.indexMemory();
@@ -47,8 +49,8 @@ async function runStats(options: StatsCliOptions): Promise<void> {
       indexBytesPerChunk: memory.chunks === 0 ? null : Math.round(memory.bytesPerChunk * 10) / 10,
     };
     if (options.json) {
-      printJson({ log: dir, ...stats, ...extra });
-      return;
+      printJson({ log: dir, ...stats, ...extra, ...(options.skipDamaged ? { skipped: store.skipped() } : {}) });
+      return reportSkipped(store.skipped(), [], true);
     }
     const rows: [string, string][] = [
       ['log', dir],
@@ -64,6 +66,7 @@ async function runStats(options: StatsCliOptions): Promise<void> {
     ];
     const width = Math.max(...rows.map(([label]) => label.length));
     for (const [label, value] of rows) printLine(`${label.padEnd(width)}  ${value}`);
+    return reportSkipped(store.skipped(), [], false);
   } finally {
     await store.close();
   }

@@ -1,0 +1,100 @@
+// Issue 13 item 5 through the CLI: a `synclog snapshot` log of a small tree with one byte flipped inside one chunk
+// record of a multi-chunk file. Without --skip-damaged every read command stops (exit 1) and says how to go on; with
+// it the command does all it can: intact files are produced equal to the source, the damaged file is named and not
+// written, each skipped region is listed (stderr, or `skipped` in --json), and the exit code is 1.
+import { spawnSync } from 'node:child_process';
+import { mkdir, readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { makeDamagedStore, type DamagedStoreFixture } from '../helpers/damaged-store.js';
+import { runCli } from '../helpers/run-cli.js';
+import { makeTmpDir } from '../helpers/tmp-dir.js';
+
+async function fixture(): Promise<DamagedStoreFixture> {
+  return makeDamagedStore(async (root, logDir) => {
+    const result = await runCli(['snapshot', root, '--log', logDir, '--json']);
+    expect(result.code, result.stderr).toBe(0);
+  });
+}
+
+const SKIPPED_LINE = /skipped damaged records: segment \d+\.seg bytes \d+-\d+ \(seq \d+(-\d+)?\): .*checksum/;
+
+function expectRefusal(result: { code: number | null; stderr: string }): void {
+  expect(result.code).toBe(1);
+  expect(result.stderr).toMatch(/damaged/);
+  expect(result.stderr).toContain('--skip-damaged');
+}
+
+function expectSkippedJson(skipped: unknown, f: DamagedStoreFixture): void {
+  expect(skipped).toEqual([expect.objectContaining({ segment: f.damagedAt.segment, offset: f.damagedAt.offset, seqFrom: f.damagedAt.seq, seqTo: f.damagedAt.seq })]);
+}
+
+describe('cli skip damaged (--skip-damaged)', () => {
+  it('history, log and stats: refuse without the flag, read past the damage with it (text and --json), exit 1', async () => {
+    const f = await fixture();
+    const path = `tree/sub/c.txt`;
+    for (const args of [['history', path], ['log'], ['stats']]) {
+      expectRefusal(await runCli([...args, '--log', f.logDir]));
+      const text = await runCli([...args, '--log', f.logDir, '--skip-damaged']);
+      expect(text.code, text.stderr).toBe(1);
+      expect(text.stderr).toMatch(SKIPPED_LINE);
+      const json = await runCli([...args, '--log', f.logDir, '--skip-damaged', '--json']);
+      expect(json.code, json.stderr).toBe(1);
+      expectSkippedJson((JSON.parse(json.stdout) as { skipped: unknown }).skipped, f);
+    }
+    const log = await runCli(['log', '--log', f.logDir, '--skip-damaged', '--json']);
+    const changes = (JSON.parse(log.stdout) as { changes: { path: string }[] }).changes.map((c) => c.path);
+    for (const file of f.files.keys()) expect(changes).toContain(`tree/${file}`);
+    const history = await runCli(['history', path, '--log', f.logDir, '--skip-damaged']);
+    expect(history.stdout).toMatch(/created/);
+  });
+
+  it('checkout: the intact files are written equal to the source, the damaged one is named and not written', async () => {
+    const f = await fixture();
+    const plainOut = join(await makeTmpDir(), 'out');
+    expectRefusal(await runCli(['checkout', '--log', f.logDir, '--out', plainOut, '--at', 'now']));
+    const out = join(await makeTmpDir(), 'out');
+    const result = await runCli(['checkout', '--log', f.logDir, '--out', out, '--at', 'now', '--skip-damaged']);
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stderr).toMatch(SKIPPED_LINE);
+    expect(result.stderr).toContain(`not written: tree/${f.victim} (version ${f.victimVersionId})`);
+    for (const [file, data] of f.files) {
+      if (file === f.victim) continue;
+      expect((await readFile(join(out, 'tree', file))).equals(data), file).toBe(true);
+    }
+    expect(await readdir(join(out, 'tree'))).not.toContain(f.victim);
+    const jsonOut = join(await makeTmpDir(), 'out');
+    const json = await runCli(['checkout', '--log', f.logDir, '--out', jsonOut, '--at', 'now', '--skip-damaged', '--json']);
+    expect(json.code, json.stderr).toBe(1);
+    const body = JSON.parse(json.stdout) as { ok: boolean; skipped: unknown; unreadable: { path: string; versionId: string }[] };
+    expect(body.ok).toBe(false);
+    expectSkippedJson(body.skipped, f);
+    expect(body.unreadable).toEqual([expect.objectContaining({ path: `tree/${f.victim}`, versionId: f.victimVersionId })]);
+  });
+
+  it('export --all: the archive holds every intact file and leaves the damaged one out (named)', async () => {
+    const f = await fixture();
+    const dir = await makeTmpDir();
+    expectRefusal(await runCli(['export', '--all', '-o', join(dir, 'plain.tar.gz'), '--log', f.logDir]));
+    const archive = join(dir, 'all.tar.gz');
+    const result = await runCli(['export', '--all', '-o', archive, '--log', f.logDir, '--skip-damaged', '--json']);
+    expect(result.code, result.stderr).toBe(1);
+    const body = JSON.parse(result.stdout) as { skipped: unknown; unreadable: { path: string; versionId: string }[] };
+    expectSkippedJson(body.skipped, f);
+    expect(body.unreadable).toEqual([expect.objectContaining({ path: `tree/${f.victim}`, versionId: f.victimVersionId })]);
+    const unpacked = join(dir, 'x');
+    await mkdir(unpacked);
+    const tar = spawnSync('tar', ['xzf', archive, '-C', unpacked]);
+    expect(tar.status, String(tar.stderr)).toBe(0);
+    for (const [file, data] of f.files) {
+      if (file === f.victim) continue;
+      expect((await readFile(join(unpacked, 'tree', file))).equals(data), file).toBe(true);
+    }
+    expect(await readdir(join(unpacked, 'tree'))).not.toContain(f.victim);
+    // The archive imports into a clean log (the way out verify names).
+    const imported = await runCli(['import', archive, '--log', join(dir, 'newlog'), '--json']);
+    expect(imported.code, imported.stderr).toBe(0);
+    const verify = await runCli(['verify', '--log', join(dir, 'newlog')]);
+    expect(verify.code, verify.stdout + verify.stderr).toBe(0);
+  });
+});
