@@ -7,6 +7,7 @@ import { decodeRecord, displayPath, type ChunkRecord } from '../record/index.js'
 import { ChunkIndex } from './chunk-index.js';
 import { checkChunkPayload } from './chunk-reader.js';
 import { contentIdHex } from './content-id.js';
+import { assessDamage } from './store-damage.js';
 import type { LogModule, StoreLog } from './log-port.js';
 import type { StoreVerifyProblem, StoreVerifyReport } from './types.js';
 
@@ -90,6 +91,7 @@ export async function verifyStore(ctx: VerifyContext, onProgress?: (bytesDone: n
   for (const problem of walk.errors) if (!logged.has(`${problem.segment}:${problem.offset}`)) errors.push(problem);
   let unreferenced = 0;
   for (const entry of walk.seen.entries()) if (!walk.referenced.has(entry.id)) unreferenced++;
+  const damage = errors.length > 0 ? await assessDamage(ctx.logDir, ctx.logModule) : undefined;
   return {
     ok: errors.length === 0,
     segments: logReport.segments,
@@ -102,5 +104,6 @@ export async function verifyStore(ctx: VerifyContext, onProgress?: (bytesDone: n
     unreferencedChunks: unreferenced,
     storeRecords: walk.decoded,
     ...(logReport.tornTail ? { tornTail: logReport.tornTail } : {}),
+    ...(damage ? { damage } : {}),
   };
 }

@@ -114,6 +114,15 @@ export interface StoreVerifyReport {
   /** Records that decoded as store records (0: the log carries no store records, only frames were checked). */
   storeRecords: number;
   tornTail?: RecoveryReport;
+  /** When there are errors: what reading past the damage reaches, and the file versions it costs (store-damage.ts). */
+  damage?: StoreDamageReport;
+}
+
+/** What mid-log damage costs: the regions a skipDamaged read passes over and the versions left without content. */
+export interface StoreDamageReport {
+  skipped: SkippedRegion[];
+  /** File versions with chunks not found intact anywhere in the log (their content cannot be read back). */
+  affectedVersions: { versionId: string; path: string; missingChunks: number }[];
 }
 
 export type { ChunkRef, ContentIdBytes, DeleteRecord, EntryRecord, SkippedRegion, VersionRecord };

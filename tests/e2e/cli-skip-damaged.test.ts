@@ -97,4 +97,20 @@ describe('cli skip damaged (--skip-damaged)', () => {
     const verify = await runCli(['verify', '--log', join(dir, 'newlog')]);
     expect(verify.code, verify.stdout + verify.stderr).toBe(0);
   });
+
+  it('verify names the affected versions and what to do (text and --json)', async () => {
+    const f = await fixture();
+    const text = await runCli(['verify', '--log', f.logDir]);
+    expect(text.code).toBe(1);
+    expect(text.stdout).toMatch(SKIPPED_LINE);
+    expect(text.stdout).toMatch(new RegExp(`affected versions \\(content not intact, 1\\):\\n  tree/${f.victim}  version ${f.victimVersionId}`));
+    expect(text.stdout).toContain('synclog export --all --skip-damaged -o FILE, then synclog import FILE --log NEWLOG');
+    const json = await runCli(['verify', '--log', f.logDir, '--json']);
+    expect(json.code).toBe(1);
+    const body = JSON.parse(json.stdout) as { ok: boolean; damage: { skipped: unknown; affectedVersions: unknown; fix: string } };
+    expect(body.ok).toBe(false);
+    expectSkippedJson(body.damage.skipped, f);
+    expect(body.damage.affectedVersions).toEqual([{ path: `tree/${f.victim}`, versionId: f.victimVersionId, missingChunks: 1 }]);
+    expect(body.damage.fix).toContain('--skip-damaged');
+  });
 });

@@ -9,9 +9,10 @@
 // level only and printed in the frame-level shape { ok, segments, records, bytes, errors }.
 // Wiring only: the walks are verifyLog (src/log) and the store's verify, loaded lazily. Never writes to the log.
 import type { Command } from 'commander';
+import type { StoreDamageReport } from '../../store/index.js';
 import { defaultLogDir, LOG_OPTION_HELP } from '../default-log.js';
 import type { CommandContext } from '../main.js';
-import { EXIT, printJson, printLine, printNotice } from '../output.js';
+import { describeSkipped, EXIT, printJson, printLine, printNotice } from '../output.js';
 import { startProgress } from '../progress.js';
 
 interface VerifyCliOptions {
@@ -27,6 +28,10 @@ export function register(program: Command, context: CommandContext): void {
     .option('--json', 'print one JSON object: { ok, segments, records, bytes, errors: [{ segment, offset, reason }], chunks, versions, missingChunks, unreferencedChunks }')
     .action(async (options: VerifyCliOptions) => context.run(Boolean(options.json), () => runVerify(options)));
 }
+
+/** What to do about mid-log damage (issue 13 item 5): said by verify whenever it found some. */
+export const DAMAGE_WAY_OUT =
+  'read commands accept --skip-damaged; to get a clean log: synclog export --all --skip-damaged -o FILE, then synclog import FILE --log NEWLOG';
 
 async function runVerify(options: VerifyCliOptions): Promise<number> {
   const { openStore } = await import('../../store/index.js');
@@ -49,7 +54,10 @@ async function runVerify(options: VerifyCliOptions): Promise<number> {
     // The torn-tail note the text output prints, as data: { segment, offset, bytesCut, reason }.
     const base = { ok, segments: report.segments, records: report.records, bytes: report.bytes, ...(report.tornTail ? { tornTail: report.tornTail } : {}), errors };
     if (frameOnly) printJson(base);
-    else printJson({ ...base, chunks: report.chunks, versions: report.versions, missingChunks: report.missingChunks, unreferencedChunks: report.unreferencedChunks });
+    else {
+      const damage = report.damage ? { damage: { ...report.damage, fix: DAMAGE_WAY_OUT } } : {};
+      printJson({ ...base, chunks: report.chunks, versions: report.versions, missingChunks: report.missingChunks, unreferencedChunks: report.unreferencedChunks, ...damage });
+    }
     return ok ? EXIT.ok : EXIT.problem;
   }
   printLine(`log ${dir}: ${report.segments} segments, ${report.records} records, ${report.bytes} bytes`);
@@ -63,6 +71,15 @@ async function runVerify(options: VerifyCliOptions): Promise<number> {
   for (const e of problems) {
     printLine(`damaged: ${e.segment} at offset ${e.offset}${e.seq !== undefined ? ` (seq ${e.seq})` : ''}: ${e.reason}`);
   }
+  if (!ok && !frameOnly && report.damage) printDamage(report.damage);
   printLine(ok ? 'ok: the log is sound' : `${problems.length} problem(s) found`);
   return ok ? EXIT.ok : EXIT.problem;
+}
+
+function printDamage(damage: StoreDamageReport): void {
+  for (const region of damage.skipped) printLine(describeSkipped(region));
+  if (damage.affectedVersions.length === 0) printLine('affected versions: none (every version\'s content is intact)');
+  else printLine(`affected versions (content not intact, ${damage.affectedVersions.length}):`);
+  for (const v of damage.affectedVersions) printLine(`  ${v.path}  version ${v.versionId} (${v.missingChunks} chunk(s) missing)`);
+  printLine(`what to do: ${DAMAGE_WAY_OUT}`);
 }
