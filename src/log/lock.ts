@@ -8,9 +8,9 @@
 // before, lost a three-way race: a third taker could create the lock while a fresh one was aside, and the put-back
 // then failed, leaving two holders. Seen once in the suite's eight-way race.)
 import { randomBytes } from 'node:crypto';
-import { link, open, readFile, rename, unlink } from 'node:fs/promises';
+import { link, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { LockedError, wrapIoError } from '../errors.js';
 import { LOG_LIMITS } from '../util/limits.js';
 import { LOCK_FILE_NAME } from './format.js';
@@ -106,7 +106,7 @@ async function readLock(path: string): Promise<LockContent | undefined> {
  * even if this process dies midway.
  */
 async function createExclusive(path: string, content: LockContent): Promise<boolean> {
-  const temp = `${path}.new-${randomBytes(6).toString('hex')}`;
+  const temp = `${path}${TEMP_INFIX}${process.pid}-${randomBytes(6).toString('hex')}`;
   try {
     const handle = await open(temp, 'wx', 0o644);
     try {
@@ -122,6 +122,24 @@ async function createExclusive(path: string, content: LockContent): Promise<bool
     throw wrapIoError(error, 'create lock', path);
   } finally {
     await unlink(temp).catch(() => {});
+  }
+}
+
+/** Names a taker's private temp: `LOCK.new-<pid>-<random>`, so a later holder can tell a dead taker's leftover. */
+const TEMP_INFIX = '.new-';
+
+/**
+ * Removes temps that takers killed between create and unlink left beside the lock (a SIGKILL there leaves
+ * `LOCK.new-…` for good). Only the holder sweeps, and only temps whose pid is not alive on this host: a live
+ * taker's temp is its own (and a reused pid only leaves a leftover in place). Best effort.
+ */
+async function sweepDeadTakersTemps(path: string): Promise<void> {
+  const prefix = `${basename(path)}${TEMP_INFIX}`;
+  const names = await readdir(dirname(path)).catch(() => [] as string[]);
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(name.slice(prefix.length).split('-')[0]);
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !isAlive(pid)) await unlink(join(dirname(path), name)).catch(() => {});
   }
 }
 
@@ -206,7 +224,10 @@ export function acquireLock(dir: string): Promise<LogLock> {
 export async function acquireFileLock(path: string, describe: (holder: string) => string = (who) => `log is locked by ${who}: ${path}`): Promise<LogLock> {
   const own = await ownContent();
   for (let attempt = 0; attempt < TAKEOVER_ATTEMPTS_MAX; attempt++) {
-    if (await createExclusive(path, own)) return heldLock(path, own);
+    if (await createExclusive(path, own)) {
+      await sweepDeadTakersTemps(path);
+      return heldLock(path, own);
+    }
     const found = await readLockOrMissing(path);
     // Gone between our create and our read (a holder released it, or a taker moved a stale one aside): try again.
     if (found === 'missing') continue;
