@@ -10,7 +10,7 @@ import { createGzip } from 'node:zlib';
 import tar, { type Pack } from 'tar-stream';
 import { ArchiveError, CorruptionError, isSynclogError } from '../errors.js';
 import { contentIdHex, type VersionRecord } from '../record/index.js';
-import type { StoreApi } from '../store/index.js';
+import type { StoreApi, UnreadableVersion } from '../store/index.js';
 import { assert } from '../util/assert.js';
 import { writeFileAtomic } from '../util/fs-durable.js';
 import type { LogPath } from '../util/log-path.js';
@@ -42,7 +42,7 @@ export interface ExportResult {
   /** Symlinks whose target leaves the archive root: importing them needs allowEscapingSymlinks. */
   escapingSymlinks: number;
   /** File versions left out (skipDamaged only): their content is not intact in the log. */
-  unreadable: { path: string; versionId: string; reason: string }[];
+  unreadable: UnreadableVersion[];
 }
 
 const GZIP_LEVEL_DEFAULT = 6;

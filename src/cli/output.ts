@@ -3,8 +3,8 @@
 // 2 usage error; 3 the log is locked by another writer; 130/143 never (signals end commands cleanly with 0).
 import { ERROR_CODES, isSynclogError } from '../errors.js';
 import { AssertionError } from '../util/assert.js';
-import { displayName } from '../util/display-name.js';
-import { visibleText } from '../util/display-name.js';
+import { displayName, visibleText } from '../util/display-name.js';
+import type { SkippedRegion, UnreadableVersion } from '../store/index.js';
 
 export const EXIT = {
   ok: 0,
@@ -54,27 +54,10 @@ export function printNotice(text: string): void {
 export const DAMAGE_HINT =
   'run `synclog verify` to see which records and versions are affected; read commands accept --skip-damaged to carry on past damaged records';
 
-/** The read commands' shared `--skip-damaged` option (history, log, stats, export, checkout, receive, explore). */
+/** The read commands' shared `--skip-damaged` option (history, log, stats, export, checkout; not yet receive, explore). */
 export const SKIP_DAMAGED_OPTION = ['--skip-damaged', 'read on past damaged records: list what was skipped (stderr, or "skipped" in --json) and exit 1'] as const;
 
-/** A skipped damaged region of the log, as the store reports it. */
-export interface SkippedForOutput {
-  segment: string;
-  offset: number;
-  endOffset: number;
-  seqFrom?: number;
-  seqTo?: number;
-  reason: string;
-}
-
-/** Content a --skip-damaged command could not produce: its chunk was in a skipped region (or damaged). */
-export interface UnreadableForOutput {
-  path: string;
-  versionId: string;
-  reason: string;
-}
-
-function seqText(region: SkippedForOutput): string {
+function seqText(region: SkippedRegion): string {
   if (region.seqFrom === undefined && region.seqTo === undefined) return '';
   const from = region.seqFrom ?? '?';
   const to = region.seqTo ?? '?';
@@ -82,7 +65,7 @@ function seqText(region: SkippedForOutput): string {
 }
 
 /** One line per skipped region: "skipped damaged records: segment S bytes A-B (seq X-Y): reason". */
-export function describeSkipped(region: SkippedForOutput): string {
+export function describeSkipped(region: SkippedRegion): string {
   return `skipped damaged records: segment ${region.segment} bytes ${region.offset}-${region.endOffset}${seqText(region)}: ${region.reason}`;
 }
 
@@ -91,7 +74,7 @@ export function describeSkipped(region: SkippedForOutput): string {
  * file not produced, and returns the exit code: 1 when anything was skipped (a problem was found), else 0. With
  * --json the caller puts `skipped` (and its unreadable files) into its own JSON object instead.
  */
-export function reportSkipped(skipped: readonly SkippedForOutput[], unreadable: readonly UnreadableForOutput[], json: boolean): number {
+export function reportSkipped(skipped: readonly SkippedRegion[], unreadable: readonly UnreadableVersion[], json: boolean): number {
   if (!json) {
     for (const region of skipped) printNotice(describeSkipped(region));
     for (const item of unreadable) printNotice(`not written: ${displayName(item.path)} (version ${item.versionId}): ${item.reason}`);

@@ -8,7 +8,7 @@ import { mkdir, readdir, realpath } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { CorruptionError, NotFoundError, UsageError, wrapIoError } from '../errors.js';
 import type { EntryRecord, VersionRecord } from '../record/index.js';
-import { openStore, type CatalogApi, type SkippedRegion, type StoredRecord } from '../store/index.js';
+import { openStore, type CatalogApi, type SkippedRegion, type StoredRecord, type UnreadableVersion } from '../store/index.js';
 import { RECEIVER_LIMITS } from '../util/limits.js';
 import { applyVersionAt, whereOf, type ApplyContext } from './apply-latest.js';
 import type { ApplyScheduler } from './apply-scheduler.js';
@@ -36,13 +36,6 @@ export interface CheckoutOptions {
    * written and is listed in `unreadable`; everything else is. Default false: damage stops the checkout.
    */
   skipDamaged?: boolean;
-}
-
-/** A file a skipDamaged checkout did not write: its content lies in a damaged or skipped part of the log. */
-export interface UnreadableVersion {
-  path: string;
-  versionId: string;
-  reason: string;
 }
 
 export interface CheckoutSummary {

@@ -7,7 +7,7 @@ export { CURSOR_FILE, readCursor, type ReceiverCursor } from './cursor.js';
 export { MANIFEST_FILE, type ManifestLine } from './manifest.js';
 export { versionFileName, fileSafeIsoTime } from './apply-all-versions.js';
 export * from './types.js';
-export { checkout, type CheckoutOptions, type CheckoutSummary, type UnreadableVersion } from './checkout.js';
+export { checkout, type CheckoutOptions, type CheckoutSummary } from './checkout.js';
 export { parseTimeSpec, TIME_FORMS_HELP } from '../util/time-spec.js';
 export {
   restoreEntry,

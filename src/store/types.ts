@@ -118,6 +118,16 @@ export interface StoreVerifyReport {
   damage?: StoreDamageReport;
 }
 
+/**
+ * A file version a --skip-damaged read could not produce (checkout, export): its content lies in a damaged or
+ * skipped part of the log. `path` is the display path `root/path`.
+ */
+export interface UnreadableVersion {
+  path: string;
+  versionId: string;
+  reason: string;
+}
+
 /** What mid-log damage costs: the regions a skipDamaged read passes over and the versions left without content. */
 export interface StoreDamageReport {
   skipped: SkippedRegion[];
