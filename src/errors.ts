@@ -18,6 +18,7 @@ export const ERROR_CODES = {
   watch: 'SYNCLOG_WATCH',
   closed: 'SYNCLOG_CLOSED',
   changed: 'SYNCLOG_CHANGED',
+  diskFull: 'SYNCLOG_DISK_FULL',
 } as const;
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
 
@@ -153,6 +154,38 @@ export class FileChangedError extends SynclogError {
   constructor(message: string, details: { path: string; reason: string; [k: string]: unknown }) {
     super(message, details);
   }
+}
+
+/**
+ * The log's file system has no room (ENOSPC, or EDQUOT: a quota). Nothing of the failed append was kept (the writer
+ * cut the segment back to its durable end) and the writer stays usable: the caller keeps what it wanted to record
+ * and tries again once space is freed. Raised only by the log's writer: an ENOSPC elsewhere (inotify's watch limit
+ * says ENOSPC too) is not a full disk.
+ */
+export class DiskFullError extends SynclogError {
+  readonly code = ERROR_CODES.diskFull;
+  constructor(message: string, readonly info: DiskFullDetails, options?: { cause?: unknown }) {
+    super(message, info, options);
+  }
+}
+
+export interface DiskFullDetails {
+  op: string;
+  path: string;
+  errno: string;
+  fix: string;
+  [k: string]: unknown;
+}
+
+/** The errno of a Node system error, or of the one a SynclogError wraps (its `cause`). */
+export function errnoOf(error: unknown): string | undefined {
+  for (let e: unknown = error, depth = 0; e !== null && typeof e === 'object' && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^E[A-Z0-9]+$/.test(code)) return code;
+    const errno = (e as { details?: { errno?: unknown } }).details?.errno;
+    if (typeof errno === 'string') return errno;
+  }
+  return undefined;
 }
 
 /** Wraps a Node system error (has `code` like 'ENOSPC') as IoError; passes SynclogErrors through unchanged. */

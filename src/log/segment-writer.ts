@@ -2,11 +2,15 @@
 // Appends queue; each commit lays out every queued record (frame-batch.ts), issues one vectored write and one fdatasync, then
 // resolves all of them: many appends share one fsync. Owns the active segment's handle and size.
 // Never: writes to a segment whose header and directory entry are not yet durable; reports a record durable before
-// its fdatasync returned; carries on after a failed write or fsync (it becomes unusable: every later call rejects).
+// its fdatasync returned; carries on after a failed write or fsync (it becomes unusable: every later call rejects),
+// with one exception: a full disk (ENOSPC, EDQUOT). Then the segment is cut back to its durable end (truncate +
+// fdatasync: what was durable stays, the failed bytes are gone), every queued append is refused with DiskFullError
+// (a later one may depend on a refused one: a version on its chunks), and the writer takes appends again, so a
+// caller that keeps its work can retry once space is freed. Only if that cut fails does the writer become unusable.
 import { randomBytes } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ClosedError, LimitError, wrapIoError, type SynclogError } from '../errors.js';
+import { ClosedError, DiskFullError, errnoOf, LimitError, wrapIoError, type SynclogError } from '../errors.js';
 import { assert } from '../util/assert.js';
 import { LIMITS } from '../util/limits.js';
 import { FRAME_FLAGS, INDEX_INTERVAL_BYTES, TAG_MAX, type FrameFlags } from './format.js';
@@ -226,7 +230,15 @@ export class SegmentWriter {
     while (this.queue.length > 0 && !this.failure) {
       if (this.options.groupCommitDelayMs > 0) await new Promise((r) => setTimeout(r, this.options.groupCommitDelayMs));
       try {
-        await this.rollIfFull();
+        try {
+          await this.rollIfFull();
+        } catch (error) {
+          // The sealed segment's index and the new segment are each written whole or not at all (temp + rename):
+          // nothing to cut; the active segment stays and the next commit tries the rollover again.
+          if (!isOutOfSpace(error)) throw error;
+          this.refuseQueued(diskFull(error, 'start a new segment', this.dir));
+          continue;
+        }
         const head = this.queue[0]!;
         if (head.kind === 'atomic') {
           this.queue.shift();
@@ -273,6 +285,7 @@ export class SegmentWriter {
     const results: RecordPosition[][] = [];
     let at = 0;
     let seq = this.nextSeq;
+    const indexEntriesBefore = segment.indexEntries.length;
     for (const item of batch) {
       const positions: RecordPosition[] = [];
       for (const input of item.inputs) {
@@ -290,6 +303,11 @@ export class SegmentWriter {
         await writePiecesAll(segment.handle, pieces, segment.size);
         await this.fs.datasync(segment.handle, segment.ref.path);
       } catch (error) {
+        if (isOutOfSpace(error) && (await this.cutBack(segment, segment.size))) {
+          segment.indexEntries.length = indexEntriesBefore;
+          this.refuseQueued(diskFull(error, 'append', segment.ref.path), batch);
+          return;
+        }
         this.fail(error, 'append', segment.ref.path, segment.size);
         for (const item of batch) item.reject(this.failure);
         return;
@@ -359,6 +377,13 @@ export class SegmentWriter {
       ioFailed = true;
       await this.fs.datasync(segment.handle, segment.ref.path);
     } catch (error) {
+      if (ioFailed && isOutOfSpace(error) && (await this.cutBack(segment, startSize))) {
+        this.pendingCount -= item.records;
+        const refusal = diskFull(error, 'append atomic group', segment.ref.path);
+        item.reject(refusal);
+        this.refuseQueued(refusal);
+        return;
+      }
       await this.undoAtomic(segment, startSize, writtenTo, ioFailed ? error : undefined);
       this.pendingCount -= item.records;
       return item.reject(ioFailed ? this.failure : error);
@@ -396,10 +421,51 @@ export class SegmentWriter {
     await this.onRolled().catch(() => {});
   }
 
+  /** Truncates the segment back to `length` durably; false (nothing thrown) if that failed too. */
+  private async cutBack(segment: ActiveSegment, length: number): Promise<boolean> {
+    try {
+      await this.fs.truncate(segment.handle, segment.ref.path, length);
+      await this.fs.datasync(segment.handle, segment.ref.path);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Refuses `batch` (already taken off the queue) and everything still queued or waiting, with `refusal`; the
+   * writer stays usable. All of it: an append queued after a refused one may depend on it (a version on its chunks).
+   */
+  private refuseQueued(refusal: DiskFullError, batch: readonly Pending[] = []): void {
+    const refused = [...batch, ...this.queue.splice(0), ...this.waiting.splice(0)];
+    for (const item of refused) {
+      if (item.kind === 'append') this.pendingCount -= item.inputs.length;
+      else this.pendingCount -= item.records;
+      item.reject(refusal);
+    }
+    this.queuedBytes = 0;
+  }
+
   /** Makes the writer unusable; best effort, cuts a partly written batch so the file ends on a frame boundary. */
   private fail(error: unknown, op: string, path: string, truncateTo?: number): void {
     if (this.failure) return;
     this.failure = wrapIoError(error, op, path);
     if (truncateTo !== undefined) void this.fs.truncate(this.segment.handle, this.segment.ref.path, truncateTo).catch(() => {});
   }
+}
+
+/** A full file system or quota: the one write failure the writer recovers from (see the header). */
+function isOutOfSpace(error: unknown): boolean {
+  const errno = errnoOf(error);
+  return errno === 'ENOSPC' || errno === 'EDQUOT';
+}
+
+function diskFull(error: unknown, op: string, path: string): DiskFullError {
+  const errno = errnoOf(error) ?? 'ENOSPC';
+  return new DiskFullError(`the log's disk is full: ${op} failed for ${path} (${errno}); nothing of it was kept`, {
+    op,
+    path,
+    errno,
+    fix: 'free space on the file system that holds the log (or raise its quota); the watcher retries by itself',
+  }, { cause: error });
 }

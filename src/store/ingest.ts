@@ -83,6 +83,14 @@ export class Ingester {
     return this.pending.size;
   }
 
+  /** Why the newest chunk append that failed did (a full disk, say); a version needing that chunk must not follow. */
+  lastChunkFailure: unknown;
+
+  /** True if the log has this chunk or it is in the log's append queue (a record appended now lands after it). */
+  isStoredOrQueued(id: ContentIdBytes): boolean {
+    return this.ctx.index.has(id) || this.pending.get(contentIdHex(id))?.isQueued === true;
+  }
+
   async ingestFile(absolutePath: string, signal?: AbortSignal, sizeHint?: number): Promise<IngestedContent & { stat: StatKey }> {
     this.ctx.assertWritable('ingestFile');
     const observedAtMs = Date.now();
@@ -322,7 +330,8 @@ export class Ingester {
           this.releaseUnsynced(recordBytes);
         }
       } catch (error) {
-        queued.reject(error); // no effect once queued: then the log's failure fails every later append too
+        queued.reject(error); // no effect once queued; a version that needs it is refused (isStoredOrQueued)
+        this.lastChunkFailure = error;
         throw error;
       }
       this.ctx.index.add(chunk.id, { segment: position.segment, offset: position.offset, size });

@@ -4,7 +4,7 @@
 // files (index checkpoint, stat cache) are written only by the writer and never trusted over the segments.
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ClosedError, CorruptionError, UsageError, type FormatVersionError } from '../errors.js';
+import { ClosedError, CorruptionError, IoError, SynclogError, UsageError, type FormatVersionError } from '../errors.js';
 import { decodeRecord, encodeRecord, peekChunkIdAndSize, RECORD_TAGS, type ChunkRef, type ContentIdBytes, type LogRecord, type ParamsRecord } from '../record/index.js';
 import { assert } from '../util/assert.js';
 import { LIMITS } from '../util/limits.js';
@@ -260,6 +260,7 @@ export class Store implements StoreApi {
 
   async appendRecords(records: LogRecord[]): Promise<StoredRecord[]> {
     this.assertWritable('appendRecords');
+    this.assertChunksAhead(records);
     const inputs = records.map((record) => this.encodeChecked(record));
     // Chunk records ingests queued before these records: they share this commit or an earlier one (no extra fsync).
     const chunksBefore = this.ingester.queuedUnsynced();
@@ -271,6 +272,27 @@ export class Store implements StoreApi {
         return stored;
       }),
     );
+  }
+
+  /**
+   * A version is the commit point: every chunk it names must be in the log or queued ahead of it. A chunk whose
+   * append was refused (the disk was full) is neither, and the version would point at nothing: refuse it with that
+   * append's error, so the caller reads the file again later (the watcher retries).
+   */
+  private assertChunksAhead(records: readonly LogRecord[]): void {
+    for (const record of records) {
+      if (record.kind !== 'version' || !record.chunks) continue;
+      for (const chunk of record.chunks) {
+        if (this.ingester.isStoredOrQueued(chunk.id)) continue;
+        if (records.some((r) => r.kind === 'chunk' && contentIdHex(r.id) === contentIdHex(chunk.id))) continue;
+        const failure = this.ingester.lastChunkFailure;
+        if (failure instanceof SynclogError) throw failure;
+        throw new IoError(`a chunk of ${record.root}/${record.path} is not in the log (its append failed); read the file again`, {
+          op: 'append',
+          path: `${record.root}/${record.path}`,
+        }, { cause: failure });
+      }
+    }
   }
 
   /** Keeps an append in `recordAppends` until the index and catalog have learned of it (see checkpoint()). */

@@ -99,6 +99,12 @@ export const WATCH_LIMITS = {
   ingestRetriesMax: 6,
   ingestRetryDelayMsBase: 50,
   ingestRetryDelayMsMax: 2000,
+  /**
+   * While the log's disk is full, pending paths are tried again after this, doubling up to the max (plus jitter):
+   * they are kept, never dropped, and recording resumes at most this long after space is freed.
+   */
+  diskFullRetryDelayMsBase: 500,
+  diskFullRetryDelayMsMax: 10_000,
   /** Paths waiting to settle before the watcher stops tracking them one by one and rescans the root instead. */
   pendingPathsMax: 1_000_000,
   /** Refused names (a backslash, too long) remembered so each is reported once; past this, one may be reported again. */

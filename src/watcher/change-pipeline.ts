@@ -9,7 +9,7 @@
 // Invariants: a path is never in two batches at once (a touch while in flight defers it); a key leaves
 // `outstanding` only when everything seen for it is durable or reported as an error (flush() relies on it).
 import { lstat } from 'node:fs/promises';
-import { UnsafePathError, WatchError, wrapIoError } from '../errors.js';
+import { DiskFullError, UnsafePathError, WatchError, wrapIoError } from '../errors.js';
 import { validateLogPath } from '../util/log-path.js';
 import type { VersionEvent } from '../record/index.js';
 import type { StoreApi } from '../store/types.js';
@@ -37,6 +37,25 @@ export interface PipelineHooks {
   ownerOf(uid: number): string | undefined;
   /** Live paths the log has below `dirPath` (to find what vanished with a directory). */
   liveBelow(root: string, dirPath: string): string[];
+  /** The log's disk became full: said once per episode, with what waits (the paths are kept and retried). */
+  diskFull(error: DiskFullError, waiting: { paths: number; fileBytes: number }): void;
+  /** The first append after a full disk went through: the waiting paths are being recorded. */
+  resumed(stalledMs: number): void;
+}
+
+/**
+ * A full-disk episode: from the first refused append until every path it held up is recorded (or let go). Appends
+ * that go through in between (a small file fits, a big one does not) do not end it: it is said once, not per flap.
+ */
+interface DiskFullStall {
+  sinceMs: number;
+  /** Refusals since the last append that went through (the backoff's exponent). */
+  failures: number;
+  announced: boolean;
+  /** An append went through since the last refusal. */
+  recovered: boolean;
+  /** Paths refused and waiting to be tried again → the size of their file content (0 for others). */
+  waiting: Map<string, number>;
 }
 
 /** The counters behind WatcherStats (the watcher adds runtime and roots). */
@@ -54,7 +73,9 @@ function splitKey(key: string): [string, string] {
 export class ChangePipeline {
   readonly counters: PipelineCounters = {
     created: 0, modified: 0, deleted: 0, renamed: 0, duplicatesSkipped: 0, bytesIngested: 0, filesRead: 0, versions: 0, errors: 0,
+    notRecorded: 0,
   };
+  private stall: DiskFullStall | undefined;
   private ticket = 0;
   private readonly settle: SettleQueue<string>;
   private readonly ready = new Set<string>();
@@ -200,6 +221,7 @@ export class ChangePipeline {
     if (this.settle.has(key) || this.ready.has(key) || this.deferred.has(key) || this.held.has(key) || this.retries.has(key)) return;
     this.outstanding.delete(key);
     this.attempts.delete(key);
+    this.endStallIfDone(key);
   }
 
   private checkFlushWaiters(): void {
@@ -295,7 +317,11 @@ export class ChangePipeline {
       });
       await this.commit(live, outcomes, done);
     } catch (error) {
-      // The append failed (disk full, log closed): nothing of this batch is durable; try again later.
+      if (error instanceof DiskFullError) {
+        this.stallOnFullDisk(error, keys, done);
+        return;
+      }
+      // The append failed (log closed, I/O error): nothing of this batch is durable; try again later.
       this.counters.errors += 1;
       this.hooks.error(wrapIoError(error, 'append to log', this.store.logDir));
       for (const key of keys) {
@@ -371,9 +397,14 @@ export class ChangePipeline {
     } catch (error) {
       // Held deletes taken into this batch are not among its keys: look at them again later too.
       const inBatch = new Set(keys);
-      for (const p of planned) if (!inBatch.has(p.key)) this.scheduleRetry(p.key);
+      const fullDisk = error instanceof DiskFullError;
+      for (const p of planned) {
+        if (fullDisk) this.noteWaiting(p.key, p.record.kind === 'version' && p.record.type === 'file' ? p.record.size : 0);
+        if (!inBatch.has(p.key)) this.scheduleRetry(p.key);
+      }
       throw error;
     }
+    this.resumeAfterFullDisk();
     this.afterDurable(planned, stored.map((s) => s.seq));
     for (const p of planned) done.push(p.key);
   }
@@ -444,6 +475,62 @@ export class ChangePipeline {
     if (expected === undefined) return plain;
     this.restores.delete(key);
     return hexOf(entry.contentId) === expected ? 'restored' : plain;
+  }
+
+  private noteWaiting(key: string, fileBytes: number): void {
+    this.stall ??= { sinceMs: Date.now(), failures: 0, announced: false, recovered: false, waiting: new Map() };
+    this.stall.waiting.set(key, fileBytes);
+  }
+
+  /**
+   * The log's disk is full: nothing of this batch was kept. Every path stays pending and is tried again with backoff
+   * (never counted against ingestRetriesMax, never dropped); the first refusal of an episode is reported once. A
+   * stopping or one-shot pipeline cannot wait for space: it lets the paths go, counted in `notRecorded` (the next
+   * start's scan finds them on disk).
+   */
+  private stallOnFullDisk(error: DiskFullError, keys: readonly string[], done: string[]): void {
+    for (const key of keys) if (!this.stall?.waiting.has(key)) this.noteWaiting(key, 0);
+    const stall = this.stall!;
+    stall.failures += 1;
+    stall.recovered = false;
+    if (!stall.announced) {
+      stall.announced = true;
+      let fileBytes = 0;
+      for (const bytes of stall.waiting.values()) fileBytes += bytes;
+      this.counters.errors += 1;
+      this.hooks.diskFull(error, { paths: stall.waiting.size, fileBytes });
+    }
+    if (this.forced) {
+      for (const key of keys) {
+        stall.waiting.delete(key);
+        this.counters.notRecorded += 1;
+        done.push(key);
+      }
+      return;
+    }
+    const backoffMs = Math.min(WATCH_LIMITS.diskFullRetryDelayMsMax, WATCH_LIMITS.diskFullRetryDelayMsBase * 2 ** (stall.failures - 1));
+    const dueMs = Date.now() + backoffMs * (0.75 + Math.random() * 0.5);
+    for (const key of keys) this.retries.set(key, dueMs);
+  }
+
+  /** An append went through during a full-disk episode: there is room again, so try every waiting path now. */
+  private resumeAfterFullDisk(): void {
+    const stall = this.stall;
+    if (!stall || stall.failures === 0) return; // none, or noted by a failing batch whose refusal is not handled yet
+    stall.recovered = true;
+    stall.failures = 0;
+    const nowMs = Date.now();
+    for (const key of stall.waiting.keys()) if (this.retries.has(key)) this.retries.set(key, nowMs);
+  }
+
+  /** The episode ends once every path it held up is done, after an append went through: said once. */
+  private endStallIfDone(key: string): void {
+    const stall = this.stall;
+    if (!stall) return;
+    stall.waiting.delete(key);
+    if (stall.waiting.size > 0 || !stall.recovered) return;
+    this.stall = undefined;
+    if (stall.announced) this.hooks.resumed(Date.now() - stall.sinceMs);
   }
 
   private scheduleRetry(key: string): void {

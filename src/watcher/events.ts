@@ -12,6 +12,10 @@ export const WATCHER_EVENTS = {
   RENAMED: 'renamed',
   /** A root or a path could not be watched or read; the watcher goes on with the rest. */
   ERROR: 'error',
+  /** The log's disk is full: changes wait (kept, retried with backoff); said once per episode, also as an 'error'. */
+  DISK_FULL: 'disk-full',
+  /** Appends go through again after a full disk; the waiting changes are being recorded. */
+  RESUMED: 'resumed',
   /** A batch of records became durable (after its fsync). */
   DURABLE: 'durable',
   /** Every root is watched and the initial scan (if any) has been queued. */
@@ -51,6 +55,16 @@ export interface DurableBatch {
   lastSeq: number;
 }
 
+/** What a full disk holds up, as the 'disk-full' event tells it. */
+export interface DiskFullInfo {
+  logDir: string;
+  /** Bytes free for this process on the log's file system when it was noticed (undefined if statfs failed). */
+  freeBytes: number | undefined;
+  /** Paths waiting to be recorded, and the size of their file content (before dedup and compression). */
+  waitingPaths: number;
+  waitingFileBytes: number;
+}
+
 export interface ScanProgress {
   root: string;
   /** Entries looked at so far in this root. */
@@ -67,6 +81,8 @@ export interface WatcherEventMap {
   [WATCHER_EVENTS.DELETED]: [change: WatcherChange];
   [WATCHER_EVENTS.RENAMED]: [change: WatcherChange];
   [WATCHER_EVENTS.ERROR]: [error: WatchError | Error];
+  [WATCHER_EVENTS.DISK_FULL]: [info: DiskFullInfo];
+  [WATCHER_EVENTS.RESUMED]: [info: { stalledMs: number }];
   [WATCHER_EVENTS.DURABLE]: [batch: DurableBatch];
   [WATCHER_EVENTS.READY]: [];
   [WATCHER_EVENTS.SCAN_PROGRESS]: [progress: ScanProgress];
@@ -85,6 +101,8 @@ export interface WatcherStats {
   filesRead: number;
   versions: number;
   errors: number;
+  /** Changes seen but not recorded because the log's disk was full when the watcher stopped (the next scan finds them). */
+  notRecorded: number;
   runtimeMs: number;
   roots: { name: string; path: string; state: 'watching' | 'failed' | 'stopped' }[];
 }

@@ -7,12 +7,13 @@
 /// <reference lib="esnext.disposable" />
 import { watch as chokidarWatch, type FSWatcher } from 'chokidar';
 import { EventEmitter } from 'node:events';
-import { realpath, stat } from 'node:fs/promises';
+import { realpath, stat, statfs } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
 import { dirname, basename, join } from 'node:path';
-import { ClosedError, NotFoundError, SynclogError, UsageError, type WatchError } from '../errors.js';
+import { ClosedError, DiskFullError, errnoOf, NotFoundError, SynclogError, UsageError, type WatchError } from '../errors.js';
 import type { WatchRecord } from '../record/index.js';
 import type { CatalogApi, StoreApi } from '../store/types.js';
+import { formatSize } from '../util/format-size.js';
 import { WATCH_LIMITS } from '../util/limits.js';
 import { ChangePipeline, type PipelineRoot } from './change-pipeline.js';
 import { WATCHER_EVENTS, type WatcherChange, type WatcherEventMap, type WatcherStats } from './events.js';
@@ -144,6 +145,7 @@ export class AppendOnlyLogWatcher extends EventEmitter<WatcherEventMap> {
       filesRead: c?.filesRead ?? 0,
       versions: c?.versions ?? 0,
       errors: c?.errors ?? 0,
+      notRecorded: c?.notRecorded ?? 0,
       runtimeMs: this.startedAtMs === 0 ? 0 : end - this.startedAtMs,
       roots: [...this.roots.values()].map((root) => ({ name: root.name, path: root.path, state: state(root) })),
     };
@@ -184,9 +186,32 @@ export class AppendOnlyLogWatcher extends EventEmitter<WatcherEventMap> {
         },
         ownerOf: (uid) => this.owners.nameOf(uid),
         liveBelow: (root, dir) => this.live.below(root, dir),
+        diskFull: (error, waiting) => void this.onDiskFull(error, waiting),
+        resumed: (stalledMs) => {
+          this.emit(WATCHER_EVENTS.RESUMED, { stalledMs });
+        },
       },
       { debounceMs: this.options.debounceMs, renameWindowMs: this.options.renameWindowMs, settleWaitMsMax: this.options.settleWaitMsMax },
     );
+  }
+
+  /**
+   * Says once per full-disk episode what is held up and how much room it wants, as an 'error' (what every listener
+   * hears) and a 'disk-full' event (for scripts). The waiting paths are kept and retried by the pipeline.
+   */
+  private async onDiskFull(cause: DiskFullError, waiting: { paths: number; fileBytes: number }): Promise<void> {
+    const logDir = this.options.logPath;
+    const freeBytes = await statfs(logDir).then((s) => s.bavail * s.bsize, () => undefined);
+    const free = freeBytes === undefined ? '' : ` (${formatSize(freeBytes)} free)`;
+    const held = `${waiting.paths} change${waiting.paths === 1 ? '' : 's'} wait to be recorded`;
+    const need = waiting.fileBytes > 0 ? `, up to ${formatSize(waiting.fileBytes)} of file content before dedup and compression` : '';
+    const error = new DiskFullError(
+      `the log's disk is full: ${logDir}${free}; ${held}${need}; recording resumes by itself once space is freed`,
+      { ...cause.info, freeBytes, waitingPaths: waiting.paths, waitingFileBytes: waiting.fileBytes },
+      { cause },
+    );
+    this.emit(WATCHER_EVENTS.DISK_FULL, { logDir, freeBytes, waitingPaths: waiting.paths, waitingFileBytes: waiting.fileBytes });
+    this.emitError(error);
   }
 
   private onCommitted(changes: WatcherChange[], batch: { count: number; lastSeq: number }): void {
@@ -306,8 +331,10 @@ export class AppendOnlyLogWatcher extends EventEmitter<WatcherEventMap> {
       await this.rescanner!.drain();
       await this.pipeline!.drain();
       const active = [...this.roots.values()].filter((root) => !root.failed);
-      await store.appendRecords(active.map((root) => this.watchRecord(root, 'stop')));
-      await store.statCache.save();
+      // On a full disk the stop markers and the stat cache cannot be written: the log then ends as after a crash
+      // (the next start's scan re-reads what the cache would have saved); stop still returns, with the counts.
+      await store.appendRecords(active.map((root) => this.watchRecord(root, 'stop'))).catch(ignoreFullDisk);
+      await store.statCache.save().catch(ignoreFullDisk);
     } finally {
       this.rescanner!.close();
       this.pipeline!.close();
@@ -431,4 +458,9 @@ export function listDirectoriesWithoutStats(watcher: unknown): boolean {
     });
   };
   return true;
+}
+
+function ignoreFullDisk(error: unknown): void {
+  if (error instanceof DiskFullError || errnoOf(error) === 'ENOSPC' || errnoOf(error) === 'EDQUOT') return;
+  throw error;
 }

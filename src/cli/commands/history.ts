@@ -5,7 +5,7 @@ import { defaultLogDir, LOG_OPTION_HELP } from '../default-log.js';
 import type { CommandContext } from '../main.js';
 import { displayName } from '../../util/display-name.js';
 import { printJson, printLine, reportSkipped, SKIP_DAMAGED_OPTION } from '../output.js';
-import { formatSize } from './watch.js';
+import { formatSize } from '../../util/format-size.js';
 
 export function register(program: Command, context: CommandContext): void {
   program

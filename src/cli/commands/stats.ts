@@ -1,6 +1,7 @@
 // `synclog stats [--log DIR] [--json]`: how big the log is and how well dedup and compression work. Read-only (no
 // lock, never writes): works beside a running watcher. Wiring only: the numbers come from the store.
 import type { Command } from 'commander';
+import { formatSize } from '../../util/format-size.js';
 import { defaultLogDir, LOG_OPTION_HELP } from '../default-log.js';
 import type { CommandContext } from '../main.js';
 import { printJson, printLine, reportSkipped, SKIP_DAMAGED_OPTION } from '../output.js';
@@ -19,17 +20,6 @@ export function register(program: Command, context: CommandContext): void {
     .option('--json', 'print one JSON object: { segments, records, versions, paths, chunks, logicalBytes, uniqueBytes, storedBytes, … }')
     .option(...SKIP_DAMAGED_OPTION)
     .action(async (options: StatsCliOptions) => context.run(Boolean(options.json), () => runStats(options)));
-}
-
-function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
 function ratio(numerator: number, denominator: number): string {
@@ -60,9 +50,9 @@ async function runStats(options: StatsCliOptions): Promise<number> {
       ['versions', String(stats.versions)],
       ['paths', String(stats.paths)],
       ['chunks', String(stats.chunks)],
-      ['logical bytes', `${formatBytes(stats.logicalBytes)} (all file versions)`],
-      ['unique bytes', `${formatBytes(stats.uniqueBytes)} (after dedup, ${ratio(stats.logicalBytes, stats.uniqueBytes)})`],
-      ['stored bytes', `${formatBytes(stats.storedBytes)} (segment files on disk)`],
+      ['logical bytes', `${formatSize(stats.logicalBytes)} (all file versions)`],
+      ['unique bytes', `${formatSize(stats.uniqueBytes)} (after dedup, ${ratio(stats.logicalBytes, stats.uniqueBytes)})`],
+      ['stored bytes', `${formatSize(stats.storedBytes)} (segment files on disk)`],
     ];
     const width = Math.max(...rows.map(([label]) => label.length));
     for (const [label, value] of rows) printLine(`${label.padEnd(width)}  ${value}`);

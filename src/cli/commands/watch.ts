@@ -1,4 +1,5 @@
-// `synclog watch <dir...>`: record every change in the given folders until SIGINT/SIGTERM, then flush and exit 0.
+// `synclog watch <dir...>`: record every change in the given folders until SIGINT/SIGTERM, then flush and exit 0
+// (1 if a full disk kept changes from being recorded by then: the summary says how many).
 // Prints each change once it is durable (one JSON object per line with --json) and scan progress on a terminal.
 // Wiring only: the work is AppendOnlyLogWatcher's (loaded lazily so `synclog --help` stays fast).
 import type { Command } from 'commander';
@@ -6,6 +7,7 @@ import { UsageError } from '../../errors.js';
 import { defaultLogDir, LOG_OPTION_HELP } from '../default-log.js';
 import type { CommandContext } from '../main.js';
 import { displayName } from '../../util/display-name.js';
+import { formatSize } from '../../util/format-size.js';
 import { printErrorText, printJson, printLine, printNotice } from '../output.js';
 import { startProgress } from '../progress.js';
 
@@ -26,12 +28,6 @@ export function parseMs(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) throw new UsageError(`not a number of milliseconds: ${value}`, { value });
   return n;
-}
-
-export function formatSize(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
 /**
@@ -94,6 +90,10 @@ async function runWatch(dirs: string[], options: WatchCliOptions): Promise<numbe
     if (json) printJson({ event: 'error', error: 'toJSON' in error ? (error as { toJSON(): unknown }).toJSON() : { message: error.message } });
     else printErrorText(error.message, fix);
   });
+  watcher.on('resumed', ({ stalledMs }) => {
+    if (json) printJson({ event: 'resumed', stalledMs });
+    else printNotice(`the log's disk has room again after ${(stalledMs / 1000).toFixed(1)} s: recording the changes that waited`);
+  });
   // Signals end the watch cleanly; registered before start so an early Ctrl-C still flushes.
   let stopRequested!: () => void;
   const stopped = new Promise<void>((resolve) => (stopRequested = resolve));
@@ -109,5 +109,10 @@ async function runWatch(dirs: string[], options: WatchCliOptions): Promise<numbe
   const stats = watcher.getStats();
   if (json) printJson({ event: 'stopped', stats });
   else printNotice(`stopped: ${stats.versions} versions (${stats.created} created, ${stats.modified} modified, ${stats.renamed} renamed, ${stats.deleted} deleted)`);
+  if (stats.notRecorded > 0) {
+    // Exit 1: the log is knowingly behind the disk. Nothing is lost for good: the next start's scan records them.
+    if (!json) printNotice(`${stats.notRecorded} change${stats.notRecorded === 1 ? ' was' : 's were'} not recorded (the log's disk was full); the next \`synclog watch\` or \`snapshot\` records them from the disk`);
+    return 1;
+  }
   return 0;
 }

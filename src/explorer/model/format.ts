@@ -1,17 +1,9 @@
 // How the explorer writes sizes, times and ids for people. Pure; local time, fixed widths so columns line up.
-
-const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'] as const;
+import { formatSize } from '../../util/format-size.js';
 
 /** 1023 B, 1.5 KiB, 12 MiB: at most 8 characters. */
 export function formatBytes(size: number): string {
-  let value = size;
-  let unit = 0;
-  while (value >= 1024 && unit < UNITS.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  const digits = unit === 0 || value >= 10 ? 0 : 1;
-  return `${value.toFixed(digits)} ${UNITS[unit]}`;
+  return formatSize(size, { compact: true });
 }
 
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');

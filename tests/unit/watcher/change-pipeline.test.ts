@@ -4,7 +4,7 @@ import { Blake3Hasher } from '@napi-rs/blake-hash';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FileChangedError, IoError } from '../../../src/errors.js';
+import { DiskFullError, FileChangedError, IoError } from '../../../src/errors.js';
 import type { EntryRecord, LogRecord } from '../../../src/record/index.js';
 import type { StoreApi, StoredRecord } from '../../../src/store/types.js';
 import { ChangePipeline, type PipelineRoot } from '../../../src/watcher/change-pipeline.js';
@@ -13,7 +13,7 @@ import { createExcludeMatcher } from '../../../src/watcher/excludes.js';
 import { makeTmpDir } from '../../helpers/tmp-dir.js';
 import { waitFor } from '../../helpers/wait-for.js';
 
-function fakeStore(logDir: string, faults: { changedReads?: number; failedAppends?: number; readDelayMs?: number } = {}) {
+function fakeStore(logDir: string, faults: { changedReads?: number; failedAppends?: number; readDelayMs?: number; diskFull?: boolean; appendCalls?: number } = {}) {
   const records: StoredRecord[] = [];
   const latest = new Map<string, StoredRecord<EntryRecord>>();
   const cache = new Map<string, unknown>();
@@ -33,6 +33,10 @@ function fakeStore(logDir: string, faults: { changedReads?: number; failedAppend
       return { contentId: id, chunks: bytes.length ? [{ id, size: bytes.length }] : [], size: bytes.length, newChunks: 1, newBytes: bytes.length, storedBytes: bytes.length, stat: { size: bytes.length, mtimeMs: 0, ctimeMs: 0, ino: 0 } };
     },
     async appendRecords(batch: LogRecord[]) {
+      faults.appendCalls = (faults.appendCalls ?? 0) + 1;
+      if (faults.diskFull) {
+        throw new DiskFullError('the log\'s disk is full', { op: 'append', path: logDir, errno: 'ENOSPC', fix: 'free space' });
+      }
       if ((faults.failedAppends ?? 0) > 0) {
         faults.failedAppends! -= 1;
         throw new IoError('disk full', { op: 'append', path: logDir, errno: 'ENOSPC' });
@@ -55,6 +59,8 @@ async function setup(faults?: Parameters<typeof fakeStore>[1], liveBelow: (root:
   const root: PipelineRoot = { name: 'r', path: dir, matcher: createExcludeMatcher(dir, join(dir, 'log'), []), failed: false };
   const changes: WatcherChange[] = [];
   const errors: Error[] = [];
+  const fullDisk: { paths: number; fileBytes: number }[] = [];
+  const resumed: number[] = [];
   const pipeline = new ChangePipeline(
     fake.store,
     { store: fake.store, catalog: fake.catalog, syncFileCalls: true },
@@ -65,10 +71,15 @@ async function setup(faults?: Parameters<typeof fakeStore>[1], liveBelow: (root:
       rootFailed: (_r, e) => errors.push(e),
       ownerOf: () => undefined,
       liveBelow,
+      diskFull: (e, waiting) => {
+        errors.push(e);
+        fullDisk.push(waiting);
+      },
+      resumed: (ms) => resumed.push(ms),
     },
     { debounceMs: 20, renameWindowMs: 200, settleWaitMsMax: 500 },
   );
-  return { dir, pipeline, changes, errors, records: fake.records };
+  return { dir, pipeline, changes, errors, records: fake.records, fullDisk, resumed };
 }
 
 describe('ChangePipeline', () => {
@@ -92,6 +103,43 @@ describe('ChangePipeline', () => {
     expect(changes.map((c) => c.path)).toEqual(['b.txt']);
     pipeline.close();
   });
+
+  it('keeps every path through a full disk that outlasts the retry limit, says so once, and records them when space returns', async () => {
+    const faults: { diskFull?: boolean; appendCalls?: number } = { diskFull: true };
+    const { dir, pipeline, changes, errors, fullDisk, resumed } = await setup(faults);
+    for (const name of ['a.txt', 'b.txt', 'c.txt']) await writeFile(join(dir, name), `content of ${name}`);
+    for (const name of ['a.txt', 'b.txt', 'c.txt']) pipeline.touch('r', name);
+    // Full for longer than ingestRetriesMax retries with the per-path backoff take (~3 s): the old pipeline dropped them.
+    await waitFor(() => (faults.appendCalls ?? 0) >= 3, 'three refused appends', 30_000);
+    await new Promise((resolve) => setTimeout(resolve, 4_000));
+    expect(changes).toEqual([]);
+    expect(pipeline.pendingCount).toBe(3);
+    expect(errors.filter((e) => e instanceof DiskFullError)).toHaveLength(1);
+    expect(errors).toHaveLength(1);
+    expect(fullDisk[0]!.paths).toBe(3);
+    expect(fullDisk[0]!.fileBytes).toBe(3 * 'content of a.txt'.length);
+    faults.diskFull = false;
+    await waitFor(() => changes.length === 3, 'all three recorded after space returned', 30_000);
+    expect(changes.map((c) => c.path).sort()).toEqual(['a.txt', 'b.txt', 'c.txt']);
+    expect(resumed).toHaveLength(1);
+    expect(pipeline.pendingCount).toBe(0);
+    expect(pipeline.counters.notRecorded).toBe(0);
+    pipeline.close();
+  }, 60_000);
+
+  it('a drain on a full disk lets the waiting paths go, counted as not recorded, instead of hanging', async () => {
+    const faults = { diskFull: true };
+    const { dir, pipeline, changes, errors } = await setup(faults);
+    await writeFile(join(dir, 'a.txt'), 'a');
+    await writeFile(join(dir, 'b.txt'), 'b');
+    pipeline.touch('r', 'a.txt');
+    pipeline.touch('r', 'b.txt');
+    await pipeline.drain();
+    expect(changes).toEqual([]);
+    expect(pipeline.counters.notRecorded).toBe(2);
+    expect(errors.filter((e) => e instanceof DiskFullError)).toHaveLength(1);
+    pipeline.close();
+  }, 60_000);
 
   it('flush waits for debounced paths; drain skips the debounce', async () => {
     const { dir, pipeline, changes } = await setup();
