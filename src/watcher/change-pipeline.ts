@@ -80,6 +80,9 @@ export class ChangePipeline {
   private readonly settle: SettleQueue<string>;
   private readonly ready = new Set<string>();
   private readonly inflight = new Set<string>();
+  /** The batch each in-flight key is in: a later batch may wait for an earlier one (never the other way round). */
+  private readonly batchOf = new Map<string, { id: number; finished: Promise<void> }>();
+  private batchSeq = 0;
   private readonly deferred = new Set<string>();
   private readonly held: HeldDeletes;
   private readonly retries = new Map<string, number>();
@@ -307,7 +310,13 @@ export class ChangePipeline {
   }
 
   private async runBatch(keys: string[]): Promise<void> {
-    for (const key of keys) this.inflight.add(key);
+    const batch = { id: ++this.batchSeq, finished: Promise.resolve() };
+    let markFinished!: () => void;
+    batch.finished = new Promise<void>((resolve) => (markFinished = resolve));
+    for (const key of keys) {
+      this.inflight.add(key);
+      this.batchOf.set(key, batch);
+    }
     const done: string[] = [];
     try {
       const live = await this.dropFailedRoots(keys, done);
@@ -315,7 +324,7 @@ export class ChangePipeline {
         const [rootName, path] = splitKey(key);
         return reconcilePath({ ...this.ctx, counters: this.counters, budget: this.budget }, this.roots.get(rootName)!, path);
       });
-      await this.commit(live, outcomes, done);
+      await this.commit(live, outcomes, done, batch.id);
     } catch (error) {
       if (error instanceof DiskFullError) {
         this.stallOnFullDisk(error, keys, done);
@@ -331,7 +340,11 @@ export class ChangePipeline {
         else done.push(key);
       }
     } finally {
-      for (const key of keys) this.inflight.delete(key);
+      for (const key of keys) {
+        this.inflight.delete(key);
+        if (this.batchOf.get(key) === batch) this.batchOf.delete(key);
+      }
+      markFinished();
       for (const key of done) this.finish(key);
       for (const key of [...this.deferred]) {
         if (this.inflight.has(key)) continue;
@@ -370,7 +383,7 @@ export class ChangePipeline {
     this.hooks.rootFailed(root, error);
   }
 
-  private async commit(keys: string[], outcomes: Outcome[], done: string[]): Promise<void> {
+  private async commit(keys: string[], outcomes: Outcome[], done: string[], batchId: number): Promise<void> {
     const appeared: Appeared[] = [];
     const vanished: Vanished[] = [];
     for (const [i, outcome] of outcomes.entries()) {
@@ -378,6 +391,7 @@ export class ChangePipeline {
       const [root, path] = splitKey(key);
       this.applyOutcome(key, root, path, outcome, appeared, vanished, done);
     }
+    await this.addMissingParents(appeared, vanished, done, batchId);
     this.expandVanishedDirs(vanished, new Set(keys));
     const nowMs = Date.now();
     const { pairs, gone } = pairRenames([...vanished, ...this.held.candidates()], appeared.filter((a) => a.isNew));
@@ -440,6 +454,59 @@ export class ChangePipeline {
         vanished.push({ key, root, path, type: live.type, ino: this.inodes.get(key), contentId: hexOf(live.contentId), size: live.size, target: live.target });
         return;
       }
+    }
+  }
+
+  /**
+   * A folder is in the log no later than anything inside it (issue 13 item 3). A folder the log has no live version
+   * of, and that is not in this batch (its own event waits in a later batch, was lost, or its batch died with a
+   * killed process), is looked at now and recorded in this same append: planRecords puts it ahead of its children.
+   * Without this a child could be durable while its new folder never was, and a mirror kept the folder after the
+   * children were deleted. Ancestors are walked up to the first one known, so a burst costs one lookup per entry.
+   */
+  private async addMissingParents(appeared: Appeared[], vanished: Vanished[], done: string[], batchId: number): Promise<void> {
+    const known = new Set<string>();
+    for (const a of appeared) if (a.type === 'dir') known.add(a.key);
+    const isLiveDir = (root: string, path: string) => {
+      const live = this.ctx.catalog.latest(root, path)?.record;
+      return live?.kind === 'version' && live.type === 'dir';
+    };
+    const missing = new Map<string, { root: string; path: string }>();
+    for (const a of appeared) {
+      for (let path = parentOf(a.path); path !== ''; path = parentOf(path)) {
+        const key = keyOf(a.root, path);
+        if (known.has(key) || missing.has(key)) break;
+        if (isLiveDir(a.root, path)) {
+          known.add(key);
+          break;
+        }
+        missing.set(key, { root: a.root, path });
+      }
+    }
+    if (missing.size === 0) return;
+    // A folder an earlier batch is recording (the usual case in a burst: its event came first): wait for that batch
+    // rather than record the folder twice. Earlier only: two batches never wait for each other.
+    const earlier = new Set<Promise<void>>();
+    for (const key of missing.keys()) {
+      const other = this.batchOf.get(key);
+      if (other && other.id < batchId) earlier.add(other.finished);
+    }
+    if (earlier.size > 0) await Promise.all(earlier);
+    const wanted = [...missing.entries()].filter(([key, { root, path }]) => {
+      if (isLiveDir(root, path)) return false;
+      // Waiting in this pipeline (settling, queued, retrying): taken into this batch instead.
+      this.settle.remove(key);
+      this.ready.delete(key);
+      this.retries.delete(key);
+      return true;
+    });
+    if (wanted.length === 0) return;
+    const outcomes = await mapLimit(wanted, WATCH_LIMITS.ingestConcurrency, ([, { root, path }]) =>
+      reconcilePath({ ...this.ctx, counters: this.counters, budget: this.budget }, this.roots.get(root)!, path),
+    );
+    for (const [i, outcome] of outcomes.entries()) {
+      const [key, { root, path }] = wanted[i]!;
+      this.applyOutcome(key, root, path, outcome, appeared, vanished, done);
     }
   }
 
@@ -560,6 +627,12 @@ export class ChangePipeline {
     }
     this.hooks.committed(changes, { count: planned.length, lastSeq: Math.max(...seqs) });
   }
+}
+
+/** 'a/b/c' → 'a/b'; 'a' → '' (the root). */
+function parentOf(path: string): string {
+  const at = path.lastIndexOf('/');
+  return at < 0 ? '' : path.slice(0, at);
 }
 
 async function rootStillThere(path: string): Promise<boolean> {

@@ -141,6 +141,28 @@ describe('ChangePipeline', () => {
     pipeline.close();
   }, 60_000);
 
+  it('records a new folder in the same append as, and ahead of, a child whose batch comes first', async () => {
+    const faults: { appendCalls?: number } = {};
+    const { dir, pipeline, records } = await setup(faults);
+    await mkdir(join(dir, 'new', 'deeper'), { recursive: true });
+    await writeFile(join(dir, 'new', 'deeper', 'a.txt'), 'a');
+    // Only the child's event: the folders' own events are lost, or wait in a later batch.
+    pipeline.touch('r', 'new/deeper/a.txt');
+    await pipeline.drain();
+    expect(faults.appendCalls).toBe(1);
+    expect(records.map((r) => [r.record.kind, (r.record as EntryRecord).path, (r.record as EntryRecord).type])).toEqual([
+      ['version', 'new', 'dir'],
+      ['version', 'new/deeper', 'dir'],
+      ['version', 'new/deeper/a.txt', 'file'],
+    ]);
+    // Their events arriving later change nothing: the folders are in the log.
+    pipeline.touch('r', 'new');
+    pipeline.touch('r', 'new/deeper');
+    await pipeline.drain();
+    expect(records).toHaveLength(3);
+    pipeline.close();
+  });
+
   it('flush waits for debounced paths; drain skips the debounce', async () => {
     const { dir, pipeline, changes } = await setup();
     await writeFile(join(dir, 'c.txt'), 'c');
