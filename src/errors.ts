@@ -77,6 +77,7 @@ export type UnsafePathReason =
   | 'symlink-escape'
   | 'through-symlink'
   | 'reserved'
+  | 'not-utf8'
   | 'not-a-string';
 
 export class UnsafePathError extends SynclogError {

@@ -8,7 +8,10 @@
 // so they pair without waiting for the event source to discover them (slow under load).
 // Invariants: a path is never in two batches at once (a touch while in flight defers it); a key leaves
 // `outstanding` only when everything seen for it is durable or reported as an error (flush() relies on it).
+import { lstatSync, readdirSync } from 'node:fs';
 import { lstat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { displayName } from '../util/display-name.js';
 import { DiskFullError, UnsafePathError, WatchError, wrapIoError } from '../errors.js';
 import { validateLogPath } from '../util/log-path.js';
 import type { VersionEvent } from '../record/index.js';
@@ -128,6 +131,7 @@ export class ChangePipeline {
   private recordable(root: string, path: string): boolean {
     try {
       validateLogPath(path);
+      if (path.includes('\uFFFD')) checkNameDecodes(this.roots.get(root)?.path, root, path);
       return true;
     } catch (error) {
       if (!(error instanceof UnsafePathError)) throw error;
@@ -627,6 +631,36 @@ export class ChangePipeline {
     }
     this.hooks.committed(changes, { count: planned.length, lastSeq: Math.max(...seqs) });
   }
+}
+
+/**
+ * Node gives a name that is not valid UTF-8 with U+FFFD in place of the bad bytes, and no call can reach the file by
+ * that name: looked at, it would seem gone, and its changes would be missed without a word. A name with U+FFFD that
+ * does not exist as spelled is such a name (a real U+FFFD in a name exists as spelled): refused, with its bytes shown.
+ */
+function checkNameDecodes(rootPath: string | undefined, root: string, path: string): void {
+  if (rootPath === undefined) return;
+  const abs = join(rootPath, path);
+  try {
+    lstatSync(abs);
+    return;
+  } catch {
+    // Not there as spelled: find the raw name among the parent's entries (bytes) to show it.
+  }
+  let shown = `${root}/${path}`;
+  try {
+    const lossy = path.slice(path.lastIndexOf('/') + 1);
+    const raw = readdirSync(dirname(abs), { encoding: 'buffer' }).find((name) => name.toString('utf8') === lossy);
+    if (raw === undefined) return; // gone meanwhile: nothing to refuse
+    const parent = path.includes('/') ? `${root}/${path.slice(0, path.lastIndexOf('/'))}` : root;
+    shown = `${displayName(parent)}/${displayName(new Uint8Array(raw))}`;
+  } catch {
+    return; // the folder went away: the path is simply gone
+  }
+  throw new UnsafePathError(`cannot record ${shown}: its name is not valid UTF-8, which the log cannot hold; rename it to record it`, {
+    path,
+    reason: 'not-utf8',
+  });
 }
 
 /** 'a/b/c' → 'a/b'; 'a' → '' (the root). */

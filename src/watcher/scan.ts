@@ -92,6 +92,9 @@ export async function scanRoot(root: ReconcileRoot, deps: ScanDeps): Promise<{ e
           if (root.matcher.excludesRelative(rel, dirent.isDirectory())) return;
           const stat = await lstatOrUndefined(join(dirAbs, dirent.name), deps.syncFileCalls);
           const type = stat ? entryTypeOf(stat) : undefined;
+          // A name that is not valid UTF-8 comes with U+FFFD and cannot be stat'ed by it: hand it on, so the
+          // pipeline says it cannot be recorded instead of the scan passing over it in silence.
+          if (!stat && dirent.name.includes('\uFFFD')) changed(rel);
           if (!stat || !type) return;
           seen.add(rel);
           deps.inode(rel, stat.ino);
