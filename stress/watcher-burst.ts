@@ -1,8 +1,9 @@
-// `tsx stress/watcher-burst.ts [COUNT]` (default 20): issue 13 item 1. Each round watches a fresh folder with the
+// `tsx stress/watcher-burst.ts [COUNT] [SOURCE]` (default 20 rounds of node_modules): issue 13 item 1. Each round watches a fresh folder with the
 // built library, copies node_modules into it (`cp -r`, thousands of files and hundreds of folders) while two
 // `yes` processes (output to /dev/null) load the CPUs, waits until the watcher is flushed and quiet, and then requires the log's
 // live paths to equal the disk and every folder to be watched (an edit in the deepest folder is recorded).
-// Exits 1 on the first round that differs. Needs `npm run build` (stress/run.ts does it).
+// Exits 1 on the first round that differs. Needs `npm run build` (stress/run.ts does it). The suite runs one round
+// of a smaller tree (tests/integration/watcher-burst-load.test.ts).
 import { spawn } from 'node:child_process';
 import { lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { AppendOnlyLogWatcher } = (await import(join(repo, 'dist', 'index.js'))) as typeof import('../src/index.js');
 const count = Number(process.argv[2] ?? 20);
-const source = join(repo, 'node_modules');
+const source = process.argv[3] ?? join(repo, 'node_modules');
 
 function walk(dir: string, base: string, out: string[], dirs: string[]): void {
   for (const name of readdirSync(dir)) {
