@@ -4,10 +4,11 @@
 // written, each skipped region is listed (stderr, or `skipped` in --json), and the exit code is 1.
 import { spawnSync } from 'node:child_process';
 import { mkdir, readFile, readdir } from 'node:fs/promises';
+import { once } from 'node:events';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeDamagedStore, type DamagedStoreFixture } from '../helpers/damaged-store.js';
-import { runCli } from '../helpers/run-cli.js';
+import { runCli, spawnCli, waitForLine } from '../helpers/run-cli.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
 
 async function fixture(): Promise<DamagedStoreFixture> {
@@ -113,4 +114,72 @@ describe('cli skip damaged (--skip-damaged)', () => {
     expect(body.damage.affectedVersions).toEqual([{ path: `tree/${f.victim}`, versionId: f.victimVersionId, missingChunks: 1 }]);
     expect(body.damage.fix).toContain('--skip-damaged');
   });
+  it('receive --once (both modes): refuses without the flag (cursor before the damage); with it applies every intact version, names the unreadable one, exits 1', async () => {
+    const f = await fixture();
+    for (const mode of ['latest', 'all-versions']) {
+      const plain = join(await makeTmpDir(), 'out');
+      expectRefusal(await runCli(['receive', '--once', '--mode', mode, '--log', f.logDir, '--out', plain]));
+      expect(await cursorSeq(plain), mode).toBeLessThanOrEqual(f.damagedAt.seq);
+      const out = join(await makeTmpDir(), 'out');
+      const text = await runCli(['receive', '--once', '--mode', mode, '--log', f.logDir, '--out', out, '--skip-damaged']);
+      expect(text.code, text.stderr).toBe(1);
+      expect(text.stdout).toMatch(/1 damaged region skipped, 1 version unreadable/);
+      expect(text.stderr).toMatch(SKIPPED_LINE);
+      expect(text.stderr).toContain(`not written: tree/${f.victim} (version ${f.victimVersionId})`);
+      await expectIntactTree(out, f);
+      // The cursor moved past the damage (asked for): a second run has nothing left to skip and exits 0.
+      expect(await cursorSeq(out), mode).toBeGreaterThan(f.damagedAt.seq);
+      const again = await runCli(['receive', '--once', '--mode', mode, '--log', f.logDir, '--out', out, '--skip-damaged', '--json']);
+      expect(again.code, again.stderr).toBe(0);
+      expect(JSON.parse(again.stdout)).toMatchObject({ ok: true, skipped: [], unreadable: [] });
+      const jsonOut = join(await makeTmpDir(), 'out');
+      const json = await runCli(['receive', '--once', '--mode', mode, '--log', f.logDir, '--out', jsonOut, '--skip-damaged', '--json']);
+      expect(json.code, json.stderr).toBe(1);
+      const body = JSON.parse(json.stdout) as { ok: boolean; skipped: unknown; unreadable: unknown };
+      expect(body.ok).toBe(false);
+      expectSkippedJson(body.skipped, f);
+      expect(body.unreadable).toEqual([expect.objectContaining({ path: `tree/${f.victim}`, versionId: f.victimVersionId })]);
+    }
+  });
+
+  it('receive (following) --skip-damaged: reports the skipped region and the unreadable version live, runs until SIGTERM, then exits 1', async () => {
+    const f = await fixture();
+    const out = join(await makeTmpDir(), 'out');
+    const child = spawnCli(['receive', '--log', f.logDir, '--out', out, '--skip-damaged', '--json']);
+    let stderr = '';
+    child.stderr?.on('data', (d) => (stderr += d));
+    try {
+      const [skippedLine, unreadableLine, caughtUpLine] = await Promise.all([
+        waitForLine(child, /"event":"skipped"/),
+        waitForLine(child, /"event":"unreadable"/),
+        waitForLine(child, /"event":"caught-up"/),
+      ]);
+      expect(JSON.parse(skippedLine)).toMatchObject({ segment: f.damagedAt.segment, offset: f.damagedAt.offset });
+      expect(JSON.parse(unreadableLine)).toMatchObject({ path: `tree/${f.victim}`, versionId: f.victimVersionId });
+      const caughtUp = JSON.parse(caughtUpLine) as { skipped: unknown; unreadable: unknown[] };
+      expectSkippedJson(caughtUp.skipped, f);
+      expect(caughtUp.unreadable).toHaveLength(1);
+      await expectIntactTree(out, f);
+      const stopped = waitForLine(child, /"event":"stopped"/);
+      child.kill('SIGTERM');
+      const [code] = (await once(child, 'exit')) as [number | null];
+      expect(code, stderr).toBe(1);
+      expect((JSON.parse(await stopped) as { unreadable: unknown[] }).unreadable).toHaveLength(1);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
 });
+
+async function cursorSeq(out: string): Promise<number> {
+  const cursor = JSON.parse(await readFile(join(out, '.synclog-receiver', 'cursor.json'), 'utf8').catch(() => '{"nextSeq":0}')) as { nextSeq: number };
+  return cursor.nextSeq;
+}
+
+async function expectIntactTree(out: string, f: DamagedStoreFixture): Promise<void> {
+  for (const [file, data] of f.files) {
+    if (file === f.victim) continue;
+    expect((await readFile(join(out, 'tree', file))).equals(data), file).toBe(true);
+  }
+  expect(await readdir(join(out, 'tree'))).not.toContain(f.victim);
+}
