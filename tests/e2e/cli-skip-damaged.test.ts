@@ -7,15 +7,15 @@ import { mkdir, readFile, readdir } from 'node:fs/promises';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeDamagedStore, type DamagedStoreFixture } from '../helpers/damaged-store.js';
+import { makeDamagedStore, type DamagedStoreFixture, type DamageShape } from '../helpers/damaged-store.js';
 import { runCli, spawnCli, waitForLine } from '../helpers/run-cli.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
 
-async function fixture(): Promise<DamagedStoreFixture> {
+async function fixture(shape: DamageShape = 'frame'): Promise<DamagedStoreFixture> {
   return makeDamagedStore(async (root, logDir) => {
     const result = await runCli(['snapshot', root, '--log', logDir, '--json']);
     expect(result.code, result.stderr).toBe(0);
-  });
+  }, shape);
 }
 
 const SKIPPED_LINE = /skipped damaged records: segment \d+\.seg bytes \d+-\d+ \(seq \d+(-\d+)?\): .*checksum/;
@@ -167,6 +167,36 @@ describe('cli skip damaged (--skip-damaged)', () => {
       expect((JSON.parse(await stopped) as { unreadable: unknown[] }).unreadable).toHaveLength(1);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+  it('a chunk whose frame verifies but whose content hash fails: export and receive --skip-damaged name that version and carry on', async () => {
+    const f = await fixture('content');
+    const dir = await makeTmpDir();
+    const archive = join(dir, 'all.tar.gz');
+    const exported = await runCli(['export', '--all', '-o', archive, '--log', f.logDir, '--skip-damaged', '--json']);
+    expect(exported.code, exported.stderr).toBe(1);
+    const body = JSON.parse(exported.stdout) as { ok: boolean; skipped: unknown[]; unreadable: { path: string; versionId: string; reason: string }[] };
+    expect(body.ok).toBe(false);
+    expect(body.skipped).toEqual([]);
+    expect(body.unreadable).toEqual([expect.objectContaining({ path: `tree/${f.victim}`, versionId: f.victimVersionId })]);
+    expect(body.unreadable[0]!.reason).toMatch(/hash|content/i);
+    const unpacked = join(dir, 'x');
+    await mkdir(unpacked);
+    const tar = spawnSync('tar', ['xzf', archive, '-C', unpacked]);
+    expect(tar.status, String(tar.stderr)).toBe(0);
+    await expectIntactTree(unpacked, f);
+    const text = await runCli(['export', '--all', '-o', join(dir, 'text.tar.gz'), '--log', f.logDir, '--skip-damaged']);
+    expect(text.code, text.stderr).toBe(1);
+    expect(text.stderr).toContain(`not written: tree/${f.victim} (version ${f.victimVersionId})`);
+    for (const mode of ['latest', 'all-versions']) {
+      const out = join(await makeTmpDir(), 'out');
+      expect((await runCli(['receive', '--once', '--mode', mode, '--log', f.logDir, '--out', join(await makeTmpDir(), 'plain')])).code, mode).toBe(1);
+      const received = await runCli(['receive', '--once', '--mode', mode, '--log', f.logDir, '--out', out, '--skip-damaged', '--json']);
+      expect(received.code, received.stderr).toBe(1);
+      const summary = JSON.parse(received.stdout) as { skipped: unknown[]; unreadable: unknown[] };
+      expect(summary.skipped).toEqual([]);
+      expect(summary.unreadable).toEqual([expect.objectContaining({ path: `tree/${f.victim}`, versionId: f.victimVersionId })]);
+      await expectIntactTree(out, f);
     }
   });
 });
