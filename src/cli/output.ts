@@ -54,8 +54,10 @@ export function printNotice(text: string): void {
 export const DAMAGE_HINT =
   'run `synclog verify` to see which records and versions are affected; read commands accept --skip-damaged to carry on past damaged records';
 
-/** The read commands' shared `--skip-damaged` option (history, log, stats, export, checkout, receive; explore has its own text). */
+/** The read commands' shared `--skip-damaged` option (history, log, stats, export, checkout, receive). */
 export const SKIP_DAMAGED_OPTION = ['--skip-damaged', 'read on past damaged records: list what was skipped (stderr, or "skipped" in --json) and exit 1'] as const;
+/** The same flag for `explore`, which has no output to list in: the screen says it instead. */
+export const SKIP_DAMAGED_EXPLORE_OPTION = ['--skip-damaged', 'read on past damaged records: the title line counts the regions skipped; an unreadable version shows an error'] as const;
 
 function seqText(region: SkippedRegion): string {
   if (region.seqFrom === undefined && region.seqTo === undefined) return '';

@@ -6,10 +6,17 @@ import { spawnSync } from 'node:child_process';
 import { mkdir, readFile, readdir } from 'node:fs/promises';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { makeDamagedStore, type DamagedStoreFixture, type DamageShape } from '../helpers/damaged-store.js';
 import { runCli, spawnCli, waitForLine } from '../helpers/run-cli.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
+import { exitCodeOf, TmuxTerminal } from '../helpers/tmux-terminal.js';
+
+/** explore needs a real terminal: a tmux server of this file's own (cli-explore.test.ts does the same). */
+const terminal = new TmuxTerminal(`synclog-skip-damaged-test-${process.pid}`);
+afterAll(async () => {
+  await terminal.kill();
+});
 
 async function fixture(shape: DamageShape = 'frame'): Promise<DamagedStoreFixture> {
   return makeDamagedStore(async (root, logDir) => {
@@ -198,6 +205,34 @@ describe('cli skip damaged (--skip-damaged)', () => {
       expect(summary.unreadable).toEqual([expect.objectContaining({ path: `tree/${f.victim}`, versionId: f.victimVersionId })]);
       await expectIntactTree(out, f);
     }
+  });
+  it('explore: refuses without the flag (exit 1, naming the damage); with --skip-damaged shows the count, and restoring the unreadable version is an error on screen, not a crash or a bad file', async () => {
+    const f = await fixture();
+    const dir = await makeTmpDir();
+    const plainExit = join(dir, 'plain-exit');
+    const plainErr = join(dir, 'plain-stderr');
+    await terminal.startExplore('plain', f.logDir, plainExit, { env: 'NO_COLOR=1', stderrFile: plainErr });
+    expect(await exitCodeOf(plainExit)).toBe('1');
+    expectRefusal({ code: 1, stderr: await readFile(plainErr, 'utf8') });
+
+    const exitFile = join(dir, 'exit');
+    await terminal.startExplore('skip', f.logDir, exitFile, { env: 'NO_COLOR=1', args: ['--skip-damaged'] });
+    const first = await terminal.waitForScreen('skip', (s) => s.includes('big.bin'), 'the path tree');
+    expect(first).toMatch(/synclog explore \(1 damaged region skipped\)/);
+    expect(first).toContain('Read past 1 damaged region');
+    await terminal.keys('skip', '/', 'b', 'i', 'g', 'Enter', 'G');
+    await terminal.waitForScreen('skip', (s) => /^>\s+big\.bin/m.test(s), 'the cursor on big.bin');
+    await terminal.keys('skip', 'Enter');
+    await terminal.waitForScreen('skip', (s) => s.includes('VERSION') && s.includes(f.victimVersionId), 'the versions');
+    await terminal.keys('skip', 'r');
+    await terminal.waitForScreen('skip', (s) => s.includes('OVERWRITES'), 'the restore confirmation');
+    await terminal.keys('skip', 'y');
+    const failed = await terminal.waitForScreen('skip', (s) => /Not readable, the log is damaged here \(chunk-in-skipped-region at /.test(s.split('\n').filter((l) => l.trim() !== '').at(-1) ?? ''), 'the restore error');
+    expect(failed).not.toContain('Restored');
+    // The file at the original place is untouched (a failed restore writes nothing), and the explorer still runs.
+    expect((await readFile(join(f.root, f.victim))).equals(f.files.get(f.victim)!)).toBe(true);
+    await terminal.keys('skip', 'Escape', 'Escape', 'q');
+    expect(await exitCodeOf(exitFile)).toBe('0');
   });
 });
 
