@@ -139,6 +139,8 @@ describe('cli skip damaged (--skip-damaged)', () => {
       const again = await runCli(['receive', '--once', '--mode', mode, '--log', f.logDir, '--out', out, '--skip-damaged', '--json']);
       expect(again.code, again.stderr).toBe(0);
       expect(JSON.parse(again.stdout)).toMatchObject({ ok: true, skipped: [], unreadable: [] });
+      // Without the flag the reader still stops where it reads across the damage (docs/receiver.md says so).
+      expectRefusal(await runCli(['receive', '--once', '--mode', mode, '--log', f.logDir, '--out', out]));
       const jsonOut = join(await makeTmpDir(), 'out');
       const json = await runCli(['receive', '--once', '--mode', mode, '--log', f.logDir, '--out', jsonOut, '--skip-damaged', '--json']);
       expect(json.code, json.stderr).toBe(1);
