@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { makeDamagedStore, type DamagedStoreFixture, type DamageShape } from '../helpers/damaged-store.js';
 import { runCli, spawnCli, waitForLine } from '../helpers/run-cli.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { exitCodeOf, TmuxTerminal } from '../helpers/tmux-terminal.js';
 
 /** explore needs a real terminal: a tmux server of this file's own (cli-explore.test.ts does the same). */
@@ -176,6 +177,24 @@ describe('cli skip damaged (--skip-damaged)', () => {
       expect((JSON.parse(await stopped) as { unreadable: unknown[] }).unreadable).toHaveLength(1);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
+    }
+    // The same as text: one stderr line each as they are met, counted in the caught-up and stopped lines.
+    const textOut = join(await makeTmpDir(), 'out');
+    const text = spawnCli(['receive', '--log', f.logDir, '--out', textOut, '--skip-damaged']);
+    let textErr = '';
+    text.stderr?.on('data', (d) => (textErr += d));
+    try {
+      expect(await waitForLine(text, /^caught up: /)).toContain('1 damaged region skipped, 1 version unreadable');
+      // stderr and stdout are two pipes: the lines written before caught-up may still be on their way.
+      const notWritten = `not written: tree/${f.victim} (version ${f.victimVersionId})`;
+      await waitFor(() => SKIPPED_LINE.test(textErr) && textErr.includes(notWritten), 'the damage lines on stderr', 20_000, 50, () => textErr);
+      const stopped = waitForLine(text, /^stopped: /);
+      text.kill('SIGTERM');
+      const [code] = (await once(text, 'exit')) as [number | null];
+      expect(code, textErr).toBe(1);
+      expect(await stopped).toContain('1 damaged region skipped');
+    } finally {
+      if (text.exitCode === null) text.kill('SIGKILL');
     }
   });
   it('a chunk whose frame verifies but whose content hash fails: export and receive --skip-damaged name that version and carry on', async () => {
