@@ -238,7 +238,7 @@ describe('cli skip damaged (--skip-damaged)', () => {
 
     const exitFile = join(dir, 'exit');
     await terminal.startExplore('skip', f.logDir, exitFile, { env: 'NO_COLOR=1', args: ['--skip-damaged'] });
-    const first = await terminal.waitForScreen('skip', (s) => s.includes('big.bin'), 'the path tree');
+    const first = await terminal.waitForScreen('skip', (s) => s.includes('big.bin') && s.includes('Read past'), 'the path tree and the damage notice');
     expect(first).toMatch(/synclog explore \(1 damaged region skipped\)/);
     expect(first).toContain('Read past 1 damaged region');
     await terminal.keys('skip', '/', 'b', 'i', 'g', 'Enter', 'G');
