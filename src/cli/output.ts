@@ -86,6 +86,11 @@ export function reportSkipped(skipped: readonly SkippedRegion[], unreadable: rea
     for (const region of skipped) printNotice(describeSkipped(region));
     for (const item of unreadable) printNotice(describeUnreadable(item));
   }
+  return skippedExitCode(skipped, unreadable);
+}
+
+/** The exit code after a --skip-damaged read: 1 when anything was skipped (a problem was found), else 0. */
+export function skippedExitCode(skipped: readonly SkippedRegion[], unreadable: readonly UnreadableVersion[]): number {
   return skipped.length > 0 || unreadable.length > 0 ? EXIT.problem : EXIT.ok;
 }
 

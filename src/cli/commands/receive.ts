@@ -9,7 +9,7 @@ import { UsageError } from '../../errors.js';
 import { defaultLogDir, LOG_OPTION_HELP } from '../default-log.js';
 import type { CommandContext } from '../main.js';
 import { displayName } from '../../util/display-name.js';
-import { describeSkipped, describeUnreadable, EXIT, printJson, printLine, printNotice, reportSkipped, SKIP_DAMAGED_OPTION } from '../output.js';
+import { describeSkipped, describeUnreadable, EXIT, printJson, printLine, printNotice, reportSkipped, SKIP_DAMAGED_OPTION, skippedExitCode } from '../output.js';
 import { startProgress, type Progress } from '../progress.js';
 
 /** Records behind (log records, chunks included) from which a catch-up shows a progress bar. */
@@ -106,9 +106,9 @@ async function runReceive(options: ReceiveCliOptions): Promise<number> {
   return damageExitCode(total);
 }
 
-/** 1 when --skip-damaged passed over anything (the tree is knowingly incomplete), else 0: as reportSkipped says. */
+/** 1 when --skip-damaged passed over anything (the tree is knowingly incomplete), else 0. */
 function damageExitCode(summary: ReceiverSummary): number {
-  return summary.skipped.length > 0 || summary.unreadable.length > 0 ? EXIT.problem : EXIT.ok;
+  return skippedExitCode(summary.skipped, summary.unreadable);
 }
 
 const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
