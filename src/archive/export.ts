@@ -9,7 +9,7 @@ import { pipeline } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import tar, { type Pack } from 'tar-stream';
 import { ArchiveError, CorruptionError, isSynclogError } from '../errors.js';
-import { contentIdHex, type VersionRecord } from '../record/index.js';
+import { contentIdHex, type ChunkRef, type VersionRecord } from '../record/index.js';
 import type { StoreApi, UnreadableVersion } from '../store/index.js';
 import { assert } from '../util/assert.js';
 import { writeFileAtomic } from '../util/fs-durable.js';
@@ -25,8 +25,9 @@ export interface ExportOptions {
   /** gzip level 1-9. Default 6 (docs/archive.md "Compression" for the measurements). */
   gzipLevel?: number;
   /**
-   * For a store opened with skipDamaged: a file version whose chunks are not all intact in the log is left out of
-   * the archive (and its manifest) and listed in `unreadable`, instead of failing the export. Default false.
+   * For a store opened with skipDamaged: a file version whose chunks are not all intact in the log (in a skipped
+   * region, or bytes that fail their hash) is left out of the archive (and its manifest) and listed in `unreadable`,
+   * instead of failing the export. Default false.
    */
   skipDamaged?: boolean;
 }
@@ -157,26 +158,63 @@ function headerFor(entry: PlannedEntry): Parameters<Pack['entry']>[0] {
 }
 
 /**
- * The selected records whose content is intact enough to export (every chunk located outside damage) and the file
- * versions left out. Checked before the manifest is written: a tar entry's size is fixed before its content.
+ * The selected records whose content is intact (every chunk located outside damage, and its bytes matching its id)
+ * and the file versions left out. Checked before the manifest is written: a tar entry's size is fixed before its
+ * content, and the manifest (first in the archive) lists every entry. So with skipDamaged each distinct chunk is read
+ * and hashed once here and once more when written: about twice the read work, paid only by an export given the flag.
  */
 async function dropUnreadable(store: StoreApi, selected: SelectedRecord[]): Promise<{ kept: SelectedRecord[]; unreadable: ExportResult['unreadable'] }> {
   const kept: SelectedRecord[] = [];
   const unreadable: ExportResult['unreadable'] = [];
+  const checked = new ChunkCheck(store);
   for (const item of selected) {
     const r = item.stored.record;
     if (r.kind === 'version' && r.type === 'file') {
-      try {
-        await store.locateChunks(r.chunks ?? []);
-      } catch (error) {
-        if (!(error instanceof CorruptionError)) throw error;
-        unreadable.push({ path: `${r.root}/${r.path}`, versionId: r.versionId, reason: error.message });
+      const problem = await checked.firstProblem(r.chunks ?? []);
+      if (problem !== undefined) {
+        unreadable.push({ path: `${r.root}/${r.path}`, versionId: r.versionId, reason: problem });
         continue;
       }
     }
     kept.push(item);
   }
   return { kept, unreadable };
+}
+
+/** Reads each distinct chunk once (the store checks its size and hash as it streams) and remembers the outcome. */
+class ChunkCheck {
+  /** Chunk id hex → undefined when intact, else the CorruptionError's message. */
+  private readonly outcomes = new Map<string, string | undefined>();
+
+  constructor(private readonly store: StoreApi) {}
+
+  /** The first damaged chunk's message, or undefined when every chunk is intact. Other errors are thrown. */
+  async firstProblem(chunks: readonly ChunkRef[]): Promise<string | undefined> {
+    try {
+      // Located first, all at once: a chunk in a skipped region fails here without reading anything.
+      await this.store.locateChunks(chunks);
+    } catch (error) {
+      if (!(error instanceof CorruptionError)) throw error;
+      return error.message;
+    }
+    for (const chunk of chunks) {
+      const key = `${contentIdHex(chunk.id)}:${chunk.size}`;
+      if (!this.outcomes.has(key)) this.outcomes.set(key, await this.read(chunk));
+      const problem = this.outcomes.get(key);
+      if (problem !== undefined) return problem;
+    }
+    return undefined;
+  }
+
+  private async read(chunk: ChunkRef): Promise<string | undefined> {
+    try {
+      for await (const piece of this.store.readContent([chunk])) void piece;
+      return undefined;
+    } catch (error) {
+      if (!(error instanceof CorruptionError)) throw error;
+      return error.message;
+    }
+  }
 }
 
 /** Writes the manifest and every planned entry into `pack`, then finalizes it. */

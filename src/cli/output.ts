@@ -54,8 +54,10 @@ export function printNotice(text: string): void {
 export const DAMAGE_HINT =
   'run `synclog verify` to see which records and versions are affected; read commands accept --skip-damaged to carry on past damaged records';
 
-/** The read commands' shared `--skip-damaged` option (history, log, stats, export, checkout; not yet receive, explore). */
+/** The read commands' shared `--skip-damaged` option (history, log, stats, export, checkout, receive). */
 export const SKIP_DAMAGED_OPTION = ['--skip-damaged', 'read on past damaged records: list what was skipped (stderr, or "skipped" in --json) and exit 1'] as const;
+/** The same flag for `explore`, which has no output to list in: the screen says it instead. */
+export const SKIP_DAMAGED_EXPLORE_OPTION = ['--skip-damaged', 'read on past damaged records: the title line counts the regions skipped; an unreadable version shows an error'] as const;
 
 function seqText(region: SkippedRegion): string {
   if (region.seqFrom === undefined && region.seqTo === undefined) return '';
@@ -69,6 +71,11 @@ export function describeSkipped(region: SkippedRegion): string {
   return `skipped damaged records: segment ${region.segment} bytes ${region.offset}-${region.endOffset}${seqText(region)}: ${region.reason}`;
 }
 
+/** One line per file version not produced: "not written: root/path (version ID): reason" (the name escaped). */
+export function describeUnreadable(item: UnreadableVersion): string {
+  return `not written: ${displayName(item.path)} (version ${item.versionId}): ${item.reason}`;
+}
+
 /**
  * After a --skip-damaged command did all it could: prints (human output, on stderr) each skipped region and each
  * file not produced, and returns the exit code: 1 when anything was skipped (a problem was found), else 0. With
@@ -77,8 +84,13 @@ export function describeSkipped(region: SkippedRegion): string {
 export function reportSkipped(skipped: readonly SkippedRegion[], unreadable: readonly UnreadableVersion[], json: boolean): number {
   if (!json) {
     for (const region of skipped) printNotice(describeSkipped(region));
-    for (const item of unreadable) printNotice(`not written: ${displayName(item.path)} (version ${item.versionId}): ${item.reason}`);
+    for (const item of unreadable) printNotice(describeUnreadable(item));
   }
+  return skippedExitCode(skipped, unreadable);
+}
+
+/** The exit code after a --skip-damaged read: 1 when anything was skipped (a problem was found), else 0. */
+export function skippedExitCode(skipped: readonly SkippedRegion[], unreadable: readonly UnreadableVersion[]): number {
   return skipped.length > 0 || unreadable.length > 0 ? EXIT.problem : EXIT.ok;
 }
 

@@ -53,7 +53,7 @@ export function ExplorerApp(props: ExplorerAppProps) {
   useEffect(() => {
     if (current().size.width !== size.width || current().size.height !== size.height) dispatch({ type: 'resize', size });
   }, [size.width, size.height, current, dispatch, size]);
-  useLiveCatalog(props.deps.catalog, dispatch, current, props.pollIntervalMs ?? EXPLORER_LIMITS.pollIntervalMs, props.initialPath);
+  useLiveCatalog(props.deps.catalog, dispatch, current, props.pollIntervalMs ?? EXPLORER_LIMITS.pollIntervalMs, props.initialPath, props.deps.skippedRegions);
   useInput((input, key) => {
     for (const one of splitKeys(input, key)) dispatch({ type: 'key', input: one.input, key: one.key });
   });

@@ -31,6 +31,12 @@ export interface ExploreOptions {
    * Without it, import opens the log as a writer for its duration (refused while another process holds the lock).
    */
   writer?: StoreApi;
+  /**
+   * Read on past mid-log damage (docs/format.md "Reading past damage"): the title line counts the regions read past,
+   * and a version whose content is not intact shows an error on preview, diff or restore. Default false: damage
+   * stops the explorer before it draws (exit 1, naming it).
+   */
+  skipDamaged?: boolean;
 }
 
 /** Switches to the terminal's alternate screen, so quitting gives the shell its screen back untouched. */
@@ -55,7 +61,7 @@ export async function exploreLog(options: ExploreOptions): Promise<void> {
     });
   }
   const { openStore } = await import('../store/index.js');
-  const store = await openStore(logDir, { readOnly: true, workers: 0 });
+  const store = await openStore(logDir, { readOnly: true, workers: 0, skipDamaged: options.skipDamaged === true });
   try {
     await runApp(store, logDir, options, stdin, stdout);
   } finally {
@@ -79,7 +85,15 @@ async function runApp(store: StoreApi, logDir: string, options: ExploreOptions, 
   const catalog = await store.catalog();
   const cwd = options.cwd ?? process.cwd();
   const rootPaths = new RootPaths(store, () => catalog.nextSeq);
-  const deps: ExplorerDeps = { store, catalog, rootPaths, archive: createArchiveOps(store, logDir, options.writer), cwd, home: homedir() };
+  const deps: ExplorerDeps = {
+    store,
+    catalog,
+    rootPaths,
+    archive: createArchiveOps(store, logDir, options.writer, options.skipDamaged === true),
+    cwd,
+    home: homedir(),
+    skippedRegions: () => store.skipped().length,
+  };
   const initialPath = options.path === undefined ? undefined : await displayPathFor(options.path, rootPaths, cwd);
   stdout.write(ALT_SCREEN_ON);
   try {

@@ -8,15 +8,18 @@
 // later links may be replaced.
 // Catching up in `latest` mode, records a later record supersedes (catch-up-plan.ts) are passed over, not applied:
 // the cursor may pass them, since what supersedes them comes later and is applied (or itself superseded) in turn.
-// Never does: save a cursor past a record that is running or failed; skip a record it could not apply.
+// With skipDamaged (asked for by the user, never by default), a version whose content is not intact is passed over
+// as complete and reported, and so are the damaged regions the reader went past: the cursor may then move past them.
+// Never does: save a cursor past a record that is running or failed; skip a record it could not apply (unless
+// skipDamaged, and then only for damaged content: any other failure still stops the session).
 import { mkdir, realpath } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { UsageError, wrapIoError } from '../errors.js';
-import type { EntryRecord } from '../record/index.js';
+import { CorruptionError, UsageError, wrapIoError } from '../errors.js';
+import { displayPath, type EntryRecord } from '../record/index.js';
 import type { StoredRecord } from '../store/types.js';
 import { RECEIVER_LIMITS } from '../util/limits.js';
 import { applyAllVersions } from './apply-all-versions.js';
-import { applyLatest, changeOf, type Applied, type ApplyContext } from './apply-latest.js';
+import { applyLatest, changeOf, whereOf, type Applied, type ApplyContext } from './apply-latest.js';
 import { collectPlanRecords, planCatchUp, type CatchUpPlan } from './catch-up-plan.js';
 import type { ApplyScheduler } from './apply-scheduler.js';
 import { contentProvider, type ContentWriterPool } from './content-writer-pool.js';
@@ -37,6 +40,8 @@ export interface SessionOptions {
   logDir: string;
   mode: ReceiverMode;
   concurrency: number;
+  /** Pass over versions whose content is not intact (reported, counted as complete); see ReceiverOptions. */
+  skipDamaged?: boolean;
   emit: Emit;
   /** True while someone listens for 'applied' (building each change costs time a catch-up need not spend). */
   reportsChanges(): boolean;
@@ -52,6 +57,8 @@ export interface SessionOptions {
 interface ReportSlot {
   stored: StoredRecord<EntryRecord>;
   applied?: Applied;
+  /** Not applied (unreadable content, skipDamaged): nothing to report, but the slot no longer holds the line. */
+  passed?: true;
 }
 
 type SavedCursor = Pick<ReceiverCursor, 'nextSeq' | 'reservedUntilSeq' | 'manifestBytes'>;
@@ -70,6 +77,8 @@ export class ReceiverSession {
   private sinceCommit = 0;
   private commitChain: Promise<void> = Promise.resolve();
   private lastProgressMs = 0;
+  /** How many of the source's skipped regions noteSkipped has looked at. */
+  private skippedSeen = 0;
   private readonly summary: ReceiverSummary;
   /**
    * Launched records in log order, each with its change once applied: 'applied' events leave in log order even
@@ -97,7 +106,7 @@ export class ReceiverSession {
     this.scannedUpTo = saved.nextSeq;
     this.reservedUntil = saved.reservedUntilSeq;
     this.ctx = { dest: this.dest, paths, content: contentProvider(options.source, this.writers), warn: (w) => this.onWarning(w) };
-    this.summary = { mode: options.mode, fromSeq: saved.nextSeq, nextSeq: saved.nextSeq, changes: 0, files: 0, dirs: 0, symlinks: 0, deletes: 0, superseded: 0, bytes: 0, skippedSymlinks: 0, durationMs: 0 };
+    this.summary = { mode: options.mode, fromSeq: saved.nextSeq, nextSeq: saved.nextSeq, changes: 0, files: 0, dirs: 0, symlinks: 0, deletes: 0, superseded: 0, bytes: 0, skippedSymlinks: 0, skipped: [], unreadable: [], durationMs: 0 };
   }
 
   /** Opens (creating) the destination, takes its lock, checks the cursor fits this mode and log. */
@@ -169,10 +178,12 @@ export class ReceiverSession {
         if (plan?.isSuperseded(stored.seq) && stored.seq >= this.replayEndSeq) this.summary.superseded++;
         else await this.launch(stored);
         this.scannedUpTo = stored.seq + 1;
+        this.noteSkipped();
         this.progress(options.endSeq);
         if (++this.sinceCommit >= RECEIVER_LIMITS.commitRecordsMax) await this.commit(false);
       }
       await this.scheduler.drain();
+      this.noteSkipped();
     } catch (error) {
       await this.scheduler.settle();
       await this.commit(false).catch(() => {});
@@ -184,7 +195,23 @@ export class ReceiverSession {
     this.summary.nextSeq = this.saved.nextSeq;
     this.summary.durationMs = performance.now() - started;
     this.progress(options.endSeq, true);
-    return { ...this.summary };
+    return { ...this.summary, skipped: [...this.summary.skipped], unreadable: [...this.summary.unreadable] };
+  }
+
+  /**
+   * skipDamaged: reports each damaged region the reader went past since the last look (once each, in order met).
+   * A region wholly before the cursor this session started from is not reported: the reader only scanned over it
+   * on its way to the cursor, and the run that moved the cursor past it reported it (verify names it any time).
+   */
+  private noteSkipped(): void {
+    if (!this.options.skipDamaged) return;
+    const all = this.options.source.skipped?.() ?? [];
+    for (const region of all.slice(this.skippedSeen)) {
+      this.skippedSeen++;
+      if (region.seqTo !== undefined && region.seqTo < this.summary.fromSeq) continue;
+      this.summary.skipped.push(region);
+      this.options.emit('skipped', region);
+    }
   }
 
   /**
@@ -268,12 +295,20 @@ export class ReceiverSession {
 
   private async applyOne(stored: StoredRecord<EntryRecord>, replay: boolean, slot: ReportSlot | undefined): Promise<void> {
     let applied: Applied;
-    if (this.manifest) {
-      const result = await applyAllVersions(this.ctx, stored, replay);
-      this.manifest.add(result.line);
-      applied = result.applied;
-    } else {
-      applied = await applyLatest(this.ctx, stored, replay);
+    try {
+      if (this.manifest) {
+        const result = await applyAllVersions(this.ctx, stored, replay);
+        this.manifest.add(result.line);
+        applied = result.applied;
+      } else {
+        applied = await applyLatest(this.ctx, stored, replay);
+      }
+    } catch (error) {
+      // Damaged content costs only its own version when asked to go on: its atomic write was dropped (never a file
+      // with wrong bytes), it gets no manifest line, and the record counts as complete so the cursor can pass it.
+      if (!this.options.skipDamaged || !(error instanceof CorruptionError) || stored.record.kind !== 'version') throw error;
+      this.passUnreadable(stored, error, slot);
+      return;
     }
     this.count(applied);
     if (slot) {
@@ -282,12 +317,23 @@ export class ReceiverSession {
     }
   }
 
+  private passUnreadable(stored: StoredRecord<EntryRecord>, error: CorruptionError, slot: ReportSlot | undefined): void {
+    const unreadable = { ...whereOf(stored), path: displayPath(stored.record), versionId: stored.record.versionId, reason: error.message };
+    this.summary.unreadable.push(unreadable);
+    this.options.emit('unreadable', unreadable);
+    if (slot) {
+      slot.passed = true;
+      this.report();
+    }
+  }
+
   /** Emits 'applied' for the finished records at the head of the launch order (a failed one holds the rest back). */
   private report(): void {
-    while (this.unreported.length > 0 && this.unreported[0]!.applied !== undefined) {
+    while (this.unreported.length > 0 && (this.unreported[0]!.applied !== undefined || this.unreported[0]!.passed)) {
       const { stored, applied } = this.unreported.shift()!;
-      const change = changeOf(stored, applied!.action, applied!.bytes);
-      if (applied!.versionFile) change.versionFile = applied!.versionFile;
+      if (!applied) continue;
+      const change = changeOf(stored, applied.action, applied.bytes);
+      if (applied.versionFile) change.versionFile = applied.versionFile;
       this.options.emit('applied', change);
     }
   }

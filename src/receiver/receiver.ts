@@ -19,6 +19,7 @@ export interface ResolvedReceiverOptions {
   mode: ReceiverMode;
   concurrency: number;
   measureEnd: boolean;
+  skipDamaged: boolean;
 }
 
 export function resolveReceiverOptions(options: ReceiverOptions & { measureEnd?: boolean }): ResolvedReceiverOptions {
@@ -29,7 +30,7 @@ export function resolveReceiverOptions(options: ReceiverOptions & { measureEnd?:
   const concurrency = options.concurrency ?? RECEIVER_LIMITS.applyConcurrency;
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) throw new UsageError('concurrency must be an integer from 1 to 256', { concurrency });
   if (!options.logPath || !options.outputPath) throw new UsageError('a receiver needs logPath and outputPath', {});
-  return { logPath: resolve(options.logPath), outputPath: resolve(options.outputPath), mode, concurrency, measureEnd: options.measureEnd ?? false };
+  return { logPath: resolve(options.logPath), outputPath: resolve(options.outputPath), mode, concurrency, measureEnd: options.measureEnd ?? false, skipDamaged: options.skipDamaged === true };
 }
 
 function stamp(error: unknown, operation: string): unknown {
@@ -151,7 +152,8 @@ export class LogReceiver extends EventEmitter<ReceiverEventMap> implements Async
     try {
       // indexOnDemand: chunks are located from the same pass as their versions (entries trackChunks); the index is
       // built only if one is missing there (a deduplicated chunk stored long before), not on every start.
-      store = await openStore(logDir, { readOnly: true, workers: 0, indexOnDemand: true });
+      // skipDamaged: reads go on past mid-log damage only when asked (the cursor rule, docs/receiver.md).
+      store = await openStore(logDir, { readOnly: true, workers: 0, indexOnDemand: true, skipDamaged: this.options.skipDamaged });
     } catch (error) {
       await writers.close();
       throw error;
@@ -164,6 +166,7 @@ export class LogReceiver extends EventEmitter<ReceiverEventMap> implements Async
         logDir,
         mode: this.options.mode,
         concurrency: this.options.concurrency,
+        skipDamaged: this.options.skipDamaged,
         emit: (event, ...args) => (this.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args),
         reportsChanges: () => this.listenerCount('applied') > 0,
       });

@@ -2,7 +2,7 @@
 // Owns no behaviour. Invariant: everything a caller sees about an applied change names the record it came from
 // (seq, segment, offset), so an error or a warning can always be traced back to the log.
 import type { ChunkLocation } from '../store/index.js';
-import type { EntryReadOptions, StoredRecord } from '../store/types.js';
+import type { EntryReadOptions, SkippedRegion, StoredRecord, UnreadableVersion } from '../store/types.js';
 import type { ChunkRef, EntryType, VersionEvent } from '../record/index.js';
 
 export const RECEIVER_MODES = ['latest', 'all-versions'] as const;
@@ -17,6 +17,8 @@ export interface ReceiverSource {
    * by content-writer threads; one without it (tests' in-memory logs) is read through readContent.
    */
   locateChunks?(chunks: readonly ChunkRef[]): Promise<ChunkLocation[]>;
+  /** Damaged regions the reads went past so far (a store opened with skipDamaged). */
+  skipped?(): readonly SkippedRegion[];
 }
 
 /** Options a user gives (resolved by `resolveReceiverOptions`). */
@@ -29,6 +31,12 @@ export interface ReceiverOptions {
   mode?: ReceiverMode;
   /** Records applied at once. Default RECEIVER_LIMITS.applyConcurrency. */
   concurrency?: number;
+  /**
+   * Read on past mid-log damage (docs/receiver.md "Reading past damage"): damaged regions are passed over and a
+   * version whose content is not intact is not applied; both are reported (events 'skipped' and 'unreadable', and
+   * the summary) and the cursor moves past them. Default false: damage stops the receiver, the cursor before it.
+   */
+  skipDamaged?: boolean;
 }
 
 /** Where a record lives in the log: what every error and event names. */
@@ -69,6 +77,9 @@ export interface ReceiverWarning extends RecordWhere {
   message: string;
 }
 
+/** A version not applied (skipDamaged only): its content is not intact in the log. The destination keeps what it had there. */
+export interface UnreadableRecord extends UnreadableVersion, RecordWhere {}
+
 export interface ReceiverProgress {
   /** Seq after the last record applied. */
   nextSeq: number;
@@ -84,6 +95,8 @@ export const RECEIVER_EVENTS = {
   error: 'error',
   progress: 'progress',
   caughtUp: 'caught-up',
+  skipped: 'skipped',
+  unreadable: 'unreadable',
 } as const;
 
 export interface ReceiverEventMap {
@@ -92,6 +105,10 @@ export interface ReceiverEventMap {
   error: [error: Error];
   progress: [progress: ReceiverProgress];
   'caught-up': [summary: ReceiverSummary];
+  /** skipDamaged: a damaged region of the log was read past (once per region). */
+  skipped: [region: SkippedRegion];
+  /** skipDamaged: a version was not applied because its content is not intact. */
+  unreadable: [version: UnreadableRecord];
 }
 
 /** Counts for one catch-up (or one follow session up to now). */
@@ -114,5 +131,9 @@ export interface ReceiverSummary {
   bytes: number;
   /** Symlinks not recreated because their target is outside the destination. */
   skippedSymlinks: number;
+  /** Damaged regions of the log read past (skipDamaged only; always empty otherwise). */
+  skipped: SkippedRegion[];
+  /** Versions not applied because their content is not intact (skipDamaged only). */
+  unreadable: UnreadableRecord[];
   durationMs: number;
 }

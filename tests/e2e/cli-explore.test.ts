@@ -1,65 +1,25 @@
 // `synclog explore` as a user runs it: in a real pseudo-terminal (tmux), keys sent with send-keys, the screen read
 // with capture-pane. Also the refusals that need no terminal: a missing log (exit 1), a pipe for stdout (exit 2).
 // Needs `npm run build` first (the CLI runs from dist) and tmux on PATH.
-import { execFile } from 'node:child_process';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CLI, runCli } from '../helpers/run-cli.js';
+import { runCli } from '../helpers/run-cli.js';
+import { exitCodeOf, TmuxTerminal } from '../helpers/tmux-terminal.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
 import { appendSteps } from '../unit/explorer/build-log.js';
 
-const exec = promisify(execFile);
 /** A tmux server of our own (its own socket), so the test never touches a user's sessions. */
-const SOCKET = `synclog-explore-test-${process.pid}`;
-const tmux = (...args: string[]) => exec('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
+const terminal = new TmuxTerminal(`synclog-explore-test-${process.pid}`);
+const tmux = (...args: string[]) => terminal.tmux(...args);
+const screen = (session: string, escapes = false) => terminal.screen(session, escapes);
+const waitForScreen = (session: string, predicate: (text: string) => boolean, what: string) => terminal.waitForScreen(session, predicate, what);
+const keys = (session: string, ...names: string[]) => terminal.keys(session, ...names);
+const startExplore = (session: string, logDir: string, exitFile: string, env = '') => terminal.startExplore(session, logDir, exitFile, { env });
 
 afterAll(async () => {
-  await tmux('kill-server').catch(() => {});
+  await terminal.kill();
 });
-
-const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
-
-async function screen(session: string, escapes = false): Promise<string> {
-  const { stdout } = await tmux('capture-pane', '-p', ...(escapes ? ['-e'] : []), '-t', session);
-  return stdout;
-}
-
-async function waitForScreen(session: string, predicate: (text: string) => boolean, what: string, timeoutMs = 20_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  let text = '';
-  while (Date.now() < deadline) {
-    text = await screen(session).catch(() => text);
-    if (predicate(text)) return text;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}; screen:\n${text}`);
-}
-
-/** Sends keys one at a time: a terminal user never delivers "G" and "Enter" in one read. */
-async function keys(session: string, ...names: string[]): Promise<void> {
-  for (const name of names) {
-    await tmux('send-keys', '-t', session, name);
-    await new Promise((r) => setTimeout(r, 60));
-  }
-}
-
-async function startExplore(session: string, logDir: string, exitFile: string, env = '') {
-  const command = `${env} ${quote(process.execPath)} ${quote(CLI)} explore --log ${quote(logDir)}; echo $? > ${quote(exitFile)}`;
-  await tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '30', command);
-}
-
-/** The explorer's exit code, once the shell around it has written it (10 s at most). */
-async function exitCodeOf(exitFile: string): Promise<string> {
-  const deadline = Date.now() + 10_000;
-  let code = '';
-  while (Date.now() < deadline && code === '') {
-    code = (await readFile(exitFile, 'utf8').catch(() => '')).trim();
-    if (code === '') await new Promise((r) => setTimeout(r, 100));
-  }
-  return code;
-}
 
 async function exampleLog() {
   const dir = await makeTmpDir('synclog-e2e-explore-');

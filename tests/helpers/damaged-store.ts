@@ -1,11 +1,13 @@
 // A snapshot log of a small tree with one chunk record damaged on disk (issue 13 item 5 tests): several small files
 // and one file of several chunks; one byte is flipped inside the payload of one of the big file's chunk records.
+// Two shapes: 'frame' (the frame checksum fails: the log reader sees it and a skipDamaged read passes it over) and
+// 'content' (the frame checksum is written again, so the frame verifies and only the chunk's content hash fails).
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openStore } from '../../src/store/index.js';
 import { AppendOnlyLogWatcher } from '../../src/watcher/index.js';
-import { flipByte } from './corrupt.js';
+import { flipByte, flipByteResealed } from './corrupt.js';
 import { makeTmpDir } from './tmp-dir.js';
 
 export interface DamagedStoreFixture {
@@ -31,7 +33,12 @@ async function snapshotInProcess(root: string, logDir: string): Promise<void> {
   }
 }
 
-export async function makeDamagedStore(snapshot: (root: string, logDir: string) => Promise<void> = snapshotInProcess): Promise<DamagedStoreFixture> {
+export type DamageShape = 'frame' | 'content';
+
+export async function makeDamagedStore(
+  snapshot: (root: string, logDir: string) => Promise<void> = snapshotInProcess,
+  shape: DamageShape = 'frame',
+): Promise<DamagedStoreFixture> {
   const base = await makeTmpDir();
   const root = join(base, 'tree');
   const logDir = join(base, 'log');
@@ -60,8 +67,11 @@ export async function makeDamagedStore(snapshot: (root: string, logDir: string) 
     }
     if (!found) throw new Error('fixture: no version of the big file');
     const damagedAt = chunkAt.get(found.chunk)!;
-    // Deep inside the payload (the chunk's data): the frame checksum fails, the length field stays intact.
-    await flipByte(join(logDir, damagedAt.segment), damagedAt.offset + 200, 0x01);
+    // Deep inside the payload (the chunk's data, stored raw: random bytes do not compress): the length field stays
+    // intact; the frame checksum fails, or (content) is rewritten to match so only the content hash fails.
+    const segmentPath = join(logDir, damagedAt.segment);
+    if (shape === 'frame') await flipByte(segmentPath, damagedAt.offset + 200, 0x01);
+    else await flipByteResealed(segmentPath, damagedAt.offset, damagedAt.offset + 200, 0x01);
     return { root, logDir, files, victim, victimVersionId: found.versionId, damagedAt };
   } finally {
     await store.close();

@@ -1,13 +1,15 @@
-// `synclog receive --log DIR --out DEST [--mode latest|all-versions] [--once] [--json]`: applies the log to a
-// destination tree and follows it until SIGINT/SIGTERM (exit 0 once the cursor is saved); --once catches up and
-// exits. Wiring only: the work is LogReceiver's (loaded lazily so `synclog --help` stays fast).
+// `synclog receive --log DIR --out DEST [--mode latest|all-versions] [--once] [--json] [--skip-damaged]`: applies
+// the log to a destination tree and follows it until SIGINT/SIGTERM (exit 0 once the cursor is saved); --once
+// catches up and exits. With --skip-damaged, damaged regions and versions whose content is not intact are passed
+// over and reported (live while following, and in the summary), and the exit code is 1 if anything was: the tree is
+// knowingly incomplete. Wiring only: the work is LogReceiver's (loaded lazily so `synclog --help` stays fast).
 import type { Command } from 'commander';
 import type { ReceiverSummary } from '../../receiver/index.js';
 import { UsageError } from '../../errors.js';
 import { defaultLogDir, LOG_OPTION_HELP } from '../default-log.js';
 import type { CommandContext } from '../main.js';
 import { displayName } from '../../util/display-name.js';
-import { printJson, printLine, printNotice } from '../output.js';
+import { describeSkipped, describeUnreadable, EXIT, printJson, printLine, printNotice, reportSkipped, SKIP_DAMAGED_OPTION, skippedExitCode } from '../output.js';
 import { startProgress, type Progress } from '../progress.js';
 
 /** Records behind (log records, chunks included) from which a catch-up shows a progress bar. */
@@ -19,7 +21,14 @@ interface ReceiveCliOptions {
   mode: string;
   once?: boolean;
   json?: boolean;
+  skipDamaged?: boolean;
 }
+
+const EXIT_CODES_HELP =
+  '\nExit codes: 0 ok (following: stopped by SIGINT/SIGTERM, cursor saved); 1 a problem: a damaged record (the cursor\n' +
+  'stays before it; --skip-damaged reads past it), a hostile record or an I/O error; also 1 when --skip-damaged did\n' +
+  'pass over damage (everything else applied, the cursor past it, what was skipped listed: the tree lacks it);\n' +
+  '2 usage (a destination made in another mode or from another log); 3 another receiver holds the destination.';
 
 export function register(program: Command, context: CommandContext): void {
   program
@@ -30,6 +39,8 @@ export function register(program: Command, context: CommandContext): void {
     .option('--mode <mode>', "'latest' (mirror the newest state) or 'all-versions' (keep every version under <dest>/.versions)", 'latest')
     .option('--once', 'catch up with the log, then exit')
     .option('--json', 'one JSON object per applied change while following; one summary object with --once')
+    .option(...SKIP_DAMAGED_OPTION)
+    .addHelpText('after', EXIT_CODES_HELP)
     .action(async (options: ReceiveCliOptions) => context.run(Boolean(options.json), () => runReceive(options)));
 }
 
@@ -40,7 +51,7 @@ async function runReceive(options: ReceiveCliOptions): Promise<number> {
   const { LogReceiver } = await import('../../receiver/index.js');
   const json = Boolean(options.json);
   const showProgress = !json && process.stderr.isTTY && !process.env.SYNCLOG_NO_PROGRESS;
-  const receiver = new LogReceiver({ logPath: options.log ?? defaultLogDir(), outputPath: options.out, mode: options.mode as 'latest' | 'all-versions', measureEnd: showProgress });
+  const receiver = new LogReceiver({ logPath: options.log ?? defaultLogDir(), outputPath: options.out, mode: options.mode as 'latest' | 'all-versions', measureEnd: showProgress, skipDamaged: options.skipDamaged === true });
   let caughtUp = false;
   // The bar appears only when the destination is far behind (a few records apply before anyone could read it).
   let progress: Progress | undefined;
@@ -59,10 +70,13 @@ async function runReceive(options: ReceiveCliOptions): Promise<number> {
   }
   if (options.once) {
     const summary = await receiver.catchUp().finally(() => progress?.stop());
-    if (json) printJson({ ok: true, log: receiver.options.logPath, out: receiver.options.outputPath, ...summary });
+    if (json) printJson({ ok: damageExitCode(summary) === EXIT.ok, log: receiver.options.logPath, out: receiver.options.outputPath, ...summary });
     else printLine(describeSummary('received', summary, receiver.options.outputPath));
-    return 0;
+    return reportSkipped(summary.skipped, summary.unreadable, json);
   }
+  // Following, damage is reported as it is passed (the summaries count it); --once lists it once, at the end.
+  receiver.on('skipped', (region) => (json ? printJson({ event: 'skipped', ...region }) : printNotice(describeSkipped(region))));
+  receiver.on('unreadable', (item) => (json ? printJson({ event: 'unreadable', ...item }) : printNotice(describeUnreadable(item))));
   // Signals end the follow cleanly (exit 0, as output.ts's house rule says, once the cursor is saved); registered
   // before start so an early Ctrl-C still saves the cursor, and a Ctrl-C during the catch-up ends it there.
   let finish!: (error?: unknown) => void;
@@ -89,11 +103,19 @@ async function runReceive(options: ReceiveCliOptions): Promise<number> {
   const total = last ?? first;
   if (json) printJson({ event: 'stopped', ...total });
   else printLine(`${describeSummary(stoppedInCatchUp ? 'stopped during catch-up' : 'stopped', total, receiver.options.outputPath)}; cursor saved`);
-  return 0;
+  return damageExitCode(total);
 }
 
-function describeSummary(verb: string, s: { changes: number; files: number; dirs: number; symlinks: number; deletes: number; superseded: number; bytes: number; skippedSymlinks: number; nextSeq: number; durationMs: number }, out: string): string {
+/** 1 when --skip-damaged passed over anything (the tree is knowingly incomplete), else 0. */
+function damageExitCode(summary: ReceiverSummary): number {
+  return skippedExitCode(summary.skipped, summary.unreadable);
+}
+
+const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+function describeSummary(verb: string, s: ReceiverSummary, out: string): string {
   let skipped = s.skippedSymlinks > 0 ? `, ${s.skippedSymlinks} links pointing outside skipped` : '';
   if (s.superseded > 0) skipped += `, ${s.superseded} superseded records not applied`;
+  if (s.skipped.length > 0 || s.unreadable.length > 0) skipped += `, ${count(s.skipped.length, 'damaged region')} skipped, ${count(s.unreadable.length, 'version')} unreadable (not written)`;
   return `${verb}: ${s.changes} changes (${s.files} files, ${s.dirs} dirs, ${s.symlinks} links, ${s.deletes} deletes; ${(s.bytes / 1e6).toFixed(1)} MB${skipped}) in ${Math.round(s.durationMs)} ms → ${out} (next record ${s.nextSeq})`;
 }

@@ -2,6 +2,7 @@
 // in another process appear without a restart. Only a refresh that applied records re-reads paths and the open
 // path's history; a failed refresh is shown and polling goes on. The next poll waits at least four times as long as
 // the last refresh's work took, so a huge catalog under a busy watcher never spends most of its time re-sorting.
+// With --skip-damaged, the count of damaged regions read past is passed on after the first load and every refresh.
 import { useEffect } from 'react';
 import type { ExplorerCatalog, ExplorerState, Message } from '../model/index.js';
 import { errorText } from '../services/run-effect.js';
@@ -15,9 +16,15 @@ export function useLiveCatalog(
   current: () => ExplorerState,
   pollIntervalMs: number,
   initialPath: string | undefined,
+  skippedRegions: (() => number) | undefined,
 ): void {
   useEffect(() => {
+    const noteDamage = () => {
+      const count = skippedRegions?.() ?? 0;
+      if (count > current().skippedRegions) dispatch({ type: 'skipped-regions', count });
+    };
     dispatch({ type: 'paths', paths: catalog.paths() });
+    noteDamage();
     if (initialPath) dispatch({ type: 'select-path', display: initialPath });
     let stopped = false;
     let timer: NodeJS.Timeout | undefined;
@@ -26,6 +33,7 @@ export function useLiveCatalog(
       try {
         const applied = await catalog.refresh();
         if (stopped) return;
+        noteDamage();
         if (applied > 0) {
           dispatch({ type: 'paths', paths: catalog.paths() });
           const open = current().versions;
@@ -42,5 +50,5 @@ export function useLiveCatalog(
       stopped = true;
       clearTimeout(timer);
     };
-  }, [catalog, dispatch, current, pollIntervalMs, initialPath]);
+  }, [catalog, dispatch, current, pollIntervalMs, initialPath, skippedRegions]);
 }

@@ -59,7 +59,9 @@ export function titleText(state: ExplorerState, logDir: string, width: number): 
       : state.view === 'versions'
         ? displayName(state.versions?.ref.display ?? '')
         : (state.document?.title ?? '');
-  const head = `synclog explore · ${where}`;
+  // Damage read past stays in sight on every view (status messages come and go), before anything the width may cut.
+  const damage = state.skippedRegions > 0 ? ` (${plural(state.skippedRegions, 'damaged region')} skipped)` : '';
+  const head = `synclog explore${damage} · ${where}`;
   const room = width - head.length - 3;
   return room > 8 ? fitEnd(`${head} · ${fitStart(logDir, room)}`, width) : fitEnd(head, width);
 }

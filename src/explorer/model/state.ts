@@ -73,6 +73,11 @@ export interface ExplorerState {
   status: Status | undefined;
   /** Set once the user asked to quit; the app unmounts. */
   quitting: boolean;
+  /**
+   * Damaged regions of the log read past (opened with --skip-damaged; always 0 otherwise). Shown in the title line:
+   * the history shown lacks what was in them, and versions whose content was there cannot be shown or restored.
+   */
+  skippedRegions: number;
 }
 
 export type Message =
@@ -89,7 +94,9 @@ export type Message =
   /** Restore could not find the original location: ask for a target instead. */
   | { type: 'ask-restore-target'; version: VersionItem; reason: string; suggestion: string }
   | { type: 'done'; text: string }
-  | { type: 'error'; text: string };
+  | { type: 'error'; text: string }
+  /** How many damaged regions the store has read past so far (--skip-damaged). */
+  | { type: 'skipped-regions'; count: number };
 
 export type Effect =
   | { type: 'load-history'; ref: PathRef; open: boolean }
@@ -126,6 +133,7 @@ export function initialState(options: InitialStateOptions): ExplorerState {
     overlay: undefined,
     status: undefined,
     quitting: false,
+    skippedRegions: 0,
   };
 }
 

@@ -62,7 +62,17 @@ export function update(state: ExplorerState, message: Message): UpdateResult {
       return none({ ...state, status: { text: message.text, tone: 'info' } });
     case 'error':
       return none({ ...state, status: { text: message.text, tone: 'error' } });
+    case 'skipped-regions':
+      return none(withSkippedRegions(state, message.count));
   }
+}
+
+/** A new damaged region read past: counted in the title, and said once in the status line (what it costs). */
+function withSkippedRegions(state: ExplorerState, count: number): ExplorerState {
+  if (count <= state.skippedRegions) return state;
+  const regions = count === 1 ? '1 damaged region' : `${count} damaged regions`;
+  const text = `Read past ${regions} of the log (--skip-damaged): what was in it is missing here, and a version whose content was there shows an error. synclog verify names them.`;
+  return { ...state, skippedRegions: count, status: { text, tone: 'error' } };
 }
 
 function diffSummary(lines: readonly DocumentLine[]): string {

@@ -2,7 +2,7 @@
 // for the model. The only place the explorer does I/O on the user's behalf; errors become an 'error' message with
 // the error's own text, never a crash of the UI.
 import { basename, resolve } from 'node:path';
-import { isSynclogError, LockedError, NotFoundError } from '../../errors.js';
+import { CorruptionError, isSynclogError, LockedError, NotFoundError } from '../../errors.js';
 import { EXPLORER_LIMITS } from '../../util/limits.js';
 import {
   buildPreview,
@@ -36,6 +36,8 @@ export interface ExplorerDeps {
   cwd: string;
   /** The user's home directory, for typed paths starting with ~/. */
   home?: string;
+  /** How many damaged regions the store has read past (opened with skipDamaged); absent: never any. */
+  skippedRegions?: () => number;
 }
 
 /** Runs one effect ('quit' is the app's own business and yields nothing). Never rejects. */
@@ -48,6 +50,11 @@ export async function runEffect(effect: Effect, deps: ExplorerDeps): Promise<Mes
 }
 
 export function errorText(error: unknown): string {
+  // Damage first and short: a chunk id and its reasons would fill the status line before saying what happened.
+  if (error instanceof CorruptionError) {
+    const where = error.where.offset === undefined ? error.where.file : `${error.where.file}:${error.where.offset}`;
+    return `Not readable, the log is damaged here (${error.where.reason} at ${where}); synclog verify lists what is affected.`;
+  }
   if (isSynclogError(error)) return error.message;
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

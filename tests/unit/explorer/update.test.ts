@@ -13,6 +13,7 @@ import {
   type RestorePlan,
   type VersionItem,
 } from '../../../src/explorer/model/index.js';
+import { titleText } from '../../../src/explorer/model/lines.js';
 import { MemoryCatalog, deleteRecord, versionRecord } from './memory-catalog.js';
 
 function setup(records = defaultRecords()) {
@@ -321,5 +322,24 @@ describe('help, quit, resize', () => {
     expect(cursor).toBe(60);
     expect(cursor - top).toBeLessThan(10 - 4);
     expect(top).toBe(61 - 6);
+  });
+});
+
+describe('damage read past (--skip-damaged)', () => {
+  it('counts the skipped regions in the title on every view, says once what they cost, and never counts down', () => {
+    const s = setup();
+    expect(titleText(s.state, '/log', 100)).not.toContain('damaged');
+    s.send({ type: 'skipped-regions', count: 1 });
+    expect(titleText(s.state, '/log', 100)).toMatch(/^synclog explore \(1 damaged region skipped\) · /);
+    expect(s.state.status).toMatchObject({ tone: 'error', text: expect.stringContaining('Read past 1 damaged region') });
+    s.key('j');
+    s.key('', { return: true });
+    expect(s.state.view).toBe('versions');
+    expect(titleText(s.state, '/log', 100)).toContain('(1 damaged region skipped)');
+    s.send({ type: 'skipped-regions', count: 2 });
+    expect(titleText(s.state, '/log', 100)).toContain('(2 damaged regions skipped)');
+    const before = s.state;
+    s.send({ type: 'skipped-regions', count: 1 });
+    expect(s.state).toBe(before);
   });
 });
