@@ -15,7 +15,7 @@
 // directory fsync covered is removed (a new segment whose directory entry was not synced); a file is cut back to
 // its synced length, keeping a random part of its unsynced tail, sometimes turned to zeros (size updated, data
 // never written), sometimes followed by zeros (extended but never written); a file synced by content gets that
-// content back or keeps its newer one. What stays after the cut is on disk, so it is journalled as durable.
+// content back or keeps its newer one. What stays after the cut is on disk, so the journal is rewritten to say so.
 // Not modelled: an unsynced rename over an existing name brings the old file back (the log only renames over
 // derived files); an unsynced unlink brings the file back (the log unlinks only temps and locks); pages of an
 // unsynced tail written back out of order (a hole followed by later data).
@@ -196,19 +196,26 @@ function cutTail(path, syncedLength, random, report) {
   if (random() < 0.5) appendFileSync(path, Buffer.alloc(Math.floor(random() * TRAILING_ZEROS_MAX)));
 }
 
-/** After the cut, what is on disk is durable: journal the directory's names and each file's length and content. */
+/**
+ * After the cut, what is on disk is durable: the journal is rewritten (same file, so a journal still open for
+ * appending carries on in it) as the directory's names and each file's length or content, plus what it said about
+ * anything outside the directory. This also keeps a long stress run's journal short.
+ * @param {string} journalPath
+ * @param {string} root
+ */
 function recordAsDurable(journalPath, root) {
-  const journal = new SyncJournal(journalPath);
-  const durable = readSyncJournal(journalPath);
-  try {
-    const names = readdirSync(root);
-    journal.note({ op: 'dir', path: root, names });
-    for (const name of names) {
-      const path = join(root, name);
-      if (durable.contents.has(path)) journal.note({ op: 'content', path, hex: readFileSync(path).toString('hex') });
-      else journal.note({ op: 'sync', path, length: statSync(path).size });
-    }
-  } finally {
-    journal.close();
+  const before = readSyncJournal(journalPath);
+  const inRoot = (path) => dirname(path) === root;
+  const lines = [];
+  for (const [path, names] of before.names) if (path !== root) lines.push({ op: 'dir', path, names: [...names] });
+  for (const [path, length] of before.synced) if (!inRoot(path)) lines.push({ op: 'sync', path, length });
+  for (const [path, content] of before.contents) if (!inRoot(path)) lines.push({ op: 'content', path, hex: content.toString('hex') });
+  const names = readdirSync(root);
+  lines.push({ op: 'dir', path: root, names });
+  for (const name of names) {
+    const path = join(root, name);
+    if (before.contents.has(path)) lines.push({ op: 'content', path, hex: readFileSync(path).toString('hex') });
+    else lines.push({ op: 'sync', path, length: statSync(path).size });
   }
+  writeFileSync(journalPath, lines.map((line) => JSON.stringify(line) + '\n').join(''));
 }
