@@ -1,24 +1,29 @@
 // Crash harness for the log (also run by tests/fault/log-crash.test.ts with a small count).
 // Fault model: the writer process is SIGKILLed at a random moment (mid-append, mid-fsync, mid-rollover, mid-atomic
-// group, even mid-recovery), repeatedly, in the same directory. With `powerLoss`, every other kill also loses what
-// a power cut may lose (LevelDB's fault_injection_test): the newest segment is cut at a random point after the last
-// acknowledged record and may end in zeros (extended but never written); sealed segments and everything acknowledged
-// were fsynced and stay. What must survive: every record the child reported durable is present and intact after reopen;
-// nothing appears that was never written (every payload is derived from its seq); atomic groups are whole or
-// absent; the log reopens and appending continues; verifyLog stays sound.
+// group, even mid-recovery), repeatedly, in the same directory. With `powerLoss`, every other kill is also a power
+// cut (LevelDB's fault_injection_test): every writer, the child and this process's own reopen, runs on the
+// fault-injecting file system (tests/fault/fault-fs.mjs), which journals what each fdatasync and directory fsync made
+// durable; after the kill `cutPower` cuts every file back to its synced length (keeping a random part of the unsynced
+// tail, sometimes as zeros, sometimes followed by zeros), gives the durable watermark its synced bytes back or not, and
+// removes every name no directory fsync covered (a new segment whose directory entry was never synced). So a writer
+// that skipped an fdatasync loses acknowledged records here. What must survive: every record the child reported
+// durable is present and intact after reopen; nothing appears that was never written (every payload is derived from
+// its seq); atomic groups are whole or absent; the log reopens and appending continues; verifyLog stays sound.
 // Run alone: npx tsx stress/log-crash.ts [cycles] [segmentBytesMax]   (needs `npm run build`: the child runs dist/)
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { appendFile, mkdtemp, readdir, rm, stat, truncate } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Log, verifyLog } from '../src/log/index.js';
+import { Log, REAL_LOG_FILE_SYSTEM, verifyLog, type LogFileSystem } from '../src/log/index.js';
+import { createFaultFileSystem, cutPower } from '../tests/fault/fault-fs.mjs';
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const CRASH_CHILD = join(REPO_ROOT, 'tests', 'fault', 'log-child.mjs');
 
 export interface CrashRunOptions {
+  /** A fresh directory the run owns: the log is `dir/log`, the fault journal `dir/sync-journal.jsonl`. */
   dir: string;
   cycles: number;
   segmentBytesMax?: number;
@@ -28,6 +33,8 @@ export interface CrashRunOptions {
   verifyEvery?: number;
   /** Also simulate losing unsynced data on every other kill (see the fault model above). */
   powerLoss?: boolean;
+  /** The child's writer never fdatasyncs a segment: a broken writer the power cuts must catch (harness self-test). */
+  writerSkipsDatasync?: boolean;
   onCycle?: (cycle: number, summary: CycleSummary) => void;
 }
 
@@ -42,18 +49,27 @@ export interface CrashRunResult {
   records: number;
   recoveries: number;
   acked: number;
+  /** What the power cuts took: unsynced bytes dropped, files removed (directory entry never synced). */
+  powerCuts: { count: number; bytesDropped: number; filesRemoved: number };
 }
 
 interface ChildRun {
   startSeq: number | undefined;
   ackedTo: number;
-  /** Segment and frame offset of the last acknowledged record. */
-  ackedAt?: { segment: string; offset: number };
 }
 
-function runChildUntilKilled(dir: string, killDelayMsMax: number, segmentBytesMax: number | undefined, cycle: number): Promise<ChildRun> {
+interface ChildSetup {
+  logDir: string;
+  journalPath: string;
+  killDelayMsMax: number;
+  segmentBytesMax: number | undefined;
+  skipDatasync: boolean;
+}
+
+function runChildUntilKilled(setup: ChildSetup, cycle: number): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
-    const args = [CRASH_CHILD, 'append-loop', dir, ...(segmentBytesMax ? [String(segmentBytesMax)] : [])];
+    const { logDir, journalPath, killDelayMsMax, segmentBytesMax } = setup;
+    const args = [CRASH_CHILD, 'append-loop', logDir, String(segmentBytesMax ?? 0), journalPath, ...(setup.skipDatasync ? ['no-datasync'] : [])];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const run: ChildRun = { startSeq: undefined, ackedTo: -1 };
     let pending = '';
@@ -66,14 +82,13 @@ function runChildUntilKilled(dir: string, killDelayMsMax: number, segmentBytesMa
       const lines = pending.split('\n');
       pending = lines.pop()!;
       for (const line of lines) {
-        const [word, a, b, segment, offset] = line.split(' ');
+        const [word, a, b] = line.split(' ');
         if (word === 'ready') {
           run.startSeq = Number(a);
           setTimeout(kill, Math.random() * killDelayMsMax);
         } else if (word === 'D') {
           if (Number(a) !== run.ackedTo + 1 && run.ackedTo >= 0) reject(new Error(`acks out of order: ${line} after ${run.ackedTo}`));
           run.ackedTo = Math.max(run.ackedTo, Number(b));
-          run.ackedAt = { segment: segment!, offset: Number(offset) };
         }
       }
     });
@@ -86,56 +101,14 @@ function runChildUntilKilled(dir: string, killDelayMsMax: number, segmentBytesMa
   });
 }
 
-/** Where the last acknowledged record ends: everything before it in that segment was fdatasynced. */
-interface DurablePoint {
-  segment: string;
-  end: number;
-}
-
-/**
- * Simulates a power cut after the kill: the newest segment keeps a random prefix of what follows the last
- * acknowledged record (all of it may go when that record is in an earlier, sealed segment), sometimes followed by
- * zeros (extended but never written). Sealed segments were fsynced before their successor was created.
- */
-async function losePowerTail(dir: string, durable: DurablePoint | undefined): Promise<void> {
-  const names = (await readdir(dir)).filter((n) => /^\d{20}\.seg$/.test(n)).sort();
-  const newest = names[names.length - 1];
-  if (!newest) return;
-  const path = join(dir, newest);
-  const { size } = await stat(path);
-  // What the child published in durable.seq was fdatasynced too (its ack line may have been cut off by the kill):
-  // a power cut cannot take that back either.
-  const published = await publishedEnd(dir);
-  const acked = durable && durable.segment === newest ? durable.end : 40;
-  const floor = Math.max(acked, published && published.segment === newest ? published.end : 40);
-  if (floor > size) throw new Error(`acknowledged data ends at ${floor}, past the end of ${newest} (${size})`);
-  await truncate(path, floor + Math.floor(Math.random() * (size - floor + 1)));
-  if (Math.random() < 0.5) await appendFile(path, new Uint8Array(Math.floor(Math.random() * 8192)));
-}
-
-/** Where the last record below the published durable watermark ends, if there is one. */
-async function publishedEnd(dir: string): Promise<DurablePoint | undefined> {
-  const { readFile } = await import('node:fs/promises');
-  const bytes = await readFile(join(dir, 'durable.seq')).catch(() => undefined);
-  if (!bytes || bytes.length !== 16) return undefined;
-  const next = Number(bytes.readBigUInt64LE(0));
-  if (next === 0) return undefined;
-  const log = await Log.open(dir, { readOnly: true });
-  try {
-    for await (const entry of log.read({ fromSeq: next - 1 })) return { segment: entry.segment, end: entry.offset + 14 + entry.payload.length };
-  } finally {
-    await log.close();
-  }
-  return undefined;
-}
-
 /** Reopens after a kill and checks every acknowledged record; returns the summary of this cycle. */
-async function checkAfterKill(dir: string, run: ChildRun, checkedFrom: number): Promise<CycleSummary> {
+async function checkAfterKill(dir: string, fileSystem: LogFileSystem, run: ChildRun, checkedFrom: number): Promise<CycleSummary> {
   const { crashPayload, crashTag } = (await import(CRASH_CHILD)) as {
     crashPayload(seq: number): Uint8Array;
     crashTag(seq: number): number;
   };
-  const log = await Log.open(dir);
+  // Through the journalling file system too: what this reopen syncs (a torn tail cut, the watermark) is durable.
+  const log = await Log.open(dir, { fileSystem });
   // A power cut may take back records seen after an earlier kill that were never acknowledged.
   checkedFrom = Math.min(checkedFrom, log.nextSeq);
   try {
@@ -155,37 +128,47 @@ async function checkAfterKill(dir: string, run: ChildRun, checkedFrom: number): 
   }
 }
 
-async function payloadSizer(): Promise<(seq: number) => number> {
-  const { crashPayload } = (await import(CRASH_CHILD)) as { crashPayload(seq: number): Uint8Array };
-  return (seq) => crashPayload(seq).length;
-}
-
 export async function runCrashCycles(options: CrashRunOptions): Promise<CrashRunResult> {
   if (!existsSync(join(REPO_ROOT, 'dist', 'log', 'index.js'))) throw new Error('dist/ is missing: run `npm run build` first');
+  const setup: ChildSetup = {
+    logDir: join(options.dir, 'log'),
+    journalPath: join(options.dir, 'sync-journal.jsonl'),
+    killDelayMsMax: options.killDelayMsMax ?? 120,
+    segmentBytesMax: options.segmentBytesMax,
+    skipDatasync: options.writerSkipsDatasync === true,
+  };
+  const fileSystem = createFaultFileSystem(REAL_LOG_FILE_SYSTEM, setup.journalPath);
   let recoveries = 0;
   let checkedFrom = 0;
   let summary: CycleSummary = { ackedTo: -1, nextSeq: 0, recovered: false };
-  let durable: DurablePoint | undefined;
   let ackedMax = -1;
-  const payloadBytes = await payloadSizer();
-  for (let cycle = 0; cycle < options.cycles; cycle++) {
-    const run = await runChildUntilKilled(options.dir, options.killDelayMsMax ?? 120, options.segmentBytesMax, cycle);
-    if (run.ackedAt) durable = { segment: run.ackedAt.segment, end: run.ackedAt.offset + 14 + payloadBytes(run.ackedTo) };
-    // Records acknowledged in earlier cycles must survive this one too.
-    ackedMax = Math.max(ackedMax, run.ackedTo);
-    run.ackedTo = ackedMax;
-    if (options.powerLoss && cycle % 2 === 1) await losePowerTail(options.dir, durable);
-    summary = await checkAfterKill(options.dir, run, checkedFrom);
-    if (summary.recovered) recoveries++;
-    checkedFrom = Math.max(0, Math.min(run.startSeq ?? checkedFrom, summary.nextSeq));
-    options.onCycle?.(cycle, summary);
-    const verifyEvery = options.verifyEvery ?? 10;
-    if ((cycle + 1) % verifyEvery === 0 || cycle === options.cycles - 1) {
-      const report = await verifyLog(options.dir);
-      if (!report.ok || report.tornTail) throw new Error(`verify after cycle ${cycle}: ${JSON.stringify(report)}`);
+  const powerCuts = { count: 0, bytesDropped: 0, filesRemoved: 0 };
+  try {
+    for (let cycle = 0; cycle < options.cycles; cycle++) {
+      const run = await runChildUntilKilled(setup, cycle);
+      // Records acknowledged in earlier cycles must survive this one too.
+      ackedMax = Math.max(ackedMax, run.ackedTo);
+      run.ackedTo = ackedMax;
+      if (options.powerLoss && cycle % 2 === 1) {
+        const cut = cutPower(setup.journalPath, setup.logDir);
+        powerCuts.count++;
+        powerCuts.bytesDropped += cut.bytesDropped;
+        powerCuts.filesRemoved += cut.removed.length;
+      }
+      summary = await checkAfterKill(setup.logDir, fileSystem, run, checkedFrom);
+      if (summary.recovered) recoveries++;
+      checkedFrom = Math.max(0, Math.min(run.startSeq ?? checkedFrom, summary.nextSeq));
+      options.onCycle?.(cycle, summary);
+      const verifyEvery = options.verifyEvery ?? 10;
+      if ((cycle + 1) % verifyEvery === 0 || cycle === options.cycles - 1) {
+        const report = await verifyLog(setup.logDir);
+        if (!report.ok || report.tornTail) throw new Error(`verify after cycle ${cycle}: ${JSON.stringify(report)}`);
+      }
     }
+  } finally {
+    fileSystem.close();
   }
-  return { cycles: options.cycles, records: summary.nextSeq, recoveries, acked: summary.ackedTo + 1 };
+  return { cycles: options.cycles, records: summary.nextSeq, recoveries, acked: summary.ackedTo + 1, powerCuts };
 }
 
 async function main(): Promise<void> {
@@ -204,7 +187,11 @@ async function main(): Promise<void> {
         if ((cycle + 1) % 50 === 0) process.stdout.write(`cycle ${cycle + 1}/${cycles}: ${s.nextSeq} records\n`);
       },
     });
-    process.stdout.write(`log-crash: ${result.cycles} kills, ${result.records} records, ${result.recoveries} torn tails cut, ${((Date.now() - started) / 1000).toFixed(1)} s: OK\n`);
+    const cuts = result.powerCuts;
+    process.stdout.write(
+      `log-crash: ${result.cycles} kills (${cuts.count} power cuts: ${cuts.bytesDropped} unsynced bytes dropped, ${cuts.filesRemoved} unsynced names removed), ` +
+        `${result.records} records, ${result.recoveries} torn tails cut, ${((Date.now() - started) / 1000).toFixed(1)} s: OK\n`,
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -2,7 +2,10 @@
 // injection (LevelDB's FaultInjectionTestEnv). The real implementation is the only one used in normal operation;
 // a test passes its own (LogOptions.fileSystem) that does the same and records what each call made durable, so a
 // simulated power cut can drop exactly what was written but not yet synced (tests/fault/fault-fs.mjs).
-// Invariant: every fsync, fdatasync, truncate and new file of the log's writer goes through here.
+// Invariant: every fsync, fdatasync, truncate and new file of the log's writer goes through here, with two exceptions
+// a power cut cannot hurt: the lock (lock.ts fsyncs its bytes before it links the name, and a lost LOCK is a free one)
+// and the create of durable.seq (and its cut of a foreign, oversized file; its directory fsync and fdatasyncs do come
+// through here).
 import { fdatasync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { promisify } from 'node:util';

@@ -108,6 +108,11 @@ export class Log extends EventEmitter<LogEventMap> {
       await fs.datasync(recovered.segment.handle, recovered.segment.ref.path).catch((error: unknown) => {
         throw wrapIoError(error, 'fsync newest segment', recovered.segment.ref.path);
       });
+      // Nor its directory fsync: a writer killed between a new segment's rename and that fsync leaves a segment whose
+      // name a power cut can still take away, with every record appended to it since (found by the power-cut harness).
+      // So the directory is fsynced before anything is appended: the newest segment and the index files recovery
+      // wrote become durable names.
+      await fs.syncDir(dir);
       await ensureLogMarker(dir, fs);
       const watermark = await WatermarkWriter.open(dir, fs);
       watermark.publish(recovered.nextSeq);

@@ -1,7 +1,11 @@
 // A child process for the log's process-level fault tests (tests/fault/log-*.test.ts, stress/log-crash.ts). Runs
 // against the built library (dist/), so `npm run build` must have run. Modes:
-//   append-loop DIR [SEGBYTES] appends forever (plain batches and atomic groups); prints
+//   append-loop DIR [SEGBYTES [JOURNAL [no-datasync]]]
+//                              appends forever (plain batches and atomic groups); prints
 //                              "D <from> <to> <segment> <offset of to>" once seqs from..to (inclusive) are durable. The parent SIGKILLs it at a random moment.
+//                              SEGBYTES 0 is the default size. With JOURNAL, the log's durability operations go through
+//                              the fault-injecting file system (fault-fs.mjs), which journals what was synced there so a
+//                              power cut can drop the rest; `no-datasync` makes it a writer that never fdatasyncs a segment.
 //   hold DIR                   opens DIR as the writer, prints "locked <pid>", waits to be killed; prints
 //                              "refused <holderPid>" and exits 3 if the lock is held.
 //   efbig DIR                  appends until an append fails (run under `ulimit -f`); prints "D a b" acks, then
@@ -29,12 +33,15 @@ export function crashTag(seq) {
   return 1 + (seq % 4);
 }
 
+/** A slow disk under the crash harness: a random kill then often lands between a commit's write and its fdatasync. */
+const SLOW_DISK_SYNC_MS = 2;
+
 function say(line) {
   process.stdout.write(line + '\n');
 }
 
-async function appendLoop(Log, dir, segmentBytesMax) {
-  const log = await Log.open(dir, segmentBytesMax ? { segmentBytesMax } : {});
+async function appendLoop(Log, dir, segmentBytesMax, fileSystem) {
+  const log = await Log.open(dir, { ...(segmentBytesMax ? { segmentBytesMax } : {}), ...(fileSystem ? { fileSystem } : {}) });
   say(`ready ${log.nextSeq}`);
   let op = 0;
   const inFlight = new Set();
@@ -124,9 +131,13 @@ async function appendSome(Log, dir, count) {
 }
 
 async function main() {
-  const [mode, dir, a, b] = process.argv.slice(2);
-  const { Log } = await import(new URL('../../dist/log/index.js', import.meta.url).href);
-  if (mode === 'append-loop') return appendLoop(Log, dir, a ? Number(a) : undefined);
+  const [mode, dir, a, b, c] = process.argv.slice(2);
+  const { Log, REAL_LOG_FILE_SYSTEM } = await import(new URL('../../dist/log/index.js', import.meta.url).href);
+  if (mode === 'append-loop') {
+    const { createFaultFileSystem } = await import('./fault-fs.mjs');
+    const fileSystem = b ? createFaultFileSystem(REAL_LOG_FILE_SYSTEM, b, { skipDatasync: c === 'no-datasync', datasyncDelayMs: SLOW_DISK_SYNC_MS }) : undefined;
+    return appendLoop(Log, dir, a ? Number(a) : undefined, fileSystem);
+  }
   if (mode === 'hold') return hold(Log, dir);
   if (mode === 'efbig') return efbig(Log, dir);
   if (mode === 'slow-group') return slowGroup(Log, dir, Number(a), Number(b));
