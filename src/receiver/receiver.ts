@@ -146,7 +146,7 @@ export class LogReceiver extends EventEmitter<ReceiverEventMap> implements Async
     } catch {
       throw new NotFoundError(`no log at ${this.options.logPath}`, { what: 'log', id: this.options.logPath, fix: 'check --log, or start `synclog watch` (or run `synclog snapshot`) first: it creates the log' });
     }
-    // The writer threads boot (~0.1 s of module loading and warm-up each) while the log and the destination open.
+    // The writer threads start when a catch-up has enough content to pay for them, or once caught up (a follower).
     const writers = ContentWriterPool.create(logDir);
     let store: StoreApi;
     try {

@@ -155,6 +155,8 @@ export const LOG_LIMITS = {
 export const RECEIVER_LIMITS = {
   /** Content-writer threads at most (one per core up to this): they read, check and write files' content. */
   contentWritersMax: 4,
+  /** Content offered before the content-writer threads start (below it the main thread writes: see the pool). */
+  contentWritersStartBytes: 32 * 1024 * 1024,
   /**
    * Records applied at once (bounded concurrency; a file parked for its batch's sync no longer holds a slot). A
    * running file holds no descriptor on the main thread (its content-writer thread writes one file at a time), so

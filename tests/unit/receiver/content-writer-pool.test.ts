@@ -52,7 +52,7 @@ interface PoolFixture {
 async function withPool(files: Uint8Array[], threads: number, body: (fixture: PoolFixture) => Promise<void>): Promise<void> {
   const { logDir, contents } = await logWith(files);
   const store = await openStore(logDir, { readOnly: true, workers: 0, indexOnDemand: true });
-  const pool = ContentWriterPool.create(logDir, threads);
+  const pool = ContentWriterPool.create(logDir, { threads, startAfterBytes: 0 });
   try {
     await body({ logDir, contents, store, pool, out: await makeTmpDir() });
   } finally {
@@ -118,6 +118,20 @@ describe('ContentWriterPool', () => {
       await expect(pool.write(job(out, 'x', await pooled(store, pool, lying)))).rejects.toMatchObject({ where: { reason: 'chunk-size-mismatch' } });
       expect(await readdir(out)).toEqual([]);
     });
+  });
+
+  it('starts its threads only once the content offered passes startAfterBytes (smaller work stays on the main thread)', async () => {
+    const { logDir } = await logWith([textLike(10, 1)]);
+    const pool = ContentWriterPool.create(logDir, { threads: 1, startAfterBytes: 1000 });
+    try {
+      expect(pool.takes(400)).toBe(false);
+      expect(pool.takes(500)).toBe(false);
+      expect(pool.takes(200)).toBe(true); // 1,100 offered: the threads start and take this one
+      expect(pool.takes(1)).toBe(true); // and everything after
+      await pool.ready();
+    } finally {
+      await pool.close();
+    }
   });
 
   it('close() rejects what is still queued with ClosedError, and later writes too', async () => {
