@@ -42,6 +42,7 @@ async function round(n: number): Promise<boolean> {
     await new Promise((resolve) => spawn('cp', ['-r', source, join(data, 'pkg')]).once('exit', resolve));
     for (let before = -1; before !== watcher.getStats().versions; ) {
       before = watcher.getStats().versions;
+      if (process.env.SYNCLOG_STRESS_VERBOSE) process.stdout.write(`  ${((Date.now() - started) / 1000).toFixed(1)} s: ${before} versions, ${watcher.getStats().errors} errors\n`);
       await watcher.flush();
       await new Promise((r) => setTimeout(r, 3000));
       await watcher.flush();

@@ -19,9 +19,7 @@ export interface SelectedRecord {
 }
 
 function byVersion(catalog: CatalogApi, id: string): StoredRecord<EntryRecord> {
-  const found = catalog.findVersion(id);
-  if (!found) throw new NotFoundError(`no version ${JSON.stringify(id)} in the log`, { what: 'version', id });
-  return found;
+  return catalog.resolveVersion(id);
 }
 
 /** Every entry of the paths at or below `display` (`root`, `root/dir` or `root/dir/file`). */

@@ -101,9 +101,7 @@ export async function checkout(options: CheckoutOptions): Promise<CheckoutSummar
     const catalog = await store.catalog();
     let cut: { atSeq?: number; timeMs?: number };
     if (timeMs === undefined) {
-      const found = catalog.findVersion(options.versionId!);
-      if (!found) throw new NotFoundError(`no version ${options.versionId} in the log`, { what: 'version', id: options.versionId });
-      cut = { atSeq: found.seq };
+      cut = { atSeq: catalog.resolveVersion(options.versionId!).seq };
     } else {
       refuseBeforeFirst(catalog, timeMs);
       cut = { timeMs };

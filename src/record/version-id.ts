@@ -41,22 +41,29 @@ export function isVersionId(value: unknown): value is string {
 export function findVersionById<T extends { record: { versionId: string } }>(candidates: readonly T[], id: string, display: string): T {
   const exact = candidates.find((c) => c.record.versionId === id);
   if (exact) return exact;
-  const min = LIMITS.versionIdPrefixCharsMin;
-  if (id.length < min) {
-    throw new UsageError(`version id prefix ${JSON.stringify(id)} is too short: give at least ${min} characters (see \`synclog history ${display}\`)`, {
-      versionId: id,
-      prefixCharsMin: min,
-    });
-  }
+  refuseShortPrefix(id, `synclog history ${display}`);
   const matches = candidates.filter((c) => c.record.versionId.startsWith(id));
   if (matches.length === 1) return matches[0]!;
-  if (matches.length > 1) {
-    const shown = matches.slice(0, LIMITS.versionIdCandidatesShown).map((c) => c.record.versionId);
-    const more = matches.length > shown.length ? ` and ${matches.length - shown.length} more` : '';
-    throw new UsageError(`version id prefix ${id} is ambiguous for ${display}: it matches ${shown.join(', ')}${more}; give more characters`, {
-      versionId: id,
-      candidates: matches.map((c) => c.record.versionId),
-    });
-  }
+  if (matches.length > 1) throw ambiguousPrefix(id, `for ${display}`, matches.map((c) => c.record.versionId));
   throw new NotFoundError(`version ${id} is not a version of ${display}`, { what: 'version', id });
+}
+
+/** The prefix rule's first half, shared by every lookup by id: too short is a UsageError naming the minimum. */
+export function refuseShortPrefix(id: string, seeCommand: string): void {
+  const min = LIMITS.versionIdPrefixCharsMin;
+  if (id.length >= min) return;
+  throw new UsageError(`version id prefix ${JSON.stringify(id)} is too short: give at least ${min} characters (see \`${seeCommand}\`)`, {
+    versionId: id,
+    prefixCharsMin: min,
+  });
+}
+
+/** A prefix several versions start with (`scope`: "for PATH", "in the log"): a UsageError listing a few. */
+export function ambiguousPrefix(id: string, scope: string, candidates: readonly string[]): UsageError {
+  const shown = candidates.slice(0, LIMITS.versionIdCandidatesShown);
+  const more = candidates.length > shown.length ? ` and ${candidates.length - shown.length} more` : '';
+  return new UsageError(`version id prefix ${id} is ambiguous ${scope}: it matches ${shown.join(', ')}${more}; give more characters`, {
+    versionId: id,
+    candidates: [...candidates],
+  });
 }

@@ -1,12 +1,11 @@
 // The history catalog: every path's versions and tombstones, built from version/delete/watch records (chunk records
 // are skipped by tag, never decoded). Owns only memory; the store feeds it. Invariant: records are applied exactly
 // once and in seq order: out-of-order notices wait in `pending` until the gap before them is filled.
-import { displayPath, type EntryRecord, type LogRecord, type VersionRecord, type WatchRecord } from '../record/index.js';
+import { NotFoundError } from '../errors.js';
+import { ambiguousPrefix, displayPath, refuseShortPrefix, type EntryRecord, type LogRecord, type VersionRecord, type WatchRecord } from '../record/index.js';
+import { LIMITS } from '../util/limits.js';
 import type { LogPath } from '../util/log-path.js';
 import type { CatalogApi, CatalogPath, StoredRecord } from './types.js';
-
-/** A shortest accepted version id prefix (ids are 20 hex digits; 6 keep typing short and clashes rare). */
-const VERSION_PREFIX_CHARS_MIN = 6;
 
 interface PathState {
   root: string;
@@ -63,25 +62,45 @@ export class Catalog implements CatalogApi {
     return [...this.watchRecords];
   }
 
+  /** The version with this id, or the only one whose id starts with this prefix; undefined otherwise. */
   findVersion(versionIdOrPrefix: string): StoredRecord<EntryRecord> | undefined {
     const exact = this.byVersionId.get(versionIdOrPrefix);
     if (exact) return exact;
-    if (versionIdOrPrefix.length < VERSION_PREFIX_CHARS_MIN) return undefined;
+    if (versionIdOrPrefix.length < LIMITS.versionIdPrefixCharsMin) return undefined;
+    const matches = this.idsStartingWith(versionIdOrPrefix, 2);
+    return matches.length === 1 ? this.byVersionId.get(matches[0]!) : undefined;
+  }
+
+  /**
+   * As findVersion, with the reason when there is none, by the same rule as a path's lookup (findVersionById):
+   * too short or ambiguous is a UsageError, none a NotFoundError.
+   */
+  resolveVersion(versionIdOrPrefix: string): StoredRecord<EntryRecord> {
+    const exact = this.byVersionId.get(versionIdOrPrefix);
+    if (exact) return exact;
+    refuseShortPrefix(versionIdOrPrefix, 'synclog log');
+    const matches = this.idsStartingWith(versionIdOrPrefix, LIMITS.versionIdCandidatesShown + 1);
+    if (matches.length === 1) return this.byVersionId.get(matches[0]!)!;
+    if (matches.length > 1) throw ambiguousPrefix(versionIdOrPrefix, 'in the log', matches);
+    throw new NotFoundError(`no version ${JSON.stringify(versionIdOrPrefix)} in the log`, { what: 'version', id: versionIdOrPrefix });
+  }
+
+  /** Up to `max` version ids starting with `prefix`, in order (binary search over the sorted ids). */
+  private idsStartingWith(prefix: string, max: number): string[] {
     this.sortedIds ??= [...this.byVersionId.keys()].sort();
     const ids = this.sortedIds;
     let lo = 0;
     let hi = ids.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (ids[mid]! < versionIdOrPrefix) lo = mid + 1;
+      if (ids[mid]! < prefix) lo = mid + 1;
       else hi = mid;
     }
-    const first = ids[lo];
-    if (first === undefined || !first.startsWith(versionIdOrPrefix)) return undefined;
-    const second = ids[lo + 1];
-    if (second !== undefined && second.startsWith(versionIdOrPrefix)) return undefined; // ambiguous: not unique
-    return this.byVersionId.get(first);
+    const out: string[] = [];
+    for (let i = lo; i < ids.length && out.length < max && ids[i]!.startsWith(prefix); i++) out.push(ids[i]!);
+    return out;
   }
+
 
   treeAt(at: { timeMs?: number; atSeq?: number }): Map<string, StoredRecord<VersionRecord>> {
     const include = (entry: StoredRecord<EntryRecord>): boolean =>

@@ -171,6 +171,8 @@ export interface CatalogApi {
   history(root: string, path: string): StoredRecord<EntryRecord>[];
   /** Looks up by full version id or by a unique prefix of at least 6 characters. */
   findVersion(versionIdOrPrefix: string): StoredRecord<EntryRecord> | undefined;
+  /** As findVersion, but throws why there is none: UsageError (too short, ambiguous) or NotFoundError. */
+  resolveVersion(versionIdOrPrefix: string): StoredRecord<EntryRecord>;
   /** The newest entry for a path (a delete when it is gone), or undefined. */
   latest(root: string, path: string): StoredRecord<EntryRecord> | undefined;
   /** The live tree after every record with time <= timeMs (or with seq <= atSeq): display path → version. */

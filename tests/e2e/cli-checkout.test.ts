@@ -120,5 +120,12 @@ describe('synclog checkout', () => {
     const unknown = await runCli(['checkout', '--log', logDir, '--out', join(dir, 'd'), '--version', 'ffffffffffff']);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('no version');
+    // A prefix too short to be unique says so (exit 2), as restore does, instead of "no version".
+    const short = await runCli(['checkout', '--log', logDir, '--out', join(dir, 'e'), '--version', lastFirstPrefix.slice(0, 3)]);
+    expect(short.code).toBe(2);
+    expect(short.stderr).toMatch(/too short: give at least 6 characters/);
+    const exported = await runCli(['export', '--log', logDir, '--output', join(dir, 'f.tar.gz'), '--version', lastFirstPrefix.slice(0, 3)]);
+    expect(exported.code).toBe(2);
+    expect(exported.stderr).toMatch(/too short/);
   });
 });

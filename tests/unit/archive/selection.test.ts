@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseAt, selectRecords } from '../../../src/archive/selection.js';
 import { NotFoundError, UsageError } from '../../../src/errors.js';
-import type { EntryRecord, VersionRecord } from '../../../src/record/index.js';
+import { findVersionById, type EntryRecord, type VersionRecord } from '../../../src/record/index.js';
 import type { CatalogApi, StoredRecord } from '../../../src/store/index.js';
 import type { LogPath } from '../../../src/util/log-path.js';
 
@@ -35,6 +35,7 @@ function catalogOf(all: StoredRecord<EntryRecord>[]): CatalogApi {
     paths: () => paths,
     history: (root, path) => byPath.get(`${root}/${path}`) ?? [],
     findVersion: (id) => all.find((s) => s.record.versionId === id) ?? (id.length >= 6 ? all.filter((s) => s.record.versionId.startsWith(id)).at(0) : undefined),
+    resolveVersion: (id) => findVersionById(all, id, 'the log'),
     latest: (root, path) => byPath.get(`${root}/${path}`)?.at(-1),
     treeAt: ({ timeMs, atSeq }) => {
       const tree = new Map<string, StoredRecord<VersionRecord>>();
