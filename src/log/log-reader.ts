@@ -8,11 +8,11 @@ import { CorruptionError } from '../errors.js';
 import { durableLossReason } from './durable-floor.js';
 import { FRAME_FLAGS, SEGMENT_HEADER_BYTES, WATERMARK_FILE_NAME } from './format.js';
 import type { ChangeSignal } from './follow.js';
-import { GroupTracker, validFrameFollows } from './segment-check.js';
+import { GroupTracker, nextRecordStart, validFrameFollows } from './segment-check.js';
 import { listSegments, openSegment, type OpenSegment, type SegmentRef } from './segment-file.js';
 import { findIndexEntry, readSegmentIndex } from './segment-index.js';
 import { SegmentScanner, WANT_NONE, type ScanStep } from './segment-scanner.js';
-import { findRecordStartAfter, seqAfterDamage, skippedRegion } from './resync.js';
+import { seqAfterDamage, skippedRegion } from './resync.js';
 import type { LogEntry, ReadOptions, SkippedRegion } from './types.js';
 import type { WatermarkGate } from './watermark.js';
 
@@ -251,7 +251,7 @@ async function skipPast(ctx: ReaderContext, position: Position, damagedAt: numbe
   if (nextBaseSeq === undefined) nextBaseSeq = (await listSegments(ctx.dir)).find((s) => s.baseSeq > segment.ref.baseSeq)?.baseSeq;
   const fileSize = scanner.fileSize;
   const damagedSeq = position.seq;
-  const resumeAt = await findRecordStartAfter(segment, damagedAt, fileSize);
+  const resumeAt = await nextRecordStart(segment, damagedAt, fileSize);
   const seq = resumeAt === undefined ? undefined
     : await seqAfterDamage({ dir: ctx.dir, segment, fileSize, nextBaseSeq, sealed: nextBaseSeq !== undefined }, damagedAt, damagedSeq, resumeAt);
   position.groups = new GroupTracker();

@@ -6,48 +6,12 @@
 //
 // Seqs are implicit: a frame's seq is its segment's base seq plus the number of frames before it (frames carry no
 // seq). Skipping a damaged region therefore needs the number of frames the region held, or an anchor after it.
-import { LOG_LIMITS } from '../util/limits.js';
-import { FRAME_FLAGS, FRAME_HEADER_BYTES } from './format.js';
-import { decodeFrame, decodeFrameHeader } from './frame.js';
+import { FRAME_HEADER_BYTES } from './format.js';
+import { decodeFrameHeader } from './frame.js';
 import { readAtMost, type OpenSegment } from './segment-file.js';
 import { findIndexEntry, readSegmentIndex } from './segment-index.js';
 import { SegmentScanner, WANT_NONE } from './segment-scanner.js';
 import type { SkippedRegion } from './types.js';
-
-/**
- * Where the next verified frame with flags full or first starts after `offset` (every later byte is tried), or
- * undefined when none does. Unlike verify's tail search this has no distance limit: it reads in windows.
- * How unlikely a false match is: a candidate must have a length within the file and the record limit and valid
- * flags, and then its xxh64, seeded with this segment's random 64-bit salt, must match: about 2^-64 per tried
- * byte, so under 2^-34 for a whole 1 GiB search. A frame copied from another segment fails (other salt).
- */
-export async function findRecordStartAfter(segment: OpenSegment, offset: number, fileSize: number): Promise<number | undefined> {
-  const windowBytes = LOG_LIMITS.readBufferBytes;
-  const window = new Uint8Array(windowBytes);
-  for (let start = offset + 1; start + FRAME_HEADER_BYTES <= fileSize; start += windowBytes - FRAME_HEADER_BYTES) {
-    const got = await readAtMost(segment.handle, window, start);
-    const bytes = window.subarray(0, got);
-    for (let i = 0; i + FRAME_HEADER_BYTES <= bytes.length && start + i + FRAME_HEADER_BYTES <= fileSize; i++) {
-      if (i >= windowBytes - FRAME_HEADER_BYTES && start + windowBytes < fileSize) break; // next window covers it
-      const head = decodeFrameHeader(bytes, i);
-      if (head.kind !== 'header') continue;
-      const flags = head.header.flags;
-      if (flags !== FRAME_FLAGS.full && flags !== FRAME_FLAGS.first) continue;
-      const at = start + i;
-      if (at + head.frameBytes > fileSize) continue;
-      if (await frameVerifies(segment, bytes, i, at, head.frameBytes)) return at;
-    }
-    if (got < windowBytes) break;
-  }
-  return undefined;
-}
-
-async function frameVerifies(segment: OpenSegment, bytes: Uint8Array, i: number, at: number, frameBytes: number): Promise<boolean> {
-  if (i + frameBytes <= bytes.length) return decodeFrame(bytes, i, segment.header.salt).kind === 'frame';
-  const whole = new Uint8Array(frameBytes);
-  if ((await readAtMost(segment.handle, whole, at)) < frameBytes) return false;
-  return decodeFrame(whole, 0, segment.header.salt).kind === 'frame';
-}
 
 /**
  * Frames from `from` to exactly `to`, walked by their length fields alone (the damaged frame's checksum failed, so

@@ -4,7 +4,7 @@
 // Invariant: a stop is called torn only in the newest segment, and only when no valid frame follows it.
 import { LOG_LIMITS } from '../util/limits.js';
 import { FRAME_FLAGS, FRAME_HEADER_BYTES, INDEX_INTERVAL_BYTES, SEGMENT_HEADER_BYTES } from './format.js';
-import { decodeFrame } from './frame.js';
+import { decodeFrame, decodeFrameHeader } from './frame.js';
 import { readAtMost, type OpenSegment } from './segment-file.js';
 import { SegmentScanner, WANT_ALL, type ScanStep } from './segment-scanner.js';
 import type { IndexEntry } from './segment-index.js';
@@ -113,29 +113,52 @@ export async function summarizeSegment(
 }
 
 /**
- * Where the first valid frame that `accept` takes starts after `offset` (checked at every later byte); undefined when
- * there is none, 'too-far' when more than LOG_LIMITS.tailScanBytesMax follow (not searched: no single torn write
- * leaves that much).
+ * The first verified frame accepted by `accept` that starts after `offset` (every later byte is tried, one read
+ * window at a time; a candidate longer than the window is read whole to verify it); undefined when none does. With
+ * `maxBytes`, 'too-far' when more than that follow `offset` (not searched). The one frame search of the log: the
+ * torn-tail judgement (bounded), verify and readers going on past damage (unbounded).
+ * How unlikely a false match is: a candidate must have a length within the file and the record limit and valid
+ * flags, and then its xxh64, seeded with this segment's random 64-bit salt, must match: about 2^-64 per tried
+ * byte, so under 2^-34 for a whole 1 GiB search. A frame copied from another segment fails (other salt).
  */
-async function findFrameAfter(
+export async function findFrameAfter(
   segment: OpenSegment,
   offset: number,
   fileSize: number,
   accept: (flags: number) => boolean,
+  maxBytes?: number,
 ): Promise<number | undefined | 'too-far'> {
-  const regionBytes = fileSize - offset;
-  if (regionBytes <= FRAME_HEADER_BYTES) return undefined;
-  if (regionBytes > LOG_LIMITS.tailScanBytesMax) return 'too-far';
-  const region = new Uint8Array(regionBytes);
-  const got = await readAtMost(segment.handle, region, offset);
-  const bytes = region.subarray(0, got);
-  for (let at = 1; at + FRAME_HEADER_BYTES <= bytes.length; at++) {
-    // A window of zeros is what a file extended but never written holds; it is never a frame we wrote.
-    if (isZeroWindow(bytes, at)) continue;
-    const result = decodeFrame(bytes, at, segment.header.salt);
-    if (result.kind === 'frame' && accept(result.header.flags)) return offset + at;
+  if (maxBytes !== undefined && fileSize - offset > maxBytes) return 'too-far';
+  const windowBytes = LOG_LIMITS.readBufferBytes;
+  const window = new Uint8Array(windowBytes);
+  for (let start = offset + 1; start + FRAME_HEADER_BYTES <= fileSize; start += windowBytes - FRAME_HEADER_BYTES) {
+    const got = await readAtMost(segment.handle, window, start);
+    const bytes = window.subarray(0, got);
+    for (let i = 0; i + FRAME_HEADER_BYTES <= bytes.length && start + i + FRAME_HEADER_BYTES <= fileSize; i++) {
+      if (i >= windowBytes - FRAME_HEADER_BYTES && start + windowBytes < fileSize) break; // the next window covers it
+      // A window of zeros is what a file extended but never written holds; it is never a frame we wrote.
+      if (isZeroWindow(bytes, i)) continue;
+      const head = decodeFrameHeader(bytes, i);
+      if (head.kind !== 'header' || !accept(head.header.flags)) continue;
+      const at = start + i;
+      if (at + head.frameBytes > fileSize) continue;
+      if (await frameVerifies(segment, bytes, i, at, head.frameBytes)) return at;
+    }
+    if (got < windowBytes) break;
   }
   return undefined;
+}
+
+async function frameVerifies(segment: OpenSegment, bytes: Uint8Array, i: number, at: number, frameBytes: number): Promise<boolean> {
+  if (i + frameBytes <= bytes.length) return decodeFrame(bytes, i, segment.header.salt).kind === 'frame';
+  const whole = new Uint8Array(frameBytes);
+  if ((await readAtMost(segment.handle, whole, at)) < frameBytes) return false;
+  return decodeFrame(whole, 0, segment.header.salt).kind === 'frame';
+}
+
+/** Flags a record starts with: where a reader or verify can go on after damage. */
+export function startsRecord(flags: number): boolean {
+  return flags === FRAME_FLAGS.full || flags === FRAME_FLAGS.first;
 }
 
 /**
@@ -143,16 +166,16 @@ async function findFrameAfter(
  * 'too-far' when more than LOG_LIMITS.tailScanBytesMax follow, which no single torn write can leave.
  */
 export async function validFrameFollows(segment: OpenSegment, offset: number, fileSize: number): Promise<boolean | 'too-far'> {
-  const found = await findFrameAfter(segment, offset, fileSize, () => true);
+  const found = await findFrameAfter(segment, offset, fileSize, () => true, LOG_LIMITS.tailScanBytesMax);
   return found === 'too-far' ? found : found !== undefined;
 }
 
 /**
- * Where the next valid frame that starts a record (flags full or first) begins after `offset`, for verify to go on
- * past damage; undefined when there is none, or when more than LOG_LIMITS.tailScanBytesMax follow (not searched).
+ * Where the next valid frame that starts a record (flags full or first) begins after `offset`, for verify and
+ * readers to go on past damage (no distance limit); undefined when there is none.
  */
 export async function nextRecordStart(segment: OpenSegment, offset: number, fileSize: number): Promise<number | undefined> {
-  const found = await findFrameAfter(segment, offset, fileSize, (flags) => flags === FRAME_FLAGS.full || flags === FRAME_FLAGS.first);
+  const found = await findFrameAfter(segment, offset, fileSize, startsRecord);
   return found === 'too-far' ? undefined : found;
 }
 
