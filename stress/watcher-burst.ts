@@ -14,6 +14,8 @@ const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { AppendOnlyLogWatcher } = (await import(join(repo, 'dist', 'index.js'))) as typeof import('../src/index.js');
 const count = Number(process.argv[2] ?? 20);
 const source = process.argv[3] ?? join(repo, 'node_modules');
+/** A round takes 12-45 s on a loaded 2-core machine; one that has not settled after this is stuck. */
+const ROUND_MS_MAX = 240_000;
 
 function walk(dir: string, base: string, out: string[], dirs: string[]): void {
   for (const name of readdirSync(dir)) {
@@ -40,13 +42,21 @@ async function round(n: number): Promise<boolean> {
   const started = Date.now();
   try {
     await new Promise((resolve) => spawn('cp', ['-r', source, join(data, 'pkg')]).once('exit', resolve));
+    // A round that does not settle within ROUND_MS_MAX fails with the watcher's state, instead of hanging the run.
+    const watchdog = setTimeout(() => {
+      process.stdout.write(`round ${n}: NOT SETTLED after ${ROUND_MS_MAX / 1000} s: ${JSON.stringify(watcher.getStats())}\n  kept ${base}\n`);
+      for (const load of loads) load.kill();
+      process.exit(1);
+    }, ROUND_MS_MAX);
+    watchdog.unref();
     for (let before = -1; before !== watcher.getStats().versions; ) {
       before = watcher.getStats().versions;
-      if (process.env.SYNCLOG_STRESS_VERBOSE) process.stdout.write(`  ${((Date.now() - started) / 1000).toFixed(1)} s: ${before} versions, ${watcher.getStats().errors} errors\n`);
+      if (process.env.SYNCLOG_STRESS_VERBOSE) process.stdout.write(`  ${((Date.now() - started) / 1000).toFixed(1)} s: ${before} versions, ${watcher.getStats().pending} pending, ${watcher.getStats().errors} errors\n`);
       await watcher.flush();
       await new Promise((r) => setTimeout(r, 3000));
       await watcher.flush();
     }
+    clearTimeout(watchdog);
   } finally {
     for (const load of loads) load.kill();
   }

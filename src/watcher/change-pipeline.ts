@@ -62,7 +62,7 @@ interface DiskFullStall {
 }
 
 /** The counters behind WatcherStats (the watcher adds runtime and roots). */
-export type PipelineCounters = Omit<WatcherStats, 'runtimeMs' | 'roots'>;
+export type PipelineCounters = Omit<WatcherStats, 'runtimeMs' | 'roots' | 'pending'>;
 
 export function keyOf(root: string, path: string): string {
   return `${root}/${path}`;

@@ -103,6 +103,8 @@ export interface WatcherStats {
   errors: number;
   /** Changes seen but not recorded because the log's disk was full when the watcher stopped (the next scan finds them). */
   notRecorded: number;
+  /** Paths seen and not yet durable (waiting to settle, being read, retrying). */
+  pending: number;
   runtimeMs: number;
   roots: { name: string; path: string; state: 'watching' | 'failed' | 'stopped' }[];
 }

@@ -146,6 +146,7 @@ export class AppendOnlyLogWatcher extends EventEmitter<WatcherEventMap> {
       versions: c?.versions ?? 0,
       errors: c?.errors ?? 0,
       notRecorded: c?.notRecorded ?? 0,
+      pending: this.pipeline?.pendingCount ?? 0,
       runtimeMs: this.startedAtMs === 0 ? 0 : end - this.startedAtMs,
       roots: [...this.roots.values()].map((root) => ({ name: root.name, path: root.path, state: state(root) })),
     };
