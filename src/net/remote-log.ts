@@ -22,6 +22,14 @@ export interface RemoteLogOptions extends TransportOptions {
   giveUpAfterMs?: number;
 }
 
+/**
+ * Done with an answer: one read to its end goes back to the keep-alive pool (a follower's next request reuses the
+ * connection); one left unread or broken is destroyed, so no stale bytes can reach the next request.
+ */
+function release(res: IncomingMessage): void {
+  if (!res.complete || res.readableLength > 0) res.destroy();
+}
+
 function protocolError(url: string, what: string): NetError {
   return new NetError(`${url} sent a malformed answer: ${what}`, { url, reason: 'protocol' });
 }
@@ -142,7 +150,7 @@ export class RemoteLog {
         awaySince ??= Date.now();
         await this.pause(error as Error, backoff, awaySince, signal);
       } finally {
-        res?.destroy();
+        if (res) release(res);
       }
     }
   }
@@ -155,7 +163,7 @@ export class RemoteLog {
         const step = await this.recordStream(new MessageReader(res, this.url), 0).next();
         return step.done ? undefined : step.value;
       } finally {
-        res.destroy();
+        release(res);
       }
     });
   }
@@ -218,7 +226,7 @@ export class RemoteLog {
       try {
         return await this.chunkStream(new MessageReader(res, this.url), ids);
       } finally {
-        res.destroy();
+        release(res);
       }
     });
   }
@@ -246,6 +254,7 @@ export class RemoteLog {
       this.stats.chunkBytesFetched += size;
     }
     if ((await reader.u8()) !== CHUNK_MESSAGES.end) throw protocolError(url, 'a chunk stream without its end');
+    if (!(await reader.atEnd())) throw protocolError(url, 'bytes after the end');
     return out;
   }
 
