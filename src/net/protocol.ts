@@ -95,10 +95,12 @@ export function encodeErrorMessage(body: ErrorBody): Uint8Array {
   return out;
 }
 
-export function encodeChunkFoundHead(size: number): Uint8Array {
-  const out = Buffer.alloc(5);
+/** A found chunk's head: its record's tag and payload size; the payload (the chunk record as stored) follows. */
+export function encodeChunkFoundHead(tag: number, size: number): Uint8Array {
+  const out = Buffer.alloc(6);
   out[0] = CHUNK_MESSAGES.found;
-  out.writeUInt32LE(size, 1);
+  out[1] = tag;
+  out.writeUInt32LE(size, 2);
   return out;
 }
 

@@ -8,7 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import { CorruptionError, NetError, UsageError, deserializeError } from '../errors.js';
 import { checkFromSeq, decodeFrame, decodeFrameHeader, FRAME_HEADER_BYTES, initChecksum, SEGMENT_HEADER_BYTES, segmentFileName, type LogEntry, type ReadOptions } from '../log/index.js';
 import type { ContentIdBytes } from '../record/index.js';
-import { contentIdHex, CONTENT_ID_BYTES, hashContent, sameContentId } from '../store/index.js';
+import { checkChunkPayload, contentIdHex, CONTENT_ID_BYTES, readyCodecs } from '../store/index.js';
 import { LIMITS, NET_LIMITS } from '../util/limits.js';
 import { Backoff, sleep } from './backoff.js';
 import { HttpTransport, isRetryable, type TransportOptions } from './http-client.js';
@@ -57,11 +57,14 @@ async function readErrorMessage(reader: MessageReader, url: string): Promise<Err
 /** What a RemoteLog has fetched (for tests, benchmarks and the CLI's summary). */
 export interface RemoteLogStats {
   chunksFetched: number;
+  /** Bytes of chunk records received (compressed as the log stores them). */
   chunkBytesFetched: number;
+  /** Bytes of content they held. */
+  chunkBytesInflated: number;
 }
 
 export class RemoteLog {
-  readonly stats: RemoteLogStats = { chunksFetched: 0, chunkBytesFetched: 0 };
+  readonly stats: RemoteLogStats = { chunksFetched: 0, chunkBytesFetched: 0, chunkBytesInflated: 0 };
 
   private constructor(
     private readonly transport: HttpTransport,
@@ -71,7 +74,8 @@ export class RemoteLog {
 
   /** Asks the server which log it serves (retrying while it is away); every later answer must be about that log. */
   static async connect(url: string, options: RemoteLogOptions = {}, signal?: AbortSignal): Promise<RemoteLog> {
-    await initChecksum();
+    // Frames are checked with xxh64; chunks arrive compressed as stored and are inflated to be checked.
+    await Promise.all([initChecksum(), readyCodecs()]);
     const transport = new HttpTransport(url, options);
     try {
       const probe = new RemoteLog(transport, options, '');
@@ -243,19 +247,31 @@ export class RemoteLog {
       }
       if (type === CHUNK_MESSAGES.error) throw await readErrorMessage(reader, url);
       if (type !== CHUNK_MESSAGES.found) throw protocolError(url, `chunk message type ${type}`);
-      const size = (await reader.read(4)).readUInt32LE(0);
-      if (size > LIMITS.recordBytesMax) throw protocolError(url, `a chunk of ${size} bytes`);
-      const data = new Uint8Array(await reader.read(size));
-      if (!sameContentId(hashContent(data), id)) {
-        throw new CorruptionError(`chunk ${contentIdHex(id)} from ${url} does not match its id (BLAKE3): refused`, { file: url, chunk: contentIdHex(id), reason: 'chunk-hash-mismatch' });
-      }
+      const head = await reader.read(5);
+      const size = head.readUInt32LE(1);
+      if (size > LIMITS.recordBytesMax) throw protocolError(url, `a chunk record of ${size} bytes`);
+      const payload = new Uint8Array(await reader.read(size));
+      // The record as the log stores it: decoded, inflated, size and BLAKE3 checked against the id asked for (the
+      // store's own check), so a wrong byte is a CorruptionError, never content.
+      const data = this.checkedChunk(head[0]!, payload, id);
       out.push(data);
       this.stats.chunksFetched++;
       this.stats.chunkBytesFetched += size;
+      this.stats.chunkBytesInflated += data.length;
     }
     if ((await reader.u8()) !== CHUNK_MESSAGES.end) throw protocolError(url, 'a chunk stream without its end');
     if (!(await reader.atEnd())) throw protocolError(url, 'bytes after the end');
     return out;
+  }
+
+  private checkedChunk(tag: number, payload: Uint8Array, id: ContentIdBytes): Uint8Array {
+    try {
+      return checkChunkPayload(tag, payload, id, { segment: this.url, offset: 0, size: 0 });
+    } catch (error) {
+      if (!(error instanceof CorruptionError)) throw error;
+      const hex = contentIdHex(id);
+      throw new CorruptionError(`chunk ${hex} from ${this.url} is refused: ${error.where.reason}`, { file: this.url, chunk: hex, reason: error.where.reason }, { cause: error });
+    }
   }
 
   /** Runs `attempt` until it succeeds or fails for good, pausing (backoff) while the server is away. */

@@ -1,7 +1,7 @@
 // POST /v1/chunks and GET /v1/chunks/<id> on the server (docs/protocol.md "Chunks"). Owns reading the id list
 // (bounded: the body may hold chunkIdsPerRequestMax ids, nothing more is read) and the chunk stream's framing.
-// Every chunk goes out as the store read it: already checked against its id (the client checks again). One chunk
-// in memory at a time; each write waits for the socket.
+// Every chunk goes out as its record is stored (compressed when the log compressed it), its frame checksum checked;
+// the client inflates it and checks it against its id. One chunk in memory at a time; each write waits for the socket.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { NotFoundError } from '../errors.js';
 import { contentIdFromHex, type ContentIdBytes } from '../record/index.js';
@@ -34,9 +34,9 @@ export async function streamChunks(store: StoreApi, ids: readonly ContentIdBytes
   res.writeHead(200, { ...headers, 'content-type': CONTENT_TYPES.chunks });
   await writeAll(res, CHUNK_STREAM_MAGIC);
   for (const id of ids) {
-    let data: Uint8Array;
+    let record: { tag: number; payload: Uint8Array };
     try {
-      data = await store.readChunk(id);
+      record = await store.readChunkRecord(id);
     } catch (error) {
       if (error instanceof NotFoundError) {
         await writeAll(res, Uint8Array.of(CHUNK_MESSAGES.missing));
@@ -46,8 +46,8 @@ export async function streamChunks(store: StoreApi, ids: readonly ContentIdBytes
       res.end();
       return;
     }
-    await writeAll(res, encodeChunkFoundHead(data.length));
-    await writeAll(res, data);
+    await writeAll(res, encodeChunkFoundHead(record.tag, record.payload.length));
+    await writeAll(res, record.payload);
     if (gone(res)) return;
   }
   await writeAll(res, Uint8Array.of(CHUNK_MESSAGES.end));
