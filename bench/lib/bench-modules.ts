@@ -14,6 +14,7 @@ export const BENCH_MODULES = [
   { file: 'receiver-catchup.ts', exportName: 'runReceiverCatchupBench', part: 'receiver' },
   { file: 'archive.ts', exportName: 'runArchiveBench', part: 'archive' },
   { file: 'history-catchup.ts', exportName: 'runHistoryCatchupBench', part: 'receiver' },
+  { file: 'net.ts', exportName: 'runNetBench', part: 'net' },
 ] as const;
 
 function isNumberArray(value: unknown): value is number[] {

@@ -44,6 +44,8 @@ export const LOCK_FILE_NAME = 'LOCK';
 /** The durable watermark the writer publishes for readers in other processes (watermark.ts). */
 export const WATERMARK_FILE_NAME = 'durable.seq';
 export const SEQ_DIGITS = 20;
+/** A log written by `synclog replicate` (replica-marker.ts): no other writer may append to it. */
+export const REPLICA_FILE_NAME = 'REPLICA';
 /** docs/format.md "Directory layout": the marker that makes a directory recognisable as a log (log-dir.ts). */
 export const LOG_MARKER_FILE_NAME = 'SYNCLOG';
 /** A marker is recognised by its first line; the rest is a note for whoever looks inside. */

@@ -4,7 +4,7 @@
 // there, and stopping with CorruptionError right before mid-log damage. Never writes and never cuts anything.
 // Invariant: records are yielded in seq order with no gaps; a record is yielded only if its frame verified and
 // only once it is durable (the writer's own process knows; others go by the published watermark: watermark.ts).
-import { CorruptionError } from '../errors.js';
+import { CorruptionError, UsageError } from '../errors.js';
 import { durableLossReason } from './durable-floor.js';
 import { FRAME_FLAGS, SEGMENT_HEADER_BYTES, WATERMARK_FILE_NAME } from './format.js';
 import type { ChangeSignal } from './follow.js';
@@ -85,8 +85,14 @@ async function findGroupEnd(position: Position, firstOffset: number): Promise<nu
   }
 }
 
+/** The one check every reader of `fromSeq` makes, local or remote (src/net), so both refuse alike. */
+export function checkFromSeq(fromSeq: number): void {
+  if (!Number.isSafeInteger(fromSeq) || fromSeq < 0) throw new UsageError(`fromSeq must be a non-negative integer, not ${fromSeq}`, { fromSeq });
+}
+
 export async function* readLog(ctx: ReaderContext, options: ReadOptions = {}): AsyncIterableIterator<LogEntry> {
   const fromSeq = options.fromSeq ?? 0;
+  checkFromSeq(fromSeq);
   const tags = options.tags ? new Set(options.tags) : undefined;
   const lent = options.lendTags?.length ? new Set(options.lendTags) : undefined;
   const follow = options.follow === true;
@@ -106,7 +112,7 @@ export async function* readLog(ctx: ReaderContext, options: ReadOptions = {}): A
           continue;
         }
       }
-      const outcome = yield* readAvailable(ctx, position, fromSeq, tags, lent, stopped);
+      const outcome = yield* readAvailable(ctx, position, fromSeq, tags, lent, stopped, options.withFrames === true);
       if (outcome === 'stopped') return;
       const next = await whereNext(ctx, position, outcome);
       if (next === 'continue') continue;
@@ -144,6 +150,7 @@ async function* readAvailable(
   tags: Set<number> | undefined,
   lent: Set<number> | undefined,
   stopped: () => boolean,
+  withFrames: boolean,
 ): AsyncGenerator<LogEntry, StopOutcome | 'stopped'> {
   const { segment, scanner } = position;
   const want = (tag: number) => position.seq >= fromSeq && (!tags || tags.has(tag));
@@ -152,7 +159,7 @@ async function* readAvailable(
     const limit = ctx.durableLimit?.();
     if (limit !== undefined && position.seq >= limit) return { kind: 'not-durable' };
     const at = scanner.offset;
-    const step = await scanner.next((tag) => want(tag), lent && ((tag) => lent.has(tag)));
+    const step = await scanner.next((tag) => want(tag), lent && ((tag) => lent.has(tag)), withFrames);
     if (step.kind === 'end') return { kind: 'end' };
     if (step.kind !== 'frame') return { kind: 'damage', step };
     // Asked only when a record is there beyond the last watermark seen: reading to the end costs nothing extra.
@@ -181,7 +188,12 @@ async function* readAvailable(
     }
     const seq = position.seq++;
     if (step.payload !== undefined && want(step.tag)) {
-      yield { seq, segment: segment.ref.name, offset: step.offset, tag: step.tag, payload: step.payload };
+      const entry: LogEntry = { seq, segment: segment.ref.name, offset: step.offset, tag: step.tag, payload: step.payload };
+      if (step.frame) {
+        entry.frame = step.frame;
+        entry.salt = segment.header.salt;
+      }
+      yield entry;
     }
   }
 }

@@ -16,6 +16,7 @@ import { readLog } from './log-reader.js';
 import { checkPosition, frameHeaderAt, framePayloadAt } from './read-at-position.js';
 import { recoverForWrite } from './recover.js';
 import { checkLogDir, ensureLogMarker } from './log-dir.js';
+import { readReplicaMarker } from './replica-marker.js';
 import { REAL_LOG_FILE_SYSTEM } from './log-fs.js';
 import { countRecords, countSegmentRecords } from './segment-count.js';
 import { listSegments, openSegment, readAtMost, type OpenSegment } from './segment-file.js';
@@ -101,6 +102,13 @@ export class Log extends EventEmitter<LogEventMap> {
     }
     const lock = await acquireLock(dir);
     try {
+      const replicaOf = await readReplicaMarker(dir);
+      if (replicaOf && !options.replica) {
+        throw new UsageError(`${dir} is a replica of ${replicaOf.sourceUrl} (log ${replicaOf.sourceLogId}): only synclog replicate writes to it`, {
+          log: dir,
+          fix: 'record into another log; a replica can be read, served and received from',
+        });
+      }
       if (options.create === false && (await listSegments(dir)).length === 0) throw new NotFoundError(`no log at ${dir}`, { what: 'log', id: dir });
       const recovered = await recoverForWrite(dir, fs);
       // What a previous writer left may not have reached its fdatasync (it was killed first): make it durable before

@@ -17,6 +17,8 @@ export interface ScannedFrame {
   flags: FrameFlags;
   /** Undefined when the frame was skipped (not wanted). */
   payload: Uint8Array | undefined;
+  /** The whole frame (a copy; `payload` is a view into it), when asked for with `keepFrame`. */
+  frame?: Uint8Array;
 }
 
 export type ScanStep =
@@ -79,7 +81,8 @@ export class SegmentScanner {
 
   /** Reads the frame at the current offset; advances past it only when it is a good frame. */
   /** `lend`: frames whose payload may be a view into the scan buffer (valid until the next call), not a copy. */
-  async next(want: WantFrame = WANT_ALL, lend?: (tag: number) => boolean): Promise<ScanStep> {
+  /** `keepFrame`: a wanted frame comes back whole as well (`frame`, a copy; its payload a view into it). */
+  async next(want: WantFrame = WANT_ALL, lend?: (tag: number) => boolean, keepFrame = false): Promise<ScanStep> {
     const at = this.offset;
     if (at >= this.fileSize) return { kind: 'end', offset: at };
     const headBytes = await this.window(at, Math.min(this.fileSize - at, FRAME_HEADER_BYTES));
@@ -97,6 +100,10 @@ export class SegmentScanner {
     const result = verifyFrame(bytes, 0, header, frameBytes, this.salt);
     if (result.kind !== 'frame') return { kind: 'bad', offset: at, reason: result.kind === 'bad' ? result.reason : 'checksum-mismatch' };
     this.offset = at + frameBytes;
+    if (wanted && keepFrame) {
+      const frame = bytes.slice(0, frameBytes);
+      return { kind: 'frame', offset: at, frameBytes, tag: header.tag, flags: header.flags, payload: frame.subarray(FRAME_HEADER_BYTES), frame };
+    }
     const payload = !wanted ? undefined : lend?.(header.tag) ? result.payload : result.payload.slice();
     return { kind: 'frame', offset: at, frameBytes, tag: header.tag, flags: header.flags, payload };
   }

@@ -24,6 +24,11 @@ export interface LogOptions {
    * with CorruptionError, and reports each skipped region (`Log.skipped`). A writer never skips (UsageError).
    */
   skipDamaged?: boolean;
+  /**
+   * The replicator's writer (`synclog replicate`, src/net): the only writer a replica (a log with a REPLICA marker)
+   * accepts; every other writer is refused with a UsageError.
+   */
+  replica?: boolean;
 }
 
 /**
@@ -81,6 +86,13 @@ export interface RecordPosition {
 export interface LogEntry extends RecordPosition {
   tag: number;
   payload: Uint8Array;
+  /**
+   * Only when read with `withFrames`: the record's frame exactly as on disk (checksum, length, tag, flags, payload;
+   * docs/format.md "Record frame"), and the salt of its segment that seeds the checksum. `payload` is then a view
+   * into `frame`. For a copy that is checked again elsewhere (src/net sends frames to remote readers).
+   */
+  frame?: Uint8Array;
+  salt?: bigint;
 }
 
 export interface ReadOptions {
@@ -97,6 +109,8 @@ export interface ReadOptions {
    * until the iterator is advanced. For a caller that looks at a record once and keeps nothing of its bytes.
    */
   lendTags?: readonly number[];
+  /** Entries carry their frame bytes and segment salt (`LogEntry.frame`, `LogEntry.salt`). Default false. */
+  withFrames?: boolean;
 }
 
 export interface SegmentInfo {

@@ -13,7 +13,7 @@
 // Never does: save a cursor past a record that is running or failed; skip a record it could not apply (unless
 // skipDamaged, and then only for damaged content: any other failure still stops the session).
 import { mkdir, realpath } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { CorruptionError, UsageError, wrapIoError } from '../errors.js';
 import { displayPath, type EntryRecord } from '../record/index.js';
 import type { StoredRecord } from '../store/types.js';
@@ -119,7 +119,9 @@ export class ReceiverSession {
     } catch (error) {
       throw wrapIoError(error, 'open destination', wanted);
     }
-    if (root === options.logDir || topNameInside(options.logDir, root) !== undefined) {
+    // A remote log (src/net) is named by its id, not a path: no part of it can be inside the destination.
+    const localLog = isAbsolute(options.logDir);
+    if (localLog && (root === options.logDir || topNameInside(options.logDir, root) !== undefined)) {
       throw new UsageError(`the destination ${root} is inside the log ${options.logDir}`, { dest: root, log: options.logDir, fix: 'choose an --out folder outside the log directory' });
     }
     const stateDir = join(root, RECEIVER_STATE_DIR);
@@ -138,7 +140,7 @@ export class ReceiverSession {
       if (cursor) checkCursorFits(cursor, options.mode, options.logDir, root);
       const saved: SavedCursor = cursor ?? { nextSeq: 0, reservedUntilSeq: 0, manifestBytes: 0 };
       const manifest = options.mode === 'all-versions' ? await Manifest.open(stateDir, saved.manifestBytes) : undefined;
-      const logTop = topNameInside(root, options.logDir);
+      const logTop = localLog ? topNameInside(root, options.logDir) : undefined;
       const paths = new DestinationPaths(root, logTop ? [logTop] : []);
       const syncer = await syncerStarted;
       return new ReceiverSession(options, stateDir, root, syncer, paths, manifest, saved, saved.reservedUntilSeq, cursor !== undefined, unlock);

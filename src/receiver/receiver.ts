@@ -11,7 +11,7 @@ import { openStore, type StoreApi } from '../store/index.js';
 import { RECEIVER_LIMITS } from '../util/limits.js';
 import { ContentWriterPool } from './content-writer-pool.js';
 import { ReceiverSession } from './receiver-session.js';
-import { RECEIVER_MODES, type ReceiverEventMap, type ReceiverMode, type ReceiverOptions, type ReceiverSummary } from './types.js';
+import { RECEIVER_MODES, type OpenedReceiverSource, type ReceiverEventMap, type ReceiverMode, type ReceiverOptions, type ReceiverSourceOpener, type ReceiverSummary } from './types.js';
 
 export interface ResolvedReceiverOptions {
   logPath: string;
@@ -20,6 +20,7 @@ export interface ResolvedReceiverOptions {
   concurrency: number;
   measureEnd: boolean;
   skipDamaged: boolean;
+  source: ReceiverSourceOpener;
 }
 
 export function resolveReceiverOptions(options: ReceiverOptions & { measureEnd?: boolean }): ResolvedReceiverOptions {
@@ -30,7 +31,36 @@ export function resolveReceiverOptions(options: ReceiverOptions & { measureEnd?:
   const concurrency = options.concurrency ?? RECEIVER_LIMITS.applyConcurrency;
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) throw new UsageError('concurrency must be an integer from 1 to 256', { concurrency });
   if (!options.logPath || !options.outputPath) throw new UsageError('a receiver needs logPath and outputPath', {});
-  return { logPath: resolve(options.logPath), outputPath: resolve(options.outputPath), mode, concurrency, measureEnd: options.measureEnd ?? false, skipDamaged: options.skipDamaged === true };
+  const logPath = options.source ? options.logPath : resolve(options.logPath);
+  const skipDamaged = options.skipDamaged === true;
+  return { logPath, outputPath: resolve(options.outputPath), mode, concurrency, measureEnd: options.measureEnd ?? false, skipDamaged, source: options.source ?? localLogSource(logPath, skipDamaged) };
+}
+
+/** The default source: the log at `logPath`, opened read-only through the store, with content-writer threads. */
+function localLogSource(logPath: string, skipDamaged: boolean): ReceiverSourceOpener {
+  return {
+    async open(): Promise<OpenedReceiverSource> {
+      let logDir: string;
+      try {
+        logDir = await realpath(logPath);
+      } catch {
+        throw new NotFoundError(`no log at ${logPath}`, { what: 'log', id: logPath, fix: 'check --log, or start `synclog watch` (or run `synclog snapshot`) first: it creates the log' });
+      }
+      // The writer threads start when a catch-up has enough content to pay for them, or once caught up (a follower).
+      const writers = ContentWriterPool.create(logDir);
+      let store: StoreApi;
+      try {
+        // indexOnDemand: chunks are located from the same pass as their versions (entries trackChunks); the index is
+        // built only if one is missing there (a deduplicated chunk stored long before), not on every start.
+        // skipDamaged: reads go on past mid-log damage only when asked (the cursor rule, docs/receiver.md).
+        store = await openStore(logDir, { readOnly: true, workers: 0, indexOnDemand: true, skipDamaged });
+      } catch (error) {
+        await writers.close();
+        throw error;
+      }
+      return { source: store, logIdentity: logDir, writers, endSeq: async () => (await store.catalog()).nextSeq, close: () => store.close() };
+    },
+  };
 }
 
 function stamp(error: unknown, operation: string): unknown {
@@ -39,7 +69,7 @@ function stamp(error: unknown, operation: string): unknown {
 }
 
 interface Running {
-  store: StoreApi;
+  opened: OpenedReceiverSource;
   session: ReceiverSession;
 }
 
@@ -61,7 +91,7 @@ export class LogReceiver extends EventEmitter<ReceiverEventMap> implements Async
     try {
       const running = await this.open();
       try {
-        const summary = await running.session.run({ follow: false, endSeq: await this.endSeq(running.store) });
+        const summary = await running.session.run({ follow: false, endSeq: await this.endSeq(running.opened) });
         this.emit('caught-up', summary);
         return summary;
       } finally {
@@ -86,7 +116,7 @@ export class LogReceiver extends EventEmitter<ReceiverEventMap> implements Async
     this.following = (async () => {
       const running = await this.open();
       this.running = running;
-      const caughtUp = await running.session.run({ follow: false, signal: abort.signal, endSeq: await this.endSeq(running.store) });
+      const caughtUp = await running.session.run({ follow: false, signal: abort.signal, endSeq: await this.endSeq(running.opened) });
       // Caught up means ready for live changes: the first one must not wait for the writer threads to start.
       await running.session.writersReady();
       this.emit('caught-up', caughtUp);
@@ -140,40 +170,23 @@ export class LogReceiver extends EventEmitter<ReceiverEventMap> implements Async
   }
 
   private async open(): Promise<Running> {
-    let logDir: string;
-    try {
-      logDir = await realpath(this.options.logPath);
-    } catch {
-      throw new NotFoundError(`no log at ${this.options.logPath}`, { what: 'log', id: this.options.logPath, fix: 'check --log, or start `synclog watch` (or run `synclog snapshot`) first: it creates the log' });
-    }
-    // The writer threads start when a catch-up has enough content to pay for them, or once caught up (a follower).
-    const writers = ContentWriterPool.create(logDir);
-    let store: StoreApi;
-    try {
-      // indexOnDemand: chunks are located from the same pass as their versions (entries trackChunks); the index is
-      // built only if one is missing there (a deduplicated chunk stored long before), not on every start.
-      // skipDamaged: reads go on past mid-log damage only when asked (the cursor rule, docs/receiver.md).
-      store = await openStore(logDir, { readOnly: true, workers: 0, indexOnDemand: true, skipDamaged: this.options.skipDamaged });
-    } catch (error) {
-      await writers.close();
-      throw error;
-    }
+    const opened = await this.options.source.open({ outputPath: this.options.outputPath, mode: this.options.mode });
     try {
       const session = await ReceiverSession.open({
-        writers,
-        source: store,
+        writers: opened.writers,
+        source: opened.source,
         outputPath: this.options.outputPath,
-        logDir,
+        logDir: opened.logIdentity,
         mode: this.options.mode,
         concurrency: this.options.concurrency,
         skipDamaged: this.options.skipDamaged,
         emit: (event, ...args) => (this.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args),
         reportsChanges: () => this.listenerCount('applied') > 0,
       });
-      return { store, session };
+      return { opened, session };
     } catch (error) {
-      await writers.close();
-      await store.close().catch(() => {});
+      await opened.writers?.close();
+      await opened.close().catch(() => {});
       throw error;
     }
   }
@@ -182,13 +195,13 @@ export class LogReceiver extends EventEmitter<ReceiverEventMap> implements Async
     try {
       await running.session.close();
     } finally {
-      await running.store.close();
+      await running.opened.close();
     }
   }
 
-  /** Seq after the log's last record, for progress (reads the catalog: only when asked). */
-  private async endSeq(store: StoreApi): Promise<number | undefined> {
+  /** Seq after the log's last record, for progress (a local log reads its catalog: only when asked). */
+  private async endSeq(opened: OpenedReceiverSource): Promise<number | undefined> {
     if (!this.options.measureEnd) return undefined;
-    return (await store.catalog()).nextSeq;
+    return opened.endSeq();
   }
 }

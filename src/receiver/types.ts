@@ -4,6 +4,7 @@
 import type { ChunkLocation } from '../store/index.js';
 import type { EntryReadOptions, SkippedRegion, StoredRecord, UnreadableVersion } from '../store/types.js';
 import type { ChunkRef, EntryType, VersionEvent } from '../record/index.js';
+import type { ContentWriterPool } from './content-writer-pool.js';
 
 export const RECEIVER_MODES = ['latest', 'all-versions'] as const;
 export type ReceiverMode = (typeof RECEIVER_MODES)[number];
@@ -21,10 +22,30 @@ export interface ReceiverSource {
   skipped?(): readonly SkippedRegion[];
 }
 
+/** What one receiver run reads, opened at the start of the run and closed at its end. */
+export interface OpenedReceiverSource {
+  source: ReceiverSource;
+  /** Saved in the cursor as the log the destination follows: a local log's real path, or a remote log's id. */
+  logIdentity: string;
+  /** Content-writer threads, for a source that can locate chunks (a local store); the session closes them. */
+  writers?: ContentWriterPool;
+  /** Seq after the log's last record now (for progress). */
+  endSeq(): Promise<number | undefined>;
+  close(): Promise<void>;
+}
+
+/** Opens the source of a receiver run: the local log through the store (default), or a remote log (src/net). */
+export interface ReceiverSourceOpener {
+  /** `run`: the destination and mode of this run (a remote source reads chunks the destination already holds). */
+  open(run: { outputPath: string; mode: ReceiverMode }): Promise<OpenedReceiverSource>;
+}
+
 /** Options a user gives (resolved by `resolveReceiverOptions`). */
 export interface ReceiverOptions {
-  /** The log directory to read (opened read-only; a watcher may be appending to it). */
+  /** The log directory to read (opened read-only; a watcher may be appending to it). With `source`: a label. */
   logPath: string;
+  /** Read from this instead of the log at `logPath` (a remote log: src/net's remoteReceiverSource). */
+  source?: ReceiverSourceOpener;
   /** The destination tree; created if missing. Its state lives in `<outputPath>/.synclog-receiver/`. */
   outputPath: string;
   /** Default 'latest'. Must match the mode an existing destination was made with. */

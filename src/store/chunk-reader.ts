@@ -116,15 +116,19 @@ function readFailure(id: ContentIdBytes, where: ChunkLocation, error: unknown): 
   return damaged(contentIdHex(id), where, 'chunk-record-unreadable', (error as Error).message, error);
 }
 
-export async function readChunk(ctx: ChunkReaderContext, id: ContentIdBytes): Promise<Uint8Array> {
+/** A chunk's record as the log stores it (frame checksum verified, content not yet checked) and where it is. */
+export async function readChunkRecord(ctx: ChunkReaderContext, id: ContentIdBytes): Promise<{ tag: number; payload: Uint8Array; where: ChunkLocation }> {
   const where = await locateChunk(ctx, id);
-  let entry: { tag: number; payload: Uint8Array };
   try {
-    entry = await ctx.log.readAt(where);
+    return { ...(await ctx.log.readAt(where)), where };
   } catch (error) {
     throw readFailure(id, where, error);
   }
-  return checkChunkPayload(entry.tag, entry.payload, id, where);
+}
+
+export async function readChunk(ctx: ChunkReaderContext, id: ContentIdBytes): Promise<Uint8Array> {
+  const { tag, payload, where } = await readChunkRecord(ctx, id);
+  return checkChunkPayload(tag, payload, id, where);
 }
 
 /** Reads single records synchronously by position (the log's SegmentReaderSync satisfies it). */

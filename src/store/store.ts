@@ -12,7 +12,7 @@ import { Catalog } from './catalog.js';
 import { ChunkIndex, type ChunkLocation } from './chunk-index.js';
 import { InlineProcessor, type ChunkProcessor } from './chunk-processor.js';
 import { contentIdHex } from './content-id.js';
-import { locateChunk, readChunk, readContent, type ChunkReaderContext } from './chunk-reader.js';
+import { locateChunk, readChunk, readChunkRecord, readContent, type ChunkReaderContext } from './chunk-reader.js';
 import { DEFAULT_CHUNK_SIZES, type ChunkSizes } from './chunker.js';
 import { readyCodecs } from './compress.js';
 import { loadCheckpoint, saveCheckpoint } from './index-checkpoint.js';
@@ -352,6 +352,11 @@ export class Store implements StoreApi {
   readChunk(id: ContentIdBytes): Promise<Uint8Array> {
     this.assertOpen('readChunk');
     return readChunk(this.readerContext, id);
+  }
+
+  readChunkRecord(id: ContentIdBytes): Promise<{ tag: number; payload: Uint8Array }> {
+    this.assertOpen('readChunkRecord');
+    return readChunkRecord(this.readerContext, id);
   }
 
   readContent(chunks: readonly ChunkRef[]): AsyncIterable<Uint8Array> {

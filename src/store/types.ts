@@ -224,6 +224,11 @@ export interface StoreApi {
   hasChunk(id: ContentIdBytes): boolean;
   /** A chunk's uncompressed bytes, checked against its id (CorruptionError naming chunk, segment, offset). */
   readChunk(id: ContentIdBytes): Promise<Uint8Array>;
+  /**
+   * A chunk's record as the log stores it (compressed as stored; frame checksum verified, content not checked): for
+   * a copy that is checked where it is used (src/net sends it, the client inflates and hashes it).
+   */
+  readChunkRecord(id: ContentIdBytes): Promise<{ tag: number; payload: Uint8Array }>;
   /** Streams a file version's content in order, checking every chunk's hash as it goes. */
   readContent(chunks: readonly ChunkRef[]): AsyncIterable<Uint8Array>;
   /**

@@ -198,3 +198,42 @@ export const EXPLORER_LIMITS = {
   /** Longest text a prompt (restore target, archive path) or the filter accepts. */
   inputCharsMax: 4096,
 } as const;
+
+/** Network (src/net, docs/protocol.md "Limits"): what one request may ask and how long a server waits for it. */
+export const NET_LIMITS = {
+  /** Records one record-stream response carries at most (also the largest `limit` a client may ask). */
+  recordsPerResponseMax: 10_000,
+  /** Frame bytes after which a record stream ends (reason: limit); the frame crossing it is sent whole. */
+  responseBytesMax: 64 * 1024 * 1024,
+  /** Longest `wait` a client may ask: how long a following stream may stay idle before it ends. */
+  recordWaitMsMax: 30_000,
+  /** The wait a following client asks (below recordWaitMsMax, so a quiet log still renews its request). */
+  followWaitMs: 25_000,
+  /** Chunk ids one POST /v1/chunks may ask for (32 bytes each). */
+  chunkIdsPerRequestMax: 256,
+  /** Request headers in all (Node's maxHeaderSize). */
+  headerBytesMax: 16 * 1024,
+  /** Request target (path and query). */
+  urlBytesMax: 4096,
+  /** A client that has not sent its headers after this long is cut off (slowloris). */
+  headersTimeoutMs: 10_000,
+  /** A request (headers and body) not received after this long gets 408. */
+  requestTimeoutMs: 30_000,
+  /** An idle keep-alive connection is closed after this long. */
+  keepAliveTimeoutMs: 5_000,
+  /** Connections a server holds at once; more are closed at once. */
+  connectionsMax: 128,
+  /** Largest error body (JSON) a client reads. */
+  errorBodyBytesMax: 64 * 1024,
+  /** Largest /v1/log answer a client reads. */
+  infoBodyBytesMax: 64 * 1024,
+  /** Client retry: first delay, cap (exponential, full jitter). */
+  retryDelayMsFirst: 250,
+  retryDelayMsMax: 15_000,
+  /** Chunks a remote content read asks for in one request (bounds its memory: this many chunks at most). */
+  chunkBatchCount: 16,
+  /** Shortest token a token file or SYNCLOG_TOKEN may hold. */
+  tokenCharsMin: 16,
+  /** Largest token file read. */
+  tokenFileBytesMax: 64 * 1024,
+} as const;

@@ -1,11 +1,14 @@
-// `synclog receive --log DIR --out DEST [--mode latest|all-versions] [--once] [--json] [--skip-damaged]`: applies
-// the log to a destination tree and follows it until SIGINT/SIGTERM (exit 0 once the cursor is saved); --once
-// catches up and exits. With --skip-damaged, damaged regions and versions whose content is not intact are passed
-// over and reported (live while following, and in the summary), and the exit code is 1 if anything was: the tree is
-// knowingly incomplete. Wiring only: the work is LogReceiver's (loaded lazily so `synclog --help` stays fast).
+// `synclog receive (--log DIR | --from URL [--token-file F] [--ca FILE]) --out DEST [--mode latest|all-versions]
+// [--once] [--json] [--skip-damaged]`: applies the log (local, or served by `synclog serve`: docs/protocol.md) to a
+// destination tree and follows it until SIGINT/SIGTERM (exit 0 once the cursor is saved); --once catches up and
+// exits. With --skip-damaged, damaged regions and versions whose content is not intact are passed over and reported
+// (live while following, and in the summary), and the exit code is 1 if anything was: the tree is knowingly
+// incomplete. Wiring only: the work is LogReceiver's, reading a remote log through src/net (loaded lazily so
+// `synclog --help` stays fast).
 import type { Command } from 'commander';
-import type { ReceiverSummary } from '../../receiver/index.js';
+import type { ReceiverSourceOpener, ReceiverSummary } from '../../receiver/index.js';
 import { UsageError } from '../../errors.js';
+import { CA_HELP, remoteClientOptions, TOKEN_FILE_HELP } from '../remote-options.js';
 import { defaultLogDir, LOG_OPTION_HELP } from '../default-log.js';
 import type { CommandContext } from '../main.js';
 import { displayName } from '../../util/display-name.js';
@@ -17,6 +20,9 @@ const FAR_BEHIND_RECORDS = 1000;
 
 interface ReceiveCliOptions {
   log?: string;
+  from?: string;
+  tokenFile?: string;
+  ca?: string;
   out: string;
   mode: string;
   once?: boolean;
@@ -35,6 +41,9 @@ export function register(program: Command, context: CommandContext): void {
     .command('receive')
     .description('mirror the log into a folder (newest state, or every version side by side) and follow it until SIGINT/SIGTERM')
     .option('--log <dir>', LOG_OPTION_HELP)
+    .option('--from <url>', 'receive from a log served by `synclog serve` (http://HOST:PORT/ or https://…) instead of --log')
+    .option('--token-file <file>', `with --from: ${TOKEN_FILE_HELP}`)
+    .option('--ca <file>', `with --from: ${CA_HELP}`)
     .requiredOption('--out <dest>', 'destination folder (created if missing; its cursor lives in <dest>/.synclog-receiver)')
     .option('--mode <mode>', "'latest' (mirror the newest state) or 'all-versions' (keep every version under <dest>/.versions)", 'latest')
     .option('--once', 'catch up with the log, then exit')
@@ -51,7 +60,9 @@ async function runReceive(options: ReceiveCliOptions): Promise<number> {
   const { LogReceiver } = await import('../../receiver/index.js');
   const json = Boolean(options.json);
   const showProgress = !json && process.stderr.isTTY && !process.env.SYNCLOG_NO_PROGRESS;
-  const receiver = new LogReceiver({ logPath: options.log ?? defaultLogDir(), outputPath: options.out, mode: options.mode as 'latest' | 'all-versions', measureEnd: showProgress, skipDamaged: options.skipDamaged === true });
+  const source = await remoteSourceFor(options);
+  const logPath = options.from ?? options.log ?? defaultLogDir();
+  const receiver = new LogReceiver({ logPath, source, outputPath: options.out, mode: options.mode as 'latest' | 'all-versions', measureEnd: showProgress, skipDamaged: options.skipDamaged === true });
   let caughtUp = false;
   // The bar appears only when the destination is far behind (a few records apply before anyone could read it).
   let progress: Progress | undefined;
@@ -112,6 +123,19 @@ function damageExitCode(summary: ReceiverSummary): number {
 }
 
 const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** With --from: the remote log as the receiver's source (docs/protocol.md), retrying with a notice while it is away. */
+async function remoteSourceFor(options: ReceiveCliOptions): Promise<ReceiverSourceOpener | undefined> {
+  if (options.from === undefined) {
+    if (options.tokenFile || options.ca) throw new UsageError('--token-file and --ca go with --from', { fix: 'add --from URL, or drop them' });
+    return undefined;
+  }
+  if (options.log !== undefined) throw new UsageError('give --log or --from, not both', { fix: '--log reads a log on this machine, --from one served by `synclog serve`' });
+  const { openRemoteSource } = await import('../../net/index.js');
+  const client = await remoteClientOptions(options);
+  const url = options.from;
+  return { open: (run) => openRemoteSource(url, client, run) };
+}
 
 function describeSummary(verb: string, s: ReceiverSummary, out: string): string {
   let skipped = s.skippedSymlinks > 0 ? `, ${s.skippedSymlinks} links pointing outside skipped` : '';

@@ -1,0 +1,220 @@
+// The network's cost, against rsync (the tool a user would pick instead), over loopback in the same run:
+//  - remote catch-up: `synclog serve` + `synclog receive --from URL --once` of a log holding the generated corpus into
+//    an empty folder, vs `rsync -a` of the corpus to an rsync daemon on 127.0.0.1. MB/s; each timing ends after a
+//    system-wide `sync`. The synclog tree is checked against the corpus before its time counts.
+//  - bytes on the wire for a 1 KiB edit in the middle of a large text file (100 MiB; 20 MiB with --quick), after
+//    both sides hold the previous version: synclog through a byte-counting TCP proxy in front of the server (both
+//    directions), rsync by its own --stats (bytes sent + received). Lower is better.
+// Run alone: npx tsx bench/net.ts [--quick] [--runs N]; the harness calls runNetBench.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
+import { createServer, connect, type AddressInfo, type Server } from 'node:net';
+import { tmpdir, userInfo } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type BenchModuleOptions, type BenchRow, moduleOptionsFromArgs } from './lib/bench-row.js';
+import { runChecked, timedRun } from './lib/child-process.js';
+import { CORPUS_SPECS } from './lib/corpus-plan.js';
+import { ensureCorpus } from './lib/corpus.js';
+import { renderTable } from './lib/table.js';
+import { compareTrees, hashTree } from './lib/tree-digest.js';
+
+const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((done) => server.close(() => done()));
+  return port;
+}
+
+function waitForOutput(child: ChildProcess, pattern: RegExp): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let buffer = '';
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}`)), 60_000);
+    child.stdout!.on('data', (data: Buffer) => {
+      buffer += data.toString();
+      const match = pattern.exec(buffer);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1] ?? match[0]);
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`exited (${code}) before ${pattern}`)));
+  });
+}
+
+async function startServe(cli: string, logDir: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [cli, 'serve', '--log', logDir, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return { child, url: await waitForOutput(child, / on (http:\/\/\S+)/) };
+}
+
+/** An rsync daemon on 127.0.0.1 with one writable module `dest` rooted at `root`. */
+async function startRsyncDaemon(workDir: string, root: string): Promise<{ child: ChildProcess; url: string }> {
+  await mkdir(root, { recursive: true });
+  const port = await freePort();
+  // Files of its own per daemon: a stopped daemon's pid file may outlive it for a moment.
+  workDir = await mkdtemp(join(workDir, 'rsyncd-'));
+  const conf = join(workDir, 'rsyncd.conf');
+  const me = userInfo();
+  await writeFile(conf, [`port = ${port}`, 'address = 127.0.0.1', 'use chroot = no', `pid file = ${join(workDir, 'rsyncd.pid')}`, `lock file = ${join(workDir, 'rsyncd.lock')}`, `log file = ${join(workDir, 'rsyncd.log')}`, '[dest]', `  path = ${root}`, '  read only = false', `  uid = ${me.uid}`, `  gid = ${me.gid}`, ''].join('\n'));
+  const child = spawn('rsync', ['--daemon', '--no-detach', `--config=${conf}`], { stdio: 'ignore' });
+  const url = `rsync://127.0.0.1:${port}/dest`;
+  for (let i = 0; i < 100; i++) {
+    const up = await runChecked('rsync', [`rsync://127.0.0.1:${port}/`]).then(() => true, () => false);
+    if (up) return { child, url };
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  child.kill();
+  throw new Error('rsync daemon did not start');
+}
+
+/** A TCP proxy to `port` that counts every byte both ways. */
+async function countingProxy(port: number): Promise<{ server: Server; port: number; bytes: () => number; reset: () => void }> {
+  let total = 0;
+  const server = createServer((client) => {
+    const upstream = connect(port, '127.0.0.1');
+    client.on('data', (d: Buffer) => (total += d.length));
+    upstream.on('data', (d: Buffer) => (total += d.length));
+    client.pipe(upstream).pipe(client);
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', end).on('close', end);
+    upstream.on('error', end).on('close', end);
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  return { server, port: (server.address() as AddressInfo).port, bytes: () => total, reset: () => (total = 0) };
+}
+
+async function catchUpRow(options: BenchModuleOptions, cli: string): Promise<BenchRow> {
+  const spec = options.quick ? CORPUS_SPECS.quick : CORPUS_SPECS.full;
+  const corpus = await ensureCorpus(spec, join(options.repoRoot, 'bench', '.cache'));
+  const logDir = join(options.workDir, 'log');
+  await runChecked(process.execPath, [cli, 'snapshot', corpus.root, '--log', logDir, '--json'], { timeoutMs: 30 * 60_000 });
+  const expected = await hashTree(corpus.root);
+  const serve = await startServe(cli, logDir);
+  const rsyncRoot = join(options.workDir, 'rsync-root');
+  const daemon = await startRsyncDaemon(options.workDir, rsyncRoot);
+  const synclog: number[] = [];
+  const rsync: number[] = [];
+  try {
+    for (let run = 0; run < options.runs; run++) {
+      const out = join(options.workDir, `out-${run}`);
+      const seconds = await timedRun(() => runChecked(process.execPath, [cli, 'receive', '--from', serve.url, '--out', out, '--once', '--json'], { timeoutMs: 30 * 60_000 }));
+      const diff = compareTrees(expected, await hashTree(join(out, corpus.root.split('/').pop()!)));
+      if (!diff.equal) throw new Error(`receive --from produced a different tree: ${JSON.stringify(diff)}`);
+      synclog.push(corpus.totalBytes / 1e6 / seconds);
+      await rm(out, { recursive: true, force: true });
+      rsync.push(corpus.totalBytes / 1e6 / (await timedRun(() => runChecked('rsync', ['-a', `${corpus.root}/`, `${daemon.url}/out-${run}/`], { timeoutMs: 30 * 60_000 }))));
+      await rm(join(rsyncRoot, `out-${run}`), { recursive: true, force: true });
+    }
+  } finally {
+    serve.child.kill('SIGTERM');
+    daemon.child.kill('SIGTERM');
+  }
+  return {
+    name: `remote catch-up over loopback, ${spec.name} corpus ${(corpus.totalBytes / 1e6).toFixed(0)} MB / ${corpus.fileCount} files`,
+    unit: 'MB/s',
+    higherIsBetter: true,
+    series: [{ tool: 'synclog', samples: synclog }, { tool: 'rsync -a (daemon)', samples: rsync }],
+    note: 'serve + receive --from --once vs rsync -a to an rsync daemon, both on 127.0.0.1; each timing ends after a system-wide sync',
+  };
+}
+
+/** A text file of `bytes` bytes: lines of pseudo-random words (compressible, like real text). */
+async function writeText(path: string, bytes: number): Promise<void> {
+  const words = ['alpha', 'beta', 'gamma', 'delta', 'log', 'frame', 'chunk', 'receiver', 'synclog', 'network', 'watch', 'version'];
+  let x = 12345;
+  const handle = await open(path, 'w');
+  let written = 0;
+  while (written < bytes) {
+    const lines: string[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const line: string[] = [];
+      for (let w = 0; w < 10; w++) {
+        x = (x * 1103515245 + 12345) >>> 0;
+        line.push(words[x % words.length]! + (x % 1000));
+      }
+      lines.push(line.join(' '));
+    }
+    const block = Buffer.from(lines.join('\n') + '\n').subarray(0, bytes - written);
+    await handle.write(block);
+    written += block.length;
+  }
+  await handle.close();
+}
+
+async function editRow(options: BenchModuleOptions, cli: string): Promise<BenchRow> {
+  const size = options.quick ? 20 * 1024 * 1024 : 100 * 1024 * 1024;
+  const source = join(options.workDir, 'edit-src');
+  await mkdir(source, { recursive: true });
+  const file = join(source, 'big.txt');
+  const logDir = join(options.workDir, 'edit-log');
+  const rsyncRoot = join(options.workDir, 'edit-rsync');
+  const daemon = await startRsyncDaemon(options.workDir, rsyncRoot);
+  const synclog: number[] = [];
+  const rsync: number[] = [];
+  try {
+    for (let run = 0; run < options.runs; run++) {
+      await rm(logDir, { recursive: true, force: true });
+      await writeText(file, size);
+      await runChecked(process.execPath, [cli, 'snapshot', source, '--log', logDir]);
+      const serve = await startServe(cli, logDir);
+      const proxy = await countingProxy(Number(new URL(serve.url).port));
+      const via = `http://127.0.0.1:${proxy.port}/`;
+      const out = join(options.workDir, `edit-out-${run}`);
+      try {
+        await runChecked(process.execPath, [cli, 'receive', '--from', via, '--out', out, '--once']);
+        await runChecked('rsync', ['-a', `${source}/`, `${daemon.url}/run-${run}/`]);
+        const handle = await open(file, 'r+');
+        await handle.write(Buffer.alloc(1024, 'x'), 0, 1024, Math.floor(size / 2));
+        await handle.close();
+        await runChecked(process.execPath, [cli, 'snapshot', source, '--log', logDir]);
+        proxy.reset();
+        await runChecked(process.execPath, [cli, 'receive', '--from', via, '--out', out, '--once']);
+        synclog.push(proxy.bytes() / 1024);
+        const stats = (await runChecked('rsync', ['-a', '--stats', `${source}/`, `${daemon.url}/run-${run}/`])).stdout;
+        const sent = Number(/Total bytes sent: ([\d,]+)/.exec(stats)?.[1]?.replace(/,/g, '') ?? NaN);
+        const received = Number(/Total bytes received: ([\d,]+)/.exec(stats)?.[1]?.replace(/,/g, '') ?? NaN);
+        rsync.push((sent + received) / 1024);
+      } finally {
+        proxy.server.close();
+        serve.child.kill('SIGTERM');
+        await rm(out, { recursive: true, force: true });
+      }
+    }
+  } finally {
+    daemon.child.kill('SIGTERM');
+  }
+  return {
+    name: `bytes on the wire for a 1 KiB edit in a ${size / 1024 / 1024} MiB text file`,
+    unit: 'KiB',
+    higherIsBetter: false,
+    series: [{ tool: 'synclog', samples: synclog }, { tool: 'rsync -a (daemon)', samples: rsync }],
+    note: 'synclog: all bytes both ways through a counting proxy (HTTP, record stream, chunk batches); rsync: --stats sent + received',
+  };
+}
+
+export async function runNetBench(options: Partial<BenchModuleOptions> = {}): Promise<BenchRow[]> {
+  const quick = options.quick ?? false;
+  const full: BenchModuleOptions = {
+    quick,
+    runs: options.runs || (quick ? 1 : 3),
+    workDir: options.workDir ?? (await mkdtemp(join(tmpdir(), 'synclog-bench-net-'))),
+    repoRoot: options.repoRoot ?? REPO_ROOT,
+  };
+  const cli = join(full.repoRoot, 'bin', 'synclog.js');
+  return [await catchUpRow(full, cli), await editRow(full, cli)];
+}
+
+async function main(): Promise<void> {
+  const rows = await runNetBench(moduleOptionsFromArgs(process.argv.slice(2)));
+  process.stdout.write(renderTable(rows) + '\n');
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  await main();
+}

@@ -1,0 +1,29 @@
+// What `receive --from` and `replicate --from` share: the client's token (--token-file or $SYNCLOG_TOKEN), a CA to
+// trust (--ca), and the notice printed while the server is away (stderr, so --json output stays one kind of line).
+// Never prints a token.
+import { readFile } from 'node:fs/promises';
+import { UsageError, wrapIoError } from '../errors.js';
+import type { RemoteLogOptions } from '../net/index.js';
+import { printNotice } from './output.js';
+
+export const TOKEN_FILE_HELP = 'the bearer token (first line, "read:TOKEN" or TOKEN); also $SYNCLOG_TOKEN';
+export const CA_HELP = 'PEM certificate to trust (a self-signed server)';
+
+const FILE_BYTES_MAX = 1 << 20;
+
+async function readSmall(path: string, what: string): Promise<Buffer> {
+  const bytes = await readFile(path).catch((error: unknown) => {
+    throw wrapIoError(error, `read ${what}`, path);
+  });
+  if (bytes.length > FILE_BYTES_MAX) throw new UsageError(`${what} ${path} is larger than ${FILE_BYTES_MAX} bytes`, {});
+  return bytes;
+}
+
+export async function remoteClientOptions(options: { tokenFile?: string; ca?: string }): Promise<RemoteLogOptions> {
+  const { clientToken } = await import('../net/index.js');
+  const tokenText = options.tokenFile ? (await readSmall(options.tokenFile, 'token file')).toString('utf8') : undefined;
+  const token = clientToken(tokenText, process.env.SYNCLOG_TOKEN, options.tokenFile);
+  const ca = options.ca ? await readSmall(options.ca, 'CA certificate') : undefined;
+  const onRetry = (error: Error, delayMs: number) => printNotice(`server away (${error.message}); retrying in ${(delayMs / 1000).toFixed(1)} s`);
+  return { token, ca, onRetry };
+}

@@ -1,0 +1,10 @@
+// The network (src/net): one log served over HTTP(S), and remote readers of it (docs/protocol.md). The only import
+// point for other parts.
+export { LogServer, type LogServerOptions } from './server.js';
+export { TokenSet, clientToken, type TokenCheck } from './tokens.js';
+export { PROTOCOL_VERSION, DEFAULT_PORT, type LogInfo, type Scope } from './protocol.js';
+export { parseListenAddress, publicExposure, isLoopback, DEFAULT_LISTEN, type ListenAddress } from './listen-address.js';
+export { RemoteLog, type RemoteLogOptions, type RemoteLogStats } from './remote-log.js';
+export { RemoteSource, openRemoteSource, remoteLogIdentity, type OpenedRemoteSource, type RemoteRun } from './remote-source.js';
+export { isRetryable, type TransportOptions } from './http-client.js';
+export { replicate, type ReplicateOptions, type ReplicaState } from './replicator.js';

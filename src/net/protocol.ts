@@ -1,0 +1,112 @@
+// The wire format shared by server and client (docs/protocol.md is the authority; this file is the code home of
+// its numbers). Pure: encoders return bytes, nothing here does I/O. Invariant: every message type, magic and header
+// name used on the wire is defined here once.
+export const PROTOCOL_VERSION = 1;
+export const DEFAULT_PORT = 8417;
+
+export const ROUTES = {
+  log: '/v1/log',
+  records: '/v1/records',
+  chunks: '/v1/chunks',
+} as const;
+
+export const HEADERS = {
+  protocol: 'synclog-protocol',
+  logId: 'synclog-log-id',
+} as const;
+
+export const CONTENT_TYPES = {
+  json: 'application/json',
+  records: 'application/x-synclog-records',
+  chunks: 'application/x-synclog-chunks',
+  bytes: 'application/octet-stream',
+} as const;
+
+/** "SYNCREC1" and "SYNCCHK1": the first bytes of a record stream and of a chunk stream. */
+export const RECORD_STREAM_MAGIC = new TextEncoder().encode('SYNCREC1');
+export const CHUNK_STREAM_MAGIC = new TextEncoder().encode('SYNCCHK1');
+
+export const RECORD_MESSAGES = { segment: 0x01, record: 0x02, end: 0x03, error: 0x04 } as const;
+export const CHUNK_MESSAGES = { missing: 0x00, found: 0x01, end: 0x03, error: 0x04 } as const;
+
+/** Why a record stream ended (the `end` message's reason byte). */
+export const END_REASONS = { caughtUp: 0, waited: 1, limit: 2 } as const;
+export type EndReason = (typeof END_REASONS)[keyof typeof END_REASONS];
+
+export const SCOPES = ['read', 'push'] as const;
+export type Scope = (typeof SCOPES)[number];
+
+/** GET /v1/log. */
+export interface LogInfo {
+  protocol: number;
+  logId: string;
+  formatVersion: number;
+  /** One past the last record in the segments now (the head). */
+  nextSeq: number;
+  /** Every record below this is durable; a server sends none at or above it. */
+  durableSeq: number;
+}
+
+/** The body of every answer other than 200, and of an `error` message in a stream. */
+export interface ErrorBody {
+  code: string;
+  message: string;
+  /** The error class (SynclogError subclasses), so a client raises the same kind a local reader would. */
+  name?: string;
+  details?: Record<string, unknown>;
+}
+
+export const SEGMENT_MESSAGE_BYTES = 17;
+export const RECORD_HEAD_BYTES = 17;
+export const END_MESSAGE_BYTES = 10;
+
+export function encodeSegmentMessage(baseSeq: number, salt: bigint): Uint8Array {
+  const out = Buffer.alloc(SEGMENT_MESSAGE_BYTES);
+  out[0] = RECORD_MESSAGES.segment;
+  out.writeBigUInt64LE(BigInt(baseSeq), 1);
+  out.writeBigUInt64LE(salt, 9);
+  return out;
+}
+
+/** A record message's head; the frame's bytes follow it as they are. */
+export function encodeRecordHead(seq: number, offset: number): Uint8Array {
+  const out = Buffer.alloc(RECORD_HEAD_BYTES);
+  out[0] = RECORD_MESSAGES.record;
+  out.writeBigUInt64LE(BigInt(seq), 1);
+  out.writeBigUInt64LE(BigInt(offset), 9);
+  return out;
+}
+
+export function encodeEndMessage(nextSeq: number, reason: EndReason): Uint8Array {
+  const out = Buffer.alloc(END_MESSAGE_BYTES);
+  out[0] = RECORD_MESSAGES.end;
+  out.writeBigUInt64LE(BigInt(nextSeq), 1);
+  out[9] = reason;
+  return out;
+}
+
+/** An `error` message (record and chunk streams share its layout). */
+export function encodeErrorMessage(body: ErrorBody): Uint8Array {
+  const json = Buffer.from(JSON.stringify(body));
+  const out = Buffer.alloc(5 + json.length);
+  out[0] = RECORD_MESSAGES.error;
+  out.writeUInt32LE(json.length, 1);
+  json.copy(out, 5);
+  return out;
+}
+
+/** A found chunk's head: its record's tag and payload size; the payload (the chunk record as stored) follows. */
+export function encodeChunkFoundHead(tag: number, size: number): Uint8Array {
+  const out = Buffer.alloc(6);
+  out[0] = CHUNK_MESSAGES.found;
+  out[1] = tag;
+  out.writeUInt32LE(size, 2);
+  return out;
+}
+
+/** Parses a seq given in decimal (a query parameter): a safe non-negative integer, else undefined. */
+export function parseSeq(text: string): number | undefined {
+  if (!/^(0|[1-9][0-9]{0,15})$/.test(text)) return undefined;
+  const value = Number(text);
+  return Number.isSafeInteger(value) ? value : undefined;
+}

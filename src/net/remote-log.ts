@@ -1,0 +1,303 @@
+// RemoteLog: a log served by `synclog serve`, read over HTTP(S) with the same `read()` contract as a local Log
+// (src/log: records in seq order from `fromSeq`, optionally following, ended by an AbortSignal), plus chunk fetches
+// by id. Owns the client half of docs/protocol.md: it verifies every frame's checksum with its segment's salt and
+// every chunk's BLAKE3 hash against its id, refuses a server that starts serving another log, and retries with
+// backoff (full jitter) while the server is away, resuming after the last record it verified.
+// Never yields a byte it has not verified, nor a record out of order.
+import type { IncomingMessage } from 'node:http';
+import { CorruptionError, NetError, UsageError, deserializeError } from '../errors.js';
+import { checkFromSeq, decodeFrame, decodeFrameHeader, FRAME_HEADER_BYTES, initChecksum, SEGMENT_HEADER_BYTES, segmentFileName, type LogEntry, type ReadOptions } from '../log/index.js';
+import type { ContentIdBytes } from '../record/index.js';
+import { checkChunkPayload, contentIdHex, CONTENT_ID_BYTES, readyCodecs } from '../store/index.js';
+import { LIMITS, NET_LIMITS } from '../util/limits.js';
+import { Backoff, sleep } from './backoff.js';
+import { HttpTransport, isRetryable, type TransportOptions } from './http-client.js';
+import { MessageReader } from './message-reader.js';
+import { CHUNK_MESSAGES, CHUNK_STREAM_MAGIC, END_REASONS, RECORD_MESSAGES, RECORD_STREAM_MAGIC, ROUTES, type ErrorBody, type LogInfo } from './protocol.js';
+
+export interface RemoteLogOptions extends TransportOptions {
+  /** Told before each retry while the server is away (the CLI prints it). */
+  onRetry?: (error: Error, delayMs: number, attempt: number) => void;
+  /** Stop retrying once the server has been away this long (default: never; a follower waits it out). */
+  giveUpAfterMs?: number;
+}
+
+/**
+ * Done with an answer: one read to its end goes back to the keep-alive pool (a follower's next request reuses the
+ * connection); one left unread or broken is destroyed, so no stale bytes can reach the next request.
+ */
+function release(res: IncomingMessage): void {
+  if (!res.complete || res.readableLength > 0) res.destroy();
+}
+
+function protocolError(url: string, what: string): NetError {
+  return new NetError(`${url} sent a malformed answer: ${what}`, { url, reason: 'protocol' });
+}
+
+function u64(bytes: Buffer, at: number, url: string): number {
+  const value = bytes.readBigUInt64LE(at);
+  if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw protocolError(url, 'a number beyond 2^53');
+  return Number(value);
+}
+
+async function readErrorMessage(reader: MessageReader, url: string): Promise<Error> {
+  const length = (await reader.read(4)).readUInt32LE(0);
+  if (length > NET_LIMITS.errorBodyBytesMax) throw protocolError(url, 'an error message too long');
+  let body: Partial<ErrorBody>;
+  try {
+    body = JSON.parse((await reader.read(length)).toString('utf8')) as Partial<ErrorBody>;
+  } catch {
+    return protocolError(url, 'an error message that is not JSON');
+  }
+  const message = typeof body.message === 'string' ? body.message : 'unknown error';
+  if (typeof body.name === 'string' && body.details && typeof body.details === 'object') return deserializeError({ name: body.name, message, details: body.details });
+  return new NetError(`${url}: ${message}`, { url, code: body.code });
+}
+
+/** What a RemoteLog has fetched (for tests, benchmarks and the CLI's summary). */
+export interface RemoteLogStats {
+  chunksFetched: number;
+  /** Bytes of chunk records received (compressed as the log stores them). */
+  chunkBytesFetched: number;
+  /** Bytes of content they held. */
+  chunkBytesInflated: number;
+}
+
+export class RemoteLog {
+  readonly stats: RemoteLogStats = { chunksFetched: 0, chunkBytesFetched: 0, chunkBytesInflated: 0 };
+
+  private constructor(
+    private readonly transport: HttpTransport,
+    private readonly options: RemoteLogOptions,
+    readonly logId: string,
+  ) {}
+
+  /** Asks the server which log it serves (retrying while it is away); every later answer must be about that log. */
+  static async connect(url: string, options: RemoteLogOptions = {}, signal?: AbortSignal): Promise<RemoteLog> {
+    // Frames are checked with xxh64; chunks arrive compressed as stored and are inflated to be checked.
+    await Promise.all([initChecksum(), readyCodecs()]);
+    const transport = new HttpTransport(url, options);
+    try {
+      const probe = new RemoteLog(transport, options, '');
+      const info = await probe.info(signal);
+      transport.expectLogId(info.logId);
+      return new RemoteLog(transport, options, info.logId);
+    } catch (error) {
+      transport.close();
+      throw error;
+    }
+  }
+
+  get url(): string {
+    return this.transport.display;
+  }
+
+  /** Identity, head and durable seq now. */
+  info(signal?: AbortSignal): Promise<LogInfo> {
+    return this.retrying(signal, async () => {
+      const res = await this.transport.request('GET', ROUTES.log, undefined, signal);
+      const parts: Buffer[] = [];
+      let size = 0;
+      for await (const part of res as AsyncIterable<Buffer>) {
+        size += part.length;
+        if (size > NET_LIMITS.infoBodyBytesMax) throw protocolError(this.url, 'a log description too long');
+        parts.push(part);
+      }
+      const info = JSON.parse(Buffer.concat(parts).toString('utf8')) as Partial<LogInfo>;
+      if (typeof info.logId !== 'string' || typeof info.durableSeq !== 'number' || typeof info.nextSeq !== 'number') throw protocolError(this.url, 'a log description without logId, nextSeq, durableSeq');
+      return info as LogInfo;
+    });
+  }
+
+  /** Records in seq order from `fromSeq` (the contract of Log.read; `lendTags` is ignored: payloads are copies). */
+  async *read(options: ReadOptions = {}): AsyncIterableIterator<LogEntry> {
+    const fromSeq = options.fromSeq ?? 0;
+    checkFromSeq(fromSeq);
+    const follow = options.follow === true;
+    const signal = options.signal;
+    // No tag wanted: nothing can match (as a local reader yields nothing), and `tags=` would be a malformed request.
+    if (options.tags?.length === 0) return;
+    const backoff = new Backoff();
+    let awaySince: number | undefined;
+    let next = fromSeq;
+    for (;;) {
+      if (signal?.aborted) return;
+      const query = new URLSearchParams({ from: String(next) });
+      if (follow) query.set('wait', String(NET_LIMITS.followWaitMs));
+      if (options.tags) query.set('tags', options.tags.join(','));
+      let res: IncomingMessage | undefined;
+      try {
+        res = await this.transport.request('GET', `${ROUTES.records}?${query}`, undefined, signal);
+        const reader = new MessageReader(res, this.url);
+        const stream = this.recordStream(reader, next);
+        let ended: { nextSeq: number; reason: number } | undefined;
+        for (;;) {
+          const step = await stream.next();
+          if (step.done) {
+            ended = step.value;
+            break;
+          }
+          next = step.value.seq + 1;
+          backoff.reset();
+          awaySince = undefined;
+          const { frame, salt, ...entry } = step.value;
+          yield options.withFrames === true ? { ...entry, frame, salt } : entry;
+          if (signal?.aborted) return;
+        }
+        backoff.reset();
+        awaySince = undefined;
+        next = Math.max(next, ended.nextSeq);
+        if (!follow && ended.reason === END_REASONS.caughtUp) return;
+      } catch (error) {
+        if (signal?.aborted) return;
+        if (!isRetryable(error)) throw error;
+        awaySince ??= Date.now();
+        await this.pause(error as Error, backoff, awaySince, signal);
+      } finally {
+        if (res) release(res);
+      }
+    }
+  }
+
+  /** The log's first record (a new log's is its params record), or undefined in an empty log. One short request. */
+  first(signal?: AbortSignal): Promise<LogEntry | undefined> {
+    return this.retrying(signal, async () => {
+      const res = await this.transport.request('GET', `${ROUTES.records}?from=0&limit=1`, undefined, signal);
+      try {
+        const step = await this.recordStream(new MessageReader(res, this.url), 0).next();
+        return step.done ? undefined : step.value;
+      } finally {
+        release(res);
+      }
+    });
+  }
+
+  /** Parses one record stream; returns its `end` message. */
+  private async *recordStream(reader: MessageReader, fromSeq: number): AsyncGenerator<LogEntry, { nextSeq: number; reason: number }> {
+    const url = this.url;
+    const magic = await reader.read(RECORD_STREAM_MAGIC.length);
+    if (!magic.equals(RECORD_STREAM_MAGIC)) throw protocolError(url, 'not a record stream');
+    let segment: { name: string; salt: bigint } | undefined;
+    let lastSeq = fromSeq - 1;
+    for (;;) {
+      const type = await reader.u8();
+      if (type === RECORD_MESSAGES.segment) {
+        const bytes = await reader.read(16);
+        segment = { name: segmentFileName(u64(bytes, 0, url)), salt: bytes.readBigUInt64LE(8) };
+      } else if (type === RECORD_MESSAGES.record) {
+        const head = await reader.read(16);
+        const seq = u64(head, 0, url);
+        const offset = u64(head, 8, url);
+        if (!segment) throw protocolError(url, 'a record before its segment');
+        if (seq <= lastSeq) throw protocolError(url, `record ${seq} out of order (after ${lastSeq}, from ${fromSeq})`);
+        if (offset < SEGMENT_HEADER_BYTES) throw protocolError(url, `record offset ${offset}`);
+        const frameHead = await reader.read(FRAME_HEADER_BYTES);
+        const decoded = decodeFrameHeader(frameHead, 0);
+        if (decoded.kind !== 'header') throw this.badFrame(segment.name, offset, seq, decoded.reason);
+        const frame = Buffer.concat([frameHead, await reader.read(decoded.frameBytes - FRAME_HEADER_BYTES)], decoded.frameBytes);
+        const checked = decodeFrame(frame, 0, segment.salt);
+        if (checked.kind !== 'frame') throw this.badFrame(segment.name, offset, seq, checked.reason);
+        lastSeq = seq;
+        yield { seq, segment: segment.name, offset, tag: checked.header.tag, payload: checked.payload, frame, salt: segment.salt };
+      } else if (type === RECORD_MESSAGES.end) {
+        const bytes = await reader.read(9);
+        const nextSeq = u64(bytes, 0, url);
+        if (!(await reader.atEnd())) throw protocolError(url, 'bytes after the end');
+        return { nextSeq, reason: bytes[8]! };
+      } else if (type === RECORD_MESSAGES.error) {
+        throw await readErrorMessage(reader, url);
+      } else {
+        throw protocolError(url, `message type ${type}`);
+      }
+    }
+  }
+
+  private badFrame(segment: string, offset: number, seq: number, reason: string): CorruptionError {
+    return new CorruptionError(`record ${seq} from ${this.url} (${segment} at offset ${offset}) fails its check: ${reason}`, { file: segment, offset, seq, reason, url: this.url });
+  }
+
+  /**
+   * The chunks with these ids, in order (undefined: the log has none such), each checked against its id: a chunk
+   * whose bytes do not hash to it is a CorruptionError (reason chunk-hash-mismatch), never returned.
+   */
+  fetchChunks(ids: readonly ContentIdBytes[], signal?: AbortSignal): Promise<(Uint8Array | undefined)[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    if (ids.length > NET_LIMITS.chunkIdsPerRequestMax) throw new UsageError(`at most ${NET_LIMITS.chunkIdsPerRequestMax} chunks per fetch`, {});
+    const body = new Uint8Array(ids.length * CONTENT_ID_BYTES);
+    ids.forEach((id, i) => body.set(id, i * CONTENT_ID_BYTES));
+    return this.retrying(signal, async () => {
+      const res = await this.transport.request('POST', ROUTES.chunks, body, signal);
+      try {
+        return await this.chunkStream(new MessageReader(res, this.url), ids);
+      } finally {
+        release(res);
+      }
+    });
+  }
+
+  private async chunkStream(reader: MessageReader, ids: readonly ContentIdBytes[]): Promise<(Uint8Array | undefined)[]> {
+    const url = this.url;
+    if (!(await reader.read(CHUNK_STREAM_MAGIC.length)).equals(CHUNK_STREAM_MAGIC)) throw protocolError(url, 'not a chunk stream');
+    const out: (Uint8Array | undefined)[] = [];
+    for (const id of ids) {
+      const type = await reader.u8();
+      if (type === CHUNK_MESSAGES.missing) {
+        out.push(undefined);
+        continue;
+      }
+      if (type === CHUNK_MESSAGES.error) throw await readErrorMessage(reader, url);
+      if (type !== CHUNK_MESSAGES.found) throw protocolError(url, `chunk message type ${type}`);
+      const head = await reader.read(5);
+      const size = head.readUInt32LE(1);
+      if (size > LIMITS.recordBytesMax) throw protocolError(url, `a chunk record of ${size} bytes`);
+      const payload = new Uint8Array(await reader.read(size));
+      // The record as the log stores it: decoded, inflated, size and BLAKE3 checked against the id asked for (the
+      // store's own check), so a wrong byte is a CorruptionError, never content.
+      const data = this.checkedChunk(head[0]!, payload, id);
+      out.push(data);
+      this.stats.chunksFetched++;
+      this.stats.chunkBytesFetched += size;
+      this.stats.chunkBytesInflated += data.length;
+    }
+    if ((await reader.u8()) !== CHUNK_MESSAGES.end) throw protocolError(url, 'a chunk stream without its end');
+    if (!(await reader.atEnd())) throw protocolError(url, 'bytes after the end');
+    return out;
+  }
+
+  private checkedChunk(tag: number, payload: Uint8Array, id: ContentIdBytes): Uint8Array {
+    try {
+      return checkChunkPayload(tag, payload, id, { segment: this.url, offset: 0, size: 0 });
+    } catch (error) {
+      if (!(error instanceof CorruptionError)) throw error;
+      const hex = contentIdHex(id);
+      throw new CorruptionError(`chunk ${hex} from ${this.url} is refused: ${error.where.reason}`, { file: this.url, chunk: hex, reason: error.where.reason }, { cause: error });
+    }
+  }
+
+  /** Runs `attempt` until it succeeds or fails for good, pausing (backoff) while the server is away. */
+  private async retrying<T>(signal: AbortSignal | undefined, attempt: () => Promise<T>): Promise<T> {
+    const backoff = new Backoff();
+    let awaySince: number | undefined;
+    for (;;) {
+      try {
+        return await attempt();
+      } catch (error) {
+        if (!isRetryable(error) || signal?.aborted) throw error;
+        awaySince ??= Date.now();
+        await this.pause(error as Error, backoff, awaySince, signal);
+      }
+    }
+  }
+
+  private async pause(error: Error, backoff: Backoff, awaySince: number, signal: AbortSignal | undefined): Promise<void> {
+    const giveUp = this.options.giveUpAfterMs;
+    if (giveUp !== undefined && Date.now() - awaySince >= giveUp) throw error;
+    const delayMs = backoff.next();
+    this.options.onRetry?.(error, delayMs, backoff.attempts);
+    await sleep(delayMs, signal);
+  }
+
+  close(): void {
+    this.transport.close();
+  }
+}

@@ -1,0 +1,117 @@
+// A remote log as a receiver's source (structurally src/receiver's ReceiverSource and OpenedReceiverSource: net and
+// receiver are peers and do not import each other): the receiver's own session applies it, so remote and local
+// receiving share all of their code but this adapter. Owns turning remote log entries into
+// decoded records (the record codec validates each, paths included, exactly as for a local log) and reading file
+// content in batches of chunk fetches. Never yields content that did not hash to its chunk ids (RemoteLog checks).
+import { NotFoundError } from '../errors.js';
+import { decodeRecord, RECORD_TAGS, type ChunkRef } from '../record/index.js';
+import { checkChunkSize, contentIdHex, FORMAT_1_PARAMS, writeParams, type EntryReadOptions, type StoredRecord } from '../store/index.js';
+import { NET_LIMITS } from '../util/limits.js';
+import { LocalChunks } from './local-chunks.js';
+import { RemoteLog, type RemoteLogOptions } from './remote-log.js';
+
+const DEFAULT_KINDS = ['version', 'delete', 'watch'] as const;
+
+export class RemoteSource {
+  /** Chunks read from the destination instead of the server (LocalChunks). */
+  chunksLocal = 0;
+
+  constructor(
+    readonly remote: RemoteLog,
+    private readonly local?: LocalChunks,
+  ) {}
+
+  /** Decoded records in log order (`trackChunks` means nothing here: chunks are fetched by id). */
+  async *entries(options: EntryReadOptions): AsyncIterable<StoredRecord> {
+    const tags = (options.kinds ?? DEFAULT_KINDS).map((kind) => RECORD_TAGS[kind]);
+    for await (const entry of this.remote.read({ fromSeq: options.fromSeq, tags, follow: options.follow, signal: options.signal })) {
+      const record = decodeRecord(entry.tag, entry.payload, { file: entry.segment, offset: entry.offset, seq: entry.seq });
+      if (record.kind === 'version' && record.type === 'file' && record.chunks) this.local?.noteVersion(record.root, record.path, record.chunks);
+      yield { seq: entry.seq, segment: entry.segment, offset: entry.offset, record };
+    }
+  }
+
+  /**
+   * A file's content in order: chunks the destination already holds (LocalChunks) are read there and checked, the
+   * rest fetched `chunkBatchCount` per request (so at most that many in memory).
+   */
+  async *readContent(chunks: readonly ChunkRef[]): AsyncIterable<Uint8Array> {
+    const places = this.local ? await this.local.find(chunks) : new Map();
+    const placeOf = (chunk: ChunkRef) => places.get(contentIdHex(chunk.id));
+    for (let at = 0; at < chunks.length; ) {
+      const chunk = chunks[at]!;
+      const place = placeOf(chunk);
+      const local = place ? await this.local!.read(place, chunk) : undefined;
+      if (local) {
+        this.chunksLocal++;
+        yield checkChunkSize(local, chunk);
+        at++;
+        continue;
+      }
+      // A run of chunks to fetch (a local one that failed its check is fetched with them).
+      let end = at + 1;
+      while (end < chunks.length && end - at < NET_LIMITS.chunkBatchCount && !placeOf(chunks[end]!)) end++;
+      const batch = chunks.slice(at, end);
+      const found = await this.remote.fetchChunks(batch.map((c) => c.id));
+      for (let i = 0; i < batch.length; i++) {
+        const data = found[i];
+        if (!data) throw new NotFoundError(`chunk ${contentIdHex(batch[i]!.id)} is not in the log at ${this.remote.url}`, { what: 'chunk', id: contentIdHex(batch[i]!.id) });
+        yield checkChunkSize(data, batch[i]!);
+      }
+      at = end;
+    }
+  }
+}
+
+/** The identity a destination's cursor saves for a remote log: the log's id, whatever URL serves it. */
+export function remoteLogIdentity(logId: string): string {
+  return `synclog-log:${logId}`;
+}
+
+/** One receiver run's remote source (src/receiver's OpenedReceiverSource). */
+export interface OpenedRemoteSource {
+  source: RemoteSource;
+  logIdentity: string;
+  endSeq(): Promise<number | undefined>;
+  close(): Promise<void>;
+}
+
+/** The receiver run a source is opened for (src/receiver passes it). */
+export interface RemoteRun {
+  outputPath: string;
+  mode: string;
+}
+
+/**
+ * Connects to the server (retrying while it is away) for one receiver run:
+ * `new LogReceiver({ logPath: url, outputPath, source: { open: (run) => openRemoteSource(url, options, run) } })`.
+ * With a `latest` run, chunks the destination already holds are read there (LocalChunks), chunked with the log's
+ * parameters (its first record); a log whose chunker this binary lacks is fetched whole.
+ */
+export async function openRemoteSource(url: string, options: RemoteLogOptions = {}, run?: RemoteRun): Promise<OpenedRemoteSource> {
+  const remote = await RemoteLog.connect(url, options);
+  let local: LocalChunks | undefined;
+  try {
+    if (run?.mode === 'latest') local = await localChunksFor(remote, run.outputPath);
+  } catch (error) {
+    remote.close();
+    throw error;
+  }
+  return {
+    source: new RemoteSource(remote, local),
+    logIdentity: remoteLogIdentity(remote.logId),
+    endSeq: async () => (await remote.info()).durableSeq,
+    close: async () => remote.close(),
+  };
+}
+
+async function localChunksFor(remote: RemoteLog, outputPath: string): Promise<LocalChunks | undefined> {
+  const first = await remote.first();
+  let params = FORMAT_1_PARAMS;
+  if (first?.tag === RECORD_TAGS.params) {
+    const record = decodeRecord(first.tag, first.payload, { file: first.segment, offset: first.offset, seq: first.seq });
+    if (record.kind === 'params') params = record;
+  }
+  const judged = writeParams(params, remote.url);
+  return 'sizes' in judged ? new LocalChunks(outputPath, judged.sizes) : undefined;
+}
