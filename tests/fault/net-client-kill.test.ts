@@ -58,12 +58,25 @@ describe('fault: SIGKILL of remote clients during catch-up', () => {
     const dest = join(base, 'dest');
     const replica = join(base, 'replica');
     try {
+      // Kill moments are fractions of how long a whole run takes here and now (a loaded machine can be several times
+      // slower than an idle one): a fixed delay either never landed or landed before anything was fetched.
+      const wholeRun = async (args: string[]) => {
+        const started = Date.now();
+        const result = await runCli(args);
+        expect(result.code, result.stderr).toBe(0);
+        return Date.now() - started;
+      };
+      const [receiveMs, replicateMs] = await Promise.all([
+        wholeRun(['receive', '--from', server.url, '--out', join(base, 'dest-timing'), '--once']),
+        wholeRun(['replicate', '--from', server.url, '--log', join(base, 'replica-timing'), '--once']),
+      ]);
+      const killMoment = (wholeMs: number, kill: number) => wholeMs * (kill === 0 ? 0.3 + Math.random() * 0.4 : 0.1 + Math.random() * 0.8);
       let receiveLanded = 0;
       let replicateLanded = 0;
       for (let kill = 0; kill < KILLS; kill++) {
         const [receiveKilled, replicateKilled] = await Promise.all([
-          killAfter(['receive', '--from', server.url, '--out', dest, '--once'], 250 + Math.random() * 650),
-          killAfter(['replicate', '--from', server.url, '--log', replica, '--once'], 250 + Math.random() * 650),
+          killAfter(['receive', '--from', server.url, '--out', dest, '--once'], killMoment(receiveMs, kill)),
+          killAfter(['replicate', '--from', server.url, '--log', replica, '--once'], killMoment(replicateMs, kill)),
         ]);
         receiveLanded += Number(receiveKilled);
         replicateLanded += Number(replicateKilled);
