@@ -70,6 +70,36 @@ describe('synclog serve + receive --from', () => {
     expect(await Promise.all(closed())).toEqual([0, 0, 0]);
   });
 
+  it('serve --watch: one process records the folder and serves it; a follower mirrors it, live edits too', async () => {
+    const work = await makeTmpDir();
+    const source = join(work, 'live');
+    const logDir = join(work, 'log');
+    const dest = join(work, 'dest');
+    await mkdir(source);
+    await makeSource(source);
+    const serve = spawnCli(['serve', '--log', logDir, '--listen', '127.0.0.1:0', '--watch', source]);
+    const children = [serve];
+    const closed = () => children.map((child) => new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.on('close', (code) => resolve(code)))));
+    const mirrors = async () => JSON.stringify(await snapshotTree(join(dest, 'live')).catch(() => ({}))) === JSON.stringify(await snapshotTree(source));
+    const settle = async () => {
+      for (const deadline = Date.now() + 30_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) if (await mirrors()) return true;
+      return false;
+    };
+    try {
+      const url = /on (http:\/\/\S+) while watching/.exec(await waitForLine(serve, /^serving /))![1]!;
+      const receive = spawnCli(['receive', '--from', url, '--out', dest]);
+      children.push(receive);
+      await waitForLine(receive, /^caught up/);
+      expect(await settle()).toBe(true);
+      await writeFile(join(source, 'a.txt'), 'alpha, edited while served\n');
+      await writeFile(join(source, 'new.txt'), 'new\n');
+      expect(await settle()).toBe(true);
+    } finally {
+      for (const child of children) child.kill('SIGTERM');
+    }
+    expect(await Promise.all(closed())).toEqual([0, 0]);
+  });
+
   it('refuses a non-loopback address without token and TLS (exit 2), before listening', async () => {
     const work = await makeTmpDir();
     await mkdir(join(work, 'd'));

@@ -1,13 +1,17 @@
-// `synclog serve --log DIR [--listen HOST:PORT] [--token-file F] [--tls-cert C --tls-key K] [--insecure-public]`:
-// serves a log read-only over HTTP(S) (docs/protocol.md) until SIGINT/SIGTERM. Wiring only: the work is LogServer's.
+// `synclog serve --log DIR [--listen HOST:PORT] [--token-file F] [--tls-cert C --tls-key K] [--insecure-public]
+// [--watch DIR...]`: serves a log read-only over HTTP(S) (docs/protocol.md) until SIGINT/SIGTERM; with --watch it also
+// records those folders into the log first (one process: the watcher writes, the server reads what is durable).
+// Wiring only: the work is LogServer's and AppendOnlyLogWatcher's.
 // Prints "serving LOG on URL" once listening (tests and scripts read the URL from it). Never prints a token.
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { UsageError, wrapIoError } from '../../errors.js';
+import { displayName } from '../../util/display-name.js';
 import { NET_LIMITS } from '../../util/limits.js';
 import { defaultLogDir, LOG_OPTION_HELP } from '../default-log.js';
 import type { CommandContext } from '../main.js';
 import { printJson, printLine, printNotice } from '../output.js';
+import { collect, printWatcherEvents } from './watch.js';
 
 interface ServeCliOptions {
   log?: string;
@@ -16,6 +20,8 @@ interface ServeCliOptions {
   tlsCert?: string;
   tlsKey?: string;
   insecurePublic?: boolean;
+  watch: string[];
+  exclude: string[];
   json?: boolean;
 }
 
@@ -29,7 +35,9 @@ export function register(program: Command, context: CommandContext): void {
     .option('--tls-cert <file>', 'PEM certificate: serve HTTPS (with --tls-key)')
     .option('--tls-key <file>', 'PEM private key for --tls-cert')
     .option('--insecure-public', 'allow a non-loopback address without a token or without TLS (prints a warning)')
-    .option('--json', 'print one JSON object when listening')
+    .option('--watch <dir>', 'also watch this folder and record it into the log, as `synclog watch` does (repeatable)', collect, [])
+    .option('--exclude <glob>', 'with --watch: gitignore-style pattern to skip (repeatable)', collect, [])
+    .option('--json', 'print one JSON object when listening (and, with --watch, one per recorded change)')
     .action(async (options: ServeCliOptions) => context.run(Boolean(options.json), () => runServe(options)));
 }
 
@@ -56,13 +64,37 @@ async function runServe(options: ServeCliOptions): Promise<number> {
   }
   for (const problem of exposure) printNotice(`warning: serving on ${listen.host} with ${problem}`);
   const onError = (error: unknown) => printNotice(`internal error answering a request: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-  const server = await LogServer.start({ logDir: options.log ?? defaultLogDir(), host: listen.host, port: listen.port, tokens, tls, onError });
+  const logDir = options.log ?? defaultLogDir();
+  let stopRequested!: () => void;
+  const stopped = new Promise<void>((resolve) => (stopRequested = resolve));
+  process.once('SIGINT', () => stopRequested());
+  process.once('SIGTERM', () => stopRequested());
+  // The watcher first: it creates the log if there is none, and its start-up scan is recorded before anyone reads.
+  const watcher = options.watch.length > 0 ? await startWatcher(options, logDir) : undefined;
+  let server;
+  try {
+    server = await LogServer.start({ logDir, host: listen.host, port: listen.port, tokens, tls, onError });
+  } catch (error) {
+    await watcher?.stop();
+    throw error;
+  }
   if (options.json) printJson({ event: 'listening', log: server.logDir, url: server.url, tls: server.tls, auth: tokens.required });
-  else printLine(`serving ${server.logDir} on ${server.url}${tokens.required ? ' (token required)' : ''}`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  else printLine(`serving ${displayName(server.logDir)} on ${server.url}${tokens.required ? ' (token required)' : ''}${watcher ? ` while watching ${options.watch.map((d) => displayName(d)).join(', ')}` : ''}`);
+  await stopped;
   await server.close();
-  return 0;
+  if (!watcher) return 0;
+  await watcher.stop();
+  const stats = watcher.getStats();
+  if (options.json) printJson({ event: 'stopped', stats });
+  else printNotice(`stopped: ${stats.versions} versions recorded`);
+  return stats.notRecorded > 0 ? 1 : 0;
+}
+
+/** `--watch`: a watcher over the same log, its changes and errors printed as `synclog watch` prints them. */
+async function startWatcher(options: ServeCliOptions, logDir: string) {
+  const { AppendOnlyLogWatcher } = await import('../../watcher/index.js');
+  const watcher = new AppendOnlyLogWatcher({ watchPaths: options.watch, logPath: logDir, exclude: options.exclude });
+  printWatcherEvents(watcher, Boolean(options.json));
+  await watcher.start();
+  return watcher;
 }

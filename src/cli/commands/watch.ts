@@ -3,6 +3,7 @@
 // Prints each change once it is durable (one JSON object per line with --json) and scan progress on a terminal.
 // Wiring only: the work is AppendOnlyLogWatcher's (loaded lazily so `synclog --help` stays fast).
 import type { Command } from 'commander';
+import type { AppendOnlyLogWatcher } from '../../watcher/index.js';
 import { UsageError } from '../../errors.js';
 import { defaultLogDir, LOG_OPTION_HELP } from '../default-log.js';
 import type { CommandContext } from '../main.js';
@@ -38,6 +39,23 @@ export function formatChangeLine(change: { change: string; display: string; root
   const from = change.renamedFrom ? ` (from ${displayName(`${change.root}/${change.renamedFrom}`)})` : '';
   const what = change.change === 'deleted' ? '' : change.type === 'file' ? formatSize(change.size) : change.type;
   return `${change.change.padEnd(8)} ${displayName(change.display)}${from}${what ? `  ${what}` : ''}`;
+}
+
+/** A recorded change, an error, a resume after a full disk: as `watch` (and `serve --watch`) print them. */
+export function printWatcherEvents(watcher: Pick<AppendOnlyLogWatcher, 'on'>, json: boolean): void {
+  watcher.on('version', (change) => {
+    if (json) printJson({ event: 'version', ...change });
+    else printLine(formatChangeLine(change));
+  });
+  watcher.on('error', (error) => {
+    const fix = (error as { details?: { fix?: string } }).details?.fix;
+    if (json) printJson({ event: 'error', error: 'toJSON' in error ? (error as { toJSON(): unknown }).toJSON() : { message: error.message } });
+    else printErrorText(error.message, fix);
+  });
+  watcher.on('resumed', ({ stalledMs }) => {
+    if (json) printJson({ event: 'resumed', stalledMs });
+    else printNotice(`the log's disk has room again after ${(stalledMs / 1000).toFixed(1)} s: recording the changes that waited`);
+  });
 }
 
 /** How often a watch without a terminal says how its initial scan goes. */
@@ -81,19 +99,7 @@ async function runWatch(dirs: string[], options: WatchCliOptions): Promise<numbe
       printNotice(`scanning ${displayName(p.root)}: ${p.entriesSeen} entries looked at, ${p.entriesChanged} changed`);
     }
   });
-  watcher.on('version', (change) => {
-    if (json) printJson({ event: 'version', ...change });
-    else printLine(formatChangeLine(change));
-  });
-  watcher.on('error', (error) => {
-    const fix = (error as { details?: { fix?: string } }).details?.fix;
-    if (json) printJson({ event: 'error', error: 'toJSON' in error ? (error as { toJSON(): unknown }).toJSON() : { message: error.message } });
-    else printErrorText(error.message, fix);
-  });
-  watcher.on('resumed', ({ stalledMs }) => {
-    if (json) printJson({ event: 'resumed', stalledMs });
-    else printNotice(`the log's disk has room again after ${(stalledMs / 1000).toFixed(1)} s: recording the changes that waited`);
-  });
+  printWatcherEvents(watcher, json);
   // Signals end the watch cleanly; registered before start so an early Ctrl-C still flushes.
   let stopRequested!: () => void;
   const stopped = new Promise<void>((resolve) => (stopRequested = resolve));
