@@ -1,11 +1,11 @@
 // Chunks a remote receiver already has (docs/protocol.md "Clients"): before a file's new version is fetched, the
 // previous version at the same path in the destination (latest mode) is chunked with the log's own chunker
 // parameters, and every chunk whose id the new version lists is read from that file instead of the server. A 1 KiB
-// edit in a 100 MiB file then moves about one chunk. Owns: which local file may hold a version's chunks, and reading
+// edit in a 100 MiB file then moves about one chunk. Chunks of files this run has written (or chunked) are
+// remembered by id too, so another file with the same chunks (a copy, a duplicate in the tree) is built locally. Owns: which local file may hold a version's chunks, and reading
 // a chunk back from it. Never trusts a local byte: a chunk read locally is hashed again and used only if it matches
 // its id (the file may have changed since it was chunked); anything else is fetched. Never reads outside the
 // destination (a path through a symlink that leaves it is not used).
-import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { lstat, open, realpath } from 'node:fs/promises';
 import { join, sep } from 'node:path';
@@ -19,19 +19,18 @@ interface LocalPlace {
   size: number;
 }
 
-/** Versions remembered between the record passing by and its content being read (a window, not history). */
-const CANDIDATES_MAX = 4096;
+/** Chunk places remembered from files this run wrote or chunked (~100 bytes each: ~25 MB at most). */
+const PLACES_MAX = 262_144;
 
-/** A short key for a chunk list (a digest: a large file's list is thousands of ids). */
-function keyOf(chunks: readonly ChunkRef[]): string {
-  const hash = createHash('sha256');
-  for (const chunk of chunks) hash.update(chunk.id);
-  return hash.digest('hex');
+/** Where a file's content goes, under the destination. */
+export interface LocalTarget {
+  root: string;
+  path: string;
 }
 
 export class LocalChunks {
-  /** The chunk list of a version seen in entries() → the destination file that may hold its previous content. */
-  private readonly candidates = new Map<string, string>();
+  /** Chunk id hex → a place in the destination that held it when this run wrote or chunked that file. */
+  private readonly places = new Map<string, LocalPlace>();
   private destReal: Promise<string | undefined> | undefined;
 
   constructor(
@@ -39,32 +38,57 @@ export class LocalChunks {
     private readonly sizes: ChunkSizes,
   ) {}
 
-  /** A file version is about to be applied at `root/path`: its previous content there may hold some chunks. */
-  noteVersion(root: string, path: string, chunks: readonly ChunkRef[]): void {
-    if (chunks.length === 0) return;
-    const key = keyOf(chunks);
-    this.candidates.delete(key);
-    this.candidates.set(key, join(this.destRoot, root, ...path.split('/')));
-    if (this.candidates.size > CANDIDATES_MAX) this.candidates.delete(this.candidates.keys().next().value!);
+  /** The file `target` names in the destination. */
+  fileOf(target: LocalTarget): string {
+    return join(this.destRoot, target.root, ...target.path.split('/'));
   }
 
-  /** Where each of `chunks` lies locally (by id hex), for those the candidate file holds; empty when none does. */
-  async find(chunks: readonly ChunkRef[]): Promise<Map<string, LocalPlace>> {
+  /** A version's content has been read in full for `target`: the file there holds these chunks at these offsets. */
+  noteWritten(chunks: readonly ChunkRef[], target: LocalTarget): void {
+    const file = this.fileOf(target);
+    let offset = 0;
+    for (const chunk of chunks) {
+      this.remember(contentIdHex(chunk.id), { file, offset, size: chunk.size });
+      offset += chunk.size;
+    }
+  }
+
+  /**
+   * Where each of `chunks` lies locally (by id hex): places remembered from this run's files, then the file at
+   * `target` (the previous content at the version's path, about to be replaced), chunked; empty when none holds any.
+   */
+  async find(chunks: readonly ChunkRef[], target: LocalTarget): Promise<Map<string, LocalPlace>> {
     const found = new Map<string, LocalPlace>();
-    const file = this.candidates.get(keyOf(chunks));
-    if (!file || !(await this.inside(file))) return found;
-    const wanted = new Set(chunks.map((chunk) => contentIdHex(chunk.id)));
+    const wanted = new Set<string>();
+    const insideByFile = new Map<string, boolean>();
+    for (const chunk of chunks) {
+      const hex = contentIdHex(chunk.id);
+      const place = this.places.get(hex);
+      if (place && !insideByFile.has(place.file)) insideByFile.set(place.file, await this.inside(place.file));
+      if (place && insideByFile.get(place.file)) found.set(hex, place);
+      else wanted.add(hex);
+    }
+    const file = this.fileOf(target);
+    if (wanted.size === 0 || !(await this.inside(file))) return found;
     let offset = 0;
     try {
       for await (const chunk of chunkStream(createReadStream(file, { highWaterMark: 1024 * 1024 }), this.sizes)) {
         const hex = contentIdHex(hashContent(chunk));
-        if (wanted.has(hex) && !found.has(hex)) found.set(hex, { file, offset, size: chunk.length });
+        const place = { file, offset, size: chunk.length };
+        if (wanted.has(hex) && !found.has(hex)) found.set(hex, place);
+        this.remember(hex, place);
         offset += chunk.length;
       }
     } catch {
       // Gone or unreadable meanwhile: fetch what is missing.
     }
     return found;
+  }
+
+  private remember(hex: string, place: LocalPlace): void {
+    this.places.delete(hex);
+    this.places.set(hex, place);
+    if (this.places.size > PLACES_MAX) this.places.delete(this.places.keys().next().value!);
   }
 
   /** The chunk's bytes from its local place, if they still hash to `chunk.id`; undefined otherwise. */

@@ -7,7 +7,7 @@ import { NotFoundError } from '../errors.js';
 import { decodeRecord, RECORD_TAGS, type ChunkRef } from '../record/index.js';
 import { checkChunkSize, contentIdHex, FORMAT_1_PARAMS, writeParams, type EntryReadOptions, type StoredRecord } from '../store/index.js';
 import { NET_LIMITS } from '../util/limits.js';
-import { LocalChunks } from './local-chunks.js';
+import { LocalChunks, type LocalTarget } from './local-chunks.js';
 import { RemoteLog, type RemoteLogOptions } from './remote-log.js';
 
 const DEFAULT_KINDS = ['version', 'delete', 'watch'] as const;
@@ -15,6 +15,8 @@ const DEFAULT_KINDS = ['version', 'delete', 'watch'] as const;
 export class RemoteSource {
   /** Chunks read from the destination instead of the server (LocalChunks). */
   chunksLocal = 0;
+  /** Chunks being fetched now, by id hex: a second file needing one waits for it (a copy in one catch-up). */
+  private readonly fetching = new Map<string, Promise<Uint8Array | undefined>>();
 
   constructor(
     readonly remote: RemoteLog,
@@ -26,17 +28,17 @@ export class RemoteSource {
     const tags = (options.kinds ?? DEFAULT_KINDS).map((kind) => RECORD_TAGS[kind]);
     for await (const entry of this.remote.read({ fromSeq: options.fromSeq, tags, follow: options.follow, signal: options.signal })) {
       const record = decodeRecord(entry.tag, entry.payload, { file: entry.segment, offset: entry.offset, seq: entry.seq });
-      if (record.kind === 'version' && record.type === 'file' && record.chunks) this.local?.noteVersion(record.root, record.path, record.chunks);
       yield { seq: entry.seq, segment: entry.segment, offset: entry.offset, record };
     }
   }
 
   /**
-   * A file's content in order: chunks the destination already holds (LocalChunks) are read there and checked, the
-   * rest fetched `chunkBatchCount` per request (so at most that many in memory).
+   * A file's content in order: chunks the destination already holds (LocalChunks: the file at `target`, or one this
+   * run wrote) are read there and checked, the rest fetched `chunkBatchCount` per request (so at most that many in
+   * memory); a chunk another file's read is fetching right now is waited for, not fetched twice.
    */
-  async *readContent(chunks: readonly ChunkRef[]): AsyncIterable<Uint8Array> {
-    const places = this.local ? await this.local.find(chunks) : new Map();
+  async *readContent(chunks: readonly ChunkRef[], target?: LocalTarget): AsyncIterable<Uint8Array> {
+    const places = this.local && target ? await this.local.find(chunks, target) : new Map();
     const placeOf = (chunk: ChunkRef) => places.get(contentIdHex(chunk.id));
     for (let at = 0; at < chunks.length; ) {
       const chunk = chunks[at]!;
@@ -52,14 +54,36 @@ export class RemoteSource {
       let end = at + 1;
       while (end < chunks.length && end - at < NET_LIMITS.chunkBatchCount && !placeOf(chunks[end]!)) end++;
       const batch = chunks.slice(at, end);
-      const found = await this.remote.fetchChunks(batch.map((c) => c.id));
+      const pending = this.fetch(batch);
       for (let i = 0; i < batch.length; i++) {
-        const data = found[i];
+        const data = await pending[i]!;
         if (!data) throw new NotFoundError(`chunk ${contentIdHex(batch[i]!.id)} is not in the log at ${this.remote.url}`, { what: 'chunk', id: contentIdHex(batch[i]!.id) });
         yield checkChunkSize(data, batch[i]!);
       }
       at = end;
     }
+    if (target) this.local?.noteWritten(chunks, target);
+  }
+
+  /** One request for the chunks of `batch` no other read is fetching now; the others wait for that read's. */
+  private fetch(batch: readonly ChunkRef[]): Promise<Uint8Array | undefined>[] {
+    const hexes = batch.map((chunk) => contentIdHex(chunk.id));
+    const fresh = batch.filter((_, i) => !this.fetching.has(hexes[i]!));
+    if (fresh.length > 0) {
+      const request = this.remote.fetchChunks(fresh.map((c) => c.id));
+      request.catch(() => {}); // each waiter below gets the rejection
+      fresh.forEach((chunk, i) => {
+        const hex = contentIdHex(chunk.id);
+        if (this.fetching.has(hex)) return; // twice in this batch: the first one serves both
+        const one = request.then((found) => found[i]);
+        this.fetching.set(hex, one);
+        void one.then(
+          () => this.fetching.delete(hex),
+          () => this.fetching.delete(hex),
+        );
+      });
+    }
+    return hexes.map((hex) => this.fetching.get(hex)!);
   }
 }
 

@@ -7,13 +7,13 @@ import type { StoredRecord } from '../store/types.js';
 import { describeWhere, type DestinationPaths } from './destination-path.js';
 import type { Destination, EntryMeta, WriteContext } from './destination.js';
 import type { FileContent } from './atomic-file.js';
-import type { AppliedChange, ChangeAction, ReceiverWarning, RecordWhere } from './types.js';
+import type { AppliedChange, ChangeAction, ContentTarget, ReceiverWarning, RecordWhere } from './types.js';
 
 export interface ApplyContext {
   dest: Destination;
   paths: DestinationPaths;
   /** A file version's content, for Destination.writeFile (called again if the write is retried). */
-  content(chunks: readonly ChunkRef[]): () => FileContent | Promise<FileContent>;
+  content(chunks: readonly ChunkRef[], target?: ContentTarget): () => FileContent | Promise<FileContent>;
   warn(warning: ReceiverWarning): void;
 }
 
@@ -59,7 +59,7 @@ export async function applyVersionAt(
   const record = stored.record;
   switch (record.type) {
     case 'file':
-      await ctx.dest.writeFile(target, ctx.content(record.chunks ?? []), metaOf(record), write);
+      await ctx.dest.writeFile(target, ctx.content(record.chunks ?? [], { root: record.root, path: record.path }), metaOf(record), write);
       return { action: 'write', bytes: record.size };
     case 'dir':
       await ctx.dest.makeDir(target, metaOf(record), write);

@@ -16,7 +16,7 @@ import { CONTENT_ID_BYTES } from '../store/index.js';
 import type { ChunkRef } from '../record/index.js';
 import type { FileContent } from './atomic-file.js';
 import type { ChunkToWrite, WorkerData, WorkerMessage, WriteJob, WriteReply } from './content-writer-protocol.js';
-import type { ReceiverSource } from './types.js';
+import type { ContentTarget, ReceiverSource } from './types.js';
 
 export type { ChunkToWrite } from './content-writer-protocol.js';
 
@@ -228,13 +228,16 @@ function defaultThreads(): number {
  * A file version's content for Destination.writeFile: chunk locations for `pool`'s threads when the source can say
  * where chunks are (a store), else the source's own stream (read on the main thread).
  */
-export function contentProvider(source: ReceiverSource, pool: ContentWriterPool | undefined): (chunks: readonly ChunkRef[]) => () => FileContent | Promise<FileContent> {
-  if (!pool || !source.locateChunks) return (chunks) => () => source.readContent(chunks);
+export function contentProvider(
+  source: ReceiverSource,
+  pool: ContentWriterPool | undefined,
+): (chunks: readonly ChunkRef[], target?: ContentTarget) => () => FileContent | Promise<FileContent> {
+  if (!pool || !source.locateChunks) return (chunks, target) => () => source.readContent(chunks, target);
   const locate = source.locateChunks.bind(source);
-  return (chunks) => {
+  return (chunks, target) => {
     let bytes = 0;
     for (const chunk of chunks) bytes += chunk.size;
-    if (!pool.takes(bytes)) return () => source.readContent(chunks);
+    if (!pool.takes(bytes)) return () => source.readContent(chunks, target);
     return () => viaPool(chunks);
   };
   async function viaPool(chunks: readonly ChunkRef[]): Promise<FileContent> {

@@ -9,10 +9,17 @@ import type { ContentWriterPool } from './content-writer-pool.js';
 export const RECEIVER_MODES = ['latest', 'all-versions'] as const;
 export type ReceiverMode = (typeof RECEIVER_MODES)[number];
 
+/** The path (under its root) a file's content is written to. */
+export interface ContentTarget {
+  root: string;
+  path: string;
+}
+
 /** What the receiver needs from a store: records in log order and file content. `StoreApi` satisfies it. */
 export interface ReceiverSource {
   entries(options: EntryReadOptions): AsyncIterable<StoredRecord>;
-  readContent(chunks: readonly ChunkRef[]): AsyncIterable<Uint8Array>;
+  /** `target`: where the content is going (a remote source reads chunks the file there already holds). */
+  readContent(chunks: readonly ChunkRef[], target?: ContentTarget): AsyncIterable<Uint8Array>;
   /**
    * Where chunks are in the log's segments. A source that has it (a store) gets its files' content read and written
    * by content-writer threads; one without it (tests' in-memory logs) is read through readContent.

@@ -60,4 +60,39 @@ describe('receive --from: chunks already in the destination are not downloaded a
       await server.close();
     }
   });
+
+  it('a copy of a file, and a file sharing half its chunks, cost no chunk downloads of their own in one catch-up', async () => {
+    const base = await makeTmpDir();
+    const sourceDir = join(base, 'src');
+    await mkdir(sourceDir);
+    const content = bytes(4 * 1024 * 1024, 11);
+    await writeFile(join(sourceDir, 'a.bin'), content);
+    const logDir = join(base, 'log');
+    const builder = await LogBuilder.open(logDir, sourceDir);
+    const server = await serve(logDir);
+    const catchUp = async (out: string) => {
+      let opened: OpenedRemoteSource | undefined;
+      const receiver = new LogReceiver({ logPath: server.url, outputPath: out, source: { open: async (run) => (opened = await openRemoteSource(server.url, {}, run)) } });
+      await receiver.catchUp();
+      return opened!.source.remote.stats.chunksFetched;
+    };
+    try {
+      await builder.recordAll();
+      const alone = await catchUp(join(base, 'out-alone'));
+      // The copy, and a file whose second half is a.bin's: one fresh catch-up applies all three (in parallel).
+      await writeFile(join(sourceDir, 'copy.bin'), content);
+      await writeFile(join(sourceDir, 'half.bin'), Buffer.concat([bytes(512 * 1024, 12), content.subarray(2 * 1024 * 1024)]));
+      await builder.record('copy.bin');
+      await builder.record('half.bin');
+      const out = join(base, 'out');
+      const all = await catchUp(out);
+      expect(await snapshotTree(join(out, 'src'))).toEqual(await snapshotTree(sourceDir));
+      // a.bin's chunks once; half.bin's new 512 KiB is ~8 chunks (+ one at the seam); the copy nothing.
+      expect(all).toBeLessThanOrEqual(alone + 16);
+      expect(all).toBeGreaterThan(alone);
+    } finally {
+      await builder.close();
+      await server.close();
+    }
+  });
 });
