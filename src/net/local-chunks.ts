@@ -6,8 +6,8 @@
 // a chunk back from it. Never trusts a local byte: a chunk read locally is hashed again and used only if it matches
 // its id (the file may have changed since it was chunked); anything else is fetched. Never reads outside the
 // destination (a path through a symlink that leaves it is not used).
-import { createReadStream } from 'node:fs';
-import { lstat, open, realpath } from 'node:fs/promises';
+import { createReadStream, lstatSync, realpathSync } from 'node:fs';
+import { open, realpath } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import type { ChunkRef } from '../record/index.js';
 import { chunkStream, contentIdHex, hashContent, sameContentId, type ChunkSizes } from '../store/index.js';
@@ -107,14 +107,24 @@ export class LocalChunks {
     }
   }
 
-  /** A regular file whose real path is inside the destination (no symlink leads out of it). */
+  /**
+   * A regular file whose real path is inside the destination (no symlink leads out of it). Synchronous calls: one
+   * per file applied, most often for a file that does not exist yet, where the async lstat's thread-pool round trip
+   * cost a catch-up of 2,000 files ~0.3 s of main thread.
+   */
   private async inside(file: string): Promise<boolean> {
     this.destReal ??= realpath(this.destRoot).catch(() => undefined);
     const root = await this.destReal;
     if (!root) return false;
-    const stat = await lstat(file).catch(() => undefined);
+    const stat = lstatSync(file, { throwIfNoEntry: false });
     if (!stat?.isFile()) return false;
-    const real = await realpath(file).catch(() => undefined);
-    return real !== undefined && real.startsWith(root + sep);
+    let real: string;
+    try {
+      real = realpathSync(file);
+    } catch {
+      return false;
+    }
+    return real.startsWith(root + sep);
   }
+
 }
