@@ -226,7 +226,8 @@ export class Store implements StoreApi {
   private workerPool(): ChunkProcessor {
     if (this.options.workers === 0) return this.inline;
     this.pool ??= new WorkerPool(this.options.workers, this.chunkSizes);
-    return this.pool;
+    // Every worker died (out of memory, or its module failed to load): go on in this thread, slower but working.
+    return this.pool.size > 0 ? this.pool : this.inline;
   }
 
   private assertOpen(op: string): void {

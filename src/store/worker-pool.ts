@@ -121,6 +121,8 @@ export class WorkerPool implements ChunkProcessor {
   private readonly waiting: (() => void)[] = [];
   private nextId = 1;
   private closed = false;
+  /** Why the last worker died: with none left, every later call fails with it (none waits for a dead worker). */
+  private broken: unknown;
 
   constructor(count: number, sizes: ChunkSizes) {
     assert(count >= 1 && count <= LIMITS.storeWorkersMax, 'worker count out of range');
@@ -130,12 +132,14 @@ export class WorkerPool implements ChunkProcessor {
     }
   }
 
+  /** Workers alive. */
   get size(): number {
     return this.workers.length;
   }
 
   openSession(): ChunkSession {
     if (this.closed) throw new ClosedError('store worker pool is closed');
+    if (this.workers.length === 0) throw this.broken;
     const owner = this.workers.reduce((a, b) => (b.sessions < a.sessions ? b : a));
     owner.sessions++;
     owner.updateRef();
@@ -151,10 +155,11 @@ export class WorkerPool implements ChunkProcessor {
   }
 
   async compress(data: Uint8Array, mode: CompressionMode): Promise<CompressedChunk> {
-    while (this.jobs.size >= this.workers.length * LIMITS.storeWorkerQueueJobsMax) {
+    while (!this.closed && this.workers.length > 0 && this.jobs.size >= this.workers.length * LIMITS.storeWorkerQueueJobsMax) {
       await new Promise<void>((resolve) => this.waiting.push(resolve));
     }
     if (this.closed) throw new ClosedError('store worker pool is closed');
+    if (this.workers.length === 0) throw this.broken;
     // A worker that is chunking a file counts as SESSION_JOB_WEIGHT queued jobs: compression goes to the others first.
     const load = (w: PoolWorker) => w.jobs + w.sessions * SESSION_JOB_WEIGHT;
     const owner = this.workers.reduce((a, b) => (load(b) < load(a) ? b : a));
@@ -171,10 +176,11 @@ export class WorkerPool implements ChunkProcessor {
   /** Stops the workers; sessions and jobs still open are rejected with ClosedError (never left pending). */
   async close(): Promise<void> {
     if (this.closed) return;
-    for (const worker of this.workers) this.onFailure(worker, new ClosedError('store worker pool closed'));
+    const workers = [...this.workers];
+    for (const worker of workers) this.onFailure(worker, new ClosedError('store worker pool closed'));
     this.closed = true;
     for (const resolve of this.waiting.splice(0)) resolve();
-    await Promise.all(this.workers.map((w) => w.worker.terminate()));
+    await Promise.all(workers.map((w) => w.worker.terminate()));
   }
 
   private onReply(worker: PoolWorker, reply: WorkerReply): void {
@@ -205,7 +211,11 @@ export class WorkerPool implements ChunkProcessor {
 
   private onFailure(worker: PoolWorker, error: unknown): void {
     if (this.closed) return;
-    // A dead worker takes its sessions and jobs with it: fail them loudly, never leave them pending.
+    // A dead worker takes its sessions and jobs with it: fail them loudly, never leave them pending. It leaves the
+    // pool too: a message posted to it later would never be answered (a worker that failed to start hung ingest).
+    const at = this.workers.indexOf(worker);
+    if (at >= 0) this.workers.splice(at, 1);
+    if (this.workers.length === 0) this.broken ??= error;
     for (const session of [...this.sessions.values()]) if (session.owner === worker) session.fail(error);
     for (const [id, job] of [...this.jobs]) {
       if (job.owner !== worker) continue;
@@ -213,5 +223,7 @@ export class WorkerPool implements ChunkProcessor {
       worker.jobs--;
       job.reject(error);
     }
+    // Callers waiting for queue room: there is more now (or no worker at all, which they will be told).
+    for (const resolve of this.waiting.splice(0)) resolve();
   }
 }

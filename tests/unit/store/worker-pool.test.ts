@@ -54,4 +54,15 @@ describe('worker pool', () => {
     await expect(held.write(new Uint8Array(10))).rejects.toThrow(/exited/);
     await dying.close();
   });
+
+  it('after its workers died (one that failed to start), new sessions and jobs fail at once instead of hanging', async () => {
+    // chunkBytesMax 0: the worker's buffer pool refuses it while the worker module loads, so no worker ever starts.
+    const broken = new WorkerPool(2, { chunkBytesMin: 64, chunkBytesAvg: 64, chunkBytesMax: 0 });
+    for (let i = 0; i < 200 && broken.size > 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(broken.size).toBe(0);
+    // Before the fix both went to a dead worker and never settled (a snapshot exited 13, a watcher's flush hung).
+    expect(() => broken.openSession()).toThrow();
+    await expect(broken.compress(new Uint8Array(1000), 'auto')).rejects.toThrow();
+    await broken.close();
+  });
 });
