@@ -5,19 +5,13 @@ import { join } from 'node:path';
 import { LogServer, TokenSet } from '../../src/net/index.js';
 import { LogBuilder } from '../integration/receiver-log-builder.js';
 import { makeTmpDir } from './tmp-dir.js';
+import { seededBytes } from './seeded-bytes.js';
 
 export const READ_TOKEN = 'read-token-0123456789abcdef';
 export const PUSH_TOKEN = 'push-token-0123456789abcdef';
 
-export function bytes(size: number, seed: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let x = seed * 2654435761;
-  for (let i = 0; i < size; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    out[i] = x >>> 24;
-  }
-  return out;
-}
+/** Deterministic test content (one generator for every test tree: tests/helpers/seeded-bytes.ts). */
+export const bytes = seededBytes;
 
 /** A tree of `files` files (some large enough for several chunks), recorded into a new log. */
 export async function builtLog(files = 6, options: { segmentBytesMax?: number } = {}): Promise<{ base: string; logDir: string; sourceDir: string; root: string }> {

@@ -8,16 +8,9 @@ import { LogReceiver, type AppliedChange, type ManifestLine } from '../../src/re
 import { makeTmpDir } from '../helpers/tmp-dir.js';
 import { snapshotTree } from '../helpers/tree-snapshot.js';
 import { LogBuilder } from './receiver-log-builder.js';
+import { seededBytes } from '../helpers/seeded-bytes.js';
 
-function bytes(size: number, seed: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let x = seed * 2654435761;
-  for (let i = 0; i < size; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    out[i] = x >>> 24;
-  }
-  return out;
-}
+const bytes = seededBytes;
 
 async function makeSource(dir: string): Promise<void> {
   await mkdir(join(dir, 'notes/deep/er'), { recursive: true });
