@@ -157,7 +157,7 @@ export async function* readArchive(file: string, options: ReadArchiveOptions = {
         const next = await entries.next();
         if (next.done) break;
         current = String(next.value.header.name);
-        item = { entry: gate.admit(next.value.header), body: next.value as unknown as AsyncIterable<Uint8Array> };
+        item = { entry: gate.admit(next.value.header), body: bytesOf(next.value) };
       } catch (error) {
         throw archiveFailure(streamError ?? error, file, current);
       }
@@ -202,4 +202,12 @@ export async function readSmallBody(archive: string, entry: AdmittedEntry, body:
   const pieces: Uint8Array[] = [];
   for await (const piece of body) pieces.push(piece);
   return Buffer.concat(pieces);
+}
+
+/** tar-stream's entry streams are typed as yielding anything; they yield Buffers, and anything else is a bug. */
+async function* bytesOf(source: AsyncIterable<unknown>): AsyncIterable<Uint8Array> {
+  for await (const piece of source) {
+    if (!(piece instanceof Uint8Array)) throw new Error('a tar entry yielded something other than bytes');
+    yield piece;
+  }
 }

@@ -96,12 +96,11 @@ type Sink = ReturnType<Pack['entry']>;
 
 /** Resolves when the entry stream wants more; rejects once it is closed (the pack failed or was torn down). */
 function drained(sink: Sink): Promise<void> {
-  const stream = sink as unknown as NodeJS.EventEmitter & { destroyed?: boolean; destroying?: boolean };
   return new Promise((resolve, reject) => {
-    if (stream.destroyed || stream.destroying) return reject(new Error('tar entry closed'));
+    if (sink.destroyed || sink.destroying) return reject(new Error('tar entry closed'));
     const cleanup = () => {
-      stream.off('drain', onDrain);
-      stream.off('close', onClose);
+      sink.off('drain', onDrain);
+      sink.off('close', onClose);
     };
     const onDrain = () => {
       cleanup();
@@ -111,8 +110,8 @@ function drained(sink: Sink): Promise<void> {
       cleanup();
       reject(new Error('tar entry closed'));
     };
-    stream.on('drain', onDrain);
-    stream.on('close', onClose);
+    sink.on('drain', onDrain);
+    sink.on('close', onClose);
   });
 }
 
@@ -122,7 +121,7 @@ function addEntry(pack: Pack, header: Parameters<Pack['entry']>[0], content?: As
     const sink = pack.entry(header, (error) => (error ? reject(error) : resolve()));
     // Failures arrive through the callback and the catch below; an 'error' event without a listener would throw.
     sink.on('error', () => {});
-    const end = () => (sink as unknown as { end(): void }).end();
+    const end = () => sink.end(null);
     if (!content) {
       end();
       return;

@@ -4,7 +4,8 @@
 // validation (src/record decodeRecord), so an archive can describe nothing a log could not hold.
 // Invariant: a parsed manifest has unique version ids, unique entry names, and entry names that are exactly the
 // layout's names for their records.
-import { decodeRecord, encodeRecord, isVersionId, type DeleteRecord, type VersionRecord } from '../record/index.js';
+import { encode } from '@msgpack/msgpack';
+import { decodeRecord, isVersionId, RECORD_TAGS, type DeleteRecord, type VersionRecord } from '../record/index.js';
 import { CorruptionError } from '../errors.js';
 import { LIMITS } from '../util/limits.js';
 import { refuseEntry } from './archive-entry-path.js';
@@ -112,8 +113,10 @@ function parseRecord(raw: unknown, index: number, archive: string): ManifestItem
   }
   let record: VersionRecord | DeleteRecord;
   try {
-    const { tag, payload } = encodeRecord(candidate as unknown as VersionRecord);
-    record = decodeRecord(tag, payload) as VersionRecord | DeleteRecord;
+    // The record codec is the one validator of record fields: the manifest's fields go through it as if read from a log.
+    const decoded = decodeRecord(kind === 'version' ? RECORD_TAGS.version : RECORD_TAGS.delete, encode(candidate));
+    if (decoded.kind !== 'version' && decoded.kind !== 'delete') return fail(`unknown kind ${decoded.kind}`);
+    record = decoded;
   } catch (error) {
     if (error instanceof CorruptionError) fail(String(error.where.reason));
     throw error;

@@ -7,6 +7,7 @@
 // Invariant: `sync()` resolves only when a `sync -f` that started after the call exited 0; anything else (non-zero
 // status, the helper gone) rejects with IoError.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { Socket } from 'node:net';
 import { IoError } from '../errors.js';
 
 const SCRIPT = 'while read -r _; do if sync -f -- "$1" 2>/dev/null; then echo ok; else echo "fail $?"; fi; done';
@@ -85,13 +86,18 @@ export class FilesystemSync {
   /** While no sync is pending, the helper does not keep the process alive. */
   private unref(): void {
     this.child.unref();
-    (this.child.stdin as unknown as { unref?: () => void }).unref?.();
-    (this.child.stdout as unknown as { unref?: () => void }).unref?.();
+    handleOf(this.child.stdin)?.unref();
+    handleOf(this.child.stdout)?.unref();
   }
 
   private ref(): void {
     this.child.ref();
-    (this.child.stdin as unknown as { ref?: () => void }).ref?.();
-    (this.child.stdout as unknown as { ref?: () => void }).ref?.();
+    handleOf(this.child.stdin)?.ref();
+    handleOf(this.child.stdout)?.ref();
   }
+}
+
+/** The pipes of a child are sockets at run time, though typed as plain streams; only a socket can be (un)ref'd. */
+function handleOf(stream: unknown): { ref(): void; unref(): void } | undefined {
+  return stream instanceof Socket ? stream : undefined;
 }

@@ -79,22 +79,36 @@ export interface RecordLocation {
   seq?: number;
 }
 
+interface NumberRule {
+  min?: number;
+  integer?: boolean;
+}
+
+interface BytesRule {
+  length?: number;
+  maxBytes?: number;
+}
+
 class FieldReader {
   constructor(
     private readonly obj: Record<string, unknown>,
     private readonly fail: (reason: string) => never,
   ) {}
-  num(key: string, opts: { optional?: boolean; min?: number; integer?: boolean } = {}): number {
+  num(key: string, opts?: NumberRule & { optional?: false }): number;
+  num(key: string, opts: NumberRule & { optional: true }): number | undefined;
+  num(key: string, opts: NumberRule & { optional?: boolean } = {}): number | undefined {
     const v = this.obj[key];
-    if (v === undefined && opts.optional) return undefined as unknown as number;
+    if (v === undefined && opts.optional) return undefined;
     if (typeof v !== 'number' || !Number.isFinite(v)) this.fail(`field ${key} is not a number`);
     if (opts.integer !== false && !Number.isInteger(v)) this.fail(`field ${key} is not an integer`);
     if (opts.min !== undefined && v < opts.min) this.fail(`field ${key} is below ${opts.min}`);
     return v;
   }
-  str(key: string, opts: { optional?: boolean; maxBytes?: number } = {}): string {
+  str(key: string, opts?: { optional?: false; maxBytes?: number }): string;
+  str(key: string, opts: { optional: true; maxBytes?: number }): string | undefined;
+  str(key: string, opts: { optional?: boolean; maxBytes?: number } = {}): string | undefined {
     const v = this.obj[key];
-    if (v === undefined && opts.optional) return undefined as unknown as string;
+    if (v === undefined && opts.optional) return undefined;
     if (typeof v !== 'string') this.fail(`field ${key} is not a string`);
     if (opts.maxBytes !== undefined && utf8LongerThan(v, opts.maxBytes)) this.fail(`field ${key} is too long`);
     return v;
@@ -104,17 +118,21 @@ class FieldReader {
     if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) this.fail(`field ${key} has unknown value ${String(v)}`);
     return v as T;
   }
-  bytes(key: string, opts: { optional?: boolean; length?: number; maxBytes?: number } = {}): Uint8Array {
+  bytes(key: string, opts?: BytesRule & { optional?: false }): Uint8Array;
+  bytes(key: string, opts: BytesRule & { optional: true }): Uint8Array | undefined;
+  bytes(key: string, opts: BytesRule & { optional?: boolean } = {}): Uint8Array | undefined {
     const v = this.obj[key];
-    if (v === undefined && opts.optional) return undefined as unknown as Uint8Array;
+    if (v === undefined && opts.optional) return undefined;
     if (!(v instanceof Uint8Array)) this.fail(`field ${key} is not bytes`);
     if (opts.length !== undefined && v.length !== opts.length) this.fail(`field ${key} is not ${opts.length} bytes`);
     if (opts.maxBytes !== undefined && v.length > opts.maxBytes) this.fail(`field ${key} is too large`);
     return v;
   }
-  path(key: string, optional = false): LogPath {
+  path(key: string, optional?: false): LogPath;
+  path(key: string, optional: true): LogPath | undefined;
+  path(key: string, optional = false): LogPath | undefined {
     const v = this.obj[key];
-    if (v === undefined && optional) return undefined as unknown as LogPath;
+    if (v === undefined && optional) return undefined;
     if (!isValidLogPath(v)) this.fail(`field ${key} is not a safe relative path: ${JSON.stringify(v)}`);
     return v;
   }

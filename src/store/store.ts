@@ -520,7 +520,7 @@ export async function openStore(logDir: string, options: StoreOptions = {}): Pro
   const dir = resolve(logDir);
   // Chunks are (de)compressed synchronously on this thread too (inline processor, readers): zstd loads first.
   await readyCodecs();
-  const logModule = (await import('../log/index.js')) as unknown as LogModule;
+  const logModule: LogModule = await import('../log/index.js');
   const readOnly = options.readOnly ?? false;
   if (options.skipDamaged && !readOnly) throw new UsageError('skipDamaged is for read-only stores: a writer never writes past damage');
   const log = await logModule.Log.open(dir, {

@@ -3,6 +3,7 @@
 // Invariant: a name once given to a directory in a log (its WatchRecords say which) stays with that directory, and
 // a new directory never takes a name the log already uses for another one (their histories would merge).
 import { basename } from 'node:path';
+import type { LogRecord } from '../record/index.js';
 import { isValidLogPath } from '../util/log-path.js';
 
 /** A name that is a single safe path component ('root' when the basename is unusable, e.g. for '/'). */
@@ -35,13 +36,10 @@ export function assignRootNames(rootPaths: readonly string[], known: ReadonlyMap
 }
 
 /** Root directory → name, from the WatchRecords in a log (a later record for the same directory wins). */
-export async function knownRootsOf(entries: AsyncIterable<{ record: { kind: string } }>): Promise<Map<string, string>> {
+export async function knownRootsOf(entries: AsyncIterable<{ record: LogRecord }>): Promise<Map<string, string>> {
   const known = new Map<string, string>();
   for await (const { record } of entries) {
-    if (record.kind === 'watch') {
-      const watch = record as unknown as { rootPath: string; root: string };
-      known.set(watch.rootPath, watch.root);
-    }
+    if (record.kind === 'watch') known.set(record.rootPath, record.root);
   }
   return known;
 }

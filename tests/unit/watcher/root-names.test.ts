@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { LogRecord, WatchRecord } from '../../../src/record/index.js';
+import { validateLogPath } from '../../../src/util/log-path.js';
 import { assignRootNames, baseRootName, knownRootsOf } from '../../../src/watcher/root-names.js';
 
 describe('root names', () => {
@@ -22,10 +24,11 @@ describe('root names', () => {
   });
 
   it('reads root names from watch records (the latest record for a directory wins)', async () => {
-    async function* entries() {
-      yield { record: { kind: 'watch', rootPath: '/a/data', root: 'data' } };
-      yield { record: { kind: 'version' } };
-      yield { record: { kind: 'watch', rootPath: '/a/data', root: 'data-2' } };
+    const watch = (root: string): WatchRecord => ({ kind: 'watch', event: 'start', time: 1, root, rootPath: '/a/data', host: 'h', pid: 1, user: 'u' });
+    async function* entries(): AsyncGenerator<{ record: LogRecord }> {
+      yield { record: watch('data') };
+      yield { record: { kind: 'delete', time: 2, root: 'data', path: validateLogPath('x'), type: 'file', versionId: '00000000000000000000' } };
+      yield { record: watch('data-2') };
     }
     expect(await knownRootsOf(entries())).toEqual(new Map([['/a/data', 'data-2']]));
   });
