@@ -26,11 +26,13 @@ interface ContentWalk {
   decoded: number;
   errors: StoreVerifyProblem[];
   missingChunks: StoreVerifyReport['missingChunks'];
+  /** Chunks present in the log whose record failed its check (hex id → seq of that record). */
+  damaged: Map<string, number>;
 }
 
 /** Walks every record the log yields: checks chunks, collects references. Stops (and reports) at mid-log damage. */
 async function walkContent(ctx: VerifyContext, onBytes: (bytes: number) => void): Promise<ContentWalk> {
-  const walk: ContentWalk = { seen: new ChunkIndex(), referenced: new ChunkIndex(), chunks: 0, versions: 0, decoded: 0, errors: [], missingChunks: [] };
+  const walk: ContentWalk = { seen: new ChunkIndex(), referenced: new ChunkIndex(), chunks: 0, versions: 0, decoded: 0, errors: [], missingChunks: [], damaged: new Map() };
   try {
     for await (const entry of ctx.log.read({})) {
       onBytes(entry.payload.length);
@@ -50,6 +52,7 @@ async function walkContent(ctx: VerifyContext, onBytes: (bytes: number) => void)
           await checkChunkPayload(entry.tag, entry.payload, chunk.id, { ...where, size: chunk.size });
           walk.seen.add(chunk.id, { ...where, size: chunk.size });
         } catch (error) {
+          walk.damaged.set(contentIdHex(chunk.id), entry.seq);
           walk.errors.push({ ...where, source: 'content', chunk: contentIdHex(chunk.id), reason: (error as Error).message });
         }
       } else if (record.kind === 'version') {
@@ -59,7 +62,10 @@ async function walkContent(ctx: VerifyContext, onBytes: (bytes: number) => void)
           if (walk.seen.has(ref.id)) continue;
           const chunk = contentIdHex(ref.id);
           walk.missingChunks.push({ versionId: record.versionId, path: displayPath(record), chunk });
-          walk.errors.push({ ...where, source: 'content', chunk, reason: `version ${record.versionId} of ${displayPath(record)} references chunk ${chunk}, which is not in the log before it` });
+          // A chunk that is in the log but failed its check is damage, not absence: say which record holds it.
+          const damagedAt = walk.damaged.get(chunk);
+          const why = damagedAt === undefined ? 'which is not in the log before it' : `whose stored bytes are damaged (record #${damagedAt})`;
+          walk.errors.push({ ...where, source: 'content', chunk, reason: `version ${record.versionId} of ${displayPath(record)} references chunk ${chunk}, ${why}` });
         }
       }
     }

@@ -65,9 +65,16 @@ describe('a flipped byte inside a stored chunk', () => {
     const error = await store.readChunk(forgedId).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CorruptionError);
     expect((error as CorruptionError).details).toMatchObject({ chunk: contentIdHex(forgedId), reason: 'chunk-hash-mismatch' });
+    const user = { ...good, contentId: forgedId, chunks: [{ id: forgedId, size: 40 * 1024 }] };
+    await store.appendRecords([versionOf('r', 'forged.bin', user)]);
     const report = await store.verify();
     expect(report.ok).toBe(false);
     expect(report.errors).toContainEqual(expect.objectContaining({ chunk: contentIdHex(forgedId) }));
+    // The version's chunk is in the log, only damaged: verify must say so, not call it missing.
+    const about = report.errors.filter((e) => e.reason.includes('forged.bin'));
+    expect(about).toHaveLength(1);
+    expect(about[0]!.reason).toContain('damaged');
+    expect(about[0]!.reason).not.toContain('not in the log');
     await store.close();
   });
 });
