@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { wrapIoError } from '../errors.js';
-import { Log } from '../log/index.js';
+import { initChecksum, Log } from '../log/index.js';
 import { decodeRecord, RECORD_TAGS } from '../record/index.js';
 import { writeFileAtomic } from '../util/fs-durable.js';
 
@@ -66,6 +66,7 @@ export interface PushQueue {
 
 /** Reads the log from `fromSeq` to its durable end (chunks are counted, not decoded). */
 export async function measurePushQueue(logDir: string, fromSeq: number): Promise<PushQueue> {
+  await initChecksum(); // the log's frame checksums (xxhash's wasm) load asynchronously
   const log = await Log.open(logDir, { readOnly: true });
   try {
     const queue: PushQueue = { fromSeq, endSeq: fromSeq, records: 0, bytes: 0 };

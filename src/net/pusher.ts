@@ -4,7 +4,7 @@
 // away (one notice per outage, with what is queued), and saving the cursor after each acknowledged batch.
 // Never saves the cursor before the server said the records are durable; never sends a record out of order.
 import { NetError, UsageError } from '../errors.js';
-import { FRAME_FLAGS, FRAME_OFFSET, Log, readLogId, type LogEntry } from '../log/index.js';
+import { FRAME_FLAGS, FRAME_OFFSET, initChecksum, Log, readLogId, type LogEntry } from '../log/index.js';
 import { contentIdHex, decodeRecord, encodeRecord, peekChunkIdAndSize, RECORD_TAGS, type LogRecord } from '../record/index.js';
 import { openStore, type StoreApi } from '../store/index.js';
 import { PUSH_LIMITS, NET_LIMITS } from '../util/limits.js';
@@ -88,6 +88,7 @@ function newBatch(fromSeq: number): Batch {
 
 /** Pushes until caught up (or, following, until `signal` aborts); resolves with the final state. */
 export async function push(options: PushOptions): Promise<PushState> {
+  await initChecksum(); // the log's frame checksums (xxhash's wasm) load asynchronously
   const origin = await readLogId(options.logDir);
   if (origin === undefined) throw new UsageError(`${options.logDir} has no records yet: nothing to push`, { fix: 'record into it first (synclog watch or snapshot)' });
   const log = await Log.open(options.logDir, { readOnly: true });

@@ -145,7 +145,9 @@ export class LogServer {
     try {
       if ((req.url ?? '').length > NET_LIMITS.urlBytesMax) throw new HttpRefusal(414, 'SYNCLOG_LIMIT', `the request target is longer than ${NET_LIMITS.urlBytesMax} bytes`);
       const url = new URL(req.url ?? '/', 'http://synclog.invalid');
-      this.authorize(req, url.pathname.startsWith(PUSH_PREFIX) ? 'push' : 'read');
+      // GET /v1/log (identity, and whether pushes are taken) answers either scope: a pusher must know whom it pushes to.
+      const scope: Scope = url.pathname.startsWith(PUSH_PREFIX) || (url.pathname === ROUTES.log && this.push && this.tokens.check(req.headers.authorization, 'push') === 'ok') ? 'push' : 'read';
+      this.authorize(req, scope);
       const logId = await this.currentLogId();
       if (!logId) throw new NetError('the log has no segment yet', { url: url.pathname, status: 503 });
       headers = baseHeaders(logId);
