@@ -72,25 +72,31 @@ export class HttpTransport {
     this.logId = logId;
   }
 
-  /** Sends a request; resolves with a 200 answer (its body unread), or rejects with the error the server named. */
-  request(method: 'GET' | 'POST', path: string, body?: Uint8Array, signal?: AbortSignal): Promise<IncomingMessage> {
+  /**
+   * Sends a request; resolves with a 200 answer (its body unread), or rejects with the error the server named.
+   * `body` may come in pieces (a push upload is sent without joining them); `protocol` is the version the answer
+   * must carry (push answers carry 2: docs/protocol.md "Versions").
+   */
+  request(method: 'GET' | 'POST', path: string, body?: Uint8Array | readonly Uint8Array[], signal?: AbortSignal, protocol: number = PROTOCOL_VERSION): Promise<IncomingMessage> {
     const url = new URL(path.replace(/^\//, ''), this.base);
     const headers: Record<string, string> = {};
     if (this.options.token) headers.authorization = `Bearer ${this.options.token}`;
+    const pieces = body === undefined ? [] : body instanceof Uint8Array ? [body] : body;
     if (body) {
       headers['content-type'] = 'application/octet-stream';
-      headers['content-length'] = String(body.length);
+      headers['content-length'] = String(pieces.reduce((sum, piece) => sum + piece.length, 0));
     }
     const send = this.base.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise<IncomingMessage>((resolve, reject) => {
       const req = send(url, { method, agent: this.agent, headers, signal }, (res) => {
-        this.accept(res).then(resolve, reject);
+        this.accept(res, protocol).then(resolve, reject);
       });
       req.on('error', (error: NodeJS.ErrnoException) => {
         if (signal?.aborted) reject(new NetError(`request to ${this.display} aborted`, { url: this.display, reason: 'aborted' }));
         else reject(this.unreachable(error));
       });
-      req.end(body);
+      for (const piece of pieces) req.write(piece);
+      req.end();
     });
   }
 
@@ -106,12 +112,12 @@ export class HttpTransport {
     return new NetError(`server ${this.display} is not reachable (${error.code ?? error.message})`, { url: this.display, reason: 'unreachable', errno: error.code, retryable: true }, { cause: error });
   }
 
-  private async accept(res: IncomingMessage): Promise<IncomingMessage> {
+  private async accept(res: IncomingMessage, protocol: number): Promise<IncomingMessage> {
     const status = res.statusCode ?? 0;
     if (status !== 200) throw await this.refusal(res, status);
-    if (res.headers[HEADERS.protocol] !== String(PROTOCOL_VERSION)) {
+    if (res.headers[HEADERS.protocol] !== String(protocol)) {
       res.destroy();
-      throw new NetError(`${this.display} does not speak synclog protocol ${PROTOCOL_VERSION}`, { url: this.display, reason: 'protocol-mismatch', found: res.headers[HEADERS.protocol] });
+      throw new NetError(`${this.display} does not speak synclog protocol ${protocol}`, { url: this.display, reason: 'protocol-mismatch', found: res.headers[HEADERS.protocol] });
     }
     const logId = res.headers[HEADERS.logId];
     if (this.logId !== undefined && logId !== this.logId) {
@@ -138,7 +144,7 @@ export class HttpTransport {
     const message = typeof body.message === 'string' ? body.message : `HTTP ${status}`;
     const where = { url: this.display, status, code: body.code };
     if (status === 401 || status === 403) {
-      return new AuthError(`${this.display} refused the request: ${message}`, { ...where, fix: status === 401 ? 'give a token with --token-file or $SYNCLOG_TOKEN' : 'use a token with the read scope' });
+      return new AuthError(`${this.display} refused the request: ${message}`, { ...where, fix: status === 401 ? 'give a token with --token-file or $SYNCLOG_TOKEN' : 'use a token with the scope the server names' });
     }
     if (status === 502 || status === 503 || status === 504) return new NetError(`server ${this.display} is unavailable: ${message}`, { ...where, retryable: true });
     if (typeof body.name === 'string' && body.details && typeof body.details === 'object') {

@@ -8,3 +8,6 @@ export { RemoteLog, type RemoteLogOptions, type RemoteLogStats } from './remote-
 export { RemoteSource, openRemoteSource, remoteLogIdentity, type OpenedRemoteSource, type RemoteRun } from './remote-source.js';
 export { isRetryable, type TransportOptions } from './http-client.js';
 export { replicate, type ReplicateOptions, type ReplicaState } from './replicator.js';
+export { push, type PushOptions, type PushState, type RootNames } from './pusher.js';
+export { readPushTargets, measurePushQueue, PUSH_CURSOR_FILE_NAME, type PushTarget, type PushQueue } from './push-cursor.js';
+export type { PushStats, PushEvent } from './push-server.js';

@@ -45,6 +45,8 @@ export interface LogInfo {
   nextSeq: number;
   /** Every record below this is durable; a server sends none at or above it. */
   durableSeq: number;
+  /** Protocol 2: true when the server takes pushes (docs/protocol.md "Push"); absent from protocol 1 servers. */
+  acceptsPush?: boolean;
 }
 
 /** The body of every answer other than 200, and of an `error` message in a stream. */

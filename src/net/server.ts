@@ -14,6 +14,7 @@ import { openStore, type StoreApi } from '../store/index.js';
 import { NET_LIMITS } from '../util/limits.js';
 import { baseHeaders, HttpRefusal, sendError, sendJson } from './http-reply.js';
 import { PROTOCOL_VERSION, ROUTES, type LogInfo, type Scope } from './protocol.js';
+import { PushReceiver, type PushEvent, type PushStats } from './push-server.js';
 import { readChunkIds, sendOneChunk, streamChunks } from './serve-chunks.js';
 import { parseRecordsRequest, streamRecords, type RecordStreamStats } from './serve-records.js';
 import { TokenSet } from './tokens.js';
@@ -37,7 +38,13 @@ export interface LogServerOptions {
   /** Overrides of NET_LIMITS.headersTimeoutMs / requestTimeoutMs (tests use short ones). */
   headersTimeoutMs?: number;
   requestTimeoutMs?: number;
+  /** Take pushes (docs/protocol.md "Push"): the server opens its log as its single writer (creating it if missing). */
+  acceptPush?: boolean;
+  /** With acceptPush: told after each record push. */
+  onPush?: (event: PushEvent) => void;
 }
+
+const PUSH_PREFIX = '/v1/push/';
 
 export class LogServer {
   /** Counters of the record streams (tests and operators: a slow follower's stream stops, it is not buffered). */
@@ -51,17 +58,29 @@ export class LogServer {
     readonly logDir: string,
     readonly tls: boolean,
     private readonly onError: ((error: unknown) => void) | undefined,
+    private readonly push: PushReceiver | undefined,
   ) {}
+
+  /** What clients pushed (undefined: the server does not take pushes). */
+  get pushStats(): PushStats | undefined {
+    return this.push?.stats;
+  }
 
   /** Opens the log read-only and starts listening; resolves once the socket is bound. */
   static async start(options: LogServerOptions): Promise<LogServer> {
     const logDir = resolve(options.logDir);
-    const log = await Log.open(logDir, { readOnly: true });
+    // The writer first: it creates a missing log and holds its lock; the read side below reads what it made durable.
+    const push = options.acceptPush ? await openPushReceiver(logDir, options.onPush) : undefined;
+    let log: Log;
     let store: StoreApi;
     try {
-      store = await openStore(logDir, { readOnly: true, workers: 0, indexOnDemand: true });
+      log = await Log.open(logDir, { readOnly: true });
+      store = await openStore(logDir, { readOnly: true, workers: 0, indexOnDemand: true }).catch(async (error: unknown) => {
+        await log.close();
+        throw error;
+      });
     } catch (error) {
-      await log.close();
+      await push?.close();
       throw error;
     }
     const requestTimeout = options.requestTimeoutMs ?? NET_LIMITS.requestTimeoutMs;
@@ -75,7 +94,7 @@ export class LogServer {
     };
     const server = options.tls ? createHttpsServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }) : createHttpServer(serverOptions);
     server.maxConnections = NET_LIMITS.connectionsMax;
-    const logServer = new LogServer(server, log, store, options.tokens ?? TokenSet.none(), logDir, options.tls !== undefined, options.onError);
+    const logServer = new LogServer(server, log, store, options.tokens ?? TokenSet.none(), logDir, options.tls !== undefined, options.onError, push);
     server.on('request', (req: IncomingMessage, res: ServerResponse) => void logServer.handle(req, res));
     // A malformed request (bad header, too large): answer what Node can and drop the connection.
     server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
@@ -94,6 +113,7 @@ export class LogServer {
     } catch (error) {
       await store.close();
       await log.close();
+      await push?.close();
       throw new NetError(`cannot listen on ${options.host ?? '127.0.0.1'}:${options.port ?? 0}: ${(error as Error).message}`, { url: `${options.host}:${options.port}` }, { cause: error });
     }
     return logServer;
@@ -117,6 +137,7 @@ export class LogServer {
     await closed;
     await this.store.close();
     await this.log.close();
+    await this.push?.close();
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -124,7 +145,9 @@ export class LogServer {
     try {
       if ((req.url ?? '').length > NET_LIMITS.urlBytesMax) throw new HttpRefusal(414, 'SYNCLOG_LIMIT', `the request target is longer than ${NET_LIMITS.urlBytesMax} bytes`);
       const url = new URL(req.url ?? '/', 'http://synclog.invalid');
-      this.authorize(req, 'read');
+      // GET /v1/log (identity, and whether pushes are taken) answers either scope: a pusher must know whom it pushes to.
+      const scope: Scope = url.pathname.startsWith(PUSH_PREFIX) || (url.pathname === ROUTES.log && this.push && this.tokens.check(req.headers.authorization, 'push') === 'ok') ? 'push' : 'read';
+      this.authorize(req, scope);
       const logId = await this.currentLogId();
       if (!logId) throw new NetError('the log has no segment yet', { url: url.pathname, status: 503 });
       headers = baseHeaders(logId);
@@ -160,6 +183,10 @@ export class LogServer {
 
   private async route(req: IncomingMessage, res: ServerResponse, url: URL, logId: string, headers: Record<string, string>): Promise<void> {
     const path = url.pathname;
+    if (path.startsWith(PUSH_PREFIX)) {
+      if (!this.push) throw new HttpRefusal(404, 'SYNCLOG_NOT_FOUND', 'this server does not take pushes (start it with synclog serve --accept-push)');
+      return this.push.handle(req, res, url, headers);
+    }
     const method = req.method ?? 'GET';
     const allow = (wanted: string) => {
       if (method !== wanted) throw new HttpRefusal(405, 'SYNCLOG_USAGE', `${path} takes ${wanted}`);
@@ -190,9 +217,20 @@ export class LogServer {
       const segments = await now.segments();
       const last = segments[segments.length - 1];
       const nextSeq = last ? last.baseSeq + last.records : 0;
-      return { protocol: PROTOCOL_VERSION, logId, formatVersion: FORMAT_VERSION, nextSeq: Math.max(nextSeq, now.nextDurableSeq), durableSeq: now.nextDurableSeq };
+      return { protocol: PROTOCOL_VERSION, logId, formatVersion: FORMAT_VERSION, nextSeq: Math.max(nextSeq, now.nextDurableSeq), durableSeq: now.nextDurableSeq, acceptsPush: this.push !== undefined };
     } finally {
       await now.close();
     }
+  }
+}
+
+/** The push side: the log opened as its writer (created when missing) and what it holds per origin. */
+async function openPushReceiver(logDir: string, onPush: ((event: PushEvent) => void) | undefined): Promise<PushReceiver> {
+  const store = await openStore(logDir, { workers: 0 });
+  try {
+    return await PushReceiver.open(store, onPush);
+  } catch (error) {
+    await store.close();
+    throw error;
   }
 }

@@ -13,7 +13,9 @@ import {
   type DeleteRecord,
   type LogRecord,
   type RecordKind,
+  type RecordOrigin,
   type VersionRecord,
+  type WatchRecord,
 } from './types.js';
 import { isVersionId } from './version-id.js';
 
@@ -143,6 +145,19 @@ class FieldReader {
   }
 }
 
+/** A log id as docs/protocol.md "Terminology" writes it: decimal base seq, dash, 16 lowercase hex digits. */
+const LOG_ID_PATTERN = /^(0|[1-9][0-9]{0,15})-[0-9a-f]{16}$/;
+
+/** The optional `origin` of a pushed record; undefined when absent. */
+function originOf(value: unknown, fail: (reason: string) => never): RecordOrigin | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return fail('field origin is not a map');
+  const r = new FieldReader(value as Record<string, unknown>, fail);
+  const log = r.str('log', { maxBytes: 64 });
+  if (!LOG_ID_PATTERN.test(log)) fail('field origin.log is not a log id');
+  return { log, seq: r.num('seq', { min: 0 }) };
+}
+
 function rootName(r: FieldReader): string {
   const root = r.str('root', { maxBytes: LIMITS.pathComponentBytesMax });
   if (!isValidLogPath(root) || root.includes('/')) return r.str('__invalid_root__');
@@ -228,6 +243,8 @@ export function decodeRecord(tag: number, payload: Uint8Array, where: RecordLoca
       }
       if (type === 'symlink' && record.target === undefined) fail('a symlink version needs a target');
       if (record.event === 'renamed' && !record.renamedFrom) fail('a renamed version needs renamedFrom');
+      const origin = originOf((value as Record<string, unknown>).origin, fail);
+      if (origin !== undefined) record.origin = origin;
       return record;
     }
     case 'delete': {
@@ -241,10 +258,12 @@ export function decodeRecord(tag: number, payload: Uint8Array, where: RecordLoca
       };
       const renamedTo = r.path('renamedTo', true);
       if (renamedTo !== undefined) record.renamedTo = renamedTo;
+      const origin = originOf((value as Record<string, unknown>).origin, fail);
+      if (origin !== undefined) record.origin = origin;
       return record;
     }
-    case 'watch':
-      return {
+    case 'watch': {
+      const record: WatchRecord = {
         kind,
         event: r.oneOf('event', ['start', 'stop'] as const),
         time: r.num('time', { min: 0 }),
@@ -254,6 +273,10 @@ export function decodeRecord(tag: number, payload: Uint8Array, where: RecordLoca
         pid: r.num('pid', { min: 0 }),
         user: r.str('user', { maxBytes: 256 }),
       };
+      const origin = originOf((value as Record<string, unknown>).origin, fail);
+      if (origin !== undefined) record.origin = origin;
+      return record;
+    }
     case 'params':
       return {
         kind,

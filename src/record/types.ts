@@ -44,6 +44,19 @@ export interface ChunkRef {
 }
 
 /**
+ * Where a pushed record came from (docs/protocol.md "Push"): the identity of the client's log and the record's seq
+ * there. A server that appends what clients push stamps it on every record, so the log itself says how far each
+ * client's records are held (a replay adds nothing twice) and which client owns which root. Absent on records a log
+ * recorded itself.
+ */
+export interface RecordOrigin {
+  /** The client log's id (`<baseSeq>-<salt hex>`, docs/protocol.md "Terminology"). */
+  log: string;
+  /** The record's seq in the client's log. */
+  seq: number;
+}
+
+/**
  * One version of one entry. It is the commit point: written only after every chunk it references is in the log.
  * `root` names the watch root; `path` is relative to it. User-facing paths are `${root}/${path}`.
  */
@@ -70,6 +83,8 @@ export interface VersionRecord {
   chunks?: ChunkRef[];
   /** Symlink target, stored as-is and never followed by synclog. */
   target?: string;
+  /** Set on records a server appended for a pushing client. */
+  origin?: RecordOrigin;
 }
 
 /** A tombstone: the entry at `path` is gone (deleted, or renamed away when `renamedTo` is set). */
@@ -81,6 +96,7 @@ export interface DeleteRecord {
   path: LogPath;
   type: EntryType;
   renamedTo?: LogPath;
+  origin?: RecordOrigin;
 }
 
 /** Who watched what, from where, when: written when a watcher starts and stops. */
@@ -94,6 +110,7 @@ export interface WatchRecord {
   host: string;
   pid: number;
   user: string;
+  origin?: RecordOrigin;
 }
 
 /**

@@ -237,3 +237,26 @@ export const NET_LIMITS = {
   /** Largest token file read. */
   tokenFileBytesMax: 64 * 1024,
 } as const;
+
+/** The push exchange (docs/protocol.md "Push"): what a server takes in one request, and the pusher's batches. */
+export const PUSH_LIMITS = {
+  /** Chunk ids one POST /v1/push/lacks may ask about (32 bytes each: a 128 KiB body). */
+  lacksIdsPerRequestMax: 4096,
+  /** Body of one POST /v1/push/chunks (the chunk records, as the client stores them, and their framing). */
+  chunkBodyBytesMax: 32 * 1024 * 1024,
+  /** Body of one POST /v1/push/records. */
+  recordBodyBytesMax: 16 * 1024 * 1024,
+  /** Records one POST /v1/push/records may carry. */
+  recordsPerRequestMax: 8192,
+  /** The pusher's batch: records read from the local log before they are shipped (an atomic group is never cut). */
+  batchRecordsMax: 4096,
+  /** The pusher's upload request size it aims at (below chunkBodyBytesMax, so one chunk more still fits). */
+  uploadBytesTarget: 8 * 1024 * 1024,
+  /** Uploads in flight at once (the server checks one while it appends the other). */
+  uploadsInFlight: 2,
+  /** Chunk ids a pusher remembers the server holds (it then skips asking): about 10 MB at this count. */
+  heldIdsRememberedMax: 262_144,
+  /** Retry while the server is away: first delay, cap (exponential, full jitter). */
+  retryDelayMsFirst: 250,
+  retryDelayMsMax: 60_000,
+} as const;

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { UsageError, wrapIoError } from '../../errors.js';
 import { displayName } from '../../util/display-name.js';
+import { formatSize } from '../../util/format-size.js';
 import { NET_LIMITS } from '../../util/limits.js';
 import { defaultLogDir, LOG_OPTION_HELP } from '../default-log.js';
 import type { CommandContext } from '../main.js';
@@ -22,6 +23,9 @@ interface ServeCliOptions {
   insecurePublic?: boolean;
   watch: string[];
   exclude: string[];
+  acceptPush?: boolean;
+  out?: string;
+  mode: string;
   json?: boolean;
 }
 
@@ -37,7 +41,10 @@ export function register(program: Command, context: CommandContext): void {
     .option('--insecure-public', 'allow a non-loopback address without a token or without TLS (prints a warning)')
     .option('--watch <dir>', 'also watch this folder and record it into the log, as `synclog watch` does (repeatable)', collect, [])
     .option('--exclude <glob>', 'with --watch: gitignore-style pattern to skip (repeatable)', collect, [])
-    .option('--json', 'print one JSON object when listening (and, with --watch, one per recorded change)')
+    .option('--accept-push', 'take pushes from `synclog push` / `watch --to` (push-scoped tokens): this server becomes the log\'s single writer')
+    .option('--out <dest>', 'with --accept-push: also keep this folder up to date with the log, as `synclog receive` does')
+    .option('--mode <mode>', "with --out: 'latest' or 'all-versions'", 'latest')
+    .option('--json', 'print one JSON object when listening (and, with --watch, one per recorded change; with --accept-push, one per push)')
     .action(async (options: ServeCliOptions) => context.run(Boolean(options.json), () => runServe(options)));
 }
 
@@ -65,6 +72,7 @@ async function runServe(options: ServeCliOptions): Promise<number> {
   for (const problem of exposure) printNotice(`warning: serving on ${listen.host} with ${problem}`);
   const onError = (error: unknown) => printNotice(`internal error answering a request: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   const logDir = options.log ?? defaultLogDir();
+  checkPushOptions(options);
   let stopRequested!: () => void;
   const stopped = new Promise<void>((resolve) => (stopRequested = resolve));
   process.once('SIGINT', () => stopRequested());
@@ -73,21 +81,44 @@ async function runServe(options: ServeCliOptions): Promise<number> {
   const watcher = options.watch.length > 0 ? await startWatcher(options, logDir) : undefined;
   let server;
   try {
-    server = await LogServer.start({ logDir, host: listen.host, port: listen.port, tokens, tls, onError });
+    server = await LogServer.start({ logDir, host: listen.host, port: listen.port, tokens, tls, onError, acceptPush: options.acceptPush, onPush: options.json ? (event) => printJson({ event: 'pushed', ...event }) : undefined });
   } catch (error) {
     await watcher?.stop();
     throw error;
   }
   if (options.json) printJson({ event: 'listening', log: server.logDir, url: server.url, tls: server.tls, auth: tokens.required });
   else printLine(`serving ${displayName(server.logDir)} on ${server.url}${tokens.required ? ' (token required)' : ''}${watcher ? ` while watching ${options.watch.map((d) => displayName(d)).join(', ')}` : ''}`);
+  const receiver = options.out ? await startReceiver(server.logDir, options.out, options.mode, Boolean(options.json)) : undefined;
   await stopped;
+  await receiver?.stop();
   await server.close();
+  if (options.acceptPush) {
+    if (options.json) printJson({ event: 'stopped', push: server.pushStats });
+    else printNotice(`stopped: ${server.pushStats!.recordsAppended} pushed records appended, ${formatSize(server.pushStats!.chunkBytesReceived)} of chunks received`);
+  }
   if (!watcher) return 0;
   await watcher.stop();
   const stats = watcher.getStats();
   if (options.json) printJson({ event: 'stopped', stats });
   else printNotice(`stopped: ${stats.versions} versions recorded`);
   return stats.notRecorded > 0 ? 1 : 0;
+}
+
+function checkPushOptions(options: ServeCliOptions): void {
+  if (options.acceptPush && options.watch.length > 0) throw new UsageError('--accept-push and --watch do not go together: a log has one writer', { fix: 'watch on the client with synclog watch DIR --to URL' });
+  if (options.out !== undefined && !options.acceptPush) throw new UsageError('--out goes with --accept-push', { fix: 'to mirror a served log elsewhere, run synclog receive --from URL --out DEST' });
+  if (options.mode !== 'latest' && options.mode !== 'all-versions') throw new UsageError(`unknown --mode ${JSON.stringify(options.mode)} (use latest or all-versions)`, { mode: options.mode });
+}
+
+/** `--out`: the existing receiver following the log this server writes (what clients pushed, once durable). */
+async function startReceiver(logDir: string, out: string, mode: string, json: boolean) {
+  const { LogReceiver } = await import('../../receiver/index.js');
+  const receiver = new LogReceiver({ logPath: logDir, outputPath: out, mode: mode as 'latest' | 'all-versions' });
+  receiver.on('warning', (w) => printNotice(`warning: ${w.message}`));
+  receiver.on('error', (error) => printNotice(`--out stopped: ${error.message}`));
+  if (json) receiver.on('applied', (change) => printJson({ event: 'applied', ...change }));
+  await receiver.start();
+  return receiver;
 }
 
 /** `--watch`: a watcher over the same log, its changes and errors printed as `synclog watch` prints them. */

@@ -18,6 +18,10 @@ export interface WatchCliOptions {
   initialScan: boolean;
   debounce?: number;
   poll?: boolean;
+  to?: string;
+  tokenFile?: string;
+  ca?: string;
+  as: string[];
   json?: boolean;
 }
 
@@ -71,6 +75,10 @@ export function register(program: Command, context: CommandContext): void {
     .option('--no-initial-scan', 'do not record changes made while nothing was watching')
     .option('--debounce <ms>', 'quiet time before a changed file is read (default 100)', parseMs)
     .option('--poll', 'poll instead of inotify/FSEvents (network and container mounts)')
+    .option('--to <url>', 'also push every change to this server (synclog serve --accept-push); the log is the outbox while it is away')
+    .option('--token-file <file>', 'with --to: the bearer token (first line, "push:TOKEN" or TOKEN); also $SYNCLOG_TOKEN')
+    .option('--ca <file>', 'with --to: PEM certificate to trust (a self-signed server)')
+    .option('--as <name>', 'with --to: push a root under another name: NAME or ROOT=NAME (repeatable)', collect, [])
     .option('--json', 'print one JSON object per line')
     .action(async (dirs: string[], options: WatchCliOptions) => context.run(Boolean(options.json), () => runWatch(dirs, options)));
 }
@@ -107,11 +115,13 @@ async function runWatch(dirs: string[], options: WatchCliOptions): Promise<numbe
   process.once('SIGTERM', () => stopRequested());
   await watcher.start();
   progress.stop();
+  const pusher = options.to ? await startPusher(options as WatchCliOptions & { to: string }, watcher.options.logPath, json) : undefined;
   const roots = watcher.getStats().roots.map((r) => ({ name: r.name, path: r.path }));
   if (json) printJson({ event: 'ready', log: watcher.options.logPath, roots });
   else printLine(`ready: watching ${roots.map((r) => `${displayName(r.name)} (${displayName(r.path)})`).join(', ')} → ${displayName(watcher.options.logPath)}`);
   await stopped;
   await watcher.stop();
+  await pusher?.finish();
   const stats = watcher.getStats();
   if (json) printJson({ event: 'stopped', stats });
   else printNotice(`stopped: ${stats.versions} versions (${stats.created} created, ${stats.modified} modified, ${stats.renamed} renamed, ${stats.deleted} deleted)`);
@@ -121,4 +131,33 @@ async function runWatch(dirs: string[], options: WatchCliOptions): Promise<numbe
     return 1;
   }
   return 0;
+}
+
+/** How long a stopping `watch --to` tries to ship what its last changes added before leaving them queued. */
+const FINAL_PUSH_MS = 10_000;
+
+/** `--to`: a pusher following the watcher's log; finish() ships what the stop flushed (or says what stays queued). */
+async function startPusher(options: WatchCliOptions & { to: string }, logDir: string, json: boolean) {
+  const { push } = await import('../../net/index.js');
+  const { pushClientOptions } = await import('../push-options.js');
+  const client = await pushClientOptions(options, logDir);
+  const controller = new AbortController();
+  let failure: unknown;
+  const following = push({ ...client, follow: true, signal: controller.signal, onBatch: (s) => json && printJson({ event: 'pushed', ...s }) }).catch((error: unknown) => {
+    failure = error;
+    const fix = (error as { details?: { fix?: string } }).details?.fix;
+    printErrorText(`pushing to ${options.to} stopped: ${(error as Error).message}`, fix);
+  });
+  return {
+    async finish(): Promise<void> {
+      controller.abort();
+      await following;
+      if (failure) return;
+      try {
+        await push({ ...client, onAway: undefined, giveUpAfterMs: FINAL_PUSH_MS });
+      } catch (error) {
+        printNotice(`not everything reached ${options.to} (${(error as Error).message}): the rest stays queued in the log for the next push`);
+      }
+    },
+  };
 }

@@ -1,0 +1,108 @@
+// Pushing (src/net push() against a LogServer with acceptPush; docs/protocol.md "Push"): the server's log ends up
+// with every version of the client's log once, carrying its origin; a second push, or one whose cursor was lost,
+// appends nothing; a copy under a new name uploads no chunk; a root another client owns is refused unless renamed.
+import { copyFile, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { LogServer, push, PUSH_CURSOR_FILE_NAME, TokenSet } from '../../src/net/index.js';
+import { LogReceiver } from '../../src/receiver/index.js';
+import { openStore, type StoredRecord } from '../../src/store/index.js';
+import type { EntryRecord } from '../../src/record/index.js';
+import { builtLog } from '../helpers/net-fixture.js';
+import { makeTmpDir } from '../helpers/tmp-dir.js';
+import { snapshotTree } from '../helpers/tree-snapshot.js';
+import { LogBuilder } from './receiver-log-builder.js';
+
+const closers: (() => Promise<unknown> | void)[] = [];
+afterEach(async () => {
+  for (const close of closers.splice(0).reverse()) await close();
+});
+
+async function pushServer(logDir: string): Promise<LogServer> {
+  const server = await LogServer.start({ logDir, acceptPush: true, tokens: TokenSet.none() });
+  closers.push(() => server.close());
+  return server;
+}
+
+/** Entry records of a log (what the client recorded, or what the server appended) as comparable rows. */
+async function entries(logDir: string): Promise<StoredRecord[]> {
+  const store = await openStore(logDir, { readOnly: true, workers: 0 });
+  const out: StoredRecord[] = [];
+  for await (const item of store.entries({ kinds: ['version', 'delete'] })) out.push(item);
+  await store.close();
+  return out;
+}
+
+function rows(items: StoredRecord[]): string[] {
+  return items.map(({ record }) => {
+    const r = record as EntryRecord;
+    return `${r.kind} ${r.versionId} ${r.root}/${r.path}`;
+  });
+}
+
+async function mirror(logDir: string, out: string): Promise<void> {
+  const receiver = new LogReceiver({ logPath: logDir, outputPath: out });
+  await receiver.catchUp();
+}
+
+describe('push', () => {
+  it('puts every version of the client log into the server log once, with its origin; a replay adds nothing', async () => {
+    const { base, logDir, sourceDir } = await builtLog(8);
+    const serverLog = join(base, 'server-log');
+    const server = await pushServer(serverLog);
+    const first = await push({ url: server.url, logDir });
+    const client = await entries(logDir);
+    const held = await entries(serverLog);
+    expect(rows(held)).toEqual(rows(client));
+    expect(first.recordsAppended).toBeGreaterThanOrEqual(client.length);
+    for (const item of held) expect((item.record as EntryRecord).origin?.seq).toBe(client.find((c) => (c.record as EntryRecord).versionId === (item.record as EntryRecord).versionId)!.seq);
+    await mirror(serverLog, join(base, 'out'));
+    expect(await snapshotTree(join(base, 'out', 'src'))).toEqual(await snapshotTree(sourceDir));
+
+    const again = await push({ url: server.url, logDir });
+    expect(again.recordsAppended).toBe(0);
+    // The cursor lost (a client crash before it was saved): the server's high-water mark says what it holds.
+    await rm(join(logDir, PUSH_CURSOR_FILE_NAME));
+    const replay = await push({ url: server.url, logDir });
+    expect(replay.recordsAppended).toBe(0);
+    expect(replay.uploadBytes).toBe(0);
+    expect(rows(await entries(serverLog))).toEqual(rows(client));
+    // A restarted server derives the same marks from its log.
+    await server.close();
+    closers.pop();
+    const restarted = await pushServer(serverLog);
+    await rm(join(logDir, PUSH_CURSOR_FILE_NAME));
+    expect((await push({ url: restarted.url, logDir })).recordsAppended).toBe(0);
+    expect(rows(await entries(serverLog))).toEqual(rows(client));
+  });
+
+  it('a copy under a new name uploads no chunk, a new file uploads only its own', async () => {
+    const { base, logDir, sourceDir } = await builtLog(4);
+    const server = await pushServer(join(base, 'server-log'));
+    await push({ url: server.url, logDir });
+    await copyFile(join(sourceDir, 'sub', 'f1.bin'), join(sourceDir, 'copy.bin'));
+    const builder = await LogBuilder.open(logDir, sourceDir);
+    await builder.record('copy.bin');
+    await builder.close();
+    const after = await push({ url: server.url, logDir });
+    expect(after.recordsAppended).toBe(1);
+    expect(after.chunksUploaded).toBe(0);
+    expect(after.uploadBytes).toBe(0);
+    expect(server.pushStats!.chunksStored).toBeGreaterThan(0);
+    await mirror(join(base, 'server-log'), join(base, 'out'));
+    expect(await readFile(join(base, 'out', 'src', 'copy.bin'))).toEqual(await readFile(join(sourceDir, 'sub', 'f1.bin')));
+  });
+
+  it('refuses a root another client owns, and takes it under another name', async () => {
+    const one = await builtLog(3);
+    const two = await builtLog(3);
+    const serverLog = join(await makeTmpDir(), 'server-log');
+    const server = await pushServer(serverLog);
+    await push({ url: server.url, logDir: one.logDir });
+    await expect(push({ url: server.url, logDir: two.logDir })).rejects.toThrow(/root "src" belongs to another writer.*--as NAME/);
+    const renamed = await push({ url: server.url, logDir: two.logDir, rootNames: () => 'src-two' });
+    expect(renamed.recordsAppended).toBeGreaterThan(0);
+    const roots = new Set((await entries(serverLog)).map((e) => (e.record as EntryRecord).root));
+    expect([...roots].sort()).toEqual(['src', 'src-two']);
+  });
+});
