@@ -147,7 +147,26 @@ class Publication {
     // record seq = stream sequence − 1 (a message someone else published there).
     const message = await this.connection.jsm.streams.getMessage(stream, { seq: lastStreamSeq });
     const { entry, groupLastSeq } = streamEntryFromMessage({ streamSeq: message.seq, header: (name) => message.header.get(name) || undefined, body: message.data }, this.logId, this.where);
+    await this.checkSameRecord(entry);
     return groupLastSeq !== undefined && groupLastSeq > entry.seq ? { seq: entry.seq + 1, groupLastSeq } : { seq: entry.seq + 1 };
+  }
+
+  /**
+   * The stream's last message must be this log's own record, byte for byte: a message someone else published
+   * there with this log's headers (or a stream ahead of the log) stops the publisher instead of being built upon.
+   */
+  private async checkSameRecord(inStream: LogEntry): Promise<void> {
+    let local: LogEntry | undefined;
+    for await (const entry of this.log.read({ fromSeq: inStream.seq, withFrames: true })) {
+      local = entry;
+      break;
+    }
+    const same = local !== undefined && local.seq === inStream.seq && Buffer.from(local.frame!).equals(Buffer.from(inStream.frame!));
+    if (!same) {
+      throw new UsageError(`${this.where} holds, at seq ${inStream.seq}, ${local ? 'a record that differs from' : 'a record beyond the end of'} ${this.options.logDir}: not published from this log`, {
+        fix: 'inspect the stream (nats stream view); publish this log to a new --stream',
+      });
+    }
   }
 
   private async publishFrom(from: { seq: number; groupLastSeq?: number }, onProgress: () => void): Promise<void> {
