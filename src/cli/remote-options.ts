@@ -3,6 +3,7 @@
 // Never prints a token.
 import { readFile } from 'node:fs/promises';
 import { UsageError, wrapIoError } from '../errors.js';
+import type { JetStreamConnectOptions } from '../jetstream/index.js';
 import type { RemoteLogOptions } from '../net/index.js';
 import { printNotice } from './output.js';
 
@@ -26,4 +27,19 @@ export async function remoteClientOptions(options: { tokenFile?: string; ca?: st
   const ca = options.ca ? await readSmall(options.ca, 'CA certificate') : undefined;
   const onRetry = (error: Error, delayMs: number) => printNotice(`server away (${error.message}); retrying in ${(delayMs / 1000).toFixed(1)} s`);
   return { token, ca, onRetry };
+}
+
+export const CREDS_HELP = 'with nats://: a NATS credentials file (JWT and nkey seed) for servers run with accounts';
+export const STREAM_HELP = 'with nats://: the JetStream stream holding the log (letters, digits, _ and -)';
+
+/** What a NATS client needs: a token (--token-file or $SYNCLOG_TOKEN, as for HTTP) or a .creds file. */
+export async function natsClientOptions(options: { tokenFile?: string; creds?: string; ca?: string }): Promise<JetStreamConnectOptions> {
+  if (options.ca) throw new UsageError('--ca goes with https:// servers, not nats://', { fix: 'drop --ca' });
+  const { clientToken } = await import('../net/index.js');
+  const tokenText = options.tokenFile ? (await readSmall(options.tokenFile, 'token file')).toString('utf8') : undefined;
+  const token = clientToken(tokenText, process.env.SYNCLOG_TOKEN, options.tokenFile);
+  const creds = options.creds ? new Uint8Array(await readSmall(options.creds, 'NATS credentials file')) : undefined;
+  if (token && creds) throw new UsageError('give a token or --creds, not both', {});
+  const onRetry = (error: Error, delayMs: number) => printNotice(`NATS away (${error.message}); retrying in ${(delayMs / 1000).toFixed(1)} s`);
+  return { token, creds, onRetry };
 }

@@ -4,13 +4,25 @@
 // decoded records (the record codec validates each, paths included, exactly as for a local log) and reading file
 // content in batches of chunk fetches. Never yields content that did not hash to its chunk ids (RemoteLog checks).
 import { NotFoundError } from '../errors.js';
-import { decodeRecord, RECORD_TAGS, type ChunkRef } from '../record/index.js';
+import type { LogEntry, ReadOptions } from '../log/index.js';
+import { decodeRecord, RECORD_TAGS, type ChunkRef, type ContentIdBytes } from '../record/index.js';
 import { checkChunkSize, contentIdHex, FORMAT_1_PARAMS, writeParams, type EntryReadOptions, type StoredRecord } from '../store/index.js';
 import { NET_LIMITS } from '../util/limits.js';
 import { LocalChunks, type LocalTarget } from './local-chunks.js';
-import { RemoteLog, type RemoteLogOptions } from './remote-log.js';
+import { RemoteLog, type RemoteLogOptions, type RemoteLogStats } from './remote-log.js';
 
 const DEFAULT_KINDS = ['version', 'delete', 'watch'] as const;
+
+/** What a RemoteSource reads through: RemoteLog over HTTP, or another transport of the same checks (src/jetstream). */
+export interface ChunkedLogSource {
+  readonly url: string;
+  readonly stats: RemoteLogStats;
+  read(options: ReadOptions): AsyncIterable<LogEntry>;
+  /** Chunks by id, in order, each checked against its id (undefined: the log has none such). */
+  fetchChunks(ids: readonly ContentIdBytes[]): Promise<(Uint8Array | undefined)[]>;
+  /** The log's first record (its params: how to chunk files for LocalChunks), or undefined. */
+  first(): Promise<LogEntry | undefined>;
+}
 
 export class RemoteSource {
   /** Chunks read from the destination instead of the server (LocalChunks). */
@@ -19,7 +31,7 @@ export class RemoteSource {
   private readonly fetching = new Map<string, Promise<Uint8Array | undefined>>();
 
   constructor(
-    readonly remote: RemoteLog,
+    readonly remote: ChunkedLogSource,
     private readonly local?: LocalChunks,
   ) {}
 
@@ -129,7 +141,7 @@ export async function openRemoteSource(url: string, options: RemoteLogOptions = 
   };
 }
 
-async function localChunksFor(remote: RemoteLog, outputPath: string): Promise<LocalChunks | undefined> {
+export async function localChunksFor(remote: ChunkedLogSource, outputPath: string): Promise<LocalChunks | undefined> {
   const first = await remote.first();
   let params = FORMAT_1_PARAMS;
   if (first?.tag === RECORD_TAGS.params) {

@@ -6,7 +6,7 @@
 // does not bound memory), and bounding what waits for the local fsync.
 // Never appends a record out of seq order, nor one it has not checked; never writes to a log it did not make.
 import { CorruptionError, NetError, UsageError } from '../errors.js';
-import { FRAME_FLAGS, FRAME_OFFSET, Log, readReplicaMarker, REAL_LOG_FILE_SYSTEM, writeReplicaMarker, type AppendInput, type LogEntry } from '../log/index.js';
+import { FRAME_FLAGS, FRAME_OFFSET, Log, readReplicaMarker, REAL_LOG_FILE_SYSTEM, writeReplicaMarker, type AppendInput, type LogEntry, type ReadOptions } from '../log/index.js';
 import { decodeRecord } from '../record/index.js';
 import { checkChunkRecord, readyCodecs } from '../store/index.js';
 import { RemoteLog, type RemoteLogOptions } from './remote-log.js';
@@ -30,6 +30,14 @@ export interface ReplicaState {
   appended: number;
 }
 
+/** What a replica reads: RemoteLog over HTTP, or another transport of the same checked records (src/jetstream). */
+export interface ReplicationSource {
+  readonly url: string;
+  readonly logId: string;
+  read(options: ReadOptions): AsyncIterable<LogEntry>;
+  info(signal?: AbortSignal): Promise<{ durableSeq: number }>;
+}
+
 /** Appends in flight (waiting for the local fsync) at most, in records and bytes: the replica's memory bound. */
 const PENDING_RECORDS_MAX = 1024;
 const PENDING_BYTES_MAX = 16 * 1024 * 1024;
@@ -46,7 +54,7 @@ function checkRecord(entry: LogEntry): AppendInput {
   return { tag: entry.tag, payload: entry.payload };
 }
 
-async function openReplica(logDir: string, remote: RemoteLog): Promise<Log> {
+async function openReplica(logDir: string, remote: ReplicationSource): Promise<Log> {
   const log = await Log.open(logDir, { replica: true });
   try {
     const marker = await readReplicaMarker(logDir);
@@ -70,14 +78,20 @@ export async function replicate(options: ReplicateOptions): Promise<ReplicaState
   await readyCodecs();
   const remote = await RemoteLog.connect(options.url, options, options.signal);
   try {
-    const log = await openReplica(options.logDir, remote);
-    try {
-      return await new Replication(log, remote, options).run();
-    } finally {
-      await log.close();
-    }
+    return await replicateFrom(remote, options);
   } finally {
     remote.close();
+  }
+}
+
+/** replicate() from a source already connected (the caller closes it). */
+export async function replicateFrom(remote: ReplicationSource, options: Pick<ReplicateOptions, 'logDir' | 'follow' | 'signal' | 'onCaughtUp'>): Promise<ReplicaState> {
+  await readyCodecs();
+  const log = await openReplica(options.logDir, remote);
+  try {
+    return await new Replication(log, remote, options).run();
+  } finally {
+    await log.close();
   }
 }
 
@@ -89,8 +103,8 @@ class Replication {
 
   constructor(
     private readonly log: Log,
-    private readonly remote: RemoteLog,
-    private readonly options: ReplicateOptions,
+    private readonly remote: ReplicationSource,
+    private readonly options: Pick<ReplicateOptions, 'follow' | 'signal' | 'onCaughtUp'>,
   ) {
     this.expectedSeq = log.nextSeq;
   }

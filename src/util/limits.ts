@@ -260,3 +260,21 @@ export const PUSH_LIMITS = {
   retryDelayMsFirst: 250,
   retryDelayMsMax: 60_000,
 } as const;
+
+/** NATS JetStream (docs/jetstream.md "Limits"). */
+export const JETSTREAM_LIMITS = {
+  /** Publishes awaiting their ack at once (each carries the stream sequence it expects, so they stay in order). */
+  publishInFlightMax: 256,
+  /** Frame bytes awaiting acks at once (the publisher's memory bound beside the count). */
+  publishInFlightBytesMax: 32 * 1024 * 1024,
+  /** Messages one pull asks for. */
+  fetchBatchCount: 256,
+  /** How long a following pull waits for new messages before it is renewed. */
+  followWaitMs: 5_000,
+  /** How long a catch-up pull waits at most (it ends sooner: the last message says nothing is pending). */
+  catchUpWaitMs: 2_000,
+  /** A reader's ephemeral consumer is removed by the server after this long unused (a killed reader's). */
+  consumerInactiveMs: 60_000,
+  /** The JetStream duplicate window the publisher gives a stream it creates (de-duplication by Nats-Msg-Id). */
+  duplicateWindowMs: 120_000,
+} as const;

@@ -8,7 +8,7 @@
 import type { Command } from 'commander';
 import type { ReceiverSourceOpener, ReceiverSummary } from '../../receiver/index.js';
 import { UsageError } from '../../errors.js';
-import { CA_HELP, remoteClientOptions, TOKEN_FILE_HELP } from '../remote-options.js';
+import { CA_HELP, CREDS_HELP, natsClientOptions, remoteClientOptions, STREAM_HELP, TOKEN_FILE_HELP } from '../remote-options.js';
 import { defaultLogDir, LOG_OPTION_HELP } from '../default-log.js';
 import type { CommandContext } from '../main.js';
 import { displayName } from '../../util/display-name.js';
@@ -23,6 +23,8 @@ interface ReceiveCliOptions {
   from?: string;
   tokenFile?: string;
   ca?: string;
+  stream?: string;
+  creds?: string;
   out: string;
   mode: string;
   once?: boolean;
@@ -41,9 +43,11 @@ export function register(program: Command, context: CommandContext): void {
     .command('receive')
     .description('mirror the log into a folder (newest state, or every version side by side) and follow it until SIGINT/SIGTERM')
     .option('--log <dir>', LOG_OPTION_HELP)
-    .option('--from <url>', 'receive from a log served by `synclog serve` (http://HOST:PORT/ or https://…) instead of --log')
+    .option('--from <url>', 'receive from a log served by `synclog serve` (http://HOST:PORT/ or https://…), or published to NATS JetStream (nats://HOST:PORT with --stream), instead of --log')
     .option('--token-file <file>', `with --from: ${TOKEN_FILE_HELP}`)
-    .option('--ca <file>', `with --from: ${CA_HELP}`)
+    .option('--ca <file>', `with --from https://: ${CA_HELP}`)
+    .option('--stream <name>', STREAM_HELP)
+    .option('--creds <file>', CREDS_HELP)
     .requiredOption('--out <dest>', 'destination folder (created if missing; its cursor lives in <dest>/.synclog-receiver)')
     .option('--mode <mode>', "'latest' (mirror the newest state) or 'all-versions' (keep every version under <dest>/.versions)", 'latest')
     .option('--once', 'catch up with the log, then exit')
@@ -127,10 +131,18 @@ const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? on
 /** With --from: the remote log as the receiver's source (docs/protocol.md), retrying with a notice while it is away. */
 async function remoteSourceFor(options: ReceiveCliOptions): Promise<ReceiverSourceOpener | undefined> {
   if (options.from === undefined) {
-    if (options.tokenFile || options.ca) throw new UsageError('--token-file and --ca go with --from', { fix: 'add --from URL, or drop them' });
+    if (options.tokenFile || options.ca || options.stream || options.creds) throw new UsageError('--token-file, --ca, --stream and --creds go with --from', { fix: 'add --from URL, or drop them' });
     return undefined;
   }
   if (options.log !== undefined) throw new UsageError('give --log or --from, not both', { fix: '--log reads a log on this machine, --from one served by `synclog serve`' });
+  if (options.from.startsWith('nats://')) {
+    if (options.stream === undefined) throw new UsageError('--from nats://… needs --stream NAME', { fix: 'name the stream the log was published to' });
+    const { openStreamSource } = await import('../../jetstream/index.js');
+    const client = await natsClientOptions(options);
+    const { from, stream } = options;
+    return { open: (run) => openStreamSource(from, stream, client, run) };
+  }
+  if (options.stream !== undefined || options.creds !== undefined) throw new UsageError('--stream and --creds go with --from nats://…', {});
   const { openRemoteSource } = await import('../../net/index.js');
   const client = await remoteClientOptions(options);
   const url = options.from;

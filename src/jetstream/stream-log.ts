@@ -1,0 +1,287 @@
+// StreamLog: a log published to a JetStream stream (docs/jetstream.md), read with the same `read()` contract as a
+// local Log and RemoteLog (records in seq order from `fromSeq`, optionally following, ended by an AbortSignal), plus
+// chunk fetches by id. Owns the reading half of the mapping: it checks every message (mapping version, log id,
+// stream sequence = seq + 1, frame checksum with the segment's salt) and every fetched chunk's BLAKE3 hash against
+// its id, tells a follower the stream no longer holds records it needs (limits dropped them), and retries with
+// backoff while the servers are away, resuming after the last record it checked.
+// Never yields a byte it has not checked, nor a record out of order.
+import { AckPolicy, DeliverPolicy, nanos, type JsMsg, type StoredMsg, type StreamInfo } from 'nats';
+import { CorruptionError, LimitError, NetError, NotFoundError, UsageError } from '../errors.js';
+import { checkFromSeq, initChecksum, type LogEntry, type ReadOptions } from '../log/index.js';
+import { RECORD_TAGS, type ContentIdBytes } from '../record/index.js';
+import { checkChunkPayload, contentIdHex, readyCodecs } from '../store/index.js';
+import { JETSTREAM_LIMITS, LIMITS, NET_LIMITS } from '../util/limits.js';
+import { Backoff } from '../net/index.js';
+import { connectJetStream, isPassing, netErrorOf, pauseOrGiveUp, retrying, type JetStreamConnection, type JetStreamConnectOptions } from './connection.js';
+import { checkStreamName, chunkSubject, entryFromMessage, streamEntryFromMessage, filterSubjectFor, parseStreamDescription, streamSeqOf, streamSubjects, type ReceivedMessage } from './mapping.js';
+
+/** JetStream's "stream not found" and "no message found" API error codes. */
+export const JS_API_ERRORS = { streamNotFound: 10059, noMessage: 10037, consumerNotFound: 10014 } as const;
+
+/** What the stream holds now, in log seqs. */
+export interface StreamLogInfo {
+  logId: string;
+  /** The first record the stream still holds (its limits may have dropped the ones before). */
+  firstSeq: number;
+  /** One past the last record published: how far a follower may read. */
+  durableSeq: number;
+  nextSeq: number;
+}
+
+export interface StreamLogStats {
+  chunksFetched: number;
+  chunkBytesFetched: number;
+  chunkBytesInflated: number;
+}
+
+function received(message: JsMsg | StoredMsg): ReceivedMessage {
+  const headers = 'headers' in message ? message.headers : message.header;
+  return { streamSeq: message.seq, header: (name) => headers?.get(name) || undefined, body: message.data };
+}
+
+function apiCodeOf(error: unknown): number | undefined {
+  const api = (error as { api_error?: { err_code?: number } } | undefined)?.api_error;
+  return api?.err_code;
+}
+
+/** The error a follower gets when the stream no longer holds the records it needs (docs/jetstream.md "Limits"). */
+export function truncatedError(where: string, neededSeq: number, firstSeq: number): NetError {
+  return new NetError(`${where} no longer holds records ${neededSeq}-${firstSeq - 1} (the stream's limits dropped them; it starts at seq ${firstSeq}): rebuild this copy from a replica or the source log`, {
+    url: where,
+    reason: 'stream-truncated',
+    neededSeq,
+    firstSeq,
+  });
+}
+
+function shaped(entry: LogEntry, withFrames: boolean): LogEntry {
+  const { seq, segment, offset, tag, payload } = entry;
+  return withFrames ? entry : { seq, segment, offset, tag, payload };
+}
+
+/**
+ * The frames of an atomic group seen so far, held back until the group is whole (docs/format.md: a reader must not
+ * yield a frame of a group before its last): a publisher killed in the middle of a group leaves part of it in the
+ * stream, and no reader may act on that part. Bounded: a group lies in one segment.
+ */
+class HeldGroup {
+  private entries: LogEntry[] = [];
+  private bytes = 0;
+  private lastSeq = -1;
+
+  get waiting(): boolean {
+    return this.entries.length > 0;
+  }
+
+  /** What may be yielded now that `entry` arrived (its group's last seq, if it is in one). */
+  take(entry: LogEntry, groupLastSeq: number | undefined): LogEntry[] {
+    const out: LogEntry[] = [];
+    // Past the group's end (its last frame is one a filtered read does not see): the group is whole.
+    if (this.waiting && entry.seq > this.lastSeq) out.push(...this.drain());
+    if (groupLastSeq === undefined || groupLastSeq === entry.seq) {
+      if (this.waiting) out.push(...this.drain());
+      out.push(entry);
+      return out;
+    }
+    this.lastSeq = groupLastSeq;
+    this.entries.push(entry);
+    this.bytes += entry.payload.length;
+    if (this.bytes > LIMITS.segmentBytesDefault * 4) throw new LimitError(`an atomic group from seq ${this.entries[0]!.seq} holds more than ${LIMITS.segmentBytesDefault * 4} bytes`, { limit: 'groupBytesMax', value: this.bytes, max: LIMITS.segmentBytesDefault * 4 });
+    return out;
+  }
+
+  /** The held group, if the stream holds its last frame (`durableSeq`: one past the stream's last record). */
+  releaseIfComplete(durableSeq: number): LogEntry[] {
+    return this.waiting && durableSeq > this.lastSeq ? this.drain() : [];
+  }
+
+  private drain(): LogEntry[] {
+    const out = this.entries;
+    this.entries = [];
+    this.bytes = 0;
+    return out;
+  }
+}
+
+export class StreamLog {
+  readonly stats: StreamLogStats = { chunksFetched: 0, chunkBytesFetched: 0, chunkBytesInflated: 0 };
+
+  private constructor(
+    private readonly connection: JetStreamConnection,
+    readonly stream: string,
+    readonly logId: string,
+    private readonly options: JetStreamConnectOptions,
+  ) {}
+
+  /** Connects and learns which log the stream holds (its description); every message read must be of that log. */
+  static async open(servers: string, stream: string, options: JetStreamConnectOptions = {}, signal?: AbortSignal): Promise<StreamLog> {
+    checkStreamName(stream);
+    await Promise.all([initChecksum(), readyCodecs()]);
+    const connection = await connectJetStream(servers, options, signal);
+    try {
+      const info = await streamInfo(connection, stream, options, signal);
+      const described = parseStreamDescription(info.config.description);
+      if (!described || !info.config.subjects?.includes(streamSubjects(stream))) {
+        throw new UsageError(`stream ${stream} at ${connection.display} is not a synclog stream`, { fix: 'give the --stream a synclog publisher made (synclog replicate --log DIR --to nats://…)' });
+      }
+      return new StreamLog(connection, stream, described.logId, options);
+    } catch (error) {
+      await connection.nc.close();
+      throw error;
+    }
+  }
+
+  /** `nats://host:port stream S`, for messages. */
+  get url(): string {
+    return `${this.connection.display} stream ${this.stream}`;
+  }
+
+  async info(signal?: AbortSignal): Promise<StreamLogInfo> {
+    const info = await streamInfo(this.connection, this.stream, this.options, signal);
+    return { logId: this.logId, firstSeq: Math.max(0, info.state.first_seq - 1), durableSeq: info.state.last_seq, nextSeq: info.state.last_seq };
+  }
+
+  /** Records in seq order from `fromSeq` (the contract of Log.read; `lendTags` is ignored: payloads are copies). */
+  async *read(options: ReadOptions = {}): AsyncIterableIterator<LogEntry> {
+    const fromSeq = options.fromSeq ?? 0;
+    checkFromSeq(fromSeq);
+    if (options.tags?.length === 0) return;
+    const wanted = options.tags ? new Set(options.tags) : undefined;
+    const follow = options.follow === true;
+    const signal = options.signal;
+    const backoff = new Backoff();
+    let awaySince: number | undefined;
+    let next = fromSeq;
+    for (;;) {
+      if (signal?.aborted) return;
+      // A group not yet whole when a pull failed is read again from its first frame.
+      const held = new HeldGroup();
+      let receivedSeq = next;
+      let consumerName: string | undefined;
+      try {
+        const info = await this.info(signal);
+        // Limits dropped records this reader has not read yet: say so, never skip them silently.
+        if (next < info.durableSeq && next < info.firstSeq) throw truncatedError(this.url, next, info.firstSeq);
+        if (!follow && next >= info.durableSeq) return;
+        const created = await this.connection.jsm.consumers.add(this.stream, {
+          ack_policy: AckPolicy.None,
+          deliver_policy: DeliverPolicy.StartSequence,
+          opt_start_seq: streamSeqOf(next),
+          filter_subject: filterSubjectFor(this.stream, options.tags),
+          inactive_threshold: nanos(JETSTREAM_LIMITS.consumerInactiveMs),
+          mem_storage: true,
+          num_replicas: 1,
+        });
+        consumerName = created.name;
+        if (!follow && created.num_pending === 0) return;
+        const consumer = await this.connection.js.consumers.get(this.stream, consumerName);
+        for (;;) {
+          const batch = await consumer.fetch({ max_messages: JETSTREAM_LIMITS.fetchBatchCount, expires: follow ? JETSTREAM_LIMITS.followWaitMs : JETSTREAM_LIMITS.catchUpWaitMs });
+          const stop = () => batch.stop();
+          signal?.addEventListener('abort', stop, { once: true });
+          let last = false;
+          try {
+            for await (const message of batch) {
+              const { entry, groupLastSeq } = streamEntryFromMessage(received(message), this.logId, this.url);
+              if (entry.seq < receivedSeq) throw new NetError(`${this.url} delivered record ${entry.seq} after ${receivedSeq - 1}`, { url: this.url, reason: 'protocol' });
+              // An unfiltered read (a replica's) must see every seq: a gap is records the limits dropped meanwhile.
+              if (wanted === undefined && entry.seq !== receivedSeq) throw truncatedError(this.url, receivedSeq, entry.seq);
+              receivedSeq = entry.seq + 1;
+              backoff.reset();
+              awaySince = undefined;
+              last = !follow && message.info.pending === 0;
+              for (const ready of held.take(entry, groupLastSeq)) {
+                if (wanted === undefined || wanted.has(ready.tag)) yield shaped(ready, options.withFrames === true);
+                next = ready.seq + 1;
+              }
+              if (signal?.aborted || last) break;
+            }
+          } finally {
+            signal?.removeEventListener('abort', stop);
+          }
+          // An atomic group is released once the stream holds its last frame (a filtered read may not see that frame).
+          if (held.waiting && !signal?.aborted) {
+            for (const ready of held.releaseIfComplete((await this.info(signal)).durableSeq)) {
+              if (wanted === undefined || wanted.has(ready.tag)) yield shaped(ready, options.withFrames === true);
+              next = ready.seq + 1;
+            }
+          }
+          if (signal?.aborted || last) return;
+          // A catch-up batch that ended before the stream's end (expired): ask the stream again where it ends.
+          if (!follow) break;
+        }
+      } catch (raw) {
+        if (signal?.aborted) return;
+        const error = netErrorOf(raw, this.url, 'read');
+        // The consumer vanished (a restarted server drops in-memory consumers): make it again from `next`.
+        if (!isPassing(error) && apiCodeOf(raw) !== JS_API_ERRORS.consumerNotFound) throw error;
+        awaySince ??= Date.now();
+        await pauseOrGiveUp(error, backoff, awaySince, this.options, signal);
+      } finally {
+        if (consumerName) this.connection.jsm.consumers.delete(this.stream, consumerName).catch(() => {});
+      }
+    }
+  }
+
+  /** The log's first record (a new log's params record), or undefined when the stream is empty or has dropped it. */
+  async first(signal?: AbortSignal): Promise<LogEntry | undefined> {
+    const message = await this.getMessage({ seq: 1 }, signal);
+    return message ? entryFromMessage(received(message), this.logId, this.url) : undefined;
+  }
+
+  /**
+   * The chunks with these ids, in order (undefined: the stream has none such), each checked: its message (as every
+   * read), then its record decoded, inflated, sized and hashed against the id asked for. A chunk whose bytes do not
+   * hash to its id is a CorruptionError (reason chunk-hash-mismatch), never returned.
+   */
+  async fetchChunks(ids: readonly ContentIdBytes[], signal?: AbortSignal): Promise<(Uint8Array | undefined)[]> {
+    if (ids.length > NET_LIMITS.chunkIdsPerRequestMax) throw new UsageError(`at most ${NET_LIMITS.chunkIdsPerRequestMax} chunks per fetch`, {});
+    return Promise.all(ids.map((id) => this.fetchChunk(id, signal)));
+  }
+
+  private async fetchChunk(id: ContentIdBytes, signal?: AbortSignal): Promise<Uint8Array | undefined> {
+    const hex = contentIdHex(id);
+    const message = await this.getMessage({ last_by_subj: chunkSubject(this.stream, hex) }, signal);
+    if (!message) return undefined;
+    const entry = entryFromMessage(received(message), this.logId, this.url);
+    if (entry.tag !== RECORD_TAGS.chunk) throw new CorruptionError(`chunk ${hex} in ${this.url} is refused: its message holds a record of tag ${entry.tag}`, { file: this.url, chunk: hex, seq: entry.seq, reason: 'index-points-elsewhere' });
+    let data: Uint8Array;
+    try {
+      data = checkChunkPayload(entry.tag, entry.payload, id, { segment: entry.segment, offset: entry.offset, size: 0, seq: entry.seq });
+    } catch (error) {
+      if (!(error instanceof CorruptionError)) throw error;
+      throw new CorruptionError(`chunk ${hex} in ${this.url} (record ${entry.seq}) is refused: ${error.where.reason}`, { file: this.url, chunk: hex, seq: entry.seq, reason: error.where.reason }, { cause: error });
+    }
+    this.stats.chunksFetched++;
+    this.stats.chunkBytesFetched += entry.payload.length;
+    this.stats.chunkBytesInflated += data.length;
+    return data;
+  }
+
+  private getMessage(query: { seq: number } | { last_by_subj: string }, signal?: AbortSignal): Promise<StoredMsg | undefined> {
+    return retrying(this.url, 'get message', this.options, signal, async () => {
+      try {
+        return await this.connection.jsm.streams.getMessage(this.stream, query);
+      } catch (error) {
+        if (apiCodeOf(error) === JS_API_ERRORS.noMessage) return undefined;
+        throw error;
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.connection.nc.close();
+  }
+}
+
+/** The stream's info (retrying while the servers are away); a missing stream is a NotFoundError. */
+export async function streamInfo(connection: JetStreamConnection, stream: string, options: JetStreamConnectOptions, signal?: AbortSignal): Promise<StreamInfo> {
+  return retrying(connection.display, `read stream ${stream}`, options, signal, async () => {
+    try {
+      return await connection.jsm.streams.info(stream);
+    } catch (error) {
+      if (apiCodeOf(error) === JS_API_ERRORS.streamNotFound) throw new NotFoundError(`no stream ${stream} at ${connection.display}`, { what: 'stream', id: stream });
+      throw error;
+    }
+  });
+}

@@ -1,0 +1,143 @@
+// A real nats-server with JetStream for the JetStream tests and benchmark: on 127.0.0.1 only, on a free port found by
+// binding port 0 first (retried a bounded number of times if another process takes it in between), its store in a
+// temp folder. Stop, kill -9 and restart (same port, same store) are what the fault tests inject. CI installs the
+// server (.ci/run); a test file skips only when it is absent (`NATS_SERVER` is then undefined).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer, Socket } from 'node:net';
+import { join } from 'node:path';
+import { makeTmpDir } from './tmp-dir.js';
+
+const CANDIDATES = [...(process.env.PATH ?? '').split(':').map((dir) => join(dir, 'nats-server')), '/usr/sbin/nats-server', '/usr/bin/nats-server'];
+
+/** The nats-server binary, or undefined when it is not installed. */
+export const NATS_SERVER: string | undefined = CANDIDATES.find((path) => path !== 'nats-server' && existsSync(path));
+
+/** The reason a JetStream test file is skipped (only when the server is absent). */
+export const NATS_SKIP_REASON = 'nats-server is not installed (apt-get install nats-server; .ci/run does)';
+
+const START_ATTEMPTS = 5;
+const READY_TIMEOUT_MS = 20_000;
+
+/** A port nobody holds right now on 127.0.0.1 (bound with port 0, then released). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = new Socket();
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+    socket.connect(port, '127.0.0.1');
+  });
+}
+
+export interface NatsServerOptions {
+  /** Extra arguments (a token: ['--auth', TOKEN]; a cluster: ['--cluster', …, '--routes', …]). */
+  args?: readonly string[];
+  /** A config file's text (written next to the store) instead of command-line options for auth or limits. */
+  config?: string;
+}
+
+export class NatsServer {
+  private child: ChildProcess | undefined;
+  private log = '';
+
+  private constructor(
+    readonly port: number,
+    readonly storeDir: string,
+    private readonly options: NatsServerOptions,
+  ) {}
+
+  /** Starts a server on a free port (bounded retries when the port is taken before the server binds it). */
+  static async start(options: NatsServerOptions = {}, port?: number): Promise<NatsServer> {
+    if (!NATS_SERVER) throw new Error(NATS_SKIP_REASON);
+    const storeDir = await makeTmpDir('synclog-nats-');
+    let lastError: unknown;
+    for (let attempt = 0; attempt < START_ATTEMPTS; attempt++) {
+      const server = new NatsServer(port ?? (await freePort()), storeDir, options);
+      try {
+        await server.launch();
+        return server;
+      } catch (error) {
+        lastError = error;
+        await server.kill();
+        if (port !== undefined) break;
+      }
+    }
+    throw lastError;
+  }
+
+  get url(): string {
+    return `nats://127.0.0.1:${this.port}`;
+  }
+
+  private async launch(): Promise<void> {
+    const args = ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir, ...(this.options.args ?? [])];
+    if (this.options.config !== undefined) {
+      const { writeFile } = await import('node:fs/promises');
+      const configPath = join(this.storeDir, 'server.conf');
+      await writeFile(configPath, this.options.config);
+      args.push('-c', configPath);
+    }
+    this.log = '';
+    const child = spawn(NATS_SERVER!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    child.stdout!.on('data', (d) => (this.log += d));
+    child.stderr!.on('data', (d) => (this.log += d));
+    const started = Date.now();
+    while (Date.now() - started < READY_TIMEOUT_MS) {
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`nats-server exited: ${this.log.slice(-2000)}`);
+      if (this.log.includes('Server is ready') && (await canConnect(this.port))) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`nats-server not ready after ${READY_TIMEOUT_MS} ms: ${this.log.slice(-2000)}`);
+  }
+
+  /** What the server printed (for a failing test's message). */
+  get output(): string {
+    return this.log;
+  }
+
+  /** kill -9 (nothing flushed by the server beyond what it already wrote), then wait for the exit. */
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const child = this.child;
+    this.child = undefined;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill(signal);
+    await exited;
+  }
+
+  /** Starts it again on the same port with the same store (JetStream recovers its streams from there). */
+  async restart(): Promise<void> {
+    await this.kill();
+    let lastError: unknown;
+    for (let attempt = 0; attempt < START_ATTEMPTS; attempt++) {
+      try {
+        await this.launch();
+        return;
+      } catch (error) {
+        lastError = error;
+        await this.kill();
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
+    throw lastError;
+  }
+
+  stop(): Promise<void> {
+    return this.kill('SIGTERM');
+  }
+}
