@@ -2,11 +2,11 @@
 //  - remote catch-up: `synclog serve` + `synclog receive --from URL --once` of a log holding the generated corpus into
 //    an empty folder, vs `rsync -a` of the corpus to an rsync daemon on 127.0.0.1. MB/s; each timing ends after a
 //    system-wide `sync`. The synclog tree is checked against the corpus before its time counts.
-//  - bytes on the wire for a 1 KiB edit in the middle of a large text file (100 MiB; 20 MiB with --quick), after
+//  - bytes on the wire for a 1 KiB edit in the middle of a large text file (20 MiB, and 100 MiB), after
 //    both sides hold the previous version: synclog through a byte-counting TCP proxy in front of the server (both
 //    directions), rsync by its own --stats (bytes sent + received). Lower is better.
 //  - live lag: `serve --watch` + a following `receive --from`: write → complete on the far side, p50 and p99.
-// Run alone: npx tsx bench/net.ts [--quick] [--runs N]; the harness calls runNetBench.
+// Run alone: npx tsx bench/net.ts [--quick] [--runs N] [--only catch-up,edit,lag]; the harness calls runNetBench.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { createServer, connect, type AddressInfo, type Server } from 'node:net';
@@ -148,13 +148,12 @@ async function writeText(path: string, bytes: number): Promise<void> {
   await handle.close();
 }
 
-async function editRow(options: BenchModuleOptions, cli: string): Promise<BenchRow> {
-  const size = options.quick ? 20 * 1024 * 1024 : 100 * 1024 * 1024;
-  const source = join(options.workDir, 'edit-src');
+async function editRow(options: BenchModuleOptions, cli: string, size: number): Promise<BenchRow> {
+  const source = join(options.workDir, `edit-src-${size}`);
   await mkdir(source, { recursive: true });
   const file = join(source, 'big.txt');
-  const logDir = join(options.workDir, 'edit-log');
-  const rsyncRoot = join(options.workDir, 'edit-rsync');
+  const logDir = join(options.workDir, `edit-log-${size}`);
+  const rsyncRoot = join(options.workDir, `edit-rsync-${size}`);
   const daemon = await startRsyncDaemon(options.workDir, rsyncRoot);
   const synclog: number[] = [];
   const rsync: number[] = [];
@@ -166,7 +165,7 @@ async function editRow(options: BenchModuleOptions, cli: string): Promise<BenchR
       const serve = await startServe(cli, logDir);
       const proxy = await countingProxy(Number(new URL(serve.url).port));
       const via = `http://127.0.0.1:${proxy.port}/`;
-      const out = join(options.workDir, `edit-out-${run}`);
+      const out = join(options.workDir, `edit-out-${size}-${run}`);
       try {
         await runChecked(process.execPath, [cli, 'receive', '--from', via, '--out', out, '--once']);
         await runChecked('rsync', ['-a', `${source}/`, `${daemon.url}/run-${run}/`]);
@@ -189,6 +188,9 @@ async function editRow(options: BenchModuleOptions, cli: string): Promise<BenchR
     }
   } finally {
     daemon.child.kill('SIGTERM');
+    await rm(source, { recursive: true, force: true });
+    await rm(logDir, { recursive: true, force: true });
+    await rm(rsyncRoot, { recursive: true, force: true });
   }
   return {
     name: `bytes on the wire for a 1 KiB edit in a ${size / 1024 / 1024} MiB text file`,
@@ -268,7 +270,14 @@ async function liveLagRows(options: BenchModuleOptions, cli: string): Promise<Be
   ];
 }
 
-export async function runNetBench(options: Partial<BenchModuleOptions> = {}): Promise<BenchRow[]> {
+/** The rows this module measures, by the name `--only` takes. */
+export const NET_BENCH_PARTS = ['catch-up', 'edit', 'lag'] as const;
+export type NetBenchPart = (typeof NET_BENCH_PARTS)[number];
+
+/** The 1 KiB edit is measured in a 20 MiB and in a 100 MiB file (the issue's target is for the 100 MiB one). */
+const EDIT_FILE_BYTES = [20 * 1024 * 1024, 100 * 1024 * 1024] as const;
+
+export async function runNetBench(options: Partial<BenchModuleOptions> = {}, only: readonly NetBenchPart[] = NET_BENCH_PARTS): Promise<BenchRow[]> {
   const quick = options.quick ?? false;
   const full: BenchModuleOptions = {
     quick,
@@ -277,11 +286,30 @@ export async function runNetBench(options: Partial<BenchModuleOptions> = {}): Pr
     repoRoot: options.repoRoot ?? REPO_ROOT,
   };
   const cli = join(full.repoRoot, 'bin', 'synclog.js');
-  return [await catchUpRow(full, cli), await editRow(full, cli), ...(await liveLagRows(full, cli))];
+  const rows: BenchRow[] = [];
+  if (only.includes('catch-up')) rows.push(await catchUpRow(full, cli));
+  if (only.includes('edit')) for (const size of EDIT_FILE_BYTES) rows.push(await editRow(full, cli, size));
+  if (only.includes('lag')) rows.push(...(await liveLagRows(full, cli)));
+  return rows;
+}
+
+function onlyFromArgs(args: readonly string[]): NetBenchPart[] {
+  const at = args.indexOf('--only');
+  if (at < 0) return [...NET_BENCH_PARTS];
+  const isPart = (part: string): part is NetBenchPart => (NET_BENCH_PARTS as readonly string[]).includes(part);
+  return (args[at + 1] ?? '').split(',').map((part) => {
+    if (!isPart(part)) throw new Error(`--only takes ${NET_BENCH_PARTS.join(', ')} (comma separated), not ${part}`);
+    return part;
+  });
 }
 
 async function main(): Promise<void> {
-  const rows = await runNetBench(moduleOptionsFromArgs(process.argv.slice(2)));
+  const args = process.argv.slice(2);
+  if (args.includes('--help')) {
+    process.stdout.write(`usage: npx tsx bench/net.ts [--quick] [--runs N] [--only ${NET_BENCH_PARTS.join(',')}]\n`);
+    return;
+  }
+  const rows = await runNetBench(moduleOptionsFromArgs(args), onlyFromArgs(args));
   process.stdout.write(renderTable(rows) + '\n');
 }
 
