@@ -6,7 +6,8 @@
 //    both sides hold the previous version: synclog through a byte-counting TCP proxy in front of the server (both
 //    directions), rsync by its own --stats (bytes sent + received). Lower is better.
 //  - live lag: `serve --watch` + a following `receive --from`: write → complete on the far side, p50 and p99.
-// Run alone: npx tsx bench/net.ts [--quick] [--runs N] [--only catch-up,edit,lag]; the harness calls runNetBench.
+//  - the writer's ingest rate with 20 `receive --from` followers attached vs none.
+// Run alone: npx tsx bench/net.ts [--quick] [--runs N] [--only catch-up,edit,lag,followers]; the harness calls runNetBench.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { createServer, connect, type AddressInfo, type Server } from 'node:net';
@@ -16,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { type BenchModuleOptions, type BenchRow, moduleOptionsFromArgs } from './lib/bench-row.js';
 import { runChecked, timedRun } from './lib/child-process.js';
 import { CORPUS_SPECS } from './lib/corpus-plan.js';
+import { Prng } from './lib/prng.js';
 import { ensureCorpus } from './lib/corpus.js';
 import { renderTable } from './lib/table.js';
 import { compareTrees, hashTree } from './lib/tree-digest.js';
@@ -201,6 +203,81 @@ async function editRow(options: BenchModuleOptions, cli: string, size: number): 
   };
 }
 
+/** `count` files of `bytes` seeded pseudo-random bytes each (half text-like, half incompressible) under `root`. */
+async function writeFollowerCorpus(root: string, count: number, bytes: number): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    const dir = join(root, `d${i % 10}`);
+    await mkdir(dir, { recursive: true });
+    const prng = new Prng(4242, i);
+    const data = Buffer.alloc(bytes);
+    for (let at = 0; at + 4 <= bytes; at += 4) data.writeUInt32LE(i % 2 ? prng.nextUint32() : 0x61616161 + (prng.nextUint32() & 0x07070707), at);
+    await writeFile(join(dir, `f${i}.bin`), data);
+  }
+}
+
+/**
+ * The writer's ingest rate with followers attached: `synclog snapshot` of a corpus into a log that `synclog serve`
+ * serves while FOLLOWERS `receive --from` followers (each caught up, following) tail it, vs the same log set-up with
+ * none, alternating in the same run. The snapshot runs in its own process; its wall time (ended by a system-wide
+ * sync) is what counts. Follower 0's tree is checked against the corpus afterwards, so the followers did the work.
+ * On a 2-core machine the 20 followers compete with the writer for CPU and disk; that cost is part of the figure.
+ */
+async function followersIngestRow(options: BenchModuleOptions, cli: string): Promise<BenchRow> {
+  const followerCount = 20;
+  const [fileCount, fileBytes] = options.quick ? [200, 128 * 1024] : [800, 128 * 1024];
+  const corpus = join(options.workDir, 'followers-corpus', 'corpus');
+  await writeFollowerCorpus(corpus, fileCount, fileBytes);
+  const expected = await hashTree(corpus);
+  const seed = join(options.workDir, 'followers-seed');
+  await mkdir(seed, { recursive: true });
+  await writeFile(join(seed, 'seed.txt'), 'seed\n');
+  const totalMb = (fileCount * fileBytes) / 1e6;
+  const alone: number[] = [];
+  const followed: number[] = [];
+  for (let run = 0; run < options.runs * 2; run++) {
+    const withFollowers = run % 2 === 1;
+    const logDir = join(options.workDir, `followers-log-${run}`);
+    await runChecked(process.execPath, [cli, 'snapshot', seed, '--log', logDir]);
+    const serve = await startServe(cli, logDir);
+    const followers: ChildProcess[] = [];
+    try {
+      if (withFollowers) {
+        for (let i = 0; i < followerCount; i++) {
+          const child = spawn(process.execPath, [cli, 'receive', '--from', serve.url, '--out', join(options.workDir, `followers-out-${run}-${i}`)], { stdio: ['ignore', 'pipe', 'ignore'] });
+          followers.push(child);
+        }
+        await Promise.all(followers.map((child) => waitForLine(child, /caught up/)));
+      }
+      const seconds = await timedRun(() => runChecked(process.execPath, [cli, 'snapshot', corpus, '--log', logDir], { timeoutMs: 30 * 60_000 }));
+      (withFollowers ? followed : alone).push(totalMb / seconds);
+      if (withFollowers) {
+        const far = join(options.workDir, `followers-out-${run}-0`, 'corpus');
+        const until = performance.now() + 10 * 60_000;
+        while (!compareTrees(expected, await hashTree(far).catch(() => new Map())).equal) {
+          if (performance.now() > until) throw new Error('follower 0 did not get the corpus within 10 minutes');
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      }
+    } finally {
+      await Promise.all(followers.map((child) => new Promise((done) => {
+        if (child.exitCode !== null) return done(undefined);
+        child.once('exit', done);
+        child.kill('SIGTERM');
+      })));
+      serve.child.kill('SIGTERM');
+      for (let i = 0; i < followers.length; i++) await rm(join(options.workDir, `followers-out-${run}-${i}`), { recursive: true, force: true });
+      await rm(logDir, { recursive: true, force: true });
+    }
+  }
+  return {
+    name: `writer's ingest with ${followerCount} followers attached vs none, ${fileCount} files / ${totalMb.toFixed(0)} MB`,
+    unit: 'MB/s',
+    higherIsBetter: true,
+    series: [{ tool: `synclog, ${followerCount} followers`, samples: followed }, { tool: 'synclog, no follower', samples: alone }],
+    note: `snapshot into a log served by synclog serve, with ${followerCount} receive --from followers tailing it (caught up first) or none, alternating; target ≥ 0.9×`,
+  };
+}
+
 /** Waits until `child` prints a line matching `pattern` on stdout (any stream position). */
 function waitForLine(child: ChildProcess, pattern: RegExp): Promise<void> {
   return waitForOutput(child, pattern).then(() => undefined);
@@ -271,7 +348,7 @@ async function liveLagRows(options: BenchModuleOptions, cli: string): Promise<Be
 }
 
 /** The rows this module measures, by the name `--only` takes. */
-export const NET_BENCH_PARTS = ['catch-up', 'edit', 'lag'] as const;
+export const NET_BENCH_PARTS = ['catch-up', 'edit', 'lag', 'followers'] as const;
 export type NetBenchPart = (typeof NET_BENCH_PARTS)[number];
 
 /** The 1 KiB edit is measured in a 20 MiB and in a 100 MiB file (the issue's target is for the 100 MiB one). */
@@ -290,6 +367,7 @@ export async function runNetBench(options: Partial<BenchModuleOptions> = {}, onl
   if (only.includes('catch-up')) rows.push(await catchUpRow(full, cli));
   if (only.includes('edit')) for (const size of EDIT_FILE_BYTES) rows.push(await editRow(full, cli, size));
   if (only.includes('lag')) rows.push(...(await liveLagRows(full, cli)));
+  if (only.includes('followers')) rows.push(await followersIngestRow(full, cli));
   return rows;
 }
 
