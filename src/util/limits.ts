@@ -232,6 +232,11 @@ export const NET_LIMITS = {
   retryDelayMsMax: 15_000,
   /** Chunks a remote content read asks for in one request (bounds its memory: this many chunks at most). */
   chunkBatchCount: 16,
+  /**
+   * Record payload bytes a remote source keeps from a reading that does not follow, so the next reading from the same
+   * seq (a receiver's apply pass after its catch-up plan) does not download them again; beyond it, the rest is.
+   */
+  replayRecordBytesMax: 16 * 1024 * 1024,
   /** Shortest token a token file or SYNCLOG_TOKEN may hold. */
   tokenCharsMin: 16,
   /** Largest token file read. */

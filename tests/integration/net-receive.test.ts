@@ -76,6 +76,35 @@ describe('receive --from (remote source)', () => {
     expect(summary.files).toBe(6);
   });
 
+  it('a latest catch-up downloads each record once: its plan pass and its apply pass share one reading', async () => {
+    const { base, sourceDir, server } = await servedLog(40);
+    const downloaded: number[] = [];
+    const out = join(base, 'out');
+    const receiver = new LogReceiver({
+      logPath: server.url,
+      outputPath: out,
+      source: {
+        open: async (run) => {
+          const opened = await openRemoteSource(server.url, { giveUpAfterMs: 0 }, run);
+          const remote = opened.source.remote;
+          const read = remote.read.bind(remote);
+          remote.read = async function* (options) {
+            for await (const entry of read(options)) {
+              downloaded.push(entry.seq);
+              yield entry;
+            }
+          };
+          return opened;
+        },
+      },
+    });
+    const summary = await receiver.catchUp();
+    expect(summary.files).toBe(40);
+    expect(await snapshotTree(join(out, 'src'))).toEqual(await snapshotTree(sourceDir));
+    expect(downloaded.length).toBeGreaterThanOrEqual(40);
+    expect(new Set(downloaded).size).toBe(downloaded.length);
+  });
+
   it('follows the served log: a version recorded later arrives', async () => {
     const base = await makeTmpDir();
     const sourceDir = join(base, 'src');
