@@ -121,7 +121,7 @@ async function runWatch(dirs: string[], options: WatchCliOptions): Promise<numbe
   else printLine(`ready: watching ${roots.map((r) => `${displayName(r.name)} (${displayName(r.path)})`).join(', ')} → ${displayName(watcher.options.logPath)}`);
   await stopped;
   await watcher.stop();
-  await pusher?.finish();
+  const pushFailed = (await pusher?.finish()) === 'failed';
   const stats = watcher.getStats();
   if (json) printJson({ event: 'stopped', stats });
   else printNotice(`stopped: ${stats.versions} versions (${stats.created} created, ${stats.modified} modified, ${stats.renamed} renamed, ${stats.deleted} deleted)`);
@@ -130,6 +130,8 @@ async function runWatch(dirs: string[], options: WatchCliOptions): Promise<numbe
     if (!json) printNotice(`${stats.notRecorded} change${stats.notRecorded === 1 ? ' was' : 's were'} not recorded (the log's disk was full); the next \`synclog watch\` or \`snapshot\` records them from the disk`);
     return 1;
   }
+  // Exit 1: the server refused what was pushed (a root another client owns, a refused record); the log holds it all.
+  if (pushFailed) return 1;
   return 0;
 }
 
@@ -149,14 +151,17 @@ async function startPusher(options: WatchCliOptions & { to: string }, logDir: st
     printErrorText(`pushing to ${options.to} stopped: ${(error as Error).message}`, fix);
   });
   return {
-    async finish(): Promise<void> {
+    /** 'failed': pushing stopped for good while watching (already said); 'queued': some stays for the next push. */
+    async finish(): Promise<'done' | 'queued' | 'failed'> {
       controller.abort();
       await following;
-      if (failure) return;
+      if (failure) return 'failed';
       try {
         await push({ ...client, onAway: undefined, giveUpAfterMs: FINAL_PUSH_MS });
+        return 'done';
       } catch (error) {
         printNotice(`not everything reached ${options.to} (${(error as Error).message}): the rest stays queued in the log for the next push`);
+        return 'queued';
       }
     },
   };
