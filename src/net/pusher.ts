@@ -170,7 +170,14 @@ class Pusher {
     const save = (nextSeq: number) => savePushTarget(this.options.logDir, { serverLogId: info.logId, url: transport.display, nextSeq, savedAtMs: Date.now() });
     // What the server holds is acknowledged: a cursor behind it (lost, or saved before an ack that was lost) moves up.
     if (saved?.nextSeq !== this.state.nextSeq) await save(this.state.nextSeq);
-    const entries = this.log.read({ fromSeq: this.state.nextSeq, follow: this.options.follow, signal, withFrames: true })[Symbol.asyncIterator]();
+    // The read has its own signal: a batch shipped while idle can fail with a read still waiting for the next record,
+    // and an async generator's return() waits for that read, so without this a refusal sat unreported until a record
+    // came (or the watcher stopped).
+    const reading = new AbortController();
+    const stopReading = () => reading.abort();
+    signal?.addEventListener('abort', stopReading, { once: true });
+    if (signal?.aborted) reading.abort();
+    const entries = this.log.read({ fromSeq: this.state.nextSeq, follow: this.options.follow, signal: reading.signal, withFrames: true })[Symbol.asyncIterator]();
     try {
       let batch = newBatch(this.state.nextSeq);
       for (;;) {
@@ -192,6 +199,8 @@ class Pusher {
       if (batch.endSeq > this.state.nextSeq && !signal?.aborted) await this.ship(transport, batch, save);
       if (!signal?.aborted) this.options.onCaughtUp?.({ ...this.state });
     } finally {
+      signal?.removeEventListener('abort', stopReading);
+      reading.abort();
       await entries.return?.();
     }
   }

@@ -105,4 +105,34 @@ describe('synclog watch --to + serve --accept-push --out', () => {
       await exited(server.serve);
     }
   }, 240_000);
+
+  it('a watcher whose pushes the server refuses for good (a root another client owns) says so at once and exits 1 on stop', async () => {
+    const work = await makeTmpDir();
+    const tokens = join(work, 'tokens');
+    await writeFile(tokens, `push:${PUSH}\n`);
+    const first = join(work, 'one', 'docs');
+    const second = join(work, 'two', 'docs');
+    for (const dir of [first, second]) {
+      await mkdir(dir, { recursive: true });
+      await writeFile(join(dir, 'a.txt'), `${dir}\n`);
+    }
+    const server = await startServer(join(work, 'server-log'), join(work, 'out'), tokens);
+    try {
+      expect((await runCli(['snapshot', first, '--log', join(work, 'log-one')])).code).toBe(0);
+      expect((await runCli(['push', '--log', join(work, 'log-one'), '--to', server.url, '--token-file', tokens, '--once'])).code).toBe(0);
+      // Another client's folder of the same name: its root "docs" is owned by the first client's log. The refusal
+      // comes while the watcher is idle (no record after the scan): it must still be said then, not at the stop.
+      const watch = spawnCli(['watch', second, '--log', join(work, 'log-two'), '--to', server.url, '--token-file', tokens, '--debounce', '50']);
+      let output = '';
+      watch.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+      watch.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+      await waitFor(() => /pushing to .* stopped/.test(output), 'the watcher to say pushing stopped', 60_000, 100, () => output);
+      expect(output).toMatch(/--as/);
+      watch.kill('SIGTERM');
+      expect(await exited(watch)).toBe(1);
+    } finally {
+      server.serve.kill('SIGTERM');
+      await exited(server.serve);
+    }
+  }, 120_000);
 });
