@@ -13,7 +13,7 @@ import { FRAME_FLAGS, FRAME_OFFSET, initChecksum, Log, readLogId, type LogEntry 
 import { decodeRecord, RECORD_TAGS } from '../record/index.js';
 import { contentIdHex } from '../store/index.js';
 import { JETSTREAM_LIMITS, LIMITS } from '../util/limits.js';
-import { Backoff } from '../net/index.js';
+import { Backoff, nextOrIdle } from '../net/index.js';
 import { connectJetStream, isPassing, netErrorOf, pauseOrGiveUp, type JetStreamConnection, type JetStreamConnectOptions } from './connection.js';
 import { checkStreamName, streamEntryFromMessage, headersFor, messageIdFor, parseStreamDescription, streamDescription, streamSubjects, subjectFor } from './mapping.js';
 import { streamInfo } from './stream-log.js';
@@ -174,7 +174,13 @@ class Publication {
     const records = this.log.read({ fromSeq: from.seq, withFrames: true, follow, signal })[Symbol.asyncIterator]();
     let expected = from.seq;
     for (;;) {
-      const step = await this.nextOrIdle(records);
+      // When none is ready within a turn of the event loop (following), acks are awaited and reported.
+      const step = await nextOrIdle(records, follow, async () => {
+        if (!this.unreported) return;
+        await this.settle();
+        this.unreported = false;
+        this.options.onCaughtUp?.({ ...this.state });
+      });
       if (step.done) break;
       const entry = step.value;
       if (entry.seq !== expected) throw new UsageError(`${this.options.logDir} yielded record ${entry.seq} where ${expected} was next (the stream is ahead of this log?)`, {});
@@ -213,23 +219,6 @@ class Publication {
     return lastSeq + 1;
   }
 
-  /** The next record; when none is ready within a turn of the event loop (following), acks are awaited and reported. */
-  private async nextOrIdle(records: AsyncIterator<LogEntry>): Promise<IteratorResult<LogEntry>> {
-    const next = records.next();
-    if (!this.options.follow) return next;
-    let ready = false;
-    void next.then(
-      () => (ready = true),
-      () => (ready = true),
-    );
-    await new Promise((resolve) => setImmediate(resolve));
-    if (!ready && this.unreported) {
-      await this.settle();
-      this.unreported = false;
-      this.options.onCaughtUp?.({ ...this.state });
-    }
-    return next;
-  }
 
   private async publish(entry: LogEntry, groupLastSeq: number | undefined): Promise<void> {
     const { stream } = this.options;

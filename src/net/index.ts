@@ -9,6 +9,7 @@ export { RemoteSource, openRemoteSource, remoteLogIdentity, localChunksFor, type
 export { isRetryable, type TransportOptions } from './http-client.js';
 export { replicate, replicateFrom, type ReplicateOptions, type ReplicaState, type ReplicationSource } from './replicator.js';
 export { Backoff, sleep } from './backoff.js';
+export { nextOrIdle } from './next-or-idle.js';
 export { push, type PushOptions, type PushState, type RootNames } from './pusher.js';
 export { readPushTargets, measurePushQueue, PUSH_CURSOR_FILE_NAME, type PushTarget, type PushQueue } from './push-cursor.js';
 export type { PushStats, PushEvent } from './push-server.js';

@@ -5,6 +5,7 @@
 // Never saves the cursor before the server said the records are durable; never sends a record out of order.
 import { NetError, UsageError } from '../errors.js';
 import { FRAME_FLAGS, FRAME_OFFSET, initChecksum, Log, readLogId, type LogEntry } from '../log/index.js';
+import { nextOrIdle } from './next-or-idle.js';
 import { contentIdHex, decodeRecord, encodeRecord, peekChunkIdAndSize, RECORD_TAGS, type LogRecord } from '../record/index.js';
 import { openStore, type StoreApi } from '../store/index.js';
 import { PUSH_LIMITS, NET_LIMITS } from '../util/limits.js';
@@ -181,7 +182,7 @@ class Pusher {
     try {
       let batch = newBatch(this.state.nextSeq);
       for (;;) {
-        const step = await this.nextOrIdle(entries, async () => {
+        const step = await nextOrIdle(entries, this.options.follow, async () => {
           if (batch.endSeq > this.state.nextSeq) {
             await this.ship(transport, batch, save);
             batch = newBatch(this.state.nextSeq);
@@ -205,16 +206,6 @@ class Pusher {
     }
   }
 
-  /** The next record; `onIdle` runs first when following and none is ready within a turn of the event loop. */
-  private async nextOrIdle(entries: AsyncIterator<LogEntry>, onIdle: () => Promise<void>): Promise<IteratorResult<LogEntry>> {
-    const next = entries.next();
-    if (!this.options.follow) return next;
-    let ready = false;
-    void next.then(() => (ready = true), () => (ready = true));
-    await new Promise((resolve) => setImmediate(resolve));
-    if (!ready) await onIdle();
-    return next;
-  }
 
   private add(batch: Batch, entry: LogEntry): void {
     batch.endSeq = entry.seq + 1;

@@ -7,6 +7,7 @@
 // Never appends a record out of seq order, nor one it has not checked; never writes to a log it did not make.
 import { CorruptionError, NetError, UsageError } from '../errors.js';
 import { FRAME_FLAGS, FRAME_OFFSET, Log, readReplicaMarker, REAL_LOG_FILE_SYSTEM, writeReplicaMarker, type AppendInput, type LogEntry, type ReadOptions } from '../log/index.js';
+import { nextOrIdle } from './next-or-idle.js';
 import { decodeRecord } from '../record/index.js';
 import { checkChunkRecord, readyCodecs } from '../store/index.js';
 import { RemoteLog, type RemoteLogOptions } from './remote-log.js';
@@ -116,7 +117,7 @@ class Replication {
     let reported = false;
     for (;;) {
       // Idle (the source has nothing more for now): what is appended is made durable and reported.
-      const step = await this.nextOrIdle(records, async () => {
+      const step = await nextOrIdle(records, this.options.follow, async () => {
         await this.settle();
         sourceSeq = Math.max(await this.sourceSeqNow(sourceSeq), this.expectedSeq);
         this.options.onCaughtUp?.(this.state(sourceSeq));
@@ -151,16 +152,6 @@ class Replication {
     return { nextSeq: this.expectedSeq, sourceSeq, appended: this.appended };
   }
 
-  /** The next record; `onIdle` runs first when none is ready within a turn of the event loop. */
-  private async nextOrIdle(records: AsyncIterator<LogEntry>, onIdle: () => Promise<void>): Promise<IteratorResult<LogEntry>> {
-    const next = records.next();
-    if (!this.options.follow) return next;
-    let ready = false;
-    void next.then(() => (ready = true), () => (ready = true));
-    await new Promise((resolve) => setImmediate(resolve));
-    if (!ready) await onIdle();
-    return next;
-  }
 
   private inOrder(entry: LogEntry): LogEntry {
     if (entry.seq !== this.expectedSeq) {
