@@ -26,6 +26,9 @@ import { ByteBudget } from './byte-budget.js';
 import { HeldDeletes } from './held-deletes.js';
 import { mapLimit } from './map-limit.js';
 
+/** What the pipeline needs of the store: reading files into content, and committing the records. */
+export type PipelineStore = Pick<StoreApi, 'logDir' | 'appendRecords' | 'statCache' | 'ingestFile' | 'hasChunk'>;
+
 export interface PipelineRoot extends ReconcileRoot {
   failed: boolean;
   /** Events were dropped because too many paths were pending: rescan the root once the backlog shrinks. */
@@ -106,7 +109,7 @@ export class ChangePipeline {
   private closed = false;
 
   constructor(
-    private readonly store: StoreApi,
+    private readonly store: PipelineStore,
     private readonly ctx: Omit<ReconcileContext, 'counters' | 'budget'>,
     private readonly roots: ReadonlyMap<string, PipelineRoot>,
     private readonly hooks: PipelineHooks,

@@ -39,7 +39,7 @@ describe('store under concurrent appends', () => {
       await Promise.all([...ingests, ...checkpoints]);
     } finally {
       // Keep the last mid-run checkpoint as the process left it: no close() checkpoint over it.
-      await (store as unknown as { log: { close(): Promise<void> } }).log.close();
+      await store['log'].close();
     }
     const reopened = await openStore(logDir, { workers: 0, readOnly: true });
     try {

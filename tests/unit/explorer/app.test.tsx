@@ -240,7 +240,7 @@ describe('explorer app', () => {
 
   it('re-lays out when the terminal is resized', async () => {
     harness = await startApp(STEPS, { size: null });
-    const stdout = harness.stdout as unknown as { columns: number; rows: number; emit(e: string): void };
+    const stdout = harness.stdout;
     Object.defineProperty(stdout, 'columns', { value: 50, configurable: true });
     Object.defineProperty(stdout, 'rows', { value: 12, configurable: true });
     stdout.emit('resize');

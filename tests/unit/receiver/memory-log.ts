@@ -77,11 +77,6 @@ export class MemoryLog implements ReceiverSource {
     this.file(root, to, content, { event: 'renamed', renamedFrom: from, mode });
   }
 
-  /** Any record object at all, unvalidated (hostile logs). */
-  raw(record: Record<string, unknown>): StoredRecord {
-    return this.push(record as unknown as EntryRecord);
-  }
-
   get endSeq(): number {
     return this.stored.length;
   }

@@ -46,7 +46,7 @@ describe('worker pool', () => {
     const dying = new WorkerPool(1, DEFAULT_CHUNK_SIZES);
     const held = dying.openSession();
     held.onChunks = () => {};
-    const thread = (dying as unknown as { workers: { worker: import('node:worker_threads').Worker }[] }).workers[0]!.worker;
+    const thread = dying['workers'][0]!.worker;
     const exited = new Promise((resolve) => thread.once('exit', resolve));
     await thread.terminate();
     await exited;

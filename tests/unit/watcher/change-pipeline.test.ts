@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DiskFullError, FileChangedError, IoError } from '../../../src/errors.js';
 import type { EntryRecord, LogRecord } from '../../../src/record/index.js';
-import type { StoreApi, StoredRecord } from '../../../src/store/types.js';
-import { ChangePipeline, type PipelineRoot } from '../../../src/watcher/change-pipeline.js';
+import type { StoredRecord } from '../../../src/store/types.js';
+import { ChangePipeline, type PipelineRoot, type PipelineStore } from '../../../src/watcher/change-pipeline.js';
 import type { WatcherChange } from '../../../src/watcher/events.js';
 import { createExcludeMatcher } from '../../../src/watcher/excludes.js';
 import { makeTmpDir } from '../../helpers/tmp-dir.js';
@@ -50,7 +50,8 @@ function fakeStore(logDir: string, faults: { changedReads?: number; failedAppend
     },
   };
   const catalog = { latest: (root: string, path: string) => latest.get(`${root}/${path}`) };
-  return { store: store as unknown as StoreApi, catalog, records };
+  const typed: PipelineStore = store;
+  return { store: typed, catalog, records };
 }
 
 async function setup(faults?: Parameters<typeof fakeStore>[1], liveBelow: (root: string, dir: string) => string[] = () => []) {
