@@ -4,11 +4,17 @@
 import { mkdir, readdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, spawnCli, waitForLine } from '../helpers/run-cli.js';
+import { exited, runCli, spawnCli, waitForLine } from '../helpers/run-cli.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
 import { snapshotTree } from '../helpers/tree-snapshot.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const TOKEN = 'e2e-token-abcdef0123456789';
+
+/** True once `dest/live` holds exactly the tree at `source` (missing counts as different). */
+async function mirrors(dest: string, source: string): Promise<boolean> {
+  return JSON.stringify(await snapshotTree(join(dest, 'live')).catch(() => ({}))) === JSON.stringify(await snapshotTree(source));
+}
 
 async function makeSource(dir: string): Promise<void> {
   await mkdir(join(dir, 'sub/deeper'), { recursive: true });
@@ -32,21 +38,14 @@ describe('synclog serve + receive --from', () => {
     await waitForLine(watch, /"event":"ready"/);
     const serve = spawnCli(['serve', '--log', logDir, '--listen', '127.0.0.1:0', '--token-file', tokens]);
     const children = [watch, serve];
-    const closed = () => children.map((child) => new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.on('close', (code) => resolve(code)))));
     try {
       const url = /on (http:\/\/\S+)/.exec(await waitForLine(serve, /^serving /))![1]!;
-      const mirrors = async () => JSON.stringify(await snapshotTree(join(dest, 'live')).catch(() => ({}))) === JSON.stringify(await snapshotTree(source));
-      const settle = async (once: boolean) => {
-        for (const deadline = Date.now() + 30_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
-          if (once) {
-            const result = await runCli(['receive', '--from', url, '--out', dest, '--once', '--token-file', tokens, '--json']);
-            expect(result.code, result.stderr).toBe(0);
-          }
-          if (await mirrors()) return true;
-        }
-        return false;
+      const receiveOnce = async () => {
+        const result = await runCli(['receive', '--from', url, '--out', dest, '--once', '--token-file', tokens, '--json']);
+        expect(result.code, result.stderr).toBe(0);
+        return mirrors(dest, source);
       };
-      expect(await settle(true)).toBe(true);
+      await waitFor(receiveOnce, 'receive --once to mirror the source', 30_000, 100);
       // No token, or a wrong one: refused, and nothing is written.
       const noToken = await runCli(['receive', '--from', url, '--out', join(work, 'nothing'), '--once']);
       expect(noToken.code).toBe(1);
@@ -63,11 +62,11 @@ describe('synclog serve + receive --from', () => {
       await rename(join(source, 'sub/b.bin'), join(source, 'b-moved.bin'));
       await rm(join(source, 'sub/deeper'), { recursive: true });
       await symlink('b-moved.bin', join(source, 'link-moved'));
-      expect(await settle(false)).toBe(true);
+      await waitFor(() => mirrors(dest, source), 'the follower to mirror the live edits', 30_000, 100);
     } finally {
       for (const child of children) child.kill('SIGTERM');
     }
-    expect(await Promise.all(closed())).toEqual([0, 0, 0]);
+    expect(await Promise.all(children.map(exited))).toEqual([0, 0, 0]);
   });
 
   it('serve --watch: one process records the folder and serves it; a follower mirrors it, live edits too', async () => {
@@ -79,25 +78,19 @@ describe('synclog serve + receive --from', () => {
     await makeSource(source);
     const serve = spawnCli(['serve', '--log', logDir, '--listen', '127.0.0.1:0', '--watch', source]);
     const children = [serve];
-    const closed = () => children.map((child) => new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.on('close', (code) => resolve(code)))));
-    const mirrors = async () => JSON.stringify(await snapshotTree(join(dest, 'live')).catch(() => ({}))) === JSON.stringify(await snapshotTree(source));
-    const settle = async () => {
-      for (const deadline = Date.now() + 30_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) if (await mirrors()) return true;
-      return false;
-    };
     try {
       const url = /on (http:\/\/\S+) while watching/.exec(await waitForLine(serve, /^serving /))![1]!;
       const receive = spawnCli(['receive', '--from', url, '--out', dest]);
       children.push(receive);
       await waitForLine(receive, /^caught up/);
-      expect(await settle()).toBe(true);
+      await waitFor(() => mirrors(dest, source), 'the follower to mirror the served folder', 30_000, 100);
       await writeFile(join(source, 'a.txt'), 'alpha, edited while served\n');
       await writeFile(join(source, 'new.txt'), 'new\n');
-      expect(await settle()).toBe(true);
+      await waitFor(() => mirrors(dest, source), 'the follower to mirror the edits', 30_000, 100);
     } finally {
       for (const child of children) child.kill('SIGTERM');
     }
-    expect(await Promise.all(closed())).toEqual([0, 0]);
+    expect(await Promise.all(children.map(exited))).toEqual([0, 0]);
   });
 
   it('refuses a non-loopback address without token and TLS (exit 2), before listening', async () => {

@@ -72,3 +72,8 @@ export function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs = 30
     child.stdout?.on('data', onData);
   });
 }
+
+/** The child's exit code once it has exited (at once if it already has; null when a signal ended it). */
+export function exited(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.on('close', (code) => resolve(code))));
+}
