@@ -114,7 +114,8 @@ export function parseConfig(text: string, file: string): ServiceConfig {
   }
   const reader = new ConfigReader(file, KeyLines.scan(text));
   const config = readDocument(reader, document);
-  if (reader.problems.length > 0) throw configError(reader.problems);
+  // In file order (the reader goes key by key), so a long list reads top to bottom.
+  if (reader.problems.length > 0) throw configError([...reader.problems].sort((a, b) => (a.line ?? 0) - (b.line ?? 0)));
   return config;
 }
 
@@ -307,9 +308,10 @@ function readReceiver(r: ConfigReader, t: Table, p: string): ReceiverConfig | un
 
 function readHook(r: ConfigReader, t: Table, p: string): HookConfig | undefined {
   r.known(t, p, ['name', 'exec', 'url', 'secret_file', 'events', 'paths', 'timeout', 'retries']);
-  const exec = r.strings(t, p, 'exec');
-  if (exec !== undefined && (exec.length === 0 || exec[0] === '')) r.problem(`${p}.exec`, 'expected the program and its arguments, e.g. ["/usr/local/bin/notify", "--quiet"]');
+  let exec: string[] | undefined;
   if (typeof t.exec === 'string') r.problem(`${p}.exec`, 'expected a list (the program, then each argument): a command line is never given to a shell');
+  else exec = r.strings(t, p, 'exec');
+  if (exec !== undefined && (exec.length === 0 || exec[0] === '')) r.problem(`${p}.exec`, 'expected the program and its arguments, e.g. ["/usr/local/bin/notify", "--quiet"]');
   const url = httpUrl(r, t, p, 'url');
   const secretFile = r.path(t, p, 'secret_file');
   if ((t.exec === undefined) === (t.url === undefined)) r.problem(p, 'give exec (a program) or url (a webhook), one of them');

@@ -16,6 +16,8 @@ const FINAL_PUSH_MS = 10_000;
 
 export interface RunningServer {
   server: LogServer;
+  /** The URL it listens on (kept: the server forgets its address once closed). */
+  url: string;
   tokensRequired: boolean;
   /** What a public address lacks, said when insecure_public allowed it. */
   warnings: string[];
@@ -33,7 +35,7 @@ export async function startServer(config: ServeConfig, logDir: string, onError: 
     });
   }
   const server = await LogServer.start({ logDir, host: listen.host, port: listen.port, tokens, tls, onError, acceptPush: config.acceptPush });
-  return { server, tokensRequired: tokens.required, warnings: exposure.map((problem) => `serving on ${listen.host} with ${problem}`) };
+  return { server, url: server.url, tokensRequired: tokens.required, warnings: exposure.map((problem) => `serving on ${listen.host} with ${problem}`) };
 }
 
 async function clientOptions(tokenFile: string | undefined, ca: string | undefined, onRetry: (message: string) => void): Promise<RemoteLogOptions> {

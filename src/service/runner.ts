@@ -83,7 +83,7 @@ export class ServiceRunner extends EventEmitter<ServiceRunnerEvents> {
       }
       if (this.config.serve) {
         this.server = await startServer(this.config.serve, this.config.log, (error) => this.fail('serve', `internal error answering a request: ${(error as Error).message}`));
-        this.say('info', 'serve', 'listening', `serving ${displayName(this.server.server.logDir)} on ${this.server.server.url}${this.server.tokensRequired ? ' (token required)' : ''}`, { url: this.server.server.url });
+        this.say('info', 'serve', 'listening', `serving ${displayName(this.server.server.logDir)} on ${this.server.url}${this.server.tokensRequired ? ' (token required)' : ''}`, { url: this.server.url });
       }
       for (const warning of this.server?.warnings ?? []) this.say('warn', 'serve', 'warning', warning);
       for (const config of this.config.receivers) await this.startReceiver(config);
@@ -153,7 +153,7 @@ export class ServiceRunner extends EventEmitter<ServiceRunnerEvents> {
       components: [
         ...this.watchers.map((w) => w.status),
         ...this.schedules.map(({ schedule, status }) => ({ ...status, nextRunMs: schedule.nextRunMs })),
-        ...(this.server ? [{ kind: 'serve' as const, name: this.server.server.url, url: this.server.server.url, state: this.state === 'stopped' ? ('stopped' as const) : ('running' as const) }] : []),
+        ...(this.server ? [{ kind: 'serve' as const, name: this.server.url, url: this.server.url, state: this.state === 'stopped' ? ('stopped' as const) : ('running' as const) }] : []),
         ...this.receivers.map((r) => this.receiverStatus(r)),
         ...this.pushers.map((p) => p.status),
       ],
