@@ -7,4 +7,4 @@ export { SIGNATURE_HEADER, signBody } from './hooks.js';
 export { statusFileFor, readStatusFile, processAlive, type ServiceStatus, type ComponentStatus } from './status-file.js';
 export { countDirectories, inotifyAdvice, readMaxUserWatches } from './inotify.js';
 export { parseDurationMs, formatDurationMs } from './duration.js';
-export { renderUnit, type UnitOptions } from './systemd.js';
+export { renderUnit, quoteUnitWord, SHIPPED_UNITS, type UnitOptions } from './systemd.js';

@@ -2,11 +2,19 @@
 // contrib/systemd/ ships (a test keeps the shipped files equal to what this renders). A system unit runs at boot
 // as root; a --user unit runs in the user's session (`loginctl enable-linger` keeps it past logout). Pure.
 
+/** What contrib/systemd/ ships: synclog installed as /usr/local/bin/synclog, the config in its usual place. */
+export const SHIPPED_UNITS = {
+  'synclog.service': { user: false, synclog: ['/usr/local/bin/synclog'], config: '/etc/synclog/synclog.toml' },
+  'synclog-user.service': { user: true, synclog: ['/usr/local/bin/synclog'], config: '%h/.config/synclog/synclog.toml', configSpecifiers: true },
+} as const satisfies Record<string, UnitOptions>;
+
 export interface UnitOptions {
   user: boolean;
   /** The command that starts synclog: [program, ...arguments], e.g. ["/usr/bin/node", "/opt/synclog/bin/synclog.js"]. */
   synclog: readonly string[];
   config: string;
+  /** The config path uses systemd specifiers (`%h/.config/synclog/synclog.toml`): passed on unescaped. */
+  configSpecifiers?: boolean;
 }
 
 /** One ExecStart word, quoted for systemd when needed (`%` and `$` doubled so systemd expands nothing). */
@@ -17,7 +25,8 @@ export function quoteUnitWord(word: string): string {
 }
 
 export function renderUnit(options: UnitOptions): string {
-  const exec = [...options.synclog, 'run', '--config', options.config].map(quoteUnitWord).join(' ');
+  const config = options.configSpecifiers ? options.config : quoteUnitWord(options.config);
+  const exec = [...[...options.synclog, 'run', '--config'].map(quoteUnitWord), config].join(' ');
   const lines = [
     '# synclog: records folders into an append-only log and serves, pushes and mirrors it, as the config says.',
     '# Written by `synclog service install`. Change the config, not this file; check it with',
