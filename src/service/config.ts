@@ -51,8 +51,10 @@ export interface ReceiverConfig {
 export interface HookConfig {
   /** `hooks[N]` or the `name` given: what logs and status call it. */
   name: string;
-  /** The program and its arguments (exec hooks): run directly, never through a shell. */
+  /** The program and its arguments (exec hooks): run directly, never through a shell, in `cwd`. */
   exec: string[] | undefined;
+  /** The config file's folder: an exec hook runs there, so relative arguments mean what they say in the file. */
+  cwd: string;
   /** Where the event JSON is POSTed (webhooks). */
   url: string | undefined;
   secretFile: string | undefined;
@@ -329,5 +331,5 @@ function readHook(r: ConfigReader, t: Table, p: string): HookConfig | undefined 
   // A program named by a relative path is found from the config's folder, as every other path in it is.
   const program = exec?.[0];
   const argv = exec && program ? [program.includes('/') && !isAbsolute(program) ? resolve(r.baseDir, program) : program, ...exec.slice(1)] : undefined;
-  return { name, exec: argv, url, secretFile, events: events as HookEventKind[], paths: r.strings(t, p, 'paths') ?? [], timeoutMs, retries };
+  return { name, exec: argv, cwd: r.baseDir, url, secretFile, events: events as HookEventKind[], paths: r.strings(t, p, 'paths') ?? [], timeoutMs, retries };
 }

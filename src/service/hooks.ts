@@ -139,7 +139,7 @@ export class Hook {
 export async function createHooks(configs: readonly HookConfig[], reports: HookReports): Promise<Hook[]> {
   const hooks: Hook[] = [];
   for (const config of configs) {
-    if (config.exec) hooks.push(new Hook(config, (event, signal) => runExec(config.exec!, event, config.timeoutMs, signal), reports));
+    if (config.exec) hooks.push(new Hook(config, (event, signal) => runExec(config.exec!, event, config.timeoutMs, signal, config.cwd), reports));
     else {
       const secret = await readSecretFile(config.secretFile!);
       hooks.push(new Hook(config, (event, signal) => postWebhook(config, secret, event, signal), reports));
@@ -152,10 +152,11 @@ export async function createHooks(configs: readonly HookConfig[], reports: HookR
  * Runs one exec hook: argv[0] with argv[1..] (no shell), the event JSON on stdin and as environment variables. The
  * hook runs in its own process group so a timeout kills whatever it started too. Resolves on exit 0.
  */
-export function runExec(argv: readonly string[], event: HookEvent, timeoutMs: number, signal: AbortSignal): Promise<void> {
+export function runExec(argv: readonly string[], event: HookEvent, timeoutMs: number, signal: AbortSignal, cwd?: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(argv[0]!, argv.slice(1), {
       shell: false,
+      cwd,
       detached: true,
       stdio: ['pipe', 'ignore', 'pipe'],
       env: { ...process.env, ...eventEnvironment(event) },

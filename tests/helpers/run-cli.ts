@@ -72,3 +72,23 @@ export function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs = 30
     child.stdout?.on('data', onData);
   });
 }
+
+/** Resolves with the first stderr line matching `pattern` (`synclog run` logs there), or rejects after timeoutMs. */
+export function waitForStderrLine(child: ChildProcess, pattern: RegExp, timeoutMs = 30_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let buffer = '';
+    const timer = setTimeout(() => {
+      child.stderr?.off('data', onData);
+      reject(new Error(`timed out waiting for ${pattern}; stderr so far:\n${buffer}`));
+    }, timeoutMs);
+    const onData = (data: Buffer) => {
+      buffer += data.toString();
+      const line = buffer.split('\n').find((l) => pattern.test(l));
+      if (line === undefined) return;
+      clearTimeout(timer);
+      child.stderr?.off('data', onData);
+      resolve(line);
+    };
+    child.stderr?.on('data', onData);
+  });
+}

@@ -73,7 +73,7 @@ describe('service config', () => {
       ['/srv/mirror', 'all-versions', undefined],
       ['/srv/remote', 'latest', 'http://127.0.0.1:8417/'],
     ]);
-    expect(config.hooks[0]).toMatchObject({ name: 'notify', exec: ['/etc/synclog/bin/notify', '--quiet'], events: ['created', 'modified'], paths: ['docs/**/*.md'], timeoutMs: 10_000 });
+    expect(config.hooks[0]).toMatchObject({ name: 'notify', exec: ['/etc/synclog/bin/notify', '--quiet'], cwd: '/etc/synclog', events: ['created', 'modified'], paths: ['docs/**/*.md'], timeoutMs: 10_000 });
     expect(config.hooks[1]).toMatchObject({ name: 'hooks[1]', url: 'http://127.0.0.1:9000/hook', secretFile: '/etc/synclog/hook-secret', retries: 3, events: [] });
   });
 

@@ -22,7 +22,7 @@ function change(path: string): WatcherChange {
 }
 
 function hookConfig(over: Partial<HookConfig>): HookConfig {
-  return { name: 'h', exec: undefined, url: undefined, secretFile: undefined, events: [], paths: [], timeoutMs: 10_000, retries: 0, ...over };
+  return { name: 'h', exec: undefined, cwd: '/', url: undefined, secretFile: undefined, events: [], paths: [], timeoutMs: 10_000, retries: 0, ...over };
 }
 
 function reports(): HookReports & { failures: string[]; fulls: number } {
