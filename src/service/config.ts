@@ -239,7 +239,8 @@ function readDocument(r: ConfigReader, document: Table): ServiceConfig {
   const receivers = r.tables(document, 'receivers', (t, p) => readReceiver(r, t, p));
   const hooks = r.tables(document, 'hooks', (t, p) => readHook(r, t, p));
   if (serve?.acceptPush && folders.length > 0) r.problem('serve.accept_push', 'does not go with [[folders]]: a log has one writer (watch on the client and push here)');
-  if (folders.length === 0 && !serve && receivers.length === 0 && push.length === 0) r.problem('', 'nothing to run: add [[folders]], [serve], [[push]] or [[receivers]]');
+  const listed = (key: string) => Array.isArray(document[key]) && (document[key] as unknown[]).length > 0;
+  if (!listed('folders') && document.serve === undefined && !listed('receivers') && !listed('push')) r.problem('', 'nothing to run: add [[folders]], [serve], [[push]] or [[receivers]]');
   checkUnique(r, folders.map((f) => f.path), 'folders', 'path');
   checkUnique(r, receivers.map((f) => f.out), 'receivers', 'out');
   return { file: r.file, log: log ?? '', folders, serve, push, receivers, hooks };

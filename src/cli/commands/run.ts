@@ -54,19 +54,28 @@ function problemsOf(error: unknown): ConfigProblem[] | undefined {
   return isSynclogError(error) ? (error.details as { problems?: ConfigProblem[] }).problems : undefined;
 }
 
-async function runService(options: RunCliOptions): Promise<number> {
-  if (options.logFormat !== 'text' && options.logFormat !== 'json') throw new UsageError(`unknown --log-format ${JSON.stringify(options.logFormat)} (use text or json)`, {});
-  const service = await import('../../service/index.js');
-  let config: ServiceConfig;
+/**
+ * The config, or undefined once every problem in it was printed (one FILE:LINE: KEY: line each on stderr, or one
+ * JSON object on stdout with `json`): the caller exits 2. Other errors (an unreadable file) are thrown.
+ */
+export async function loadConfigOrReport(file: string, json: boolean): Promise<ServiceConfig | undefined> {
+  const { formatConfigProblem, loadConfig } = await import('../../service/index.js');
   try {
-    config = await service.loadConfig(options.config);
+    return await loadConfig(file);
   } catch (error) {
     const problems = problemsOf(error);
     if (!problems) throw error;
-    if (options.json) printJson({ ok: false, config: options.config, problems });
-    else for (const problem of problems) printNotice(service.formatConfigProblem(problem));
-    return EXIT.usage;
+    if (json) printJson({ ok: false, config: file, problems });
+    else for (const problem of problems) printNotice(formatConfigProblem(problem));
+    return undefined;
   }
+}
+
+async function runService(options: RunCliOptions): Promise<number> {
+  if (options.logFormat !== 'text' && options.logFormat !== 'json') throw new UsageError(`unknown --log-format ${JSON.stringify(options.logFormat)} (use text or json)`, {});
+  const service = await import('../../service/index.js');
+  const config = await loadConfigOrReport(options.config, Boolean(options.json));
+  if (!config) return EXIT.usage;
   if (options.check) return check(config, options);
   const json = options.logFormat === 'json';
   const runner = new service.ServiceRunner(config);

@@ -13,6 +13,7 @@ import { displayName } from '../../util/display-name.js';
 import { writeFileAtomic } from '../../util/fs-durable.js';
 import type { CommandContext } from '../main.js';
 import { EXIT, printJson, printLine } from '../output.js';
+import { loadConfigOrReport } from './run.js';
 
 interface InstallCliOptions {
   user?: boolean;
@@ -46,8 +47,9 @@ function synclogCommand(): string[] {
 
 async function install(options: InstallCliOptions): Promise<number> {
   if (!/^[A-Za-z0-9_.@-]+$/.test(options.name)) throw new UsageError(`--name ${JSON.stringify(options.name)} is not a unit name`, { fix: 'letters, digits, and _ . @ -' });
-  const { loadConfig, renderUnit } = await import('../../service/index.js');
-  const config = await loadConfig(options.config);
+  const { renderUnit } = await import('../../service/index.js');
+  const config = await loadConfigOrReport(options.config, Boolean(options.json));
+  if (!config) return EXIT.usage;
   const user = Boolean(options.user);
   const dir = resolve(options.unitDir ?? (user ? join(process.env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'systemd', 'user') : '/etc/systemd/system'));
   const file = join(dir, `${options.name}.service`);

@@ -11,6 +11,8 @@ import type { ServiceStatus } from '../../service/index.js';
 import { defaultLogDir, LOG_OPTION_HELP } from '../default-log.js';
 import type { CommandContext } from '../main.js';
 import { EXIT, printJson, printLine } from '../output.js';
+import { loadConfigOrReport } from './run.js';
+import { UsageError } from '../../errors.js';
 
 interface StatusCliOptions {
   log?: string;
@@ -83,7 +85,10 @@ function attentionOf(service: ServiceView | undefined, rows: readonly PushRow[],
 
 async function runStatus(options: StatusCliOptions): Promise<number> {
   const service = await import('../../service/index.js');
-  const logDir = options.config ? (await service.loadConfig(options.config)).log : (options.log ?? defaultLogDir());
+  if (options.config && options.log) throw new UsageError('give --log or --config, not both', {});
+  const config = options.config ? await loadConfigOrReport(options.config, Boolean(options.json)) : undefined;
+  if (options.config && !config) return EXIT.usage;
+  const logDir = config?.log ?? options.log ?? defaultLogDir();
   const nowMs = Date.now();
   const rows = await pushRows(logDir, nowMs);
   const file = service.statusFileFor(logDir);
