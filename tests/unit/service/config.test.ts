@@ -134,3 +134,17 @@ describe('service config', () => {
     expect(parseDurationMs('1 hour')).toBeUndefined();
   });
 });
+
+describe('docs/config.md', () => {
+  it('holds a full example that is a valid config', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    const { REPO_ROOT } = await import('../../helpers/run-cli.js');
+    const doc = await readFile(join(REPO_ROOT, 'docs', 'config.md'), 'utf8');
+    const example = /## A full example\n\n```toml\n([\s\S]*?)```/.exec(doc)![1]!;
+    const config = parseConfig(example, '/etc/synclog/synclog.toml');
+    expect(config.folders.map((f) => f.everyMs)).toEqual([undefined, 3_600_000]);
+    expect(config.hooks.map((h) => h.name)).toEqual(['new-documents', 'chat']);
+    expect(config.receivers[1]!.from).toBe('http://127.0.0.1:9417/');
+  });
+});
