@@ -214,13 +214,20 @@ export class ServiceRunner extends EventEmitter<ServiceRunnerEvents> {
   private wire(watcher: AppendOnlyLogWatcher, component: 'watch' | 'snapshot'): void {
     watcher.on('version', (change) => {
       this.lastDurable = { seq: change.seq, versionId: change.versionId, display: change.display, time: change.time };
-      this.recorded.push({ seq: change.seq, time: change.time });
-      if (this.recorded.length > RECORDED_REMEMBERED_MAX) this.recorded.shift();
+      if (this.config.receivers.some((r) => r.from === undefined)) this.rememberRecorded(change);
       this.emit('log', { level: 'info', component, event: 'version', message: change.display, change });
       this.offer(changeEvent(change));
     });
     watcher.on('error', (error) => this.fail(component, error.message, (error as { code?: string }).code));
     watcher.on('resumed', ({ stalledMs }) => this.say('info', component, 'resumed', `the log's disk has room again after ${(stalledMs / 1000).toFixed(1)} s: recording the changes that waited`));
+  }
+
+  /** Keeps a recorded version for the local receivers' lag, forgetting what every one of them has applied. */
+  private rememberRecorded(change: WatcherChange): void {
+    this.recorded.push({ seq: change.seq, time: change.time });
+    const local = this.receivers.filter((r) => r.local);
+    const applied = local.length === 0 ? 0 : Math.min(...local.map((r) => r.status.appliedSeq ?? 0));
+    while (this.recorded.length > 0 && (this.recorded[0]!.seq < applied || this.recorded.length > RECORDED_REMEMBERED_MAX)) this.recorded.shift();
   }
 
   private async startWatcher(folder: FolderConfig): Promise<void> {

@@ -191,3 +191,42 @@ describe('synclog run', () => {
     expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, problems: [{ line: 4, key: 'folders[0].exlude' }] });
   });
 });
+
+describe('synclog run webhooks', () => {
+  it('POST each selected event to a test server on 127.0.0.1, signed with HMAC-SHA256 over the body', async () => {
+    const { createServer } = await import('node:http');
+    const { createHmac } = await import('node:crypto');
+    const work = await makeTmpDir();
+    await mkdir(join(work, 'docs'));
+    const secret = 'webhook-secret-for-the-e2e-test-42';
+    await writeFile(join(work, 'secret'), `${secret}\n`);
+    const got: { body: string; signature: string; event: string }[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => (body += d));
+      req.on('end', () => {
+        got.push({ body, signature: String(req.headers['x-synclog-signature']), event: String(req.headers['x-synclog-event']) });
+        res.writeHead(200).end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    await writeFile(join(work, 'w.toml'), `log = "log"\n[[folders]]\npath = "docs"\n[[hooks]]\nurl = "http://127.0.0.1:${port}/hook"\nsecret_file = "secret"\nevents = ["created"]\npaths = ["*.md"]\n`);
+    const run = spawnCli(['run', '--config', join(work, 'w.toml')]);
+    try {
+      await waitForStderrLine(run, /^run: ready: /);
+      await writeFile(join(work, 'docs', 'skip.txt'), 'not selected');
+      await writeFile(join(work, 'docs', 'note.md'), '# selected');
+      await waitFor(() => got.length >= 1, 'the webhook delivery');
+    } finally {
+      run.kill('SIGTERM');
+      expect(await exited(run)).toBe(0);
+      server.close();
+    }
+    expect(got).toHaveLength(1);
+    const [delivery] = got;
+    expect(delivery!.signature).toBe(`sha256=${createHmac('sha256', secret).update(delivery!.body).digest('hex')}`);
+    expect(delivery!.event).toBe('created');
+    expect(JSON.parse(delivery!.body)).toMatchObject({ v: 1, kind: 'created', change: { display: 'docs/note.md', size: 10 } });
+  });
+});
