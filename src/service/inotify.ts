@@ -17,7 +17,7 @@ export async function readMaxUserWatches(file = MAX_USER_WATCHES_FILE): Promise<
 }
 
 /** Directories below (and including) `root` that are not excluded, counted up to `countMax`. */
-export async function countDirectories(root: string, exclude: readonly string[], countMax = SERVICE_LIMITS.inotifyCountDirsMax): Promise<{ count: number; complete: boolean }> {
+export async function countDirectories(root: string, exclude: readonly string[], countMax: number = SERVICE_LIMITS.inotifyCountDirsMax): Promise<{ count: number; complete: boolean }> {
   const matcher = ignore({ allowRelativePaths: true, ignorecase: false }).add([...exclude]);
   let count = 0;
   const stack: string[] = [''];
