@@ -32,7 +32,7 @@ function jsonLines(child: ChildProcess): { lines: Record<string, unknown>[] } {
   return out;
 }
 
-describe('synclog run', () => {
+describe('synclog run', { timeout: SLOW_TEST_MS }, () => {
   it('starts watch + serve + a receiver from one config; a change flows to both mirrors; status reads it; SIGTERM exits 0', async () => {
     const work = await makeTmpDir();
     await mkdir(join(work, 'docs'));
@@ -155,6 +155,9 @@ describe('synclog run', () => {
     expect(status.hooks.find((h) => h.name === 'fails')!.failed).toBeGreaterThan(0);
   });
 
+/** These tests start several processes: on a loaded 2-core machine (load 20+) they need more than the default. */
+const SLOW_TEST_MS = 240_000;
+
   it('snapshots a folder with `every` periodically, without live watching', async () => {
     const work = await makeTmpDir();
     await mkdir(join(work, 'photos'));
@@ -192,7 +195,7 @@ describe('synclog run', () => {
   });
 });
 
-describe('synclog run webhooks', () => {
+describe('synclog run webhooks', { timeout: SLOW_TEST_MS }, () => {
   it('POST each selected event to a test server on 127.0.0.1, signed with HMAC-SHA256 over the body', async () => {
     const { createServer } = await import('node:http');
     const { createHmac } = await import('node:crypto');

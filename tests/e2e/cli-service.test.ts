@@ -12,6 +12,9 @@ import { quoteUnitWord } from '../../src/service/systemd.js';
 import { REPO_ROOT, runCli } from '../helpers/run-cli.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
 
+/** These tests start several processes: on a loaded 2-core machine (load 20+) they need more than the default. */
+const SLOW_TEST_MS = 240_000;
+
 const run = promisify(execFile);
 
 async function systemdAnalyze(): Promise<string | undefined> {
@@ -33,7 +36,7 @@ async function verify(analyze: string, file: string, user: boolean, runtimeDir: 
   }
 }
 
-describe('synclog service install', () => {
+describe('synclog service install', { timeout: SLOW_TEST_MS }, () => {
   it('writes a system and a --user unit that systemd-analyze verify accepts, and prints how to enable them', async () => {
     const work = await makeTmpDir();
     await mkdir(join(work, 'docs'));

@@ -10,6 +10,9 @@ import { describe, expect, it } from 'vitest';
 import { runCli, spawnCli, waitForStderrLine } from '../helpers/run-cli.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
 
+/** These tests start several processes: on a loaded 2-core machine (load 20+) they need more than the default. */
+const SLOW_TEST_MS = 240_000;
+
 const ROUNDS = 3;
 const FILES_PER_ROUND = 40;
 
@@ -17,7 +20,7 @@ function exited(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(child.exitCode) : child.on('close', (code) => resolve(code))));
 }
 
-describe('synclog run killed with SIGKILL', () => {
+describe('synclog run killed with SIGKILL', { timeout: SLOW_TEST_MS }, () => {
   it(`keeps everything acknowledged and catches up on restart (${ROUNDS} rounds)`, async () => {
     const work = await makeTmpDir();
     const config = join(work, 'k.toml');
