@@ -11,6 +11,9 @@ import { runCli, spawnCli, waitForStderrLine } from '../helpers/run-cli.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
 import { waitFor } from '../helpers/wait-for.js';
 
+/** These tests start several processes: on a loaded 2-core machine (load 20+) they need more than the default. */
+const SLOW_TEST_MS = 240_000;
+
 function exited(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.on('close', (code) => resolve(code))));
 }
@@ -154,9 +157,6 @@ describe('synclog run', { timeout: SLOW_TEST_MS }, () => {
     const status = JSON.parse((await fileText(join(work, 'log.status.json')))!) as { hooks: { name: string; failed: number; delivered: number }[] };
     expect(status.hooks.find((h) => h.name === 'fails')!.failed).toBeGreaterThan(0);
   });
-
-/** These tests start several processes: on a loaded 2-core machine (load 20+) they need more than the default. */
-const SLOW_TEST_MS = 240_000;
 
   it('snapshots a folder with `every` periodically, without live watching', async () => {
     const work = await makeTmpDir();
