@@ -13,6 +13,8 @@ import { waitFor } from '../helpers/wait-for.js';
 
 /** These tests start several processes: on a loaded 2-core machine (load 20+) they need more than the default. */
 const SLOW_TEST_MS = 240_000;
+/** How long to keep looking for a line or a file (an upper bound, not a timing assertion). */
+const WAIT_MS = 120_000;
 
 function exited(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.on('close', (code) => resolve(code))));
@@ -44,18 +46,18 @@ describe('synclog run', { timeout: SLOW_TEST_MS }, () => {
     const a = spawnCli(['run', '--config', join(work, 'a.toml')]);
     const children = [a];
     try {
-      const serving = await waitForStderrLine(a, /^serve: serving /);
+      const serving = await waitForStderrLine(a, /^serve: serving /, WAIT_MS);
       const url = /on (http:\/\/127\.0\.0\.1:\d+\/)/.exec(serving)![1]!;
-      await waitForStderrLine(a, /^run: ready: /);
-      await waitFor(async () => (await fileText(join(work, 'mirror', 'docs', 'a.txt'))) === 'alpha\n', 'the initial scan in the local mirror');
+      await waitForStderrLine(a, /^run: ready: /, WAIT_MS);
+      await waitFor(async () => (await fileText(join(work, 'mirror', 'docs', 'a.txt'))) === 'alpha\n', 'the initial scan in the local mirror', WAIT_MS);
       // A second service receives from the first's server.
       await writeFile(join(work, 'b.toml'), `log = "log-b"\n[[receivers]]\nout = "remote"\nfrom = "${url}"\n`);
       const b = spawnCli(['run', '--config', join(work, 'b.toml')]);
       children.push(b);
-      await waitForStderrLine(b, /^run: ready: /);
+      await waitForStderrLine(b, /^run: ready: /, WAIT_MS);
       await writeFile(join(work, 'docs', 'b.txt'), 'bravo, live\n');
-      await waitFor(async () => (await fileText(join(work, 'mirror', 'docs', 'b.txt'))) === 'bravo, live\n', 'the live change in the local mirror');
-      await waitFor(async () => (await fileText(join(work, 'remote', 'docs', 'b.txt'))) === 'bravo, live\n', 'the live change in the remote mirror');
+      await waitFor(async () => (await fileText(join(work, 'mirror', 'docs', 'b.txt'))) === 'bravo, live\n', 'the live change in the local mirror', WAIT_MS);
+      await waitFor(async () => (await fileText(join(work, 'remote', 'docs', 'b.txt'))) === 'bravo, live\n', 'the live change in the remote mirror', WAIT_MS);
       const status = await runCli(['status', '--config', join(work, 'a.toml'), '--json']);
       expect(status.code, status.stdout + status.stderr).toBe(0);
       const view = JSON.parse(status.stdout) as { service: { running: boolean; components: { kind: string; state: string }[]; lastDurable: { display: string } }; attention: string[] };
@@ -78,7 +80,7 @@ describe('synclog run', { timeout: SLOW_TEST_MS }, () => {
     await writeFile(join(work, 's.toml'), 'log = "log"\n[[folders]]\npath = "docs"\ndebounce = "30s"\n');
     const run = spawnCli(['run', '--config', join(work, 's.toml'), '--log-format', 'json']);
     const log = jsonLines(run);
-    await waitForStderrLine(run, /"event":"ready","message":"ready/);
+    await waitForStderrLine(run, /"event":"ready","message":"ready/, WAIT_MS);
     const names = Array.from({ length: 60 }, (_, i) => `f${String(i).padStart(3, '0')}.txt`);
     for (const name of names) await writeFile(join(work, 'docs', name), `content of ${name}\n`);
     await new Promise((resolve) => setTimeout(resolve, 1500)); // let inotify deliver; not a timing assertion
@@ -93,7 +95,7 @@ describe('synclog run', { timeout: SLOW_TEST_MS }, () => {
     expect((await runCli(['verify', '--log', join(work, 'log')])).code).toBe(0);
     // What the stop did not see (events still on their way), the next start's scan records: nothing is missing.
     const again = spawnCli(['run', '--config', join(work, 's.toml')]);
-    await waitForStderrLine(again, /^run: ready: /);
+    await waitForStderrLine(again, /^run: ready: /, WAIT_MS);
     again.kill('SIGTERM');
     expect(await exited(again)).toBe(0);
     expect((await runCli(['receive', '--log', join(work, 'log'), '--out', out, '--once'])).code).toBe(0);
@@ -138,15 +140,15 @@ describe('synclog run', { timeout: SLOW_TEST_MS }, () => {
     let code: number | null;
     const hostile = `x; touch pwned $(touch pwned2) \`touch pwned3\` 'q" | y & > z.txt`;
     try {
-      await waitForStderrLine(run, /^run: ready: /);
+      await waitForStderrLine(run, /^run: ready: /, WAIT_MS);
       const names = Array.from({ length: 20 }, (_, i) => `n${i}.txt`);
       for (const name of names) await writeFile(join(work, 'docs', name), name);
       await writeFile(join(work, 'docs', hostile), 'hostile\n');
-      await waitFor(async () => (await readdir(join(work, 'mirror', 'docs')).catch(() => [])).length === names.length + 1, 'every change in the mirror while the hooks hang and fail', 60_000, 200);
-      await waitFor(async () => (await readdir(join(work, 'seen'))).length === 1, 'the recording hook');
+      await waitFor(async () => (await readdir(join(work, 'mirror', 'docs')).catch(() => [])).length === names.length + 1, 'every change in the mirror while the hooks hang and fail', WAIT_MS, 200);
+      await waitFor(async () => (await readdir(join(work, 'seen'))).length === 1, 'the recording hook', WAIT_MS);
       const [seenFile] = await readdir(join(work, 'seen'));
       expect(JSON.parse((await fileText(join(work, 'seen', seenFile!)))!)).toEqual({ env: hostile, stdin: hostile });
-      await waitFor(async () => JSON.parse((await fileText(join(work, 'log.status.json'))) ?? '{"hooks":[]}').hooks.some((h: { name: string; failed: number }) => h.name === 'hangs' && h.failed > 0), 'the hanging hook counted as failed', 60_000, 250);
+      await waitFor(async () => JSON.parse((await fileText(join(work, 'log.status.json'))) ?? '{"hooks":[]}').hooks.some((h: { name: string; failed: number }) => h.name === 'hangs' && h.failed > 0), 'the hanging hook counted as failed', WAIT_MS, 250);
     } finally {
       run.kill('SIGTERM');
       code = await exited(run);
@@ -165,9 +167,9 @@ describe('synclog run', { timeout: SLOW_TEST_MS }, () => {
     await writeFile(join(work, 'p.toml'), 'log = "log"\n[[folders]]\npath = "photos"\nevery = "2s"\njitter = "0s"\n[[receivers]]\nout = "mirror"\n');
     const run = spawnCli(['run', '--config', join(work, 'p.toml')]);
     try {
-      await waitForStderrLine(run, /^snapshot: snapshot of .*: 1 versions/);
+      await waitForStderrLine(run, /^snapshot: snapshot of .*: 1 versions/, WAIT_MS);
       await writeFile(join(work, 'photos', 'two.jpg'), 'two');
-      await waitFor(async () => (await fileText(join(work, 'mirror', 'photos', 'two.jpg'))) === 'two', 'the next pass to record the new file', 60_000, 200);
+      await waitFor(async () => (await fileText(join(work, 'mirror', 'photos', 'two.jpg'))) === 'two', 'the next pass to record the new file', WAIT_MS, 200);
       const status = JSON.parse((await runCli(['status', '--config', join(work, 'p.toml'), '--json'])).stdout) as { service: { components: { kind: string }[] } };
       expect(status.service.components.map((c) => c.kind).sort()).toEqual(['receiver', 'snapshot']);
     } finally {
@@ -217,10 +219,10 @@ describe('synclog run webhooks', { timeout: SLOW_TEST_MS }, () => {
     await writeFile(join(work, 'w.toml'), `log = "log"\n[[folders]]\npath = "docs"\n[[hooks]]\nurl = "http://127.0.0.1:${port}/hook"\nsecret_file = "secret"\nevents = ["created"]\npaths = ["*.md"]\n`);
     const run = spawnCli(['run', '--config', join(work, 'w.toml')]);
     try {
-      await waitForStderrLine(run, /^run: ready: /);
+      await waitForStderrLine(run, /^run: ready: /, WAIT_MS);
       await writeFile(join(work, 'docs', 'skip.txt'), 'not selected');
       await writeFile(join(work, 'docs', 'note.md'), '# selected');
-      await waitFor(() => got.length >= 1, 'the webhook delivery');
+      await waitFor(() => got.length >= 1, 'the webhook delivery', WAIT_MS);
     } finally {
       run.kill('SIGTERM');
       expect(await exited(run)).toBe(0);

@@ -12,6 +12,8 @@ import { makeTmpDir } from '../helpers/tmp-dir.js';
 
 /** These tests start several processes: on a loaded 2-core machine (load 20+) they need more than the default. */
 const SLOW_TEST_MS = 240_000;
+/** How long to keep looking for a line or a file (an upper bound, not a timing assertion). */
+const WAIT_MS = 120_000;
 
 const ROUNDS = 3;
 const FILES_PER_ROUND = 40;
@@ -40,7 +42,7 @@ describe('synclog run killed with SIGKILL', { timeout: SLOW_TEST_MS }, () => {
           if (event?.event === 'version' && event.change) acknowledged.add(event.change.path);
         }
       });
-      await waitForStderrLine(run, /"event":"ready","message":"ready/);
+      await waitForStderrLine(run, /"event":"ready","message":"ready/, WAIT_MS);
       const killAt = Math.floor(Math.random() * FILES_PER_ROUND);
       for (let i = 0; i < FILES_PER_ROUND; i++) {
         const name = `r${round}-${String(i).padStart(2, '0')}.txt`;
@@ -58,7 +60,7 @@ describe('synclog run killed with SIGKILL', { timeout: SLOW_TEST_MS }, () => {
       for (const path of acknowledged) expect(await readFile(join(out, 'docs', path), 'utf8')).toMatch(/^round \d+ file \d+\n$/);
     }
     const last = spawnCli(['run', '--config', config]);
-    await waitForStderrLine(last, /^run: ready: /);
+    await waitForStderrLine(last, /^run: ready: /, WAIT_MS);
     last.kill('SIGTERM');
     expect(await exited(last)).toBe(0);
     expect((await runCli(['verify', '--log', join(work, 'log')])).code).toBe(0);
