@@ -77,3 +77,4 @@ export { openStore, type StoreApi, type StoreOptions, type CatalogApi, type Stor
 export { Log, verifyLog, type LogOptions, type LogEntry, type RecoveryReport, type LogVerifyReport } from './log/index.js';
 export * from './record/index.js';
 export * from './errors.js';
+export { ServiceRunner, loadConfig, parseConfig, type ServiceConfig, type ServiceLogEvent, type ServiceStatus, type HookEvent } from './service/index.js';

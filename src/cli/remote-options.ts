@@ -1,8 +1,8 @@
 // What `receive --from` and `replicate --from` share: the client's token (--token-file or $SYNCLOG_TOKEN), a CA to
 // trust (--ca), and the notice printed while the server is away (stderr, so --json output stays one kind of line).
 // Never prints a token.
-import { readFile } from 'node:fs/promises';
-import { UsageError, wrapIoError } from '../errors.js';
+import { UsageError } from '../errors.js';
+import { readSmallFile } from '../util/small-file.js';
 import type { JetStreamConnectOptions } from '../jetstream/index.js';
 import type { RemoteLogOptions } from '../net/index.js';
 import { printNotice } from './output.js';
@@ -13,11 +13,7 @@ export const CA_HELP = 'PEM certificate to trust (a self-signed server)';
 const FILE_BYTES_MAX = 1 << 20;
 
 async function readSmall(path: string, what: string): Promise<Buffer> {
-  const bytes = await readFile(path).catch((error: unknown) => {
-    throw wrapIoError(error, `read ${what}`, path);
-  });
-  if (bytes.length > FILE_BYTES_MAX) throw new UsageError(`${what} ${path} is larger than ${FILE_BYTES_MAX} bytes`, {});
-  return bytes;
+  return readSmallFile(path, what, FILE_BYTES_MAX);
 }
 
 export async function remoteClientOptions(options: { tokenFile?: string; ca?: string }): Promise<RemoteLogOptions> {

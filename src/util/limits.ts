@@ -283,3 +283,35 @@ export const JETSTREAM_LIMITS = {
   /** The JetStream duplicate window the publisher gives a stream it creates (de-duplication by Nats-Msg-Id). */
   duplicateWindowMs: 120_000,
 } as const;
+
+/** `synclog run` (src/service, docs/config.md): the config file, hooks, snapshots and the status file. */
+export const SERVICE_LIMITS = {
+  /** Largest config file read. */
+  configBytesMax: 1024 * 1024,
+  /** Events waiting per hook; past it new events are dropped and counted (recording never waits for a hook). */
+  hookQueueMax: 1000,
+  /** How long one hook run (or one webhook attempt) may take before it is killed or abandoned. */
+  hookTimeoutMsDefault: 30_000,
+  /** Webhook attempts after the first failed one (exponential backoff, full jitter), by default and at most. */
+  webhookRetriesDefault: 5,
+  webhookRetriesMax: 20,
+  webhookRetryDelayMsFirst: 500,
+  webhookRetryDelayMsMax: 60_000,
+  /** Bytes of a hook's stderr kept for the log line that says why it failed. */
+  hookStderrBytesMax: 4096,
+  /** Largest webhook secret file read. */
+  secretFileBytesMax: 64 * 1024,
+  /** Shortest periodic snapshot interval a config may ask for. */
+  snapshotEveryMsMin: 1000,
+  /** How often a running service rewrites its status file (and on every state change, at most this often). */
+  statusIntervalMs: 5_000,
+  /** A status file older than this (while its process says it runs) is stale: the service hangs or died. */
+  statusStaleMs: 60_000,
+  /** Errors remembered for `synclog status` ("errors in the last hour"), newest kept. */
+  recentErrorsMax: 100,
+  recentErrorsWindowMs: 3_600_000,
+  /** A push queue or receiver lag whose oldest waiting change is older than this needs attention (status exit 1). */
+  attentionAgeMs: 3_600_000,
+  /** Directories counted per folder when checking the inotify limit (the count stops there and says "at least"). */
+  inotifyCountDirsMax: 2_000_000,
+} as const;

@@ -50,30 +50,38 @@ export function spawnCli(args: string[], options: RunCliOptions = {}): ChildProc
   });
 }
 
-/** Resolves with the first stdout line matching `pattern` (or rejects after timeoutMs). */
-export function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs = 30_000): Promise<string> {
+/** Resolves with the first line of the child's `stream` matching `pattern` (or rejects after timeoutMs). */
+function waitForStreamLine(child: ChildProcess, stream: 'stdout' | 'stderr', pattern: RegExp, timeoutMs: number): Promise<string> {
+  const source = child[stream];
   return new Promise((resolve, reject) => {
     let buffer = '';
     const timer = setTimeout(() => {
-      child.stdout?.off('data', onData);
-      reject(new Error(`timed out waiting for ${pattern}; stdout so far:\n${buffer}`));
+      source?.off('data', onData);
+      reject(new Error(`timed out waiting for ${pattern}; ${stream} so far:\n${buffer}`));
     }, timeoutMs);
     const onData = (data: Buffer) => {
       buffer += data.toString();
-      for (const line of buffer.split('\n')) {
-        if (pattern.test(line)) {
-          clearTimeout(timer);
-          child.stdout?.off('data', onData);
-          resolve(line);
-          return;
-        }
-      }
+      const line = buffer.split('\n').find((l) => pattern.test(l));
+      if (line === undefined) return;
+      clearTimeout(timer);
+      source?.off('data', onData);
+      resolve(line);
     };
-    child.stdout?.on('data', onData);
+    source?.on('data', onData);
   });
+}
+
+/** Resolves with the first stdout line matching `pattern` (or rejects after timeoutMs). */
+export function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs = 30_000): Promise<string> {
+  return waitForStreamLine(child, 'stdout', pattern, timeoutMs);
 }
 
 /** The child's exit code once it has exited (at once if it already has; null when a signal ended it). */
 export function exited(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.on('close', (code) => resolve(code))));
+}
+
+/** Resolves with the first stderr line matching `pattern` (`synclog run` logs there), or rejects after timeoutMs. */
+export function waitForStderrLine(child: ChildProcess, pattern: RegExp, timeoutMs = 30_000): Promise<string> {
+  return waitForStreamLine(child, 'stderr', pattern, timeoutMs);
 }

@@ -3,9 +3,9 @@
 // records those folders into the log first (one process: the watcher writes, the server reads what is durable).
 // Wiring only: the work is LogServer's and AppendOnlyLogWatcher's.
 // Prints "serving LOG on URL" once listening (tests and scripts read the URL from it). Never prints a token.
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { UsageError, wrapIoError } from '../../errors.js';
+import { UsageError } from '../../errors.js';
+import { readSmallFile } from '../../util/small-file.js';
 import { displayName } from '../../util/display-name.js';
 import { formatSize } from '../../util/format-size.js';
 import { NET_LIMITS } from '../../util/limits.js';
@@ -46,14 +46,6 @@ export function register(program: Command, context: CommandContext): void {
     .option('--mode <mode>', "with --out: 'latest' or 'all-versions'", 'latest')
     .option('--json', 'print one JSON object when listening (and, with --watch, one per recorded change; with --accept-push, one per push)')
     .action(async (options: ServeCliOptions) => context.run(Boolean(options.json), () => runServe(options)));
-}
-
-async function readSmallFile(path: string, what: string, bytesMax: number): Promise<Buffer> {
-  const bytes = await readFile(path).catch((error: unknown) => {
-    throw wrapIoError(error, `read ${what}`, path);
-  });
-  if (bytes.length > bytesMax) throw new UsageError(`${what} ${path} is larger than ${bytesMax} bytes`, {});
-  return bytes;
 }
 
 async function runServe(options: ServeCliOptions): Promise<number> {

@@ -1,44 +1,136 @@
-// `synclog status --log LOCAL [--json]`: what a log's pushes have not shipped yet (docs/protocol.md "The outbox"):
-// per server it pushed to, the queue's depth (records, bytes) and age (when its oldest waiting change was
-// recorded), from the push cursor saved in the log. Reads only; never contacts a server.
+// `synclog status [--log LOCAL | --config FILE] [--json]`: what a log's pushes have not shipped yet (docs/protocol.md
+// "The outbox": per server, the queue's depth and age from the push cursor saved in the log) and, when `synclog run`
+// runs (or ran) on that log, what its status file says (docs/config.md "Status"): what runs, the last durable
+// version, each receiver's lag, hook counters and the errors of the last hour. Exit 1 when something needs
+// attention (the list says what), so monitoring can run it. Reads only; never contacts a server.
 import type { Command } from 'commander';
 import { displayName } from '../../util/display-name.js';
 import { formatSize } from '../../util/format-size.js';
+import { SERVICE_LIMITS } from '../../util/limits.js';
+import type { ServiceStatus } from '../../service/index.js';
 import { defaultLogDir, LOG_OPTION_HELP } from '../default-log.js';
 import type { CommandContext } from '../main.js';
-import { printJson, printLine } from '../output.js';
+import { EXIT, printJson, printLine } from '../output.js';
+import { loadConfigOrReport } from './run.js';
+import { UsageError } from '../../errors.js';
+
+interface StatusCliOptions {
+  log?: string;
+  config?: string;
+  json?: boolean;
+}
+
+const EXIT_CODES_HELP =
+  '\nExit codes: 0 nothing needs attention; 1 something does (listed under "attention"): a service that died without\n' +
+  'stopping or stopped updating its status, a failed part, errors in the last hour, dropped hook events, a push queue\n' +
+  'or receiver lag whose oldest change is over an hour old; 2 usage (a bad --config).';
 
 export function register(program: Command, context: CommandContext): void {
   program
     .command('status')
-    .description("show a log's push queue: records and bytes not yet acknowledged by each server it pushes to, and their age")
+    .description("show a log's push queue and, when `synclog run` runs on it, its parts, receiver lag, hooks and recent errors")
     .option('--log <dir>', LOG_OPTION_HELP)
+    .option('--config <file>', 'the log of this `synclog run` config (instead of --log)')
     .option('--json', 'one JSON object')
-    .action(async (options: { log?: string; json?: boolean }) => context.run(Boolean(options.json), () => runStatus(options)));
+    .addHelpText('after', EXIT_CODES_HELP)
+    .action(async (options: StatusCliOptions) => context.run(Boolean(options.json), () => runStatus(options)));
 }
 
-async function runStatus(options: { log?: string; json?: boolean }): Promise<number> {
+interface PushRow {
+  url: string;
+  serverLogId: string;
+  nextSeq: number;
+  endSeq: number;
+  queuedRecords: number;
+  queuedBytes: number;
+  oldestQueuedMs: number | undefined;
+  ageMs: number;
+  lastAckMs: number;
+}
+
+async function pushRows(logDir: string, nowMs: number): Promise<PushRow[]> {
   const { measurePushQueue, readPushTargets } = await import('../../net/index.js');
-  const logDir = options.log ?? defaultLogDir();
   const targets = await readPushTargets(logDir);
-  const nowMs = Date.now();
-  const rows = [];
+  const rows: PushRow[] = [];
   for (const target of targets) {
     const queue = await measurePushQueue(logDir, target.nextSeq);
     rows.push({ url: target.url, serverLogId: target.serverLogId, nextSeq: target.nextSeq, endSeq: queue.endSeq, queuedRecords: queue.records, queuedBytes: queue.bytes, oldestQueuedMs: queue.oldestTimeMs, ageMs: queue.oldestTimeMs === undefined ? 0 : Math.max(0, nowMs - queue.oldestTimeMs), lastAckMs: target.savedAtMs });
   }
-  if (options.json) {
-    printJson({ log: logDir, pushTargets: rows });
-    return 0;
+  return rows;
+}
+
+type ServiceView = ServiceStatus & { running: boolean; stale: boolean };
+
+/** Everything that needs a person, one sentence each. */
+function attentionOf(service: ServiceView | undefined, rows: readonly PushRow[], nowMs: number): string[] {
+  const out: string[] = [];
+  for (const row of rows) {
+    if (row.queuedRecords > 0 && row.ageMs > SERVICE_LIMITS.attentionAgeMs) out.push(`push to ${row.url}: ${row.queuedRecords} records queued, the oldest ${Math.round(row.ageMs / 60_000)} min old`);
   }
+  if (!service) return out;
+  if (!service.running && service.state !== 'stopped') out.push(`the service (pid ${service.pid}) is gone without a clean stop`);
+  if (service.running && service.stale) out.push(`the service (pid ${service.pid}) has not updated its status for ${Math.round((nowMs - service.updatedMs) / 1000)} s`);
+  if (!service.running) return out;
+  for (const c of service.components) {
+    if (c.state === 'failed') out.push(`${c.kind} ${c.name} failed${c.error ? `: ${c.error}` : ''}`);
+    if (c.kind === 'receiver' && (c.lagVersions ?? 0) > 0 && c.oldestUnappliedMs !== undefined && nowMs - c.oldestUnappliedMs > SERVICE_LIMITS.attentionAgeMs) {
+      out.push(`receiver ${c.name} is ${c.lagVersions} versions behind, the oldest ${Math.round((nowMs - c.oldestUnappliedMs) / 60_000)} min old`);
+    }
+  }
+  const recent = service.errors.filter((e) => e.time >= nowMs - SERVICE_LIMITS.recentErrorsWindowMs);
+  if (recent.length > 0) out.push(`${recent.length} error${recent.length === 1 ? '' : 's'} in the last hour, the last: ${recent.at(-1)!.component}: ${recent.at(-1)!.message}`);
+  for (const hook of service.hooks) if (hook.dropped > 0) out.push(`hook ${hook.name} dropped ${hook.dropped} events (a full queue or a stop)`);
+  return out;
+}
+
+async function runStatus(options: StatusCliOptions): Promise<number> {
+  const service = await import('../../service/index.js');
+  if (options.config && options.log) throw new UsageError('give --log or --config, not both', {});
+  const config = options.config ? await loadConfigOrReport(options.config, Boolean(options.json)) : undefined;
+  if (options.config && !config) return EXIT.usage;
+  const logDir = config?.log ?? options.log ?? defaultLogDir();
+  const nowMs = Date.now();
+  const rows = await pushRows(logDir, nowMs);
+  const file = service.statusFileFor(logDir);
+  const saved = await service.readStatusFile(file);
+  const view: ServiceView | undefined = saved && { ...saved, running: saved.state !== 'stopped' && service.processAlive(saved.pid), stale: nowMs - saved.updatedMs > SERVICE_LIMITS.statusStaleMs };
+  const attention = attentionOf(view, rows, nowMs);
+  const code = attention.length > 0 ? EXIT.problem : EXIT.ok;
+  if (options.json) {
+    printJson({ log: logDir, pushTargets: rows, service: view ?? null, attention });
+    return code;
+  }
+  await printPushRows(logDir, rows);
+  if (view) printService(view, nowMs);
+  for (const line of attention) printLine(`attention: ${line}`);
+  return code;
+}
+
+async function printPushRows(logDir: string, rows: readonly PushRow[]): Promise<void> {
   if (rows.length === 0) {
+    const { measurePushQueue } = await import('../../net/index.js');
     const queue = await measurePushQueue(logDir, 0);
     printLine(`${displayName(logDir)}: never pushed (${queue.records} records, ${formatSize(queue.bytes)} would be sent at most)`);
-    return 0;
+    return;
   }
   for (const row of rows) {
     const age = row.queuedRecords === 0 ? 'nothing queued' : `${row.queuedRecords} records (${formatSize(row.queuedBytes)}) queued, oldest change ${(row.ageMs / 1000).toFixed(0)} s old`;
     printLine(`${displayName(logDir)} → ${row.url} (log ${row.serverLogId}): ${age}; last acknowledged ${new Date(row.lastAckMs).toISOString()}`);
   }
-  return 0;
+}
+
+function printService(view: ServiceView, nowMs: number): void {
+  const since = new Date(view.startedMs).toISOString();
+  const state = view.running ? `running (pid ${view.pid}) since ${since}` : view.state === 'stopped' ? `stopped (last run started ${since})` : `not running (pid ${view.pid} gone)`;
+  printLine(`service: ${state}, config ${displayName(view.config)}`);
+  if (view.lastDurable) printLine(`  last durable version: ${view.lastDurable.versionId} ${displayName(view.lastDurable.display)} (seq ${view.lastDurable.seq}, ${new Date(view.lastDurable.time).toISOString()})`);
+  for (const c of view.components) {
+    let detail = '';
+    if (c.kind === 'receiver') detail = c.lagVersions === undefined ? ` applied up to seq ${c.appliedSeq ?? 0}` : ` ${c.lagVersions} versions behind`;
+    if (c.kind === 'snapshot' && c.nextRunMs !== undefined) detail = ` next in ${Math.max(0, Math.round((c.nextRunMs - nowMs) / 1000))} s`;
+    printLine(`  ${c.kind.padEnd(8)} ${displayName(c.name)}: ${c.state}${detail}${c.error ? ` (${c.error})` : ''}`);
+  }
+  for (const h of view.hooks) printLine(`  hook     ${displayName(h.name)}: ${h.delivered} delivered, ${h.failed} failed, ${h.dropped} dropped, ${h.queued} queued`);
+  const recent = view.errors.filter((e) => e.time >= nowMs - SERVICE_LIMITS.recentErrorsWindowMs);
+  printLine(`  errors in the last hour: ${recent.length}`);
 }

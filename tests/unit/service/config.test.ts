@@ -1,0 +1,150 @@
+// The config file: a full good file resolves to absolute paths and defaults; each kind of bad file is refused
+// with the line and the key it is about, unknown keys included, and every problem is listed (not only the first).
+import { describe, expect, it } from 'vitest';
+import { formatConfigProblem, parseConfig, type ConfigProblem } from '../../../src/service/index.js';
+import { KeyLines } from '../../../src/service/config-lines.js';
+import { parseDurationMs } from '../../../src/service/duration.js';
+
+const FILE = '/etc/synclog/synclog.toml';
+
+function problemsOf(text: string): string[] {
+  try {
+    parseConfig(text, FILE);
+  } catch (error) {
+    const problems = (error as { details?: { problems?: ConfigProblem[] } }).details?.problems;
+    if (problems) return problems.map(formatConfigProblem);
+    throw error;
+  }
+  throw new Error('expected the config to be refused');
+}
+
+const GOOD = `# a laptop
+log = "log"
+
+[[folders]]
+path = "/home/me/docs"
+exclude = ["*.tmp", "node_modules/"]
+
+[[folders]]
+path = "photos"
+every = "1h"
+jitter = "5m"
+
+[serve]
+listen = "127.0.0.1:0"
+token_file = "tokens"
+
+[[push]]
+to = "https://backup.example:8417/"
+token_file = "/etc/synclog/push-token"
+
+[[receivers]]
+out = "/srv/mirror"
+mode = "all-versions"
+
+[[receivers]]
+out = "/srv/remote"
+from = "http://127.0.0.1:8417/"
+
+[[hooks]]
+name = "notify"
+exec = ["./bin/notify", "--quiet"]
+events = ["created", "modified"]
+paths = ["docs/**/*.md"]
+timeout = "10s"
+
+[[hooks]]
+url = "http://127.0.0.1:9000/hook"
+secret_file = "hook-secret"
+retries = 3
+`;
+
+describe('service config', () => {
+  it('reads a full file: paths from the config folder, defaults decided', () => {
+    const config = parseConfig(GOOD, FILE);
+    expect(config.log).toBe('/etc/synclog/log');
+    expect(config.folders).toEqual([
+      { path: '/home/me/docs', exclude: ['*.tmp', 'node_modules/'], everyMs: undefined, jitterMs: 0, poll: false, debounceMs: undefined },
+      { path: '/etc/synclog/photos', exclude: [], everyMs: 3_600_000, jitterMs: 300_000, poll: false, debounceMs: undefined },
+    ]);
+    expect(config.serve).toMatchObject({ listen: '127.0.0.1:0', tokenFile: '/etc/synclog/tokens', acceptPush: false, insecurePublic: false });
+    expect(config.push).toEqual([{ to: 'https://backup.example:8417/', tokenFile: '/etc/synclog/push-token', ca: undefined }]);
+    expect(config.receivers.map((r) => [r.out, r.mode, r.from])).toEqual([
+      ['/srv/mirror', 'all-versions', undefined],
+      ['/srv/remote', 'latest', 'http://127.0.0.1:8417/'],
+    ]);
+    expect(config.hooks[0]).toMatchObject({ name: 'notify', exec: ['/etc/synclog/bin/notify', '--quiet'], cwd: '/etc/synclog', events: ['created', 'modified'], paths: ['docs/**/*.md'], timeoutMs: 10_000 });
+    expect(config.hooks[1]).toMatchObject({ name: 'hooks[1]', url: 'http://127.0.0.1:9000/hook', secretFile: '/etc/synclog/hook-secret', retries: 3, events: [] });
+  });
+
+  it('names the line and the key of a wrong type', () => {
+    expect(problemsOf('log = "l"\n\n[[folders]]\npath = "a"\n\n[[folders]]\npath = "b"\nexclude = "x"\n')).toEqual(['synclog.toml:8: folders[1].exclude: expected a list of strings']);
+  });
+
+  it('refuses unknown keys (a typo is never silently ignored), at any depth', () => {
+    expect(problemsOf('log = "l"\nlgo = "x"\n[[folders]]\npath = "a"\nexlude = ["x"]\n[serve]\nlisten = "127.0.0.1:0"\nport = 3\n')).toEqual([
+      'synclog.toml:2: lgo: unknown key (known here: log, folders, serve, push, receivers, hooks)',
+      'synclog.toml:5: folders[0].exlude: unknown key (known here: path, exclude, every, jitter, poll, debounce)',
+      'synclog.toml:8: serve.port: unknown key (known here: listen, token_file, tls_cert, tls_key, insecure_public, accept_push)',
+    ]);
+  });
+
+  it('lists every problem in file order', () => {
+    const problems = problemsOf(
+      ['log = "l"', '[[folders]]', 'path = "a"', 'every = "hourly"', '[[receivers]]', 'mode = "newest"', '[[hooks]]', 'exec = "notify $SYNCLOG_PATH"', 'events = ["created", "made"]'].join('\n'),
+    );
+    expect(problems).toEqual([
+      'synclog.toml:4: folders[0].every: expected a duration such as "500ms", "30s", "5m", "1h" or "1d"',
+      'synclog.toml:5: receivers[0]: missing out: the destination folder',
+      'synclog.toml:6: receivers[0].mode: expected "latest" or "all-versions"',
+      'synclog.toml:8: hooks[0].exec: expected a list (the program, then each argument): a command line is never given to a shell',
+      'synclog.toml:9: hooks[0].events[1]: unknown event kind "made" (known: created, modified, renamed, deleted, restored, snapshot, error)',
+    ]);
+  });
+
+  it('says where TOML itself is broken', () => {
+    expect(problemsOf('log = "l"\n[[folders]]\npath = "a\n')).toEqual([expect.stringMatching(/^synclog\.toml:3: not valid TOML: /)]);
+  });
+
+  it('refuses a missing log, nothing to run, one writer twice, a webhook without a secret, a bad listen address', () => {
+    expect(problemsOf('[serve]\nlisten = "127.0.0.1:0"\n')).toEqual(['synclog.toml: log: missing: where the log lives (log = "/var/lib/synclog/log")']);
+    expect(problemsOf('log = "l"\n')).toEqual(['synclog.toml: nothing to run: add [[folders]], [serve], [[push]] or [[receivers]]']);
+    expect(problemsOf('log = "l"\n[[folders]]\npath = "a"\n[serve]\naccept_push = true\n')).toEqual([
+      'synclog.toml:5: serve.accept_push: does not go with [[folders]]: a log has one writer (watch on the client and push here)',
+    ]);
+    expect(problemsOf('log = "l"\n[serve]\n[[hooks]]\nurl = "http://127.0.0.1:1/"\n')).toEqual(['synclog.toml:3: hooks[0]: a webhook needs secret_file: the key its HMAC-SHA256 signature is made with']);
+    expect(problemsOf('log = "l"\n[serve]\nlisten = "a b"\n')).toEqual(['synclog.toml:3: serve.listen: expected HOST:PORT, e.g. "127.0.0.1:8417" (port 0: any free port)']);
+    expect(problemsOf('log = "l"\n[[folders]]\npath = "a"\n[[folders]]\npath = "a"\n')).toEqual(['synclog.toml:5: folders[1].path: the same as folders[0].path']);
+  });
+
+  it('places keys of inline tables and dotted keys through their parent', () => {
+    const lines = KeyLines.scan('log = "l"\nserve = { listen = "x" }\n[a.b]\nc.d = 1\n[[e]]\n[[e]]\nf = """\ng = 2\n"""\nh = 3\n');
+    expect(lines.lineOf('serve.listen')).toBe(2);
+    expect(lines.lineOf('a.b.c.d')).toBe(4);
+    expect(lines.lineOf('e[1].f')).toBe(7);
+    expect(lines.lineOf('e[1].g')).toBe(6); // inside a multi-line string: not a key
+    expect(lines.lineOf('e[1].h')).toBe(10);
+  });
+
+  it('reads durations and refuses bare numbers', () => {
+    expect(parseDurationMs('1h30m')).toBe(5_400_000);
+    expect(parseDurationMs('250ms')).toBe(250);
+    expect(parseDurationMs('1.5s')).toBe(1500);
+    expect(parseDurationMs('60')).toBeUndefined();
+    expect(parseDurationMs('1 hour')).toBeUndefined();
+  });
+});
+
+describe('docs/config.md', () => {
+  it('holds a full example that is a valid config', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    const { REPO_ROOT } = await import('../../helpers/run-cli.js');
+    const doc = await readFile(join(REPO_ROOT, 'docs', 'config.md'), 'utf8');
+    const example = /## A full example\n\n```toml\n([\s\S]*?)```/.exec(doc)![1]!;
+    const config = parseConfig(example, '/etc/synclog/synclog.toml');
+    expect(config.folders.map((f) => f.everyMs)).toEqual([undefined, 3_600_000]);
+    expect(config.hooks.map((h) => h.name)).toEqual(['new-documents', 'chat']);
+    expect(config.receivers[1]!.from).toBe('http://127.0.0.1:9417/');
+  });
+});
