@@ -1,0 +1,119 @@
+// Copying one peer's own records into this node's log (docs/sync.md "What a node stores"). Follows the peer's log
+// with the read side's long poll (a change arrives once it is durable there), keeps only records the peer recorded
+// itself (no `origin`), fetches the chunks they name that this log lacks (checked against their ids by RemoteLog),
+// and appends chunks and records as one atomic group, each record stamped with the peer's log id and seq.
+// Never relays a record that carries an origin, never takes the origin from a record, never appends a version id
+// the log already holds, never appends a version before its chunks.
+import { CorruptionError, UsageError } from '../errors.js';
+import type { LogEntry } from '../log/index.js';
+import { nextOrIdle, RemoteLog, type RemoteLogOptions } from '../net/index.js';
+import { contentIdHex, decodeRecord, RECORD_TAGS, type ChunkRecord, type ContentIdBytes, type EntryRecord, type LogRecord } from '../record/index.js';
+import { compressChunk, type StoreApi, type StoredRecord } from '../store/index.js';
+import { NET_LIMITS, SYNC_LIMITS } from '../util/limits.js';
+import type { SyncState } from './sync-state.js';
+
+export interface PeerCopyContext {
+  store: StoreApi;
+  state: SyncState;
+  /** Highest peer seq held per origin (derived from the log at start; updated here). */
+  highSeq: Map<string, number>;
+  /** Refuses a peer log id that is this node's own or another peer's (throws UsageError). */
+  claim(url: string, logId: string): void;
+  /** Told once records are durable in this log. */
+  copied(records: StoredRecord<EntryRecord>[], peer: string): void;
+  transport: RemoteLogOptions;
+}
+
+/** The highest origin seq per origin log id among the records of `catalog` (what each peer's copy resumes after). */
+export function highSeqOf(records: Iterable<EntryRecord>): Map<string, number> {
+  const high = new Map<string, number>();
+  for (const record of records) {
+    if (record.origin && record.origin.seq > (high.get(record.origin.log) ?? -1)) high.set(record.origin.log, record.origin.seq);
+  }
+  return high;
+}
+
+interface Pending {
+  chunks: ChunkRecord[];
+  chunkIds: Set<string>;
+  records: EntryRecord[];
+  bytes: number;
+}
+
+/** Follows `url` until `signal` aborts; resolves then. Rejects for a peer that sends what must not be taken. */
+export async function copyFromPeer(url: string, ctx: PeerCopyContext, signal: AbortSignal): Promise<void> {
+  const remote = await RemoteLog.connect(url, ctx.transport, signal).catch((error: unknown) => {
+    if (signal.aborted) return undefined;
+    throw error;
+  });
+  if (!remote) return;
+  try {
+    ctx.claim(url, remote.logId);
+    const peer = remote.logId;
+    const fromSeq = (ctx.highSeq.get(peer) ?? -1) + 1;
+    const entries = remote.read({ fromSeq, follow: true, tags: [RECORD_TAGS.version, RECORD_TAGS.delete], signal })[Symbol.asyncIterator]();
+    let pending: Pending = { chunks: [], chunkIds: new Set(), records: [], bytes: 0 };
+    const commit = async () => {
+      const batch = pending;
+      pending = { chunks: [], chunkIds: new Set(), records: [], bytes: 0 };
+      await appendBatch(batch, ctx, peer);
+    };
+    for (;;) {
+      const step = await nextOrIdle(entries, true, async () => {
+        if (pending.records.length > 0) await commit();
+      });
+      if (step.done) break;
+      await take(step.value, remote, ctx, pending, signal);
+      if (pending.records.length >= SYNC_LIMITS.copyBatchRecordsMax || pending.bytes >= SYNC_LIMITS.copyBatchBytesMax) await commit();
+    }
+    if (pending.records.length > 0 && !signal.aborted) await commit();
+  } finally {
+    remote.close();
+  }
+}
+
+async function take(entry: LogEntry, remote: RemoteLog, ctx: PeerCopyContext, pending: Pending, signal: AbortSignal): Promise<void> {
+  const record = decodeRecord(entry.tag, entry.payload, { file: `peer ${remote.url}`, seq: entry.seq }) as EntryRecord;
+  // The peer's copies of other nodes' records are theirs to give, not this peer's: only its own are taken.
+  if (record.origin !== undefined) return;
+  if (ctx.state.has(record.versionId) || pending.records.some((r) => r.versionId === record.versionId)) return;
+  const stamped: EntryRecord = { ...record, root: ctx.state.root, origin: { log: remote.logId, seq: entry.seq } };
+  if (stamped.kind === 'version' && stamped.chunks) {
+    const lacking = stamped.chunks.filter((c) => !ctx.store.hasChunk(c.id) && !pending.chunkIds.has(contentIdHex(c.id)));
+    const unique = new Map(lacking.map((c) => [contentIdHex(c.id), c.id] as const));
+    const ids = [...unique.values()];
+    for (let at = 0; at < ids.length; at += NET_LIMITS.chunkIdsPerRequestMax) {
+      const group = ids.slice(at, at + NET_LIMITS.chunkIdsPerRequestMax);
+      const bytes = await remote.fetchChunks(group, signal);
+      group.forEach((id, i) => {
+        const data = bytes[i];
+        if (!data) throw missingChunk(remote.url, stamped, id);
+        const packed = compressChunk(data, 'auto');
+        pending.chunks.push({ kind: 'chunk', id, codec: packed.codec, size: data.length, data: packed.data });
+        pending.chunkIds.add(contentIdHex(id));
+        pending.bytes += data.length;
+      });
+    }
+  }
+  pending.records.push(stamped);
+}
+
+function missingChunk(url: string, record: EntryRecord, id: ContentIdBytes): CorruptionError {
+  const hex = contentIdHex(id);
+  return new CorruptionError(`peer ${url} names chunk ${hex} in version ${record.versionId} (${JSON.stringify(record.path)}) but does not hold it`, { file: url, chunk: hex, reason: 'chunk-missing-at-peer' });
+}
+
+async function appendBatch(batch: Pending, ctx: PeerCopyContext, peer: string): Promise<void> {
+  const fresh = batch.records.filter((r) => !ctx.state.has(r.versionId));
+  if (fresh.length === 0) return;
+  const stored = await ctx.store.appendAtomic([...batch.chunks, ...fresh] as LogRecord[]);
+  const entries = stored.filter((s): s is StoredRecord<EntryRecord> => s.record.kind === 'version' || s.record.kind === 'delete');
+  const last = fresh[fresh.length - 1]!.origin!.seq;
+  if (last > (ctx.highSeq.get(peer) ?? -1)) ctx.highSeq.set(peer, last);
+  ctx.copied(entries, peer);
+}
+
+/** A peer log id already taken (this node's own, or another --peer's): the same log reached twice, or a forger. */
+export function refusePeer(url: string, logId: string, whose: string): never {
+  throw new UsageError(`peer ${url} serves log ${logId}, which is ${whose}; each peer must be another node's own log`, { url, logId });
+}
