@@ -5,7 +5,6 @@
 // Never relays a record that carries an origin, never takes the origin from a record, never appends a version id
 // the log already holds, never appends a version before its chunks.
 import { CorruptionError, UsageError } from '../errors.js';
-import type { LogEntry } from '../log/index.js';
 import { nextOrIdle, RemoteLog, type RemoteLogOptions } from '../net/index.js';
 import { contentIdHex, decodeRecord, RECORD_TAGS, type ChunkRecord, type ContentIdBytes, type EntryRecord, type LogRecord } from '../record/index.js';
 import { compressChunk, type StoreApi, type StoredRecord } from '../store/index.js';
@@ -63,7 +62,15 @@ export async function copyFromPeer(url: string, ctx: PeerCopyContext, signal: Ab
         if (pending.records.length > 0) await commit();
       });
       if (step.done) break;
-      await take(step.value, remote, ctx, pending, signal);
+      let record: EntryRecord;
+      try {
+        record = decodeRecord(step.value.tag, step.value.payload, { file: `peer ${remote.url}`, seq: step.value.seq }) as EntryRecord;
+      } catch (error) {
+        // What came before the bad record is the peer's and sound: keep it, then stop copying from this peer.
+        if (pending.records.length > 0) await commit();
+        throw error;
+      }
+      await take(record, step.value.seq, remote, ctx, pending, signal);
       if (pending.records.length >= SYNC_LIMITS.copyBatchRecordsMax || pending.bytes >= SYNC_LIMITS.copyBatchBytesMax) await commit();
     }
     if (pending.records.length > 0 && !signal.aborted) await commit();
@@ -72,12 +79,11 @@ export async function copyFromPeer(url: string, ctx: PeerCopyContext, signal: Ab
   }
 }
 
-async function take(entry: LogEntry, remote: RemoteLog, ctx: PeerCopyContext, pending: Pending, signal: AbortSignal): Promise<void> {
-  const record = decodeRecord(entry.tag, entry.payload, { file: `peer ${remote.url}`, seq: entry.seq }) as EntryRecord;
+async function take(record: EntryRecord, seq: number, remote: RemoteLog, ctx: PeerCopyContext, pending: Pending, signal: AbortSignal): Promise<void> {
   // The peer's copies of other nodes' records are theirs to give, not this peer's: only its own are taken.
   if (record.origin !== undefined) return;
   if (ctx.state.has(record.versionId) || pending.records.some((r) => r.versionId === record.versionId)) return;
-  const stamped: EntryRecord = { ...record, root: ctx.state.root, origin: { log: remote.logId, seq: entry.seq } };
+  const stamped: EntryRecord = { ...record, root: ctx.state.root, origin: { log: remote.logId, seq } };
   if (stamped.kind === 'version' && stamped.chunks) {
     const lacking = stamped.chunks.filter((c) => !ctx.store.hasChunk(c.id) && !pending.chunkIds.has(contentIdHex(c.id)));
     const unique = new Map(lacking.map((c) => [contentIdHex(c.id), c.id] as const));

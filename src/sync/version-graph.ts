@@ -63,7 +63,10 @@ export function resolvePath(entries: readonly SyncEntry[]): PathResolution {
       parent = held.record.basedOn;
     }
   }
-  const heads = [...byId.values()].filter((entry) => !ancestors.has(entry.record.versionId));
+  const all = [...byId.values()];
+  const tips = all.filter((entry) => !ancestors.has(entry.record.versionId));
+  // Only a basedOn cycle (a hostile log) leaves no head: then every record competes, still the same way everywhere.
+  const heads = tips.length > 0 ? tips : all;
   let winner: SyncEntry | undefined;
   for (const head of heads) if (!winner || beats(head, winner)) winner = head;
   const conflicts = heads.filter((head) => head !== winner && head.record.kind === 'version' && !sameState(head.record, winner!.record));

@@ -13,7 +13,7 @@ import { defaultLogDir, LOG_OPTION_HELP } from '../default-log.js';
 import type { CommandContext } from '../main.js';
 import { printJson, printLine, printNotice } from '../output.js';
 import { CA_HELP, remoteClientOptions } from '../remote-options.js';
-import { collect } from './watch.js';
+import { collect, parseMs } from './watch.js';
 
 interface SyncCliOptions {
   log?: string;
@@ -25,6 +25,7 @@ interface SyncCliOptions {
   ca?: string;
   insecurePublic?: boolean;
   exclude: string[];
+  debounce?: number;
   json?: boolean;
 }
 
@@ -42,6 +43,7 @@ export function register(program: Command, context: CommandContext): void {
     .option('--ca <file>', CA_HELP)
     .option('--insecure-public', 'allow a non-loopback address without a token or without TLS (prints a warning)')
     .option('--exclude <glob>', 'gitignore-style pattern to leave out of the sync (repeatable)', collect, [])
+    .option('--debounce <ms>', 'quiet time before a changed file is read (default 100)', parseMs)
     .option('--json', 'print one JSON object per event (listening, recorded, applied, conflict, refused, peer-away, stopped)')
     .action(async (dir: string, options: SyncCliOptions) => context.run(Boolean(options.json), () => runSync(dir, options)));
 }
@@ -91,6 +93,7 @@ async function runSync(dir: string, options: SyncCliOptions): Promise<number> {
     tls,
     transport,
     exclude: options.exclude,
+    debounceMs: options.debounce,
     onEvent: (event) => {
       if (event.kind === 'peer-failed' || event.kind === 'error') failed = true;
       if (json) return printJson({ event: event.kind, ...event, kind: undefined });
