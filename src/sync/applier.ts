@@ -5,11 +5,13 @@
 // folders) at paths from the one path gate, never outside the folder nor into the log's own folder inside it.
 // Never overwrites a path whose disk state is not the shadow's (the user changed it and the watcher has not
 // recorded it yet): such a path waits and is looked at again.
-import { lstat, readdir, readFile, readlink, rmdir } from 'node:fs/promises';
+import { lstat, readdir, readFile, readlink, rm, rmdir } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { UnsafePathError } from '../errors.js';
 import type { EntryRecord, VersionRecord } from '../record/index.js';
 import { Destination, DestinationPaths, type WriteContext } from '../receiver/index.js';
 import { hashContent, sameContentId, type StoreApi, type StoredRecord } from '../store/index.js';
+import { TEMP_MARKER } from '../util/fs-durable.js';
 import { SYNC_LIMITS } from '../util/limits.js';
 import { resolveInside, validateLogPath } from '../util/log-path.js';
 import { conflictCopyPath, shortNodeId } from './conflict-name.js';
@@ -18,6 +20,8 @@ import type { SyncEntry } from './version-graph.js';
 
 /** Retry delay of paths that wait for the watcher (the user changed them) or for a folder to empty. */
 const DEFERRED_RETRY_MS = 500;
+/** Failed writes of one path in a row before the failure is reported. */
+const WRITE_FAILURES_SAID = 3;
 /** A file larger than this is not hashed to compare with the shadow: only its size and mtime are. */
 const HASH_COMPARE_BYTES_MAX = 64 * 1024 * 1024;
 
@@ -34,7 +38,9 @@ export class Applier {
   private readonly waiting = new Set<string>();
   private readonly copiesWritten = new Set<string>();
   private readonly conflictsSaid = new Set<string>();
-  private readonly destination: Destination;
+  private readonly failures = new Map<string, number>();
+  /** Made again per batch: it remembers folders it checked, and the user may remove them between batches. */
+  private destination: Destination;
   private readonly gate: DestinationPaths;
   private running: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -51,6 +57,21 @@ export class Applier {
   ) {
     this.destination = new Destination(folder);
     this.gate = new DestinationPaths(folder);
+  }
+
+  /**
+   * Removes the temp files a killed node left in the folder (each write is temp file + rename; the watcher never
+   * records them). Run once at start, before anything is written.
+   */
+  static async sweepTemps(folder: string, reservedTop: string | undefined): Promise<number> {
+    let removed = 0;
+    for (const name of await readdir(folder, { recursive: true })) {
+      if (!basename(name).includes(TEMP_MARKER)) continue;
+      if (reservedTop !== undefined && (name === reservedTop || name.startsWith(`${reservedTop}/`))) continue;
+      await rm(join(folder, name), { force: true });
+      removed++;
+    }
+    return removed;
   }
 
   /** Paths whose records changed (or whose disk did): looked at soon, in one batch. */
@@ -82,6 +103,7 @@ export class Applier {
 
   private async drain(): Promise<void> {
     while (this.queue.size > 0 && !this.closed) {
+      this.destination = new Destination(this.folder);
       const batch = [...this.queue].slice(0, SYNC_LIMITS.applyBatchPathsMax);
       for (const path of batch) this.queue.delete(path);
       // Folders before what is in them; removals deepest first, after every write (a folder empties first).
@@ -100,7 +122,7 @@ export class Applier {
           await this.applyWinner(path, resolution.winner);
         } catch (error) {
           if (error instanceof UnsafePathError) this.events.refused(path, error.message);
-          else this.events.error(error instanceof Error ? error : new Error(String(error)));
+          else this.failed(path, error);
         }
       }
       await this.destination.syncDirs();
@@ -114,6 +136,16 @@ export class Applier {
         this.schedule(again);
       }, DEFERRED_RETRY_MS);
     }
+  }
+
+  /**
+   * A write that failed is tried again (a folder the user just moved away is the usual cause); it is said once it
+   * has failed WRITE_FAILURES_SAID times in a row, so a lasting problem (permissions) is not silent.
+   */
+  private failed(path: string, error: unknown): void {
+    const count = (this.failures.get(path) ?? 0) + 1;
+    this.failures.set(path, count);
+    if (!this.deferred.has(path) || count === WRITE_FAILURES_SAID) this.events.error(error instanceof Error ? error : new Error(String(error)));
   }
 
   /** The absolute path of a record's path, through the one gate; the log's own folder inside is refused. */
@@ -153,7 +185,16 @@ export class Applier {
       return;
     }
     this.state.setShadow(path, stored);
-    await this.write(abs, record, stored);
+    try {
+      await this.write(abs, record, stored);
+    } catch (error) {
+      // Nothing was written (temp file + rename): the folder still holds what it held; look again soon.
+      if (current) this.state.setShadow(path, current);
+      else this.state.forgetShadow(path);
+      this.deferred.add(path);
+      throw error;
+    }
+    this.failures.delete(path);
     this.noteApplied(path, true);
     this.events.applied(path, record);
   }

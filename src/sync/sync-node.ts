@@ -97,6 +97,8 @@ export class SyncNode {
       const nodeId = await readLogId(logDir);
       if (nodeId === undefined) throw new AssertionError('a store that was opened for write has a first segment');
       const root = assignRootNames([dir], await knownRootsOf(store.entries({ kinds: ['watch'] }))).get(dir)!;
+      const reservedTop = topNameInside(dir, await realpath(logDir));
+      await Applier.sweepTemps(dir, reservedTop);
       const state = await SyncState.load(await store.catalog(), root, nodeId, logDir, dir);
       let watcher: AppendOnlyLogWatcher | undefined;
       const emit = (event: SyncEvent) => options.onEvent?.(event);
@@ -106,7 +108,7 @@ export class SyncNode {
         conflict: (info) => holder.node?.noteConflict(info),
         refused: (path, reason) => emit({ kind: 'refused', path, reason }),
         error: (error) => emit({ kind: 'error', message: error.message }),
-      }, topNameInside(dir, await realpath(logDir)));
+      }, reservedTop);
       watcher = new AppendOnlyLogWatcher({
         watchPath: dir,
         store,

@@ -111,6 +111,11 @@ export class SyncState {
     this.dirty = true;
   }
 
+  forgetShadow(path: string): void {
+    this.shadow.delete(path);
+    this.dirty = true;
+  }
+
   /** Writes sync-shadow.json when it changed (temp file, fsync, rename). */
   async save(): Promise<void> {
     if (!this.dirty) return;

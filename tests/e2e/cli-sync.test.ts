@@ -78,9 +78,9 @@ describe('synclog sync', () => {
 
     const bothKept = async () => {
       const all = await trees(nodes);
-      if (!all.every((t) => t === all[0])) return false;
+      if (!all.every((t) => t === all[0])) return undefined;
       const names = (await readdir(a.dir)).sort();
-      return names.length === 2 ? names : false;
+      return names.length === 2 ? names : undefined;
     };
     const names = await waitFor(bothKept, 'the file and its conflict copy, the same on every node', 90_000, 100, async () => ({ trees: await trees(nodes), err: nodes.map((n) => n.stderr) }));
     expect(names[0]).toBe('notes.md');
