@@ -89,5 +89,10 @@ describe('synclog sync', () => {
     expect(contents).toEqual(new Set(['edited on a\n', 'edited on c while apart\n']));
     // Every node said so.
     await waitFor(() => nodes.every((n) => n.events.some((e) => e.event === 'conflict' && e.copy === names[1])), 'a conflict event on every node', 30_000, 100);
+    // And `synclog status` says so, from any node's log.
+    await waitFor(async () => {
+      const status = await runCli(['status', '--log', b.log, '--json']);
+      return (JSON.parse(status.stdout) as { syncConflicts: string[] }).syncConflicts.some((p) => p.endsWith(`/${names[1]}`));
+    }, 'status to list the conflict copy', 30_000, 500);
   }, 240_000);
 });
