@@ -126,8 +126,9 @@ export class Applier {
         }
       }
       await this.destination.syncDirs();
-      await this.state.save();
     }
+    // Once per drain, not per batch: the shadow is derived data (a stale one is corrected at start).
+    await this.state.save();
     if (this.deferred.size > 0 && !this.timer && !this.closed) {
       this.timer = setTimeout(() => {
         this.timer = undefined;

@@ -33,10 +33,16 @@ export function highSeqOf(records: Iterable<EntryRecord>): Map<string, number> {
 }
 
 interface Pending {
-  chunks: ChunkRecord[];
-  chunkIds: Set<string>;
+  /** Chunks the batch's versions name that this log lacks: hex id → id and the first version naming it. */
+  lacking: Map<string, { id: ContentIdBytes; record: EntryRecord }>;
+  versionIds: Set<string>;
   records: EntryRecord[];
+  /** Bytes of the lacking chunks (the batch's memory once fetched). */
   bytes: number;
+}
+
+function emptyBatch(): Pending {
+  return { lacking: new Map(), versionIds: new Set(), records: [], bytes: 0 };
 }
 
 /** Follows `url` until `signal` aborts; resolves then. Rejects for a peer that sends what must not be taken. */
@@ -51,11 +57,11 @@ export async function copyFromPeer(url: string, ctx: PeerCopyContext, signal: Ab
     const peer = remote.logId;
     const fromSeq = (ctx.highSeq.get(peer) ?? -1) + 1;
     const entries = remote.read({ fromSeq, follow: true, tags: [RECORD_TAGS.version, RECORD_TAGS.delete], signal })[Symbol.asyncIterator]();
-    let pending: Pending = { chunks: [], chunkIds: new Set(), records: [], bytes: 0 };
+    let pending = emptyBatch();
     const commit = async () => {
       const batch = pending;
-      pending = { chunks: [], chunkIds: new Set(), records: [], bytes: 0 };
-      await appendBatch(batch, ctx, peer);
+      pending = emptyBatch();
+      await appendBatch(batch.records, await fetchLacking(batch, remote, signal), ctx, peer);
     };
     for (;;) {
       const step = await nextOrIdle(entries, true, async () => {
@@ -70,7 +76,7 @@ export async function copyFromPeer(url: string, ctx: PeerCopyContext, signal: Ab
         if (pending.records.length > 0) await commit();
         throw error;
       }
-      await take(record, step.value.seq, remote, ctx, pending, signal);
+      await take(record, step.value.seq, remote, ctx, pending);
       if (pending.records.length >= SYNC_LIMITS.copyBatchRecordsMax || pending.bytes >= SYNC_LIMITS.copyBatchBytesMax) await commit();
     }
     if (pending.records.length > 0 && !signal.aborted) await commit();
@@ -79,29 +85,39 @@ export async function copyFromPeer(url: string, ctx: PeerCopyContext, signal: Ab
   }
 }
 
-async function take(record: EntryRecord, seq: number, remote: RemoteLog, ctx: PeerCopyContext, pending: Pending, signal: AbortSignal): Promise<void> {
+/** Queues one of the peer's records; the chunks it names that this log lacks are fetched at commit, many at once. */
+async function take(record: EntryRecord, seq: number, remote: RemoteLog, ctx: PeerCopyContext, pending: Pending): Promise<void> {
   // The peer's copies of other nodes' records are theirs to give, not this peer's: only its own are taken.
   if (record.origin !== undefined) return;
-  if (ctx.state.has(record.versionId) || pending.records.some((r) => r.versionId === record.versionId)) return;
+  if (ctx.state.has(record.versionId) || pending.versionIds.has(record.versionId)) return;
   const stamped: EntryRecord = { ...record, root: ctx.state.root, origin: { log: remote.logId, seq } };
   if (stamped.kind === 'version' && stamped.chunks) {
-    const lacking = stamped.chunks.filter((c) => !ctx.store.hasChunk(c.id) && !pending.chunkIds.has(contentIdHex(c.id)));
-    const unique = new Map(lacking.map((c) => [contentIdHex(c.id), c.id] as const));
-    const ids = [...unique.values()];
-    for (let at = 0; at < ids.length; at += NET_LIMITS.chunkIdsPerRequestMax) {
-      const group = ids.slice(at, at + NET_LIMITS.chunkIdsPerRequestMax);
-      const bytes = await remote.fetchChunks(group, signal);
-      group.forEach((id, i) => {
-        const data = bytes[i];
-        if (!data) throw missingChunk(remote.url, stamped, id);
-        const packed = compressChunk(data, 'auto');
-        pending.chunks.push({ kind: 'chunk', id, codec: packed.codec, size: data.length, data: packed.data });
-        pending.chunkIds.add(contentIdHex(id));
-        pending.bytes += data.length;
-      });
+    for (const chunk of stamped.chunks) {
+      const hex = contentIdHex(chunk.id);
+      if (ctx.store.hasChunk(chunk.id) || pending.lacking.has(hex)) continue;
+      pending.lacking.set(hex, { id: chunk.id, record: stamped });
+      pending.bytes += chunk.size;
     }
   }
+  pending.versionIds.add(stamped.versionId);
   pending.records.push(stamped);
+}
+
+/** The chunks the batch lacks, fetched in requests of up to chunkIdsPerRequestMax ids, as chunk records. */
+async function fetchLacking(pending: Pending, remote: RemoteLog, signal: AbortSignal): Promise<ChunkRecord[]> {
+  const wanted = [...pending.lacking.values()];
+  const chunks: ChunkRecord[] = [];
+  for (let at = 0; at < wanted.length; at += NET_LIMITS.chunkIdsPerRequestMax) {
+    const group = wanted.slice(at, at + NET_LIMITS.chunkIdsPerRequestMax);
+    const bytes = await remote.fetchChunks(group.map((g) => g.id), signal);
+    group.forEach(({ id, record }, i) => {
+      const data = bytes[i];
+      if (!data) throw missingChunk(remote.url, record, id);
+      const packed = compressChunk(data, 'auto');
+      chunks.push({ kind: 'chunk', id, codec: packed.codec, size: data.length, data: packed.data });
+    });
+  }
+  return chunks;
 }
 
 function missingChunk(url: string, record: EntryRecord, id: ContentIdBytes): CorruptionError {
@@ -109,10 +125,12 @@ function missingChunk(url: string, record: EntryRecord, id: ContentIdBytes): Cor
   return new CorruptionError(`peer ${url} names chunk ${hex} in version ${record.versionId} (${JSON.stringify(record.path)}) but does not hold it`, { file: url, chunk: hex, reason: 'chunk-missing-at-peer' });
 }
 
-async function appendBatch(batch: Pending, ctx: PeerCopyContext, peer: string): Promise<void> {
-  const fresh = batch.records.filter((r) => !ctx.state.has(r.versionId));
+async function appendBatch(records: EntryRecord[], chunks: ChunkRecord[], ctx: PeerCopyContext, peer: string): Promise<void> {
+  const fresh = records.filter((r) => !ctx.state.has(r.versionId));
   if (fresh.length === 0) return;
-  const stored = await ctx.store.appendAtomic([...batch.chunks, ...fresh] as LogRecord[]);
+  // Chunks first: the group is all or nothing, and a version is never before its chunks.
+  const held = chunks.filter((c) => !ctx.store.hasChunk(c.id));
+  const stored = await ctx.store.appendAtomic([...held, ...fresh] as LogRecord[]);
   const entries = stored.filter((s): s is StoredRecord<EntryRecord> => s.record.kind === 'version' || s.record.kind === 'delete');
   const last = fresh[fresh.length - 1]!.origin!.seq;
   if (last > (ctx.highSeq.get(peer) ?? -1)) ctx.highSeq.set(peer, last);
