@@ -12,6 +12,7 @@ import type { EntryRecord, VersionRecord } from '../record/index.js';
 import { Destination, DestinationPaths, type WriteContext } from '../receiver/index.js';
 import { hashContent, sameContentId, type StoreApi, type StoredRecord } from '../store/index.js';
 import { TEMP_MARKER } from '../util/fs-durable.js';
+import { mapLimit } from '../watcher/index.js';
 import { SYNC_LIMITS } from '../util/limits.js';
 import { resolveInside, validateLogPath } from '../util/log-path.js';
 import { conflictCopyPath, shortNodeId } from './conflict-name.js';
@@ -20,6 +21,8 @@ import type { SyncEntry } from './version-graph.js';
 
 /** Retry delay of paths that wait for the watcher (the user changed them) or for a folder to empty. */
 const DEFERRED_RETRY_MS = 500;
+/** Files the applier writes at once (each is its own temp file, fsync and rename). */
+const FILE_WRITES_IN_FLIGHT = 8;
 /** Failed writes of one path in a row before the failure is reported. */
 const WRITE_FAILURES_SAID = 3;
 /** A file larger than this is not hashed to compare with the shadow: only its size and mtime are. */
@@ -110,21 +113,27 @@ export class Applier {
       const plans = batch.map((path) => ({ path, resolution: this.state.resolve(path) }));
       const writes = plans.filter((p) => p.resolution.winner?.record.kind === 'version').sort((a, b) => (a.path < b.path ? -1 : 1));
       const removals = plans.filter((p) => p.resolution.winner?.record.kind === 'delete').sort((a, b) => (a.path < b.path ? 1 : -1));
-      for (const { path, resolution } of [...writes, ...removals, ...plans.filter((p) => !p.resolution.winner)]) {
+      const isFile = (p: (typeof plans)[number]) => p.resolution.winner?.record.kind === 'version' && p.resolution.winner.record.type === 'file';
+      const one = async ({ path, resolution }: (typeof plans)[number]) => {
         try {
           if (resolution.waitingFor !== undefined) {
             this.waiting.add(path);
-            continue;
+            return;
           }
           this.waiting.delete(path);
-          if (!resolution.winner) continue;
+          if (!resolution.winner) return;
           for (const loser of resolution.conflicts) await this.keepConflict(path, loser, resolution.winner);
           await this.applyWinner(path, resolution.winner);
         } catch (error) {
           if (error instanceof UnsafePathError) this.events.refused(path, error.message);
           else this.failed(path, error);
         }
-      }
+      };
+      // Folders and links in path order, then files several at once (their fsyncs overlap; no file is another's
+      // parent), then removals deepest first.
+      for (const plan of writes.filter((p) => !isFile(p))) await one(plan);
+      await mapLimit(writes.filter(isFile), FILE_WRITES_IN_FLIGHT, one);
+      for (const plan of [...removals, ...plans.filter((p) => !p.resolution.winner)]) await one(plan);
       await this.destination.syncDirs();
     }
     // Once per drain, not per batch: the shadow is derived data (a stale one is corrected at start).

@@ -7,3 +7,4 @@ export { fileHistory, resolveUserPath, historyEntryOf, type HistoryEntry, type H
 export { knownRootsOf, assignRootNames } from './root-names.js';
 export { IGNORE_FILE_NAME } from './excludes.js';
 export { parseSince } from './since.js';
+export { mapLimit } from './map-limit.js';
