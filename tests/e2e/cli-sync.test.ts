@@ -24,6 +24,18 @@ async function versionsIn(log: string): Promise<{ versionId: string; path: strin
 }
 
 describe('synclog sync', () => {
+  it('refuses bad arguments before it creates anything: a missing folder (1), a peer that is not http(s) (2)', async () => {
+    const work = await makeTmpDir();
+    const missing = await runCli(['sync', join(work, 'nope'), '--log', join(work, 'log')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/does not exist/);
+    await mkdir(join(work, 'dir'));
+    const badPeer = await runCli(['sync', join(work, 'dir'), '--log', join(work, 'log'), '--peer', 'ftp://x']);
+    expect(badPeer.code).toBe(2);
+    expect(badPeer.stderr).toMatch(/not an http/);
+    expect((await readdir(work)).sort()).toEqual(['dir']);
+  });
+
   it('three nodes converge byte for byte after scripted edits on each; every log holds every version once', async () => {
     const work = await makeTmpDir();
     const nodes = await makeNodes(work, ['n1', 'n2', 'n3']);
