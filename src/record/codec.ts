@@ -158,6 +158,11 @@ function originOf(value: unknown, fail: (reason: string) => never): RecordOrigin
   return { log, seq: r.num('seq', { min: 0 }) };
 }
 
+/** The optional `basedOn` of a synced record (docs/format.md): a version id; undefined when absent. */
+function basedOnOf(r: FieldReader): string | undefined {
+  return r.str('basedOn', { optional: true, maxBytes: 64 }) === undefined ? undefined : r.versionId('basedOn');
+}
+
 function rootName(r: FieldReader): string {
   const root = r.str('root', { maxBytes: LIMITS.pathComponentBytesMax });
   if (!isValidLogPath(root) || root.includes('/')) return r.str('__invalid_root__');
@@ -245,6 +250,8 @@ export function decodeRecord(tag: number, payload: Uint8Array, where: RecordLoca
       if (record.event === 'renamed' && !record.renamedFrom) fail('a renamed version needs renamedFrom');
       const origin = originOf((value as Record<string, unknown>).origin, fail);
       if (origin !== undefined) record.origin = origin;
+      const basedOn = basedOnOf(r);
+      if (basedOn !== undefined) record.basedOn = basedOn;
       return record;
     }
     case 'delete': {
@@ -260,6 +267,8 @@ export function decodeRecord(tag: number, payload: Uint8Array, where: RecordLoca
       if (renamedTo !== undefined) record.renamedTo = renamedTo;
       const origin = originOf((value as Record<string, unknown>).origin, fail);
       if (origin !== undefined) record.origin = origin;
+      const basedOn = basedOnOf(r);
+      if (basedOn !== undefined) record.basedOn = basedOn;
       return record;
     }
     case 'watch': {

@@ -85,6 +85,8 @@ export interface VersionRecord {
   target?: string;
   /** Set on records a server appended for a pushing client. */
   origin?: RecordOrigin;
+  /** Sync (docs/sync.md): the version id that was at this path in the writer's folder; absent: none or unknown. */
+  basedOn?: string;
 }
 
 /** A tombstone: the entry at `path` is gone (deleted, or renamed away when `renamedTo` is set). */
@@ -97,6 +99,8 @@ export interface DeleteRecord {
   type: EntryType;
   renamedTo?: LogPath;
   origin?: RecordOrigin;
+  /** As VersionRecord.basedOn. */
+  basedOn?: string;
 }
 
 /** Who watched what, from where, when: written when a watcher starts and stops. */

@@ -315,3 +315,15 @@ export const SERVICE_LIMITS = {
   /** Directories counted per folder when checking the inotify limit (the count stops there and says "at least"). */
   inotifyCountDirsMax: 2_000_000,
 } as const;
+
+/** Two-way sync (docs/sync.md). */
+export const SYNC_LIMITS = {
+  /** Records a peer copy appends as one atomic group at most (it is cut at an idle moment sooner). */
+  copyBatchRecordsMax: 1024,
+  /** Chunk bytes (uncompressed) a peer copy holds in memory before it appends them. */
+  copyBatchBytesMax: 16 * 1024 * 1024,
+  /** Paths the applier writes before it saves the shadow and looks for new work. */
+  applyBatchPathsMax: 512,
+  /** Largest sync-shadow.json read. */
+  shadowFileBytesMax: 256 * 1024 * 1024,
+} as const;

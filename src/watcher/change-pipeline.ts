@@ -412,6 +412,7 @@ export class ChangePipeline {
       { nowMs, ownerOf: (uid) => this.hooks.ownerOf(uid), eventFor: (key, entry, isNew) => this.eventFor(key, entry, isNew) },
     );
     if (planned.length === 0) return;
+    if (this.ctx.stampBasedOn) this.stampBasedOn(planned);
     let stored;
     try {
       stored = await this.store.appendRecords(planned.map((p) => p.record));
@@ -428,6 +429,14 @@ export class ChangePipeline {
     this.resumeAfterFullDisk();
     this.afterDurable(planned, stored.map((s) => s.seq));
     for (const p of planned) done.push(p.key);
+  }
+
+  /** Sync (docs/sync.md): each record names the version the folder held at its path when it was recorded. */
+  private stampBasedOn(planned: readonly PlannedRecord[]): void {
+    for (const p of planned) {
+      const before = this.ctx.catalog.latest(p.record.root, p.record.path)?.record.versionId;
+      if (before !== undefined && before !== p.record.versionId) p.record.basedOn = before;
+    }
   }
 
   private applyOutcome(key: string, root: string, path: string, outcome: Outcome, appeared: Appeared[], vanished: Vanished[], done: string[]): void {

@@ -3,7 +3,7 @@
 // Resolution validates and normalises once, at the entry point; nothing below re-checks user input.
 import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
-import type { StoreApi, StoreOptions } from '../store/types.js';
+import type { EntryRecord, StoreApi, StoreOptions, StoredRecord } from '../store/types.js';
 import { WATCH_LIMITS } from '../util/limits.js';
 import type { WatcherChange } from './events.js';
 
@@ -31,6 +31,22 @@ export interface WatcherOptions {
   onFileModified?: (change: WatcherChange) => void;
   onFileDeleted?: (change: WatcherChange) => void;
   onFileRenamed?: (change: WatcherChange) => void;
+  /** Two-way sync (src/sync, docs/sync.md): what the folder holds as the sync applier left it. */
+  sync?: WatcherSyncView;
+}
+
+/**
+ * A sync node's view of its folder: per path, the record whose state the folder holds (the last version the sync
+ * applied there, or the watcher recorded there). The watcher compares what it finds with it instead of the log's
+ * newest record (which may be a peer's losing version), so a write the applier made is never recorded again, and
+ * stamps each record's `basedOn` with its version id.
+ */
+export interface WatcherSyncView {
+  /**
+   * The record the folder holds at `root/path`; null: nothing (whatever the log holds there); undefined: the log's
+   * newest record (the catalog) says it.
+   */
+  latest(root: string, path: string): StoredRecord<EntryRecord> | null | undefined;
 }
 
 export interface ResolvedWatcherOptions {
@@ -52,6 +68,7 @@ export interface ResolvedWatcherOptions {
     deleted?: (change: WatcherChange) => void;
     renamed?: (change: WatcherChange) => void;
   };
+  sync: WatcherSyncView | undefined;
 }
 
 function nonNegative(name: string, value: number | undefined, fallback: number): number {
@@ -91,5 +108,6 @@ export function resolveWatcherOptions(options: WatcherOptions): ResolvedWatcherO
       deleted: options.onFileDeleted,
       renamed: options.onFileRenamed,
     },
+    sync: options.sync,
   };
 }

@@ -28,6 +28,8 @@ export interface ReconcileContext {
    */
   syncFileCalls: boolean;
   catalog: Pick<CatalogApi, 'latest'>;
+  /** Sync: stamp every record with `basedOn`, the version id `catalog.latest` names for its path. */
+  stampBasedOn?: boolean;
   counters: { filesRead: number; bytesIngested: number };
   /** Bounds the file bytes read at once across concurrent reconciles. */
   budget: ByteBudget;

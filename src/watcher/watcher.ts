@@ -19,7 +19,7 @@ import { ChangePipeline, type PipelineRoot } from './change-pipeline.js';
 import { WATCHER_EVENTS, type WatcherChange, type WatcherEventMap, type WatcherStats } from './events.js';
 import { createExcludeMatcher, readIgnoreFile } from './excludes.js';
 import { fileHistory, type HistoryEntry } from './history.js';
-import { resolveWatcherOptions, type ResolvedWatcherOptions, type WatcherOptions } from './options.js';
+import { resolveWatcherOptions, type ResolvedWatcherOptions, type WatcherOptions, type WatcherSyncView } from './options.js';
 import { OwnerLookup } from './owner.js';
 import { assignRootNames, knownRootsOf } from './root-names.js';
 import { LiveIndex, watchErrorFor, rootChangeHandler, rawNameHandler } from './watch-roots.js';
@@ -37,6 +37,8 @@ export class AppendOnlyLogWatcher extends EventEmitter<WatcherEventMap> {
   private state: State = 'new';
   private store: StoreApi | undefined;
   private catalog: CatalogApi | undefined;
+  /** What the pipeline and scans compare the disk with: the catalog, or a sync node's view of its folder. */
+  private view: Pick<CatalogApi, 'latest'> | undefined;
   private pipeline: ChangePipeline | undefined;
   private rescanner: DirRescanner | undefined;
   private readonly roots = new Map<string, RootRuntime>();
@@ -80,7 +82,8 @@ export class AppendOnlyLogWatcher extends EventEmitter<WatcherEventMap> {
         this.roots.set(name, { name, path: rootPath, matcher: createExcludeMatcher(rootPath, logReal, patterns), failed: false, chokidar: undefined });
       }
       this.live.load(this.catalog);
-      this.pipeline = this.createPipeline(store, this.catalog);
+      this.view = viewOf(this.catalog, this.options.sync);
+      this.pipeline = this.createPipeline(store, this.view);
       const pipeline = this.pipeline;
       this.rescanner = new DirRescanner(
         {
@@ -168,15 +171,23 @@ export class AppendOnlyLogWatcher extends EventEmitter<WatcherEventMap> {
     if (into) this.pipeline?.expectRestore(into.name, dest.slice(into.path.length + 1), contentIdHex);
   }
 
+  /**
+   * A sync node wrote (`present`) or removed an entry at `root/path` itself: the watcher's index of live paths
+   * follows, so a folder deleted later takes what the sync put in it along (docs/sync.md).
+   */
+  noteApplied(root: string, path: string, present: boolean): void {
+    this.live.apply({ root, path, change: present ? 'created' : 'deleted', renamedFrom: undefined });
+  }
+
   /** Where each running root lives (absolute path → root name). */
   protected rootPathMap(): Map<string, string> {
     return new Map([...this.roots.values()].map((root) => [root.path, root.name]));
   }
 
-  private createPipeline(store: StoreApi, catalog: CatalogApi): ChangePipeline {
+  private createPipeline(store: StoreApi, catalog: Pick<CatalogApi, 'latest'>): ChangePipeline {
     return new ChangePipeline(
       store,
-      { store, catalog, syncFileCalls: !this.options.poll },
+      { store, catalog, syncFileCalls: !this.options.poll, stampBasedOn: this.options.sync !== undefined },
       this.roots,
       {
         committed: (changes, batch) => this.onCommitted(changes, batch),
@@ -302,7 +313,7 @@ export class AppendOnlyLogWatcher extends EventEmitter<WatcherEventMap> {
   /** Walks one root and queues what differs from the log (initial scan, snapshot, backlog overflow). */
   private async scanOne(root: RootRuntime): Promise<void> {
     const pipeline = this.pipeline!;
-    const catalog = this.catalog!;
+    const catalog = this.view!;
     const done = await scanRoot(root, {
       syncFileCalls: !this.options.poll,
       latest: (r, p) => catalog.latest(r, p),
@@ -406,6 +417,17 @@ async function realpathLoose(path: string): Promise<string> {
 async function openStoreFor(options: ResolvedWatcherOptions): Promise<StoreApi> {
   const { openStore } = await import('../store/index.js');
   return openStore(options.logPath, options.storeOptions);
+}
+
+/** The catalog, with a sync view's records in front of it where it has one. */
+function viewOf(catalog: CatalogApi, sync: WatcherSyncView | undefined): Pick<CatalogApi, 'latest'> {
+  if (!sync) return catalog;
+  return {
+    latest: (root, path) => {
+      const held = sync.latest(root, path);
+      return held === undefined ? catalog.latest(root, path) : (held ?? undefined);
+    },
+  };
 }
 
 function stamp(error: unknown, operation: string): unknown {

@@ -2,7 +2,8 @@
 // "The outbox": per server, the queue's depth and age from the push cursor saved in the log) and, when `synclog run`
 // runs (or ran) on that log, what its status file says (docs/config.md "Status"): what runs, the last durable
 // version, each receiver's lag, hook counters and the errors of the last hour. Exit 1 when something needs
-// attention (the list says what), so monitoring can run it. Reads only; never contacts a server.
+// attention (the list says what), so monitoring can run it. Also lists the sync conflict copies the log holds live
+// (docs/sync.md). Reads only; never contacts a server.
 import type { Command } from 'commander';
 import { displayName } from '../../util/display-name.js';
 import { formatSize } from '../../util/format-size.js';
@@ -59,6 +60,18 @@ async function pushRows(logDir: string, nowMs: number): Promise<PushRow[]> {
   return rows;
 }
 
+/** Sync (docs/sync.md): the conflict copies the folder holds now (live in the log), as display paths. */
+async function liveConflictCopies(logDir: string): Promise<string[]> {
+  const { openStore } = await import('../../store/index.js');
+  const { isConflictCopy } = await import('../../sync/index.js');
+  const store = await openStore(logDir, { readOnly: true, workers: 0, indexOnDemand: true });
+  try {
+    return (await store.catalog()).paths().filter((p) => !p.deleted && isConflictCopy(p.path)).map((p) => p.display);
+  } finally {
+    await store.close();
+  }
+}
+
 type ServiceView = ServiceStatus & { running: boolean; stale: boolean };
 
 /** Everything that needs a person, one sentence each. */
@@ -95,10 +108,15 @@ async function runStatus(options: StatusCliOptions): Promise<number> {
   const saved = await service.readStatusFile(file);
   const view: ServiceView | undefined = saved && { ...saved, running: saved.state !== 'stopped' && service.processAlive(saved.pid), stale: nowMs - saved.updatedMs > SERVICE_LIMITS.statusStaleMs };
   const attention = attentionOf(view, rows, nowMs);
+  const syncConflicts = await liveConflictCopies(logDir);
   const code = attention.length > 0 ? EXIT.problem : EXIT.ok;
   if (options.json) {
-    printJson({ log: logDir, pushTargets: rows, service: view ?? null, attention });
+    printJson({ log: logDir, pushTargets: rows, service: view ?? null, syncConflicts, attention });
     return code;
+  }
+  if (syncConflicts.length > 0) {
+    printLine(`${displayName(logDir)}: ${syncConflicts.length} sync conflict cop${syncConflicts.length === 1 ? 'y' : 'ies'} kept (docs/sync.md):`);
+    for (const path of syncConflicts) printLine(`  ${displayName(path)}`);
   }
   await printPushRows(logDir, rows);
   if (view) printService(view, nowMs);

@@ -1,0 +1,254 @@
+// The sync applier (docs/sync.md): brings each path of the folder to the winner of its records, and writes a losing
+// concurrent version this node made beside it as a conflict copy (once; its watcher then records the copy like any
+// new file). Sets the shadow before each write, so the watcher finds exactly what the shadow says and records
+// nothing (no echo). Writes through the receiver's Destination (temp file, fsync, rename; parents checked as real
+// folders) at paths from the one path gate, never outside the folder nor into the log's own folder inside it.
+// Never overwrites a path whose disk state is not the shadow's (the user changed it and the watcher has not
+// recorded it yet): such a path waits and is looked at again.
+import { lstat, readdir, readFile, readlink, rm, rmdir } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { UnsafePathError } from '../errors.js';
+import type { EntryRecord, VersionRecord } from '../record/index.js';
+import { Destination, DestinationPaths, type WriteContext } from '../receiver/index.js';
+import { hashContent, sameContentId, type StoreApi, type StoredRecord } from '../store/index.js';
+import { TEMP_MARKER } from '../util/fs-durable.js';
+import { mapLimit } from '../watcher/index.js';
+import { SYNC_LIMITS } from '../util/limits.js';
+import { resolveInside, validateLogPath } from '../util/log-path.js';
+import { conflictCopyPath, shortNodeId } from './conflict-name.js';
+import type { SyncState } from './sync-state.js';
+import type { SyncEntry } from './version-graph.js';
+
+/** Retry delay of paths that wait for the watcher (the user changed them) or for a folder to empty. */
+const DEFERRED_RETRY_MS = 500;
+/** Files the applier writes at once (each is its own temp file, fsync and rename). */
+const FILE_WRITES_IN_FLIGHT = 8;
+/** Failed writes of one path in a row before the failure is reported. */
+const WRITE_FAILURES_SAID = 3;
+/** A file larger than this is not hashed to compare with the shadow: only its size and mtime are. */
+const HASH_COMPARE_BYTES_MAX = 64 * 1024 * 1024;
+
+export interface ApplierEvents {
+  applied(path: string, record: EntryRecord): void;
+  conflict(info: { path: string; copy: string; winner: EntryRecord; loser: VersionRecord; loserNode: string; winnerNode: string }): void;
+  refused(path: string, reason: string): void;
+  error(error: Error): void;
+}
+
+export class Applier {
+  private readonly queue = new Set<string>();
+  private readonly deferred = new Set<string>();
+  private readonly waiting = new Set<string>();
+  private readonly copiesWritten = new Set<string>();
+  private readonly conflictsSaid = new Set<string>();
+  private readonly failures = new Map<string, number>();
+  /** Made again per batch: it remembers folders it checked, and the user may remove them between batches. */
+  private destination: Destination;
+  private readonly gate: DestinationPaths;
+  private running: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly folder: string,
+    private readonly state: SyncState,
+    private readonly store: StoreApi,
+    private readonly noteApplied: (path: string, present: boolean) => void,
+    private readonly events: ApplierEvents,
+    /** A top-level name inside the folder that is not the folder's (the log's own directory). */
+    private readonly reservedTop: string | undefined,
+  ) {
+    this.destination = new Destination(folder);
+    this.gate = new DestinationPaths(folder);
+  }
+
+  /**
+   * Removes the temp files a killed node left in the folder (each write is temp file + rename; the watcher never
+   * records them). Run once at start, before anything is written.
+   */
+  static async sweepTemps(folder: string, reservedTop: string | undefined): Promise<number> {
+    let removed = 0;
+    for (const name of await readdir(folder, { recursive: true })) {
+      if (!basename(name).includes(TEMP_MARKER)) continue;
+      if (reservedTop !== undefined && (name === reservedTop || name.startsWith(`${reservedTop}/`))) continue;
+      await rm(join(folder, name), { force: true });
+      removed++;
+    }
+    return removed;
+  }
+
+  /** Paths whose records changed (or whose disk did): looked at soon, in one batch. */
+  schedule(paths: Iterable<string>): void {
+    if (this.closed) return;
+    for (const path of paths) this.queue.add(path);
+    this.running ??= this.drain().finally(() => {
+      this.running = undefined;
+      if (this.queue.size > 0) this.schedule([]);
+    });
+  }
+
+  /** Resolves once nothing is queued (deferred paths may remain). */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  /** Paths waiting for a version they are based on (docs/sync.md). */
+  waitingPaths(): string[] {
+    return [...this.waiting].sort();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.idle();
+    await this.state.save();
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.size > 0 && !this.closed) {
+      this.destination = new Destination(this.folder);
+      const batch = [...this.queue].slice(0, SYNC_LIMITS.applyBatchPathsMax);
+      for (const path of batch) this.queue.delete(path);
+      // Folders before what is in them; removals deepest first, after every write (a folder empties first).
+      const plans = batch.map((path) => ({ path, resolution: this.state.resolve(path) }));
+      const writes = plans.filter((p) => p.resolution.winner?.record.kind === 'version').sort((a, b) => (a.path < b.path ? -1 : 1));
+      const removals = plans.filter((p) => p.resolution.winner?.record.kind === 'delete').sort((a, b) => (a.path < b.path ? 1 : -1));
+      const isFile = (p: (typeof plans)[number]) => p.resolution.winner?.record.kind === 'version' && p.resolution.winner.record.type === 'file';
+      const one = async ({ path, resolution }: (typeof plans)[number]) => {
+        try {
+          if (resolution.waitingFor !== undefined) {
+            this.waiting.add(path);
+            return;
+          }
+          this.waiting.delete(path);
+          if (!resolution.winner) return;
+          for (const loser of resolution.conflicts) await this.keepConflict(path, loser, resolution.winner);
+          await this.applyWinner(path, resolution.winner);
+        } catch (error) {
+          if (error instanceof UnsafePathError) this.events.refused(path, error.message);
+          else this.failed(path, error);
+        }
+      };
+      // Folders and links in path order, then files several at once (their fsyncs overlap; no file is another's
+      // parent), then removals deepest first.
+      for (const plan of writes.filter((p) => !isFile(p))) await one(plan);
+      await mapLimit(writes.filter(isFile), FILE_WRITES_IN_FLIGHT, one);
+      for (const plan of [...removals, ...plans.filter((p) => !p.resolution.winner)]) await one(plan);
+      await this.destination.syncDirs();
+    }
+    // Once per drain, not per batch: the shadow is derived data (a stale one is corrected at start).
+    await this.state.save();
+    if (this.deferred.size > 0 && !this.timer && !this.closed) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        const again = [...this.deferred];
+        this.deferred.clear();
+        this.schedule(again);
+      }, DEFERRED_RETRY_MS);
+    }
+  }
+
+  /**
+   * A write that failed is tried again (a folder the user just moved away is the usual cause); it is said once it
+   * has failed WRITE_FAILURES_SAID times in a row, so a lasting problem (permissions) is not silent.
+   */
+  private failed(path: string, error: unknown): void {
+    const count = (this.failures.get(path) ?? 0) + 1;
+    this.failures.set(path, count);
+    if (!this.deferred.has(path) || count === WRITE_FAILURES_SAID) this.events.error(error instanceof Error ? error : new Error(String(error)));
+  }
+
+  /** The absolute path of a record's path, through the one gate; the log's own folder inside is refused. */
+  private target(path: string, where: StoredRecord): string {
+    validateLogPath(path);
+    if (this.reservedTop !== undefined && (path === this.reservedTop || path.startsWith(`${this.reservedTop}/`))) {
+      throw new UnsafePathError(`record #${where.seq} refused: path ${JSON.stringify(path)} is inside the log's own folder`, { path, reason: 'reserved' });
+    }
+    return resolveInside(this.folder, path);
+  }
+
+  private async applyWinner(path: string, winner: SyncEntry): Promise<void> {
+    const current = this.state.shadowOf(path);
+    if (current?.record.versionId === winner.record.versionId) return;
+    const stored = this.state.record(winner.record.versionId)!;
+    const abs = this.target(path, stored);
+    if (!(await this.diskHolds(abs, current?.record))) {
+      this.deferred.add(path); // the user's change is not recorded yet: the watcher's record will make it a head
+      return;
+    }
+    const record = winner.record;
+    if (record.kind === 'delete') {
+      const info = await lstat(abs).catch(() => undefined);
+      if (info?.isDirectory() && (await readdir(abs)).length > 0) {
+        this.deferred.add(path); // what is inside goes first (or was added since: then it stays)
+        return;
+      }
+      this.state.setShadow(path, stored);
+      if (info?.isDirectory()) await rmdir(abs);
+      else await this.destination.remove(abs, this.ctx(stored));
+      this.noteApplied(path, false);
+      this.events.applied(path, record);
+      return;
+    }
+    if (record.type === 'symlink' && !this.gate.symlinkTargetInside(abs, record.target ?? '')) {
+      this.events.refused(path, `symlink target ${JSON.stringify(record.target)} points outside the folder`);
+      return;
+    }
+    this.state.setShadow(path, stored);
+    try {
+      await this.write(abs, record, stored);
+    } catch (error) {
+      // Nothing was written (temp file + rename): the folder still holds what it held; look again soon.
+      if (current) this.state.setShadow(path, current);
+      else this.state.forgetShadow(path);
+      this.deferred.add(path);
+      throw error;
+    }
+    this.failures.delete(path);
+    this.noteApplied(path, true);
+    this.events.applied(path, record);
+  }
+
+  private async write(abs: string, record: VersionRecord, stored: StoredRecord): Promise<void> {
+    const meta = { mode: record.mode, mtimeMs: record.mtimeMs };
+    if (record.type === 'dir') return this.destination.makeDir(abs, meta, this.ctx(stored));
+    if (record.type === 'symlink') return this.destination.makeSymlink(abs, record.target!, meta, this.ctx(stored));
+    const chunks = record.chunks ?? [];
+    await this.destination.writeFile(abs, () => this.store.readContent(chunks), meta, this.ctx(stored));
+  }
+
+  /** This node's own losing head is written beside the path, once (docs/sync.md "Who writes the conflict copy"). */
+  private async keepConflict(path: string, loser: SyncEntry, winner: SyncEntry): Promise<void> {
+    const record = loser.record;
+    if (record.kind !== 'version') return;
+    const copy = conflictCopyPath(path, record.mtimeMs, shortNodeId(loser.node));
+    if (!this.conflictsSaid.has(record.versionId)) {
+      this.conflictsSaid.add(record.versionId);
+      this.events.conflict({ path, copy, winner: winner.record, loser: record, loserNode: loser.node, winnerNode: winner.node });
+    }
+    if (loser.node !== this.state.nodeId || record.type !== 'file') return;
+    if (this.copiesWritten.has(copy) || this.state.hasPath(copy)) return;
+    const stored = this.state.record(record.versionId)!;
+    const abs = this.target(copy, stored);
+    if (await lstat(abs).then(() => true, () => false)) return;
+    this.copiesWritten.add(copy);
+    await this.write(abs, record, stored);
+  }
+
+  /** True when the disk at `abs` is what `record` left there (absent for a delete or no record). */
+  private async diskHolds(abs: string, record: EntryRecord | undefined): Promise<boolean> {
+    const info = await lstat(abs).catch(() => undefined);
+    if (!record || record.kind === 'delete') return info === undefined;
+    if (!info) return false;
+    if (record.type === 'dir') return info.isDirectory();
+    if (record.type === 'symlink') return info.isSymbolicLink() && (await readlink(abs)) === record.target;
+    if (!info.isFile() || info.size !== record.size) return false;
+    if (Math.abs(info.mtimeMs - record.mtimeMs) < 1) return true;
+    if (info.size > HASH_COMPARE_BYTES_MAX || !record.contentId) return false;
+    return sameContentId(hashContent(await readFile(abs)), record.contentId);
+  }
+
+  private ctx(stored: StoredRecord): WriteContext {
+    return { where: { seq: stored.seq, segment: stored.segment, offset: stored.offset }, replay: false };
+  }
+}
