@@ -9,6 +9,7 @@ import { LogReceiver } from '../../src/receiver/index.js';
 import { openStore, type StoredRecord } from '../../src/store/index.js';
 import type { EntryRecord } from '../../src/record/index.js';
 import { builtLog } from '../helpers/net-fixture.js';
+import { entryRows, GrowingTree } from '../helpers/push-tree.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
 import { snapshotTree } from '../helpers/tree-snapshot.js';
 import { LogBuilder } from './receiver-log-builder.js';
@@ -104,5 +105,35 @@ describe('push', () => {
     expect(renamed.recordsAppended).toBeGreaterThan(0);
     const roots = new Set((await entries(serverLog)).map((e) => (e.record as EntryRecord).root));
     expect([...roots].sort()).toEqual(['src', 'src-two']);
+  });
+  it('two clients pushing different roots at once both complete, each version once and in its order; a third pushing a root one owns is refused and changes nothing', async () => {
+    const base = await makeTmpDir();
+    const alpha = new GrowingTree(join(base, 'alpha'), join(base, 'alpha-log'));
+    const beta = new GrowingTree(join(base, 'beta'), join(base, 'beta-log'));
+    await Promise.all([alpha.grow(150), beta.grow(150)]);
+    const serverLog = join(base, 'server-log');
+    const server = await pushServer(serverLog);
+    const [a, b] = await Promise.all([push({ url: server.url, logDir: alpha.logDir }), push({ url: server.url, logDir: beta.logDir })]);
+    const clientA = await entryRows(alpha.logDir);
+    const clientB = await entryRows(beta.logDir);
+    expect([a.recordsAppended, b.recordsAppended]).toEqual([clientA.length, clientB.length]);
+    const held = await entries(serverLog);
+    const from = (origin: string) => held.filter((item) => (item.record as EntryRecord).origin?.log === origin).map((item) => (item.record as EntryRecord).versionId);
+    const originA = (held.find((item) => (item.record as EntryRecord).root === 'alpha')!.record as EntryRecord).origin!.log;
+    const originB = (held.find((item) => (item.record as EntryRecord).root === 'beta')!.record as EntryRecord).origin!.log;
+    expect(originA).not.toBe(originB);
+    expect(from(originA)).toEqual(clientA.map((row) => row.versionId));
+    expect(from(originB)).toEqual(clientB.map((row) => row.versionId));
+    expect(held).toHaveLength(clientA.length + clientB.length);
+    await mirror(serverLog, join(base, 'out'));
+    expect(await snapshotTree(join(base, 'out', 'alpha'))).toEqual(await snapshotTree(alpha.sourceDir));
+    expect(await snapshotTree(join(base, 'out', 'beta'))).toEqual(await snapshotTree(beta.sourceDir));
+
+    // A third client whose folder is also called "alpha": refused, naming the way out, and the log is as it was.
+    const intruder = new GrowingTree(join(base, 'third', 'alpha'), join(base, 'third-log'));
+    await intruder.grow(5);
+    const before = rows(await entries(serverLog));
+    await expect(push({ url: server.url, logDir: intruder.logDir })).rejects.toThrow(/root "alpha" belongs to another writer \(the client with log \S+ pushes it\); push this folder under another name with --as NAME/);
+    expect(rows(await entries(serverLog))).toEqual(before);
   });
 });
