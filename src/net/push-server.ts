@@ -12,6 +12,7 @@ import { checkChunkRecord, CONTENT_ID_BYTES, readyCodecs, type Store } from '../
 import { PUSH_LIMITS } from '../util/limits.js';
 import { HttpRefusal, sendJson } from './http-reply.js';
 import { HEADERS } from './protocol.js';
+import { readRequestBody } from './request-body.js';
 import {
   decodeRecordsBody,
   decodeUpload,
@@ -238,25 +239,9 @@ function decodePushed(tag: number, payload: Uint8Array, seq: number, origin: str
   }
 }
 
-/** The request body, at most `bytesMax` (413 beyond it, before reading it when Content-Length says so). */
-async function readBody(req: IncomingMessage, bytesMax: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length'] ?? NaN);
-  const tooLarge = () => new HttpRefusal(413, 'SYNCLOG_LIMIT', `the body is larger than ${bytesMax} bytes`);
-  if (Number.isFinite(declared) && declared > bytesMax) throw tooLarge();
-  const parts: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const part of req as AsyncIterable<Buffer>) {
-      size += part.length;
-      if (size > bytesMax) throw tooLarge();
-      parts.push(part);
-    }
-  } catch (error) {
-    if (error instanceof HttpRefusal) throw error;
-    throw new HttpRefusal(400, 'SYNCLOG_USAGE', 'the request body was cut off');
-  }
-  if (!req.complete) throw new HttpRefusal(400, 'SYNCLOG_USAGE', 'the request body was cut off');
-  return Buffer.concat(parts, size);
+/** The request body, at most `bytesMax` (413 beyond it: src/net/request-body.ts drains the rest). */
+function readBody(req: IncomingMessage, bytesMax: number): Promise<Buffer> {
+  return readRequestBody(req, bytesMax, () => new HttpRefusal(413, 'SYNCLOG_LIMIT', `the body is larger than ${bytesMax} bytes`));
 }
 
 function sendLacks(res: ServerResponse, lacking: boolean[], headers: Record<string, string>): void {
