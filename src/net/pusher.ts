@@ -283,9 +283,14 @@ class Pusher {
         this.state.uploadBytes += size;
         for (const hex of sentIds) this.remember(hex);
       });
-      sending.catch(() => {}); // awaited below
       inFlight.add(sending);
-      void sending.finally(() => inFlight.delete(sending));
+      // Both handlers settle: a `.finally()` chained here would be a second promise that rejects with nobody
+      // awaiting it, and an upload refused mid-flight (the server killed) then crashed the pusher (unhandled
+      // rejection) instead of being retried. The failure itself is awaited below (race, all).
+      void sending.then(
+        () => inFlight.delete(sending),
+        () => inFlight.delete(sending),
+      );
       if (inFlight.size >= PUSH_LIMITS.uploadsInFlight) await Promise.race(inFlight);
     };
     for (const id of lacking) {

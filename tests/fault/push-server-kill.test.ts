@@ -54,7 +54,10 @@ describe('fault: SIGKILL of the push server mid-push', () => {
         await tree.grow(40 + Math.floor(Math.random() * 40)); // the outbox grows while the server is away
         server = await startServer(serverLog, out, port);
       }
-      const mirrored = async () => JSON.stringify(await snapshotTree(join(out, 'src')).catch(() => ({}))) === JSON.stringify(await snapshotTree(tree.sourceDir));
+      const mirrored = async () => {
+        if (pusher.exitCode !== null) throw new Error(`the pusher exited (${pusher.exitCode}): ${pusherOutput.slice(-3000)}`);
+        return JSON.stringify(await snapshotTree(join(out, 'src')).catch(() => ({}))) === JSON.stringify(await snapshotTree(tree.sourceDir));
+      };
       await waitFor(mirrored, "the server's tree to equal the client's folder", 180_000, 250, () => pusherOutput.slice(-2000));
       expect(pusher.exitCode, pusherOutput).toBeNull(); // the pusher rode out every kill
     } finally {
