@@ -24,7 +24,7 @@ import { compareTrees, hashTree } from './lib/tree-digest.js';
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   const { port } = server.address() as AddressInfo;
@@ -32,7 +32,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-function waitForOutput(child: ChildProcess, pattern: RegExp): Promise<string> {
+export function waitForOutput(child: ChildProcess, pattern: RegExp): Promise<string> {
   return new Promise((resolve, reject) => {
     let buffer = '';
     const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}`)), 60_000);
@@ -54,7 +54,7 @@ async function startServe(cli: string, logDir: string): Promise<{ child: ChildPr
 }
 
 /** An rsync daemon on 127.0.0.1 with one writable module `dest` rooted at `root`. */
-async function startRsyncDaemon(workDir: string, root: string): Promise<{ child: ChildProcess; url: string }> {
+export async function startRsyncDaemon(workDir: string, root: string): Promise<{ child: ChildProcess; url: string }> {
   await mkdir(root, { recursive: true });
   const port = await freePort();
   // Files of its own per daemon: a stopped daemon's pid file may outlive it for a moment.
@@ -74,7 +74,7 @@ async function startRsyncDaemon(workDir: string, root: string): Promise<{ child:
 }
 
 /** A TCP proxy to `port` that counts every byte both ways. */
-async function countingProxy(port: number): Promise<{ server: Server; port: number; bytes: () => number; reset: () => void }> {
+export async function countingProxy(port: number): Promise<{ server: Server; port: number; bytes: () => number; reset: () => void }> {
   let total = 0;
   const server = createServer((client) => {
     const upstream = connect(port, '127.0.0.1');
@@ -128,7 +128,7 @@ async function catchUpRow(options: BenchModuleOptions, cli: string): Promise<Ben
 }
 
 /** A text file of `bytes` bytes: lines of pseudo-random words (compressible, like real text). */
-async function writeText(path: string, bytes: number): Promise<void> {
+export async function writeText(path: string, bytes: number): Promise<void> {
   const words = ['alpha', 'beta', 'gamma', 'delta', 'log', 'frame', 'chunk', 'receiver', 'synclog', 'network', 'watch', 'version'];
   let x = 12345;
   const handle = await open(path, 'w');
@@ -283,7 +283,7 @@ function waitForLine(child: ChildProcess, pattern: RegExp): Promise<void> {
   return waitForOutput(child, pattern).then(() => undefined);
 }
 
-function percentile(sorted: readonly number[], p: number): number {
+export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 

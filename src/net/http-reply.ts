@@ -61,6 +61,8 @@ export function sendError(res: ServerResponse, error: unknown, headers: Record<s
   }
   const status = statusOf(error);
   const extra: Record<string, string> = status === 401 ? { 'www-authenticate': 'Bearer realm="synclog"' } : {};
+  // A body beyond its limit is drained, not read (src/net/request-body.ts): the connection is not worth keeping.
+  if (status === 413) extra.connection = 'close';
   sendJson(res, status, errorBodyOf(error), { ...headers, ...extra });
 }
 

@@ -47,6 +47,8 @@ export interface LogInfo {
   durableSeq: number;
   /** Protocol 2: true when the server takes pushes (docs/protocol.md "Push"); absent from protocol 1 servers. */
   acceptsPush?: boolean;
+  /** Push extensions the server takes (docs/protocol.md "Version deltas"): absent from older servers. */
+  pushFeatures?: string[];
 }
 
 /** The body of every answer other than 200, and of an `error` message in a stream. */

@@ -18,7 +18,10 @@ export const PUSH_ROUTES = {
 /** "SYNCUPL1" (a chunk upload) and "SYNCPSH1" (a record push): the first bytes of the two push bodies. */
 export const UPLOAD_MAGIC = new TextEncoder().encode('SYNCUPL1');
 export const RECORDS_MAGIC = new TextEncoder().encode('SYNCPSH1');
-export const PUSH_MESSAGES = { chunk: 0x01, record: 0x02, end: 0x03 } as const;
+export const PUSH_MESSAGES = { chunk: 0x01, record: 0x02, end: 0x03, versionDelta: 0x04 } as const;
+
+/** What GET /v1/log lists in `pushFeatures` when the server expands version deltas (docs/protocol.md "Version deltas"). */
+export const PUSH_FEATURE_VERSION_DELTA = 'version-delta';
 
 /** A malformed push body: what is wrong, for a 400. */
 export class PushBodyError extends Error {}
@@ -108,7 +111,68 @@ export function decodeUpload(body: Buffer): Uint8Array[] {
 export interface PushedRecord {
   seq: number;
   tag: number;
+  /** With `delta`: the version record with only its new chunks (the literals) under `chunks`. */
   payload: Uint8Array;
+  delta?: VersionDelta;
+}
+
+/**
+ * A version's chunk list as a delta against a base version the server holds (the client seq of the base, which the
+ * server finds by the origin stamp it appended it with): runs of the base's chunks, and literals taken in order from
+ * the record's own `chunks`.
+ */
+export interface VersionDelta {
+  baseSeq: number;
+  ops: DeltaOp[];
+}
+
+export type DeltaOp = { copyFrom: number; count: number } | { literals: number };
+
+const DELTA_OP = { copy: 0x00, literals: 0x01 } as const;
+const DELTA_OP_BYTES = 9;
+
+/**
+ * The delta of `chunks` against `base`, or undefined when it would not be smaller than the list itself (fewer than
+ * half the chunks found in the base). Literals are the chunks not in the base, in order.
+ */
+export function chunkDelta(base: readonly { id: Uint8Array }[], chunks: readonly { id: Uint8Array; size: number }[]): { ops: DeltaOp[]; literals: { id: Uint8Array; size: number }[] } | undefined {
+  const at = new Map<string, number>();
+  base.forEach((chunk, i) => {
+    const hex = Buffer.from(chunk.id).toString('hex');
+    if (!at.has(hex)) at.set(hex, i);
+  });
+  const ops: DeltaOp[] = [];
+  const literals: { id: Uint8Array; size: number }[] = [];
+  for (const chunk of chunks) {
+    const j = at.get(Buffer.from(chunk.id).toString('hex'));
+    const last = ops[ops.length - 1];
+    if (j === undefined) {
+      literals.push(chunk);
+      if (last && 'literals' in last) last.literals++;
+      else ops.push({ literals: 1 });
+    } else if (last && 'copyFrom' in last && last.copyFrom + last.count === j) last.count++;
+    else ops.push({ copyFrom: j, count: 1 });
+  }
+  return literals.length * 2 > chunks.length ? undefined : { ops, literals };
+}
+
+/** The full chunk list from a delta, its base and its literals; throws PushBodyError for a delta that does not fit. */
+export function expandChunkDelta<T>(ops: readonly DeltaOp[], base: readonly T[], literals: readonly T[], chunksMax: number): T[] {
+  const out: T[] = [];
+  let next = 0;
+  for (const op of ops) {
+    if ('copyFrom' in op) {
+      if (op.count < 1 || op.copyFrom + op.count > base.length) throw new PushBodyError(`a delta copies chunks ${op.copyFrom}..${op.copyFrom + op.count} of a base of ${base.length}`);
+      if (out.length + op.count > chunksMax) throw new PushBodyError(`a delta expands beyond ${chunksMax} chunks`);
+      for (let i = 0; i < op.count; i++) out.push(base[op.copyFrom + i]!);
+    } else {
+      if (op.literals < 1 || next + op.literals > literals.length) throw new PushBodyError(`a delta takes literals ${next}..${next + op.literals} of ${literals.length}`);
+      if (out.length + op.literals > chunksMax) throw new PushBodyError(`a delta expands beyond ${chunksMax} chunks`);
+      for (let i = 0; i < op.literals; i++) out.push(literals[next++]!);
+    }
+  }
+  if (next !== literals.length) throw new PushBodyError(`a delta leaves ${literals.length - next} literal chunks unused`);
+  return out;
 }
 
 const LOG_ID_PATTERN = /^(0|[1-9][0-9]{0,15})-[0-9a-f]{16}$/;
@@ -128,12 +192,62 @@ export function encodeRecordsHead(origin: string): Uint8Array {
 }
 
 export function encodeRecordHeadForPush(record: PushedRecord): Uint8Array {
+  if (record.delta) return encodeDeltaHead(record, record.delta);
   const out = Buffer.alloc(14);
   out[0] = PUSH_MESSAGES.record;
   out.writeBigUInt64LE(BigInt(record.seq), 1);
   out[9] = record.tag;
   out.writeUInt32LE(record.payload.length, 10);
   return out;
+}
+
+/** `0x04 seq:u64 tag:u8 baseSeq:u64 opCount:u32 (op:u8 a:u32 b:u32)* size:u32`, then the payload. */
+function encodeDeltaHead(record: PushedRecord, delta: VersionDelta): Uint8Array {
+  const out = Buffer.alloc(22 + delta.ops.length * DELTA_OP_BYTES + 4);
+  out[0] = PUSH_MESSAGES.versionDelta;
+  out.writeBigUInt64LE(BigInt(record.seq), 1);
+  out[9] = record.tag;
+  out.writeBigUInt64LE(BigInt(delta.baseSeq), 10);
+  out.writeUInt32LE(delta.ops.length, 18);
+  let at = 22;
+  for (const op of delta.ops) {
+    if ('copyFrom' in op) {
+      out[at] = DELTA_OP.copy;
+      out.writeUInt32LE(op.copyFrom, at + 1);
+      out.writeUInt32LE(op.count, at + 5);
+    } else {
+      out[at] = DELTA_OP.literals;
+      out.writeUInt32LE(op.literals, at + 5);
+    }
+    at += DELTA_OP_BYTES;
+  }
+  out.writeUInt32LE(record.payload.length, at);
+  return out;
+}
+
+/** Reads a version delta message's head at `at` (just after its type byte): the record (payload a view) and its end. */
+function decodeDeltaMessage(body: Buffer, start: number): { record: PushedRecord; end: number } {
+  let at = start;
+  if (at + 21 > body.length) throw new PushBodyError('the record push is cut off in a version delta head');
+  const seq = Number(body.readBigUInt64LE(at));
+  const tag = body[at + 8]!;
+  const baseSeq = Number(body.readBigUInt64LE(at + 9));
+  if (!Number.isSafeInteger(seq) || !Number.isSafeInteger(baseSeq)) throw new PushBodyError('a seq beyond 2^53');
+  const opCount = body.readUInt32LE(at + 17);
+  at += 21;
+  if (at + opCount * DELTA_OP_BYTES + 4 > body.length) throw new PushBodyError('the record push is cut off in a version delta');
+  const ops: DeltaOp[] = [];
+  for (let i = 0; i < opCount; i++, at += DELTA_OP_BYTES) {
+    const kind = body[at]!;
+    if (kind === DELTA_OP.copy) ops.push({ copyFrom: body.readUInt32LE(at + 1), count: body.readUInt32LE(at + 5) });
+    else if (kind === DELTA_OP.literals) ops.push({ literals: body.readUInt32LE(at + 5) });
+    else throw new PushBodyError(`unknown version delta op ${kind}`);
+  }
+  const size = body.readUInt32LE(at);
+  at += 4;
+  if (size > LIMITS.recordBytesMax) throw new PushBodyError(`a record of ${size} bytes is beyond the record limit`);
+  if (at + size > body.length) throw new PushBodyError('the record push is cut off in a record');
+  return { record: { seq, tag, payload: body.subarray(at, at + size), delta: { baseSeq, ops } }, end: at + size };
 }
 
 export function decodeRecordsBody(body: Buffer): { origin: string; records: PushedRecord[] } {
@@ -151,6 +265,12 @@ export function decodeRecordsBody(body: Buffer): { origin: string; records: Push
     if (type === PUSH_MESSAGES.end) {
       if (at + 1 !== body.length) throw new PushBodyError('bytes after the end of the record push');
       return { origin, records };
+    }
+    if (type === PUSH_MESSAGES.versionDelta) {
+      const { record, end } = decodeDeltaMessage(body, at + 1);
+      records.push(record);
+      at = end;
+      continue;
     }
     if (type !== PUSH_MESSAGES.record) throw new PushBodyError(`unknown record push message ${type}`);
     if (at + 14 > body.length) throw new PushBodyError('the record push is cut off in a record head');

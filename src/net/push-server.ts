@@ -7,15 +7,17 @@
 // appended is durable. A refused request leaves the log byte for byte as it was.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CorruptionError } from '../errors.js';
-import { contentIdHex, decodeRecord, RECORD_TAGS, type ChunkRecord, type EntryRecord, type LogRecord, type WatchRecord } from '../record/index.js';
-import { checkChunkRecord, CONTENT_ID_BYTES, readyCodecs, type Store } from '../store/index.js';
+import { contentIdHex, decodeRecord, decodeRecordWithChunks, RECORD_TAGS, type ChunkRecord, type EntryRecord, type LogRecord, type WatchRecord } from '../record/index.js';
+import { checkChunkRecord, CONTENT_ID_BYTES, readyCodecs, type CatalogApi, type Store } from '../store/index.js';
 import { PUSH_LIMITS } from '../util/limits.js';
 import { HttpRefusal, sendJson } from './http-reply.js';
 import { HEADERS } from './protocol.js';
+import { readRequestBody } from './request-body.js';
 import {
   decodeRecordsBody,
   decodeUpload,
   encodeLacks,
+  expandChunkDelta,
   isLogId,
   PUSH_PROTOCOL_VERSION,
   PUSH_ROUTES,
@@ -23,6 +25,7 @@ import {
   type OriginInfo,
   type PushReply,
   type UploadReply,
+  type VersionDelta,
 } from './push-protocol.js';
 
 /** Counters of what clients pushed (tests and benchmarks assert on bytes received; `serve --json` prints them). */
@@ -156,11 +159,15 @@ export class PushReceiver {
     const { origin, records } = bodyOrRefuse(() => decodeRecordsBody(body));
     if (records.length > PUSH_LIMITS.recordsPerRequestMax) throw new HttpRefusal(413, 'SYNCLOG_LIMIT', `at most ${PUSH_LIMITS.recordsPerRequestMax} records per push`);
     let previous = -1;
-    const decoded = records.map(({ seq, tag, payload }) => {
+    // Deltas name their base by the origin stamp the server appended it with: the catalog finds it by path.
+    const catalog = records.some((record) => record.delta) ? await this.store.catalog() : undefined;
+    const decoded = records.map(({ seq, tag, payload, delta }) => {
       if (seq <= previous) throw new HttpRefusal(400, 'SYNCLOG_USAGE', `record seq ${seq} after ${previous}: a push is in the client's log order`);
       previous = seq;
       if (tag !== RECORD_TAGS.version && tag !== RECORD_TAGS.delete && tag !== RECORD_TAGS.watch) throw new HttpRefusal(400, 'SYNCLOG_USAGE', `record ${seq}: only version, delete and watch records are pushed (tag ${tag})`);
-      return { seq, record: decodePushed(tag, payload, seq, origin) };
+      if (!delta) return { seq, record: decodePushed(tag, payload, seq, origin) };
+      if (tag !== RECORD_TAGS.version) throw new HttpRefusal(400, 'SYNCLOG_USAGE', `record ${seq}: only a version record travels as a delta`);
+      return { seq, record: decodeDelta(payload, seq, origin, delta, catalog!) };
     });
     const reply = await this.exclusive(async () => {
       const high = this.highSeq.get(origin) ?? -1;
@@ -238,25 +245,29 @@ function decodePushed(tag: number, payload: Uint8Array, seq: number, origin: str
   }
 }
 
-/** The request body, at most `bytesMax` (413 beyond it, before reading it when Content-Length says so). */
-async function readBody(req: IncomingMessage, bytesMax: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length'] ?? NaN);
-  const tooLarge = () => new HttpRefusal(413, 'SYNCLOG_LIMIT', `the body is larger than ${bytesMax} bytes`);
-  if (Number.isFinite(declared) && declared > bytesMax) throw tooLarge();
-  const parts: Buffer[] = [];
-  let size = 0;
+/**
+ * A version delta expanded to the full record (docs/protocol.md "Version deltas"): its base is the version of the same
+ * root and path that this server appended from `origin` with client seq `delta.baseSeq`. A base the server does not
+ * hold is 409 (the client then sends the record whole); the expanded record is checked like any pushed record.
+ */
+function decodeDelta(payload: Uint8Array, seq: number, origin: string, delta: VersionDelta, catalog: CatalogApi): EntryOrWatch {
   try {
-    for await (const part of req as AsyncIterable<Buffer>) {
-      size += part.length;
-      if (size > bytesMax) throw tooLarge();
-      parts.push(part);
-    }
+    return decodeRecordWithChunks(RECORD_TAGS.version, payload, (literals, fields) => {
+      const { root, path } = fields;
+      const history = typeof root === 'string' && typeof path === 'string' ? catalog.history(root, path) : [];
+      const base = history.findLast(({ record }) => record.kind === 'version' && record.origin?.log === origin && record.origin.seq === delta.baseSeq)?.record;
+      if (base?.kind !== 'version' || !base.chunks) throw new HttpRefusal(409, 'SYNCLOG_NOT_FOUND', `record ${seq} is a delta against client seq ${delta.baseSeq}, a version this server does not hold at that path: send it whole`);
+      return bodyOrRefuse(() => expandChunkDelta(delta.ops, base.chunks!, literals, PUSH_LIMITS.deltaChunksMax));
+    }, { file: `push from ${origin}`, seq }) as EntryOrWatch;
   } catch (error) {
-    if (error instanceof HttpRefusal) throw error;
-    throw new HttpRefusal(400, 'SYNCLOG_USAGE', 'the request body was cut off');
+    if (error instanceof CorruptionError) throw new HttpRefusal(400, 'SYNCLOG_USAGE', `record ${seq} is refused: ${error.where.reason}`);
+    throw error;
   }
-  if (!req.complete) throw new HttpRefusal(400, 'SYNCLOG_USAGE', 'the request body was cut off');
-  return Buffer.concat(parts, size);
+}
+
+/** The request body, at most `bytesMax` (413 beyond it: src/net/request-body.ts drains the rest). */
+function readBody(req: IncomingMessage, bytesMax: number): Promise<Buffer> {
+  return readRequestBody(req, bytesMax, () => new HttpRefusal(413, 'SYNCLOG_LIMIT', `the body is larger than ${bytesMax} bytes`));
 }
 
 function sendLacks(res: ServerResponse, lacking: boolean[], headers: Record<string, string>): void {

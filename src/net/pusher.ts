@@ -6,7 +6,7 @@
 import { NetError, UsageError } from '../errors.js';
 import { FRAME_FLAGS, FRAME_OFFSET, initChecksum, Log, readLogId, type LogEntry } from '../log/index.js';
 import { nextOrIdle } from './next-or-idle.js';
-import { contentIdHex, decodeRecord, encodeRecord, peekChunkIdAndSize, RECORD_TAGS, type LogRecord } from '../record/index.js';
+import { contentIdHex, decodeRecord, encodeRecord, peekChunkIdAndSize, RECORD_TAGS, type LogRecord, type VersionRecord } from '../record/index.js';
 import { openStore, type StoreApi } from '../store/index.js';
 import { PUSH_LIMITS, NET_LIMITS } from '../util/limits.js';
 import { Backoff, sleep } from './backoff.js';
@@ -14,10 +14,12 @@ import { HttpTransport, isRetryable, type TransportOptions } from './http-client
 import { ROUTES, type LogInfo } from './protocol.js';
 import { measurePushQueue, readPushTargets, savePushTarget, type PushQueue } from './push-cursor.js';
 import {
+  chunkDelta,
   decodeLacks,
   encodeIds,
   encodeRecordHeadForPush,
   encodeRecordsHead,
+  PUSH_FEATURE_VERSION_DELTA,
   PUSH_MESSAGES,
   PUSH_PROTOCOL_VERSION,
   PUSH_ROUTES,
@@ -78,13 +80,27 @@ interface Batch {
   wanted: Map<string, Uint8Array>;
   /** The seq after the last record read into the batch. */
   endSeq: number;
+  /** Versions of deltaChunksMin chunks or more, by their index in `records` (local root): a base may spare their ids. */
+  large: Map<number, VersionRecord>;
+}
+
+/**
+ * What the versions the server already acknowledged let a batch skip (docs/protocol.md "Version deltas"): the chunk
+ * ids of each large version's base (the previous version of its path below the cursor: the server checked it held
+ * them before appending it) are not asked about, and, where the server expands deltas, the record names its chunks
+ * as a delta against that base. The server still checks every chunk; a 409 sends the batch again without any of it.
+ */
+interface BasePlan {
+  held: Set<string>;
+  records: PushedRecord[];
+  used: boolean;
 }
 
 const BATCH_CHUNK_BYTES_MAX = 32 * 1024 * 1024;
 const BATCH_RECORD_BYTES_MAX = 8 * 1024 * 1024;
 
 function newBatch(fromSeq: number): Batch {
-  return { records: [], recordBytes: 0, chunks: new Map(), chunkBytes: 0, wanted: new Map(), endSeq: fromSeq };
+  return { records: [], recordBytes: 0, chunks: new Map(), chunkBytes: 0, wanted: new Map(), endSeq: fromSeq, large: new Map() };
 }
 
 /** Pushes until caught up (or, following, until `signal` aborts); resolves with the final state. */
@@ -112,6 +128,8 @@ class Pusher {
   private readonly state: PushState = { nextSeq: 0, recordsAppended: 0, recordsSkipped: 0, chunksUploaded: 0, uploadBytes: 0, chunksHeld: 0 };
   /** Chunk ids the server is known to hold (asked or uploaded), bounded: forgetting one only costs a question. */
   private readonly held = new Set<string>();
+  /** The server expands version deltas (its GET /v1/log lists the feature). */
+  private deltas = false;
 
   constructor(
     private readonly log: Log,
@@ -161,6 +179,7 @@ class Pusher {
       throw new NetError(`${transport.display} does not take pushes (start it with synclog serve --accept-push; protocol 2)`, { url: transport.display, reason: 'push-not-accepted' });
     }
     transport.expectLogId(info.logId);
+    this.deltas = info.pushFeatures?.includes(PUSH_FEATURE_VERSION_DELTA) === true;
     const where = await getJson<OriginInfo>(transport, `${PUSH_ROUTES.origin}?log=${this.origin}`, signal, PUSH_PROTOCOL_VERSION);
     onConnected();
     const saved = (await readPushTargets(this.options.logDir)).find((t) => t.serverLogId === info.logId);
@@ -224,6 +243,7 @@ class Pusher {
       const name = this.options.rootNames?.(record.root) ?? record.root;
       if (name !== record.root) payload = encodeRecord({ ...record, root: name } as LogRecord).payload;
       if (record.kind === 'version') for (const chunk of record.chunks ?? []) batch.wanted.set(contentIdHex(chunk.id), chunk.id);
+      if (record.kind === 'version' && (record.chunks?.length ?? 0) >= PUSH_LIMITS.deltaChunksMin) batch.large.set(batch.records.length, record);
     }
     batch.records.push({ seq: entry.seq, tag: entry.tag, payload });
     batch.recordBytes += payload.length + 14;
@@ -231,22 +251,58 @@ class Pusher {
 
   /** lacks → uploads → records → cursor: the batch is durable on the server before the cursor moves past it. */
   private async ship(transport: HttpTransport, batch: Batch, save: (nextSeq: number) => Promise<void>): Promise<void> {
-    const lacking = await this.lacking(transport, batch);
-    await this.upload(transport, batch, lacking);
-    if (batch.records.length > 0) {
-      const reply = await this.pushRecords(transport, batch);
-      this.state.recordsAppended += reply.appended;
-      this.state.recordsSkipped += reply.skipped;
-      const last = batch.records[batch.records.length - 1]!.seq;
-      if (reply.highSeq < last) throw new NetError(`${transport.display} acknowledged the push only up to seq ${reply.highSeq}, not ${last}`, { url: transport.display, reason: 'protocol' });
+    const plan = await this.planBases(batch);
+    try {
+      await this.shipWith(transport, batch, plan);
+    } catch (error) {
+      if (!plan.used || !missingOnServer(error)) throw error;
+      // A base the server does not hold after all (its log was rebuilt, --as changed): the batch whole, every id asked.
+      await this.shipWith(transport, batch, { held: new Set(), records: batch.records, used: false });
     }
     await save(batch.endSeq);
     this.state.nextSeq = batch.endSeq;
     this.options.onBatch?.({ ...this.state });
   }
 
-  private async lacking(transport: HttpTransport, batch: Batch): Promise<Uint8Array[]> {
-    const ask = [...batch.wanted].filter(([hex]) => !this.held.has(hex)).map(([, id]) => id);
+  private async planBases(batch: Batch): Promise<BasePlan> {
+    const plan: BasePlan = { held: new Set(), records: batch.records, used: false };
+    if (batch.large.size === 0) return plan;
+    const catalog = await this.store.catalog();
+    const acknowledged = this.state.nextSeq; // every record below it is durable on this server
+    plan.records = [...batch.records];
+    for (const [index, version] of batch.large) {
+      const base = catalog.history(version.root, version.path).findLast(({ seq, record }) => seq < acknowledged && record.kind === 'version' && record.chunks !== undefined);
+      if (base?.record.kind !== 'version' || !base.record.chunks) continue;
+      for (const chunk of base.record.chunks) plan.held.add(contentIdHex(chunk.id));
+      plan.used = true;
+      const delta = this.deltas ? chunkDelta(base.record.chunks, version.chunks!) : undefined;
+      if (!delta) continue;
+      const root = this.options.rootNames?.(version.root) ?? version.root;
+      const { payload } = encodeRecord({ ...version, root, chunks: delta.literals });
+      plan.records[index] = { seq: batch.records[index]!.seq, tag: RECORD_TAGS.version, payload, delta: { baseSeq: base.seq, ops: delta.ops } };
+    }
+    return plan;
+  }
+
+  private async shipWith(transport: HttpTransport, batch: Batch, plan: BasePlan): Promise<void> {
+    const lacking = await this.lacking(transport, batch, plan.held);
+    await this.upload(transport, batch, lacking);
+    if (batch.records.length > 0) {
+      const reply = await this.pushRecords(transport, plan.records);
+      this.state.recordsAppended += reply.appended;
+      this.state.recordsSkipped += reply.skipped;
+      const last = batch.records[batch.records.length - 1]!.seq;
+      if (reply.highSeq < last) throw new NetError(`${transport.display} acknowledged the push only up to seq ${reply.highSeq}, not ${last}`, { url: transport.display, reason: 'protocol' });
+    }
+  }
+
+  private async lacking(transport: HttpTransport, batch: Batch, heldByBase: ReadonlySet<string>): Promise<Uint8Array[]> {
+    const ask: Uint8Array[] = [];
+    for (const [hex, id] of batch.wanted) {
+      if (this.held.has(hex)) continue;
+      if (heldByBase.has(hex)) this.state.chunksHeld++;
+      else ask.push(id);
+    }
     const lacking: Uint8Array[] = [];
     for (let at = 0; at < ask.length; at += PUSH_LIMITS.lacksIdsPerRequestMax) {
       const ids = ask.slice(at, at + PUSH_LIMITS.lacksIdsPerRequestMax);
@@ -283,9 +339,14 @@ class Pusher {
         this.state.uploadBytes += size;
         for (const hex of sentIds) this.remember(hex);
       });
-      sending.catch(() => {}); // awaited below
       inFlight.add(sending);
-      void sending.finally(() => inFlight.delete(sending));
+      // Both handlers settle: a `.finally()` chained here would be a second promise that rejects with nobody
+      // awaiting it, and an upload refused mid-flight (the server killed) then crashed the pusher (unhandled
+      // rejection) instead of being retried. The failure itself is awaited below (race, all).
+      void sending.then(
+        () => inFlight.delete(sending),
+        () => inFlight.delete(sending),
+      );
       if (inFlight.size >= PUSH_LIMITS.uploadsInFlight) await Promise.race(inFlight);
     };
     for (const id of lacking) {
@@ -300,9 +361,9 @@ class Pusher {
     await Promise.all(inFlight);
   }
 
-  private async pushRecords(transport: HttpTransport, batch: Batch): Promise<PushReply> {
+  private async pushRecords(transport: HttpTransport, records: readonly PushedRecord[]): Promise<PushReply> {
     const pieces: Uint8Array[] = [encodeRecordsHead(this.origin)];
-    for (const record of batch.records) pieces.push(encodeRecordHeadForPush(record), record.payload);
+    for (const record of records) pieces.push(encodeRecordHeadForPush(record), record.payload);
     pieces.push(Uint8Array.of(PUSH_MESSAGES.end));
     const res = await transport.request('POST', PUSH_ROUTES.records, pieces, this.options.signal, PUSH_PROTOCOL_VERSION);
     return JSON.parse((await readAll(res, NET_LIMITS.infoBodyBytesMax)).toString('utf8')) as PushReply;
@@ -312,6 +373,11 @@ class Pusher {
     if (this.held.size >= PUSH_LIMITS.heldIdsRememberedMax) this.held.clear();
     this.held.add(hex);
   }
+}
+
+/** The server refused a record for naming what it does not hold (409 SYNCLOG_NOT_FOUND): a chunk or a delta's base. */
+function missingOnServer(error: unknown): boolean {
+  return error instanceof NetError && error.details.status === 409 && error.details.code === 'SYNCLOG_NOT_FOUND';
 }
 
 function groupEnds(entry: LogEntry): boolean {

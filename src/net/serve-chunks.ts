@@ -1,5 +1,5 @@
 // POST /v1/chunks and GET /v1/chunks/<id> on the server (docs/protocol.md "Chunks"). Owns reading the id list
-// (bounded: the body may hold chunkIdsPerRequestMax ids, nothing more is read) and the chunk stream's framing.
+// (bounded: the body may hold chunkIdsPerRequestMax ids, nothing more is kept) and the chunk stream's framing.
 // Every chunk goes out as its record is stored (compressed when the log compressed it), its frame checksum checked;
 // the client inflates it and checks it against its id. One chunk in memory at a time; each write waits for the socket.
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -8,23 +8,16 @@ import { contentIdFromHex, type ContentIdBytes } from '../record/index.js';
 import { CONTENT_ID_BYTES, type StoreApi } from '../store/index.js';
 import { NET_LIMITS } from '../util/limits.js';
 import { errorBodyOf, gone, HttpRefusal, writeAll } from './http-reply.js';
+import { readRequestBody } from './request-body.js';
 import { CHUNK_MESSAGES, CHUNK_STREAM_MAGIC, CONTENT_TYPES, encodeChunkFoundHead, encodeErrorMessage } from './protocol.js';
 
 const BODY_BYTES_MAX = NET_LIMITS.chunkIdsPerRequestMax * CONTENT_ID_BYTES;
 
 /** Reads the POST body: 1..chunkIdsPerRequestMax ids; refuses (413) as soon as it grows past that. */
 export async function readChunkIds(req: IncomingMessage): Promise<ContentIdBytes[]> {
-  const declared = Number(req.headers['content-length'] ?? NaN);
-  if (Number.isFinite(declared) && declared > BODY_BYTES_MAX) throw new HttpRefusal(413, 'SYNCLOG_LIMIT', `at most ${NET_LIMITS.chunkIdsPerRequestMax} chunk ids (${BODY_BYTES_MAX} bytes) per request`);
-  const parts: Buffer[] = [];
-  let size = 0;
-  for await (const part of req as AsyncIterable<Buffer>) {
-    size += part.length;
-    if (size > BODY_BYTES_MAX) throw new HttpRefusal(413, 'SYNCLOG_LIMIT', `at most ${NET_LIMITS.chunkIdsPerRequestMax} chunk ids (${BODY_BYTES_MAX} bytes) per request`);
-    parts.push(part);
-  }
+  const body = await readRequestBody(req, BODY_BYTES_MAX, () => new HttpRefusal(413, 'SYNCLOG_LIMIT', `at most ${NET_LIMITS.chunkIdsPerRequestMax} chunk ids (${BODY_BYTES_MAX} bytes) per request`));
+  const size = body.length;
   if (size === 0 || size % CONTENT_ID_BYTES !== 0) throw new HttpRefusal(400, 'SYNCLOG_USAGE', `the body must be 1 to ${NET_LIMITS.chunkIdsPerRequestMax} chunk ids of ${CONTENT_ID_BYTES} bytes`);
-  const body = Buffer.concat(parts, size);
   const ids: ContentIdBytes[] = [];
   for (let at = 0; at < size; at += CONTENT_ID_BYTES) ids.push(new Uint8Array(body.subarray(at, at + CONTENT_ID_BYTES)));
   return ids;

@@ -14,6 +14,7 @@ import { openStore, type StoreApi } from '../store/index.js';
 import { NET_LIMITS } from '../util/limits.js';
 import { baseHeaders, HttpRefusal, sendError, sendJson } from './http-reply.js';
 import { PROTOCOL_VERSION, ROUTES, type LogInfo, type Scope } from './protocol.js';
+import { PUSH_FEATURE_VERSION_DELTA } from './push-protocol.js';
 import { PushReceiver, type PushEvent, type PushStats } from './push-server.js';
 import { readChunkIds, sendOneChunk, streamChunks } from './serve-chunks.js';
 import { parseRecordsRequest, streamRecords, type RecordStreamStats } from './serve-records.js';
@@ -217,7 +218,7 @@ export class LogServer {
       const segments = await now.segments();
       const last = segments[segments.length - 1];
       const nextSeq = last ? last.baseSeq + last.records : 0;
-      return { protocol: PROTOCOL_VERSION, logId, formatVersion: FORMAT_VERSION, nextSeq: Math.max(nextSeq, now.nextDurableSeq), durableSeq: now.nextDurableSeq, acceptsPush: this.push !== undefined };
+      return { protocol: PROTOCOL_VERSION, logId, formatVersion: FORMAT_VERSION, nextSeq: Math.max(nextSeq, now.nextDurableSeq), durableSeq: now.nextDurableSeq, acceptsPush: this.push !== undefined, ...(this.push ? { pushFeatures: [PUSH_FEATURE_VERSION_DELTA] } : {}) };
     } finally {
       await now.close();
     }

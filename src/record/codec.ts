@@ -10,6 +10,7 @@ import {
   RECORD_TAGS,
   VERSION_EVENTS,
   type ChunkRecord,
+  type ChunkRef,
   type DeleteRecord,
   type LogRecord,
   type RecordKind,
@@ -378,4 +379,39 @@ function decodeChunkFast(payload: Uint8Array): ChunkRecord | undefined {
   const codec = CHUNK_CODECS[head.codecIndex]!;
   if (codec === 'raw' && length !== head.size) return undefined;
   return { kind: 'chunk', id: payload.subarray(CHUNK_HEAD.length, CHUNK_HEAD.length + CONTENT_ID_BYTES), codec, size: head.size, data: payload.subarray(dataAt) };
+}
+
+/**
+ * Decodes a version record whose chunk list travelled as a delta (docs/protocol.md "Version deltas"): `payload` is the
+ * record with only its new chunks under `chunks`, and `expand` turns them into the full list (or throws; it is given
+ * the record's other fields unchecked, to find the base by). The result is
+ * then checked exactly as decodeRecord checks a stored record, so a delta can never yield a record the log would not
+ * take whole.
+ */
+export function decodeRecordWithChunks(
+  tag: number,
+  payload: Uint8Array,
+  expand: (literals: ChunkRef[], fields: Readonly<Record<string, unknown>>) => ChunkRef[],
+  where: RecordLocation = {},
+): LogRecord {
+  let value: unknown;
+  try {
+    value = decode(payload);
+  } catch {
+    return decodeRecord(tag, payload, where); // says why, as for any payload that is not msgpack
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return decodeRecord(tag, payload, where);
+  const map = value as Record<string, unknown>;
+  const raw = map.chunks;
+  const literals: ChunkRef[] = [];
+  if (Array.isArray(raw)) {
+    for (const item of raw as unknown[]) {
+      const entry = item as { id?: unknown; size?: unknown } | null;
+      if (typeof entry !== 'object' || entry === null || !(entry.id instanceof Uint8Array) || entry.id.length !== CONTENT_ID_BYTES || !Number.isSafeInteger(entry.size) || (entry.size as number) < 0) {
+        return decodeRecord(tag, payload, where); // a malformed literal: the ordinary decoder names it
+      }
+      literals.push({ id: entry.id, size: entry.size as number });
+    }
+  }
+  return decodeRecord(tag, encode({ ...map, chunks: expand(literals, map) }), where);
 }

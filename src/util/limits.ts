@@ -261,6 +261,10 @@ export const PUSH_LIMITS = {
   uploadsInFlight: 2,
   /** Chunk ids a pusher remembers the server holds (it then skips asking): about 10 MB at this count. */
   heldIdsRememberedMax: 262_144,
+  /** A version whose chunk list travels as a delta expands to at most this many chunks (a msgpack entry is ≥ 40 bytes). */
+  deltaChunksMax: Math.floor((64 * 1024 * 1024) / 40),
+  /** A version of fewer chunks is pushed whole: a delta saves little, and finding its base costs the client a catalog. */
+  deltaChunksMin: 16,
   /** Retry while the server is away: first delay, cap (exponential, full jitter). */
   retryDelayMsFirst: 250,
   retryDelayMsMax: 60_000,

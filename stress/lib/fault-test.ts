@@ -17,3 +17,13 @@ export function runFaultTest(testFile: string, countVariable: string, defaultCou
   });
   process.exitCode = result.status ?? 1;
 }
+
+/** Runs `testFiles` (one worker) with the given counts in the environment; returns the exit status. */
+export function runFaultTestsWith(testFiles: readonly string[], env: Record<string, string>): number {
+  const result = spawnSync(process.execPath, [join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', ...testFiles, '--maxWorkers=1'], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, ...env },
+  });
+  return result.status ?? 1;
+}

@@ -135,4 +135,34 @@ describe('synclog watch --to + serve --accept-push --out', () => {
       await exited(server.serve);
     }
   }, 120_000);
+  it('an edit of a large file is pushed as a delta and the server\'s --out tree follows it', async () => {
+    const work = await makeTmpDir();
+    const tokens = join(work, 'tokens');
+    await writeFile(tokens, `push:${PUSH}\n`);
+    const source = join(work, 'docs');
+    await mkdir(source, { recursive: true });
+    const big = Buffer.from(bytes(6_000_000, 11));
+    await writeFile(join(source, 'big.bin'), big);
+    const clientLog = join(work, 'client-log');
+    const out = join(work, 'out');
+    const server = await startServer(join(work, 'server-log'), out, tokens);
+    try {
+      const pushOnce = async () => {
+        expect((await runCli(['snapshot', source, '--log', clientLog])).code).toBe(0);
+        const pushed = await runCli(['push', '--log', clientLog, '--to', server.url, '--token-file', tokens, '--once', '--json']);
+        expect(pushed.code, pushed.stderr).toBe(0);
+        await waitFor(async () => JSON.stringify(await snapshotTree(join(out, 'docs')).catch(() => ({}))) === JSON.stringify(await snapshotTree(source)), 'the server tree to equal the folder', 60_000, 100);
+        return JSON.parse(pushed.stdout.trim().split('\n').at(-1)!) as { chunksHeld: number; chunksUploaded: number };
+      };
+      await pushOnce();
+      big.fill(1, 3_000_000, 3_001_024);
+      await writeFile(join(source, 'big.bin'), big);
+      const edit = await pushOnce();
+      expect(edit.chunksUploaded).toBeLessThanOrEqual(2);
+      expect(edit.chunksHeld).toBeGreaterThanOrEqual(16);
+    } finally {
+      server.serve.kill('SIGTERM');
+      await exited(server.serve);
+    }
+  }, 120_000);
 });

@@ -1,6 +1,7 @@
 // Hostile pushes (docs/protocol.md "Push"): each is refused with its status and the server's log is byte for byte as
 // before: a read-scoped token, an unknown token, a chunk whose bytes do not match its id, a version naming a chunk
-// never uploaded, a version with an unsafe path, an oversized body, a body cut off mid-record.
+// never uploaded, a version with an unsafe path, an oversized body (answered 413, never a reset), a body cut off
+// mid-record.
 import { readdir, readFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join } from 'node:path';
@@ -82,10 +83,20 @@ describe('hostile pushes change nothing', () => {
       const unsafe = await post(server.url, '/v1/push/records', recordsBody([{ seq: 2, record: version({ path: path as VersionRecord['path'] }, data) }]), PUSH_TOKEN);
       expect(unsafe.status, path).toBe(400);
     }
-    // Oversized (refused from Content-Length) and cut off mid-record.
-    expect((await post(server.url, '/v1/push/chunks', Buffer.alloc(16), PUSH_TOKEN, { 'content-length': String(64 * 1024 * 1024) }).catch(() => ({ status: 413, text: '' }))).status).toBe(413);
-    // The server may answer 413 and close before the client has sent it all (a reset on the client's side).
-    expect((await post(server.url, '/v1/push/lacks', encodeIds(Array.from({ length: 5000 }, () => new Uint8Array(32))), PUSH_TOKEN).catch(() => ({ status: 413, text: '' }))).status).toBe(413);
+    // Oversized: refused from Content-Length, or once the bytes read pass the limit. Either way the client must get
+    // the 413 itself, never a reset (the server drains the rest instead of closing on unread bytes): ten times each,
+    // since a reset that wins the race only sometimes is exactly the defect.
+    const idsBeyond = encodeIds(Array.from({ length: 5000 }, () => new Uint8Array(32)));
+    for (let i = 0; i < 10; i++) {
+      const oversize = await Promise.all([
+        post(server.url, '/v1/push/chunks', Buffer.alloc(16), PUSH_TOKEN, { 'content-length': String(64 * 1024 * 1024) }),
+        post(server.url, '/v1/push/lacks', idsBeyond, PUSH_TOKEN),
+        post(server.url, '/v1/push/records', Buffer.alloc(17 * 1024 * 1024), PUSH_TOKEN),
+        post(server.url, '/v1/chunks', idsBeyond, READ_TOKEN),
+      ]);
+      expect(oversize.map((answer) => answer.status)).toEqual([413, 413, 413, 413]);
+      for (const answer of oversize) expect(JSON.parse(answer.text)).toMatchObject({ code: 'SYNCLOG_LIMIT' });
+    }
     const cut = await post(server.url, '/v1/push/records', good.subarray(0, good.length - 6), PUSH_TOKEN);
     expect(cut.status).toBe(400);
     expect(await logBytes(logDir)).toEqual(withChunk);

@@ -1,14 +1,15 @@
 // Pushing (src/net push() against a LogServer with acceptPush; docs/protocol.md "Push"): the server's log ends up
 // with every version of the client's log once, carrying its origin; a second push, or one whose cursor was lost,
 // appends nothing; a copy under a new name uploads no chunk; a root another client owns is refused unless renamed.
-import { copyFile, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LogServer, push, PUSH_CURSOR_FILE_NAME, TokenSet } from '../../src/net/index.js';
 import { LogReceiver } from '../../src/receiver/index.js';
 import { openStore, type StoredRecord } from '../../src/store/index.js';
-import type { EntryRecord } from '../../src/record/index.js';
-import { builtLog } from '../helpers/net-fixture.js';
+import type { EntryRecord, VersionRecord } from '../../src/record/index.js';
+import { builtLog, bytes } from '../helpers/net-fixture.js';
+import { entryRows, GrowingTree } from '../helpers/push-tree.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
 import { snapshotTree } from '../helpers/tree-snapshot.js';
 import { LogBuilder } from './receiver-log-builder.js';
@@ -104,5 +105,81 @@ describe('push', () => {
     expect(renamed.recordsAppended).toBeGreaterThan(0);
     const roots = new Set((await entries(serverLog)).map((e) => (e.record as EntryRecord).root));
     expect([...roots].sort()).toEqual(['src', 'src-two']);
+  });
+  it('two clients pushing different roots at once both complete, each version once and in its order; a third pushing a root one owns is refused and changes nothing', async () => {
+    const base = await makeTmpDir();
+    const alpha = new GrowingTree(join(base, 'alpha'), join(base, 'alpha-log'));
+    const beta = new GrowingTree(join(base, 'beta'), join(base, 'beta-log'));
+    await Promise.all([alpha.grow(150), beta.grow(150)]);
+    const serverLog = join(base, 'server-log');
+    const server = await pushServer(serverLog);
+    const [a, b] = await Promise.all([push({ url: server.url, logDir: alpha.logDir }), push({ url: server.url, logDir: beta.logDir })]);
+    const clientA = await entryRows(alpha.logDir);
+    const clientB = await entryRows(beta.logDir);
+    expect([a.recordsAppended, b.recordsAppended]).toEqual([clientA.length, clientB.length]);
+    const held = await entries(serverLog);
+    const from = (origin: string) => held.filter((item) => (item.record as EntryRecord).origin?.log === origin).map((item) => (item.record as EntryRecord).versionId);
+    const originA = (held.find((item) => (item.record as EntryRecord).root === 'alpha')!.record as EntryRecord).origin!.log;
+    const originB = (held.find((item) => (item.record as EntryRecord).root === 'beta')!.record as EntryRecord).origin!.log;
+    expect(originA).not.toBe(originB);
+    expect(from(originA)).toEqual(clientA.map((row) => row.versionId));
+    expect(from(originB)).toEqual(clientB.map((row) => row.versionId));
+    expect(held).toHaveLength(clientA.length + clientB.length);
+    await mirror(serverLog, join(base, 'out'));
+    expect(await snapshotTree(join(base, 'out', 'alpha'))).toEqual(await snapshotTree(alpha.sourceDir));
+    expect(await snapshotTree(join(base, 'out', 'beta'))).toEqual(await snapshotTree(beta.sourceDir));
+
+    // A third client whose folder is also called "alpha": refused, naming the way out, and the log is as it was.
+    const intruder = new GrowingTree(join(base, 'third', 'alpha'), join(base, 'third-log'));
+    await intruder.grow(5);
+    const before = rows(await entries(serverLog));
+    await expect(push({ url: server.url, logDir: intruder.logDir })).rejects.toThrow(/root "alpha" belongs to another writer \(the client with log \S+ pushes it\); push this folder under another name with --as NAME/);
+    expect(rows(await entries(serverLog))).toEqual(before);
+  });
+  it('after a small edit of a large file the record travels as a delta and no id the server holds is asked again; a base it lacks is sent whole', async () => {
+    const base = await makeTmpDir();
+    const sourceDir = join(base, 'src');
+    await mkdir(sourceDir, { recursive: true });
+    const big = Buffer.from(bytes(8_000_000, 3));
+    await writeFile(join(sourceDir, 'big.bin'), big);
+    const logDir = join(base, 'log');
+    const record = async () => {
+      const builder = await LogBuilder.open(logDir, sourceDir);
+      await builder.record('big.bin');
+      await builder.close();
+    };
+    await record();
+    const serverLog = join(base, 'server-log');
+    const server = await pushServer(serverLog);
+    await push({ url: server.url, logDir });
+    const chunkCount = ((await entries(logDir)).at(-1)!.record as VersionRecord).chunks!.length;
+    expect(chunkCount).toBeGreaterThanOrEqual(16); // PUSH_LIMITS.deltaChunksMin
+    big.fill(7, 4_000_000, 4_001_024);
+    await writeFile(join(sourceDir, 'big.bin'), big);
+    await record();
+    const before = { ...server.pushStats! };
+    const edited = await push({ url: server.url, logDir });
+    expect(edited.recordsAppended).toBe(1);
+    // Only the new chunks are asked about (not every id of the file), and the record is far smaller than its list.
+    expect(server.pushStats!.lacksAsked - before.lacksAsked).toBeLessThanOrEqual(4);
+    expect(server.pushStats!.recordBytesReceived - before.recordBytesReceived).toBeLessThan(before.recordBytesReceived / 2); // the first push: the whole record
+    // The server appended the full record: the same chunk list as the client's.
+    const clientVersion = (await entries(logDir)).at(-1)!.record as VersionRecord;
+    const serverVersion = (await entries(serverLog)).at(-1)!.record as VersionRecord;
+    expect(serverVersion.chunks).toEqual(clientVersion.chunks);
+    expect(serverVersion.versionId).toBe(clientVersion.versionId);
+    // (the server's tree after such a push: tests/e2e/cli-push.test.ts, through serve --out)
+
+    // Another server whose log never held the base (pushed under another name there): the delta is refused with 409 and
+    // the pusher sends the batch whole, so the push still completes with the full record.
+    const other = await pushServer(join(base, 'other-log'));
+    const whole = await push({ url: other.url, logDir });
+    expect(whole.recordsAppended).toBe(2);
+    big.fill(9, 100, 1124);
+    await writeFile(join(sourceDir, 'big.bin'), big);
+    await record();
+    const renamed = await push({ url: other.url, logDir, rootNames: () => 'renamed' });
+    expect(renamed.recordsAppended).toBe(1);
+    expect(((await entries(join(base, 'other-log'))).at(-1)!.record as VersionRecord).chunks).toEqual(((await entries(logDir)).at(-1)!.record as VersionRecord).chunks);
   });
 });
