@@ -197,6 +197,8 @@ export function remoteLogIdentity(logId: string): string {
 export interface OpenedRemoteSource {
   source: RemoteSource;
   logIdentity: string;
+  /** Seq after the log's last record when connected (a saved cursor past it is refused). */
+  headSeq?: number;
   endSeq(): Promise<number | undefined>;
   close(): Promise<void>;
 }
@@ -216,7 +218,9 @@ export interface RemoteRun {
 export async function openRemoteSource(url: string, options: RemoteLogOptions = {}, run?: RemoteRun): Promise<OpenedRemoteSource> {
   const remote = await RemoteLog.connect(url, options);
   let local: LocalChunks | undefined;
+  let headSeq: number;
   try {
+    headSeq = (await remote.info()).nextSeq;
     if (run?.mode === 'latest') local = await localChunksFor(remote, run.outputPath);
   } catch (error) {
     remote.close();
@@ -225,6 +229,7 @@ export async function openRemoteSource(url: string, options: RemoteLogOptions = 
   return {
     source: new RemoteSource(remote, local),
     logIdentity: remoteLogIdentity(remote.logId),
+    headSeq,
     endSeq: async () => (await remote.info()).durableSeq,
     close: async () => remote.close(),
   };

@@ -179,6 +179,7 @@ export class LogReceiver extends EventEmitter<ReceiverEventMap> implements Async
         source: opened.source,
         outputPath: this.options.outputPath,
         logDir: opened.logIdentity,
+        headSeq: opened.headSeq,
         mode: this.options.mode,
         concurrency: this.options.concurrency,
         skipDamaged: this.options.skipDamaged,

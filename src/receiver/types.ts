@@ -44,6 +44,8 @@ export interface OpenedReceiverSource {
   writers?: ContentWriterPool;
   /** Seq after the log's last record now (for progress). */
   endSeq(): Promise<number | undefined>;
+  /** Seq after the log's last record when opened, where it costs nothing (a remote log): a cursor past it is refused. */
+  headSeq?: number;
   close(): Promise<void>;
 }
 
