@@ -81,6 +81,8 @@ export class ContentWriterPool {
     private readonly logDir: string | undefined,
     private readonly size: number,
     private readonly startAfterBytes: number,
+    /** ready() starts the threads (false: only content offered does). */
+    private readonly startWhenReady: boolean,
   ) {}
 
   /**
@@ -89,10 +91,11 @@ export class ContentWriterPool {
    * than the main thread spends writing a few tens of MB itself, so a small catch-up or checkout is done without
    * them (measured: 0.3 s of a 1.3 s catch-up of a 24 MB tree on 2 cores). A follower calls ready() once caught up,
    * so the first live change does not pay for the start. 0 starts them now. Without `logDir` (a remote receiver),
-   * every job's chunks are carried (CarriedChunk).
+   * every job's chunks are carried (CarriedChunk). `startWhenReady: false`: ready() does not start them either
+   * (a remote follower: twenty of them on one machine would each hold idle threads, ~0.25 CPU-s and tens of MB each).
    */
-  static create(logDir: string | undefined, options: { threads?: number; startAfterBytes?: number } = {}): ContentWriterPool {
-    const pool = new ContentWriterPool(logDir, Math.max(1, options.threads ?? defaultThreads()), options.startAfterBytes ?? RECEIVER_LIMITS.contentWritersStartBytes);
+  static create(logDir: string | undefined, options: { threads?: number; startAfterBytes?: number; startWhenReady?: boolean } = {}): ContentWriterPool {
+    const pool = new ContentWriterPool(logDir, Math.max(1, options.threads ?? defaultThreads()), options.startAfterBytes ?? RECEIVER_LIMITS.contentWritersStartBytes, options.startWhenReady ?? true);
     if (pool.startAfterBytes === 0) pool.startThreads();
     return pool;
   }
@@ -125,7 +128,7 @@ export class ContentWriterPool {
    * wait for it; a follower does, so its first live change is not the one that pays for the start.
    */
   async ready(): Promise<void> {
-    if (this.threads.length === 0 && !this.failure) this.startThreads();
+    if (this.threads.length === 0 && !this.failure && this.startWhenReady) this.startThreads();
     await Promise.all(this.threads.map((thread) => thread.ready));
   }
 

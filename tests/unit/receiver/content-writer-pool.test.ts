@@ -134,6 +134,18 @@ describe('ContentWriterPool', () => {
     }
   });
 
+  it('with startWhenReady false (a remote follower), ready() starts no thread: only content offered does', async () => {
+    const pool = ContentWriterPool.create(undefined, { threads: 1, startAfterBytes: 1000, startWhenReady: false });
+    try {
+      await pool.ready();
+      expect(pool.takes(400)).toBe(false); // still no thread: the main thread writes it
+      expect(pool.takes(700)).toBe(true);
+      await pool.ready();
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('close() rejects what is still queued with ClosedError, and later writes too', async () => {
     await withPool([textLike(300 * 1024, 10)], 1, async ({ contents, store, pool, out }) => {
       const data = await pooled(store, pool, contents[0]!.chunks);
