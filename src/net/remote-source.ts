@@ -130,9 +130,13 @@ export class RemoteSource {
     const placeOf = (chunk: ChunkRef) => places.get(contentIdHex(chunk.id));
     const asked: (Promise<FetchedChunk | undefined> | undefined)[] = [];
     let askedUpTo = 0;
+    const ahead = NET_LIMITS.chunkReadAheadCount;
     for (let at = 0; at < chunks.length; at++) {
-      for (; askedUpTo < chunks.length && askedUpTo < at + NET_LIMITS.chunkReadAheadCount; askedUpTo++) {
-        if (!placeOf(chunks[askedUpTo]!)) asked[askedUpTo] = this.fetcher.get(chunks[askedUpTo]!);
+      // Refilled by halves, so a large file's asks leave as requests of ~ahead/2 chunks, not one chunk each.
+      if (askedUpTo - at <= ahead / 2) {
+        for (; askedUpTo < chunks.length && askedUpTo < at + ahead; askedUpTo++) {
+          if (!placeOf(chunks[askedUpTo]!)) asked[askedUpTo] = this.fetcher.get(chunks[askedUpTo]!);
+        }
       }
       const chunk = chunks[at]!;
       const place = placeOf(chunk);
