@@ -8,7 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import { CorruptionError, NetError, UsageError, deserializeError } from '../errors.js';
 import { checkFromSeq, decodeFrame, decodeFrameHeader, FRAME_HEADER_BYTES, initChecksum, SEGMENT_HEADER_BYTES, segmentFileName, type LogEntry, type ReadOptions } from '../log/index.js';
 import type { ContentIdBytes } from '../record/index.js';
-import { checkChunkPayload, contentIdHex, CONTENT_ID_BYTES, readyCodecs } from '../store/index.js';
+import { checkFetchedChunk, CONTENT_ID_BYTES, readyCodecs } from '../store/index.js';
 import { LIMITS, NET_LIMITS } from '../util/limits.js';
 import { Backoff, sleep } from './backoff.js';
 import { HttpTransport, isRetryable, type TransportOptions } from './http-client.js';
@@ -54,12 +54,18 @@ async function readErrorMessage(reader: MessageReader, url: string): Promise<Err
   return new NetError(`${url}: ${message}`, { url, code: body.code });
 }
 
+/** A chunk's record as the server sent it (as its log stores it: maybe compressed), not yet checked. */
+export interface FetchedChunkRecord {
+  tag: number;
+  payload: Uint8Array;
+}
+
 /** What a RemoteLog has fetched (for tests, benchmarks and the CLI's summary). */
 export interface RemoteLogStats {
   chunksFetched: number;
   /** Bytes of chunk records received (compressed as the log stores them). */
   chunkBytesFetched: number;
-  /** Bytes of content they held. */
+  /** Bytes of content they held (counted as each is checked: on this thread or a content-writer thread). */
   chunkBytesInflated: number;
 }
 
@@ -220,7 +226,17 @@ export class RemoteLog {
    * The chunks with these ids, in order (undefined: the log has none such), each checked against its id: a chunk
    * whose bytes do not hash to it is a CorruptionError (reason chunk-hash-mismatch), never returned.
    */
-  fetchChunks(ids: readonly ContentIdBytes[], signal?: AbortSignal): Promise<(Uint8Array | undefined)[]> {
+  async fetchChunks(ids: readonly ContentIdBytes[], signal?: AbortSignal): Promise<(Uint8Array | undefined)[]> {
+    const records = await this.fetchChunkRecords(ids, signal);
+    return records.map((record, i) => record && this.checkChunk(record, ids[i]!));
+  }
+
+  /**
+   * The chunk records with these ids as the log stores them (undefined: the log has none such), not yet checked:
+   * the caller checks each against its id (checkChunk, or checkFetchedChunk on a content-writer thread) before any
+   * byte of it is used.
+   */
+  fetchChunkRecords(ids: readonly ContentIdBytes[], signal?: AbortSignal): Promise<(FetchedChunkRecord | undefined)[]> {
     if (ids.length === 0) return Promise.resolve([]);
     if (ids.length > NET_LIMITS.chunkIdsPerRequestMax) throw new UsageError(`at most ${NET_LIMITS.chunkIdsPerRequestMax} chunks per fetch`, {});
     const body = new Uint8Array(ids.length * CONTENT_ID_BYTES);
@@ -235,11 +251,11 @@ export class RemoteLog {
     });
   }
 
-  private async chunkStream(reader: MessageReader, ids: readonly ContentIdBytes[]): Promise<(Uint8Array | undefined)[]> {
+  private async chunkStream(reader: MessageReader, ids: readonly ContentIdBytes[]): Promise<(FetchedChunkRecord | undefined)[]> {
     const url = this.url;
     if (!(await reader.read(CHUNK_STREAM_MAGIC.length)).equals(CHUNK_STREAM_MAGIC)) throw protocolError(url, 'not a chunk stream');
-    const out: (Uint8Array | undefined)[] = [];
-    for (const id of ids) {
+    const out: (FetchedChunkRecord | undefined)[] = [];
+    for (let i = 0; i < ids.length; i++) {
       const type = await reader.u8();
       if (type === CHUNK_MESSAGES.missing) {
         out.push(undefined);
@@ -250,28 +266,24 @@ export class RemoteLog {
       const head = await reader.read(5);
       const size = head.readUInt32LE(1);
       if (size > LIMITS.recordBytesMax) throw protocolError(url, `a chunk record of ${size} bytes`);
-      const payload = new Uint8Array(await reader.read(size));
-      // The record as the log stores it: decoded, inflated, size and BLAKE3 checked against the id asked for (the
-      // store's own check), so a wrong byte is a CorruptionError, never content.
-      const data = this.checkedChunk(head[0]!, payload, id);
-      out.push(data);
+      // A buffer of its own (not a view into the socket's): it may travel to a content-writer thread.
+      out.push({ tag: head[0]!, payload: new Uint8Array(await reader.read(size)) });
       this.stats.chunksFetched++;
       this.stats.chunkBytesFetched += size;
-      this.stats.chunkBytesInflated += data.length;
     }
     if ((await reader.u8()) !== CHUNK_MESSAGES.end) throw protocolError(url, 'a chunk stream without its end');
     if (!(await reader.atEnd())) throw protocolError(url, 'bytes after the end');
     return out;
   }
 
-  private checkedChunk(tag: number, payload: Uint8Array, id: ContentIdBytes): Uint8Array {
-    try {
-      return checkChunkPayload(tag, payload, id, { segment: this.url, offset: 0, size: 0 });
-    } catch (error) {
-      if (!(error instanceof CorruptionError)) throw error;
-      const hex = contentIdHex(id);
-      throw new CorruptionError(`chunk ${hex} from ${this.url} is refused: ${error.where.reason}`, { file: this.url, chunk: hex, reason: error.where.reason }, { cause: error });
-    }
+  /**
+   * A fetched record as the log stores it: decoded, inflated, size and BLAKE3 checked against the id asked for (the
+   * store's own check), so a wrong byte is a CorruptionError, never content.
+   */
+  checkChunk(record: FetchedChunkRecord, id: ContentIdBytes): Uint8Array {
+    const data = checkFetchedChunk(record.tag, record.payload, id, this.url);
+    this.stats.chunkBytesInflated += data.length;
+    return data;
   }
 
   /** Runs `attempt` until it succeeds or fails for good, pausing (backoff) while the server is away. */

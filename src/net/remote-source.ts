@@ -8,8 +8,9 @@ import type { LogEntry, ReadOptions } from '../log/index.js';
 import { decodeRecord, RECORD_TAGS, type ChunkRef, type ContentIdBytes } from '../record/index.js';
 import { checkChunkSize, contentIdHex, FORMAT_1_PARAMS, writeParams, type EntryReadOptions, type StoredRecord } from '../store/index.js';
 import { NET_LIMITS } from '../util/limits.js';
+import { ChunkFetcher } from './chunk-fetcher.js';
 import { LocalChunks, type LocalTarget } from './local-chunks.js';
-import { RemoteLog, type RemoteLogOptions, type RemoteLogStats } from './remote-log.js';
+import { RemoteLog, type FetchedChunkRecord, type RemoteLogOptions, type RemoteLogStats } from './remote-log.js';
 
 const DEFAULT_KINDS = ['version', 'delete', 'watch'] as const;
 
@@ -20,8 +21,27 @@ export interface ChunkedLogSource {
   read(options: ReadOptions): AsyncIterable<LogEntry>;
   /** Chunks by id, in order, each checked against its id (undefined: the log has none such). */
   fetchChunks(ids: readonly ContentIdBytes[]): Promise<(Uint8Array | undefined)[]>;
+  /**
+   * Chunk records by id as the log stores them, not yet checked (RemoteLog): with it, chunks are checked where they
+   * are used (checkChunk here, or on a content-writer thread), and small files go to those threads whole.
+   */
+  fetchChunkRecords?(ids: readonly ContentIdBytes[]): Promise<(FetchedChunkRecord | undefined)[]>;
+  /** A fetched record checked against its id (a CorruptionError if it does not match): its content. */
+  checkChunk?(record: FetchedChunkRecord, id: ContentIdBytes): Uint8Array;
   /** The log's first record (its params: how to chunk files for LocalChunks), or undefined. */
   first(): Promise<LogEntry | undefined>;
+}
+
+/** A fetched chunk: its record, still to be checked, or bytes the source already checked. */
+type FetchedChunk = { record: FetchedChunkRecord } | { checked: Uint8Array };
+
+/** A chunk for a content-writer thread (structurally src/receiver's CarriedChunk). */
+export interface CarriedChunk {
+  bytes: Uint8Array;
+  /** The record's tag: the thread checks `bytes` against the id; none: bytes already checked here. */
+  tag?: number;
+  from: string;
+  size: number;
 }
 
 /** Records a reading that did not follow yielded, from `fromSeq` in order, kept for one more reading of them. */
@@ -37,15 +57,25 @@ interface Replay {
 export class RemoteSource {
   /** Chunks read from the destination instead of the server (LocalChunks). */
   chunksLocal = 0;
-  /** Chunks being fetched now, by id hex: a second file needing one waits for it (a copy in one catch-up). */
-  private readonly fetching = new Map<string, Promise<Uint8Array | undefined>>();
+  /** Chunk fetches of all files being written, gathered into shared requests. */
+  readonly fetcher: ChunkFetcher<FetchedChunk>;
+  /** Present when the source hands out records to check (then small files are written by content-writer threads). */
+  readonly carryContent?: (chunks: readonly ChunkRef[], target?: LocalTarget) => Promise<CarriedChunk[]>;
   /** What the last reading that did not follow yielded (entries()). */
   private replay: Replay | undefined;
 
   constructor(
     readonly remote: ChunkedLogSource,
     private readonly local?: LocalChunks,
-  ) {}
+  ) {
+    const { fetchChunkRecords, checkChunk } = remote;
+    if (fetchChunkRecords && checkChunk) {
+      this.fetcher = new ChunkFetcher({ fetchChunks: async (ids) => (await fetchChunkRecords.call(remote, ids)).map((record) => record && { record }) });
+      this.carryContent = (chunks, target) => this.carried(chunks, target);
+    } else {
+      this.fetcher = new ChunkFetcher({ fetchChunks: async (ids) => (await remote.fetchChunks(ids)).map((checked) => checked && { checked }) });
+    }
+  }
 
   /**
    * Decoded records in log order (`trackChunks` means nothing here: chunks are fetched by id). A receiver catching up
@@ -90,56 +120,75 @@ export class RemoteSource {
 
   /**
    * A file's content in order: chunks the destination already holds (LocalChunks: the file at `target`, or one this
-   * run wrote) are read there and checked, the rest fetched `chunkBatchCount` per request (so at most that many in
-   * memory); a chunk another file's read is fetching right now is waited for, not fetched twice.
+   * run wrote) are read there and checked, the rest asked of the fetcher up to chunkReadAheadCount ahead of the one
+   * being yielded (so at most that many of this file's chunks in memory, and the next ones download while these are
+   * written); the fetcher gathers the asks of every file being written into shared requests, and a chunk another
+   * file is fetching right now is waited for, not fetched twice.
    */
   async *readContent(chunks: readonly ChunkRef[], target?: LocalTarget): AsyncIterable<Uint8Array> {
     const places = this.local && target ? await this.local.find(chunks, target) : new Map();
     const placeOf = (chunk: ChunkRef) => places.get(contentIdHex(chunk.id));
-    for (let at = 0; at < chunks.length; ) {
+    const asked: (Promise<FetchedChunk | undefined> | undefined)[] = [];
+    let askedUpTo = 0;
+    const ahead = NET_LIMITS.chunkReadAheadCount;
+    for (let at = 0; at < chunks.length; at++) {
+      // Refilled by halves, so a large file's asks leave as requests of ~ahead/2 chunks, not one chunk each.
+      if (askedUpTo - at <= ahead / 2) {
+        for (; askedUpTo < chunks.length && askedUpTo < at + ahead; askedUpTo++) {
+          if (!placeOf(chunks[askedUpTo]!)) asked[askedUpTo] = this.fetcher.get(chunks[askedUpTo]!);
+        }
+      }
       const chunk = chunks[at]!;
       const place = placeOf(chunk);
       const local = place ? await this.local!.read(place, chunk) : undefined;
       if (local) {
         this.chunksLocal++;
         yield checkChunkSize(local, chunk);
-        at++;
         continue;
       }
-      // A run of chunks to fetch (a local one that failed its check is fetched with them).
-      let end = at + 1;
-      while (end < chunks.length && end - at < NET_LIMITS.chunkBatchCount && !placeOf(chunks[end]!)) end++;
-      const batch = chunks.slice(at, end);
-      const pending = this.fetch(batch);
-      for (let i = 0; i < batch.length; i++) {
-        const data = await pending[i]!;
-        if (!data) throw new NotFoundError(`chunk ${contentIdHex(batch[i]!.id)} is not in the log at ${this.remote.url}`, { what: 'chunk', id: contentIdHex(batch[i]!.id) });
-        yield checkChunkSize(data, batch[i]!);
-      }
-      at = end;
+      // A local chunk that failed its check is fetched now.
+      const fetched = await (asked[at] ?? this.fetcher.get(chunk));
+      asked[at] = undefined;
+      yield checkChunkSize(this.contentOf(fetched, chunk), chunk);
     }
     if (target) this.local?.noteWritten(chunks, target);
   }
 
-  /** One request for the chunks of `batch` no other read is fetching now; the others wait for that read's. */
-  private fetch(batch: readonly ChunkRef[]): Promise<Uint8Array | undefined>[] {
-    const hexes = batch.map((chunk) => contentIdHex(chunk.id));
-    const fresh = batch.filter((_, i) => !this.fetching.has(hexes[i]!));
-    if (fresh.length > 0) {
-      const request = this.remote.fetchChunks(fresh.map((c) => c.id));
-      request.catch(() => {}); // each waiter below gets the rejection
-      fresh.forEach((chunk, i) => {
-        const hex = contentIdHex(chunk.id);
-        if (this.fetching.has(hex)) return; // twice in this batch: the first one serves both
-        const one = request.then((found) => found[i]);
-        this.fetching.set(hex, one);
-        void one.then(
-          () => this.fetching.delete(hex),
-          () => this.fetching.delete(hex),
-        );
-      });
+  private contentOf(fetched: FetchedChunk | undefined, chunk: ChunkRef): Uint8Array {
+    if (!fetched) throw new NotFoundError(`chunk ${contentIdHex(chunk.id)} is not in the log at ${this.remote.url}`, { what: 'chunk', id: contentIdHex(chunk.id) });
+    return 'checked' in fetched ? fetched.checked : this.remote.checkChunk!(fetched.record, chunk.id);
+  }
+
+  /**
+   * A small file's chunks for a content-writer thread, all in memory (the receiver sends only files of at most
+   * carriedFileBytesMax): read from the destination and checked here (LocalChunks), or fetched records the thread
+   * checks against their ids before it writes a byte.
+   */
+  private async carried(chunks: readonly ChunkRef[], target?: LocalTarget): Promise<CarriedChunk[]> {
+    const places = this.local && target ? await this.local.find(chunks, target) : new Map();
+    const from = this.remote.url;
+    const asked = chunks.map((chunk) => (places.has(contentIdHex(chunk.id)) ? undefined : this.fetcher.get(chunk)));
+    const out: CarriedChunk[] = [];
+    for (const [i, chunk] of chunks.entries()) {
+      const place = places.get(contentIdHex(chunk.id));
+      const local = place ? await this.local!.read(place, chunk) : undefined;
+      if (local) {
+        this.chunksLocal++;
+        out.push({ bytes: local, from, size: chunk.size });
+        continue;
+      }
+      const fetched = await (asked[i] ?? this.fetcher.get(chunk));
+      if (!fetched) throw new NotFoundError(`chunk ${contentIdHex(chunk.id)} is not in the log at ${from}`, { what: 'chunk', id: contentIdHex(chunk.id) });
+      if ('checked' in fetched) out.push({ bytes: fetched.checked, from, size: chunk.size });
+      else {
+        out.push({ bytes: fetched.record.payload, tag: fetched.record.tag, from, size: chunk.size });
+        // Counted here: the thread inflates it.
+        this.remote.stats.chunkBytesInflated += chunk.size;
+      }
     }
-    return hexes.map((hex) => this.fetching.get(hex)!);
+    // Where the file will be once written: a later file with these chunks reads them there (checked again).
+    if (target) this.local?.noteWritten(chunks, target);
+    return out;
   }
 }
 
@@ -152,6 +201,8 @@ export function remoteLogIdentity(logId: string): string {
 export interface OpenedRemoteSource {
   source: RemoteSource;
   logIdentity: string;
+  /** Seq after the log's last record when connected (a saved cursor past it is refused). */
+  headSeq?: number;
   endSeq(): Promise<number | undefined>;
   close(): Promise<void>;
 }
@@ -171,7 +222,9 @@ export interface RemoteRun {
 export async function openRemoteSource(url: string, options: RemoteLogOptions = {}, run?: RemoteRun): Promise<OpenedRemoteSource> {
   const remote = await RemoteLog.connect(url, options);
   let local: LocalChunks | undefined;
+  let headSeq: number;
   try {
+    headSeq = (await remote.info()).nextSeq;
     if (run?.mode === 'latest') local = await localChunksFor(remote, run.outputPath);
   } catch (error) {
     remote.close();
@@ -180,6 +233,7 @@ export async function openRemoteSource(url: string, options: RemoteLogOptions = 
   return {
     source: new RemoteSource(remote, local),
     logIdentity: remoteLogIdentity(remote.logId),
+    headSeq,
     endSeq: async () => (await remote.info()).durableSeq,
     close: async () => remote.close(),
   };

@@ -1,7 +1,8 @@
 // POST /v1/chunks and GET /v1/chunks/<id> on the server (docs/protocol.md "Chunks"). Owns reading the id list
 // (bounded: the body may hold chunkIdsPerRequestMax ids, nothing more is kept) and the chunk stream's framing.
 // Every chunk goes out as its record is stored (compressed when the log compressed it), its frame checksum checked;
-// the client inflates it and checks it against its id. One chunk in memory at a time; each write waits for the socket.
+// the client inflates it and checks it against its id. A few chunks in memory at a time (the read-ahead); each write
+// waits for the socket.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { NotFoundError } from '../errors.js';
 import { contentIdFromHex, type ContentIdBytes } from '../record/index.js';
@@ -12,6 +13,8 @@ import { readRequestBody } from './request-body.js';
 import { CHUNK_MESSAGES, CHUNK_STREAM_MAGIC, CONTENT_TYPES, encodeChunkFoundHead, encodeErrorMessage } from './protocol.js';
 
 const BODY_BYTES_MAX = NET_LIMITS.chunkIdsPerRequestMax * CONTENT_ID_BYTES;
+/** Chunk records read ahead of the one being sent (at most this many in memory beside it). */
+const SERVE_READ_AHEAD = 8;
 
 /** Reads the POST body: 1..chunkIdsPerRequestMax ids; refuses (413) as soon as it grows past that. */
 export async function readChunkIds(req: IncomingMessage): Promise<ContentIdBytes[]> {
@@ -26,10 +29,22 @@ export async function readChunkIds(req: IncomingMessage): Promise<ContentIdBytes
 export async function streamChunks(store: StoreApi, ids: readonly ContentIdBytes[], res: ServerResponse, headers: Record<string, string>): Promise<void> {
   res.writeHead(200, { ...headers, 'content-type': CONTENT_TYPES.chunks });
   await writeAll(res, CHUNK_STREAM_MAGIC);
-  for (const id of ids) {
+  // Reads run SERVE_READ_AHEAD ahead of the chunk being sent: one at a time, each read's thread-pool round trip
+  // (and the wake-ups around it) left the socket idle, 2.3 s of a 2,000-file catch-up's server time.
+  const reads: Promise<{ tag: number; payload: Uint8Array }>[] = [];
+  const readAhead = (upTo: number) => {
+    for (let at = reads.length; at < Math.min(ids.length, upTo); at++) {
+      const read = store.readChunkRecord(ids[at]!);
+      read.catch(() => {}); // awaited below in order, or dropped when the client went away
+      reads.push(read);
+    }
+  };
+  for (let at = 0; at < ids.length; at++) {
+    readAhead(at + SERVE_READ_AHEAD);
     let record: { tag: number; payload: Uint8Array };
     try {
-      record = await store.readChunkRecord(id);
+      record = await reads[at]!;
+      delete reads[at];
     } catch (error) {
       if (error instanceof NotFoundError) {
         await writeAll(res, Uint8Array.of(CHUNK_MESSAGES.missing));

@@ -18,7 +18,7 @@ import type { FileContent } from './atomic-file.js';
 import type { ChunkToWrite, WorkerData, WorkerMessage, WriteJob, WriteReply } from './content-writer-protocol.js';
 import type { ContentTarget, ReceiverSource } from './types.js';
 
-export type { ChunkToWrite } from './content-writer-protocol.js';
+export type { CarriedChunk, ChunkToWrite } from './content-writer-protocol.js';
 
 /** What a job costs a thread beside its bytes (open, futimes, close, the reply): about this many bytes' worth. */
 const FILE_COST_BYTES = 64 * 1024;
@@ -45,7 +45,7 @@ class WriterThread {
   /** Resolves once the thread has loaded its modules (or has died: then its jobs fail on their own). */
   readonly ready: Promise<void>;
 
-  constructor(logDir: string, onReplies: (thread: WriterThread, replies: WriteReply[]) => void, onExit: (thread: WriterThread, error: Error) => void) {
+  constructor(logDir: string | undefined, onReplies: (thread: WriterThread, replies: WriteReply[]) => void, onExit: (thread: WriterThread, error: Error) => void) {
     const workerData: WorkerData = { logDir };
     this.worker = startModuleWorker(import.meta.url, 'content-writer-worker', { workerData, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
     let markReady!: () => void;
@@ -78,9 +78,11 @@ export class ContentWriterPool {
   private offeredBytes = 0;
 
   private constructor(
-    private readonly logDir: string,
+    private readonly logDir: string | undefined,
     private readonly size: number,
     private readonly startAfterBytes: number,
+    /** ready() starts the threads (false: only content offered does). */
+    private readonly startWhenReady: boolean,
   ) {}
 
   /**
@@ -88,10 +90,12 @@ export class ContentWriterPool {
    * (`takes`), or at `ready()`: a thread costs ~0.25 CPU-s to start (modules, the BLAKE3 addon, zstd's wasm), more
    * than the main thread spends writing a few tens of MB itself, so a small catch-up or checkout is done without
    * them (measured: 0.3 s of a 1.3 s catch-up of a 24 MB tree on 2 cores). A follower calls ready() once caught up,
-   * so the first live change does not pay for the start. 0 starts them now.
+   * so the first live change does not pay for the start. 0 starts them now. Without `logDir` (a remote receiver),
+   * every job's chunks are carried (CarriedChunk). `startWhenReady: false`: ready() does not start them either
+   * (a remote follower: twenty of them on one machine would each hold idle threads, ~0.25 CPU-s and tens of MB each).
    */
-  static create(logDir: string, options: { threads?: number; startAfterBytes?: number } = {}): ContentWriterPool {
-    const pool = new ContentWriterPool(logDir, Math.max(1, options.threads ?? defaultThreads()), options.startAfterBytes ?? RECEIVER_LIMITS.contentWritersStartBytes);
+  static create(logDir: string | undefined, options: { threads?: number; startAfterBytes?: number; startWhenReady?: boolean } = {}): ContentWriterPool {
+    const pool = new ContentWriterPool(logDir, Math.max(1, options.threads ?? defaultThreads()), options.startAfterBytes ?? RECEIVER_LIMITS.contentWritersStartBytes, options.startWhenReady ?? true);
     if (pool.startAfterBytes === 0) pool.startThreads();
     return pool;
   }
@@ -124,7 +128,7 @@ export class ContentWriterPool {
    * wait for it; a follower does, so its first live change is not the one that pays for the start.
    */
   async ready(): Promise<void> {
-    if (this.threads.length === 0 && !this.failure) this.startThreads();
+    if (this.threads.length === 0 && !this.failure && this.startWhenReady) this.startThreads();
     await Promise.all(this.threads.map((thread) => thread.ready));
   }
 
@@ -226,28 +230,39 @@ function defaultThreads(): number {
 
 /**
  * A file version's content for Destination.writeFile: chunk locations for `pool`'s threads when the source can say
- * where chunks are (a store), else the source's own stream (read on the main thread).
+ * where chunks are (a store), or the chunks themselves when it can carry them (a remote source, for a file of at
+ * most carriedFileBytesMax: a job holds all of its chunks), else the source's own stream (read on the main thread).
  */
 export function contentProvider(
   source: ReceiverSource,
   pool: ContentWriterPool | undefined,
 ): (chunks: readonly ChunkRef[], target?: ContentTarget) => () => FileContent | Promise<FileContent> {
-  if (!pool || !source.locateChunks) return (chunks, target) => () => source.readContent(chunks, target);
-  const locate = source.locateChunks.bind(source);
+  const locate = source.locateChunks?.bind(source);
+  const carry = source.carryContent?.bind(source);
+  if (!pool || (!locate && !carry)) return (chunks, target) => () => source.readContent(chunks, target);
   return (chunks, target) => {
     let bytes = 0;
     for (const chunk of chunks) bytes += chunk.size;
-    if (!pool.takes(bytes)) return () => source.readContent(chunks, target);
-    return () => viaPool(chunks);
+    if ((!locate && bytes > RECEIVER_LIMITS.carriedFileBytesMax) || !pool.takes(bytes)) return () => source.readContent(chunks, target);
+    return () => (locate ? viaPool(chunks) : carried(chunks, target));
   };
+  async function carried(chunks: readonly ChunkRef[], target: ContentTarget | undefined): Promise<FileContent> {
+    const toWrite = await carry!(chunks, target);
+    return { pool: pool!, chunks: toWrite, ids: idsOf(chunks) };
+  }
   async function viaPool(chunks: readonly ChunkRef[]): Promise<FileContent> {
-    const locations = await locate(chunks);
-    const ids = new Uint8Array(chunks.length * CONTENT_ID_BYTES);
+    const locations = await locate!(chunks);
     const toWrite = chunks.map((chunk, i): ChunkToWrite => {
       const where = locations[i]!;
-      ids.set(chunk.id, i * CONTENT_ID_BYTES);
       return { segment: where.segment, offset: where.offset, storedSize: where.size, size: chunk.size };
     });
-    return { pool: pool!, chunks: toWrite, ids };
+    return { pool: pool!, chunks: toWrite, ids: idsOf(chunks) };
   }
+}
+
+/** The chunks' ids back to back in a buffer of their own (WriteJob.ids). */
+function idsOf(chunks: readonly ChunkRef[]): Uint8Array {
+  const ids = new Uint8Array(chunks.length * CONTENT_ID_BYTES);
+  chunks.forEach((chunk, i) => ids.set(chunk.id, i * CONTENT_ID_BYTES));
+  return ids;
 }

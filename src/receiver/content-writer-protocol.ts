@@ -2,8 +2,26 @@
 // Plain data only: structured clone carries no classes, so errors travel as SerializedError.
 import type { SerializedError } from '../errors.js';
 
-/** One chunk of a file: where its record is, and the size the version says it has (its id is in WriteJob.ids). */
-export interface ChunkToWrite {
+/**
+ * One chunk of a file (its id is in WriteJob.ids): where its record is in the log, or the chunk itself, carried
+ * (fetched from a server: CarriedChunk); and the size the version says it has.
+ */
+export type ChunkToWrite = ChunkInLog | CarriedChunk;
+
+/**
+ * A chunk that travels with the job (a remote receiver fetched it): with `tag`, its record as the log stores it, which
+ * the thread checks against the id (checkFetchedChunk) before writing a byte; without, bytes already checked against
+ * the id on the main thread (read back from the destination).
+ */
+export interface CarriedChunk {
+  bytes: Uint8Array;
+  tag?: number;
+  /** Where it came from (named in errors). */
+  from: string;
+  size: number;
+}
+
+export interface ChunkInLog {
   segment: string;
   offset: number;
   /** Uncompressed size the chunk record declares (sizes the read). */
@@ -33,7 +51,8 @@ export interface WriteJob {
 }
 
 export interface WorkerData {
-  logDir: string;
+  /** The log whose segments ChunkInLog jobs read; none for a receiver whose chunks are all carried. */
+  logDir?: string;
 }
 
 /** Answers come in job order per message: `bytes` written, or the error (the temp file is already removed). */

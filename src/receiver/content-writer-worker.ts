@@ -1,5 +1,6 @@
-// A content-writer thread: reads a file version's chunks straight from the log's segments, checks each (frame
-// checksum, inflate, size, BLAKE3: the store's own readChunkAtSync), and writes them into a new temp file, all with
+// A content-writer thread: reads a file version's chunks straight from the log's segments (or takes them from the job:
+// a remote receiver's fetched chunk records), checks each (frame checksum, inflate, size, BLAKE3: the store's own
+// readChunkAtSync and checkFetchedChunk), and writes them into a new temp file, all with
 // synchronous calls. Synchronous is the point: this thread has nothing else to do while a call waits, so it pays no
 // thread-pool hop, promise or callback per call, and a slow inode allocation blocks only this thread.
 // Never renames (the receiver does, once the batch's data is durable) and never writes outside the temp it was given.
@@ -8,15 +9,16 @@
 import { closeSync, fchmodSync, fsyncSync, futimesSync, openSync, rmSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import { serializeError, wrapIoError } from '../errors.js';
+import { serializeError, UsageError, wrapIoError } from '../errors.js';
 import { SegmentReaderSync } from '../log/index.js';
-import { CONTENT_ID_BYTES, checkChunkSize, hashContent, readChunkAtSync, readyCodecs } from '../store/index.js';
+import { CONTENT_ID_BYTES, checkChunkSize, checkFetchedChunk, hashContent, readChunkAtSync, readyCodecs } from '../store/index.js';
 import { NEW_FILE_FLAGS, writeAllSync } from '../util/fs-durable.js';
-import type { WorkerData, WorkerMessage, WriteJob, WriteReply } from './content-writer-protocol.js';
+import type { ChunkToWrite, WorkerData, WorkerMessage, WriteJob, WriteReply } from './content-writer-protocol.js';
 
 const port = parentPort!;
 // Jobs wait on `reader`, so loading zstd into it means no job reads a chunk before this thread can decode zstd.
-const reader = readyCodecs().then(() => SegmentReaderSync.open((workerData as WorkerData).logDir));
+const logDir = (workerData as WorkerData).logDir;
+const reader = readyCodecs().then(() => (logDir === undefined ? undefined : SegmentReaderSync.open(logDir)));
 
 /** First calls into zlib and BLAKE3 load and set up what they need: done now, not while a live change waits. */
 function warmUp(): void {
@@ -32,13 +34,24 @@ void reader.then(
   () => port.postMessage({ ready: true } satisfies WorkerMessage), // each job will report the failure
 );
 
-function writeInto(fd: number, job: WriteJob, segments: SegmentReaderSync): number {
+/** The chunk's checked bytes: read from the log, or carried (a record checked here, or bytes checked before). */
+function chunkBytes(chunk: ChunkToWrite, id: Uint8Array, segments: SegmentReaderSync | undefined): Uint8Array {
+  if ('bytes' in chunk) {
+    const data = chunk.tag === undefined ? chunk.bytes : checkFetchedChunk(chunk.tag, chunk.bytes, id, chunk.from);
+    return checkChunkSize(data, { id, size: chunk.size });
+  }
+  if (!segments) throw new UsageError('a content-writer thread without a log was given a chunk to read from the log', { segment: chunk.segment });
+  const data = readChunkAtSync(segments, { segment: chunk.segment, offset: chunk.offset, size: chunk.storedSize }, id);
+  return checkChunkSize(data, { id, size: chunk.size }, chunk);
+}
+
+function writeInto(fd: number, job: WriteJob, segments: SegmentReaderSync | undefined): number {
   try {
     let bytes = 0;
     for (const [i, chunk] of job.chunks.entries()) {
       const id = job.ids.subarray(i * CONTENT_ID_BYTES, (i + 1) * CONTENT_ID_BYTES);
-      const data = readChunkAtSync(segments, { segment: chunk.segment, offset: chunk.offset, size: chunk.storedSize }, id);
-      writeAllSync(fd, checkChunkSize(data, { id, size: chunk.size }, chunk));
+      const data = chunkBytes(chunk, id, segments);
+      writeAllSync(fd, data);
       bytes += data.length;
     }
     if (job.setMode) fchmodSync(fd, job.mode);
@@ -50,7 +63,7 @@ function writeInto(fd: number, job: WriteJob, segments: SegmentReaderSync): numb
   }
 }
 
-function run(job: WriteJob, segments: SegmentReaderSync): WriteReply {
+function run(job: WriteJob, segments: SegmentReaderSync | undefined): WriteReply {
   let created = false;
   try {
     const fd = openSync(job.temp, NEW_FILE_FLAGS, job.mode);
@@ -69,7 +82,7 @@ function run(job: WriteJob, segments: SegmentReaderSync): WriteReply {
 /** Answers are sent at least this often while a message's jobs run, so the receiver can hand out more work. */
 const REPLY_INTERVAL_MS = 2;
 
-function runAll(jobs: WriteJob[], segments: SegmentReaderSync): void {
+function runAll(jobs: WriteJob[], segments: SegmentReaderSync | undefined): void {
   let replies: WriteReply[] = [];
   let sentAt = performance.now();
   for (const job of jobs) {

@@ -4,7 +4,7 @@
 // atomically (writeFileAtomic) and only after the data it covers is durable. The lock keeps two receivers off one
 // destination. Never does: guess a cursor from a damaged file (that is a CorruptionError naming the file).
 import { mkdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { CorruptionError, UsageError, wrapIoError } from '../errors.js';
 import { writeFileAtomic } from '../util/fs-durable.js';
 import { RECEIVER_LIMITS } from '../util/limits.js';
@@ -73,8 +73,12 @@ export async function writeCursor(stateDir: string, cursor: Omit<ReceiverCursor,
   await writeFileAtomic(join(stateDir, CURSOR_FILE), Buffer.from(JSON.stringify(full, null, 2) + '\n'));
 }
 
-/** Checks that a saved cursor fits what is asked now; a mismatch is a UsageError (never silently re-applied). */
-export function checkCursorFits(cursor: ReceiverCursor, mode: ReceiverMode, logDir: string, dest: string): void {
+/**
+ * Checks that a saved cursor fits what is asked now; a mismatch is a UsageError (never silently re-applied). The
+ * saved cursor belongs to this run: same mode, same log, and (when the source knows its head cheaply: a remote
+ * log) not past the log's end. Each refusal says what to do.
+ */
+export function checkCursorFits(cursor: ReceiverCursor, mode: ReceiverMode, logDir: string, dest: string, headSeq?: number): void {
   if (cursor.mode !== mode) {
     throw new UsageError(`${dest} was received in mode '${cursor.mode}', not '${mode}'`, {
       dest,
@@ -83,12 +87,20 @@ export function checkCursorFits(cursor: ReceiverCursor, mode: ReceiverMode, logD
       fix: `use --mode ${cursor.mode}, or another --out`,
     });
   }
+  // A remote log's identity is its id (src/net: not a path); a local one's is its real path.
+  const remote = (identity: string) => !isAbsolute(identity);
   if (cursor.logDir !== logDir) {
-    throw new UsageError(`${dest} follows the log ${cursor.logDir}, not ${logDir}`, {
+    const fix = remote(cursor.logDir)
+      ? `this destination was received from another log (${cursor.logDir}, from a server); receive from the server that serves it, or into another --out`
+      : `use --log ${cursor.logDir}, or another --out`;
+    throw new UsageError(`${dest} follows the log ${cursor.logDir}, not ${logDir}`, { dest, savedLog: cursor.logDir, requestedLog: logDir, fix });
+  }
+  if (headSeq !== undefined && cursor.nextSeq > headSeq) {
+    throw new UsageError(`${dest} has received the records of ${logDir} up to seq ${cursor.nextSeq}, but that log now ends at seq ${headSeq}`, {
       dest,
-      savedLog: cursor.logDir,
-      requestedLog: logDir,
-      fix: `use --log ${cursor.logDir}, or another --out`,
+      savedNextSeq: cursor.nextSeq,
+      headSeq,
+      fix: 'the log was cut back or replaced by an older copy under the same identity: receive it into another --out (a new, empty destination); this one stays as it was',
     });
   }
 }

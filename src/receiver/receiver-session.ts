@@ -38,6 +38,8 @@ export interface SessionOptions {
   outputPath: string;
   /** The log's directory (identity saved in the cursor). */
   logDir: string;
+  /** Seq after the log's last record, when the source knows it (a saved cursor past it does not fit). */
+  headSeq?: number;
   mode: ReceiverMode;
   concurrency: number;
   /** Pass over versions whose content is not intact (reported, counted as complete); see ReceiverOptions. */
@@ -137,7 +139,7 @@ export class ReceiverSession {
     try {
       await sweepTemps(stateDir); // a cursor temp left by a kill mid-save
       const cursor = await readCursor(stateDir);
-      if (cursor) checkCursorFits(cursor, options.mode, options.logDir, root);
+      if (cursor) checkCursorFits(cursor, options.mode, options.logDir, root, options.headSeq);
       const saved: SavedCursor = cursor ?? { nextSeq: 0, reservedUntilSeq: 0, manifestBytes: 0 };
       const manifest = options.mode === 'all-versions' ? await Manifest.open(stateDir, saved.manifestBytes) : undefined;
       const logTop = localLog ? topNameInside(root, options.logDir) : undefined;

@@ -171,12 +171,16 @@ export class LogReceiver extends EventEmitter<ReceiverEventMap> implements Async
 
   private async open(): Promise<Running> {
     const opened = await this.options.source.open({ outputPath: this.options.outputPath, mode: this.options.mode });
+    // A source that carries chunks (a remote one) gets threads that check and write them, as a local log's do.
+    // Only a catch-up with enough content starts them: a follower's live changes are written on the main thread.
+    opened.writers ??= opened.source.carryContent && !opened.source.locateChunks ? ContentWriterPool.create(undefined, { startWhenReady: false }) : undefined;
     try {
       const session = await ReceiverSession.open({
         writers: opened.writers,
         source: opened.source,
         outputPath: this.options.outputPath,
         logDir: opened.logIdentity,
+        headSeq: opened.headSeq,
         mode: this.options.mode,
         concurrency: this.options.concurrency,
         skipDamaged: this.options.skipDamaged,

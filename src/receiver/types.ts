@@ -4,7 +4,7 @@
 import type { ChunkLocation } from '../store/index.js';
 import type { EntryReadOptions, SkippedRegion, StoredRecord, UnreadableVersion } from '../store/types.js';
 import type { ChunkRef, EntryType, VersionEvent } from '../record/index.js';
-import type { ContentWriterPool } from './content-writer-pool.js';
+import type { CarriedChunk, ContentWriterPool } from './content-writer-pool.js';
 
 export const RECEIVER_MODES = ['latest', 'all-versions'] as const;
 export type ReceiverMode = (typeof RECEIVER_MODES)[number];
@@ -25,6 +25,12 @@ export interface ReceiverSource {
    * by content-writer threads; one without it (tests' in-memory logs) is read through readContent.
    */
   locateChunks?(chunks: readonly ChunkRef[]): Promise<ChunkLocation[]>;
+  /**
+   * A file's chunks themselves, for a content-writer thread to check and write (a remote source: fetched records,
+   * or bytes it read back from the destination and checked). A source with it and without locateChunks gets
+   * content-writer threads of its own for files up to carriedFileBytesMax.
+   */
+  carryContent?(chunks: readonly ChunkRef[], target?: ContentTarget): Promise<CarriedChunk[]>;
   /** Damaged regions the reads went past so far (a store opened with skipDamaged). */
   skipped?(): readonly SkippedRegion[];
 }
@@ -38,6 +44,8 @@ export interface OpenedReceiverSource {
   writers?: ContentWriterPool;
   /** Seq after the log's last record now (for progress). */
   endSeq(): Promise<number | undefined>;
+  /** Seq after the log's last record when opened, where it costs nothing (a remote log): a cursor past it is refused. */
+  headSeq?: number;
   close(): Promise<void>;
 }
 

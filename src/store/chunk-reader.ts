@@ -48,6 +48,20 @@ export function checkChunkPayload(tag: number, payload: Uint8Array, id: ContentI
   return checkChunkRecord(record, id, where);
 }
 
+/**
+ * A chunk record that came from elsewhere (a server, `from`), checked against the id it was asked for as
+ * checkChunkPayload does; its damage is named by where it came from (reason as the store's own check gives it).
+ */
+export function checkFetchedChunk(tag: number, payload: Uint8Array, id: ContentIdBytes, from: string): Uint8Array {
+  try {
+    return checkChunkPayload(tag, payload, id, { segment: from, offset: 0, size: 0 });
+  } catch (error) {
+    if (!(error instanceof CorruptionError)) throw error;
+    const hex = contentIdHex(id);
+    throw new CorruptionError(`chunk ${hex} from ${from} is refused: ${error.where.reason}`, { file: from, chunk: hex, reason: error.where.reason }, { cause: error });
+  }
+}
+
 /** Checks a decoded chunk record against the id it must have: inflate, size, BLAKE3. */
 export function checkChunkRecord(record: LogRecord, id: ContentIdBytes, where: ChunkLocation & { seq?: number }): Uint8Array {
   const hex = () => contentIdHex(id);

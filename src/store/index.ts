@@ -5,7 +5,7 @@ export { openStore, Store, STAT_CACHE_FILE_NAME, type IndexOpenReport } from './
 export { Chunker, chunkStream, nextBoundary, DEFAULT_CHUNK_SIZES, GEAR, type ChunkSizes } from './chunker.js';
 export { hashContent, ContentHasher, sameContentId, contentIdHex, isContentIdHex, CONTENT_ID_BYTES } from './content-id.js';
 export { compressChunk, decompressChunk, readyCodecs, WRITE_CODEC, zstdFrameContentSize, type CompressionMode } from './compress.js';
-export { checkChunkPayload, checkChunkRecord, checkChunkSize, readChunkAtSync, type RecordReaderSync } from './chunk-reader.js';
+export { checkChunkPayload, checkChunkRecord, checkFetchedChunk, checkChunkSize, readChunkAtSync, type RecordReaderSync } from './chunk-reader.js';
 export { ChunkIndex, type ChunkLocation } from './chunk-index.js';
 export { StatCache } from './stat-cache.js';
 export { Catalog } from './catalog.js';

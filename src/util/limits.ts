@@ -157,6 +157,8 @@ export const RECEIVER_LIMITS = {
   contentWritersMax: 4,
   /** Content offered before the content-writer threads start (below it the main thread writes: see the pool). */
   contentWritersStartBytes: 32 * 1024 * 1024,
+  /** Largest file whose chunks travel to a content-writer thread in its job (a remote receiver's: held in memory). */
+  carriedFileBytesMax: 4 * 1024 * 1024,
   /**
    * Records applied at once (bounded concurrency; a file parked for its batch's sync no longer holds a slot). A
    * running file holds no descriptor on the main thread (its content-writer thread writes one file at a time), so
@@ -230,8 +232,15 @@ export const NET_LIMITS = {
   /** Client retry: first delay, cap (exponential, full jitter). */
   retryDelayMsFirst: 250,
   retryDelayMsMax: 15_000,
-  /** Chunks a remote content read asks for in one request (bounds its memory: this many chunks at most). */
-  chunkBatchCount: 16,
+  /**
+   * Chunks a remote content read asks for ahead of the one it is writing (bounds a file's memory: this many chunks at
+   * most), so the next ones download while these are written.
+   */
+  chunkReadAheadCount: 32,
+  /** Chunk requests a remote receiver has in flight at once (the asks of all files being written share them). */
+  chunkRequestsInFlight: 3,
+  /** Content one chunk request asks for at most (sum of the chunks' sizes; one larger chunk goes alone). */
+  chunkRequestBytesMax: 8 * 1024 * 1024,
   /**
    * Record payload bytes a remote source keeps from a reading that does not follow, so the next reading from the same
    * seq (a receiver's apply pass after its catch-up plan) does not download them again; beyond it, the rest is.

@@ -135,6 +135,12 @@ async function remoteSourceFor(options: ReceiveCliOptions): Promise<ReceiverSour
     return undefined;
   }
   if (options.log !== undefined) throw new UsageError('give --log or --from, not both', { fix: '--log reads a log on this machine, --from one served by `synclog serve`' });
+  // A served log's damage is read (or refused) by the server, which has no way to tell a client what it skipped.
+  if (options.skipDamaged) {
+    throw new UsageError('--skip-damaged reads past damage in a log on this machine; it does not go with --from', {
+      fix: 'on the machine that holds the log, run `synclog verify --log DIR` to see the damage, then `synclog receive --log DIR --skip-damaged` there (or copy the log here and receive with --log)',
+    });
+  }
   if (options.from.startsWith('nats://')) {
     if (options.stream === undefined) throw new UsageError('--from nats://… needs --stream NAME', { fix: 'name the stream the log was published to' });
     const { openStreamSource } = await import('../../jetstream/index.js');

@@ -134,6 +134,18 @@ describe('ContentWriterPool', () => {
     }
   });
 
+  it('with startWhenReady false (a remote follower), ready() starts no thread: only content offered does', async () => {
+    const pool = ContentWriterPool.create(undefined, { threads: 1, startAfterBytes: 1000, startWhenReady: false });
+    try {
+      await pool.ready();
+      expect(pool.takes(400)).toBe(false); // still no thread: the main thread writes it
+      expect(pool.takes(700)).toBe(true);
+      await pool.ready();
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('close() rejects what is still queued with ClosedError, and later writes too', async () => {
     await withPool([textLike(300 * 1024, 10)], 1, async ({ contents, store, pool, out }) => {
       const data = await pooled(store, pool, contents[0]!.chunks);
@@ -150,5 +162,42 @@ describe('ContentWriterPool', () => {
       expect(results.every((r) => r === 'written' || r instanceof ClosedError)).toBe(true);
       await expect(pool.write(job(out, 'late', data))).rejects.toBeInstanceOf(ClosedError);
     });
+  });
+});
+
+describe('ContentWriterPool with carried chunks (a remote receiver: no log)', () => {
+  it('writes fetched records checked against their ids, and refuses one whose bytes are not its id, leaving no temp', async () => {
+    const files = [prng(100 * 1024, 11), textLike(300 * 1024, 12)];
+    const { logDir, contents } = await logWith(files);
+    const store = await openStore(logDir, { readOnly: true, workers: 0, indexOnDemand: true });
+    const pool = ContentWriterPool.create(undefined, { threads: 1, startAfterBytes: 0 });
+    try {
+      const out = await makeTmpDir();
+      const carried = async (chunks: readonly ChunkRef[]) =>
+        Promise.all(chunks.map(async (chunk) => ({ ...(await store.readChunkRecord(chunk.id)), size: chunk.size }))).then((records) =>
+          records.map(({ tag, payload, size }) => ({ bytes: payload, tag, from: 'http://127.0.0.1:1/', size })),
+        );
+      const ids = (chunks: readonly ChunkRef[]) => Buffer.concat(chunks.map((chunk) => chunk.id));
+      const good = await carried(contents[1]!.chunks);
+      expect(await pool.write(job(out, 'good', { chunks: good, ids: ids(contents[1]!.chunks) }))).toBe(files[1]!.length);
+      expect(Buffer.from(await readFile(join(out, 'good.tmp'))).equals(Buffer.from(files[1]!))).toBe(true);
+      // Bytes checked already (read back from the destination) are written as they are.
+      expect(await pool.write(job(out, 'checked', { chunks: [{ bytes: files[0]!, from: 'local', size: files[0]!.length }], ids: ids(contents[0]!.chunks) }))).toBe(files[0]!.length);
+      // A server that answers with another chunk's record under this id.
+      const forged = (await carried(contents[0]!.chunks)).map((chunk) => ({ ...chunk, size: contents[1]!.chunks[0]!.size }));
+      const error = await pool.write(job(out, 'forged', { chunks: forged.slice(0, 1), ids: ids(contents[1]!.chunks.slice(0, 1)) })).then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+      expect(error).toBeInstanceOf(CorruptionError);
+      expect((error as CorruptionError).where).toMatchObject({ file: 'http://127.0.0.1:1/', chunk: contentIdHex(contents[1]!.chunks[0]!.id) });
+      // A chunk to read from a log, given to threads that have none, is refused (a bug), not a crash.
+      const [where] = await store.locateChunks(contents[0]!.chunks);
+      await expect(pool.write(job(out, 'inlog', { chunks: [{ segment: where!.segment, offset: where!.offset, storedSize: where!.size, size: contents[0]!.chunks[0]!.size }], ids: ids(contents[0]!.chunks.slice(0, 1)) }))).rejects.toThrow(/without a log/);
+      expect((await readdir(out)).sort()).toEqual(['checked.tmp', 'good.tmp']);
+    } finally {
+      await pool.close();
+      await store.close();
+    }
   });
 });

@@ -1,0 +1,91 @@
+// The remote receiver's chunk fetcher: asks of one turn share a request, within the per-request limits; a chunk
+// asked twice is fetched once; a failed request fails each of its asks; a missing chunk is undefined.
+import { describe, expect, it } from 'vitest';
+import { ChunkFetcher, type ChunkBatchSource } from '../../../src/net/chunk-fetcher.js';
+import type { ChunkRef, ContentIdBytes } from '../../../src/record/index.js';
+import { contentIdHex, hashContent } from '../../../src/store/index.js';
+import { NET_LIMITS } from '../../../src/util/limits.js';
+
+function chunkOf(i: number, size = 100): { ref: ChunkRef; data: Uint8Array } {
+  const data = new Uint8Array(size).fill(i % 251);
+  data[0] = i & 0xff;
+  data[1] = i >> 8;
+  return { ref: { id: hashContent(data), size }, data };
+}
+
+/** A source holding `chunks`, recording each request's ids; `fail` makes the next request reject. */
+function sourceOf(chunks: { ref: ChunkRef; data: Uint8Array }[]): ChunkBatchSource<Uint8Array> & { requests: string[][]; fail?: Error } {
+  const byHex = new Map(chunks.map((c) => [contentIdHex(c.ref.id), c.data]));
+  const source: ChunkBatchSource<Uint8Array> & { requests: string[][]; fail?: Error } = {
+    requests: [],
+    async fetchChunks(ids: readonly ContentIdBytes[]) {
+      source.requests.push(ids.map(contentIdHex));
+      await new Promise((r) => setTimeout(r, 1));
+      const fail = source.fail;
+      source.fail = undefined;
+      if (fail) throw fail;
+      return ids.map((id) => byHex.get(contentIdHex(id)));
+    },
+  };
+  return source;
+}
+
+describe('ChunkFetcher', () => {
+  it('sends the asks of one turn together, each answered with its own chunk', async () => {
+    const chunks = Array.from({ length: 40 }, (_, i) => chunkOf(i));
+    const source = sourceOf(chunks);
+    const fetcher = new ChunkFetcher(source);
+    const got = await Promise.all(chunks.map((c) => fetcher.get(c.ref)));
+    expect(got).toEqual(chunks.map((c) => c.data));
+    expect(source.requests).toHaveLength(1);
+    expect(fetcher.requests).toBe(1);
+  });
+
+  it('keeps each request within the id and byte limits and the requests in flight within their limit', async () => {
+    const many = Array.from({ length: NET_LIMITS.chunkIdsPerRequestMax * 2 + 5 }, (_, i) => chunkOf(i));
+    const big = Array.from({ length: 6 }, (_, i) => chunkOf(10_000 + i, NET_LIMITS.chunkRequestBytesMax / 2 - 1));
+    const source = sourceOf([...many, ...big]);
+    let inFlight = 0;
+    let inFlightMax = 0;
+    const counted: ChunkBatchSource<Uint8Array> = {
+      async fetchChunks(ids) {
+        inFlightMax = Math.max(inFlightMax, ++inFlight);
+        try {
+          return await source.fetchChunks(ids);
+        } finally {
+          inFlight--;
+        }
+      },
+    };
+    const fetcher = new ChunkFetcher(counted);
+    const got = await Promise.all([...many, ...big].map((c) => fetcher.get(c.ref)));
+    // By hash: a deep comparison of 24 MB of typed arrays takes minutes.
+    expect(got.map((data) => contentIdHex(hashContent(data!)))).toEqual([...many, ...big].map((c) => contentIdHex(c.ref.id)));
+    for (const ids of source.requests) expect(ids.length).toBeLessThanOrEqual(NET_LIMITS.chunkIdsPerRequestMax);
+    const bigHexes = new Set(big.map((c) => contentIdHex(c.ref.id)));
+    for (const ids of source.requests) expect(ids.filter((hex) => bigHexes.has(hex)).length).toBeLessThanOrEqual(2);
+    expect(inFlightMax).toBeLessThanOrEqual(NET_LIMITS.chunkRequestsInFlight);
+    expect(source.requests.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('fetches a chunk asked for twice (in flight or queued) once, and again once answered', async () => {
+    const one = chunkOf(1);
+    const source = sourceOf([one]);
+    const fetcher = new ChunkFetcher(source);
+    const [a, b] = await Promise.all([fetcher.get(one.ref), fetcher.get(one.ref)]);
+    expect(a).toBe(b);
+    expect(source.requests.flat()).toHaveLength(1);
+    await fetcher.get(one.ref);
+    expect(source.requests.flat()).toHaveLength(2);
+  });
+
+  it('fails every ask of a failed request, answers a missing chunk with undefined, and goes on after a failure', async () => {
+    const [x, y] = [chunkOf(1), chunkOf(2)];
+    const source = sourceOf([x]);
+    source.fail = new Error('server away');
+    const fetcher = new ChunkFetcher(source);
+    const failed = await Promise.allSettled([fetcher.get(x.ref), fetcher.get(y.ref)]);
+    expect(failed.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect(await Promise.all([fetcher.get(x.ref), fetcher.get(y.ref)])).toEqual([x.data, undefined]);
+  });
+});
