@@ -4,37 +4,41 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { LIMITS } from '../util/limits.js';
 import { BufferPool } from './buffer-pool.js';
-import { Chunker, chunkerBufferBytes, type ChunkSizes } from './chunker.js';
+import { BlockChunker, type ChunkSizes } from './chunker.js';
 import { compressChunk, readyCodecs } from './compress.js';
 import { ContentHasher, hashContent } from './content-id.js';
 import type { WorkerReply, WorkerRequest } from './worker-protocol.js';
 
 const port = parentPort!;
 const sizes = (workerData as { sizes: ChunkSizes }).sizes;
-const sessions = new Map<number, { chunker: Chunker; hasher: ContentHasher }>();
-/** Chunker buffers reused across sessions (a session's chunks are copies, so its buffer is free once it ends). */
-const buffers = new BufferPool(chunkerBufferBytes(sizes), LIMITS.chunkerBuffersPooledMax);
+const sessions = new Map<number, { chunker: BlockChunker; hasher: ContentHasher }>();
+/** Carry buffers reused across sessions (finish() hands out copies, so a session's buffer is free once it ends). */
+const buffers = new BufferPool(sizes.chunkBytesMax, LIMITS.chunkerBuffersPooledMax);
 
+/**
+ * The chunks cut from a block are mostly views into it: the block is transferred back once with all of them (a
+ * view travels with its transferred buffer, no copy); a chunk across blocks has its own buffer, transferred too.
+ */
 function chunkReply(session: number, pieces: Uint8Array[], consumed: number): { reply: WorkerReply; transfer: ArrayBuffer[] } {
   const chunks = pieces.map((data) => ({ id: hashContent(data), data }));
-  const transfer = chunks.map((c) => c.data.buffer as ArrayBuffer);
+  const transfer = [...new Set(chunks.map((c) => c.data.buffer as ArrayBuffer))];
   return { reply: { op: 'chunks', session, chunks, consumed }, transfer };
 }
 
 function handle(message: WorkerRequest): void {
   switch (message.op) {
     case 'open':
-      sessions.set(message.session, { chunker: new Chunker(sizes, buffers.take()), hasher: new ContentHasher() });
+      sessions.set(message.session, { chunker: new BlockChunker(sizes, buffers.take()), hasher: new ContentHasher() });
       return;
     case 'data': {
       const state = sessions.get(message.session);
       if (!state) return; // aborted
       state.hasher.update(message.block);
       const { reply, transfer } = chunkReply(message.session, state.chunker.push(message.block), message.block.length);
-      // The chunker copied what it needs: the block goes back to be read into again (no fresh 1 MiB per read).
-      if (reply.op === 'chunks' && !transfer.includes(message.block.buffer as ArrayBuffer)) {
+      // The block goes back to be read into again (no fresh 1 MiB per read), once its chunks were taken (pool side).
+      if (reply.op === 'chunks') {
         reply.block = new Uint8Array(message.block.buffer);
-        transfer.push(message.block.buffer as ArrayBuffer);
+        if (!transfer.includes(message.block.buffer as ArrayBuffer)) transfer.push(message.block.buffer as ArrayBuffer);
       }
       port.postMessage(reply, transfer);
       return;
@@ -44,7 +48,7 @@ function handle(message: WorkerRequest): void {
       if (!state) return;
       sessions.delete(message.session);
       const pieces = state.chunker.finish();
-      buffers.give(state.chunker.buffer);
+      buffers.give(state.chunker.carry);
       const { reply, transfer } = chunkReply(message.session, pieces, 0);
       port.postMessage(reply, transfer);
       const done: WorkerReply = { op: 'done', session: message.session, contentId: state.hasher.digest(), size: state.hasher.size };
@@ -55,7 +59,7 @@ function handle(message: WorkerRequest): void {
       const state = sessions.get(message.session);
       if (!state) return;
       sessions.delete(message.session);
-      buffers.give(state.chunker.buffer);
+      buffers.give(state.chunker.carry);
       return;
     }
     case 'compress': {

@@ -86,6 +86,7 @@ export class Store implements StoreApi {
         return store.inline;
       },
       pool: () => this.workerPool(),
+      poolStarted: () => this.pool !== undefined,
       noteChunkAppended: (seq) => this.catalogReady?.noteAppended([{ seq }]),
       assertWritable: (op) => this.assertWritable(op),
     });
