@@ -16,13 +16,19 @@ const sessions = new Map<number, { chunker: BlockChunker; hasher: ContentHasher 
 const buffers = new BufferPool(sizes.chunkBytesMax, LIMITS.chunkerBuffersPooledMax);
 
 /**
- * The chunks cut from a block are mostly views into it: the block is transferred back once with all of them (a
- * view travels with its transferred buffer, no copy); a chunk across blocks has its own buffer, transferred too.
+ * Each chunk goes back with its own buffer: one copy here (BlockChunker cut it in place), so the main thread, the
+ * bottleneck of a large ingest, never copies a chunk this worker cut. A chunk across blocks is already a copy.
  */
 function chunkReply(session: number, pieces: Uint8Array[], consumed: number): { reply: WorkerReply; transfer: ArrayBuffer[] } {
-  const chunks = pieces.map((data) => ({ id: hashContent(data), data }));
-  const transfer = [...new Set(chunks.map((c) => c.data.buffer as ArrayBuffer))];
-  return { reply: { op: 'chunks', session, chunks, consumed }, transfer };
+  const chunks = pieces.map((piece) => {
+    const data = isWholeBuffer(piece) ? piece : piece.slice();
+    return { id: hashContent(data), data };
+  });
+  return { reply: { op: 'chunks', session, chunks, consumed }, transfer: chunks.map((c) => c.data.buffer as ArrayBuffer) };
+}
+
+function isWholeBuffer(bytes: Uint8Array): boolean {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
 }
 
 function handle(message: WorkerRequest): void {
@@ -35,10 +41,10 @@ function handle(message: WorkerRequest): void {
       if (!state) return; // aborted
       state.hasher.update(message.block);
       const { reply, transfer } = chunkReply(message.session, state.chunker.push(message.block), message.block.length);
-      // The block goes back to be read into again (no fresh 1 MiB per read), once its chunks were taken (pool side).
-      if (reply.op === 'chunks') {
+      // The block goes back to be read into again (no fresh 1 MiB per read), unless a chunk is the whole of it.
+      if (reply.op === 'chunks' && !transfer.includes(message.block.buffer as ArrayBuffer)) {
         reply.block = new Uint8Array(message.block.buffer);
-        if (!transfer.includes(message.block.buffer as ArrayBuffer)) transfer.push(message.block.buffer as ArrayBuffer);
+        transfer.push(message.block.buffer as ArrayBuffer);
       }
       port.postMessage(reply, transfer);
       return;

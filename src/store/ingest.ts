@@ -11,7 +11,7 @@ import { FileChangedError, IoError, wrapIoError } from '../errors.js';
 import { encodeChunkRecord, type ChunkRecord, type ChunkRef, type ContentIdBytes } from '../record/index.js';
 import { assert } from '../util/assert.js';
 import { LIMITS } from '../util/limits.js';
-import { BufferPool } from './buffer-pool.js';
+import { BufferPool, uninitializedBytes } from './buffer-pool.js';
 import type { ChunkIndex } from './chunk-index.js';
 import type { ChunkProcessor, HashedChunk } from './chunk-processor.js';
 import type { CompressionMode } from './compress.js';
@@ -255,8 +255,10 @@ export class Ingester {
     session.onChunks = (chunks) => {
       for (const hashed of chunks) {
         const size = hashed.data.length;
-        // The bytes may be a view into a read block that is read into again soon: a chunk to be stored gets its own.
-        const chunk = this.needsBytes(hashed.id) ? { id: hashed.id, data: hashed.data.slice() } : hashed;
+        // A chunk cut on this thread is a view into a read block that is read into again soon: one to be stored gets
+        // its own bytes. A worker's chunks come with their own buffer (a view never spans a whole 1 MiB block).
+        const view = hashed.data.byteOffset !== 0 || hashed.data.byteLength !== hashed.data.buffer.byteLength;
+        const chunk = view && this.needsBytes(hashed.id) ? { id: hashed.id, data: hashed.data.slice() } : hashed;
         refs.push({ id: chunk.id, size });
         inFlightBytes += size;
         tasks++;
@@ -363,6 +365,10 @@ export class Ingester {
    */
   private compressorFor(bytes: number): ChunkProcessor {
     if (this.ctx.compression === 'none' || bytes < LIMITS.compressBytesMin) return this.ctx.inline;
+    // A small chunk costs this thread less to compress (zstd, ~0.1 ms per 16 KiB) than to post to a worker and take
+    // back (a structured-clone message each way): in a snapshot of many small files, where this thread is the
+    // bottleneck, posting them was ~7% of its time (docs/store.md "Small files").
+    if (bytes <= LIMITS.compressOnCallerBytesMax) return this.ctx.inline;
     // Until the pool runs, the first few MiB are compressed here: a handful of new chunks is not worth starting it.
     if (!this.ctx.poolStarted() && this.compressedInlineBytes + bytes <= LIMITS.compressInlineBytesBeforePool) {
       this.compressedInlineBytes += bytes;
@@ -438,7 +444,7 @@ function checkSame(path: string, before: Stats, after: Stats, when: string): voi
 async function* readBlocks(handle: FileHandle, path: string, expectedBytes: number, pool: BufferPool): AsyncGenerator<Uint8Array> {
   let remaining = expectedBytes;
   for (;;) {
-    const block = remaining + 1 >= pool.bufferBytes ? pool.take() : new Uint8Array(Math.max(1, remaining + 1));
+    const block = remaining + 1 >= pool.bufferBytes ? pool.take() : uninitializedBytes(Math.max(1, remaining + 1));
     let filled = 0;
     while (filled < block.length) {
       const { bytesRead } = await handle.read(block, filled, block.length - filled, null).catch((error: unknown) => {

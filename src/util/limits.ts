@@ -63,6 +63,8 @@ export const LIMITS = {
    * KiB paid two of them for ~3 ms of compression (docs/store.md "Large files").
    */
   compressInlineBytesBeforePool: 4 * 1024 * 1024,
+  /** Chunks up to this size are compressed on the thread that stores them, never posted to a worker (ingest.ts). */
+  compressOnCallerBytesMax: 16 * 1024,
   /** Chunk ids in the dedup index at most (its typed arrays grow up to this). */
   chunkIndexEntriesMax: 256 * 1024 * 1024,
   /** Write a chunk index checkpoint once this many chunks were indexed since the last one (also on close). */
