@@ -224,6 +224,11 @@ export class Store implements StoreApi {
     }
   }
 
+  /** Whether this store started its worker threads (it does once compression needs them: ingest.ts compressorFor). */
+  get workersStarted(): boolean {
+    return this.pool !== undefined;
+  }
+
   private workerPool(): ChunkProcessor {
     if (this.options.workers === 0) return this.inline;
     this.pool ??= new WorkerPool(this.options.workers, this.chunkSizes);
