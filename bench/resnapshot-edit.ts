@@ -154,7 +154,7 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const baseAt = args.indexOf('--base');
   const rows = await runResnapshotEditBench({ ...moduleOptionsFromArgs(args, 3), ...(baseAt >= 0 ? { baseCli: args[baseAt + 1] } : {}) });
-  process.stdout.write(renderTable(rows) + '\n');
+  process.stdout.write(renderTable(rows) + '\n' + rows.flatMap((row) => (row.note ? [`- ${row.name}: ${row.note}`] : [])).join('\n') + '\n');
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
