@@ -15,6 +15,7 @@ export const BENCH_MODULES = [
   { file: 'archive.ts', exportName: 'runArchiveBench', part: 'archive' },
   { file: 'history-catchup.ts', exportName: 'runHistoryCatchupBench', part: 'receiver' },
   { file: 'net.ts', exportName: 'runNetBench', part: 'net' },
+  { file: 'resnapshot-edit.ts', exportName: 'runResnapshotEditBench', part: 'store' },
 ] as const;
 
 function isNumberArray(value: unknown): value is number[] {
