@@ -107,7 +107,9 @@ async function prepareTools(options: Options, workDir: string) {
   await mkdir(home, { recursive: true });
   const missing = await ensurePeers(options.install, log);
   // A frozen copy of the build: other work on this machine may rebuild dist/ while the bench runs.
-  const cli = await openSynclogCli(await freezeBuild(REPO_ROOT, join(workDir, 'synclog-build')));
+  // SYNCLOG_BENCH_BUILD_FROM: another build's root (bin/, dist/) to measure instead, e.g. a before/after pair of runs.
+  const buildFrom = process.env.SYNCLOG_BENCH_BUILD_FROM ?? REPO_ROOT;
+  const cli = await openSynclogCli(await freezeBuild(buildFrom, join(workDir, 'synclog-build')));
   const synclog = synclogTool(cli);
   for (const verb of ['snapshot', 'receive', 'stats'] as const) if (cli.missing(verb)) log(`synclog: ${cli.missing(verb)}`);
   const restic = await resticTool(home, missing.get('restic'));

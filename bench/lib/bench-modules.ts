@@ -16,6 +16,7 @@ export const BENCH_MODULES = [
   { file: 'history-catchup.ts', exportName: 'runHistoryCatchupBench', part: 'receiver' },
   { file: 'net.ts', exportName: 'runNetBench', part: 'net' },
   { file: 'push.ts', exportName: 'runPushBench', part: 'push' },
+  { file: 'resnapshot-edit.ts', exportName: 'runResnapshotEditBench', part: 'store' },
 ] as const;
 
 function isNumberArray(value: unknown): value is number[] {

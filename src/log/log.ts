@@ -216,6 +216,7 @@ export class Log extends EventEmitter<LogEventMap> {
         durableFloor: writer ? () => writer.nextSeq : () => watermarkFloor(this.dir),
         isClosed: () => this.closed,
         onSkipped: this.skipDamaged ? (region) => this.noteSkipped(region) : undefined,
+        activeIndex: writer ? () => ({ name: writer.activeSegment.ref.name, entries: writer.activeSegment.indexEntries }) : undefined,
       },
       options,
     );

@@ -16,11 +16,21 @@ export class BufferPool {
   }
 
   take(): Uint8Array {
-    return this.idle.pop() ?? new Uint8Array(this.bufferBytes);
+    return this.idle.pop() ?? uninitializedBytes(this.bufferBytes);
   }
 
   give(buffer: Uint8Array): void {
     assert(buffer.length === this.bufferBytes, 'buffer given back to the wrong pool');
     if (this.idle.length < this.idleMax) this.idle.push(buffer);
   }
+}
+
+/**
+ * `bytes` fresh bytes with their own ArrayBuffer (transferable), not zeroed: for buffers that are always written
+ * before they are read (read blocks, chunker buffers, whose users only look at the bytes they filled). Why: zeroing
+ * 1 MiB read blocks was ~3% of a many-file snapshot's main-thread time.
+ */
+export function uninitializedBytes(bytes: number): Uint8Array {
+  const buffer = Buffer.allocUnsafeSlow(bytes);
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }

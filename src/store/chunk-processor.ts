@@ -3,7 +3,7 @@
 // in content order, each with its BLAKE3 id, and `end()` resolves only after the last chunk was delivered.
 import { LIMITS } from '../util/limits.js';
 import { BufferPool } from './buffer-pool.js';
-import { Chunker, chunkerBufferBytes, DEFAULT_CHUNK_SIZES, type ChunkSizes } from './chunker.js';
+import { BlockChunker, DEFAULT_CHUNK_SIZES, type ChunkSizes } from './chunker.js';
 import { compressChunk, type CompressedChunk, type CompressionMode } from './compress.js';
 import { ContentHasher, hashContent } from './content-id.js';
 import { assert } from '../util/assert.js';
@@ -11,7 +11,10 @@ import type { ContentIdBytes } from '../record/index.js';
 
 export interface HashedChunk {
   id: ContentIdBytes;
-  /** Uncompressed bytes (own ArrayBuffer). */
+  /**
+   * Uncompressed bytes: possibly a view into a block given to write(), valid only until onChunks returns (the block
+   * is read into again after onBlockFree). A receiver that keeps the bytes copies them (ingest does, for new chunks).
+   */
   data: Uint8Array;
 }
 
@@ -21,7 +24,7 @@ export interface SessionResult {
 }
 
 export interface ChunkSession {
-  /** Called with each batch of finished chunks, in content order. */
+  /** Called with each batch of finished chunks, in content order (before the blocks they lie in are freed). */
   onChunks: (chunks: HashedChunk[]) => void;
   /** Called with a block given to write() once nothing uses it any more (its whole buffer), so it can be reused. */
   onBlockFree: (block: Uint8Array) => void;
@@ -46,7 +49,7 @@ function hashAll(chunks: Uint8Array[]): HashedChunk[] {
 class InlineSession implements ChunkSession {
   onChunks: (chunks: HashedChunk[]) => void = () => {};
   onBlockFree: (block: Uint8Array) => void = () => {};
-  private readonly chunker: Chunker;
+  private readonly chunker: BlockChunker;
   private readonly hasher = new ContentHasher();
   private aborted = false;
   private released = false;
@@ -55,27 +58,27 @@ class InlineSession implements ChunkSession {
     sizes: ChunkSizes,
     private readonly buffers: BufferPool,
   ) {
-    this.chunker = new Chunker(sizes, buffers.take());
+    this.chunker = new BlockChunker(sizes, buffers.take());
   }
 
   /** Gives the chunker's buffer back once (end and abort may both run: an error after the end aborts too). */
   private release(): void {
     if (this.released) return;
     this.released = true;
-    this.buffers.give(this.chunker.buffer);
+    this.buffers.give(this.chunker.carry);
   }
 
   async write(block: Uint8Array): Promise<void> {
     if (this.aborted) return;
     this.hasher.update(block);
     const chunks = this.chunker.push(block);
-    this.onBlockFree(new Uint8Array(block.buffer, 0, block.buffer.byteLength)); // chunks are copies
     if (chunks.length > 0) this.onChunks(hashAll(chunks));
+    this.onBlockFree(new Uint8Array(block.buffer, 0, block.buffer.byteLength)); // onChunks copied what it keeps
   }
 
   async end(): Promise<SessionResult> {
     assert(!this.released, 'inline session ended after it ended or was aborted');
-    // Chunks are copies (Chunker.drain slices), so the buffer is free once finish() returned.
+    // finish() hands out copies, so the carry buffer is free once it returned.
     const chunks = this.chunker.finish();
     this.release();
     if (chunks.length > 0 && !this.aborted) this.onChunks(hashAll(chunks));
@@ -93,7 +96,7 @@ export class InlineProcessor implements ChunkProcessor {
   private readonly buffers: BufferPool;
 
   constructor(private readonly sizes: ChunkSizes = DEFAULT_CHUNK_SIZES) {
-    this.buffers = new BufferPool(chunkerBufferBytes(sizes), LIMITS.chunkerBuffersPooledMax);
+    this.buffers = new BufferPool(sizes.chunkBytesMax, LIMITS.chunkerBuffersPooledMax);
   }
 
   openSession(): ChunkSession {

@@ -11,7 +11,7 @@ import { FileChangedError, IoError, wrapIoError } from '../errors.js';
 import { encodeChunkRecord, type ChunkRecord, type ChunkRef, type ContentIdBytes } from '../record/index.js';
 import { assert } from '../util/assert.js';
 import { LIMITS } from '../util/limits.js';
-import { BufferPool } from './buffer-pool.js';
+import { BufferPool, uninitializedBytes } from './buffer-pool.js';
 import type { ChunkIndex } from './chunk-index.js';
 import type { ChunkProcessor, HashedChunk } from './chunk-processor.js';
 import type { CompressionMode } from './compress.js';
@@ -27,6 +27,8 @@ export interface IngestContext {
   /** Processor for small inputs (the calling thread) and for large ones (the worker pool, or the same inline one). */
   inline: ChunkProcessor;
   pool(): ChunkProcessor;
+  /** Whether pool() was called (its workers started): until then large files are chunked on the calling thread. */
+  poolStarted(): boolean;
   /** Tells the catalog about appended seqs (chunk records carry nothing it applies). */
   noteChunkAppended(seq: number): void;
   assertWritable(op: string): void;
@@ -75,6 +77,8 @@ export class Ingester {
    * busy disk takes tens of ms, and holding the pipeline's few MiB until it returned capped ingest at ~40 MB/s.
    */
   private unsyncedBytes = 0;
+  /** Chunk bytes compressed on this thread before the worker pool started (compressorFor). */
+  private compressedInlineBytes = 0;
   private readonly unsyncedWaiters: (() => void)[] = [];
 
   constructor(private readonly ctx: IngestContext) {}
@@ -89,6 +93,11 @@ export class Ingester {
   /** True if the log has this chunk or it is in the log's append queue (a record appended now lands after it). */
   isStoredOrQueued(id: ContentIdBytes): boolean {
     return this.ctx.index.has(id) || this.pending.get(contentIdHex(id))?.isQueued === true;
+  }
+
+  /** True unless the chunk is stored or being stored (then its bytes are not needed). */
+  private needsBytes(id: ContentIdBytes): boolean {
+    return !this.ctx.index.has(id) && !this.pending.has(contentIdHex(id));
   }
 
   async ingestFile(absolutePath: string, signal?: AbortSignal, sizeHint?: number): Promise<IngestedContent & { stat: StatKey }> {
@@ -119,7 +128,7 @@ export class Ingester {
       INGEST_COUNTERS.filesRead++;
       const stat = { size: before.size, mtimeMs: before.mtimeMs, ctimeMs: before.ctimeMs, ino: before.ino, observedAtMs };
       if (before.size <= LIMITS.chunkBytesMin) return { ...(await this.ingestSmall(handle, absolutePath, before, signal)), stat };
-      const processor = before.size <= LIMITS.ingestInlineBytesMax ? this.ctx.inline : this.ctx.pool();
+      const processor = this.chunkerFor(before.size);
       const content = await this.ingestBlocks(readBlocks(handle, absolutePath, before.size, this.readBlockPool), processor, signal);
       checkSame(absolutePath, before, await handle.stat(), 'changed while read');
       if (content.size !== before.size) throw changed(absolutePath, `read ${content.size} bytes of ${before.size}`);
@@ -222,7 +231,7 @@ export class Ingester {
       head.push(new Uint8Array(next.value)); // a copy (Buffer#slice would be a view)
       headBytes += next.value.length;
     }
-    const processor = done ? this.ctx.inline : this.ctx.pool();
+    const processor = done ? this.ctx.inline : this.chunkerFor(Infinity);
     async function* all(): AsyncGenerator<Uint8Array> {
       yield* head;
       if (done) return;
@@ -244,8 +253,12 @@ export class Ingester {
       if (block.length === this.readBlockPool.bufferBytes) this.readBlockPool.give(block);
     };
     session.onChunks = (chunks) => {
-      for (const chunk of chunks) {
-        const size = chunk.data.length;
+      for (const hashed of chunks) {
+        const size = hashed.data.length;
+        // A chunk cut on this thread is a view into a read block that is read into again soon: one to be stored gets
+        // its own bytes. A worker's chunks come with their own buffer (a view never spans a whole 1 MiB block).
+        const view = hashed.data.byteOffset !== 0 || hashed.data.byteLength !== hashed.data.buffer.byteLength;
+        const chunk = view && this.needsBytes(hashed.id) ? { id: hashed.id, data: hashed.data.slice() } : hashed;
         refs.push({ id: chunk.id, size });
         inFlightBytes += size;
         tasks++;
@@ -351,7 +364,27 @@ export class Ingester {
    * A chunk stored raw anyway (too small, or compression off) stays here: a round trip for nothing.
    */
   private compressorFor(bytes: number): ChunkProcessor {
-    return this.ctx.compression === 'none' || bytes < LIMITS.compressBytesMin ? this.ctx.inline : this.ctx.pool();
+    if (this.ctx.compression === 'none' || bytes < LIMITS.compressBytesMin) return this.ctx.inline;
+    // A small chunk costs this thread less to compress (zstd, ~0.1 ms per 16 KiB) than to post to a worker and take
+    // back (a structured-clone message each way): in a snapshot of many small files, where this thread is the
+    // bottleneck, posting them was ~7% of its time (docs/store.md "Small files").
+    if (bytes <= LIMITS.compressOnCallerBytesMax) return this.ctx.inline;
+    // Until the pool runs, the first few MiB are compressed here: a handful of new chunks is not worth starting it.
+    if (!this.ctx.poolStarted() && this.compressedInlineBytes + bytes <= LIMITS.compressInlineBytesBeforePool) {
+      this.compressedInlineBytes += bytes;
+      return this.ctx.inline;
+    }
+    return this.ctx.pool();
+  }
+
+  /**
+   * Who chunks a file of `bytes`: this thread for small ones, and for large ones too while the worker pool has not
+   * been started (by compression: compressorFor). Why: a re-snapshot of a large file whose chunks are all stored is
+   * CDC and hashing only (~0.5 s of CPU per 100 MiB, docs/store.md "Large files"), and starting the workers cost
+   * ~250 ms of CPU each, the block transfers and chunk copies more, while this thread sat idle waiting for them.
+   */
+  private chunkerFor(bytes: number): ChunkProcessor {
+    return bytes <= LIMITS.ingestInlineBytesMax || !this.ctx.poolStarted() ? this.ctx.inline : this.ctx.pool();
   }
 
   /** Waits until `bytes` more fit under `ingestUnsyncedBytesMax` (always admits one record when nothing waits). */
@@ -411,7 +444,7 @@ function checkSame(path: string, before: Stats, after: Stats, when: string): voi
 async function* readBlocks(handle: FileHandle, path: string, expectedBytes: number, pool: BufferPool): AsyncGenerator<Uint8Array> {
   let remaining = expectedBytes;
   for (;;) {
-    const block = remaining + 1 >= pool.bufferBytes ? pool.take() : new Uint8Array(Math.max(1, remaining + 1));
+    const block = remaining + 1 >= pool.bufferBytes ? pool.take() : uninitializedBytes(Math.max(1, remaining + 1));
     let filled = 0;
     while (filled < block.length) {
       const { bytesRead } = await handle.read(block, filled, block.length - filled, null).catch((error: unknown) => {

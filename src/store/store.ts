@@ -86,6 +86,7 @@ export class Store implements StoreApi {
         return store.inline;
       },
       pool: () => this.workerPool(),
+      poolStarted: () => this.pool !== undefined,
       noteChunkAppended: (seq) => this.catalogReady?.noteAppended([{ seq }]),
       assertWritable: (op) => this.assertWritable(op),
     });
@@ -221,6 +222,11 @@ export class Store implements StoreApi {
       if (!(error instanceof CorruptionError)) throw error;
       this.scanError = error;
     }
+  }
+
+  /** Whether this store started its worker threads (it does once compression needs them: ingest.ts compressorFor). */
+  get workersStarted(): boolean {
+    return this.pool !== undefined;
   }
 
   private workerPool(): ChunkProcessor {

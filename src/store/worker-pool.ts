@@ -199,9 +199,10 @@ export class WorkerPool implements ChunkProcessor {
     const session = this.sessions.get(reply.session!);
     if (!session) return;
     if (reply.op === 'chunks') {
+      // Chunks first: most are views into the block, which is read into again once freed.
+      if (reply.chunks.length > 0) session.onChunks(reply.chunks);
       if (reply.block) session.onBlockFree(reply.block);
       session.acknowledged(reply.consumed);
-      if (reply.chunks.length > 0) session.onChunks(reply.chunks);
     } else if (reply.op === 'done') {
       session.finish({ contentId: reply.contentId, size: reply.size });
     } else {

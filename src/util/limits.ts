@@ -57,6 +57,14 @@ export const LIMITS = {
   /** Chunks smaller than this are stored raw; a byte histogram of a sample this size spots incompressible chunks before any deflate. */
   compressBytesMin: 512,
   compressSampleBytes: 8 * 1024,
+  /**
+   * Chunk bytes a store compresses on its own thread before it starts its worker pool (then every later one goes to
+   * the workers). Why: starting a worker costs ~250 ms of CPU; a re-snapshot whose few new chunks are a few hundred
+   * KiB paid two of them for ~3 ms of compression (docs/store.md "Large files").
+   */
+  compressInlineBytesBeforePool: 4 * 1024 * 1024,
+  /** Chunks up to this size are compressed on the thread that stores them, never posted to a worker (ingest.ts). */
+  compressOnCallerBytesMax: 16 * 1024,
   /** Chunk ids in the dedup index at most (its typed arrays grow up to this). */
   chunkIndexEntriesMax: 256 * 1024 * 1024,
   /** Write a chunk index checkpoint once this many chunks were indexed since the last one (also on close). */
