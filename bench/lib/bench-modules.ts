@@ -17,6 +17,7 @@ export const BENCH_MODULES = [
   { file: 'net.ts', exportName: 'runNetBench', part: 'net' },
   { file: 'push.ts', exportName: 'runPushBench', part: 'push' },
   { file: 'resnapshot-edit.ts', exportName: 'runResnapshotEditBench', part: 'store' },
+  { file: 'sync.ts', exportName: 'runSyncBench', part: 'sync' },
 ] as const;
 
 function isNumberArray(value: unknown): value is number[] {
