@@ -25,6 +25,12 @@ import { SegmentWriter } from './segment-writer.js';
 import { readWatermark, WatermarkGate, WatermarkWriter } from './watermark.js';
 import type { AppendInput, LogEntry, LogOptions, ReadOptions, RecordPosition, RecoveryReport, SegmentInfo, SkippedRegion } from './types.js';
 
+/** Whether an open handle is still the file at `path` (a prune renames a new file over a segment). */
+async function sameFile(handle: FileHandle, path: string): Promise<boolean> {
+  const [open, now] = await Promise.all([handle.stat(), stat(path).catch(() => undefined)]);
+  return now !== undefined && open.ino === now.ino && open.dev === now.dev;
+}
+
 function watermarkFloor(dir: string): number | undefined {
   const published = readWatermark(dir);
   return typeof published === 'number' ? published : undefined;
@@ -276,6 +282,19 @@ export class Log extends EventEmitter<LogEventMap> {
   private async readAtInner(position: { segment: string; offset: number }): Promise<{ tag: number; payload: Uint8Array }> {
     if (this.closed) throw new ClosedError('the log is closed');
     const baseSeq = checkPosition(position);
+    try {
+      return await this.readFrameAt(position, baseSeq);
+    } catch (error) {
+      // The handle kept open may be a file a prune has since replaced (renamed over): read the file there now, once.
+      const cached = await this.handles.get(position.segment)?.catch(() => undefined);
+      if (!cached || (await sameFile(cached.handle, join(this.dir, position.segment)))) throw error;
+      this.handles.delete(position.segment);
+      await cached.handle.close().catch(() => {});
+      return this.readFrameAt(position, baseSeq);
+    }
+  }
+
+  private async readFrameAt(position: { segment: string; offset: number }, baseSeq: number): Promise<{ tag: number; payload: Uint8Array }> {
     const segment = await this.segmentHandle(position.segment, baseSeq);
     const head = new Uint8Array(FRAME_HEADER_BYTES);
     const decoded = frameHeaderAt(head, await readAtMost(segment.handle, head, position.offset), position);

@@ -22,6 +22,10 @@ export interface RetentionLogOptions {
   /** Time of the first version. Default 2026-01-01T00:00Z. */
   startMs?: number;
   stepMs?: number;
+  /** Index of the first version written (to add versions to a log built before). Default 0. */
+  firstVersion?: number;
+  /** The content seed of version v of path p. Default v·1000 + p + 1 (every version its own content). */
+  seedFor?: (v: number, p: number) => number;
 }
 
 export const HOUR_MS = 3_600_000;
@@ -33,9 +37,10 @@ export async function buildRetentionLog(dir: string, options: RetentionLogOption
   const step = options.stepMs ?? HOUR_MS;
   const built: BuiltVersion[] = [];
   try {
-    for (let v = 0; v < options.versions; v++) {
+    const first = options.firstVersion ?? 0;
+    for (let v = first; v < first + options.versions; v++) {
       for (let p = 0; p < options.paths; p++) {
-        const seed = v * 1000 + p + 1;
+        const seed = options.seedFor ? options.seedFor(v, p) : v * 1000 + p + 1;
         const content = await store.ingestStream((async function* () {
           yield seededBytes(options.bytes, seed);
         })());
