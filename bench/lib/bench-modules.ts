@@ -15,6 +15,8 @@ export const BENCH_MODULES = [
   { file: 'archive.ts', exportName: 'runArchiveBench', part: 'archive' },
   { file: 'history-catchup.ts', exportName: 'runHistoryCatchupBench', part: 'receiver' },
   { file: 'net.ts', exportName: 'runNetBench', part: 'net' },
+  // Retention (issue 19): prune beside restic forget --prune.
+  { file: 'prune.ts', exportName: 'runPruneBench', part: 'retention' },
 ] as const;
 
 function isNumberArray(value: unknown): value is number[] {
