@@ -1,12 +1,13 @@
 // Prune of a log where half the versions are forgotten, beside `restic forget --prune` with the same policy on the
 // same history, in the same run: MB/s (repository bytes before, per second of forget + prune) and bytes freed.
-// The history: `files` files of seeded (incompressible) content, `snapshots` snapshots each changing every file,
+// The history: `files` files of deterministic incompressible content (AES-CTR), `snapshots` snapshots each changing every file,
 // recorded by `synclog snapshot` and `restic backup` from the same folder; policy --keep-last snapshots/2 (the
 // newest half of every file's versions; restic keeps the newest half of the snapshots: the same content).
 // Each run prunes a fresh copy of the two repositories (copying is not timed). The load average is recorded
 // beside the figures: this machine is shared, so only the ratio against restic in the same run means anything.
 // Run alone: npx tsx bench/prune.ts [--quick] [--runs N]; the harness (bench/run.ts) calls runPruneBench.
 import { execFile } from 'node:child_process';
+import { createCipheriv } from 'node:crypto';
 import { cp, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -15,11 +16,17 @@ import { promisify } from 'node:util';
 import { type BenchModuleOptions, type BenchRow, moduleOptionsFromArgs } from './lib/bench-row.js';
 import { megabytesPerSecond } from './lib/stats.js';
 import { renderTable } from './lib/table.js';
-import { seededBytes } from '../tests/helpers/seeded-bytes.js';
 
 const run = promisify(execFile);
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const RESTIC_ENV = { ...process.env, RESTIC_PASSWORD: 'synclog-bench', SYNCLOG_NO_PROGRESS: '1' };
+
+/** Deterministic incompressible bytes (AES-128-CTR of zeros keyed by the seed): no dedup across seeds, no compression. */
+function contentFor(size: number, seed: number): Uint8Array {
+  const key = Buffer.alloc(16);
+  key.writeUInt32LE(seed, 0);
+  return createCipheriv('aes-128-ctr', key, Buffer.alloc(16)).update(Buffer.alloc(size));
+}
 
 async function treeBytes(dir: string): Promise<number> {
   let total = 0;
@@ -62,7 +69,7 @@ export async function runPruneBench(options: BenchModuleOptions): Promise<BenchR
   const missing = await resticAvailable();
   if (!missing) await run('restic', ['init', '--repo', templates.restic], { env: RESTIC_ENV });
   for (let s = 0; s < snapshots; s++) {
-    for (let f = 0; f < files; f++) await writeFile(join(source, `f${f}.bin`), seededBytes(fileBytes, s * 1000 + f + 1));
+    for (let f = 0; f < files; f++) await writeFile(join(source, `f${f}.bin`), contentFor(fileBytes, s * 1000 + f + 1));
     await synclog(options.repoRoot, ['snapshot', '--log', templates.synclog, source]);
     if (!missing) await run('restic', ['backup', '--repo', templates.restic, source], { env: RESTIC_ENV });
   }
