@@ -135,7 +135,8 @@ export async function readChunkRecord(ctx: ChunkReaderContext, id: ContentIdByte
   } catch (error) {
     // A location learned from a read that was still on a segment a prune has since replaced (the old file): look
     // the chunk up again, once, in the segments as they are now, before calling it damage.
-    if (!(error instanceof CorruptionError) || !ctx.relocateAll) throw readFailure(id, where, error);
+    // Only when the segment file really was replaced: damage in place stays damage, reported as such.
+    if (!(error instanceof CorruptionError) || !ctx.relocateAll || !ctx.indexCurrent || (await ctx.indexCurrent(where))) throw readFailure(id, where, error);
     await ctx.relocateAll();
     const again = await locateChunk(ctx, id).catch(() => undefined);
     if (!again || (again.segment === where.segment && again.offset === where.offset)) throw readFailure(id, where, error);
