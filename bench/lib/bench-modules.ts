@@ -18,6 +18,8 @@ export const BENCH_MODULES = [
   { file: 'push.ts', exportName: 'runPushBench', part: 'push' },
   { file: 'resnapshot-edit.ts', exportName: 'runResnapshotEditBench', part: 'store' },
   { file: 'sync.ts', exportName: 'runSyncBench', part: 'sync' },
+  // Retention (issue 19): prune beside restic forget --prune.
+  { file: 'prune.ts', exportName: 'runPruneBench', part: 'retention' },
 ] as const;
 
 function isNumberArray(value: unknown): value is number[] {

@@ -8,7 +8,13 @@ import { LIMITS } from '../util/limits.js';
 export const SEGMENT_MAGIC = Uint8Array.from([0x53, 0x59, 0x4e, 0x43, 0x4c, 0x4f, 0x47, 0x0a]);
 /** docs/format.md "Changes": the version this code writes; the versions it reads. */
 export const FORMAT_VERSION = 2;
-export const FORMAT_VERSIONS_READABLE: readonly number[] = [1, 2];
+export const FORMAT_VERSIONS_READABLE: readonly number[] = [1, 2, 3];
+/**
+ * docs/format.md "Retention (format version 3)": the version of segments a prune rewrote and of every segment a log
+ * gets once it holds a forget record (tags 6 and 7 appear only in such segments, so an older synclog refuses them
+ * by version, never as corruption). A writer appends to a version-3 newest segment and rolls to version 3.
+ */
+export const FORMAT_VERSION_RETENTION = 3;
 /** docs/format.md "Checksum": algorithm ids stored in the header. */
 export const CHECKSUM_XXH64 = 1;
 
@@ -48,6 +54,10 @@ export const SEQ_DIGITS = 20;
 export const REPLICA_FILE_NAME = 'REPLICA';
 /** docs/format.md "Directory layout": the marker that makes a directory recognisable as a log (log-dir.ts). */
 export const LOG_MARKER_FILE_NAME = 'SYNCLOG';
+/** docs/format.md "Prune commit": the manifest whose rename commits a prune's rewritten segments. */
+export const PRUNE_MANIFEST_FILE_NAME = 'PRUNE';
+/** A rewritten segment (or its index) before the prune commits: `.<name>` + this suffix; readers ignore it. */
+export const PRUNE_TEMP_SUFFIX = '.synclog-prune';
 /** A marker is recognised by its first line; the rest is a note for whoever looks inside. */
 export const LOG_MARKER_MAGIC = new TextEncoder().encode('synclog log\n');
 export const LOG_MARKER_BYTES = new TextEncoder().encode('synclog log\nThis directory is a synclog log: do not edit or add files here (see docs/format.md).\n');

@@ -14,3 +14,5 @@ export { initChecksum } from './checksum.js';
 export { FRAME_HEADER_BYTES, FRAME_OFFSET, FRAME_FLAGS, SEGMENT_HEADER_BYTES, REPLICA_FILE_NAME } from './format.js';
 export { checkFromSeq } from './log-reader.js';
 export { readReplicaMarker, writeReplicaMarker, type ReplicaMarker } from './replica-marker.js';
+export { FORMAT_VERSION_RETENTION, PRUNE_MANIFEST_FILE_NAME } from './format.js';
+export { pendingPrune, type SegmentRewritePlan, type RewrittenSegment } from './segment-rewrite.js';

@@ -9,7 +9,8 @@ import { dirname, join } from 'node:path';
 import { ClosedError, NotFoundError, SynclogError, UsageError, wrapIoError } from '../errors.js';
 import { LIMITS, LOG_LIMITS } from '../util/limits.js';
 import { initChecksum } from './checksum.js';
-import { FRAME_HEADER_BYTES, SEGMENT_HEADER_BYTES } from './format.js';
+import { FORMAT_VERSION, FRAME_HEADER_BYTES, SEGMENT_HEADER_BYTES } from './format.js';
+import { rewriteSegments, type RewriteOptions, type RewrittenSegment, type SegmentRewritePlan } from './segment-rewrite.js';
 import { ChangeSignal } from './follow.js';
 import { acquireLock, type LogLock } from './lock.js';
 import { readLog } from './log-reader.js';
@@ -17,12 +18,18 @@ import { checkPosition, frameHeaderAt, framePayloadAt } from './read-at-position
 import { recoverForWrite } from './recover.js';
 import { checkLogDir, ensureLogMarker } from './log-dir.js';
 import { readReplicaMarker } from './replica-marker.js';
-import { REAL_LOG_FILE_SYSTEM } from './log-fs.js';
+import { REAL_LOG_FILE_SYSTEM, type LogFileSystem } from './log-fs.js';
 import { countRecords, countSegmentRecords } from './segment-count.js';
 import { listSegments, openSegment, readAtMost, type OpenSegment } from './segment-file.js';
 import { SegmentWriter } from './segment-writer.js';
 import { readWatermark, WatermarkGate, WatermarkWriter } from './watermark.js';
 import type { AppendInput, LogEntry, LogOptions, ReadOptions, RecordPosition, RecoveryReport, SegmentInfo, SkippedRegion } from './types.js';
+
+/** Whether an open handle is still the file at `path` (a prune renames a new file over a segment). */
+async function sameFile(handle: FileHandle, path: string): Promise<boolean> {
+  const [open, now] = await Promise.all([handle.stat(), stat(path).catch(() => undefined)]);
+  return now !== undefined && open.ino === now.ino && open.dev === now.dev;
+}
 
 function watermarkFloor(dir: string): number | undefined {
   const published = readWatermark(dir);
@@ -61,6 +68,7 @@ export class Log extends EventEmitter<LogEventMap> {
     private readonly lock: LogLock | undefined,
     nextSeq: number,
     private readonly watermark?: WatermarkWriter,
+    private readonly fileSystem: LogFileSystem = REAL_LOG_FILE_SYSTEM,
   ) {
     super();
     this.readOnlyNextSeq = nextSeq;
@@ -134,7 +142,7 @@ export class Log extends EventEmitter<LogEventMap> {
         (nextDurableSeq) => log?.onDurable(nextDurableSeq),
         () => watermark.sync(),
       );
-      log = new Log(dir, false, recovered.recovery, writer, lock, recovered.nextSeq, watermark);
+      log = new Log(dir, false, recovered.recovery, writer, lock, recovered.nextSeq, watermark, fs);
       return log;
     } catch (error) {
       await lock.release();
@@ -199,6 +207,41 @@ export class Log extends EventEmitter<LogEventMap> {
     return this.withWriter('Log.appendAtomic', 'appendAtomic', (w) => w.appendAtomic(inputs));
   }
 
+  /**
+   * Seals the newest segment once everything appended before is durable and starts a new one in `formatVersion`
+   * (a prune seals everything it may rewrite). A segment without records is replaced only when its version
+   * differs. Later rollovers keep the new segment's version.
+   */
+  rollOver(formatVersion: number = FORMAT_VERSION): Promise<void> {
+    return this.withWriter('Log.rollOver', 'rollOver', (w) => w.rollOver(formatVersion, true));
+  }
+
+  /**
+   * Makes the segment the next append goes to one of `formatVersion`, rolling over only if the newest has another
+   * (retention writes version 3: docs/format.md "Retention"). Later rollovers keep that version.
+   */
+  useFormatVersion(formatVersion: number): Promise<void> {
+    return this.withWriter('Log.useFormatVersion', 'useFormatVersion', (w) => w.rollOver(formatVersion, false));
+  }
+
+  /**
+   * Rewrites sealed segments without the planned seqs, each replaced by a `placeholderTag` frame, and commits them
+   * as one prune (segment-rewrite.ts; docs/format.md "Prune commit"). Every kept record keeps its seq and bytes.
+   * Positions (segment, offset) read before it no longer hold for the rewritten segments.
+   */
+  rewriteSealed(plans: readonly SegmentRewritePlan[], options: Omit<RewriteOptions, 'fs'>): Promise<RewrittenSegment[]> {
+    return this.withWriter('Log.rewriteSealed', 'rewriteSealed', async () => {
+      await this.dropHandles();
+      return rewriteSegments(this.dir, plans, { ...options, fs: this.fileSystem });
+    });
+  }
+
+  private async dropHandles(): Promise<void> {
+    const handles = [...this.handles.values()];
+    this.handles.clear();
+    await Promise.all(handles.map((p) => p.then((s: { handle: FileHandle }) => s.handle.close()).catch(() => {})));
+  }
+
   /** Resolves once everything appended so far is durable. */
   sync(): Promise<void> {
     return this.withWriter('Log.sync', 'sync', (w) => w.sync());
@@ -240,6 +283,19 @@ export class Log extends EventEmitter<LogEventMap> {
   private async readAtInner(position: { segment: string; offset: number }): Promise<{ tag: number; payload: Uint8Array }> {
     if (this.closed) throw new ClosedError('the log is closed');
     const baseSeq = checkPosition(position);
+    try {
+      return await this.readFrameAt(position, baseSeq);
+    } catch (error) {
+      // The handle kept open may be a file a prune has since replaced (renamed over): read the file there now, once.
+      const cached = await this.handles.get(position.segment)?.catch(() => undefined);
+      if (!cached || (await sameFile(cached.handle, join(this.dir, position.segment)))) throw error;
+      this.handles.delete(position.segment);
+      await cached.handle.close().catch(() => {});
+      return this.readFrameAt(position, baseSeq);
+    }
+  }
+
+  private async readFrameAt(position: { segment: string; offset: number }, baseSeq: number): Promise<{ tag: number; payload: Uint8Array }> {
     const segment = await this.segmentHandle(position.segment, baseSeq);
     const head = new Uint8Array(FRAME_HEADER_BYTES);
     const decoded = frameHeaderAt(head, await readAtMost(segment.handle, head, position.offset), position);

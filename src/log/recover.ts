@@ -3,18 +3,20 @@
 // that was durable is never cut as a torn tail: durable-floor.ts), and hand the writer its active segment.
 // A refused open changes nothing in the directory.
 // An older format's newest segment is sealed and a new one started (never appended to).
-// Also rebuilds the index of the segment before the newest if a crash lost it. Runs under the writer lock only.
+// Also rebuilds the index of the segment before the newest if a crash lost it, and finishes a committed prune
+// (segment-rewrite.ts). Runs under the writer lock only.
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CorruptionError, wrapIoError } from '../errors.js';
 import { TEMP_MARKER } from '../util/fs-durable.js';
-import { FORMAT_VERSION } from './format.js';
+import { FORMAT_VERSION, FORMAT_VERSION_RETENTION } from './format.js';
 import { readDurableFloor } from './durable-floor.js';
 import { judgeSegmentEnd, summarizeSegment, type SegmentEndJudgement } from './segment-check.js';
 import type { LogFileSystem } from './log-fs.js';
 import { listSegments, openSegment, type SegmentRef } from './segment-file.js';
 import { readSegmentIndex, writeSegmentIndex } from './segment-index.js';
 import { createSegment, type ActiveSegment } from './segment-writer.js';
+import { finishPrune } from './segment-rewrite.js';
 import type { RecoveryReport } from './types.js';
 
 export interface RecoveredLog {
@@ -25,6 +27,8 @@ export interface RecoveredLog {
 
 /** Prepares the newest segment of `dir` for appending (creating segment 0 in an empty log). */
 export async function recoverForWrite(dir: string, fs: LogFileSystem): Promise<RecoveredLog> {
+  // A prune that committed before its process died is finished first (one that did not leaves only temp files).
+  await finishPrune(dir, fs);
   const segments = await listSegments(dir);
   const newest = segments[segments.length - 1];
   if (!newest) {
@@ -52,7 +56,7 @@ export async function recoverForWrite(dir: string, fs: LogFileSystem): Promise<R
     const previous = segments[segments.length - 2];
     if (previous) await ensureIndex(dir, previous, fs);
     const nextSeq = newest.baseSeq + summary.records;
-    if (segment.header.formatVersion !== FORMAT_VERSION) {
+    if (segment.header.formatVersion !== FORMAT_VERSION && segment.header.formatVersion !== FORMAT_VERSION_RETENTION) {
       // An older format's segment is never appended to: a record this version may write (a zstd chunk) would meet
       // an older reader inside a segment whose header promised it the older format. Seal it, start a new one.
       if (summary.records > 0) {
@@ -69,6 +73,7 @@ export async function recoverForWrite(dir: string, fs: LogFileSystem): Promise<R
         size: summary.goodBytes,
         records: summary.records,
         indexEntries: summary.indexEntries.filter((entry) => entry.offset < summary.goodBytes),
+        formatVersion: segment.header.formatVersion,
       },
       nextSeq,
       recovery,

@@ -5,6 +5,7 @@ import { xxh64 } from './checksum.js';
 import {
   CHECKSUM_XXH64,
   FORMAT_VERSION,
+  FORMAT_VERSION_RETENTION,
   FORMAT_VERSIONS_READABLE,
   HEADER_OFFSET,
   SEGMENT_HEADER_BYTES,
@@ -26,12 +27,13 @@ export type SegmentHeaderResult =
   | { kind: 'unsupported'; found: number }
   | { kind: 'bad'; reason: string };
 
-export function encodeSegmentHeader(baseSeq: number, salt: bigint): Uint8Array {
+export function encodeSegmentHeader(baseSeq: number, salt: bigint, formatVersion: number = FORMAT_VERSION): Uint8Array {
   assert(Number.isSafeInteger(baseSeq) && baseSeq >= 0, 'base seq is a safe non-negative integer');
+  assert(formatVersion === FORMAT_VERSION || formatVersion === FORMAT_VERSION_RETENTION, 'a writer writes only its own format versions');
   const out = new Uint8Array(SEGMENT_HEADER_BYTES);
   const v = new DataView(out.buffer);
   out.set(SEGMENT_MAGIC, HEADER_OFFSET.magic);
-  v.setUint16(HEADER_OFFSET.version, FORMAT_VERSION, true);
+  v.setUint16(HEADER_OFFSET.version, formatVersion, true);
   out[HEADER_OFFSET.checksumAlgorithm] = CHECKSUM_XXH64;
   out[HEADER_OFFSET.reserved] = 0;
   v.setUint32(HEADER_OFFSET.headerBytes, SEGMENT_HEADER_BYTES, true);

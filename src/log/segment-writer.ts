@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { ClosedError, DiskFullError, errnoOf, LimitError, wrapIoError, type SynclogError } from '../errors.js';
 import { assert } from '../util/assert.js';
 import { LIMITS } from '../util/limits.js';
-import { FRAME_FLAGS, INDEX_INTERVAL_BYTES, TAG_MAX, type FrameFlags } from './format.js';
+import { FORMAT_VERSION, FRAME_FLAGS, INDEX_INTERVAL_BYTES, TAG_MAX, type FrameFlags } from './format.js';
 import { frameBytesFor } from './frame.js';
 import { layoutFrames, writePiecesAll, type FrameSpec } from './frame-batch.js';
 import { REAL_LOG_FILE_SYSTEM, type LogFileSystem } from './log-fs.js';
@@ -31,6 +31,8 @@ export interface ActiveSegment {
   size: number;
   records: number;
   indexEntries: IndexEntry[];
+  /** The header's format version; a rollover keeps it (a log that reached version 3 stays there). */
+  formatVersion: number;
 }
 
 export interface WriterOptions {
@@ -60,14 +62,25 @@ interface PendingAtomic {
   reject(error: unknown): void;
 }
 
-type Pending = PendingAppend | PendingAtomic;
+/** Seal the active segment now and start one of `formatVersion` (forget and prune: docs/format.md "Retention"). */
+interface PendingRoll {
+  kind: 'roll';
+  formatVersion: number;
+  /** Seal even when the active segment already has `formatVersion` (otherwise only a version change rolls). */
+  seal: boolean;
+  bytes: 0;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+type Pending = PendingAppend | PendingAtomic | PendingRoll;
 
 /** Creates a segment durably: header written to a temp file, fsynced, renamed, directory fsynced; then opened. */
-export async function createSegment(dir: string, baseSeq: number, fs: LogFileSystem = REAL_LOG_FILE_SYSTEM): Promise<ActiveSegment> {
+export async function createSegment(dir: string, baseSeq: number, fs: LogFileSystem = REAL_LOG_FILE_SYSTEM, formatVersion: number = FORMAT_VERSION): Promise<ActiveSegment> {
   const name = segmentFileName(baseSeq);
   const path = join(dir, name);
   const salt = randomBytes(8).readBigUInt64LE(0);
-  const header = encodeSegmentHeader(baseSeq, salt);
+  const header = encodeSegmentHeader(baseSeq, salt, formatVersion);
   await fs.writeFileAtomic(path, header);
   let handle: FileHandle;
   try {
@@ -75,7 +88,7 @@ export async function createSegment(dir: string, baseSeq: number, fs: LogFileSys
   } catch (error) {
     throw wrapIoError(error, 'open new segment', path);
   }
-  return { ref: { name, baseSeq, path }, handle, salt, size: header.length, records: 0, indexEntries: [] };
+  return { ref: { name, baseSeq, path }, handle, salt, size: header.length, records: 0, indexEntries: [], formatVersion };
 }
 
 /** Rejects bad input with a typed error before it is queued. */
@@ -176,7 +189,7 @@ export class SegmentWriter {
       } catch (error) {
         return reject(error);
       }
-      this.pendingCount += item.kind === 'append' ? item.inputs.length : item.records;
+      this.pendingCount += item.kind === 'append' ? item.inputs.length : item.kind === 'atomic' ? item.records : 0;
       const room = this.queuedBytes === 0 || this.queuedBytes + item.bytes <= this.queueBytesMax;
       if (this.waiting.length === 0 && room) this.admit(item);
       else this.waiting.push(item);
@@ -243,6 +256,10 @@ export class SegmentWriter {
         if (head.kind === 'atomic') {
           this.queue.shift();
           await this.runAtomic(head);
+        } else if (head.kind === 'roll') {
+          this.queue.shift();
+          if (head.seal || this.segment.formatVersion !== head.formatVersion) await this.roll(head.formatVersion);
+          head.resolve();
         } else {
           await this.commitBatch(this.takeBatch());
         }
@@ -406,8 +423,29 @@ export class SegmentWriter {
     }
   }
 
+  /**
+   * Once everything queued before is durable: starts a new segment of `formatVersion`, sealing the active one, if
+   * `seal` is set or the active one has another version; a segment without records is only replaced when its
+   * version differs. Resolves when that is done.
+   */
+  rollOver(formatVersion: number, seal: boolean): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.closing) return Promise.reject(new ClosedError('the log is closed'));
+    return new Promise<void>((resolve, reject) => {
+      const item: PendingRoll = { kind: 'roll', formatVersion, seal, bytes: 0, resolve, reject };
+      // Behind everything submitted before it, those waiting for queue room included.
+      if (this.waiting.length === 0) this.admit(item);
+      else this.waiting.push(item);
+    });
+  }
+
   private async rollIfFull(): Promise<void> {
     if (this.segment.size < this.options.segmentBytesMax || this.segment.records === 0) return;
+    await this.roll(this.segment.formatVersion);
+  }
+
+  private async roll(formatVersion: number): Promise<void> {
+    if (this.segment.records === 0 && this.segment.formatVersion === formatVersion) return;
     const sealed = this.segment;
     // The index first: a crash before the new segment exists leaves a sealed-looking index that open rebuilds.
     await writeSegmentIndex(this.dir, sealed.ref.name, {
@@ -416,7 +454,7 @@ export class SegmentWriter {
       records: sealed.records,
       entries: sealed.indexEntries,
     }, this.fs);
-    this.segment = await createSegment(this.dir, this.nextSeq, this.fs);
+    this.segment = await createSegment(this.dir, this.nextSeq, this.fs, formatVersion);
     await sealed.handle.close().catch(() => {});
     await this.onRolled().catch(() => {});
   }
@@ -440,7 +478,7 @@ export class SegmentWriter {
     const refused = [...batch, ...this.queue.splice(0), ...this.waiting.splice(0)];
     for (const item of refused) {
       if (item.kind === 'append') this.pendingCount -= item.inputs.length;
-      else this.pendingCount -= item.records;
+      else if (item.kind === 'atomic') this.pendingCount -= item.records;
       item.reject(refusal);
     }
     this.queuedBytes = 0;

@@ -134,5 +134,7 @@ export interface LogVerifyReport {
   bytes: number;
   /** A torn tail is reported here, not as an error (a writer died mid-append; open cuts it). */
   tornTail?: RecoveryReport;
+  /** Segments a committed prune has yet to put in place (docs/format.md "Prune commit"); the next writer does. */
+  prunePending?: string[];
   errors: VerifyProblem[];
 }

@@ -8,6 +8,7 @@ import { initChecksum } from './checksum.js';
 import { readDurableFloor } from './durable-floor.js';
 import { judgeSegmentEnd, nextRecordStart, summarizeSegment } from './segment-check.js';
 import { listSegments, openSegment } from './segment-file.js';
+import { pendingPrune } from './segment-rewrite.js';
 import type { LogVerifyReport, RecoveryReport, VerifyProblem } from './types.js';
 
 /** Verifies the log in `dir`; `onProgress(bytesDone, bytesTotal)` is called as segments are read. */
@@ -73,5 +74,7 @@ export async function verifyLog(
     bytesDone += sizes[i]!;
     onProgress?.(bytesDone, bytesTotal);
   }
-  return { ok: errors.length === 0, segments: refs.length, records, bytes: bytesTotal, ...(tornTail ? { tornTail } : {}), errors };
+  // A committed prune its process did not finish: not damage (every segment, old or new, is sound), a note.
+  const prune = await pendingPrune(dir);
+  return { ok: errors.length === 0, segments: refs.length, records, bytes: bytesTotal, ...(tornTail ? { tornTail } : {}), ...(prune ? { prunePending: prune.segments } : {}), errors };
 }

@@ -62,15 +62,16 @@ export class PushReceiver {
   private constructor(
     private readonly store: Store,
     private readonly onPush: ((event: PushEvent) => void) | undefined,
+    private readonly appendOnly: boolean,
   ) {}
 
   /**
    * Derives the high-water marks and root owners from the log (one pass over its version, delete and watch records;
    * chunks are skipped undecoded), so a restarted server knows exactly what it holds: no side file to disagree.
    */
-  static async open(store: Store, onPush?: (event: PushEvent) => void): Promise<PushReceiver> {
+  static async open(store: Store, onPush?: (event: PushEvent) => void, options: { appendOnly?: boolean } = {}): Promise<PushReceiver> {
     await readyCodecs(); // checking a compressed chunk inflates it synchronously
-    const receiver = new PushReceiver(store, onPush);
+    const receiver = new PushReceiver(store, onPush, options.appendOnly === true);
     for await (const { record } of store.entries({ kinds: ['version', 'delete', 'watch'] })) receiver.learn(record as EntryOrWatch);
     return receiver;
   }
@@ -164,6 +165,12 @@ export class PushReceiver {
     const decoded = records.map(({ seq, tag, payload, delta }) => {
       if (seq <= previous) throw new HttpRefusal(400, 'SYNCLOG_USAGE', `record seq ${seq} after ${previous}: a push is in the client's log order`);
       previous = seq;
+      // Retention is the server's own business (docs/format.md "Append-only servers"): a push token may add versions,
+      // never make the server drop any; refused before anything is appended, whatever else the push holds.
+      if (tag === RECORD_TAGS.forget || tag === RECORD_TAGS.pruned) {
+        const why = this.appendOnly ? 'this server is append-only: a push may add versions, never forget or prune them' : 'forget and prune records are never pushed: retention runs on the server';
+        throw new HttpRefusal(403, 'SYNCLOG_AUTH', `record ${seq}: ${why}`);
+      }
       if (tag !== RECORD_TAGS.version && tag !== RECORD_TAGS.delete && tag !== RECORD_TAGS.watch) throw new HttpRefusal(400, 'SYNCLOG_USAGE', `record ${seq}: only version, delete and watch records are pushed (tag ${tag})`);
       if (!delta) return { seq, record: decodePushed(tag, payload, seq, origin) };
       if (tag !== RECORD_TAGS.version) throw new HttpRefusal(400, 'SYNCLOG_USAGE', `record ${seq}: only a version record travels as a delta`);

@@ -6,9 +6,9 @@
 // does not bound memory), and bounding what waits for the local fsync.
 // Never appends a record out of seq order, nor one it has not checked; never writes to a log it did not make.
 import { CorruptionError, NetError, UsageError } from '../errors.js';
-import { FRAME_FLAGS, FRAME_OFFSET, Log, readReplicaMarker, REAL_LOG_FILE_SYSTEM, writeReplicaMarker, type AppendInput, type LogEntry, type ReadOptions } from '../log/index.js';
+import { FORMAT_VERSION_RETENTION, FRAME_FLAGS, FRAME_OFFSET, Log, readReplicaMarker, REAL_LOG_FILE_SYSTEM, writeReplicaMarker, type AppendInput, type LogEntry, type ReadOptions } from '../log/index.js';
 import { nextOrIdle } from './next-or-idle.js';
-import { decodeRecord } from '../record/index.js';
+import { decodeRecord, RECORD_TAGS } from '../record/index.js';
 import { checkChunkRecord, readyCodecs } from '../store/index.js';
 import { RemoteLog, type RemoteLogOptions } from './remote-log.js';
 
@@ -100,6 +100,8 @@ class Replication {
   private pending: Promise<unknown>[] = [];
   private pendingBytes = 0;
   private appended = 0;
+  /** Set once the replica writes version-3 segments (it has met a forget record or a placeholder). */
+  private retentionFormat = false;
   private expectedSeq: number;
 
   constructor(
@@ -127,6 +129,13 @@ class Replication {
       reported = false;
       const entry = this.inOrder(step.value);
       const flags = flagsOf(entry);
+      // Forget records and prune placeholders belong in version-3 segments only (docs/format.md "Retention"): the
+      // replica rolls there before its first one, as the source did. (A group's later records are forget records only
+      // if its first is: forget writes its records as one group.)
+      if (!this.retentionFormat && (entry.tag === RECORD_TAGS.forget || entry.tag === RECORD_TAGS.pruned)) {
+        await this.log.useFormatVersion(FORMAT_VERSION_RETENTION);
+        this.retentionFormat = true;
+      }
       if (flags === FRAME_FLAGS.full) await this.appendOne(entry);
       else if (flags === FRAME_FLAGS.first) await this.appendGroup(entry, records);
       else throw this.outOfGroup(entry);

@@ -41,6 +41,8 @@ export interface LogServerOptions {
   requestTimeoutMs?: number;
   /** Take pushes (docs/protocol.md "Push"): the server opens its log as its single writer (creating it if missing). */
   acceptPush?: boolean;
+  /** With acceptPush: say so when refusing a pushed forget or prune record (docs/format.md "Append-only servers"). */
+  appendOnly?: boolean;
   /** With acceptPush: told after each record push. */
   onPush?: (event: PushEvent) => void;
 }
@@ -71,7 +73,7 @@ export class LogServer {
   static async start(options: LogServerOptions): Promise<LogServer> {
     const logDir = resolve(options.logDir);
     // The writer first: it creates a missing log and holds its lock; the read side below reads what it made durable.
-    const push = options.acceptPush ? await openPushReceiver(logDir, options.onPush) : undefined;
+    const push = options.acceptPush ? await openPushReceiver(logDir, options.onPush, options.appendOnly === true) : undefined;
     let log: Log;
     let store: StoreApi;
     try {
@@ -226,10 +228,10 @@ export class LogServer {
 }
 
 /** The push side: the log opened as its writer (created when missing) and what it holds per origin. */
-async function openPushReceiver(logDir: string, onPush: ((event: PushEvent) => void) | undefined): Promise<PushReceiver> {
+async function openPushReceiver(logDir: string, onPush: ((event: PushEvent) => void) | undefined, appendOnly: boolean): Promise<PushReceiver> {
   const store = await openStore(logDir, { workers: 0 });
   try {
-    return await PushReceiver.open(store, onPush);
+    return await PushReceiver.open(store, onPush, { appendOnly });
   } catch (error) {
     await store.close();
     throw error;

@@ -35,6 +35,7 @@ export function kindOfTag(tag: number): RecordKind | undefined {
 
 /** Encodes a record's payload (without `kind`, which travels as the frame tag). */
 export function encodeRecord(record: LogRecord): { tag: number; payload: Uint8Array } {
+  if (record.kind === 'pruned') return { tag: RECORD_TAGS.pruned, payload: new Uint8Array(0) };
   if (record.kind === 'chunk') {
     const { tag, payload } = encodeChunkRecord(record);
     const joined = new Uint8Array(payload[0].length + payload[1].length);
@@ -189,6 +190,8 @@ export function decodeRecord(tag: number, payload: Uint8Array, where: RecordLoca
     const chunk = decodeChunkFast(payload);
     if (chunk) return chunk;
   }
+  // A prune's placeholder is a frame with no payload at all (written by the payload-agnostic log: segment-rewrite.ts).
+  if (kind === 'pruned') return payload.length === 0 ? { kind } : fail('a pruned record has no payload');
   let value: unknown;
   try {
     value = decode(payload);
@@ -298,6 +301,15 @@ export function decodeRecord(tag: number, payload: Uint8Array, where: RecordLoca
         contentHash: r.str('contentHash', { maxBytes: PARAM_NAME_BYTES_MAX }),
         codec: r.str('codec', { maxBytes: PARAM_NAME_BYTES_MAX }),
       };
+    case 'forget': {
+      const raw = (value as Record<string, unknown>).versionIds;
+      if (!Array.isArray(raw) || raw.length === 0 || raw.length > LIMITS.forgetVersionIdsMax) fail(`field versionIds is not an array of 1..${LIMITS.forgetVersionIdsMax} ids`);
+      const versionIds = (raw as unknown[]).map((id, i) => {
+        if (typeof id !== 'string' || !isVersionId(id)) fail(`versionIds[${i}] is not a version id`);
+        return id as string;
+      });
+      return { kind, time: r.num('time', { min: 0 }), policy: r.str('policy', { maxBytes: LIMITS.forgetPolicyBytesMax }), versionIds };
+    }
   }
   return fail('unreachable');
 }

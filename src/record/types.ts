@@ -10,6 +10,9 @@ export const RECORD_TAGS = {
   delete: 3,
   watch: 4,
   params: 5,
+  // Retention (docs/format.md "Retention (format version 3)"): only in version-3 segments.
+  forget: 6,
+  pruned: 7,
 } as const;
 export type RecordKind = keyof typeof RECORD_TAGS;
 
@@ -137,6 +140,27 @@ export interface ParamsRecord {
   codec: string;
 }
 
-export type LogRecord = ChunkRecord | VersionRecord | DeleteRecord | WatchRecord | ParamsRecord;
+/**
+ * Versions dropped by a retention policy (`synclog forget`): appended, never edited, so forgetting is itself
+ * crash-safe and auditable. The versions stay readable until a prune replaces them with `pruned` records.
+ */
+export interface ForgetRecord {
+  kind: 'forget';
+  /** When the forget ran, ms since the epoch, by the clock of the host that holds the log. */
+  time: number;
+  /** The policy that chose these versions, as the command line gave it (for the audit trail). */
+  policy: string;
+  versionIds: string[];
+}
+
+/**
+ * What a prune leaves at the seq of a record it removed (a forgotten version, an unreferenced chunk): the seq stays
+ * taken, so every kept record keeps its seq and cursors keep their meaning. No fields.
+ */
+export interface PrunedRecord {
+  kind: 'pruned';
+}
+
+export type LogRecord = ChunkRecord | VersionRecord | DeleteRecord | WatchRecord | ParamsRecord | ForgetRecord | PrunedRecord;
 /** Records that describe the tree (what receivers and history care about). */
 export type EntryRecord = VersionRecord | DeleteRecord;

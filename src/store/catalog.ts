@@ -167,8 +167,9 @@ export class Catalog implements CatalogApi {
 
   private apply(stored: StoredRecord): void {
     const record = stored.record;
-    // Chunks and the store's params record describe no entry (the store reads params itself at open).
-    if (record.kind === 'chunk' || record.kind === 'params') return;
+    // Chunks and the store's params record describe no entry (the store reads params itself at open); retention's
+    // forget and pruned records neither (a forgotten version stays in history until a prune removes it).
+    if (record.kind === 'chunk' || record.kind === 'params' || record.kind === 'forget' || record.kind === 'pruned') return;
     this.rootNames.add(record.root);
     if (record.kind === 'watch') {
       this.watchRecords.push(stored as StoredRecord<WatchRecord>);

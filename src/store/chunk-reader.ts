@@ -27,6 +27,13 @@ export interface ChunkReaderContext {
    * appended since the last scan (another process may be the writer).
    */
   refreshIndex(id: ContentIdBytes): Promise<void>;
+  /**
+   * Whether an index location may still be read: false when its segment file was replaced since it was indexed (a
+   * prune rewrote it: docs/format.md "Followers across a prune"); the index is then rebuilt before the next look-up.
+   */
+  indexCurrent?(where: ChunkLocation): Promise<boolean>;
+  /** Forgets every location learned before (index and recent window) and rebuilds the index from the log. */
+  relocateAll?(): Promise<void>;
 }
 
 function damaged(id: string, where: ChunkLocation, reason: string, message: string, cause?: unknown): CorruptionError {
@@ -94,8 +101,12 @@ function outsideSkipped(ctx: ChunkReaderContext, hex: string, where: ChunkLocati
 export async function locateChunk(ctx: ChunkReaderContext, id: ContentIdBytes): Promise<ChunkLocation> {
   const hex = contentIdHex(id);
   const recent = ctx.recent()?.get(hex);
-  if (recent) return recent;
+  if (recent && (!ctx.indexCurrent || (await ctx.indexCurrent(recent)))) return recent;
   let where = ctx.index.get(id);
+  if ((recent || where) && ctx.indexCurrent && !(await ctx.indexCurrent(where ?? recent!))) {
+    await ctx.relocateAll!();
+    where = ctx.index.get(id);
+  }
   if (!where && !ctx.scanProblem()) {
     await ctx.refreshIndex(id);
     where = ctx.index.get(id);
@@ -136,7 +147,18 @@ export async function readChunkRecord(ctx: ChunkReaderContext, id: ContentIdByte
   try {
     return { ...(await ctx.log.readAt(where)), where };
   } catch (error) {
-    throw readFailure(id, where, error);
+    // A location learned from a read that was still on a segment a prune has since replaced (the old file): look
+    // the chunk up again, once, in the segments as they are now, before calling it damage.
+    // Only when the segment file really was replaced: damage in place stays damage, reported as such.
+    if (!(error instanceof CorruptionError) || !ctx.relocateAll || !ctx.indexCurrent || (await ctx.indexCurrent(where))) throw readFailure(id, where, error);
+    await ctx.relocateAll();
+    const again = await locateChunk(ctx, id).catch(() => undefined);
+    if (!again || (again.segment === where.segment && again.offset === where.offset)) throw readFailure(id, where, error);
+    try {
+      return { ...(await ctx.log.readAt(again)), where: again };
+    } catch (retry) {
+      throw readFailure(id, again, retry);
+    }
   }
 }
 

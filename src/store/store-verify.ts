@@ -110,6 +110,7 @@ export async function verifyStore(ctx: VerifyContext, onProgress?: (bytesDone: n
     unreferencedChunks: unreferenced,
     storeRecords: walk.decoded,
     ...(logReport.tornTail ? { tornTail: logReport.tornTail } : {}),
+    ...(logReport.prunePending ? { prunePending: logReport.prunePending } : {}),
     ...(damage ? { damage } : {}),
   };
 }

@@ -3,6 +3,7 @@
 // Invariants: the chunk index and the catalog learn of a record only after the log said it is appended; derived
 // files (index checkpoint, stat cache) are written only by the writer and never trusted over the segments.
 import { availableParallelism } from 'node:os';
+import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ClosedError, CorruptionError, IoError, SynclogError, UsageError, type FormatVersionError } from '../errors.js';
 import { decodeRecord, encodeRecord, peekChunkIdAndSize, RECORD_TAGS, type ChunkRef, type ContentIdBytes, type LogRecord, type ParamsRecord } from '../record/index.js';
@@ -27,6 +28,11 @@ import type { EntryReadOptions, IngestedContent, StatKey, StoreApi, StoreOptions
 import type { RecoveryReport, SkippedRegion } from '../log/types.js';
 
 export const STAT_CACHE_FILE_NAME = 'store.stat-cache';
+
+/** A file's identity (device and inode): a rename over it gives another. Undefined when it is gone. */
+async function fileIdentity(path: string): Promise<string | undefined> {
+  return stat(path).then((s) => `${s.dev}:${s.ino}`, () => undefined);
+}
 const DEFAULT_KINDS = ['version', 'delete', 'watch'] as const;
 
 /** How the index came to be at open (for tests, stats and `synclog verify`). */
@@ -67,6 +73,8 @@ export class Store implements StoreApi {
   private readonly readerContext: ChunkReaderContext;
   /** Where the chunk records the last `entries({ trackChunks })` passed are (created on first use). */
   private recentChunks: RecentChunkLocations | undefined;
+  /** Per segment the index has entries in: the identity of the file they were read from (see segmentUnchanged). */
+  private readonly indexedFiles = new Map<string, Promise<string | undefined>>();
 
   constructor(
     readonly logDir: string,
@@ -104,6 +112,8 @@ export class Store implements StoreApi {
         await this.ingester.whenIndexed(id);
         await this.currentIndex();
       },
+      indexCurrent: (where) => this.segmentUnchanged(where.segment),
+      relocateAll: () => this.relocateAll(),
     };
   }
 
@@ -174,6 +184,7 @@ export class Store implements StoreApi {
       this.scanFromSeq = loaded.nextSeq;
       this.indexReport = { source: 'checkpoint', scannedRecords: 0 };
       this.checkpointedCount = loaded.index.count;
+      for (const segment of segments) this.noteSegmentFile(segment.name);
     } else {
       this.indexReport = { source: 'rebuilt', problem: loaded.problem, scannedRecords: 0 };
     }
@@ -206,12 +217,41 @@ export class Store implements StoreApi {
     return this.scanAgain;
   }
 
+  /** False when the segment file is not the one its index entries were read from (a prune replaced it). */
+  private async segmentUnchanged(segment: string): Promise<boolean> {
+    const known = await this.indexedFiles.get(segment);
+    if (known === undefined) return true;
+    return (await fileIdentity(join(this.logDir, segment))) === known;
+  }
+
+  /** Remembers which file a segment's locations come from, the first time one is learned. */
+  private noteSegmentFile(segment: string): void {
+    if (!this.indexedFiles.has(segment)) this.indexedFiles.set(segment, fileIdentity(join(this.logDir, segment)));
+  }
+
+  /** Rebuilds the index from the log as it is now, and forgets the recent window (after a prune moved records). */
+  private relocating: Promise<void> | undefined;
+  private relocateAll(): Promise<void> {
+    this.relocating ??= (async () => {
+      await this.scanning?.catch(() => {});
+      this.recentChunks?.clear();
+      this.index = new ChunkIndex();
+      this.indexedFiles.clear();
+      this.scanFromSeq = 0;
+      this.scanError = undefined;
+      this.indexLoad ??= Promise.resolve();
+      await this.scanIndex();
+    })().finally(() => (this.relocating = undefined));
+    return this.relocating;
+  }
+
   private async runScan(): Promise<void> {
     try {
       // The index copies what it keeps (id, location): payloads are lent, not copied.
       for await (const entry of this.log.read({ fromSeq: this.scanFromSeq, tags: [RECORD_TAGS.chunk], lendTags: [RECORD_TAGS.chunk] })) {
         const record = decodeRecord(entry.tag, entry.payload, { file: entry.segment, offset: entry.offset, seq: entry.seq });
         assert(record.kind === 'chunk', 'tag filter let a non-chunk record through');
+        this.noteSegmentFile(entry.segment);
         this.index.add(record.id, { segment: entry.segment, offset: entry.offset, size: record.size });
         this.scanFromSeq = entry.seq + 1;
         this.indexReport.scannedRecords++;
@@ -409,6 +449,7 @@ export class Store implements StoreApi {
       if (record.kind !== 'chunk') return;
       head = record;
     }
+    this.noteSegmentFile(where.file);
     this.recentChunks!.add(contentIdHex(head.id), { segment: where.file, offset: where.offset, size: head.size, seq: where.seq });
   }
 

@@ -114,6 +114,8 @@ export interface StoreVerifyReport {
   /** Records that decoded as store records (0: the log carries no store records, only frames were checked). */
   storeRecords: number;
   tornTail?: RecoveryReport;
+  /** Segments a committed prune has yet to put in place (the next writer's open does it): a note, not damage. */
+  prunePending?: string[];
   /** When there are errors: what reading past the damage reaches, and the file versions it costs (store-damage.ts). */
   damage?: StoreDamageReport;
 }

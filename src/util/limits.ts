@@ -82,6 +82,13 @@ export const LIMITS = {
    * a 2 GiB file's chunks (64 KiB average) at ~200 bytes each.
    */
   storeRecentChunksMax: 32 * 1024,
+  // Retention (src/retention, docs/format.md "Retention (format version 3)").
+  /** Version ids one forget record names at most (a larger forget writes several records in one atomic group). */
+  forgetVersionIdsMax: 16_384,
+  /** Bytes of the policy text a forget record carries at most. */
+  forgetPolicyBytesMax: 4096,
+  /** Segments one prune commit (its PRUNE manifest) rewrites at most. */
+  pruneSegmentsMax: 100_000,
 } as const;
 
 export type LimitName = keyof typeof LIMITS;

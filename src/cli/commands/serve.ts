@@ -24,6 +24,7 @@ interface ServeCliOptions {
   watch: string[];
   exclude: string[];
   acceptPush?: boolean;
+  appendOnly?: boolean;
   out?: string;
   mode: string;
   json?: boolean;
@@ -42,6 +43,7 @@ export function register(program: Command, context: CommandContext): void {
     .option('--watch <dir>', 'also watch this folder and record it into the log, as `synclog watch` does (repeatable)', collect, [])
     .option('--exclude <glob>', 'with --watch: gitignore-style pattern to skip (repeatable)', collect, [])
     .option('--accept-push', 'take pushes from `synclog push` / `watch --to` (push-scoped tokens): this server becomes the log\'s single writer')
+    .option('--append-only', 'with --accept-push: clients may add versions but never forget or prune any (refused, 403); retention runs here, by this host\'s clock')
     .option('--out <dest>', 'with --accept-push: also keep this folder up to date with the log, as `synclog receive` does')
     .option('--mode <mode>', "with --out: 'latest' or 'all-versions'", 'latest')
     .option('--json', 'print one JSON object when listening (and, with --watch, one per recorded change; with --accept-push, one per push)')
@@ -73,12 +75,12 @@ async function runServe(options: ServeCliOptions): Promise<number> {
   const watcher = options.watch.length > 0 ? await startWatcher(options, logDir) : undefined;
   let server;
   try {
-    server = await LogServer.start({ logDir, host: listen.host, port: listen.port, tokens, tls, onError, acceptPush: options.acceptPush, onPush: options.json ? (event) => printJson({ event: 'pushed', ...event }) : undefined });
+    server = await LogServer.start({ logDir, host: listen.host, port: listen.port, tokens, tls, onError, acceptPush: options.acceptPush, appendOnly: options.appendOnly, onPush: options.json ? (event) => printJson({ event: 'pushed', ...event }) : undefined });
   } catch (error) {
     await watcher?.stop();
     throw error;
   }
-  if (options.json) printJson({ event: 'listening', log: server.logDir, url: server.url, tls: server.tls, auth: tokens.required });
+  if (options.json) printJson({ event: 'listening', log: server.logDir, url: server.url, tls: server.tls, auth: tokens.required, ...(options.appendOnly ? { appendOnly: true } : {}) });
   else printLine(`serving ${displayName(server.logDir)} on ${server.url}${tokens.required ? ' (token required)' : ''}${watcher ? ` while watching ${options.watch.map((d) => displayName(d)).join(', ')}` : ''}`);
   const receiver = options.out ? await startReceiver(server.logDir, options.out, options.mode, Boolean(options.json)) : undefined;
   await stopped;
@@ -98,6 +100,7 @@ async function runServe(options: ServeCliOptions): Promise<number> {
 
 function checkPushOptions(options: ServeCliOptions): void {
   if (options.acceptPush && options.watch.length > 0) throw new UsageError('--accept-push and --watch do not go together: a log has one writer', { fix: 'watch on the client with synclog watch DIR --to URL' });
+  if (options.appendOnly && !options.acceptPush) throw new UsageError('--append-only goes with --accept-push', { fix: 'a server that takes no pushes is append-only for its clients already' });
   if (options.out !== undefined && !options.acceptPush) throw new UsageError('--out goes with --accept-push', { fix: 'to mirror a served log elsewhere, run synclog receive --from URL --out DEST' });
   if (options.mode !== 'latest' && options.mode !== 'all-versions') throw new UsageError(`unknown --mode ${JSON.stringify(options.mode)} (use latest or all-versions)`, { mode: options.mode });
 }

@@ -52,7 +52,7 @@ async function runVerify(options: VerifyCliOptions): Promise<number> {
   const errors = problems.map((e) => ({ segment: e.segment, offset: e.offset, reason: e.reason, ...(e.chunk ? { chunk: e.chunk } : {}) }));
   if (json) {
     // The torn-tail note the text output prints, as data: { segment, offset, bytesCut, reason }.
-    const base = { ok, segments: report.segments, records: report.records, bytes: report.bytes, ...(report.tornTail ? { tornTail: report.tornTail } : {}), errors };
+    const base = { ok, segments: report.segments, records: report.records, bytes: report.bytes, ...(report.tornTail ? { tornTail: report.tornTail } : {}), ...(report.prunePending ? { prunePending: report.prunePending } : {}), errors };
     if (frameOnly) printJson(base);
     else {
       const damage = report.damage ? { damage: { ...report.damage, fix: DAMAGE_WAY_OUT } } : {};
@@ -68,6 +68,7 @@ async function runVerify(options: VerifyCliOptions): Promise<number> {
     const t = report.tornTail;
     printNotice(`note: torn tail in ${t.segment} at offset ${t.offset} (${t.bytesCut} bytes, ${t.reason}); the next writer open cuts it`);
   }
+  if (report.prunePending) printNotice(`note: a committed prune has ${report.prunePending.length} segment(s) to put in place; the next writer open (or synclog prune) finishes it`);
   for (const e of problems) {
     printLine(`damaged: ${e.segment} at offset ${e.offset}${e.seq !== undefined ? ` (seq ${e.seq})` : ''}: ${e.reason}`);
   }

@@ -47,7 +47,7 @@ describe('record codec', () => {
   });
 
   it('uses the stable on-disk tags', () => {
-    expect(RECORD_TAGS).toEqual({ chunk: 1, version: 2, delete: 3, params: 5, watch: 4 });
+    expect(RECORD_TAGS).toEqual({ chunk: 1, version: 2, delete: 3, params: 5, watch: 4, forget: 6, pruned: 7 });
     expect(encodeRecord(fileVersion()).tag).toBe(2);
   });
 
