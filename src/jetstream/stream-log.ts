@@ -54,6 +54,13 @@ export function truncatedError(where: string, neededSeq: number, firstSeq: numbe
   });
 }
 
+/** Messages a consumer sent that never arrived; the read makes a new consumer from where it stands. */
+class DeliveryGap extends Error {
+  constructor(expected: number, got: number) {
+    super(`consumer delivered message ${got} where ${expected} was next`);
+  }
+}
+
 function shaped(entry: LogEntry, withFrames: boolean): LogEntry {
   const { seq, segment, offset, tag, payload } = entry;
   return withFrames ? entry : { seq, segment, offset, tag, payload };
@@ -157,6 +164,9 @@ export class StreamLog {
       // A group not yet whole when a pull failed is read again from its first frame.
       const held = new HeldGroup();
       let receivedSeq = next;
+      // The consumer numbers what it sends 1, 2, 3…: a gap is messages sent but lost on the way (the node this client
+      // was connected through died), which AckPolicy.None never redelivers.
+      let deliveredCount = 0;
       let consumerName: string | undefined;
       try {
         const info = await this.info(signal);
@@ -182,6 +192,8 @@ export class StreamLog {
           let last = false;
           try {
             for await (const message of batch) {
+              if (message.info.deliverySequence !== deliveredCount + 1) throw new DeliveryGap(deliveredCount + 1, message.info.deliverySequence);
+              deliveredCount = message.info.deliverySequence;
               const { entry, groupLastSeq } = streamEntryFromMessage(received(message), this.logId, this.url);
               if (entry.seq < receivedSeq) throw new NetError(`${this.url} delivered record ${entry.seq} after ${receivedSeq - 1}`, { url: this.url, reason: 'protocol' });
               // An unfiltered read (a replica's) must see every seq: a gap is records the limits dropped meanwhile.
@@ -212,6 +224,8 @@ export class StreamLog {
         }
       } catch (raw) {
         if (signal?.aborted) return;
+        // Messages lost in transit, not an outage: read again at once from the first record not yielded.
+        if (raw instanceof DeliveryGap) continue;
         const error = netErrorOf(raw, this.url, 'read');
         // The consumer vanished (a restarted server drops in-memory consumers): make it again from `next`.
         if (!isPassing(error) && apiCodeOf(raw) !== JS_API_ERRORS.consumerNotFound) throw error;
