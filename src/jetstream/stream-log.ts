@@ -51,6 +51,7 @@ export function truncatedError(where: string, neededSeq: number, firstSeq: numbe
     reason: 'stream-truncated',
     neededSeq,
     firstSeq,
+    fix: 'rebuild it from a full copy: `synclog receive --from http://… --out NEW` from a `serve` of the source log or of a replica (or `replicate --from http://… --log NEW`), then follow the stream from there; give the stream larger limits (max_msgs, max_bytes, max_age) or none',
   });
 }
 
@@ -112,6 +113,9 @@ class HeldGroup {
 
 export class StreamLog {
   readonly stats: StreamLogStats = { chunksFetched: 0, chunkBytesFetched: 0, chunkBytesInflated: 0 };
+  /** Whether the stream had limits that drop messages when last asked (each info() asks; a follower every pull). */
+  private limited = true;
+  private infoAtMs = 0;
 
   private constructor(
     private readonly connection: JetStreamConnection,
@@ -145,6 +149,8 @@ export class StreamLog {
 
   async info(signal?: AbortSignal): Promise<StreamLogInfo> {
     const info = await streamInfo(this.connection, this.stream, this.options, signal);
+    this.limited = hasLimits(info);
+    this.infoAtMs = Date.now();
     return { logId: this.logId, firstSeq: Math.max(0, info.state.first_seq - 1), durableSeq: info.state.last_seq, nextSeq: info.state.last_seq };
   }
 
@@ -198,6 +204,15 @@ export class StreamLog {
               if (entry.seq < receivedSeq) throw new NetError(`${this.url} delivered record ${entry.seq} after ${receivedSeq - 1}`, { url: this.url, reason: 'protocol' });
               // An unfiltered read (a replica's) must see every seq: a gap is records the limits dropped meanwhile.
               if (wanted === undefined && entry.seq !== receivedSeq) throw truncatedError(this.url, receivedSeq, entry.seq);
+              // A filtered follower far behind: the consumer, left before the stream's new first message, went past
+              // the dropped ones without a word. The limits drop oldest first, so a stream that still holds
+              // `receivedSeq` held every message between it and this one.
+              // A filtered read skips other subjects' messages, so a gap is normal there; it is checked against the
+              // stream's first seq now, after the message that closes it (a stream without limits drops nothing).
+              if (entry.seq > receivedSeq && this.limited) {
+                const now = await this.info(signal);
+                if (now.firstSeq > receivedSeq) throw truncatedError(this.url, receivedSeq, now.firstSeq);
+              }
               receivedSeq = entry.seq + 1;
               backoff.reset();
               awaySince = undefined;
@@ -219,6 +234,8 @@ export class StreamLog {
             }
           }
           if (signal?.aborted || last) return;
+          // Limits set on the stream while this reader follows it: learnt within a pull's wait.
+          if (Date.now() - this.infoAtMs >= JETSTREAM_LIMITS.followWaitMs) await this.info(signal);
           // A catch-up batch that ended before the stream's end (expired): ask the stream again where it ends.
           if (!follow) break;
         }
@@ -286,6 +303,12 @@ export class StreamLog {
   async close(): Promise<void> {
     await this.connection.nc.close();
   }
+}
+
+/** True when the stream's limits may drop messages (max messages, bytes or age, in all or per subject). */
+function hasLimits(info: StreamInfo): boolean {
+  const { max_msgs, max_bytes, max_age, max_msgs_per_subject } = info.config;
+  return (max_msgs ?? -1) > 0 || (max_bytes ?? -1) > 0 || (max_age ?? 0) > 0 || (max_msgs_per_subject ?? -1) > 0;
 }
 
 /** The stream's info (retrying while the servers are away); a missing stream is a NotFoundError. */
