@@ -15,6 +15,7 @@ export const BENCH_MODULES = [
   { file: 'archive.ts', exportName: 'runArchiveBench', part: 'archive' },
   { file: 'history-catchup.ts', exportName: 'runHistoryCatchupBench', part: 'receiver' },
   { file: 'net.ts', exportName: 'runNetBench', part: 'net' },
+  { file: 'jetstream.ts', exportName: 'runJetStreamBench', part: 'jetstream' },
 ] as const;
 
 function isNumberArray(value: unknown): value is number[] {

@@ -11,9 +11,12 @@ import { checkFromSeq, initChecksum, type LogEntry, type ReadOptions } from '../
 import { RECORD_TAGS, type ContentIdBytes } from '../record/index.js';
 import { checkChunkPayload, contentIdHex, readyCodecs } from '../store/index.js';
 import { JETSTREAM_LIMITS, LIMITS, NET_LIMITS } from '../util/limits.js';
-import { Backoff } from '../net/index.js';
+import { Backoff, sleep } from '../net/index.js';
 import { connectJetStream, isPassing, netErrorOf, pauseOrGiveUp, retrying, type JetStreamConnection, type JetStreamConnectOptions } from './connection.js';
 import { checkStreamName, chunkSubject, entryFromMessage, streamEntryFromMessage, filterSubjectFor, parseStreamDescription, streamSeqOf, streamSubjects, type ReceivedMessage } from './mapping.js';
+
+/** Times a chunk the stream must hold is asked for again before it is said to be missing (about 10 s in all). */
+const MISSING_CHUNK_ATTEMPTS = 6;
 
 /** JetStream's "stream not found" and "no message found" API error codes. */
 export const JS_API_ERRORS = { streamNotFound: 10059, noMessage: 10037, consumerNotFound: 10014 } as const;
@@ -272,7 +275,7 @@ export class StreamLog {
 
   private async fetchChunk(id: ContentIdBytes, signal?: AbortSignal): Promise<Uint8Array | undefined> {
     const hex = contentIdHex(id);
-    const message = await this.getMessage({ last_by_subj: chunkSubject(this.stream, hex) }, signal);
+    const message = await this.missingChunkAgain(hex, await this.getMessage({ last_by_subj: chunkSubject(this.stream, hex) }, signal), signal);
     if (!message) return undefined;
     const entry = entryFromMessage(received(message), this.logId, this.url);
     if (entry.tag !== RECORD_TAGS.chunk) throw new CorruptionError(`chunk ${hex} in ${this.url} is refused: its message holds a record of tag ${entry.tag}`, { file: this.url, chunk: hex, seq: entry.seq, reason: 'index-points-elsewhere' });
@@ -287,6 +290,22 @@ export class StreamLog {
     this.stats.chunkBytesFetched += entry.payload.length;
     this.stats.chunkBytesInflated += data.length;
     return data;
+  }
+
+  /**
+   * A chunk is asked for because a record read from the stream refers to it, and a log holds a chunk before any
+   * record that refers to it: a stream that still holds its whole log (first seq 0) must have it. "No message" then
+   * is a stream leader answering from a state not yet caught up (seen right after a node of an R3 stream was killed
+   * and restarted), so it is asked again a few times (backoff) before the chunk is said to be missing.
+   */
+  private async missingChunkAgain(hex: string, found: StoredMsg | undefined, signal?: AbortSignal): Promise<StoredMsg | undefined> {
+    const backoff = new Backoff();
+    for (let attempt = 0; found === undefined && attempt < MISSING_CHUNK_ATTEMPTS && !signal?.aborted; attempt++) {
+      if ((await this.info(signal)).firstSeq > 0) return undefined;
+      await sleep(backoff.next(), signal);
+      found = await this.getMessage({ last_by_subj: chunkSubject(this.stream, hex) }, signal);
+    }
+    return found;
   }
 
   private getMessage(query: { seq: number } | { last_by_subj: string }, signal?: AbortSignal): Promise<StoredMsg | undefined> {
