@@ -11,8 +11,8 @@ import { checkFromSeq, initChecksum, type LogEntry, type ReadOptions } from '../
 import { RECORD_TAGS, type ContentIdBytes } from '../record/index.js';
 import { checkChunkPayload, contentIdHex, readyCodecs } from '../store/index.js';
 import { JETSTREAM_LIMITS, LIMITS, NET_LIMITS } from '../util/limits.js';
-import { Backoff, sleep } from '../net/index.js';
-import { connectJetStream, isPassing, netErrorOf, pauseOrGiveUp, retrying, type JetStreamConnection, type JetStreamConnectOptions } from './connection.js';
+import { Backoff, Outage, sleep } from '../net/index.js';
+import { connectJetStream, isPassing, netErrorOf, retryingNats, type JetStreamConnection, type JetStreamConnectOptions } from './connection.js';
 import { checkStreamName, chunkSubject, entryFromMessage, streamEntryFromMessage, filterSubjectFor, parseStreamDescription, streamSeqOf, streamSubjects, type ReceivedMessage } from './mapping.js';
 
 /** Times a chunk the stream must hold is asked for again before it is said to be missing (about 10 s in all). */
@@ -165,8 +165,7 @@ export class StreamLog {
     const wanted = options.tags ? new Set(options.tags) : undefined;
     const follow = options.follow === true;
     const signal = options.signal;
-    const backoff = new Backoff();
-    let awaySince: number | undefined;
+    const outage = new Outage(this.options);
     let next = fromSeq;
     for (;;) {
       if (signal?.aborted) return;
@@ -217,8 +216,7 @@ export class StreamLog {
                 if (now.firstSeq > receivedSeq) throw truncatedError(this.url, receivedSeq, now.firstSeq);
               }
               receivedSeq = entry.seq + 1;
-              backoff.reset();
-              awaySince = undefined;
+              outage.over();
               last = !follow && message.info.pending === 0;
               for (const ready of held.take(entry, groupLastSeq)) {
                 if (wanted === undefined || wanted.has(ready.tag)) yield shaped(ready, options.withFrames === true);
@@ -249,8 +247,7 @@ export class StreamLog {
         const error = netErrorOf(raw, this.url, 'read');
         // The consumer vanished (a restarted server drops in-memory consumers): make it again from `next`.
         if (!isPassing(error) && apiCodeOf(raw) !== JS_API_ERRORS.consumerNotFound) throw error;
-        awaySince ??= Date.now();
-        await pauseOrGiveUp(error, backoff, awaySince, this.options, signal);
+        await outage.pause(error, signal);
       } finally {
         if (consumerName) this.connection.jsm.consumers.delete(this.stream, consumerName).catch(() => {});
       }
@@ -309,7 +306,7 @@ export class StreamLog {
   }
 
   private getMessage(query: { seq: number } | { last_by_subj: string }, signal?: AbortSignal): Promise<StoredMsg | undefined> {
-    return retrying(this.url, 'get message', this.options, signal, async () => {
+    return retryingNats(this.url, 'get message', this.options, signal, async () => {
       try {
         return await this.connection.jsm.streams.getMessage(this.stream, query);
       } catch (error) {
@@ -332,7 +329,7 @@ function hasLimits(info: StreamInfo): boolean {
 
 /** The stream's info (retrying while the servers are away); a missing stream is a NotFoundError. */
 export async function streamInfo(connection: JetStreamConnection, stream: string, options: JetStreamConnectOptions, signal?: AbortSignal): Promise<StreamInfo> {
-  return retrying(connection.display, `read stream ${stream}`, options, signal, async () => {
+  return retryingNats(connection.display, `read stream ${stream}`, options, signal, async () => {
     try {
       return await connection.jsm.streams.info(stream);
     } catch (error) {
