@@ -19,7 +19,7 @@ import { type BenchModuleOptions, type BenchRow, moduleOptionsFromArgs } from '.
 import { runChecked, timedRun } from './lib/child-process.js';
 import { CORPUS_SPECS } from './lib/corpus-plan.js';
 import { ensureCorpus } from './lib/corpus.js';
-import { renderTable } from './lib/table.js';
+import { renderNotes, renderTable } from './lib/table.js';
 import { compareTrees, hashTree } from './lib/tree-digest.js';
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -108,9 +108,9 @@ async function catchUpRows(options: BenchModuleOptions, cli: string, cluster: Na
       unit: 'MB/s',
       higherIsBetter: true,
       series: [
-        { tool: 'synclog via 3-node NATS R3 (replicate --to + receive --from)', samples: viaNats },
-        { tool: 'synclog via NATS R3, receive --from alone', samples: natsReceiveOnly },
-        { tool: 'synclog serve + receive --from http', samples: viaServe },
+        { tool: 'synclog', samples: viaNats, note: 'through a 3-node NATS R3 stream: replicate --to + receive --from nats://' },
+        { tool: 'plain serve + receive --from http://', samples: viaServe },
+        { tool: 'NATS R3, receive --from nats:// alone', samples: natsReceiveOnly },
       ],
       note: `same run, alternating; 3 nats-servers (2.9) and the serve on 127.0.0.1; load average (1/5/15 min) after each run: ${loads.join('; ')}`,
     },
@@ -179,8 +179,8 @@ async function lagRows(options: BenchModuleOptions, cli: string, cluster: NatsCl
   }
   const note = `${edits} single-file writes per run, one at a time; includes the watcher's 100 ms debounce; nats: watch → replicate --to (following) → R3 stream → receive --from (following); serve: serve --watch → receive --from; load average after each run: ${loads.join('; ')}`;
   return [
-    { name: 'follower lag while a watcher writes, write → complete on the far side, p50', unit: 'ms', higherIsBetter: false, series: [{ tool: 'synclog via 3-node NATS R3', samples: series.nats.p50 }, { tool: 'synclog serve --watch', samples: series.serve.p50 }], note },
-    { name: 'follower lag while a watcher writes, p99', unit: 'ms', higherIsBetter: false, series: [{ tool: 'synclog via 3-node NATS R3', samples: series.nats.p99 }, { tool: 'synclog serve --watch', samples: series.serve.p99 }] },
+    { name: 'follower lag while a watcher writes, write → complete on the far side, p50', unit: 'ms', higherIsBetter: false, series: [{ tool: 'synclog', samples: series.nats.p50, note: 'through a 3-node NATS R3 stream' }, { tool: 'plain serve --watch', samples: series.serve.p50 }], note },
+    { name: 'follower lag while a watcher writes, p99', unit: 'ms', higherIsBetter: false, series: [{ tool: 'synclog', samples: series.nats.p99, note: 'through a 3-node NATS R3 stream' }, { tool: 'plain serve --watch', samples: series.serve.p99 }] },
   ];
 }
 
@@ -226,7 +226,7 @@ async function main(): Promise<void> {
     return;
   }
   const rows = await runJetStreamBench(moduleOptionsFromArgs(args), onlyFromArgs(args));
-  process.stdout.write(renderTable(rows) + '\n');
+  process.stdout.write(renderTable(rows) + '\n\n' + renderNotes(rows) + '\n');
   process.stdout.write(`load average at the end (1/5/15 min): ${load()}\n`);
 }
 

@@ -119,6 +119,12 @@ export class StreamLog {
   /** Whether the stream had limits that drop messages when last asked (each info() asks; a follower every pull). */
   private limited = true;
   private infoAtMs = 0;
+  /**
+   * Pulls under way. A pull left running when the connection closes (its read abandoned by the caller at a yield,
+   * never returned) keeps its heartbeat monitor, which then prints "aborting resetPending - connection is closed"
+   * from inside the client: close() stops them first.
+   */
+  private readonly liveBatches = new Set<{ stop(): void }>();
 
   private constructor(
     private readonly connection: JetStreamConnection,
@@ -197,6 +203,7 @@ export class StreamLog {
           const batch = await consumer.fetch({ max_messages: JETSTREAM_LIMITS.fetchBatchCount, expires: follow ? JETSTREAM_LIMITS.followWaitMs : JETSTREAM_LIMITS.catchUpWaitMs });
           const stop = () => batch.stop();
           signal?.addEventListener('abort', stop, { once: true });
+          this.liveBatches.add(batch);
           let last = false;
           try {
             for await (const message of batch) {
@@ -226,6 +233,7 @@ export class StreamLog {
             }
           } finally {
             signal?.removeEventListener('abort', stop);
+            this.liveBatches.delete(batch);
           }
           // An atomic group is released once the stream holds its last frame (a filtered read may not see that frame).
           if (held.waiting && !signal?.aborted) {
@@ -317,6 +325,8 @@ export class StreamLog {
   }
 
   async close(): Promise<void> {
+    for (const batch of this.liveBatches) batch.stop();
+    this.liveBatches.clear();
     await this.connection.nc.close();
   }
 }
