@@ -20,6 +20,7 @@ export const BENCH_MODULES = [
   { file: 'sync.ts', exportName: 'runSyncBench', part: 'sync' },
   // Retention (issue 19): prune beside restic forget --prune.
   { file: 'prune.ts', exportName: 'runPruneBench', part: 'retention' },
+  { file: 'jetstream.ts', exportName: 'runJetStreamBench', part: 'jetstream' },
 ] as const;
 
 function isNumberArray(value: unknown): value is number[] {

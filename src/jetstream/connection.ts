@@ -4,17 +4,14 @@
 // server restarting, a leader election) from a lasting refusal. Never prints or echoes a credential.
 import { connect, credsAuthenticator, NatsError, type ConnectionOptions, type JetStreamClient, type JetStreamManager, type NatsConnection } from 'nats';
 import { AuthError, NetError, UsageError } from '../errors.js';
-import { Backoff, sleep } from '../net/index.js';
+import { retrying, type ErrorClassifier, type OutageOptions } from '../net/index.js';
 
-export interface JetStreamConnectOptions {
+/** `onRetry`: told before each retry while no server answers or the stream is away; `giveUpAfterMs`: stop then. */
+export interface JetStreamConnectOptions extends OutageOptions {
   /** A NATS token (the server's `authorization { token }`). */
   token?: string;
   /** The bytes of a NATS credentials file (JWT and nkey seed), for servers run with accounts. */
   creds?: Uint8Array;
-  /** Told before each retry while no server answers, or the stream is away (the CLI prints it). */
-  onRetry?: (error: Error, delayMs: number, attempt: number) => void;
-  /** Stop retrying once no server has answered for this long (default: never; a follower waits it out). */
-  giveUpAfterMs?: number;
 }
 
 export interface JetStreamConnection {
@@ -74,28 +71,17 @@ export function isPassing(error: unknown): boolean {
   return error instanceof NetError && error.details.retryable === true;
 }
 
-/** Pauses before the next attempt while an outage lasts; throws `error` once it has lasted `giveUpAfterMs`. */
-export async function pauseOrGiveUp(error: Error, backoff: Backoff, awaySince: number, options: JetStreamConnectOptions, signal?: AbortSignal): Promise<void> {
-  if (options.giveUpAfterMs !== undefined && Date.now() - awaySince >= options.giveUpAfterMs) throw error;
-  const delayMs = backoff.next();
-  options.onRetry?.(error, delayMs, backoff.attempts);
-  await sleep(delayMs, signal);
+/** A NATS client error as synclog's (netErrorOf), retried while it is an outage that may pass. */
+export function natsClassifier(display: string, op: string): ErrorClassifier {
+  return (raw) => {
+    const error = netErrorOf(raw, display, op);
+    return { error, passing: isPassing(error) };
+  };
 }
 
 /** Runs `attempt` until it succeeds or fails for good, pausing (backoff) while the outage lasts. */
-export async function retrying<T>(display: string, op: string, options: JetStreamConnectOptions, signal: AbortSignal | undefined, attempt: () => Promise<T>): Promise<T> {
-  const backoff = new Backoff();
-  let awaySince: number | undefined;
-  for (;;) {
-    try {
-      return await attempt();
-    } catch (raw) {
-      const error = netErrorOf(raw, display, op);
-      if (!isPassing(error) || signal?.aborted) throw error;
-      awaySince ??= Date.now();
-      await pauseOrGiveUp(error, backoff, awaySince, options, signal);
-    }
-  }
+export function retryingNats<T>(display: string, op: string, options: JetStreamConnectOptions, signal: AbortSignal | undefined, attempt: () => Promise<T>): Promise<T> {
+  return retrying(attempt, natsClassifier(display, op), options, signal);
 }
 
 /**
@@ -114,9 +100,9 @@ export async function connectJetStream(serversText: string, options: JetStreamCo
     ...(options.token !== undefined ? { token: options.token } : {}),
     ...(options.creds !== undefined ? { authenticator: credsAuthenticator(options.creds) } : {}),
   };
-  const nc = await retrying(display, 'connect', options, signal, () => connect(connectOptions));
+  const nc = await retryingNats(display, 'connect', options, signal, () => connect(connectOptions));
   try {
-    const jsm = await retrying(display, 'reach JetStream', options, signal, () => nc.jetstreamManager());
+    const jsm = await retryingNats(display, 'reach JetStream', options, signal, () => nc.jetstreamManager());
     return { nc, js: nc.jetstream(), jsm, display };
   } catch (error) {
     await nc.close();

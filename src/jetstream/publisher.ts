@@ -13,8 +13,8 @@ import { FRAME_FLAGS, FRAME_OFFSET, initChecksum, Log, readLogId, type LogEntry 
 import { decodeRecord, RECORD_TAGS } from '../record/index.js';
 import { contentIdHex } from '../store/index.js';
 import { JETSTREAM_LIMITS, LIMITS } from '../util/limits.js';
-import { Backoff, nextOrIdle } from '../net/index.js';
-import { connectJetStream, isPassing, netErrorOf, pauseOrGiveUp, type JetStreamConnection, type JetStreamConnectOptions } from './connection.js';
+import { nextOrIdle, Outage } from '../net/index.js';
+import { connectJetStream, isPassing, netErrorOf, type JetStreamConnection, type JetStreamConnectOptions } from './connection.js';
 import { checkStreamName, streamEntryFromMessage, headersFor, messageIdFor, parseStreamDescription, streamDescription, streamSubjects, subjectFor } from './mapping.js';
 import { streamInfo } from './stream-log.js';
 
@@ -87,16 +87,12 @@ class Publication {
 
   async run(): Promise<PublishState> {
     const { signal } = this.options;
-    const backoff = new Backoff();
-    let awaySince: number | undefined;
+    const outage = new Outage(this.options);
     for (;;) {
       try {
         const resume = await this.resumePoint();
         this.state.streamSeq = resume.seq;
-        await this.publishFrom(resume, () => {
-          backoff.reset();
-          awaySince = undefined;
-        });
+        await this.publishFrom(resume, () => outage.over());
         return this.state;
       } catch (raw) {
         await this.abandonInFlight();
@@ -106,8 +102,7 @@ class Publication {
         // there; resumePoint refuses a stream whose last message is not this log's.
         const moved = (error.cause as { api_error?: { err_code?: number } } | undefined)?.api_error?.err_code === WRONG_LAST_SEQUENCE;
         if (!moved && !isPassing(error)) throw error;
-        awaySince ??= Date.now();
-        if (!moved) await pauseOrGiveUp(error, backoff, awaySince, this.options, signal);
+        if (!moved) await outage.pause(error, signal);
       }
     }
   }

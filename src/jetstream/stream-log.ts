@@ -11,9 +11,12 @@ import { checkFromSeq, initChecksum, type LogEntry, type ReadOptions } from '../
 import { RECORD_TAGS, type ContentIdBytes } from '../record/index.js';
 import { checkChunkPayload, contentIdHex, readyCodecs } from '../store/index.js';
 import { JETSTREAM_LIMITS, LIMITS, NET_LIMITS } from '../util/limits.js';
-import { Backoff } from '../net/index.js';
-import { connectJetStream, isPassing, netErrorOf, pauseOrGiveUp, retrying, type JetStreamConnection, type JetStreamConnectOptions } from './connection.js';
+import { Backoff, Outage, sleep } from '../net/index.js';
+import { connectJetStream, isPassing, netErrorOf, retryingNats, type JetStreamConnection, type JetStreamConnectOptions } from './connection.js';
 import { checkStreamName, chunkSubject, entryFromMessage, streamEntryFromMessage, filterSubjectFor, parseStreamDescription, streamSeqOf, streamSubjects, type ReceivedMessage } from './mapping.js';
+
+/** Times a chunk the stream must hold is asked for again before it is said to be missing (about 10 s in all). */
+const MISSING_CHUNK_ATTEMPTS = 6;
 
 /** JetStream's "stream not found" and "no message found" API error codes. */
 export const JS_API_ERRORS = { streamNotFound: 10059, noMessage: 10037, consumerNotFound: 10014 } as const;
@@ -51,7 +54,15 @@ export function truncatedError(where: string, neededSeq: number, firstSeq: numbe
     reason: 'stream-truncated',
     neededSeq,
     firstSeq,
+    fix: 'rebuild it from a full copy: `synclog receive --from http://… --out NEW` from a `serve` of the source log or of a replica (or `replicate --from http://… --log NEW`), then follow the stream from there; give the stream larger limits (max_msgs, max_bytes, max_age) or none',
   });
+}
+
+/** Messages a consumer sent that never arrived; the read makes a new consumer from where it stands. */
+class DeliveryGap extends Error {
+  constructor(expected: number, got: number) {
+    super(`consumer delivered message ${got} where ${expected} was next`);
+  }
 }
 
 function shaped(entry: LogEntry, withFrames: boolean): LogEntry {
@@ -105,6 +116,15 @@ class HeldGroup {
 
 export class StreamLog {
   readonly stats: StreamLogStats = { chunksFetched: 0, chunkBytesFetched: 0, chunkBytesInflated: 0 };
+  /** Whether the stream had limits that drop messages when last asked (each info() asks; a follower every pull). */
+  private limited = true;
+  private infoAtMs = 0;
+  /**
+   * Pulls under way. A pull left running when the connection closes (its read abandoned by the caller at a yield,
+   * never returned) keeps its heartbeat monitor, which then prints "aborting resetPending - connection is closed"
+   * from inside the client: close() stops them first.
+   */
+  private readonly liveBatches = new Set<{ stop(): void }>();
 
   private constructor(
     private readonly connection: JetStreamConnection,
@@ -138,6 +158,8 @@ export class StreamLog {
 
   async info(signal?: AbortSignal): Promise<StreamLogInfo> {
     const info = await streamInfo(this.connection, this.stream, this.options, signal);
+    this.limited = hasLimits(info);
+    this.infoAtMs = Date.now();
     return { logId: this.logId, firstSeq: Math.max(0, info.state.first_seq - 1), durableSeq: info.state.last_seq, nextSeq: info.state.last_seq };
   }
 
@@ -149,19 +171,27 @@ export class StreamLog {
     const wanted = options.tags ? new Set(options.tags) : undefined;
     const follow = options.follow === true;
     const signal = options.signal;
-    const backoff = new Backoff();
-    let awaySince: number | undefined;
+    const outage = new Outage(this.options);
     let next = fromSeq;
+    // A catch-up read ends at the stream's end as of its first ask. The consumer's own pending count is not trusted
+    // to say so for an unfiltered read: a consumer placed on a replica still catching up after a node restart counts
+    // from that replica's end, and the read would stop short of records the stream holds.
+    let endSeq: number | undefined;
+    const reachedEnd = () => wanted !== undefined || next >= (endSeq ?? 0);
     for (;;) {
       if (signal?.aborted) return;
       // A group not yet whole when a pull failed is read again from its first frame.
       const held = new HeldGroup();
       let receivedSeq = next;
+      // The consumer numbers what it sends 1, 2, 3…: a gap is messages sent but lost on the way (the node this client
+      // was connected through died), which AckPolicy.None never redelivers.
+      let deliveredCount = 0;
       let consumerName: string | undefined;
       try {
         const info = await this.info(signal);
         // Limits dropped records this reader has not read yet: say so, never skip them silently.
         if (next < info.durableSeq && next < info.firstSeq) throw truncatedError(this.url, next, info.firstSeq);
+        endSeq ??= info.durableSeq;
         if (!follow && next >= info.durableSeq) return;
         const created = await this.connection.jsm.consumers.add(this.stream, {
           ack_policy: AckPolicy.None,
@@ -173,31 +203,43 @@ export class StreamLog {
           num_replicas: 1,
         });
         consumerName = created.name;
-        if (!follow && created.num_pending === 0) return;
+        if (!follow && created.num_pending === 0 && reachedEnd()) return;
         const consumer = await this.connection.js.consumers.get(this.stream, consumerName);
         for (;;) {
           const batch = await consumer.fetch({ max_messages: JETSTREAM_LIMITS.fetchBatchCount, expires: follow ? JETSTREAM_LIMITS.followWaitMs : JETSTREAM_LIMITS.catchUpWaitMs });
           const stop = () => batch.stop();
           signal?.addEventListener('abort', stop, { once: true });
+          this.liveBatches.add(batch);
           let last = false;
           try {
             for await (const message of batch) {
+              if (message.info.deliverySequence !== deliveredCount + 1) throw new DeliveryGap(deliveredCount + 1, message.info.deliverySequence);
+              deliveredCount = message.info.deliverySequence;
               const { entry, groupLastSeq } = streamEntryFromMessage(received(message), this.logId, this.url);
               if (entry.seq < receivedSeq) throw new NetError(`${this.url} delivered record ${entry.seq} after ${receivedSeq - 1}`, { url: this.url, reason: 'protocol' });
               // An unfiltered read (a replica's) must see every seq: a gap is records the limits dropped meanwhile.
               if (wanted === undefined && entry.seq !== receivedSeq) throw truncatedError(this.url, receivedSeq, entry.seq);
+              // A filtered follower far behind: the consumer, left before the stream's new first message, went past
+              // the dropped ones without a word. The limits drop oldest first, so a stream that still holds
+              // `receivedSeq` held every message between it and this one.
+              // A filtered read skips other subjects' messages, so a gap is normal there; it is checked against the
+              // stream's first seq now, after the message that closes it (a stream without limits drops nothing).
+              if (entry.seq > receivedSeq && this.limited) {
+                const now = await this.info(signal);
+                if (now.firstSeq > receivedSeq) throw truncatedError(this.url, receivedSeq, now.firstSeq);
+              }
               receivedSeq = entry.seq + 1;
-              backoff.reset();
-              awaySince = undefined;
-              last = !follow && message.info.pending === 0;
+              outage.over();
               for (const ready of held.take(entry, groupLastSeq)) {
                 if (wanted === undefined || wanted.has(ready.tag)) yield shaped(ready, options.withFrames === true);
                 next = ready.seq + 1;
               }
+              last = !follow && message.info.pending === 0 && reachedEnd();
               if (signal?.aborted || last) break;
             }
           } finally {
             signal?.removeEventListener('abort', stop);
+            this.liveBatches.delete(batch);
           }
           // An atomic group is released once the stream holds its last frame (a filtered read may not see that frame).
           if (held.waiting && !signal?.aborted) {
@@ -207,16 +249,19 @@ export class StreamLog {
             }
           }
           if (signal?.aborted || last) return;
+          // Limits set on the stream while this reader follows it: learnt within a pull's wait.
+          if (Date.now() - this.infoAtMs >= JETSTREAM_LIMITS.followWaitMs) await this.info(signal);
           // A catch-up batch that ended before the stream's end (expired): ask the stream again where it ends.
           if (!follow) break;
         }
       } catch (raw) {
         if (signal?.aborted) return;
+        // Messages lost in transit, not an outage: read again at once from the first record not yielded.
+        if (raw instanceof DeliveryGap) continue;
         const error = netErrorOf(raw, this.url, 'read');
         // The consumer vanished (a restarted server drops in-memory consumers): make it again from `next`.
         if (!isPassing(error) && apiCodeOf(raw) !== JS_API_ERRORS.consumerNotFound) throw error;
-        awaySince ??= Date.now();
-        await pauseOrGiveUp(error, backoff, awaySince, this.options, signal);
+        await outage.pause(error, signal);
       } finally {
         if (consumerName) this.connection.jsm.consumers.delete(this.stream, consumerName).catch(() => {});
       }
@@ -241,7 +286,7 @@ export class StreamLog {
 
   private async fetchChunk(id: ContentIdBytes, signal?: AbortSignal): Promise<Uint8Array | undefined> {
     const hex = contentIdHex(id);
-    const message = await this.getMessage({ last_by_subj: chunkSubject(this.stream, hex) }, signal);
+    const message = await this.missingChunkAgain(hex, await this.getMessage({ last_by_subj: chunkSubject(this.stream, hex) }, signal), signal);
     if (!message) return undefined;
     const entry = entryFromMessage(received(message), this.logId, this.url);
     if (entry.tag !== RECORD_TAGS.chunk) throw new CorruptionError(`chunk ${hex} in ${this.url} is refused: its message holds a record of tag ${entry.tag}`, { file: this.url, chunk: hex, seq: entry.seq, reason: 'index-points-elsewhere' });
@@ -258,8 +303,24 @@ export class StreamLog {
     return data;
   }
 
+  /**
+   * A chunk is asked for because a record read from the stream refers to it, and a log holds a chunk before any
+   * record that refers to it: a stream that still holds its whole log (first seq 0) must have it. "No message" then
+   * is a stream leader answering from a state not yet caught up (seen right after a node of an R3 stream was killed
+   * and restarted), so it is asked again a few times (backoff) before the chunk is said to be missing.
+   */
+  private async missingChunkAgain(hex: string, found: StoredMsg | undefined, signal?: AbortSignal): Promise<StoredMsg | undefined> {
+    const backoff = new Backoff();
+    for (let attempt = 0; found === undefined && attempt < MISSING_CHUNK_ATTEMPTS && !signal?.aborted; attempt++) {
+      if ((await this.info(signal)).firstSeq > 0) return undefined;
+      await sleep(backoff.next(), signal);
+      found = await this.getMessage({ last_by_subj: chunkSubject(this.stream, hex) }, signal);
+    }
+    return found;
+  }
+
   private getMessage(query: { seq: number } | { last_by_subj: string }, signal?: AbortSignal): Promise<StoredMsg | undefined> {
-    return retrying(this.url, 'get message', this.options, signal, async () => {
+    return retryingNats(this.url, 'get message', this.options, signal, async () => {
       try {
         return await this.connection.jsm.streams.getMessage(this.stream, query);
       } catch (error) {
@@ -270,13 +331,21 @@ export class StreamLog {
   }
 
   async close(): Promise<void> {
+    for (const batch of this.liveBatches) batch.stop();
+    this.liveBatches.clear();
     await this.connection.nc.close();
   }
 }
 
+/** True when the stream's limits may drop messages (max messages, bytes or age, in all or per subject). */
+function hasLimits(info: StreamInfo): boolean {
+  const { max_msgs, max_bytes, max_age, max_msgs_per_subject } = info.config;
+  return (max_msgs ?? -1) > 0 || (max_bytes ?? -1) > 0 || (max_age ?? 0) > 0 || (max_msgs_per_subject ?? -1) > 0;
+}
+
 /** The stream's info (retrying while the servers are away); a missing stream is a NotFoundError. */
 export async function streamInfo(connection: JetStreamConnection, stream: string, options: JetStreamConnectOptions, signal?: AbortSignal): Promise<StreamInfo> {
-  return retrying(connection.display, `read stream ${stream}`, options, signal, async () => {
+  return retryingNats(connection.display, `read stream ${stream}`, options, signal, async () => {
     try {
       return await connection.jsm.streams.info(stream);
     } catch (error) {

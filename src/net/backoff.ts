@@ -41,3 +41,56 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener('abort', done, { once: true });
   });
 }
+
+/** How a client rides out an outage: told before each pause, and when to give up. */
+export interface OutageOptions {
+  /** Told before each retry while the server is away (the CLI prints it). */
+  onRetry?: (error: Error, delayMs: number, attempt: number) => void;
+  /** Stop retrying once the server has been away this long (default: never; a follower waits it out). */
+  giveUpAfterMs?: number;
+}
+
+/** What a failed attempt means: the error to report, and whether it is an outage that may pass (retried). */
+export type ErrorClassifier = (raw: unknown) => { error: Error; passing: boolean };
+
+/**
+ * One outage as a loop lives through it: backoff delays from the first again after each success (`over()`), and
+ * the time it started, so the loop gives up `giveUpAfterMs` after the server went away, not after the last retry.
+ * The HTTP client (RemoteLog) and the JetStream reader and publisher all pause through this.
+ */
+export class Outage {
+  private readonly backoff = new Backoff();
+  private awaySince: number | undefined;
+
+  constructor(private readonly options: OutageOptions) {}
+
+  /** A request went through: the next outage starts afresh. */
+  over(): void {
+    this.backoff.reset();
+    this.awaySince = undefined;
+  }
+
+  /** Pauses before the next attempt (or less if `signal` aborts); throws `error` once the outage has lasted too long. */
+  async pause(error: Error, signal?: AbortSignal): Promise<void> {
+    this.awaySince ??= Date.now();
+    const giveUp = this.options.giveUpAfterMs;
+    if (giveUp !== undefined && Date.now() - this.awaySince >= giveUp) throw error;
+    const delayMs = this.backoff.next();
+    this.options.onRetry?.(error, delayMs, this.backoff.attempts);
+    await sleep(delayMs, signal);
+  }
+}
+
+/** Runs `attempt` until it succeeds or fails for good (`classify` says which), pausing while the outage lasts. */
+export async function retrying<T>(attempt: () => Promise<T>, classify: ErrorClassifier, options: OutageOptions, signal?: AbortSignal): Promise<T> {
+  const outage = new Outage(options);
+  for (;;) {
+    try {
+      return await attempt();
+    } catch (raw) {
+      const { error, passing } = classify(raw);
+      if (!passing || signal?.aborted) throw error;
+      await outage.pause(error, signal);
+    }
+  }
+}

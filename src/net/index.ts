@@ -8,7 +8,7 @@ export { RemoteLog, type RemoteLogOptions, type RemoteLogStats } from './remote-
 export { RemoteSource, openRemoteSource, remoteLogIdentity, localChunksFor, type ChunkedLogSource, type OpenedRemoteSource, type RemoteRun } from './remote-source.js';
 export { isRetryable, type TransportOptions } from './http-client.js';
 export { replicate, replicateFrom, type ReplicateOptions, type ReplicaState, type ReplicationSource } from './replicator.js';
-export { Backoff, sleep } from './backoff.js';
+export { Backoff, Outage, retrying, sleep, type ErrorClassifier, type OutageOptions } from './backoff.js';
 export { nextOrIdle } from './next-or-idle.js';
 export { push, type PushOptions, type PushState, type RootNames } from './pusher.js';
 export { readPushTargets, measurePushQueue, PUSH_CURSOR_FILE_NAME, type PushTarget, type PushQueue } from './push-cursor.js';

@@ -10,17 +10,15 @@ import { checkFromSeq, decodeFrame, decodeFrameHeader, FRAME_HEADER_BYTES, initC
 import type { ContentIdBytes } from '../record/index.js';
 import { checkFetchedChunk, CONTENT_ID_BYTES, readyCodecs } from '../store/index.js';
 import { LIMITS, NET_LIMITS } from '../util/limits.js';
-import { Backoff, sleep } from './backoff.js';
+import { Outage, retrying, type ErrorClassifier, type OutageOptions } from './backoff.js';
 import { HttpTransport, isRetryable, type TransportOptions } from './http-client.js';
 import { MessageReader } from './message-reader.js';
 import { CHUNK_MESSAGES, CHUNK_STREAM_MAGIC, END_REASONS, RECORD_MESSAGES, RECORD_STREAM_MAGIC, ROUTES, type ErrorBody, type LogInfo } from './protocol.js';
 
-export interface RemoteLogOptions extends TransportOptions {
-  /** Told before each retry while the server is away (the CLI prints it). */
-  onRetry?: (error: Error, delayMs: number, attempt: number) => void;
-  /** Stop retrying once the server has been away this long (default: never; a follower waits it out). */
-  giveUpAfterMs?: number;
-}
+export interface RemoteLogOptions extends TransportOptions, OutageOptions {}
+
+/** A transport failure that may pass (refused, reset, 503…) is retried; anything else is thrown as it is. */
+const classifyHttpError: ErrorClassifier = (raw) => ({ error: raw instanceof Error ? raw : new Error(String(raw)), passing: isRetryable(raw) });
 
 /**
  * Done with an answer: one read to its end goes back to the keep-alive pool (a follower's next request reuses the
@@ -123,8 +121,7 @@ export class RemoteLog {
     const signal = options.signal;
     // No tag wanted: nothing can match (as a local reader yields nothing), and `tags=` would be a malformed request.
     if (options.tags?.length === 0) return;
-    const backoff = new Backoff();
-    let awaySince: number | undefined;
+    const outage = new Outage(this.options);
     let next = fromSeq;
     for (;;) {
       if (signal?.aborted) return;
@@ -144,21 +141,19 @@ export class RemoteLog {
             break;
           }
           next = step.value.seq + 1;
-          backoff.reset();
-          awaySince = undefined;
+          outage.over();
           const { frame, salt, ...entry } = step.value;
           yield options.withFrames === true ? { ...entry, frame, salt } : entry;
           if (signal?.aborted) return;
         }
-        backoff.reset();
-        awaySince = undefined;
+        outage.over();
         next = Math.max(next, ended.nextSeq);
         if (!follow && ended.reason === END_REASONS.caughtUp) return;
       } catch (error) {
         if (signal?.aborted) return;
-        if (!isRetryable(error)) throw error;
-        awaySince ??= Date.now();
-        await this.pause(error as Error, backoff, awaySince, signal);
+        const { error: failure, passing } = classifyHttpError(error);
+        if (!passing) throw failure;
+        await outage.pause(failure, signal);
       } finally {
         if (res) release(res);
       }
@@ -287,26 +282,8 @@ export class RemoteLog {
   }
 
   /** Runs `attempt` until it succeeds or fails for good, pausing (backoff) while the server is away. */
-  private async retrying<T>(signal: AbortSignal | undefined, attempt: () => Promise<T>): Promise<T> {
-    const backoff = new Backoff();
-    let awaySince: number | undefined;
-    for (;;) {
-      try {
-        return await attempt();
-      } catch (error) {
-        if (!isRetryable(error) || signal?.aborted) throw error;
-        awaySince ??= Date.now();
-        await this.pause(error as Error, backoff, awaySince, signal);
-      }
-    }
-  }
-
-  private async pause(error: Error, backoff: Backoff, awaySince: number, signal: AbortSignal | undefined): Promise<void> {
-    const giveUp = this.options.giveUpAfterMs;
-    if (giveUp !== undefined && Date.now() - awaySince >= giveUp) throw error;
-    const delayMs = backoff.next();
-    this.options.onRetry?.(error, delayMs, backoff.attempts);
-    await sleep(delayMs, signal);
+  private retrying<T>(signal: AbortSignal | undefined, attempt: () => Promise<T>): Promise<T> {
+    return retrying(attempt, classifyHttpError, this.options, signal);
   }
 
   close(): void {

@@ -8,7 +8,6 @@
 //   whose bytes do not match its id): followers refuse it with a clear error and write nothing of it.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { headers as natsHeaders } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,45 +16,15 @@ import { encodeFrame } from '../../src/log/frame.js';
 import { Log, type LogEntry } from '../../src/log/index.js';
 import { decodeRecord, RECORD_TAGS } from '../../src/record/index.js';
 import { contentIdHex } from '../../src/store/index.js';
-import { bytes } from '../helpers/net-fixture.js';
 import { NATS_SERVER, NATS_SKIP_REASON, NatsServer } from '../helpers/nats-server.js';
 import { CLI, runCli } from '../helpers/run-cli.js';
-import { makeTmpDir } from '../helpers/tmp-dir.js';
+import { logEntries, recordedTree as treeIn, streamRecords } from '../helpers/replication-fixture.js';
 import { snapshotTree } from '../helpers/tree-snapshot.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const KILL_ROUNDS = 3;
 
-async function recordedTree(files: number, fileBytes: (i: number) => number): Promise<{ base: string; tree: string; log: string }> {
-  const base = await makeTmpDir('synclog-js-fault-');
-  const tree = join(base, 'data');
-  await mkdir(join(tree, 'sub'), { recursive: true });
-  for (let i = 0; i < files; i++) await writeFile(join(tree, i % 3 ? 'sub' : '', `f${i}.bin`), bytes(fileBytes(i), i + 11));
-  const log = join(base, 'log');
-  const snap = await runCli(['snapshot', tree, '--log', log], { timeoutMs: 120_000 });
-  expect(snap.code, snap.stderr).toBe(0);
-  return { base, tree, log };
-}
-
-async function logEntries(dir: string): Promise<LogEntry[]> {
-  const log = await Log.open(dir, { readOnly: true });
-  const out: LogEntry[] = [];
-  for await (const e of log.read({ withFrames: true })) out.push(e);
-  await log.close();
-  return out;
-}
-
-/** Every record in the stream, unfiltered (StreamLog checks density and the seq = stream sequence − 1 rule). */
-async function streamRecords(url: string, stream: string): Promise<{ seq: number; payload: string }[]> {
-  const reader = await StreamLog.open(url, stream, { giveUpAfterMs: 0 });
-  try {
-    const out = [];
-    for await (const e of reader.read()) out.push({ seq: e.seq, payload: Buffer.from(e.payload).toString('hex') });
-    return out;
-  } finally {
-    await reader.close();
-  }
-}
+const recordedTree = (files: number, fileBytes: (i: number) => number) => treeIn(files, fileBytes, 'synclog-js-fault-');
 
 describe.skipIf(!NATS_SERVER)(`JetStream faults${NATS_SERVER ? '' : ` (skipped: ${NATS_SKIP_REASON})`}`, () => {
   let nats: NatsServer;

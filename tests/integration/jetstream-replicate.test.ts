@@ -3,50 +3,22 @@
 // the source tree; a second publish adds nothing; a live follower gets later records; the stream refuses another log;
 // a stream whose limits dropped records a follower needs says so instead of skipping them; a partly published atomic
 // group is held back from readers until it is whole.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { headers as natsHeaders } from 'nats';
 import { connectJetStream, headersFor, messageIdFor, openStreamSource, publishLog, replicateFromStream, StreamLog, subjectFor } from '../../src/jetstream/index.js';
 import { Log, type LogEntry } from '../../src/log/index.js';
 import { LogReceiver } from '../../src/receiver/index.js';
-import { bytes } from '../helpers/net-fixture.js';
 import { NATS_SERVER, NATS_SKIP_REASON, NatsServer } from '../helpers/nats-server.js';
-import { makeTmpDir } from '../helpers/tmp-dir.js';
+import { logFrames as frames, sourceWithGroup, type Closer } from '../helpers/replication-fixture.js';
 import { snapshotTree } from '../helpers/tree-snapshot.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { LogBuilder } from './receiver-log-builder.js';
 
-const closers: (() => Promise<unknown> | void)[] = [];
+const closers: Closer[] = [];
 afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
 });
-
-async function frames(dir: string): Promise<{ seq: number; tag: number; flags: number; payload: string }[]> {
-  const log = await Log.open(dir, { readOnly: true });
-  const out = [];
-  for await (const e of log.read({ withFrames: true }) as AsyncIterable<LogEntry>) out.push({ seq: e.seq, tag: e.tag, flags: e.frame![13]!, payload: Buffer.from(e.payload).toString('hex') });
-  await log.close();
-  return out;
-}
-
-/** A source log with files (one of several chunks), an atomic group of two versions, and a live builder for more. */
-async function source(): Promise<{ base: string; sourceDir: string; logDir: string; builder: LogBuilder }> {
-  const base = await makeTmpDir();
-  const sourceDir = join(base, 'src');
-  await mkdir(join(sourceDir, 'sub'), { recursive: true });
-  for (let i = 0; i < 4; i++) await writeFile(join(sourceDir, i % 2 ? 'sub' : '', `f${i}.bin`), bytes(3000 + i * 100_000, i + 1));
-  const logDir = join(base, 'log');
-  const builder = await LogBuilder.open(logDir, sourceDir);
-  closers.push(() => builder.close());
-  await builder.recordAll();
-  await writeFile(join(sourceDir, 'g1.txt'), 'group one\n');
-  await writeFile(join(sourceDir, 'g2.txt'), 'group two\n');
-  const v1 = (await builder.versionOf('g1.txt'))!;
-  const v2 = (await builder.versionOf('g2.txt'))!;
-  await builder.store.appendAtomic([v1, v2]);
-  return { base, sourceDir, logDir, builder };
-}
 
 let streamCount = 0;
 const newStream = () => `t${process.pid}_${++streamCount}`;
@@ -61,7 +33,7 @@ describe.skipIf(!NATS_SERVER)(`JetStream replication${NATS_SERVER ? '' : ` (skip
   });
 
   it('publishes every record once; a replica holds exactly them; a receiver builds the tree; a second publish adds nothing', async () => {
-    const { base, sourceDir, logDir } = await source();
+    const { base, sourceDir, logDir } = await sourceWithGroup(closers);
     const stream = newStream();
     const expected = await frames(logDir);
     const first = await publishLog({ logDir, servers: nats.url, stream });
@@ -83,7 +55,7 @@ describe.skipIf(!NATS_SERVER)(`JetStream replication${NATS_SERVER ? '' : ` (skip
   });
 
   it('follows: records appended later reach the stream and a following replica', async () => {
-    const { base, sourceDir, logDir, builder } = await source();
+    const { base, sourceDir, logDir, builder } = await sourceWithGroup(closers);
     const stream = newStream();
     const controller = new AbortController();
     const caughtUp: number[] = [];
@@ -109,15 +81,15 @@ describe.skipIf(!NATS_SERVER)(`JetStream replication${NATS_SERVER ? '' : ` (skip
   });
 
   it('refuses to publish another log into a stream that holds one', async () => {
-    const one = await source();
-    const two = await source();
+    const one = await sourceWithGroup(closers);
+    const two = await sourceWithGroup(closers);
     const stream = newStream();
     await publishLog({ logDir: one.logDir, servers: nats.url, stream });
     await expect(publishLog({ logDir: two.logDir, servers: nats.url, stream })).rejects.toMatchObject({ code: 'SYNCLOG_USAGE', message: expect.stringContaining('holds log') });
   });
 
   it('tells a follower that the stream no longer holds records it needs (limits), and writes nothing', async () => {
-    const { base, logDir } = await source();
+    const { base, logDir } = await sourceWithGroup(closers);
     const stream = newStream();
     // A stream kept to 200 KB drops the oldest records (the chunks of the 300 KB file among them).
     await publishLog({ logDir, servers: nats.url, stream, streamBytesMax: 200_000 });
@@ -134,7 +106,7 @@ describe.skipIf(!NATS_SERVER)(`JetStream replication${NATS_SERVER ? '' : ` (skip
   });
 
   it('holds back an atomic group the publisher left half published until its last frame is in the stream', async () => {
-    const { logDir } = await source();
+    const { logDir } = await sourceWithGroup(closers);
     const stream = newStream();
     const all = await frames(logDir);
     const firstOfGroup = all.findIndex((f) => f.flags === 1);

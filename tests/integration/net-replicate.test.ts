@@ -3,7 +3,7 @@
 // received from (fan-out), and a hostile server's chunk whose bytes do not match its id (frame checksum recomputed
 // to pass) is refused before anything from it is made durable.
 import { createServer, type Server } from 'node:http';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeFrame } from '../../src/log/frame.js';
@@ -12,46 +12,19 @@ import { openRemoteSource, replicate } from '../../src/net/index.js';
 import { LogReceiver } from '../../src/receiver/index.js';
 import { RECORD_TAGS } from '../../src/record/index.js';
 import { openStore } from '../../src/store/index.js';
-import { bytes, serve } from '../helpers/net-fixture.js';
-import { makeTmpDir } from '../helpers/tmp-dir.js';
+import { serve } from '../helpers/net-fixture.js';
+import { logFrames as frames, sourceWithGroup, type Closer } from '../helpers/replication-fixture.js';
 import { snapshotTree } from '../helpers/tree-snapshot.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { LogBuilder } from './receiver-log-builder.js';
 
-const closers: (() => Promise<unknown> | void)[] = [];
+const closers: Closer[] = [];
 afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
 });
 
-async function frames(dir: string): Promise<{ seq: number; tag: number; flags: number; payload: string }[]> {
-  const log = await Log.open(dir, { readOnly: true });
-  const out = [];
-  for await (const e of log.read({ withFrames: true }) as AsyncIterable<LogEntry>) out.push({ seq: e.seq, tag: e.tag, flags: e.frame![13]!, payload: Buffer.from(e.payload).toString('hex') });
-  await log.close();
-  return out;
-}
-
-/** A source log with files, an atomic group of two versions, and a live builder for more. */
-async function source(): Promise<{ base: string; sourceDir: string; logDir: string; builder: LogBuilder }> {
-  const base = await makeTmpDir();
-  const sourceDir = join(base, 'src');
-  await mkdir(sourceDir);
-  for (let i = 0; i < 4; i++) await writeFile(join(sourceDir, `f${i}.bin`), bytes(3000 + i * 100_000, i + 1));
-  const logDir = join(base, 'log');
-  const builder = await LogBuilder.open(logDir, sourceDir);
-  closers.push(() => builder.close());
-  await builder.recordAll();
-  await writeFile(join(sourceDir, 'g1.txt'), 'group one\n');
-  await writeFile(join(sourceDir, 'g2.txt'), 'group two\n');
-  const v1 = (await builder.versionOf('g1.txt'))!;
-  const v2 = (await builder.versionOf('g2.txt'))!;
-  await builder.store.appendAtomic([v1, v2]);
-  return { base, sourceDir, logDir, builder };
-}
-
 describe('synclog replicate', () => {
   it('holds exactly the source records, groups included; a second run appends nothing; other writers are refused', async () => {
-    const { base, logDir } = await source();
+    const { base, logDir } = await sourceWithGroup(closers);
     const server = await serve(logDir);
     closers.push(() => server.close());
     const replica = join(base, 'replica');
@@ -69,7 +42,7 @@ describe('synclog replicate', () => {
   });
 
   it('follows live appends, and the replica serves a receiver in turn (fan-out) with the exact tree', async () => {
-    const { base, sourceDir, logDir, builder } = await source();
+    const { base, sourceDir, logDir, builder } = await sourceWithGroup(closers);
     const server = await serve(logDir);
     closers.push(() => server.close());
     const replicaDir = join(base, 'replica');
@@ -95,7 +68,7 @@ describe('synclog replicate', () => {
   });
 
   it('refuses a chunk whose bytes do not match its id even when the frame checksum was recomputed to pass', async () => {
-    const { base, logDir } = await source();
+    const { base, logDir } = await sourceWithGroup(closers);
     const honest = await serve(logDir);
     closers.push(() => honest.close());
     const chunkSeq = (await frames(logDir)).find((f) => f.tag === RECORD_TAGS.chunk && f.payload.length > 2000)!.seq;
