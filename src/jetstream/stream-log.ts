@@ -177,7 +177,8 @@ export class StreamLog {
     // to say so for an unfiltered read: a consumer placed on a replica still catching up after a node restart counts
     // from that replica's end, and the read would stop short of records the stream holds.
     let endSeq: number | undefined;
-    const reachedEnd = () => wanted !== undefined || next >= (endSeq ?? 0);
+    // `received`: one past the last message taken (frames of a group still held back count: the stream holds them).
+    const reachedEnd = (received: number) => wanted !== undefined || received >= (endSeq ?? 0);
     for (;;) {
       if (signal?.aborted) return;
       // A group not yet whole when a pull failed is read again from its first frame.
@@ -203,7 +204,7 @@ export class StreamLog {
           num_replicas: 1,
         });
         consumerName = created.name;
-        if (!follow && created.num_pending === 0 && reachedEnd()) return;
+        if (!follow && created.num_pending === 0 && reachedEnd(receivedSeq)) return;
         const consumer = await this.connection.js.consumers.get(this.stream, consumerName);
         for (;;) {
           const batch = await consumer.fetch({ max_messages: JETSTREAM_LIMITS.fetchBatchCount, expires: follow ? JETSTREAM_LIMITS.followWaitMs : JETSTREAM_LIMITS.catchUpWaitMs });
@@ -234,7 +235,7 @@ export class StreamLog {
                 if (wanted === undefined || wanted.has(ready.tag)) yield shaped(ready, options.withFrames === true);
                 next = ready.seq + 1;
               }
-              last = !follow && message.info.pending === 0 && reachedEnd();
+              last = !follow && message.info.pending === 0 && reachedEnd(receivedSeq);
               if (signal?.aborted || last) break;
             }
           } finally {
