@@ -168,7 +168,9 @@ describe('push', () => {
     const serverVersion = (await entries(serverLog)).at(-1)!.record as VersionRecord;
     expect(serverVersion.chunks).toEqual(clientVersion.chunks);
     expect(serverVersion.versionId).toBe(clientVersion.versionId);
-    // (the server's tree after such a push: tests/e2e/cli-push.test.ts, through serve --out)
+    // A receiver of the server's log rebuilds the edited file exactly (and serve --out does: tests/e2e/cli-push).
+    await mirror(serverLog, join(base, 'mirror'));
+    expect((await readFile(join(base, 'mirror', 'src', 'big.bin'))).equals(big)).toBe(true);
 
     // Another server whose log never held the base (pushed under another name there): the delta is refused with 409 and
     // the pusher sends the batch whole, so the push still completes with the full record.
