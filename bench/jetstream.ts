@@ -15,7 +15,7 @@ import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { NATS_SERVER, NatsCluster } from '../tests/helpers/nats-server.js';
-import { type BenchModuleOptions, type BenchRow, moduleOptionsFromArgs } from './lib/bench-row.js';
+import { type BenchModuleOptions, type BenchRow, moduleOptionsFromArgs, onlyFromArgs } from './lib/bench-row.js';
 import { runChecked, timedRun } from './lib/child-process.js';
 import { CORPUS_SPECS } from './lib/corpus-plan.js';
 import { ensureCorpus } from './lib/corpus.js';
@@ -209,23 +209,13 @@ export async function runJetStreamBench(options: Partial<BenchModuleOptions> = {
   return rows;
 }
 
-function onlyFromArgs(args: readonly string[]): JetStreamBenchPart[] {
-  const at = args.indexOf('--only');
-  if (at < 0) return [...JETSTREAM_BENCH_PARTS];
-  const isPart = (part: string): part is JetStreamBenchPart => (JETSTREAM_BENCH_PARTS as readonly string[]).includes(part);
-  return (args[at + 1] ?? '').split(',').map((part) => {
-    if (!isPart(part)) throw new Error(`--only takes ${JETSTREAM_BENCH_PARTS.join(', ')} (comma separated), not ${part}`);
-    return part;
-  });
-}
-
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args.includes('--help')) {
     process.stdout.write(`usage: npx tsx bench/jetstream.ts [--quick] [--runs N] [--only ${JETSTREAM_BENCH_PARTS.join(',')}]\n`);
     return;
   }
-  const rows = await runJetStreamBench(moduleOptionsFromArgs(args), onlyFromArgs(args));
+  const rows = await runJetStreamBench(moduleOptionsFromArgs(args), onlyFromArgs(args, JETSTREAM_BENCH_PARTS));
   process.stdout.write(renderTable(rows) + '\n\n' + renderNotes(rows) + '\n');
   process.stdout.write(`load average at the end (1/5/15 min): ${load()}\n`);
 }

@@ -14,7 +14,7 @@ import { createServer, connect, type AddressInfo, type Server } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type BenchModuleOptions, type BenchRow, moduleOptionsFromArgs } from './lib/bench-row.js';
+import { type BenchModuleOptions, type BenchRow, moduleOptionsFromArgs, onlyFromArgs } from './lib/bench-row.js';
 import { runChecked, timedRun } from './lib/child-process.js';
 import { CORPUS_SPECS } from './lib/corpus-plan.js';
 import { Prng } from './lib/prng.js';
@@ -371,23 +371,13 @@ export async function runNetBench(options: Partial<BenchModuleOptions> = {}, onl
   return rows;
 }
 
-function onlyFromArgs(args: readonly string[]): NetBenchPart[] {
-  const at = args.indexOf('--only');
-  if (at < 0) return [...NET_BENCH_PARTS];
-  const isPart = (part: string): part is NetBenchPart => (NET_BENCH_PARTS as readonly string[]).includes(part);
-  return (args[at + 1] ?? '').split(',').map((part) => {
-    if (!isPart(part)) throw new Error(`--only takes ${NET_BENCH_PARTS.join(', ')} (comma separated), not ${part}`);
-    return part;
-  });
-}
-
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args.includes('--help')) {
     process.stdout.write(`usage: npx tsx bench/net.ts [--quick] [--runs N] [--only ${NET_BENCH_PARTS.join(',')}]\n`);
     return;
   }
-  const rows = await runNetBench(moduleOptionsFromArgs(args), onlyFromArgs(args));
+  const rows = await runNetBench(moduleOptionsFromArgs(args), onlyFromArgs(args, NET_BENCH_PARTS));
   process.stdout.write(renderTable(rows) + '\n');
 }
 

@@ -15,7 +15,7 @@ import { copyFile, mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type BenchModuleOptions, type BenchRow, moduleOptionsFromArgs } from './lib/bench-row.js';
+import { type BenchModuleOptions, type BenchRow, moduleOptionsFromArgs, onlyFromArgs } from './lib/bench-row.js';
 import { runChecked, timedRun } from './lib/child-process.js';
 import { CORPUS_SPECS } from './lib/corpus-plan.js';
 import { ensureCorpus } from './lib/corpus.js';
@@ -278,16 +278,6 @@ export async function runPushBench(options: Partial<BenchModuleOptions> = {}, on
   return rows;
 }
 
-function onlyFromArgs(args: readonly string[]): PushBenchPart[] {
-  const at = args.indexOf('--only');
-  if (at < 0) return [...PUSH_BENCH_PARTS];
-  const isPart = (part: string): part is PushBenchPart => (PUSH_BENCH_PARTS as readonly string[]).includes(part);
-  return (args[at + 1] ?? '').split(',').map((part) => {
-    if (!isPart(part)) throw new Error(`--only takes ${PUSH_BENCH_PARTS.join(', ')} (comma separated), not ${part}`);
-    return part;
-  });
-}
-
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args.includes('--help')) {
@@ -297,7 +287,7 @@ async function main(): Promise<void> {
   const options = moduleOptionsFromArgs(args);
   const workDir = await mkdtemp(join(tmpdir(), 'synclog-bench-push-'));
   try {
-    const rows = await runPushBench({ ...options, workDir }, onlyFromArgs(args));
+    const rows = await runPushBench({ ...options, workDir }, onlyFromArgs(args, PUSH_BENCH_PARTS));
     process.stdout.write(renderTable(rows) + '\n');
     for (const row of rows) if (row.note) process.stdout.write(`- ${row.name}: ${row.note}\n`);
     process.stdout.write(`load average at the end (1/5/15 min): ${load()}\n`);

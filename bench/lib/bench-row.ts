@@ -45,3 +45,14 @@ export function moduleOptionsFromArgs(args: readonly string[], defaultRuns?: num
   const runsAt = args.indexOf('--runs');
   return { quick: args.includes('--quick'), runs: runsAt >= 0 ? Number(args[runsAt + 1]) : defaultRuns };
 }
+
+/** A module's `--only a,b` from the command line: the parts named, each one of `parts` (all of them without --only). */
+export function onlyFromArgs<Part extends string>(args: readonly string[], parts: readonly Part[]): Part[] {
+  const at = args.indexOf('--only');
+  if (at < 0) return [...parts];
+  const isPart = (part: string): part is Part => (parts as readonly string[]).includes(part);
+  return (args[at + 1] ?? '').split(',').map((part) => {
+    if (!isPart(part)) throw new Error(`--only takes ${parts.join(', ')} (comma separated), not ${part}`);
+    return part;
+  });
+}
