@@ -4,9 +4,9 @@
 // Prints "syncing DIR as NODE on URL" once listening (tests and scripts read the URL from it), a line per conflict
 // and per refused path; --json: one object per event. Exit 0 on a clean stop, 1 when a peer was refused for good
 // or an error was reported. Never prints a token.
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { UsageError, wrapIoError } from '../../errors.js';
+import { UsageError } from '../../errors.js';
+import { readSmallFile } from '../../util/small-file.js';
 import { displayName } from '../../util/display-name.js';
 import { NET_LIMITS } from '../../util/limits.js';
 import { defaultLogDir, LOG_OPTION_HELP } from '../default-log.js';
@@ -46,14 +46,6 @@ export function register(program: Command, context: CommandContext): void {
     .option('--debounce <ms>', 'quiet time before a changed file is read (default 100)', parseMs)
     .option('--json', 'print one JSON object per event (listening, recorded, applied, conflict, refused, peer-away, stopped)')
     .action(async (dir: string, options: SyncCliOptions) => context.run(Boolean(options.json), () => runSync(dir, options)));
-}
-
-async function readSmallFile(path: string, what: string, bytesMax: number): Promise<Buffer> {
-  const bytes = await readFile(path).catch((error: unknown) => {
-    throw wrapIoError(error, `read ${what}`, path);
-  });
-  if (bytes.length > bytesMax) throw new UsageError(`${what} ${path} is larger than ${bytesMax} bytes`, {});
-  return bytes;
 }
 
 async function runSync(dir: string, options: SyncCliOptions): Promise<number> {
