@@ -2,6 +2,7 @@
 // trust (--ca), and the notice printed while the server is away (stderr, so --json output stays one kind of line).
 // Never prints a token.
 import { UsageError } from '../errors.js';
+import { NET_LIMITS } from '../util/limits.js';
 import { readSmallFile } from '../util/small-file.js';
 import type { JetStreamConnectOptions } from '../jetstream/index.js';
 import type { RemoteLogOptions } from '../net/index.js';
@@ -10,17 +11,15 @@ import { printNotice } from './output.js';
 export const TOKEN_FILE_HELP = 'the bearer token (first line, "read:TOKEN" or TOKEN); also $SYNCLOG_TOKEN';
 export const CA_HELP = 'PEM certificate to trust (a self-signed server)';
 
-const FILE_BYTES_MAX = 1 << 20;
-
-async function readSmall(path: string, what: string): Promise<Buffer> {
-  return readSmallFile(path, what, FILE_BYTES_MAX);
-}
+/** The same CLI wording for `serve` and `sync` when a public address lacks a token or TLS. */
+export const CLI_EXPOSURE_WORDING = {
+  overrideFix: 'add --token-file and --tls-cert/--tls-key, listen on 127.0.0.1, or pass --insecure-public if you mean it',
+  tlsPair: '--tls-cert and --tls-key',
+} as const;
 
 export async function remoteClientOptions(options: { tokenFile?: string; ca?: string }): Promise<RemoteLogOptions> {
-  const { clientToken } = await import('../net/index.js');
-  const tokenText = options.tokenFile ? (await readSmall(options.tokenFile, 'token file')).toString('utf8') : undefined;
-  const token = clientToken(tokenText, process.env.SYNCLOG_TOKEN, options.tokenFile);
-  const ca = options.ca ? await readSmall(options.ca, 'CA certificate') : undefined;
+  const { readClientCredentials } = await import('../net/index.js');
+  const { token, ca } = await readClientCredentials(options);
   const onRetry = (error: Error, delayMs: number) => printNotice(`server away (${error.message}); retrying in ${(delayMs / 1000).toFixed(1)} s`);
   return { token, ca, onRetry };
 }
@@ -31,10 +30,9 @@ export const STREAM_HELP = 'with nats://: the JetStream stream holding the log (
 /** What a NATS client needs: a token (--token-file or $SYNCLOG_TOKEN, as for HTTP) or a .creds file. */
 export async function natsClientOptions(options: { tokenFile?: string; creds?: string; ca?: string }): Promise<JetStreamConnectOptions> {
   if (options.ca) throw new UsageError('--ca goes with https:// servers, not nats://', { fix: 'drop --ca' });
-  const { clientToken } = await import('../net/index.js');
-  const tokenText = options.tokenFile ? (await readSmall(options.tokenFile, 'token file')).toString('utf8') : undefined;
-  const token = clientToken(tokenText, process.env.SYNCLOG_TOKEN, options.tokenFile);
-  const creds = options.creds ? new Uint8Array(await readSmall(options.creds, 'NATS credentials file')) : undefined;
+  const { readClientCredentials } = await import('../net/index.js');
+  const { token } = await readClientCredentials({ tokenFile: options.tokenFile });
+  const creds = options.creds ? new Uint8Array(await readSmallFile(options.creds, 'NATS credentials file', NET_LIMITS.pemFileBytesMax)) : undefined;
   if (token && creds) throw new UsageError('give a token or --creds, not both', {});
   const onRetry = (error: Error, delayMs: number) => printNotice(`NATS away (${error.message}); retrying in ${(delayMs / 1000).toFixed(1)} s`);
   return { token, creds, onRetry };

@@ -3,6 +3,7 @@
 export { LogServer, type LogServerOptions } from './server.js';
 export { TokenSet, clientToken, type TokenCheck } from './tokens.js';
 export { PROTOCOL_VERSION, DEFAULT_PORT, type LogInfo, type Scope } from './protocol.js';
+export { readServerCredentials, readClientCredentials, type ServerCredentials, type ServerCredentialFiles, type ClientCredentials, type ExposureWording } from './credentials.js';
 export { parseListenAddress, publicExposure, isLoopback, DEFAULT_LISTEN, type ListenAddress } from './listen-address.js';
 export { RemoteLog, type RemoteLogOptions, type RemoteLogStats } from './remote-log.js';
 export { RemoteSource, openRemoteSource, remoteLogIdentity, localChunksFor, type ChunkedLogSource, type OpenedRemoteSource, type RemoteRun } from './remote-source.js';

@@ -1,16 +1,12 @@
 // The network parts of a service, started from its config the way `serve`, `receive --from` and `push` start them
 // (src/net's LogServer, openRemoteSource and push(), with the same token, TLS and exposure rules). Never logs a token.
-import { UsageError } from '../errors.js';
-import { clientToken, LogServer, openRemoteSource, parseListenAddress, publicExposure, push, TokenSet, type PushOptions, type RemoteLogOptions } from '../net/index.js';
+import { LogServer, openRemoteSource, push, readClientCredentials, readServerCredentials, type PushOptions, type RemoteLogOptions } from '../net/index.js';
 import type { ReceiverSourceOpener } from '../receiver/index.js';
 import { displayName } from '../util/display-name.js';
 import { formatSize } from '../util/format-size.js';
-import { NET_LIMITS } from '../util/limits.js';
-import { readSmallFile } from '../util/small-file.js';
 import type { PushConfig, ServeConfig } from './config.js';
 import type { ComponentStatus } from './status-file.js';
 
-const PEM_BYTES_MAX = 1 << 20;
 /** How long a stopping service tries to ship what its last changes added before leaving them queued (as `watch --to`). */
 const FINAL_PUSH_MS = 10_000;
 
@@ -24,25 +20,17 @@ export interface RunningServer {
 }
 
 export async function startServer(config: ServeConfig, logDir: string, onError: (error: unknown) => void): Promise<RunningServer> {
-  const listen = parseListenAddress(config.listen);
-  const tokenText = config.tokenFile ? (await readSmallFile(config.tokenFile, 'token file', NET_LIMITS.tokenFileBytesMax)).toString('utf8') : undefined;
-  const tokens = TokenSet.parse(tokenText, process.env.SYNCLOG_TOKEN, config.tokenFile);
-  const tls = config.tlsCert && config.tlsKey ? { cert: await readSmallFile(config.tlsCert, 'TLS certificate', PEM_BYTES_MAX), key: await readSmallFile(config.tlsKey, 'TLS key', PEM_BYTES_MAX) } : undefined;
-  const exposure = publicExposure(listen.host, tokens.required, tls !== undefined);
-  if (exposure.length > 0 && !config.insecurePublic) {
-    throw new UsageError(`refusing to serve on ${listen.host}, reachable from other machines, with ${exposure.join(' and ')}`, {
-      fix: 'set serve.token_file and serve.tls_cert/tls_key, listen on 127.0.0.1, or set serve.insecure_public = true if you mean it',
-    });
-  }
+  const { listen, tokens, tls, warnings } = await readServerCredentials(config, {
+    overrideFix: 'set serve.token_file and serve.tls_cert/tls_key, listen on 127.0.0.1, or set serve.insecure_public = true if you mean it',
+    tlsPair: 'serve.tls_cert and serve.tls_key',
+  });
   const server = await LogServer.start({ logDir, host: listen.host, port: listen.port, tokens, tls, onError, acceptPush: config.acceptPush });
-  return { server, url: server.url, tokensRequired: tokens.required, warnings: exposure.map((problem) => `serving on ${listen.host} with ${problem}`) };
+  return { server, url: server.url, tokensRequired: tokens.required, warnings };
 }
 
 async function clientOptions(tokenFile: string | undefined, ca: string | undefined, onRetry: (message: string) => void): Promise<RemoteLogOptions> {
-  const tokenText = tokenFile ? (await readSmallFile(tokenFile, 'token file', NET_LIMITS.tokenFileBytesMax)).toString('utf8') : undefined;
   return {
-    token: clientToken(tokenText, process.env.SYNCLOG_TOKEN, tokenFile),
-    ca: ca ? await readSmallFile(ca, 'CA certificate', PEM_BYTES_MAX) : undefined,
+    ...(await readClientCredentials({ tokenFile, ca })),
     onRetry: (error, delayMs) => onRetry(`server away (${error.message}); retrying in ${(delayMs / 1000).toFixed(1)} s`),
   };
 }

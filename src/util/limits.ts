@@ -265,6 +265,8 @@ export const NET_LIMITS = {
   tokenCharsMin: 16,
   /** Largest token file read. */
   tokenFileBytesMax: 64 * 1024,
+  /** Largest PEM file (certificate, key, CA) read. */
+  pemFileBytesMax: 1 << 20,
 } as const;
 
 /** The push exchange (docs/protocol.md "Push"): what a server takes in one request, and the pusher's batches. */

@@ -5,10 +5,9 @@
 // Prints "serving LOG on URL" once listening (tests and scripts read the URL from it). Never prints a token.
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
-import { readSmallFile } from '../../util/small-file.js';
+import { CLI_EXPOSURE_WORDING } from '../remote-options.js';
 import { displayName } from '../../util/display-name.js';
 import { formatSize } from '../../util/format-size.js';
-import { NET_LIMITS } from '../../util/limits.js';
 import { defaultLogDir, LOG_OPTION_HELP } from '../default-log.js';
 import type { CommandContext } from '../main.js';
 import { printJson, printLine, printNotice } from '../output.js';
@@ -51,19 +50,9 @@ export function register(program: Command, context: CommandContext): void {
 }
 
 async function runServe(options: ServeCliOptions): Promise<number> {
-  const { LogServer, TokenSet, parseListenAddress, publicExposure } = await import('../../net/index.js');
-  const listen = parseListenAddress(options.listen);
-  if ((options.tlsCert === undefined) !== (options.tlsKey === undefined)) throw new UsageError('--tls-cert and --tls-key go together', { fix: 'give both, or neither' });
-  const tokenText = options.tokenFile ? (await readSmallFile(options.tokenFile, 'token file', NET_LIMITS.tokenFileBytesMax)).toString('utf8') : undefined;
-  const tokens = TokenSet.parse(tokenText, process.env.SYNCLOG_TOKEN, options.tokenFile);
-  const tls = options.tlsCert && options.tlsKey ? { cert: await readSmallFile(options.tlsCert, 'TLS certificate', 1 << 20), key: await readSmallFile(options.tlsKey, 'TLS key', 1 << 20) } : undefined;
-  const exposure = publicExposure(listen.host, tokens.required, tls !== undefined);
-  if (exposure.length > 0 && !options.insecurePublic) {
-    throw new UsageError(`refusing to serve on ${listen.host}, reachable from other machines, with ${exposure.join(' and ')}`, {
-      fix: 'add --token-file and --tls-cert/--tls-key, listen on 127.0.0.1, or pass --insecure-public if you mean it',
-    });
-  }
-  for (const problem of exposure) printNotice(`warning: serving on ${listen.host} with ${problem}`);
+  const { LogServer, readServerCredentials } = await import('../../net/index.js');
+  const { listen, tokens, tls, warnings } = await readServerCredentials(options, CLI_EXPOSURE_WORDING);
+  for (const warning of warnings) printNotice(`warning: ${warning}`);
   const onError = (error: unknown) => printNotice(`internal error answering a request: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   const logDir = options.log ?? defaultLogDir();
   checkPushOptions(options);

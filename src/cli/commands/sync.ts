@@ -6,13 +6,11 @@
 // or an error was reported. Never prints a token.
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
-import { readSmallFile } from '../../util/small-file.js';
 import { displayName } from '../../util/display-name.js';
-import { NET_LIMITS } from '../../util/limits.js';
 import { defaultLogDir, LOG_OPTION_HELP } from '../default-log.js';
 import type { CommandContext } from '../main.js';
 import { printJson, printLine, printNotice } from '../output.js';
-import { CA_HELP, remoteClientOptions } from '../remote-options.js';
+import { CA_HELP, CLI_EXPOSURE_WORDING, remoteClientOptions } from '../remote-options.js';
 import { collect, parseMs } from './watch.js';
 
 interface SyncCliOptions {
@@ -49,22 +47,12 @@ export function register(program: Command, context: CommandContext): void {
 }
 
 async function runSync(dir: string, options: SyncCliOptions): Promise<number> {
-  const { TokenSet, parseListenAddress, publicExposure } = await import('../../net/index.js');
+  const { readServerCredentials } = await import('../../net/index.js');
   const { SyncNode } = await import('../../sync/index.js');
-  const listen = parseListenAddress(options.listen);
-  if ((options.tlsCert === undefined) !== (options.tlsKey === undefined)) throw new UsageError('--tls-cert and --tls-key go together', { fix: 'give both, or neither' });
   for (const peer of options.peer) {
     if (!/^https?:\/\//.test(peer)) throw new UsageError(`--peer ${JSON.stringify(peer)} is not an http:// or https:// URL`, { option: 'peer' });
   }
-  const tokenText = options.tokenFile ? (await readSmallFile(options.tokenFile, 'token file', NET_LIMITS.tokenFileBytesMax)).toString('utf8') : undefined;
-  const tokens = TokenSet.parse(tokenText, process.env.SYNCLOG_TOKEN, options.tokenFile);
-  const tls = options.tlsCert && options.tlsKey ? { cert: await readSmallFile(options.tlsCert, 'TLS certificate', 1 << 20), key: await readSmallFile(options.tlsKey, 'TLS key', 1 << 20) } : undefined;
-  const exposure = publicExposure(listen.host, tokens.required, tls !== undefined);
-  if (exposure.length > 0 && !options.insecurePublic) {
-    throw new UsageError(`refusing to serve on ${listen.host}, reachable from other machines, with ${exposure.join(' and ')}`, {
-      fix: 'add --token-file and --tls-cert/--tls-key, listen on 127.0.0.1, or pass --insecure-public if you mean it',
-    });
-  }
+  const { listen, tokens, tls } = await readServerCredentials(options, CLI_EXPOSURE_WORDING);
   // The peers' outages are said once per peer below, not per retry.
   const client = await remoteClientOptions({ tokenFile: options.tokenFile, ca: options.ca });
   const transport = { token: client.token, ca: client.ca };
