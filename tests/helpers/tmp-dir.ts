@@ -1,18 +1,24 @@
-// A fresh temporary directory per test, removed afterwards (kept when SYNCLOG_KEEP_TMP is set, for debugging).
+// A fresh temporary directory, removed afterwards (kept when SYNCLOG_KEEP_TMP is set, for debugging): one made inside
+// a test goes after that test; one made in beforeAll (or at file level) goes after the file's last test, not after
+// its first, so a fixture shared by a describe block lives as long as the block.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach } from 'vitest';
+import { afterAll, afterEach, expect } from 'vitest';
 
-const made: string[] = [];
+const madeInTest: string[] = [];
+const madeForFile: string[] = [];
 
 export async function makeTmpDir(prefix = 'synclog-test-'): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
-  made.push(dir);
+  (expect.getState().currentTestName === undefined ? madeForFile : madeInTest).push(dir);
   return dir;
 }
 
-afterEach(async () => {
+async function removeAll(dirs: string[]): Promise<void> {
   if (process.env.SYNCLOG_KEEP_TMP) return;
-  await Promise.all(made.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
-});
+  await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+}
+
+afterEach(() => removeAll(madeInTest));
+afterAll(() => removeAll(madeForFile));
