@@ -67,6 +67,8 @@ export class Ingester {
   private readonly pending = new Map<string, PendingChunk>();
   /** Read buffers for small files: one read of up to chunkBytesMin + 1 bytes (the + 1 sees a file that grew). */
   private readonly smallReadBuffers = new BufferPool(LIMITS.chunkBytesMin + 1, LIMITS.ingestSmallReadBuffersPooledMax);
+  /** Read buffers for the synchronous path: up to ingestInlineBytesMax + 1 bytes (files chunked on this thread). */
+  private readonly inlineReadBuffers = new BufferPool(LIMITS.ingestInlineBytesMax + 1, LIMITS.ingestInlineReadBuffersPooledMax);
   /**
    * Read blocks of large files, handed back by the chunker once chunked. Why: a fresh 1 MiB block per read, freed
    * in a worker only when its garbage collector ran, left tens of MiB of dead blocks in the process (RSS).
@@ -103,17 +105,21 @@ export class Ingester {
   async ingestFile(absolutePath: string, signal?: AbortSignal, sizeHint?: number): Promise<IngestedContent & { stat: StatKey }> {
     this.ctx.assertWritable('ingestFile');
     const observedAtMs = Date.now();
-    if (sizeHint !== undefined && sizeHint <= LIMITS.chunkBytesMin) {
+    if (sizeHint !== undefined && sizeHint <= LIMITS.ingestInlineBytesMax) {
       const small = this.readSmallSync(absolutePath);
       if (small) {
         try {
           signal?.throwIfAborted();
           const stat = { size: small.before.size, mtimeMs: small.before.mtimeMs, ctimeMs: small.before.ctimeMs, ino: small.before.ino, observedAtMs };
-          return { ...(await this.storeSmall(small.buffer, small.filled)), stat };
+          // One chunk (or none) is hashed and stored directly; a file of up to ingestInlineBytesMax, read whole, is
+          // cut by the inline chunker in one block, exactly as the streaming path would cut it.
+          const content =
+            small.filled <= LIMITS.chunkBytesMin ? await this.storeSmall(small.buffer, small.filled) : await this.ingestBlocks([small.buffer.subarray(0, small.filled)], this.ctx.inline, signal);
+          return { ...content, stat };
         } catch (error) {
           throw wrapIoError(error, 'ingest', absolutePath);
         } finally {
-          this.smallReadBuffers.give(small.buffer);
+          this.inlineReadBuffers.give(small.buffer);
         }
       }
     }
@@ -168,7 +174,7 @@ export class Ingester {
 
   /**
    * The small-file read done with synchronous calls on this thread: open, fstat, read, fstat, close of a file the
-   * caller just saw at most chunkBytesMin bytes big. Why: through fs/promises each of those five calls is a
+   * caller just saw at most ingestInlineBytesMax bytes big (files that size are chunked on this thread anyway). Why: through fs/promises each of those five calls is a
    * thread-pool round trip (a futex wake, an epoll wake back, a promise, a FileHandle to collect), which cost a
    * watcher following a burst of small new files more main-thread time than the calls themselves, taking a few µs
    * each on files the writer just left in the page cache (docs/store.md "Small files"). Returns undefined when the
@@ -176,13 +182,13 @@ export class Ingester {
    */
   private readSmallSync(path: string): { buffer: Uint8Array; filled: number; before: Stats } | undefined {
     let fd: number | undefined;
-    const buffer = this.smallReadBuffers.take();
+    const buffer = this.inlineReadBuffers.take();
     let keep = false;
     try {
       fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
       const before = fstatSync(fd);
       if (!before.isFile()) throw new IoError(`not a regular file: ${path}`, { op: 'ingest', path, errno: 'ENOTREG' });
-      if (before.size > LIMITS.chunkBytesMin) return undefined;
+      if (before.size > LIMITS.ingestInlineBytesMax) return undefined;
       INGEST_COUNTERS.filesRead++;
       let filled = 0;
       for (;;) {
@@ -198,7 +204,7 @@ export class Ingester {
     } catch (error) {
       throw wrapIoError(error, 'ingest', path);
     } finally {
-      if (!keep) this.smallReadBuffers.give(buffer);
+      if (!keep) this.inlineReadBuffers.give(buffer);
       if (fd !== undefined) closeSync(fd);
     }
   }
@@ -241,7 +247,7 @@ export class Ingester {
   }
 
   /** Drives one session: writes blocks, stores each finished chunk, bounds the bytes in flight. */
-  private async ingestBlocks(blocks: AsyncIterable<Uint8Array>, processor: ChunkProcessor, signal?: AbortSignal): Promise<IngestedContent> {
+  private async ingestBlocks(blocks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, processor: ChunkProcessor, signal?: AbortSignal): Promise<IngestedContent> {
     const session = processor.openSession();
     const refs: ChunkRef[] = [];
     const tally: Tally = { newChunks: 0, newBytes: 0, storedBytes: 0 };

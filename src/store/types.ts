@@ -207,7 +207,7 @@ export interface StoreApi {
    * appendAtomic also reject if a chunk append queued before them failed; flush() covers pending chunk appends.
    * A failed chunk append rejects the ingest when it fails before it is queued; after that, it fails the log's
    * writer, so the version appended after it rejects too. Either way at most unreferenced chunks remain.
-   * `sizeHint`: the size the caller just saw (an lstat). A small file (≤ chunkBytesMin) is then read with
+   * `sizeHint`: the size the caller just saw (an lstat). A small file (≤ ingestInlineBytesMax) is then read with
    * synchronous calls on the calling thread: cheaper than five thread-pool round trips for a file in the page cache.
    */
   ingestFile(absolutePath: string, options?: { signal?: AbortSignal; sizeHint?: number }): Promise<IngestedContent & { stat: StatKey }>;

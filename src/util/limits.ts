@@ -50,6 +50,8 @@ export const LIMITS = {
   ingestReadBlocksPooledMax: 4,
   /** Idle read buffers (chunkBytesMin + 1 bytes each) kept for small-file ingest (one read, hashed inline). */
   ingestSmallReadBuffersPooledMax: 64,
+  /** Idle read buffers (ingestInlineBytesMax + 1 bytes each) kept for the synchronous read of files up to that size. */
+  ingestInlineReadBuffersPooledMax: 64,
   /** Store worker threads (chunk, hash, compress) at most. */
   storeWorkersMax: 16,
   /** Jobs (compress requests, blocks to chunk) queued per worker before submitters wait. */
