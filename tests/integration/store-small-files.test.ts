@@ -55,6 +55,37 @@ describe('store small files', () => {
     }
   });
 
+  it.each([0, 2])('read synchronously up to ingestInlineBytesMax, cut as the streaming path cuts, stored new and read back (workers: %i)', async (workers) => {
+    const dir = await makeTmpDir();
+    const store = await openStore(join(dir, 'log'), { workers });
+    const reference = await openStore(join(dir, 'reference'), { workers: 0 });
+    try {
+      const max = LIMITS.ingestInlineBytesMax;
+      const sizes = [LIMITS.chunkBytesMin + 1, 3 * LIMITS.chunkBytesMin, max - 1, max, max + 1];
+      for (const [i, size] of sizes.entries()) {
+        const data = i % 2 === 0 ? textLike(size, i + 7) : prng(size, i + 7);
+        const file = join(dir, `g${size}.bin`);
+        await writeFile(file, data);
+        // The hint comes first, so its chunks are new: the synchronous path stores them itself. A hint below the
+        // size (the file grew after the caller's lstat) takes the streaming path for a file above the limit.
+        const viaHint = await store.ingestFile(file, { sizeHint: Math.min(size, max) });
+        const viaStream = await reference.ingestStream((async function* () {
+          yield data;
+        })());
+        expect(contentIdHex(viaHint.contentId)).toBe(contentIdHex(viaStream.contentId));
+        expect(viaHint.chunks.map((c) => [contentIdHex(c.id), c.size])).toEqual(viaStream.chunks.map((c) => [contentIdHex(c.id), c.size]));
+        expect(viaHint.newChunks).toBe(viaStream.newChunks);
+        expect(viaHint.stat).toMatchObject({ size });
+        await store.appendRecords([versionOf('r', `g${size}.bin`, viaHint)]);
+        expect((await collect(store.readContent(viaHint.chunks))).equals(Buffer.from(data))).toBe(true);
+      }
+      expect((await store.verify()).ok).toBe(true);
+    } finally {
+      await store.close();
+      await reference.close();
+    }
+  });
+
   it('the synchronous small-file read refuses what is not a regular file without hanging, and reports a missing one', async () => {
     const dir = await makeTmpDir();
     const store = await openStore(join(dir, 'log'), { workers: 0 });
