@@ -1,7 +1,7 @@
 // The public contract of the store (src/store): content-addressed chunks over the log, the history catalog, the
 // stat cache. Watcher, receiver, archive and explorer use only what this file (re-exported by index.ts) names.
 import type { RecordPosition, RecoveryReport, SkippedRegion } from '../log/types.js';
-import type { ChunkRef, ContentIdBytes, DeleteRecord, EntryRecord, LogRecord, RecordKind, VersionRecord } from '../record/types.js';
+import type { ChunkRef, ContentIdBytes, DeleteRecord, EntryRecord, LogRecord, RecordKind, VersionRecord, WatchRecord } from '../record/types.js';
 import type { ChunkLocation } from './chunk-index.js';
 
 export interface StoreOptions {
@@ -177,6 +177,8 @@ export interface CatalogApi {
   resolveVersion(versionIdOrPrefix: string): StoredRecord<EntryRecord>;
   /** The newest entry for a path (a delete when it is gone), or undefined. */
   latest(root: string, path: string): StoredRecord<EntryRecord> | undefined;
+  /** Watch start/stop markers in log order (a copy). */
+  watches(): StoredRecord<WatchRecord>[];
   /** The live tree after every record with time <= timeMs (or with seq <= atSeq): display path → version. */
   treeAt(at: { timeMs?: number; atSeq?: number }): Map<string, StoredRecord<VersionRecord>>;
   /** Reads records appended since the last refresh (a watcher may be appending in another process). */

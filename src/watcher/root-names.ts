@@ -36,7 +36,7 @@ export function assignRootNames(rootPaths: readonly string[], known: ReadonlyMap
 }
 
 /** Root directory → name, from the WatchRecords in a log (a later record for the same directory wins). */
-export async function knownRootsOf(entries: AsyncIterable<{ record: LogRecord }>): Promise<Map<string, string>> {
+export async function knownRootsOf(entries: AsyncIterable<{ record: LogRecord }> | Iterable<{ record: LogRecord }>): Promise<Map<string, string>> {
   const known = new Map<string, string>();
   for await (const { record } of entries) {
     if (record.kind === 'watch') known.set(record.rootPath, record.root);

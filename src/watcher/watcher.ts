@@ -75,7 +75,9 @@ export class AppendOnlyLogWatcher extends EventEmitter<WatcherEventMap> {
       this.store = store;
       this.catalog = await store.catalog();
       const logReal = await realpathLoose(this.options.logPath);
-      const names = assignRootNames(rootPaths, await knownRootsOf(store.entries({ kinds: ['watch'] })));
+      // The catalog just read every watch record: a second walk of the log for them cost a rescan a pass over
+      // every segment (frame headers and checksums of whatever shares the read buffer).
+      const names = assignRootNames(rootPaths, await knownRootsOf(this.catalog.watches()));
       for (const rootPath of rootPaths) {
         const patterns = [...this.options.exclude, ...(await readIgnoreFile(rootPath))];
         const name = names.get(rootPath)!;
