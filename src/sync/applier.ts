@@ -5,7 +5,7 @@
 // folders) at paths from the one path gate, never outside the folder nor into the log's own folder inside it.
 // Never overwrites a path whose disk state is not the shadow's (the user changed it and the watcher has not
 // recorded it yet): such a path waits and is looked at again.
-import { lstat, readdir, readFile, readlink, rm, rmdir } from 'node:fs/promises';
+import { chmod, lstat, readdir, readFile, readlink, rm, rmdir, utimes } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { UnsafePathError } from '../errors.js';
 import type { EntryRecord, VersionRecord } from '../record/index.js';
@@ -17,7 +17,7 @@ import { SYNC_LIMITS } from '../util/limits.js';
 import { resolveInside, validateLogPath } from '../util/log-path.js';
 import { conflictCopyPath, shortNodeId } from './conflict-name.js';
 import type { SyncState } from './sync-state.js';
-import type { SyncEntry } from './version-graph.js';
+import { sameState, type SyncEntry } from './version-graph.js';
 
 /** Retry delay of paths that wait for the watcher (the user changed them) or for a folder to empty. */
 const DEFERRED_RETRY_MS = 500;
@@ -29,7 +29,8 @@ const WRITE_FAILURES_SAID = 3;
 const HASH_COMPARE_BYTES_MAX = 64 * 1024 * 1024;
 
 export interface ApplierEvents {
-  applied(path: string, record: EntryRecord): void;
+  /** `movedFrom`: the path was renamed here from that one (nothing was written). */
+  applied(path: string, record: EntryRecord, movedFrom?: string): void;
   conflict(info: { path: string; copy: string; winner: EntryRecord; loser: VersionRecord; loserNode: string; winnerNode: string }): void;
   refused(path: string, reason: string): void;
   error(error: Error): void;
@@ -80,7 +81,8 @@ export class Applier {
   /** Paths whose records changed (or whose disk did): looked at soon, in one batch. */
   schedule(paths: Iterable<string>): void {
     if (this.closed) return;
-    for (const path of paths) this.queue.add(path);
+    // A record of a moved path can change what its new path holds (an edit carried by the move).
+    for (const path of paths) for (const p of this.state.withMoveTargets(path)) this.queue.add(p);
     this.running ??= this.drain().finally(() => {
       this.running = undefined;
       if (this.queue.size > 0) this.schedule([]);
@@ -170,13 +172,14 @@ export class Applier {
   private async applyWinner(path: string, winner: SyncEntry): Promise<void> {
     const current = this.state.shadowOf(path);
     if (current?.record.versionId === winner.record.versionId) return;
-    const stored = this.state.record(winner.record.versionId)!;
+    const stored = this.state.storedOf(winner);
     const abs = this.target(path, stored);
     if (!(await this.diskHolds(abs, current?.record))) {
       this.deferred.add(path); // the user's change is not recorded yet: the watcher's record will make it a head
       return;
     }
     const record = winner.record;
+    if (record.kind === 'version' && (await this.tryMove(path, abs, stored as StoredRecord<VersionRecord>))) return;
     if (record.kind === 'delete') {
       const info = await lstat(abs).catch(() => undefined);
       if (info?.isDirectory() && (await readdir(abs)).length > 0) {
@@ -209,6 +212,82 @@ export class Applier {
     this.events.applied(path, record);
   }
 
+  /**
+   * Applies a version that a move brought to `path` as a rename of the old path, when the old path goes away (its
+   * winner is a delete) and the folder holds there exactly what the version holds (docs/sync.md "Renames and
+   * folder moves"). A folder moves whole, with what is in it, when every entry in it has a record at its new path
+   * that holds the same. Returns false (nothing done) when the move does not apply: the version is then written.
+   */
+  private async tryMove(path: string, abs: string, stored: StoredRecord<VersionRecord>): Promise<boolean> {
+    const record = stored.record;
+    const held = this.state.record(record.versionId)!.record;
+    const from = held.path !== path ? held.path : record.event === 'renamed' ? record.renamedFrom : undefined;
+    if (from === undefined || from === path || path.startsWith(`${from}/`)) return false;
+    const fromWinner = this.state.resolve(from).winner;
+    const fromShadow = this.state.shadowOf(from);
+    if (fromWinner?.record.kind !== 'delete' || fromShadow?.record.kind !== 'version' || !sameState(fromShadow.record, record)) return false;
+    const fromAbs = this.target(from, fromShadow);
+    if (!(await this.diskHolds(fromAbs, fromShadow.record))) return false;
+    const inside = record.type === 'dir' ? this.movedWithFolder(from, path) : [];
+    if (inside === undefined) return false;
+    const before = new Map([path, from, ...inside.flatMap((m) => [m.from, m.to])].map((p) => [p, this.state.shadowOf(p)]));
+    // Shadows first (as for a write): the watcher's events for the rename find what the shadow says.
+    this.state.setShadow(path, stored);
+    this.state.setShadow(from, this.state.storedOf(fromWinner));
+    for (const m of inside) this.shadowAfterMove(m.from, m.to, m.holds);
+    try {
+      await this.destination.move(fromAbs, abs, this.ctx(stored));
+    } catch {
+      for (const [p, s] of before) (s ? this.state.setShadow(p, s) : this.state.forgetShadow(p));
+      return false; // written instead (the old path may come back when its delete is applied)
+    }
+    if (record.type !== 'symlink') await this.keepMeta(abs, record);
+    const applied: [string, boolean][] = [[from, false], [path, true], ...inside.flatMap((m): [string, boolean][] => [[m.from, false], [m.to, true]])];
+    for (const [p, present] of applied) this.noteApplied(p, present);
+    this.failures.delete(path);
+    this.events.applied(path, record, from);
+    this.events.applied(from, fromWinner.record);
+    // What moved inside the folder is looked at again: a carried edit there may still need writing.
+    if (inside.length > 0) this.schedule(inside.flatMap((m) => [m.from, m.to]));
+    return true;
+  }
+
+  /**
+   * The entries inside folder `from` and where each lands under `to`, with the record that will say what it holds
+   * there; undefined when one of them has no such record (its move has not arrived: the folder is then made, and
+   * each entry follows by its own move).
+   */
+  private movedWithFolder(from: string, to: string): { from: string; to: string; holds: StoredRecord<EntryRecord> }[] | undefined {
+    const out: { from: string; to: string; holds: StoredRecord<EntryRecord> }[] = [];
+    for (const p of this.state.paths()) {
+      if (!p.startsWith(`${from}/`)) continue;
+      const shadow = this.state.shadowOf(p);
+      if (shadow?.record.kind !== 'version') continue;
+      const q = `${to}${p.slice(from.length)}`;
+      const resolution = this.state.resolve(q);
+      const candidates = [resolution.winner, ...this.state.entriesOf(q).reverse()];
+      const same = candidates.find((e) => e !== undefined && e.record.kind === 'version' && sameState(e.record, shadow.record));
+      if (!same) return undefined;
+      out.push({ from: p, to: q, holds: this.state.storedOf(same) });
+    }
+    return out;
+  }
+
+  private shadowAfterMove(from: string, to: string, holds: StoredRecord<EntryRecord>): void {
+    this.state.setShadow(to, holds);
+    const fromWinner = this.state.resolve(from).winner;
+    if (fromWinner?.record.kind === 'delete') this.state.setShadow(from, this.state.storedOf(fromWinner));
+    else this.state.forgetShadow(from); // the folder no longer holds it; its winner is written back there
+  }
+
+  /** After a rename the entry keeps its mode and mtime; a carried edit's may differ only when the move was of another. */
+  private async keepMeta(abs: string, record: VersionRecord): Promise<void> {
+    const info = await lstat(abs);
+    const mask = record.type === 'dir' ? 0o1777 : 0o777;
+    if ((info.mode & mask) !== (record.mode & mask)) await chmod(abs, record.mode & mask);
+    if (record.type === 'file' && Math.abs(info.mtimeMs - record.mtimeMs) >= 1) await utimes(abs, new Date(), new Date(record.mtimeMs));
+  }
+
   private async write(abs: string, record: VersionRecord, stored: StoredRecord): Promise<void> {
     const meta = { mode: record.mode, mtimeMs: record.mtimeMs };
     if (record.type === 'dir') return this.destination.makeDir(abs, meta, this.ctx(stored));
@@ -228,7 +307,7 @@ export class Applier {
     }
     if (loser.node !== this.state.nodeId || record.type !== 'file') return;
     if (this.copiesWritten.has(copy) || this.state.hasPath(copy)) return;
-    const stored = this.state.record(record.versionId)!;
+    const stored = this.state.storedOf(loser);
     const abs = this.target(copy, stored);
     if (await lstat(abs).then(() => true, () => false)) return;
     this.copiesWritten.add(copy);

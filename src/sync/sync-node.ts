@@ -41,7 +41,7 @@ export interface SyncOptions {
 export type SyncEvent =
   | { kind: 'recorded'; path: string; change: string; versionId: string }
   | { kind: 'copied'; peer: string; records: number }
-  | { kind: 'applied'; path: string; deleted: boolean; versionId: string; node: string }
+  | { kind: 'applied'; path: string; deleted: boolean; versionId: string; node: string; movedFrom?: string }
   | { kind: 'conflict'; path: string; copy: string; winnerVersionId: string; loserVersionId: string; winnerNode: string; loserNode: string }
   | { kind: 'refused'; path: string; reason: string }
   | { kind: 'peer-away'; peer: string; message: string; delayMs: number }
@@ -104,7 +104,7 @@ export class SyncNode {
       const emit = (event: SyncEvent) => options.onEvent?.(event);
       const holder: { node?: SyncNode } = {};
       const applier = new Applier(dir, state, store, (path, present) => watcher?.noteApplied(root, path, present), {
-        applied: (path, record) => emit({ kind: 'applied', path, deleted: record.kind === 'delete', versionId: record.versionId, node: record.origin?.log ?? nodeId }),
+        applied: (path, record, movedFrom) => emit({ kind: 'applied', path, deleted: record.kind === 'delete', versionId: record.versionId, node: record.origin?.log ?? nodeId, ...(movedFrom !== undefined ? { movedFrom } : {}) }),
         conflict: (info) => holder.node?.noteConflict(info),
         refused: (path, reason) => emit({ kind: 'refused', path, reason }),
         error: (error) => emit({ kind: 'error', message: error.message }),
