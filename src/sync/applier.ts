@@ -25,6 +25,11 @@ const DEFERRED_RETRY_MS = 500;
 const FILE_WRITES_IN_FLIGHT = 8;
 /** Failed writes of one path in a row before the failure is reported. */
 const WRITE_FAILURES_SAID = 3;
+/**
+ * How long a folder move waits for the moves of what is inside it (the writer may record them in a later batch)
+ * before the folder is made instead and each entry follows by its own move.
+ */
+const FOLDER_MOVE_WAIT_MS = 5_000;
 /** A file larger than this is not hashed to compare with the shadow: only its size and mtime are. */
 const HASH_COMPARE_BYTES_MAX = 64 * 1024 * 1024;
 
@@ -43,6 +48,8 @@ export class Applier {
   private readonly copiesWritten = new Set<string>();
   private readonly conflictsSaid = new Set<string>();
   private readonly failures = new Map<string, number>();
+  /** Folders whose move waits for the records of what is inside: new path → since when, old path. */
+  private readonly folderMovesWaiting = new Map<string, { sinceMs: number; from: string }>();
   /** Made again per batch: it remembers folders it checked, and the user may remove them between batches. */
   private destination: Destination;
   private readonly gate: DestinationPaths;
@@ -179,6 +186,10 @@ export class Applier {
       return;
     }
     const record = winner.record;
+    if (this.underWaitingFolderMove(path)) {
+      this.deferred.add(path);
+      return;
+    }
     if (record.kind === 'version' && (await this.tryMove(path, abs, stored as StoredRecord<VersionRecord>))) return;
     if (record.kind === 'delete') {
       const info = await lstat(abs).catch(() => undefined);
@@ -229,7 +240,17 @@ export class Applier {
     const fromAbs = this.target(from, fromShadow);
     if (!(await this.diskHolds(fromAbs, fromShadow.record))) return false;
     const inside = record.type === 'dir' ? this.movedWithFolder(from, path) : [];
-    if (inside === undefined) return false;
+    if (inside === undefined) {
+      const sinceMs = this.folderMovesWaiting.get(path)?.sinceMs ?? Date.now();
+      if (Date.now() - sinceMs >= FOLDER_MOVE_WAIT_MS) {
+        this.folderMovesWaiting.delete(path);
+        return false;
+      }
+      this.folderMovesWaiting.set(path, { sinceMs, from });
+      this.deferred.add(path);
+      return true;
+    }
+    this.folderMovesWaiting.delete(path);
     const before = new Map([path, from, ...inside.flatMap((m) => [m.from, m.to])].map((p) => [p, this.state.shadowOf(p)]));
     // Shadows first (as for a write): the watcher's events for the rename find what the shadow says.
     this.state.setShadow(path, stored);
@@ -250,6 +271,16 @@ export class Applier {
     // What moved inside the folder is looked at again: a carried edit there may still need writing.
     if (inside.length > 0) this.schedule(inside.flatMap((m) => [m.from, m.to]));
     return true;
+  }
+
+  /** What is under a folder move that waits (at either end) waits with it: removed or written, it could not move. */
+  private underWaitingFolderMove(path: string): boolean {
+    for (const [to, { sinceMs, from }] of this.folderMovesWaiting) {
+      // A wait ends by itself: the folder's own winner may have changed since, and then nothing clears it.
+      if (Date.now() - sinceMs >= FOLDER_MOVE_WAIT_MS) this.folderMovesWaiting.delete(to);
+      else if (path.startsWith(`${to}/`) || path.startsWith(`${from}/`)) return true;
+    }
+    return false;
   }
 
   /**
