@@ -18,6 +18,9 @@ import { Applier } from './applier.js';
 import { copyFromPeer, highSeqOf, refusePeer } from './peer-copy.js';
 import { SyncState } from './sync-state.js';
 
+/** A peer that is away is retried at once when a request comes in, but not more often than this. */
+const PEER_WAKE_INTERVAL_MS = 1_000;
+
 export interface SyncOptions {
   /** The folder kept in sync. It must exist. */
   dir: string;
@@ -64,6 +67,8 @@ export class SyncNode {
   private readonly peersByLog = new Map<string, string>();
   private readonly conflicts: SyncStatus['conflicts'] = [];
   private readonly peersFailed: SyncStatus['peersFailed'] = [];
+  /** Peers that are away (a retry is pending): how to retry each now, and when that was last done. */
+  private readonly away = new Map<string, { retryNow: () => void; wokenAtMs: number }>();
   private server: LogServer | undefined;
   private stopping: Promise<void> | undefined;
 
@@ -126,7 +131,7 @@ export class SyncNode {
       await watcher.flush();
       for (const path of state.paths()) watcher.noteApplied(root, path, state.shadowOf(path)?.record.kind === 'version');
       applier.schedule(state.paths());
-      node.server = await LogServer.start({ logDir, host: options.host, port: options.port ?? 0, tokens: options.tokens, tls: options.tls });
+      node.server = await LogServer.start({ logDir, host: options.host, port: options.port ?? 0, tokens: options.tokens, tls: options.tls, onRequest: () => node.wakeAwayPeers() });
       node.followPeers();
       return node;
     } catch (error) {
@@ -189,26 +194,56 @@ export class SyncNode {
     for (const peer of this.options.peers) this.peerRuns.push(this.followPeer(peer, highSeq));
   }
 
+  /**
+   * A request came in: a peer may have just come up (a starting node follows every peer at once). Each peer that is
+   * away is retried now instead of at the end of its backoff (up to 15 s), at most once per PEER_WAKE_INTERVAL_MS,
+   * so a change made right after a peer starts is not held for a backoff that outlived the outage.
+   */
+  private wakeAwayPeers(): void {
+    const nowMs = Date.now();
+    for (const away of this.away.values()) {
+      if (nowMs - away.wokenAtMs < PEER_WAKE_INTERVAL_MS) continue;
+      away.wokenAtMs = nowMs;
+      away.retryNow();
+    }
+  }
+
   private async followPeer(peer: string, highSeq: Map<string, number>): Promise<void> {
     const signal = this.abort.signal;
     const backoff = new Backoff();
-    const transport: RemoteLogOptions = {
-      ...this.options.transport,
-      onRetry: (error, delayMs) => this.emit({ kind: 'peer-away', peer, message: error.message, delayMs }),
-    };
     while (!signal.aborted) {
+      // One attempt: ended by the node's stop, or by a wake (then tried again at once; a copy resumes where it stopped).
+      const attempt = new AbortController();
+      const end = () => attempt.abort();
+      signal.addEventListener('abort', end, { once: true });
+      const markAway = () => {
+        if (!this.away.has(peer)) this.away.set(peer, { retryNow: end, wokenAtMs: 0 });
+        else this.away.get(peer)!.retryNow = end;
+      };
+      const transport: RemoteLogOptions = {
+        ...this.options.transport,
+        onRetry: (error, delayMs) => {
+          markAway();
+          this.emit({ kind: 'peer-away', peer, message: error.message, delayMs });
+        },
+      };
       try {
         await copyFromPeer(peer, {
           store: this.store,
           state: this.state,
           highSeq,
           transport,
-          claim: (url, logId) => this.claim(url, logId),
+          claim: (url, logId) => {
+            this.claim(url, logId);
+            this.away.delete(peer); // connected: nothing to wake
+            backoff.reset();
+          },
           copied: (stored, from) => this.onCopied(stored, from),
-        }, signal);
-        return;
+        }, attempt.signal);
+        if (signal.aborted || !attempt.signal.aborted) return; // it resolves only once stopped (or woken)
       } catch (error) {
         if (signal.aborted) return;
+        if (attempt.signal.aborted) continue;
         const message = (error as Error).message;
         if (!isRetryable(error)) {
           this.peersFailed.push({ peer, message });
@@ -216,8 +251,11 @@ export class SyncNode {
           return;
         }
         const delayMs = backoff.next();
+        markAway();
         this.emit({ kind: 'peer-away', peer, message, delayMs });
-        await sleep(delayMs, signal).catch(() => {});
+        await sleep(delayMs, attempt.signal).catch(() => {});
+      } finally {
+        signal.removeEventListener('abort', end);
       }
     }
   }
