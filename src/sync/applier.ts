@@ -9,7 +9,7 @@ import { chmod, lstat, readdir, readFile, readlink, rm, rmdir, utimes } from 'no
 import { basename, join } from 'node:path';
 import { UnsafePathError } from '../errors.js';
 import type { EntryRecord, VersionRecord } from '../record/index.js';
-import { Destination, DestinationPaths, type WriteContext } from '../receiver/index.js';
+import { Destination, DestinationPaths, DurableBatch, type FilesystemSync, type WriteContext } from '../receiver/index.js';
 import { hashContent, sameContentId, type StoreApi, type StoredRecord } from '../store/index.js';
 import { TEMP_MARKER } from '../util/fs-durable.js';
 import { mapLimit } from '../watcher/index.js';
@@ -21,8 +21,14 @@ import { sameState, type SyncEntry } from './version-graph.js';
 
 /** Retry delay of paths that wait for the watcher (the user changed them) or for a folder to empty. */
 const DEFERRED_RETRY_MS = 500;
-/** Files the applier writes at once (each is its own temp file, fsync and rename). */
+/** Files the applier writes at once, each fsynced alone (no `sync -f` here, or a batch of a few). */
 const FILE_WRITES_IN_FLIGHT = 8;
+/** Files written at once when they share one `sync -f` of the folder's filesystem (each still temp + rename). */
+const FILE_WRITES_IN_FLIGHT_BATCHED = 128;
+/** A batch with fewer files than this fsyncs each alone: a lone fsync beats a syncfs of a filesystem others use. */
+const FILES_FOR_SHARED_SYNC = 8;
+/** A staged file waits at most this long for the other writes in flight to stage before their shared sync starts. */
+const SHARED_SYNC_WAIT_MS = 20;
 /** Failed writes of one path in a row before the failure is reported. */
 const WRITE_FAILURES_SAID = 3;
 /**
@@ -56,6 +62,11 @@ export class Applier {
   private running: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** With a `sync -f` helper: the files of a batch share its syncs (the receiver's DurableBatch). */
+  private readonly batch: DurableBatch | undefined;
+  private writesActive = 0;
+  private writesStaged = 0;
+  private flushTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly folder: string,
@@ -65,9 +76,30 @@ export class Applier {
     private readonly events: ApplierEvents,
     /** A top-level name inside the folder that is not the folder's (the log's own directory). */
     private readonly reservedTop: string | undefined,
+    /** syncfs of the folder's filesystem; undefined where `sync -f` does not work (each file is fsynced). */
+    syncer?: FilesystemSync,
   ) {
-    this.destination = new Destination(folder);
+    const hooks = { park: () => this.onStaged(), unpark: () => void this.writesStaged-- };
+    this.batch = syncer ? new DurableBatch(hooks, () => syncer.sync()) : undefined;
+    if (this.batch) this.batch.trickle = true; // until a drain has many files to write
+    this.destination = new Destination(folder, this.batch);
     this.gate = new DestinationPaths(folder);
+  }
+
+  /**
+   * A file's temp is written and waits for a sync: once every write in flight waits (or after SHARED_SYNC_WAIT_MS,
+   * for a write outside the counted ones), one `sync -f` makes them all durable, then each is renamed.
+   */
+  private onStaged(): void {
+    this.writesStaged++;
+    if (this.writesStaged >= this.writesActive) return this.flushNow();
+    this.flushTimer ??= setTimeout(() => this.flushNow(), SHARED_SYNC_WAIT_MS);
+  }
+
+  private flushNow(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    void this.batch?.flush();
   }
 
   /**
@@ -110,12 +142,13 @@ export class Applier {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     await this.idle();
+    this.flushNow();
     await this.state.save();
   }
 
   private async drain(): Promise<void> {
     while (this.queue.size > 0 && !this.closed) {
-      this.destination = new Destination(this.folder);
+      this.destination = new Destination(this.folder, this.batch);
       const batch = [...this.queue].slice(0, SYNC_LIMITS.applyBatchPathsMax);
       for (const path of batch) this.queue.delete(path);
       // Folders before what is in them; removals deepest first, after every write (a folder empties first).
@@ -141,7 +174,20 @@ export class Applier {
       // Folders and links in path order, then files several at once (their fsyncs overlap; no file is another's
       // parent), then removals deepest first.
       for (const plan of writes.filter((p) => !isFile(p))) await one(plan);
-      await mapLimit(writes.filter(isFile), FILE_WRITES_IN_FLIGHT, one);
+      const files = writes.filter(isFile);
+      // A few files: each fsyncs alone (the batch is "trickle"); many: they share syncs, so many more in flight.
+      const shared = this.batch !== undefined && files.length >= FILES_FOR_SHARED_SYNC;
+      if (this.batch) this.batch.trickle = !shared;
+      await mapLimit(files, shared ? FILE_WRITES_IN_FLIGHT_BATCHED : FILE_WRITES_IN_FLIGHT, async (plan) => {
+        this.writesActive++;
+        try {
+          await one(plan);
+        } finally {
+          this.writesActive--;
+          if (this.writesStaged > 0 && this.writesStaged >= this.writesActive) this.flushNow();
+        }
+      });
+      if (this.batch) this.batch.trickle = true; // deletes, folders and conflict copies outside a file batch
       for (const plan of [...removals, ...plans.filter((p) => !p.resolution.winner)]) await one(plan);
       await this.destination.syncDirs();
     }

@@ -6,7 +6,7 @@
 // takes a record a peer did not make itself.
 import { mkdir, realpath, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { topNameInside } from '../receiver/index.js';
+import { FilesystemSync, topNameInside } from '../receiver/index.js';
 import { AssertionError } from '../util/assert.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import { readLogId } from '../log/index.js';
@@ -78,6 +78,8 @@ export class SyncNode {
     private readonly state: SyncState,
     private readonly watcher: AppendOnlyLogWatcher,
     private readonly applier: Applier,
+    /** The `sync -f` helper the applier's batches share (undefined where it does not work). */
+    private readonly syncer: FilesystemSync | undefined,
   ) {}
 
   get nodeId(): string {
@@ -97,6 +99,7 @@ export class SyncNode {
     const logDir = resolve(options.logDir);
     await mkdir(logDir, { recursive: true });
     const store = await openStore(logDir, {});
+    let syncer: FilesystemSync | undefined;
     try {
       await store.flush();
       const nodeId = await readLogId(logDir);
@@ -105,6 +108,7 @@ export class SyncNode {
       const reservedTop = topNameInside(dir, await realpath(logDir));
       await Applier.sweepTemps(dir, reservedTop);
       const state = await SyncState.load(await store.catalog(), root, nodeId, logDir, dir);
+      syncer = await FilesystemSync.start(dir);
       let watcher: AppendOnlyLogWatcher | undefined;
       const emit = (event: SyncEvent) => options.onEvent?.(event);
       const holder: { node?: SyncNode } = {};
@@ -113,7 +117,7 @@ export class SyncNode {
         conflict: (info) => holder.node?.noteConflict(info),
         refused: (path, reason) => emit({ kind: 'refused', path, reason }),
         error: (error) => emit({ kind: 'error', message: error.message }),
-      }, reservedTop);
+      }, reservedTop, syncer);
       watcher = new AppendOnlyLogWatcher({
         watchPath: dir,
         store,
@@ -121,7 +125,7 @@ export class SyncNode {
         debounceMs: options.debounceMs,
         sync: { latest: (r, path) => (r === root ? (state.shadowOf(path) ?? null) : undefined) },
       });
-      const node = new SyncNode(options, store, state, watcher, applier);
+      const node = new SyncNode(options, store, state, watcher, applier, syncer);
       holder.node = node;
       watcher.on(WATCHER_EVENTS.VERSION, (change) => node.onRecorded(change));
       watcher.on(WATCHER_EVENTS.ERROR, (error) => emit({ kind: 'error', message: error.message }));
@@ -135,6 +139,7 @@ export class SyncNode {
       node.followPeers();
       return node;
     } catch (error) {
+      syncer?.close();
       await store.close().catch(() => {});
       throw error;
     }
@@ -155,6 +160,7 @@ export class SyncNode {
     await Promise.all(this.peerRuns);
     await this.watcher.stop();
     await this.applier.close();
+    this.syncer?.close();
     await this.server?.close();
     await this.store.close();
   }
