@@ -45,6 +45,11 @@ export interface LogServerOptions {
   appendOnly?: boolean;
   /** With acceptPush: told after each record push. */
   onPush?: (event: PushEvent) => void;
+  /**
+   * Told of each request as it arrives, before it is checked (nothing about it is passed): a sync node takes a
+   * request as a sign that a peer it could not reach may be up again (docs/sync.md "Notify and catch-up").
+   */
+  onRequest?: () => void;
 }
 
 const PUSH_PREFIX = '/v1/push/';
@@ -98,7 +103,11 @@ export class LogServer {
     const server = options.tls ? createHttpsServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }) : createHttpServer(serverOptions);
     server.maxConnections = NET_LIMITS.connectionsMax;
     const logServer = new LogServer(server, log, store, options.tokens ?? TokenSet.none(), logDir, options.tls !== undefined, options.onError, push);
-    server.on('request', (req: IncomingMessage, res: ServerResponse) => void logServer.handle(req, res));
+    const onRequest = options.onRequest;
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      onRequest?.();
+      void logServer.handle(req, res);
+    });
     // A malformed request (bad header, too large): answer what Node can and drop the connection.
     server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
       const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;

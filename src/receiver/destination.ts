@@ -218,6 +218,24 @@ export class Destination {
   }
 
   /** Removes whatever is at `target` (a whole directory tree included). Returns false when nothing was there. */
+  /**
+   * Renames `source` to `target` (a file, link or whole folder: one atomic rename, content, inode, mode and mtime
+   * kept). The target's parents are made as for a write; the source's must be real folders. Durable once
+   * syncDirs() has run.
+   */
+  async move(source: string, target: string, ctx: WriteContext): Promise<void> {
+    if (!(await this.parentsExist(source, ctx))) throw wrapIoError(Object.assign(new Error('a parent is missing'), { code: 'ENOENT' }), 'rename', source);
+    await this.prepare(target, ctx);
+    try {
+      await rename(source, target);
+    } catch (error) {
+      throw wrapIoError(error, 'rename', source);
+    }
+    this.forget(source);
+    this.dirtyDirs.add(dirname(source));
+    this.dirtyDirs.add(dirname(target));
+  }
+
   async remove(target: string, ctx: WriteContext): Promise<boolean> {
     if (!(await this.parentsExist(target, ctx))) return false;
     const stat = await lstatOrUndefined(target);

@@ -5,6 +5,8 @@ export { ReceiverSession, type SessionOptions } from './receiver-session.js';
 export { RECEIVER_STATE_DIR, VERSIONS_DIR } from './destination-path.js';
 export { CURSOR_FILE, readCursor, type ReceiverCursor } from './cursor.js';
 export { Destination, type EntryMeta, type WriteContext } from './destination.js';
+export { DurableBatch } from './durable-batch.js';
+export { FilesystemSync } from './filesystem-sync.js';
 export { DestinationPaths, topNameInside } from './destination-path.js';
 export { MANIFEST_FILE, type ManifestLine } from './manifest.js';
 export { versionFileName, fileSafeIsoTime } from './apply-all-versions.js';

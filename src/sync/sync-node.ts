@@ -6,7 +6,7 @@
 // takes a record a peer did not make itself.
 import { mkdir, realpath, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { topNameInside } from '../receiver/index.js';
+import { FilesystemSync, topNameInside } from '../receiver/index.js';
 import { AssertionError } from '../util/assert.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import { readLogId } from '../log/index.js';
@@ -17,6 +17,9 @@ import { AppendOnlyLogWatcher, assignRootNames, knownRootsOf, WATCHER_EVENTS, ty
 import { Applier } from './applier.js';
 import { copyFromPeer, highSeqOf, refusePeer } from './peer-copy.js';
 import { SyncState } from './sync-state.js';
+
+/** A peer that is away is retried at once when a request comes in, but not more often than this. */
+const PEER_WAKE_INTERVAL_MS = 1_000;
 
 export interface SyncOptions {
   /** The folder kept in sync. It must exist. */
@@ -41,7 +44,7 @@ export interface SyncOptions {
 export type SyncEvent =
   | { kind: 'recorded'; path: string; change: string; versionId: string }
   | { kind: 'copied'; peer: string; records: number }
-  | { kind: 'applied'; path: string; deleted: boolean; versionId: string; node: string }
+  | { kind: 'applied'; path: string; deleted: boolean; versionId: string; node: string; movedFrom?: string }
   | { kind: 'conflict'; path: string; copy: string; winnerVersionId: string; loserVersionId: string; winnerNode: string; loserNode: string }
   | { kind: 'refused'; path: string; reason: string }
   | { kind: 'peer-away'; peer: string; message: string; delayMs: number }
@@ -64,6 +67,8 @@ export class SyncNode {
   private readonly peersByLog = new Map<string, string>();
   private readonly conflicts: SyncStatus['conflicts'] = [];
   private readonly peersFailed: SyncStatus['peersFailed'] = [];
+  /** Peers that are away (a retry is pending): how to retry each now, and when that was last done. */
+  private readonly away = new Map<string, { retryNow: () => void; wokenAtMs: number }>();
   private server: LogServer | undefined;
   private stopping: Promise<void> | undefined;
 
@@ -73,6 +78,8 @@ export class SyncNode {
     private readonly state: SyncState,
     private readonly watcher: AppendOnlyLogWatcher,
     private readonly applier: Applier,
+    /** The `sync -f` helper the applier's batches share (undefined where it does not work). */
+    private readonly syncer: FilesystemSync | undefined,
   ) {}
 
   get nodeId(): string {
@@ -92,6 +99,7 @@ export class SyncNode {
     const logDir = resolve(options.logDir);
     await mkdir(logDir, { recursive: true });
     const store = await openStore(logDir, {});
+    let syncer: FilesystemSync | undefined;
     try {
       await store.flush();
       const nodeId = await readLogId(logDir);
@@ -100,15 +108,16 @@ export class SyncNode {
       const reservedTop = topNameInside(dir, await realpath(logDir));
       await Applier.sweepTemps(dir, reservedTop);
       const state = await SyncState.load(await store.catalog(), root, nodeId, logDir, dir);
+      syncer = await FilesystemSync.start(dir);
       let watcher: AppendOnlyLogWatcher | undefined;
       const emit = (event: SyncEvent) => options.onEvent?.(event);
       const holder: { node?: SyncNode } = {};
       const applier = new Applier(dir, state, store, (path, present) => watcher?.noteApplied(root, path, present), {
-        applied: (path, record) => emit({ kind: 'applied', path, deleted: record.kind === 'delete', versionId: record.versionId, node: record.origin?.log ?? nodeId }),
+        applied: (path, record, movedFrom) => emit({ kind: 'applied', path, deleted: record.kind === 'delete', versionId: record.versionId, node: record.origin?.log ?? nodeId, ...(movedFrom !== undefined ? { movedFrom } : {}) }),
         conflict: (info) => holder.node?.noteConflict(info),
         refused: (path, reason) => emit({ kind: 'refused', path, reason }),
         error: (error) => emit({ kind: 'error', message: error.message }),
-      }, reservedTop);
+      }, reservedTop, syncer);
       watcher = new AppendOnlyLogWatcher({
         watchPath: dir,
         store,
@@ -116,7 +125,7 @@ export class SyncNode {
         debounceMs: options.debounceMs,
         sync: { latest: (r, path) => (r === root ? (state.shadowOf(path) ?? null) : undefined) },
       });
-      const node = new SyncNode(options, store, state, watcher, applier);
+      const node = new SyncNode(options, store, state, watcher, applier, syncer);
       holder.node = node;
       watcher.on(WATCHER_EVENTS.VERSION, (change) => node.onRecorded(change));
       watcher.on(WATCHER_EVENTS.ERROR, (error) => emit({ kind: 'error', message: error.message }));
@@ -126,10 +135,11 @@ export class SyncNode {
       await watcher.flush();
       for (const path of state.paths()) watcher.noteApplied(root, path, state.shadowOf(path)?.record.kind === 'version');
       applier.schedule(state.paths());
-      node.server = await LogServer.start({ logDir, host: options.host, port: options.port ?? 0, tokens: options.tokens, tls: options.tls });
+      node.server = await LogServer.start({ logDir, host: options.host, port: options.port ?? 0, tokens: options.tokens, tls: options.tls, onRequest: () => node.wakeAwayPeers() });
       node.followPeers();
       return node;
     } catch (error) {
+      syncer?.close();
       await store.close().catch(() => {});
       throw error;
     }
@@ -150,6 +160,7 @@ export class SyncNode {
     await Promise.all(this.peerRuns);
     await this.watcher.stop();
     await this.applier.close();
+    this.syncer?.close();
     await this.server?.close();
     await this.store.close();
   }
@@ -189,26 +200,56 @@ export class SyncNode {
     for (const peer of this.options.peers) this.peerRuns.push(this.followPeer(peer, highSeq));
   }
 
+  /**
+   * A request came in: a peer may have just come up (a starting node follows every peer at once). Each peer that is
+   * away is retried now instead of at the end of its backoff (up to 15 s), at most once per PEER_WAKE_INTERVAL_MS,
+   * so a change made right after a peer starts is not held for a backoff that outlived the outage.
+   */
+  private wakeAwayPeers(): void {
+    const nowMs = Date.now();
+    for (const away of this.away.values()) {
+      if (nowMs - away.wokenAtMs < PEER_WAKE_INTERVAL_MS) continue;
+      away.wokenAtMs = nowMs;
+      away.retryNow();
+    }
+  }
+
   private async followPeer(peer: string, highSeq: Map<string, number>): Promise<void> {
     const signal = this.abort.signal;
     const backoff = new Backoff();
-    const transport: RemoteLogOptions = {
-      ...this.options.transport,
-      onRetry: (error, delayMs) => this.emit({ kind: 'peer-away', peer, message: error.message, delayMs }),
-    };
     while (!signal.aborted) {
+      // One attempt: ended by the node's stop, or by a wake (then tried again at once; a copy resumes where it stopped).
+      const attempt = new AbortController();
+      const end = () => attempt.abort();
+      signal.addEventListener('abort', end, { once: true });
+      const markAway = () => {
+        if (!this.away.has(peer)) this.away.set(peer, { retryNow: end, wokenAtMs: 0 });
+        else this.away.get(peer)!.retryNow = end;
+      };
+      const transport: RemoteLogOptions = {
+        ...this.options.transport,
+        onRetry: (error, delayMs) => {
+          markAway();
+          this.emit({ kind: 'peer-away', peer, message: error.message, delayMs });
+        },
+      };
       try {
         await copyFromPeer(peer, {
           store: this.store,
           state: this.state,
           highSeq,
           transport,
-          claim: (url, logId) => this.claim(url, logId),
+          claim: (url, logId) => {
+            this.claim(url, logId);
+            this.away.delete(peer); // connected: nothing to wake
+            backoff.reset();
+          },
           copied: (stored, from) => this.onCopied(stored, from),
-        }, signal);
-        return;
+        }, attempt.signal);
+        if (signal.aborted || !attempt.signal.aborted) return; // it resolves only once stopped (or woken)
       } catch (error) {
         if (signal.aborted) return;
+        if (attempt.signal.aborted) continue;
         const message = (error as Error).message;
         if (!isRetryable(error)) {
           this.peersFailed.push({ peer, message });
@@ -216,8 +257,11 @@ export class SyncNode {
           return;
         }
         const delayMs = backoff.next();
+        markAway();
         this.emit({ kind: 'peer-away', peer, message, delayMs });
-        await sleep(delayMs, signal).catch(() => {});
+        await sleep(delayMs, attempt.signal).catch(() => {});
+      } finally {
+        signal.removeEventListener('abort', end);
       }
     }
   }

@@ -9,7 +9,8 @@ import type { CatalogApi, StoredRecord } from '../store/index.js';
 import { writeFileAtomic } from '../util/fs-durable.js';
 import { SYNC_LIMITS } from '../util/limits.js';
 import { resolveInside } from '../util/log-path.js';
-import { resolvePath, type PathResolution, type SyncEntry } from './version-graph.js';
+import { entriesWithMoves, resolveWithMoves, type MoveGraphSource } from './move-graph.js';
+import type { PathResolution, SyncEntry } from './version-graph.js';
 
 export const SHADOW_FILE_NAME = 'sync-shadow.json';
 
@@ -24,6 +25,13 @@ export class SyncState {
   private readonly entries = new Map<string, SyncEntry[]>();
   private readonly stored = new Map<string, StoredRecord<EntryRecord>>();
   private readonly shadow = new Map<string, StoredRecord<EntryRecord>>();
+  /** Moves by their tombstones: new path → old paths, old path → new paths. */
+  private readonly movedInto = new Map<string, Set<string>>();
+  private readonly movedOutOf = new Map<string, Set<string>>();
+  private readonly graph: MoveGraphSource = {
+    entriesAt: (path) => this.entries.get(path) ?? [],
+    renamedInto: (path) => this.movedInto.get(path) ?? [],
+  };
   private dirty = false;
 
   constructor(
@@ -45,7 +53,7 @@ export class SyncState {
   }
 
   private async restoreShadow(path: string, savedId: string | undefined, folder: string): Promise<void> {
-    const history = this.entries.get(path)!;
+    const history = entriesWithMoves(path, this.graph);
     const disk = await lstat(resolveInside(folder, path)).catch(() => undefined);
     const matches = (record: EntryRecord): boolean => {
       if (record.kind === 'delete') return disk === undefined;
@@ -55,14 +63,14 @@ export class SyncState {
       return disk.isFile() && disk.size === record.size && Math.abs(disk.mtimeMs - record.mtimeMs) < 1;
     };
     const saved = savedId === undefined ? undefined : history.find((e) => e.record.versionId === savedId);
-    const winner = resolvePath(history).winner;
+    const winner = this.resolve(path).winner;
     const newest = history[history.length - 1];
     const match = [saved, winner, ...[...history].reverse()].find((e) => e !== undefined && matches(e.record));
-    if (match) return this.setShadow(path, this.stored.get(match.record.versionId)!);
+    if (match) return this.setShadow(path, this.storedOf(match));
     // The folder changed while the node was down: it held the saved record or what this node recorded last there.
     const ownNewest = [...history].reverse().find((e) => e.node === this.nodeId);
     const base = [saved, ownNewest].filter((e): e is SyncEntry => e !== undefined).sort((a, b) => b.seq - a.seq)[0] ?? newest;
-    if (base) this.setShadow(path, this.stored.get(base.record.versionId)!);
+    if (base) this.setShadow(path, this.storedOf(base));
   }
 
   /** A record of this root appended to the log (own or a peer's). Returns false for a version id already held. */
@@ -74,6 +82,10 @@ export class SyncState {
     const list = this.entries.get(record.path);
     if (list) list.push(entry);
     else this.entries.set(record.path, [entry]);
+    if (record.kind === 'delete' && record.renamedTo !== undefined) {
+      link(this.movedInto, record.renamedTo, record.path);
+      link(this.movedOutOf, record.path, record.renamedTo);
+    }
     return true;
   }
 
@@ -98,8 +110,29 @@ export class SyncState {
     return [...this.entries.keys()];
   }
 
+  /** The path's winner, conflicts and wait, moves included (docs/sync.md "Renames and folder moves"). */
   resolve(path: string): PathResolution {
-    return resolvePath(this.entries.get(path) ?? []);
+    return resolveWithMoves(path, this.graph);
+  }
+
+  /** Every entry competing at the path: its own records and edits carried to it by moves. */
+  entriesOf(path: string): SyncEntry[] {
+    return entriesWithMoves(path, this.graph);
+  }
+
+  /** The stored record of an entry, as held at the entry's path (an edit carried by a move is held at the new one). */
+  storedOf(entry: SyncEntry): StoredRecord<EntryRecord> {
+    const stored = this.stored.get(entry.record.versionId)!;
+    return stored.record.path === entry.record.path ? stored : { ...stored, record: entry.record };
+  }
+
+  /** `path` and every path it was moved to, transitively: a record of `path` can change what those resolve to. */
+  withMoveTargets(path: string): string[] {
+    const out = [path];
+    for (let i = 0; i < out.length && out.length <= SYNC_LIMITS.moveChainMax; i++) {
+      for (const to of this.movedOutOf.get(out[i]!) ?? []) if (!out.includes(to)) out.push(to);
+    }
+    return out;
   }
 
   shadowOf(path: string): StoredRecord<EntryRecord> | undefined {
@@ -123,6 +156,12 @@ export class SyncState {
     const file: ShadowFile = { format: 1, root: this.root, paths: Object.fromEntries([...this.shadow].map(([path, s]) => [path, s.record.versionId])) };
     await writeFileAtomic(join(this.logDir, SHADOW_FILE_NAME), Buffer.from(JSON.stringify(file)));
   }
+}
+
+function link(map: Map<string, Set<string>>, key: string, value: string): void {
+  const set = map.get(key);
+  if (set) set.add(value);
+  else map.set(key, new Set([value]));
 }
 
 /** The saved shadow (path → version id); empty when missing, unreadable or of another root (it is derived data). */

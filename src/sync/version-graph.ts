@@ -41,8 +41,8 @@ export function sameState(a: EntryRecord, b: EntryRecord): boolean {
   return a.contentId !== undefined && b.contentId !== undefined && Buffer.from(a.contentId).equals(Buffer.from(b.contentId));
 }
 
-/** Heads, winner and conflicts of one path's records (any order; a version id held twice counts once). */
-export function resolvePath(entries: readonly SyncEntry[]): PathResolution {
+/** The heads of one path's records (a version id held twice counts once), and a base version not held yet. */
+export function headsOf(entries: readonly SyncEntry[]): { heads: SyncEntry[]; byId: Map<string, SyncEntry>; waitingFor: string | undefined } {
   const byId = new Map<string, SyncEntry>();
   for (const entry of entries) if (!byId.has(entry.record.versionId)) byId.set(entry.record.versionId, entry);
   const ancestors = new Set<string>();
@@ -66,7 +66,27 @@ export function resolvePath(entries: readonly SyncEntry[]): PathResolution {
   const all = [...byId.values()];
   const tips = all.filter((entry) => !ancestors.has(entry.record.versionId));
   // Only a basedOn cycle (a hostile log) leaves no head: then every record competes, still the same way everywhere.
-  const heads = tips.length > 0 ? tips : all;
+  return { heads: tips.length > 0 ? tips : all, byId, waitingFor };
+}
+
+/** True when following `entry`'s basedOn chain through `byId` reaches `ancestorId` (or it is that record). */
+export function descendsFrom(entry: SyncEntry, ancestorId: string, byId: ReadonlyMap<string, SyncEntry>): boolean {
+  const seen = new Set<string>();
+  for (let at: SyncEntry | undefined = entry; at !== undefined && !seen.has(at.record.versionId); at = at.record.basedOn === undefined ? undefined : byId.get(at.record.basedOn)) {
+    if (at.record.versionId === ancestorId) return true;
+    seen.add(at.record.versionId);
+  }
+  return false;
+}
+
+/**
+ * Heads, winner and conflicts of one path's records (any order; a version id held twice counts once). Heads whose
+ * version id is in `carriedAway` (an edit concurrent with a move of the path: docs/sync.md "Renames and folder
+ * moves") compete at the move's new path instead, not here.
+ */
+export function resolvePath(entries: readonly SyncEntry[], carriedAway: ReadonlySet<string> = new Set()): PathResolution {
+  const { heads: all, waitingFor } = headsOf(entries);
+  const heads = all.filter((head) => !carriedAway.has(head.record.versionId));
   let winner: SyncEntry | undefined;
   for (const head of heads) if (!winner || beats(head, winner)) winner = head;
   const conflicts = heads.filter((head) => head !== winner && head.record.kind === 'version' && !sameState(head.record, winner!.record));

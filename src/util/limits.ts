@@ -356,6 +356,8 @@ export const SYNC_LIMITS = {
   copyBatchBytesMax: 16 * 1024 * 1024,
   /** Paths the applier writes before it saves the shadow and looks for new work. */
   applyBatchPathsMax: 512,
+  /** Renames followed in a chain (x→y→z…) when an edit of the first path is carried to the last (docs/sync.md). */
+  moveChainMax: 32,
   /** Largest sync-shadow.json read. */
   shadowFileBytesMax: 256 * 1024 * 1024,
 } as const;

@@ -2,7 +2,7 @@
 // log. Scripted edits on all three converge byte for byte (content, modes, mtimes); a partition (a node killed with
 // SIGKILL, the same file edited on two sides, the node restarted) leaves both edits on every node as the file and
 // one identically named conflict copy; nothing applied from a peer is recorded again (no echo).
-import { chmod, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/run-cli.js';
@@ -70,6 +70,42 @@ describe('synclog sync', () => {
     expect(ids[2]).toEqual(ids[0]);
     // 5 creates (3 files, folders docs and docs/deep), 1 edit, 1 delete, 1 rename (a delete and a version).
     expect(ids[0]!.length).toBe(5 + 1 + 1 + 2);
+  }, 180_000);
+
+  it('a rename and a folder move made on one node are renames on the others: same inodes, nothing re-written', async () => {
+    const work = await makeTmpDir();
+    const nodes = await makeNodes(work, ['m1', 'm2', 'm3']);
+    running = nodes;
+    for (const node of nodes) await startNode(node, nodes);
+    const [a, b, c] = nodes as [SyncNodeProcess, SyncNodeProcess, SyncNodeProcess];
+    await writeFile(join(a.dir, 'old.txt'), 'renamed\n');
+    await mkdir(join(a.dir, 'box', 'inner'), { recursive: true });
+    await writeFile(join(a.dir, 'box', 'one.txt'), 'one\n');
+    await writeFile(join(a.dir, 'box', 'inner', 'two.txt'), 'two\n');
+    await waitFor(async () => (await converged(nodes)) && (await readdir(c.dir)).length === 2 && (await readdir(join(c.dir, 'box', 'inner')).catch(() => [])).length === 1, 'the files everywhere', 60_000, 100);
+    const inodes = async (node: SyncNodeProcess, paths: string[]) => Promise.all(paths.map(async (p) => (await stat(join(node.dir, p))).ino));
+    const beforeB = await inodes(b, ['old.txt', 'box', 'box/one.txt', 'box/inner/two.txt']);
+    const beforeC = await inodes(c, ['old.txt', 'box', 'box/one.txt', 'box/inner/two.txt']);
+
+    await rename(join(a.dir, 'old.txt'), join(a.dir, 'new.txt'));
+    await rename(join(a.dir, 'box'), join(a.dir, 'crate'));
+    const moved = async () => {
+      const names = (await readdir(c.dir)).sort().join(',') + (await readdir(b.dir)).sort().join(',');
+      return names === 'crate,new.txtcrate,new.txt' && (await converged(nodes));
+    };
+    await waitFor(moved, 'the rename and the folder move everywhere', 60_000, 100, async () => trees(nodes));
+    // The same inodes: each peer renamed the file and the folder (with what is in it), it did not write them anew.
+    expect(await inodes(b, ['new.txt', 'crate', 'crate/one.txt', 'crate/inner/two.txt'])).toEqual(beforeB);
+    expect(await inodes(c, ['new.txt', 'crate', 'crate/one.txt', 'crate/inner/two.txt'])).toEqual(beforeC);
+    for (const node of [b, c]) {
+      const moves = node.events.filter((e) => e.event === 'applied' && typeof e.movedFrom === 'string').map((e) => `${e.movedFrom as string}->${e.path as string}`);
+      expect(moves).toEqual(expect.arrayContaining(['old.txt->new.txt', 'box->crate']));
+    }
+    // No echo: the peers recorded nothing of their own.
+    for (const node of nodes) expect(await stopNode(node)).toBe(0);
+    const logs = await Promise.all(nodes.map((n) => versionsIn(n.log)));
+    expect(logs[1]!.map((v) => v.versionId).sort()).toEqual(logs[0]!.map((v) => v.versionId).sort());
+    expect(logs[2]!.map((v) => v.versionId).sort()).toEqual(logs[0]!.map((v) => v.versionId).sort());
   }, 180_000);
 
   it('a partition: both edits of the same file are on every node, as the file and one identically named conflict copy', async () => {
