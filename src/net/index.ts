@@ -12,5 +12,6 @@ export { replicate, replicateFrom, type ReplicateOptions, type ReplicaState, typ
 export { Backoff, Outage, retrying, sleep, type ErrorClassifier, type OutageOptions } from './backoff.js';
 export { nextOrIdle } from './next-or-idle.js';
 export { push, type PushOptions, type PushState, type RootNames } from './pusher.js';
+export { parseRootNames } from './push-root-names.js';
 export { readPushTargets, measurePushQueue, PUSH_CURSOR_FILE_NAME, type PushTarget, type PushQueue } from './push-cursor.js';
 export type { PushStats, PushEvent } from './push-server.js';

@@ -1,18 +1,24 @@
 // The pusher (`synclog push`, `synclog watch --to`): ships a local log's records to a server that takes pushes
-// (docs/protocol.md "Push"), in log order, sending only the chunks the server lacks. Owns: batching (never cutting
-// an atomic group), the lacks → upload → records exchange, renaming roots (--as), retrying while the server is
-// away (one notice per outage, with what is queued), and saving the cursor after each acknowledged batch.
-// Never saves the cursor before the server said the records are durable; never sends a record out of order.
+// (docs/protocol.md "Push"), in log order, sending only the chunks the server lacks. Owns: the lacks → upload →
+// records exchange of each batch (push-batch.ts), pipelined (ship-pipeline.ts: the next batches are read, asked about
+// and uploaded while the oldest waits for its records' durable answer), renaming roots (--as), retrying while the
+// server is away (one notice per outage, with what is queued), and saving the cursor after each acknowledged batch.
+// Never saves the cursor before the server said the records are durable; never sends a batch's records before the
+// previous batch's were acknowledged, nor before its own chunks are, so records append in order, exactly once.
 import { NetError, UsageError } from '../errors.js';
-import { FRAME_FLAGS, FRAME_OFFSET, initChecksum, Log, readLogId, type LogEntry } from '../log/index.js';
+import { initChecksum, Log, readLogId, type LogEntry } from '../log/index.js';
 import { nextOrIdle } from './next-or-idle.js';
-import { contentIdHex, decodeRecord, encodeRecord, peekChunkIdAndSize, RECORD_TAGS, type LogRecord, type VersionRecord } from '../record/index.js';
+import { contentIdHex, encodeRecord, RECORD_TAGS } from '../record/index.js';
 import { openStore, type StoreApi } from '../store/index.js';
 import { PUSH_LIMITS, NET_LIMITS } from '../util/limits.js';
+import { readAnswer } from './answer-body.js';
 import { Backoff, sleep } from './backoff.js';
 import { HttpTransport, isRetryable, type TransportOptions } from './http-client.js';
 import { ROUTES, type LogInfo } from './protocol.js';
 import { measurePushQueue, readPushTargets, savePushTarget, type PushQueue } from './push-cursor.js';
+import { addToBatch, batchBytes, batchCloses, newBatch, type Batch, type RootNames } from './push-batch.js';
+import { ChunkUploader } from './push-uploader.js';
+import { ShipPipeline } from './ship-pipeline.js';
 import {
   chunkDelta,
   decodeLacks,
@@ -23,16 +29,12 @@ import {
   PUSH_MESSAGES,
   PUSH_PROTOCOL_VERSION,
   PUSH_ROUTES,
-  UPLOAD_END,
-  uploadChunkHead,
-  uploadHead,
   type OriginInfo,
   type PushedRecord,
   type PushReply,
 } from './push-protocol.js';
 
-/** Local root name → the name it is pushed under (`--as`). */
-export type RootNames = (root: string) => string;
+export type { RootNames } from './push-batch.js';
 
 export interface PushOptions extends TransportOptions {
   url: string;
@@ -70,20 +72,6 @@ export interface PushState {
   serverLogId?: string;
 }
 
-interface Batch {
-  records: PushedRecord[];
-  recordBytes: number;
-  /** Chunk records read on the way, by hex id: uploaded from here when the server lacks them. */
-  chunks: Map<string, Uint8Array>;
-  chunkBytes: number;
-  /** Chunk ids the batch's versions name, in order, once each. */
-  wanted: Map<string, Uint8Array>;
-  /** The seq after the last record read into the batch. */
-  endSeq: number;
-  /** Versions of deltaChunksMin chunks or more, by their index in `records` (local root): a base may spare their ids. */
-  large: Map<number, VersionRecord>;
-}
-
 /**
  * What the versions the server already acknowledged let a batch skip (docs/protocol.md "Version deltas"): the chunk
  * ids of each large version's base (the previous version of its path below the cursor: the server checked it held
@@ -96,11 +84,20 @@ interface BasePlan {
   used: boolean;
 }
 
-const BATCH_CHUNK_BYTES_MAX = 32 * 1024 * 1024;
-const BATCH_RECORD_BYTES_MAX = 8 * 1024 * 1024;
+/** A batch whose chunks are asked about and queued: what its commit needs. */
+interface Prepared {
+  plan: BasePlan;
+  /** Resolves once every chunk the batch needs (its own uploads, and those of earlier batches it shares) is durable. */
+  chunksDurable: Promise<unknown>;
+}
 
-function newBatch(fromSeq: number): Batch {
-  return { records: [], recordBytes: 0, chunks: new Map(), chunkBytes: 0, wanted: new Map(), endSeq: fromSeq, large: new Map() };
+/** What the stages of one session's batches share. */
+interface ShipContext {
+  transport: HttpTransport;
+  uploader: ChunkUploader;
+  save: (nextSeq: number) => Promise<void>;
+  /** Aborts with the caller's signal, and when the session fails. */
+  signal: AbortSignal;
 }
 
 /** Pushes until caught up (or, following, until `signal` aborts); resolves with the final state. */
@@ -197,69 +194,82 @@ class Pusher {
     const stopReading = () => reading.abort();
     signal?.addEventListener('abort', stopReading, { once: true });
     if (signal?.aborted) reading.abort();
+    // Requests of a session that failed are cut at once (their batches can never be acknowledged in this session).
+    const requests = new AbortController();
+    const requestSignal = signal ? AbortSignal.any([signal, requests.signal]) : requests.signal;
+    const uploader = new ChunkUploader(transport, requestSignal, (ids, bytes) => this.uploaded(ids, bytes));
+    const ctx: ShipContext = { transport, uploader, save, signal: requestSignal };
+    const pipeline = new ShipPipeline<Batch, Prepared>(
+      { prepare: (batch) => this.prepare(ctx, batch), commit: (batch, prepared) => this.commit(ctx, batch, prepared) },
+      { batchesMax: PUSH_LIMITS.batchesInFlightMax, bytesMax: PUSH_LIMITS.batchBytesInFlightMax },
+    );
     const entries = this.log.read({ fromSeq: this.state.nextSeq, follow: this.options.follow, signal: reading.signal, withFrames: true })[Symbol.asyncIterator]();
     try {
-      let batch = newBatch(this.state.nextSeq);
-      for (;;) {
-        const step = await nextOrIdle(entries, this.options.follow, async () => {
-          if (batch.endSeq > this.state.nextSeq) {
-            await this.ship(transport, batch, save);
-            batch = newBatch(this.state.nextSeq);
-          }
-          this.options.onCaughtUp?.({ ...this.state });
-        });
-        if (step.done) break;
-        const entry = step.value;
-        this.add(batch, entry);
-        if (groupEnds(entry) && full(batch)) {
-          await this.ship(transport, batch, save);
-          batch = newBatch(this.state.nextSeq);
-        }
-      }
-      if (batch.endSeq > this.state.nextSeq && !signal?.aborted) await this.ship(transport, batch, save);
-      if (!signal?.aborted) this.options.onCaughtUp?.({ ...this.state });
+      await this.shipAll(entries, pipeline);
     } finally {
+      requests.abort();
+      await pipeline.settled();
+      await uploader.settled();
       signal?.removeEventListener('abort', stopReading);
       reading.abort();
       await entries.return?.();
     }
   }
 
-
-  private add(batch: Batch, entry: LogEntry): void {
-    batch.endSeq = entry.seq + 1;
-    if (entry.tag === RECORD_TAGS.chunk) {
-      const head = peekChunkIdAndSize(entry.payload);
-      const id = head ? head.id : (decodeRecord(entry.tag, entry.payload, { file: entry.segment, offset: entry.offset, seq: entry.seq }) as { id: Uint8Array }).id;
-      batch.chunks.set(contentIdHex(id), entry.payload);
-      batch.chunkBytes += entry.payload.length;
-      return;
+  /**
+   * Reads the log into batches and hands each to the pipeline as it closes (at a group's end, once full), so it is
+   * read while older batches ship; idle (following, nothing new), what is read ships and is waited for.
+   */
+  private async shipAll(entries: AsyncIterator<LogEntry>, pipeline: ShipPipeline<Batch, Prepared>): Promise<void> {
+    const { signal } = this.options;
+    let batch = newBatch(this.state.nextSeq);
+    const submit = async () => {
+      const closed = batch;
+      batch = newBatch(closed.endSeq);
+      await pipeline.submit(closed, batchBytes(closed));
+    };
+    for (;;) {
+      const step = await nextOrIdle(entries, this.options.follow, async () => {
+        if (batch.endSeq > batch.fromSeq) await submit();
+        await pipeline.drain();
+        this.options.onCaughtUp?.({ ...this.state });
+      });
+      if (step.done) break;
+      const entry = step.value;
+      addToBatch(batch, entry, this.options.rootNames);
+      if (batchCloses(batch, entry)) await submit();
     }
-    if (entry.tag !== RECORD_TAGS.version && entry.tag !== RECORD_TAGS.delete && entry.tag !== RECORD_TAGS.watch) return; // params: the server has its own
-    const where = { file: entry.segment, offset: entry.offset, seq: entry.seq };
-    const record = decodeRecord(entry.tag, entry.payload, where);
-    let payload = entry.payload;
-    if (record.kind === 'version' || record.kind === 'delete' || record.kind === 'watch') {
-      const name = this.options.rootNames?.(record.root) ?? record.root;
-      if (name !== record.root) payload = encodeRecord({ ...record, root: name } as LogRecord).payload;
-      if (record.kind === 'version') for (const chunk of record.chunks ?? []) batch.wanted.set(contentIdHex(chunk.id), chunk.id);
-      if (record.kind === 'version' && (record.chunks?.length ?? 0) >= PUSH_LIMITS.deltaChunksMin) batch.large.set(batch.records.length, record);
-    }
-    batch.records.push({ seq: entry.seq, tag: entry.tag, payload });
-    batch.recordBytes += payload.length + 14;
+    if (signal?.aborted) return;
+    if (batch.endSeq > batch.fromSeq) await submit();
+    await pipeline.drain();
+    if (!signal?.aborted) this.options.onCaughtUp?.({ ...this.state });
   }
 
-  /** lacks → uploads → records → cursor: the batch is durable on the server before the cursor moves past it. */
-  private async ship(transport: HttpTransport, batch: Batch, save: (nextSeq: number) => Promise<void>): Promise<void> {
+  /**
+   * A batch's first half, which may run ahead of older batches' acknowledgements: find the bases, ask about the chunks
+   * the server may lack and queue their uploads. Resolves once everything is queued; `chunksDurable` once answered.
+   */
+  private async prepare(ctx: ShipContext, batch: Batch): Promise<Prepared> {
     const plan = await this.planBases(batch);
+    const { durable } = await this.sendChunks(ctx, batch, plan.held);
+    return { plan, chunksDurable: durable };
+  }
+
+  /**
+   * A batch's second half, strictly after the previous batch's: its records, once its chunks are durable, then the
+   * cursor. The batch is durable on the server before the cursor moves past it.
+   */
+  private async commit(ctx: ShipContext, batch: Batch, prepared: Prepared): Promise<void> {
     try {
-      await this.shipWith(transport, batch, plan);
+      await prepared.chunksDurable;
+      await this.pushBatchRecords(ctx, batch, prepared.plan.records);
     } catch (error) {
-      if (!plan.used || !missingOnServer(error)) throw error;
+      if (!prepared.plan.used || !missingOnServer(error)) throw error;
       // A base the server does not hold after all (its log was rebuilt, --as changed): the batch whole, every id asked.
-      await this.shipWith(transport, batch, { held: new Set(), records: batch.records, used: false });
+      await (await this.sendChunks(ctx, batch, new Set())).durable;
+      await this.pushBatchRecords(ctx, batch, batch.records);
     }
-    await save(batch.endSeq);
+    await ctx.save(batch.endSeq);
     this.state.nextSeq = batch.endSeq;
     this.options.onBatch?.({ ...this.state });
   }
@@ -268,7 +278,9 @@ class Pusher {
     const plan: BasePlan = { held: new Set(), records: batch.records, used: false };
     if (batch.large.size === 0) return plan;
     const catalog = await this.store.catalog();
-    const acknowledged = this.state.nextSeq; // every record below it is durable on this server
+    // Every record below the cursor is durable on this server (a batch planned while older ones are in flight sees
+    // the cursor before them: their versions are simply not taken as bases).
+    const acknowledged = this.state.nextSeq;
     plan.records = [...batch.records];
     for (const [index, version] of batch.large) {
       const base = catalog.history(version.root, version.path).findLast(({ seq, record }) => seq < acknowledged && record.kind === 'version' && record.chunks !== undefined);
@@ -284,89 +296,67 @@ class Pusher {
     return plan;
   }
 
-  private async shipWith(transport: HttpTransport, batch: Batch, plan: BasePlan): Promise<void> {
-    const lacking = await this.lacking(transport, batch, plan.held);
-    await this.upload(transport, batch, lacking);
-    if (batch.records.length > 0) {
-      const reply = await this.pushRecords(transport, plan.records);
-      this.state.recordsAppended += reply.appended;
-      this.state.recordsSkipped += reply.skipped;
-      const last = batch.records[batch.records.length - 1]!.seq;
-      if (reply.highSeq < last) throw new NetError(`${transport.display} acknowledged the push only up to seq ${reply.highSeq}, not ${last}`, { url: transport.display, reason: 'protocol' });
-    }
+  private async pushBatchRecords(ctx: ShipContext, batch: Batch, records: readonly PushedRecord[]): Promise<void> {
+    if (batch.records.length === 0) return;
+    const { transport } = ctx;
+    const reply = await this.pushRecords(ctx, records);
+    this.state.recordsAppended += reply.appended;
+    this.state.recordsSkipped += reply.skipped;
+    const last = batch.records[batch.records.length - 1]!.seq;
+    if (reply.highSeq < last) throw new NetError(`${transport.display} acknowledged the push only up to seq ${reply.highSeq}, not ${last}`, { url: transport.display, reason: 'protocol' });
   }
 
-  private async lacking(transport: HttpTransport, batch: Batch, heldByBase: ReadonlySet<string>): Promise<Uint8Array[]> {
+  /**
+   * Asks about the chunks the batch's versions name that the server is not known to hold, and queues the uploads of
+   * those it lacks. A chunk an earlier batch is uploading is not asked about: the batch waits for that upload.
+   * Resolves, once everything is asked and queued, with the promise that the batch's chunks are durable (wrapped: an
+   * async function's promise would otherwise wait for it).
+   */
+  private async sendChunks(ctx: ShipContext, batch: Batch, heldByBase: ReadonlySet<string>): Promise<{ durable: Promise<unknown> }> {
+    const { transport, uploader } = ctx;
+    const waits: Promise<void>[] = [];
     const ask: Uint8Array[] = [];
     for (const [hex, id] of batch.wanted) {
       if (this.held.has(hex)) continue;
-      if (heldByBase.has(hex)) this.state.chunksHeld++;
+      const pending = uploader.pendingFor(hex);
+      if (pending) waits.push(pending);
+      else if (heldByBase.has(hex)) this.state.chunksHeld++;
       else ask.push(id);
     }
-    const lacking: Uint8Array[] = [];
     for (let at = 0; at < ask.length; at += PUSH_LIMITS.lacksIdsPerRequestMax) {
       const ids = ask.slice(at, at + PUSH_LIMITS.lacksIdsPerRequestMax);
-      const res = await transport.request('POST', PUSH_ROUTES.lacks, encodeIds(ids), this.options.signal, PUSH_PROTOCOL_VERSION);
-      const answer = decodeLacks(await readAll(res, ids.length), ids.length);
-      ids.forEach((id, i) => {
-        if (answer[i]) lacking.push(id);
-        else {
+      const res = await transport.request('POST', PUSH_ROUTES.lacks, encodeIds(ids), ctx.signal, PUSH_PROTOCOL_VERSION);
+      const answer = decodeLacks(await readAnswer(res, ids.length), ids.length);
+      for (const [i, id] of ids.entries()) {
+        const hex = contentIdHex(id);
+        if (!answer[i]) {
           this.state.chunksHeld++;
-          this.remember(contentIdHex(id));
+          this.remember(hex);
+          continue;
         }
-      });
+        const payload = batch.chunks.get(hex) ?? (await this.store.readChunkRecord(id)).payload;
+        waits.push(uploader.queue(hex, payload));
+        await uploader.room();
+      }
     }
-    return lacking;
+    uploader.flush();
+    const durable = Promise.all(waits);
+    void durable.catch(() => {}); // awaited by the commit, which may never come when an earlier batch failed
+    return { durable };
   }
 
-  /** Uploads the lacking chunks in bodies of about uploadBytesTarget, a few in flight. */
-  private async upload(transport: HttpTransport, batch: Batch, lacking: readonly Uint8Array[]): Promise<void> {
-    const inFlight = new Set<Promise<void>>();
-    let body: Uint8Array[] = [uploadHead()];
-    let bodyBytes = 0;
-    let ids: string[] = [];
-    const send = async () => {
-      body.push(UPLOAD_END);
-      const pieces = body;
-      const sentIds = ids;
-      const size = pieces.reduce((sum, piece) => sum + piece.length, 0);
-      body = [uploadHead()];
-      bodyBytes = 0;
-      ids = [];
-      const sending = transport.request('POST', PUSH_ROUTES.chunks, pieces, this.options.signal, PUSH_PROTOCOL_VERSION).then(async (res) => {
-        await readAll(res, NET_LIMITS.infoBodyBytesMax);
-        this.state.chunksUploaded += sentIds.length;
-        this.state.uploadBytes += size;
-        for (const hex of sentIds) this.remember(hex);
-      });
-      inFlight.add(sending);
-      // Both handlers settle: a `.finally()` chained here would be a second promise that rejects with nobody
-      // awaiting it, and an upload refused mid-flight (the server killed) then crashed the pusher (unhandled
-      // rejection) instead of being retried. The failure itself is awaited below (race, all).
-      void sending.then(
-        () => inFlight.delete(sending),
-        () => inFlight.delete(sending),
-      );
-      if (inFlight.size >= PUSH_LIMITS.uploadsInFlight) await Promise.race(inFlight);
-    };
-    for (const id of lacking) {
-      const hex = contentIdHex(id);
-      const payload = batch.chunks.get(hex) ?? (await this.store.readChunkRecord(id)).payload;
-      body.push(uploadChunkHead(payload.length), payload);
-      bodyBytes += payload.length + 5;
-      ids.push(hex);
-      if (bodyBytes >= PUSH_LIMITS.uploadBytesTarget) await send();
-    }
-    if (ids.length > 0) await send();
-    await Promise.all(inFlight);
+  private uploaded(ids: readonly string[], bodyBytes: number): void {
+    this.state.chunksUploaded += ids.length;
+    this.state.uploadBytes += bodyBytes;
+    for (const hex of ids) this.remember(hex);
   }
 
-  private async pushRecords(transport: HttpTransport, records: readonly PushedRecord[]): Promise<PushReply> {
+  private async pushRecords(ctx: ShipContext, records: readonly PushedRecord[]): Promise<PushReply> {
     const pieces: Uint8Array[] = [encodeRecordsHead(this.origin)];
     for (const record of records) pieces.push(encodeRecordHeadForPush(record), record.payload);
     pieces.push(Uint8Array.of(PUSH_MESSAGES.end));
-    const res = await transport.request('POST', PUSH_ROUTES.records, pieces, this.options.signal, PUSH_PROTOCOL_VERSION);
-    return JSON.parse((await readAll(res, NET_LIMITS.infoBodyBytesMax)).toString('utf8')) as PushReply;
+    const res = await ctx.transport.request('POST', PUSH_ROUTES.records, pieces, ctx.signal, PUSH_PROTOCOL_VERSION);
+    return JSON.parse((await readAnswer(res, NET_LIMITS.infoBodyBytesMax)).toString('utf8')) as PushReply;
   }
 
   private remember(hex: string): void {
@@ -380,33 +370,7 @@ function missingOnServer(error: unknown): boolean {
   return error instanceof NetError && error.details.status === 409 && error.details.code === 'SYNCLOG_NOT_FOUND';
 }
 
-function groupEnds(entry: LogEntry): boolean {
-  const flags = entry.frame![FRAME_OFFSET.flags]!;
-  return flags === FRAME_FLAGS.full || flags === FRAME_FLAGS.last;
-}
-
-function full(batch: Batch): boolean {
-  return batch.records.length >= PUSH_LIMITS.batchRecordsMax || batch.recordBytes >= BATCH_RECORD_BYTES_MAX || batch.chunkBytes >= BATCH_CHUNK_BYTES_MAX;
-}
-
-/** An answer's body, at most `bytesMax`; a cut answer is a retryable NetError. */
-async function readAll(res: AsyncIterable<Buffer>, bytesMax: number): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const part of res) {
-      size += part.length;
-      if (size > bytesMax) throw new NetError(`an answer longer than ${bytesMax} bytes`, { url: '', reason: 'protocol' });
-      parts.push(part);
-    }
-  } catch (error) {
-    if (error instanceof NetError) throw error;
-    throw new NetError(`the answer broke off: ${(error as Error).message}`, { url: '', reason: 'stream-cut', retryable: true }, { cause: error });
-  }
-  return Buffer.concat(parts, size);
-}
-
 async function getJson<T>(transport: HttpTransport, path: string, signal: AbortSignal | undefined, protocol: number): Promise<T> {
   const res = await transport.request('GET', path, undefined, signal, protocol);
-  return JSON.parse((await readAll(res, NET_LIMITS.infoBodyBytesMax)).toString('utf8')) as T;
+  return JSON.parse((await readAnswer(res, NET_LIMITS.infoBodyBytesMax)).toString('utf8')) as T;
 }

@@ -379,18 +379,36 @@ const CHUNK_DATA_KEY = Uint8Array.of(0xa4, 0x64, 0x61, 0x74, 0x61); // "data"
  * other layout, or anything decodeRecord would refuse: that goes through the decoder, which says what is wrong.
  */
 function decodeChunkFast(payload: Uint8Array): ChunkRecord | undefined {
-  const head = chunkHead(payload);
-  if (!head || head.size > LIMITS.recordBytesMax || !matchesAt(payload, head.end, CHUNK_DATA_KEY)) return undefined;
+  const layout = chunkLayout(payload, payload.length);
+  return layout && { kind: 'chunk', id: payload.subarray(CHUNK_HEAD.length, CHUNK_HEAD.length + CONTENT_ID_BYTES), codec: layout.codec, size: layout.size, data: payload.subarray(layout.dataAt) };
+}
+
+/**
+ * A chunk record laid out exactly as encodeChunkRecord writes it, checked as decodeRecord checks one: its codec, size
+ * and where its data starts. `bytes` holds at least every byte before the data; the payload is `payloadBytes` long.
+ */
+function chunkLayout(bytes: Uint8Array, payloadBytes: number): { codec: ChunkRecord['codec']; size: number; dataAt: number } | undefined {
+  const head = chunkHead(bytes);
+  if (!head || head.size > LIMITS.recordBytesMax || !matchesAt(bytes, head.end, CHUNK_DATA_KEY)) return undefined;
   const binAt = head.end + CHUNK_DATA_KEY.length;
-  const marker = payload[binAt];
-  const bin = uintAfterMarker(payload, binAt, marker === 0xc4 ? 1 : marker === 0xc5 ? 2 : marker === 0xc6 ? 4 : 0);
+  const marker = bytes[binAt];
+  const bin = uintAfterMarker(bytes, binAt, marker === 0xc4 ? 1 : marker === 0xc5 ? 2 : marker === 0xc6 ? 4 : 0);
   if (!bin) return undefined;
   const { value: length, end: dataAt } = bin;
   // Exactly to the end: trailing bytes are an error the decoder reports.
-  if (dataAt + length !== payload.length || length > LIMITS.recordBytesMax) return undefined;
+  if (dataAt + length !== payloadBytes || length > LIMITS.recordBytesMax) return undefined;
   const codec = CHUNK_CODECS[head.codecIndex]!;
   if (codec === 'raw' && length !== head.size) return undefined;
-  return { kind: 'chunk', id: payload.subarray(CHUNK_HEAD.length, CHUNK_HEAD.length + CONTENT_ID_BYTES), codec, size: head.size, data: payload.subarray(dataAt) };
+  return { codec, size: head.size, dataAt };
+}
+
+/**
+ * True when encodeChunkRecord's two pieces, back to back, are a chunk record decodeRecord takes (the same checks as
+ * for a whole payload), so a writer can append them as they are instead of joining and decoding them to check.
+ */
+export function chunkPiecesValid(pieces: readonly [Uint8Array, Uint8Array]): boolean {
+  const [prefix, data] = pieces;
+  return chunkLayout(prefix, prefix.length + data.length)?.dataAt === prefix.length;
 }
 
 /**

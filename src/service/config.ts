@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { parse, TomlError } from 'smol-toml';
 import { UsageError, wrapIoError } from '../errors.js';
-import { parseListenAddress } from '../net/index.js';
+import { parseListenAddress, parseRootNames } from '../net/index.js';
 import { SERVICE_LIMITS } from '../util/limits.js';
 import { KeyLines } from './config-lines.js';
 import { parseDurationMs } from './duration.js';
@@ -37,6 +37,8 @@ export interface PushConfig {
   to: string;
   tokenFile: string | undefined;
   ca: string | undefined;
+  /** The names roots are pushed under, as `push --as` takes them: NAME (every root) or ROOT=NAME ([] = their own). */
+  as: string[];
 }
 
 export interface ReceiverConfig {
@@ -288,11 +290,24 @@ function httpUrl(r: ConfigReader, t: Table, p: string, key: string): string | un
 }
 
 function readPush(r: ConfigReader, t: Table, p: string): PushConfig | undefined {
-  r.known(t, p, ['to', 'token_file', 'ca']);
+  r.known(t, p, ['to', 'token_file', 'ca', 'as']);
   const to = httpUrl(r, t, p, 'to');
   if (t.to === undefined) r.problem(p, 'missing to: the server (synclog serve --accept-push) to push to');
-  const config = { to: to ?? '', tokenFile: r.path(t, p, 'token_file'), ca: r.path(t, p, 'ca') };
+  const config = { to: to ?? '', tokenFile: r.path(t, p, 'token_file'), ca: r.path(t, p, 'ca'), as: rootNames(r, t, p) };
   return to === undefined ? undefined : config;
+}
+
+/** `as = "NAME"` or `as = ["ROOT=NAME", …]`, checked as `push --as` checks its values. */
+function rootNames(r: ConfigReader, t: Table, p: string): string[] {
+  const values = typeof t.as === 'string' ? [t.as] : (r.strings(t, p, 'as') ?? []);
+  try {
+    parseRootNames(values, 'as');
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    r.problem(`${p}.as`, error.message);
+    return [];
+  }
+  return values;
 }
 
 function readReceiver(r: ConfigReader, t: Table, p: string): ReceiverConfig | undefined {

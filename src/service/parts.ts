@@ -1,6 +1,6 @@
 // The network parts of a service, started from its config the way `serve`, `receive --from` and `push` start them
 // (src/net's LogServer, openRemoteSource and push(), with the same token, TLS and exposure rules). Never logs a token.
-import { LogServer, openRemoteSource, push, readClientCredentials, readServerCredentials, type PushOptions, type RemoteLogOptions } from '../net/index.js';
+import { LogServer, openRemoteSource, parseRootNames, push, readClientCredentials, readServerCredentials, type PushOptions, type RemoteLogOptions } from '../net/index.js';
 import type { ReceiverSourceOpener } from '../receiver/index.js';
 import { displayName } from '../util/display-name.js';
 import { formatSize } from '../util/format-size.js';
@@ -62,6 +62,7 @@ export async function startPushers(configs: readonly PushConfig[], logDir: strin
       logDir,
       token: client.token,
       ca: client.ca,
+      rootNames: parseRootNames(config.as, 'as'), // checked when the config was read
       onAway: ({ error, queue, retryMaxMs }) =>
         reports.say('warn', 'away', `${config.to} unreachable (${error.message}); ${queue.records} records (${formatSize(queue.bytes)}) of ${displayName(logDir)} queued, retrying with backoff (at most every ${Math.round(retryMaxMs / 1000)} s)`),
       onBack: ({ awayMs }) => reports.say('info', 'back', `${config.to} back after ${(awayMs / 1000).toFixed(1)} s: catching up`),

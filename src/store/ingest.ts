@@ -10,6 +10,7 @@ import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 
 import { FileChangedError, IoError, wrapIoError } from '../errors.js';
 import { encodeChunkRecord, type ChunkRecord, type ChunkRef, type ContentIdBytes } from '../record/index.js';
 import { assert } from '../util/assert.js';
+import { deferred } from '../util/deferred.js';
 import { LIMITS } from '../util/limits.js';
 import { BufferPool, uninitializedBytes } from './buffer-pool.js';
 import type { ChunkIndex } from './chunk-index.js';
@@ -50,13 +51,6 @@ interface PendingChunk {
   /** Resolves once the record is durable and indexed (rejects when the append failed). */
   durable: Promise<void>;
   isQueued: boolean;
-}
-
-function deferred(): { promise: Promise<void>; resolve(): void; reject(error: unknown): void } {
-  let resolve!: () => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
-  return { promise, resolve, reject };
 }
 
 export class Ingester {

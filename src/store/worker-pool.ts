@@ -5,24 +5,13 @@
 import type { Worker } from 'node:worker_threads';
 import { ClosedError } from '../errors.js';
 import { assert } from '../util/assert.js';
+import { deferred, type Deferred } from '../util/deferred.js';
 import { LIMITS } from '../util/limits.js';
 import { startModuleWorker } from '../util/worker-start.js';
 import type { ChunkSizes } from './chunker.js';
 import type { CompressedChunk, CompressionMode } from './compress.js';
 import type { ChunkProcessor, ChunkSession, HashedChunk, SessionResult } from './chunk-processor.js';
 import type { WorkerReply, WorkerRequest } from './worker-protocol.js';
-
-interface Deferred<T> {
-  resolve(value: T): void;
-  reject(error: unknown): void;
-}
-
-function deferred<T>(): Deferred<T> & { promise: Promise<T> } {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
-  return { promise, resolve, reject };
-}
 
 const WORKER_YOUNG_GENERATION_MB = 4;
 /** Chunking a file keeps a worker about as busy as this many queued compress jobs (CDC vs deflate speed, measured). */
@@ -61,7 +50,7 @@ class WorkerSession implements ChunkSession {
   onBlockFree: (block: Uint8Array) => void = () => {};
   unacknowledgedBytes = 0;
   readonly done = deferred<SessionResult>();
-  private space: (Deferred<void> & { promise: Promise<void> }) | undefined;
+  private space: Deferred<void> | undefined;
   failed: unknown;
 
   constructor(

@@ -283,6 +283,15 @@ export const PUSH_LIMITS = {
   recordsPerRequestMax: 8192,
   /** The pusher's batch: records read from the local log before they are shipped (an atomic group is never cut). */
   batchRecordsMax: 4096,
+  /** …and its chunk record bytes, and its other records' bytes: a batch closes (at a group's end) past either. */
+  batchChunkBytesMax: 8 * 1024 * 1024,
+  batchRecordBytesMax: 8 * 1024 * 1024,
+  /**
+   * Batches shipped and not yet acknowledged, and the bytes they hold: the next batches' lacks and uploads travel
+   * while the oldest waits for its records' durable answer (docs/protocol.md "Pipelining").
+   */
+  batchesInFlightMax: 4,
+  batchBytesInFlightMax: 48 * 1024 * 1024,
   /** The pusher's upload request size it aims at (below chunkBodyBytesMax, so one chunk more still fits). */
   uploadBytesTarget: 8 * 1024 * 1024,
   /** Uploads in flight at once (the server checks one while it appends the other). */

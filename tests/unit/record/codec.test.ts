@@ -2,7 +2,7 @@ import { decode, encode } from '@msgpack/msgpack';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CorruptionError } from '../../../src/errors.js';
-import { decodeRecord, encodeChunkRecord, encodeRecord, newVersionId, peekChunkIdAndSize, RECORD_TAGS, type ChunkRecord, type LogRecord, type VersionRecord } from '../../../src/record/index.js';
+import { chunkPiecesValid, decodeRecord, encodeChunkRecord, encodeRecord, newVersionId, peekChunkIdAndSize, RECORD_TAGS, type ChunkRecord, type LogRecord, type VersionRecord } from '../../../src/record/index.js';
 import type { LogPath } from '../../../src/util/log-path.js';
 
 const id = (n: number) => new Uint8Array(32).fill(n);
@@ -126,6 +126,41 @@ describe('encodeChunkRecord', () => {
     expect(Buffer.from(joined).equals(Buffer.from(encode({ id: record.id, codec: 'raw', size, data })))).toBe(true);
     expect(Buffer.from(encodeRecord(record).payload).equals(Buffer.from(joined))).toBe(true);
     expect(decodeRecord(tag, joined)).toEqual(record);
+  });
+});
+
+describe('chunkPiecesValid (a writer appends the pieces unjoined)', () => {
+  function decodesJoined(pieces: readonly [Uint8Array, Uint8Array]): boolean {
+    try {
+      decodeRecord(RECORD_TAGS.chunk, new Uint8Array(Buffer.concat(pieces)));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  it('agrees with decodeRecord on the joined pieces, for well-formed and malformed fields', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 0, maxLength: 40 }),
+        fc.constantFrom('raw', 'deflate', 'zstd', 'lz4'),
+        fc.oneof(fc.integer({ min: -5, max: 300_000 }), fc.constant(1.5), fc.constant(2 ** 40)),
+        fc.integer({ min: 0, max: 70_000 }),
+        (chunkId, codec, size, dataBytes) => {
+          const record = { kind: 'chunk', id: chunkId, codec, size, data: new Uint8Array(dataBytes) } as ChunkRecord;
+          const { payload } = encodeChunkRecord(record);
+          expect(chunkPiecesValid(payload)).toBe(decodesJoined(payload));
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('takes a canonical raw chunk and refuses one whose data is not its size', () => {
+    const data = new Uint8Array(300).fill(1);
+    expect(chunkPiecesValid(encodeChunkRecord({ kind: 'chunk', id: id(5), codec: 'raw', size: 300, data }).payload)).toBe(true);
+    expect(chunkPiecesValid(encodeChunkRecord({ kind: 'chunk', id: id(5), codec: 'raw', size: 299, data }).payload)).toBe(false);
+    expect(chunkPiecesValid(encodeChunkRecord({ kind: 'chunk', id: new Uint8Array(31), codec: 'raw', size: 300, data }).payload)).toBe(false);
   });
 });
 

@@ -68,7 +68,7 @@ describe('service config', () => {
       { path: '/etc/synclog/photos', exclude: [], everyMs: 3_600_000, jitterMs: 300_000, poll: false, debounceMs: undefined },
     ]);
     expect(config.serve).toMatchObject({ listen: '127.0.0.1:0', tokenFile: '/etc/synclog/tokens', acceptPush: false, insecurePublic: false });
-    expect(config.push).toEqual([{ to: 'https://backup.example:8417/', tokenFile: '/etc/synclog/push-token', ca: undefined }]);
+    expect(config.push).toEqual([{ to: 'https://backup.example:8417/', tokenFile: '/etc/synclog/push-token', ca: undefined, as: [] }]);
     expect(config.receivers.map((r) => [r.out, r.mode, r.from])).toEqual([
       ['/srv/mirror', 'all-versions', undefined],
       ['/srv/remote', 'latest', 'http://127.0.0.1:8417/'],
@@ -115,6 +115,15 @@ describe('service config', () => {
     expect(problemsOf('log = "l"\n[serve]\n[[hooks]]\nurl = "http://127.0.0.1:1/"\n')).toEqual(['synclog.toml:3: hooks[0]: a webhook needs secret_file: the key its HMAC-SHA256 signature is made with']);
     expect(problemsOf('log = "l"\n[serve]\nlisten = "a b"\n')).toEqual(['synclog.toml:3: serve.listen: expected HOST:PORT, e.g. "127.0.0.1:8417" (port 0: any free port)']);
     expect(problemsOf('log = "l"\n[[folders]]\npath = "a"\n[[folders]]\npath = "a"\n')).toEqual(['synclog.toml:5: folders[1].path: the same as folders[0].path']);
+  });
+
+  it('push[].as takes a root name or a list of NAME / ROOT=NAME, as push --as does, and refuses what --as refuses', () => {
+    const push = (as: string) => parseConfig(`log = "l"\n[[push]]\nto = "http://127.0.0.1:1/"\nas = ${as}\n`, FILE).push[0]!.as;
+    expect(push('"laptop-docs"')).toEqual(['laptop-docs']);
+    expect(push('["docs=laptop-docs", "photos=laptop-photos"]')).toEqual(['docs=laptop-docs', 'photos=laptop-photos']);
+    expect(problemsOf('log = "l"\n[[push]]\nto = "http://127.0.0.1:1/"\nas = "a/b"\n')).toEqual(['synclog.toml:4: push[0].as: as "a/b" is not a root name']);
+    expect(problemsOf('log = "l"\n[[push]]\nto = "http://127.0.0.1:1/"\nas = ["x", "y"]\n')).toEqual(['synclog.toml:4: push[0].as: as NAME (for every root) given twice']);
+    expect(problemsOf('log = "l"\n[[push]]\nto = "http://127.0.0.1:1/"\nas = 3\n')).toEqual(['synclog.toml:4: push[0].as: expected a list of strings']);
   });
 
   it('places keys of inline tables and dotted keys through their parent', () => {
