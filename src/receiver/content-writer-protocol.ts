@@ -11,7 +11,8 @@ export type ChunkToWrite = ChunkInLog | CarriedChunk;
 /**
  * A chunk that travels with the job (a remote receiver fetched it): with `tag`, its record as the log stores it, which
  * the thread checks against the id (checkFetchedChunk) before writing a byte; without, bytes already checked against
- * the id on the main thread (read back from the destination).
+ * the id on the main thread (read back from the destination). Handed to the pool, `bytes` are the pool's: when they
+ * span their whole ArrayBuffer it is moved to the thread (transferred, detached here) instead of copied.
  */
 export interface CarriedChunk {
   bytes: Uint8Array;
@@ -50,6 +51,24 @@ export interface WriteJob {
   ids: Uint8Array;
 }
 
+/**
+ * Write one part of a large file: `chunks` (carried) at byte `position` of the temp the main thread opened as `fd`
+ * (a descriptor is the process's, so a thread can pwrite into it). The thread neither opens nor closes it: the main
+ * thread owns the temp (mode, mtime, fsync, close, rename) and waits for every part before it closes the descriptor.
+ * Parts of one file may run on different threads at once: each writes only its own byte range.
+ */
+export interface WritePartJob {
+  job: number;
+  part: true;
+  /** Named in errors: the file the temp becomes. */
+  target: string;
+  fd: number;
+  position: number;
+  chunks: CarriedChunk[];
+  /** The chunks' ids, as WriteJob.ids. */
+  ids: Uint8Array;
+}
+
 export interface WorkerData {
   /** The log whose segments ChunkInLog jobs read; none for a receiver whose chunks are all carried. */
   logDir?: string;
@@ -59,4 +78,7 @@ export interface WorkerData {
 export type WriteReply = { job: number; bytes: number } | { job: number; error: SerializedError };
 
 /** What a thread posts: answers to jobs, or once, when it has loaded everything it needs, that it is ready. */
+/** What the receiver posts: jobs of one turn of its event loop. */
+export type JobMessage = (WriteJob | WritePartJob)[];
+
 export type WorkerMessage = WriteReply[] | { ready: true };
