@@ -13,13 +13,6 @@ import { LocalChunks, type LocalTarget } from './local-chunks.js';
 import { RemoteLog, type FetchedChunkRecord, type RemoteLogOptions, type RemoteLogStats } from './remote-log.js';
 
 const DEFAULT_KINDS = ['version', 'delete', 'watch'] as const;
-/**
- * A large file's part for a content-writer thread (carryContentParts) closes once it holds this many bytes of content
- * or PART_CHUNKS_MAX chunks: big enough that a part's message and reply cost little beside its inflate and BLAKE3,
- * small enough that the threads share one file's parts and its memory stays a few MiB (atomic-file's parts in flight).
- */
-const PART_BYTES_MIN = 1024 * 1024;
-const PART_CHUNKS_MAX = 32;
 
 /** What a RemoteSource reads through: RemoteLog over HTTP, or another transport of the same checks (src/jetstream). */
 export interface ChunkedLogSource {
@@ -142,26 +135,6 @@ export class RemoteSource {
    */
   async *readContent(chunks: readonly ChunkRef[], target?: LocalTarget): AsyncIterable<Uint8Array> {
     for await (const { chunk, local, fetched } of this.inOrder(chunks, target)) yield checkChunkSize(local ?? this.contentOf(fetched, chunk), chunk);
-  }
-
-  /**
-   * A large file's chunks for content-writer threads, read as readContent reads them but not checked here: groups of
-   * consecutive chunks (at most PART_BYTES_MIN plus one chunk, PART_CHUNKS_MAX chunks) of fetched records, which the
-   * thread checks against their ids before it writes a byte, or bytes read back from the destination and checked.
-   */
-  async *carryContentParts(chunks: readonly ChunkRef[], target?: LocalTarget): AsyncIterable<CarriedChunk[]> {
-    let part: CarriedChunk[] = [];
-    let partBytes = 0;
-    for await (const { chunk, local, fetched } of this.inOrder(chunks, target)) {
-      part.push(this.carriedOf(chunk, local, fetched));
-      partBytes += chunk.size;
-      if (partBytes >= PART_BYTES_MIN || part.length >= PART_CHUNKS_MAX) {
-        yield part;
-        part = [];
-        partBytes = 0;
-      }
-    }
-    if (part.length > 0) yield part;
   }
 
   /**

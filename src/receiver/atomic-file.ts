@@ -4,9 +4,8 @@
 // Invariant: the rename happens only once the temp's data is durable, so when the promise resolves the target holds
 // the whole new content, durable; on failure the temp file is removed and the target is untouched.
 // Content comes inline (bytes or a stream the main thread reads) or, from a store, as chunk locations a
-// content-writer thread reads, checks and writes into the temp itself (content-writer-pool.ts), or, for a large file
-// from a remote source, as parts the threads check and write into the temp this thread opened (pwrite at each
-// part's offset); the durability and the rename are the same either way, and stay here on the main thread.
+// content-writer thread reads, checks and writes into the temp itself (content-writer-pool.ts); the durability and
+// the rename are the same either way, and stay here on the main thread.
 // Why not util/fs-durable's writeFileAtomic: a catch-up writes thousands of small files, and each FileHandle
 // promise call costs a thread-pool round trip plus a FileHandle object to collect. Here only the calls that may
 // wait long on the filesystem go to the thread pool through the callback API: open (inode allocation, ~140 µs
@@ -19,7 +18,7 @@ import { closeSync, fchmodSync, fsync, futimesSync, open, readFileSync, renameSy
 import { basename, dirname, join } from 'node:path';
 import { wrapIoError } from '../errors.js';
 import { NEW_FILE_FLAGS, tempNameFor, writeAllSync } from '../util/fs-durable.js';
-import type { CarriedChunk, ChunkToWrite, ContentWriterPool } from './content-writer-pool.js';
+import type { ChunkToWrite, ContentWriterPool } from './content-writer-pool.js';
 
 /** Pieces gathered into one writev, at most this many bytes (larger files are written piece by piece). */
 const GATHER_BYTES_MAX = 1024 * 1024;
@@ -100,60 +99,10 @@ export interface PooledContent {
   ids: Uint8Array;
 }
 
-/** One part of a large file: consecutive carried chunks (in file order) and their ids (WritePartJob). */
-export interface ContentPart {
-  chunks: CarriedChunk[];
-  ids: Uint8Array;
-}
-
-/**
- * A large file's content as parts in file order (a remote source's carried chunks, fetched while earlier parts are
- * written), each checked and written by one of `pool`'s threads at its place in a temp this thread holds open.
- */
-export interface PooledParts {
-  pool: ContentWriterPool;
-  parts: AsyncIterable<ContentPart>;
-}
-
-export type FileContent = Uint8Array | AsyncIterable<Uint8Array> | PooledContent | PooledParts;
+export type FileContent = Uint8Array | AsyncIterable<Uint8Array> | PooledContent;
 
 function isPooled(data: FileContent): data is PooledContent {
   return 'pool' in data && 'chunks' in data;
-}
-
-function isPooledParts(data: FileContent): data is PooledParts {
-  return 'pool' in data && 'parts' in data;
-}
-
-/**
- * Parts given to the pool and not yet written, per file: enough to keep every thread busy while the next part's
- * chunks arrive, few enough that a file's memory stays bounded (each part holds at most its chunks' records).
- */
-const PARTS_IN_FLIGHT_MAX = 4;
-
-/**
- * Writes `content`'s parts into `fd` through its pool's threads, up to PARTS_IN_FLIGHT_MAX at once. Returns the
- * bytes written. Settles only once no thread can still write into `fd` (a failure waits for the parts in flight),
- * so the caller may close it then.
- */
-async function writeParts(fd: number, target: string, content: PooledParts): Promise<number> {
-  const inFlight: Promise<number>[] = [];
-  let position = 0;
-  let total = 0;
-  try {
-    for await (const part of content.parts) {
-      if (inFlight.length >= PARTS_IN_FLIGHT_MAX) total += await inFlight.shift()!;
-      const written = content.pool.writePart({ target, fd, position, chunks: part.chunks, ids: part.ids });
-      written.catch(() => {}); // awaited in order below, or settled before this function throws
-      inFlight.push(written);
-      for (const chunk of part.chunks) position += chunk.size;
-    }
-    for (const written of inFlight.splice(0)) total += await written;
-    return total;
-  } catch (error) {
-    await Promise.allSettled(inFlight);
-    throw error;
-  }
 }
 
 /** How a write joins a batch (durable-batch.ts): staged for the batch's sync, or (live, quiet log) synced alone. */
@@ -188,7 +137,7 @@ export async function writeFileDurable(
     } else {
       fd = await call<number>((done) => open(temp, NEW_FILE_FLAGS, mode, done));
       const opened = fd;
-      bytes = isPooledParts(data) ? await writeParts(opened, target, data) : await writeContent(opened, data);
+      bytes = await writeContent(opened, data);
       if (setMode) fchmodSync(opened, mode);
       futimesSync(opened, mtimeSeconds, mtimeSeconds);
       if (!staged) await call((done) => fsync(opened, done));

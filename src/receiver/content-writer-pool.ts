@@ -10,13 +10,12 @@
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { ClosedError, deserializeError, serializeError } from '../errors.js';
-import { assert } from '../util/assert.js';
 import { RECEIVER_LIMITS } from '../util/limits.js';
 import { startModuleWorker } from '../util/worker-start.js';
 import { CONTENT_ID_BYTES } from '../store/index.js';
 import type { ChunkRef } from '../record/index.js';
-import type { ContentPart, FileContent } from './atomic-file.js';
-import type { CarriedChunk, ChunkToWrite, WorkerData, WorkerMessage, WriteJob, WritePartJob, WriteReply } from './content-writer-protocol.js';
+import type { FileContent } from './atomic-file.js';
+import type { ChunkToWrite, WorkerData, WorkerMessage, WriteJob, WriteReply } from './content-writer-protocol.js';
 import type { ContentTarget, ReceiverSource } from './types.js';
 
 export type { CarriedChunk, ChunkToWrite } from './content-writer-protocol.js';
@@ -70,7 +69,7 @@ class WriterThread {
 export class ContentWriterPool {
   private readonly threads: WriterThread[] = [];
   /** Jobs not yet handed to a thread, oldest first. */
-  private readonly queue: { job: WriteJob | WritePartJob; pending: Pending }[] = [];
+  private readonly queue: { job: WriteJob; pending: Pending }[] = [];
   private nextJob = 0;
   private dispatchScheduled = false;
   private failure: Error | undefined;
@@ -116,20 +115,9 @@ export class ContentWriterPool {
 
   /** Writes `temp` from `chunks` (see WriteJob); resolves with the bytes written, or rejects (the temp is gone). */
   write(job: Omit<WriteJob, 'job'>): Promise<number> {
-    return this.enqueue({ ...job, job: this.nextJob++ }, FILE_COST_BYTES);
-  }
-
-  /**
-   * Writes one part of a large file into the temp open as `fd` (see WritePartJob); resolves with the bytes written.
-   * The caller keeps `fd` open until every part it sent has settled, and removes the temp on failure.
-   */
-  writePart(job: Omit<WritePartJob, 'job' | 'part'>): Promise<number> {
-    return this.enqueue({ ...job, part: true, job: this.nextJob++ }, 0);
-  }
-
-  private enqueue(full: WriteJob | WritePartJob, fixedCost: number): Promise<number> {
     if (this.failure) return Promise.reject(this.failure);
-    const cost = fixedCost + full.chunks.reduce((sum: number, chunk: ChunkToWrite) => sum + chunk.size, 0);
+    const full: WriteJob = { ...job, job: this.nextJob++ };
+    const cost = FILE_COST_BYTES + full.chunks.reduce((sum: number, chunk: ChunkToWrite) => sum + chunk.size, 0);
     const result = new Promise<number>((resolve, reject) => this.queue.push({ job: full, pending: { resolve, reject, cost } }));
     this.scheduleDispatch();
     return result;
@@ -184,7 +172,7 @@ export class ContentWriterPool {
   /** Hands queued jobs to the threads with room, least loaded first. */
   private dispatch(): void {
     if (this.failure) return;
-    const outboxes = new Map<WriterThread, (WriteJob | WritePartJob)[]>();
+    const outboxes = new Map<WriterThread, (WriteJob)[]>();
     while (this.queue.length > 0) {
       const thread = this.leastLoaded();
       if (thread.load > 0 && thread.load + this.queue[0]!.pending.cost > THREAD_COST_MAX) break;
@@ -239,9 +227,9 @@ export class ContentWriterPool {
 /**
  * The carried chunks' buffers that can be moved to the thread instead of copied: those a chunk's bytes span whole
  * (a view into a larger buffer would move, or copy, all of it). Copying them was the main thread's largest cost in
- * a remote catch-up once large files went to the threads (1.1 of 10 s).
+ * a remote catch-up's main thread (1.1 of 10 s, quick bench corpus).
  */
-function transferablesOf(jobs: readonly (WriteJob | WritePartJob)[]): ArrayBuffer[] {
+function transferablesOf(jobs: readonly (WriteJob)[]): ArrayBuffer[] {
   const buffers = new Set<ArrayBuffer>();
   for (const job of jobs) {
     for (const chunk of job.chunks) {
@@ -259,9 +247,8 @@ function defaultThreads(): number {
 
 /**
  * A file version's content for Destination.writeFile: chunk locations for `pool`'s threads when the source can say
- * where chunks are (a store), or the chunks themselves when it can carry them (a remote source: a file of at most
- * carriedFileBytesMax in one job holding all of its chunks, a larger one in parts), else the source's own stream
- * (read on the main thread).
+ * where chunks are (a store), or the chunks themselves when it can carry them (a remote source, for a file of at
+ * most carriedFileBytesMax: a job holds all of its chunks), else the source's own stream (read on the main thread).
  */
 export function contentProvider(
   source: ReceiverSource,
@@ -269,14 +256,11 @@ export function contentProvider(
 ): (chunks: readonly ChunkRef[], target?: ContentTarget) => () => FileContent | Promise<FileContent> {
   const locate = source.locateChunks?.bind(source);
   const carry = source.carryContent?.bind(source);
-  const carryParts = source.carryContentParts?.bind(source);
   if (!pool || (!locate && !carry)) return (chunks, target) => () => source.readContent(chunks, target);
   return (chunks, target) => {
     let bytes = 0;
     for (const chunk of chunks) bytes += chunk.size;
-    const large = !locate && bytes > RECEIVER_LIMITS.carriedFileBytesMax;
-    if ((large && !carryParts) || !pool.takes(bytes)) return () => source.readContent(chunks, target);
-    if (large) return () => ({ pool: pool!, parts: partsOf(chunks, carryParts!(chunks, target)) });
+    if ((!locate && bytes > RECEIVER_LIMITS.carriedFileBytesMax) || !pool.takes(bytes)) return () => source.readContent(chunks, target);
     return () => (locate ? viaPool(chunks) : carried(chunks, target));
   };
   async function carried(chunks: readonly ChunkRef[], target: ContentTarget | undefined): Promise<FileContent> {
@@ -293,20 +277,7 @@ export function contentProvider(
   }
 }
 
-/** The source's groups of carried chunks as parts, each with its chunks' ids (they come in file order). */
-async function* partsOf(chunks: readonly ChunkRef[], groups: AsyncIterable<CarriedChunk[]>): AsyncIterable<ContentPart> {
-  let at = 0;
-  for await (const group of groups) {
-    const refs = chunks.slice(at, at + group.length);
-    assert(refs.length === group.length, `the source carried more chunks than the ${chunks.length} of the file`);
-    for (const [i, carried] of group.entries()) assert(carried.size === refs[i]!.size, `the source carried chunk ${at + i} out of order`);
-    yield { chunks: group, ids: idsOf(refs) };
-    at += group.length;
-  }
-  assert(at === chunks.length, `the source carried ${at} of the file's ${chunks.length} chunks`);
-}
-
-/** The chunks' ids back to back in a buffer of their own (WriteJob.ids, ContentPart.ids). */
+/** The chunks' ids back to back in a buffer of their own (WriteJob.ids). */
 function idsOf(chunks: readonly ChunkRef[]): Uint8Array {
   const ids = new Uint8Array(chunks.length * CONTENT_ID_BYTES);
   chunks.forEach((chunk, i) => ids.set(chunk.id, i * CONTENT_ID_BYTES));

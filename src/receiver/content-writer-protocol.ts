@@ -51,24 +51,6 @@ export interface WriteJob {
   ids: Uint8Array;
 }
 
-/**
- * Write one part of a large file: `chunks` (carried) at byte `position` of the temp the main thread opened as `fd`
- * (a descriptor is the process's, so a thread can pwrite into it). The thread neither opens nor closes it: the main
- * thread owns the temp (mode, mtime, fsync, close, rename) and waits for every part before it closes the descriptor.
- * Parts of one file may run on different threads at once: each writes only its own byte range.
- */
-export interface WritePartJob {
-  job: number;
-  part: true;
-  /** Named in errors: the file the temp becomes. */
-  target: string;
-  fd: number;
-  position: number;
-  chunks: CarriedChunk[];
-  /** The chunks' ids, as WriteJob.ids. */
-  ids: Uint8Array;
-}
-
 export interface WorkerData {
   /** The log whose segments ChunkInLog jobs read; none for a receiver whose chunks are all carried. */
   logDir?: string;
@@ -78,7 +60,4 @@ export interface WorkerData {
 export type WriteReply = { job: number; bytes: number } | { job: number; error: SerializedError };
 
 /** What a thread posts: answers to jobs, or once, when it has loaded everything it needs, that it is ready. */
-/** What the receiver posts: jobs of one turn of its event loop. */
-export type JobMessage = (WriteJob | WritePartJob)[];
-
 export type WorkerMessage = WriteReply[] | { ready: true };

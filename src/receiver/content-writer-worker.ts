@@ -1,5 +1,5 @@
 // A content-writer thread: reads a file version's chunks straight from the log's segments (or takes them from the job:
-// a remote receiver's fetched chunk records, a whole file or one part of a large one), checks each (frame checksum, inflate, size, BLAKE3: the store's own
+// a remote receiver's fetched chunk records), checks each (frame checksum, inflate, size, BLAKE3: the store's own
 // readChunkAtSync and checkFetchedChunk), and writes them into a new temp file, all with
 // synchronous calls. Synchronous is the point: this thread has nothing else to do while a call waits, so it pays no
 // thread-pool hop, promise or callback per call, and a slow inode allocation blocks only this thread.
@@ -13,7 +13,7 @@ import { serializeError, UsageError, wrapIoError } from '../errors.js';
 import { SegmentReaderSync } from '../log/index.js';
 import { CONTENT_ID_BYTES, checkChunkSize, checkFetchedChunk, hashContent, readChunkAtSync, readyCodecs } from '../store/index.js';
 import { NEW_FILE_FLAGS, writeAllSync } from '../util/fs-durable.js';
-import type { ChunkToWrite, JobMessage, WorkerData, WorkerMessage, WriteJob, WritePartJob, WriteReply } from './content-writer-protocol.js';
+import type { ChunkToWrite, WorkerData, WorkerMessage, WriteJob, WriteReply } from './content-writer-protocol.js';
 
 const port = parentPort!;
 // Jobs wait on `reader`, so loading zstd into it means no job reads a chunk before this thread can decode zstd.
@@ -63,25 +63,7 @@ function writeInto(fd: number, job: WriteJob, segments: SegmentReaderSync | unde
   }
 }
 
-/** A large file's part: its chunks checked, then written at their place in the temp the main thread holds open. */
-function runPart(job: WritePartJob): WriteReply {
-  try {
-    let position = job.position;
-    for (const [i, chunk] of job.chunks.entries()) {
-      const id = job.ids.subarray(i * CONTENT_ID_BYTES, (i + 1) * CONTENT_ID_BYTES);
-      const data = chunkBytes(chunk, id, undefined);
-      writeAllSync(job.fd, data, position);
-      position += data.length;
-    }
-    return { job: job.job, bytes: position - job.position };
-  } catch (error) {
-    // The temp is the main thread's to remove (it waits for every part first).
-    return { job: job.job, error: serializeError(wrapIoError(error, 'write file', job.target)) };
-  }
-}
-
-function run(job: WriteJob | WritePartJob, segments: SegmentReaderSync | undefined): WriteReply {
-  if ('part' in job) return runPart(job);
+function run(job: WriteJob, segments: SegmentReaderSync | undefined): WriteReply {
   let created = false;
   try {
     const fd = openSync(job.temp, NEW_FILE_FLAGS, job.mode);
@@ -100,7 +82,7 @@ function run(job: WriteJob | WritePartJob, segments: SegmentReaderSync | undefin
 /** Answers are sent at least this often while a message's jobs run, so the receiver can hand out more work. */
 const REPLY_INTERVAL_MS = 2;
 
-function runAll(jobs: JobMessage, segments: SegmentReaderSync | undefined): void {
+function runAll(jobs: WriteJob[], segments: SegmentReaderSync | undefined): void {
   let replies: WriteReply[] = [];
   let sentAt = performance.now();
   for (const job of jobs) {
@@ -115,7 +97,7 @@ function runAll(jobs: JobMessage, segments: SegmentReaderSync | undefined): void
   if (replies.length > 0) port.postMessage(replies);
 }
 
-port.on('message', (jobs: JobMessage) => {
+port.on('message', (jobs: WriteJob[]) => {
   void reader.then(
     (segments) => runAll(jobs, segments),
     (error: unknown) => port.postMessage(jobs.map((job): WriteReply => ({ job: job.job, error: serializeError(error) }))),

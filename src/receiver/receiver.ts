@@ -173,7 +173,7 @@ export class LogReceiver extends EventEmitter<ReceiverEventMap> implements Async
     const opened = await this.options.source.open({ outputPath: this.options.outputPath, mode: this.options.mode });
     // A source that carries chunks (a remote one) gets threads that check and write them, as a local log's do.
     // Only a catch-up with enough content starts them: a follower's live changes are written on the main thread.
-    opened.writers ??= opened.source.carryContent && !opened.source.locateChunks ? ContentWriterPool.create(undefined, { startWhenReady: false, startAfterBytes: RECEIVER_LIMITS.remoteContentWritersStartBytes }) : undefined;
+    opened.writers ??= opened.source.carryContent && !opened.source.locateChunks ? ContentWriterPool.create(undefined, { startWhenReady: false }) : undefined;
     try {
       const session = await ReceiverSession.open({
         writers: opened.writers,

@@ -31,12 +31,6 @@ export interface ReceiverSource {
    * content-writer threads of its own for files up to carriedFileBytesMax.
    */
   carryContent?(chunks: readonly ChunkRef[], target?: ContentTarget): Promise<CarriedChunk[]>;
-  /**
-   * A large file's chunks the same way, in parts in file order, each fetched while the ones before it are written
-   * (a file above carriedFileBytesMax: its memory stays bounded). Without it, such a file is read through readContent
-   * and checked and written on the main thread.
-   */
-  carryContentParts?(chunks: readonly ChunkRef[], target?: ContentTarget): AsyncIterable<CarriedChunk[]>;
   /** Damaged regions the reads went past so far (a store opened with skipDamaged). */
   skipped?(): readonly SkippedRegion[];
 }

@@ -27,12 +27,9 @@ export const TEMP_MARKER = '.synclog-tmp-';
 /** Flags for a new temp file: write only, created here, never an existing file or a link planted at its name. */
 export const NEW_FILE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL;
 
-/**
- * Writes all of `data` to `fd` synchronously (a short write continues where it stopped): at its current position,
- * or at byte `position` of the file (pwrite: the descriptor's own position is left alone).
- */
-export function writeAllSync(fd: number, data: Uint8Array, position?: number): void {
-  for (let at = 0; at < data.length; ) at += writeSync(fd, data, at, data.length - at, position === undefined ? null : position + at);
+/** Writes all of `data` to `fd` at its current position, synchronously (a short write continues where it stopped). */
+export function writeAllSync(fd: number, data: Uint8Array): void {
+  for (let at = 0; at < data.length; ) at += writeSync(fd, data, at, data.length - at);
 }
 
 /**

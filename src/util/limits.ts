@@ -174,11 +174,6 @@ export const RECEIVER_LIMITS = {
   contentWritersMax: 4,
   /** Content offered before the content-writer threads start (below it the main thread writes: see the pool). */
   contentWritersStartBytes: 32 * 1024 * 1024,
-  /**
-   * The same for a remote receiver, lower: there the main thread also parses the chunk stream, so each MB it inflates,
-   * hashes and writes itself costs it more (~25 ms/MB measured) and a thread's start (~0.25 CPU-s) pays back sooner.
-   */
-  remoteContentWritersStartBytes: 8 * 1024 * 1024,
   /** Largest file whose chunks travel to a content-writer thread in its job (a remote receiver's: held in memory). */
   carriedFileBytesMax: 4 * 1024 * 1024,
   /**

@@ -1,13 +1,13 @@
 // The receiver's content-writer threads on a real log: each job's temp file holds exactly the version's bytes with
 // its mode and mtime; damage in a chunk fails that job alone with a CorruptionError naming the chunk, segment and
 // offset and leaves no temp file; close() settles everything still waiting.
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ClosedError, CorruptionError } from '../../../src/errors.js';
 import { contentIdHex, type ChunkRef } from '../../../src/record/index.js';
 import { contentProvider, ContentWriterPool } from '../../../src/receiver/content-writer-pool.js';
-import { writeFileDurable, type ContentPart, type PooledContent } from '../../../src/receiver/atomic-file.js';
+import type { PooledContent } from '../../../src/receiver/atomic-file.js';
 import { openStore, type IngestedContent, type Store } from '../../../src/store/index.js';
 import { flipByte } from '../../helpers/corrupt.js';
 import { makeTmpDir } from '../../helpers/tmp-dir.js';
@@ -202,70 +202,6 @@ describe('ContentWriterPool with carried chunks (a remote receiver: no log)', ()
     } finally {
       await pool.close();
       await store.close();
-    }
-  });
-});
-
-describe('a large file in parts (writeFileDurable with PooledParts: a remote receiver\'s file above carriedFileBytesMax)', () => {
-  async function partsSetup() {
-    const file = Buffer.concat([textLike(1536 * 1024, 21), prng(1024 * 1024, 22), textLike(700 * 1024, 23)]);
-    const { logDir, contents } = await logWith([file]);
-    const store = await openStore(logDir, { readOnly: true, workers: 0, indexOnDemand: true });
-    const chunks = contents[0]!.chunks;
-    const records = await Promise.all(chunks.map((chunk) => store.readChunkRecord(chunk.id)));
-    await store.close();
-    // Parts of three chunks, as the source would carry them (fetched records, checked by the thread).
-    const parts = (mangle?: (i: number, payload: Uint8Array) => Uint8Array) =>
-      (async function* (): AsyncIterable<ContentPart> {
-        for (let at = 0; at < chunks.length; at += 3) {
-          const refs = chunks.slice(at, at + 3);
-          yield {
-            chunks: refs.map((chunk, j) => ({ bytes: mangle ? mangle(at + j, records[at + j]!.payload.slice()) : records[at + j]!.payload.slice(), tag: records[at + j]!.tag, from: 'http://127.0.0.1:1/', size: chunk.size })),
-            ids: Buffer.concat(refs.map((chunk) => chunk.id)),
-          };
-          await new Promise((r) => setImmediate(r)); // the next part arrives while this one is written
-        }
-      })();
-    return { file, chunks, parts };
-  }
-
-  it('writes every part at its offset, from two threads, into one temp renamed over the target with its mode and mtime', async () => {
-    const { file, chunks, parts } = await partsSetup();
-    expect(chunks.length).toBeGreaterThan(9); // several parts, so both threads get some
-    const pool = ContentWriterPool.create(undefined, { threads: 2, startAfterBytes: 0 });
-    try {
-      const out = await makeTmpDir();
-      const target = join(out, 'big.bin');
-      await writeFileDurable(target, { pool, parts: parts() }, 0o640, 1_000_000);
-      expect(Buffer.from(await readFile(target)).equals(file)).toBe(true);
-      const info = await stat(target);
-      expect(info.mode & 0o777).toBe(0o640);
-      expect(info.mtimeMs).toBe(1_000_000_000);
-      expect(await readdir(out)).toEqual(['big.bin']);
-    } finally {
-      await pool.close();
-    }
-  });
-
-  it('a part whose bytes are not its ids fails the file with a CorruptionError: no temp left, the old target untouched', async () => {
-    const { chunks, parts } = await partsSetup();
-    const pool = ContentWriterPool.create(undefined, { threads: 2, startAfterBytes: 0 });
-    try {
-      const out = await makeTmpDir();
-      const target = join(out, 'big.bin');
-      await writeFile(target, 'old');
-      // Chunk 7's record swapped for chunk 6's: a server answering with another chunk under this id.
-      let six: Uint8Array | undefined;
-      const error = await writeFileDurable(target, { pool, parts: parts((i, payload) => (i === 6 ? (six = payload.slice()) && payload : i === 7 ? six! : payload)) }, 0o644, 1).then(
-        () => undefined,
-        (caught: unknown) => caught,
-      );
-      expect(error).toBeInstanceOf(CorruptionError);
-      expect((error as CorruptionError).where).toMatchObject({ chunk: contentIdHex(chunks[7]!.id) });
-      expect(await readdir(out)).toEqual(['big.bin']);
-      expect(await readFile(target, 'utf8')).toBe('old');
-    } finally {
-      await pool.close();
     }
   });
 });
