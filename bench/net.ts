@@ -32,10 +32,10 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export function waitForOutput(child: ChildProcess, pattern: RegExp): Promise<string> {
+export function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs = 60_000): Promise<string> {
   return new Promise((resolve, reject) => {
     let buffer = '';
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}`)), 60_000);
+    const timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs / 1000} s waiting for ${pattern}`)), timeoutMs);
     child.stdout!.on('data', (data: Buffer) => {
       buffer += data.toString();
       const match = pattern.exec(buffer);
@@ -246,7 +246,9 @@ async function followersIngestRow(options: BenchModuleOptions, cli: string): Pro
           const child = spawn(process.execPath, [cli, 'receive', '--from', serve.url, '--out', join(options.workDir, `followers-out-${run}-${i}`)], { stdio: ['ignore', 'pipe', 'ignore'] });
           followers.push(child);
         }
-        await Promise.all(followers.map((child) => waitForLine(child, /caught up/)));
+        // Twenty processes starting at once on a loaded 2-core machine: each costs ~1 CPU-s to start and catch up, so
+        // a fixed 60 s (what this waited before) was too short for all of them; the wait grows with their count.
+        await Promise.all(followers.map((child) => waitForLine(child, /caught up/, FOLLOWER_START_MS_EACH * followerCount)));
       }
       const seconds = await timedRun(() => runChecked(process.execPath, [cli, 'snapshot', corpus, '--log', logDir], { timeoutMs: 30 * 60_000 }));
       (withFollowers ? followed : alone).push(totalMb / seconds);
@@ -279,9 +281,12 @@ async function followersIngestRow(options: BenchModuleOptions, cli: string): Pro
 }
 
 /** Waits until `child` prints a line matching `pattern` on stdout (any stream position). */
-function waitForLine(child: ChildProcess, pattern: RegExp): Promise<void> {
-  return waitForOutput(child, pattern).then(() => undefined);
+function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs?: number): Promise<void> {
+  return waitForOutput(child, pattern, timeoutMs).then(() => undefined);
 }
+
+/** Time allowed per follower for all of them to start and report caught up (they start together). */
+const FOLLOWER_START_MS_EACH = 15_000;
 
 export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;

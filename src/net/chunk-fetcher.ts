@@ -33,13 +33,21 @@ export class ChunkFetcher<T> {
   /** Requests sent (tests, benchmarks). */
   requests = 0;
 
-  constructor(private readonly source: ChunkBatchSource<T>) {}
+  /**
+   * `copy`: what a second ask for a chunk already queued or in flight gets instead of the first ask's answer itself.
+   * Each ask then owns what it is given (its bytes may be moved to a content-writer thread, which detaches them).
+   */
+  constructor(
+    private readonly source: ChunkBatchSource<T>,
+    private readonly copy: (data: T) => T = (data) => data,
+  ) {}
 
   /** The chunk (undefined: the log has no such chunk); the request carrying it leaves within a turn. */
   get(chunk: ChunkRef): Promise<T | undefined> {
     const hex = contentIdHex(chunk.id);
     const known = this.pending.get(hex);
-    if (known) return known;
+    // The copy is made as the answer arrives, before the first asker can have handed its bytes on.
+    if (known) return known.then((data) => data && this.copy(data));
     const answer = new Promise<T | undefined>((resolve, reject) => this.queue.push({ id: chunk.id, hex, size: chunk.size, resolve, reject }));
     this.pending.set(hex, answer);
     const forget = () => this.pending.delete(hex);

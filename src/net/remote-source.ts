@@ -35,7 +35,15 @@ export interface ChunkedLogSource {
 /** A fetched chunk: its record, still to be checked, or bytes the source already checked. */
 type FetchedChunk = { record: FetchedChunkRecord } | { checked: Uint8Array };
 
-/** A chunk for a content-writer thread (structurally src/receiver's CarriedChunk). */
+/** A fetched chunk with bytes of its own (the fetcher's answer to a second ask for it: see ChunkFetcher). */
+function copyFetched(fetched: FetchedChunk): FetchedChunk {
+  return 'checked' in fetched ? { checked: fetched.checked.slice() } : { record: { tag: fetched.record.tag, payload: fetched.record.payload.slice() } };
+}
+
+/**
+ * A chunk for a content-writer thread (structurally src/receiver's CarriedChunk). Its bytes become the thread's: the
+ * pool may move (transfer) them, so nothing here uses them after handing them over.
+ */
 export interface CarriedChunk {
   bytes: Uint8Array;
   /** The record's tag: the thread checks `bytes` against the id; none: bytes already checked here. */
@@ -70,10 +78,10 @@ export class RemoteSource {
   ) {
     const { fetchChunkRecords, checkChunk } = remote;
     if (fetchChunkRecords && checkChunk) {
-      this.fetcher = new ChunkFetcher({ fetchChunks: async (ids) => (await fetchChunkRecords.call(remote, ids)).map((record) => record && { record }) });
+      this.fetcher = new ChunkFetcher({ fetchChunks: async (ids) => (await fetchChunkRecords.call(remote, ids)).map((record) => record && { record }) }, copyFetched);
       this.carryContent = (chunks, target) => this.carried(chunks, target);
     } else {
-      this.fetcher = new ChunkFetcher({ fetchChunks: async (ids) => (await remote.fetchChunks(ids)).map((checked) => checked && { checked }) });
+      this.fetcher = new ChunkFetcher({ fetchChunks: async (ids) => (await remote.fetchChunks(ids)).map((checked) => checked && { checked }) }, copyFetched);
     }
   }
 
@@ -126,13 +134,21 @@ export class RemoteSource {
    * file is fetching right now is waited for, not fetched twice.
    */
   async *readContent(chunks: readonly ChunkRef[], target?: LocalTarget): AsyncIterable<Uint8Array> {
+    for await (const { chunk, local, fetched } of this.inOrder(chunks, target)) yield checkChunkSize(local ?? this.contentOf(fetched, chunk), chunk);
+  }
+
+  /**
+   * A file's chunks in order, each read from the destination (checked) or fetched (see readContent): the asks run up
+   * to chunkReadAheadCount ahead of the chunk handed out, refilled by halves so a large file's asks leave as requests
+   * of ~ahead/2 chunks, not one chunk each.
+   */
+  private async *inOrder(chunks: readonly ChunkRef[], target?: LocalTarget): AsyncIterable<{ chunk: ChunkRef; local?: Uint8Array; fetched?: FetchedChunk }> {
     const places = this.local && target ? await this.local.find(chunks, target) : new Map();
     const placeOf = (chunk: ChunkRef) => places.get(contentIdHex(chunk.id));
     const asked: (Promise<FetchedChunk | undefined> | undefined)[] = [];
     let askedUpTo = 0;
     const ahead = NET_LIMITS.chunkReadAheadCount;
     for (let at = 0; at < chunks.length; at++) {
-      // Refilled by halves, so a large file's asks leave as requests of ~ahead/2 chunks, not one chunk each.
       if (askedUpTo - at <= ahead / 2) {
         for (; askedUpTo < chunks.length && askedUpTo < at + ahead; askedUpTo++) {
           if (!placeOf(chunks[askedUpTo]!)) asked[askedUpTo] = this.fetcher.get(chunks[askedUpTo]!);
@@ -143,15 +159,26 @@ export class RemoteSource {
       const local = place ? await this.local!.read(place, chunk) : undefined;
       if (local) {
         this.chunksLocal++;
-        yield checkChunkSize(local, chunk);
+        yield { chunk, local };
         continue;
       }
       // A local chunk that failed its check is fetched now.
       const fetched = await (asked[at] ?? this.fetcher.get(chunk));
       asked[at] = undefined;
-      yield checkChunkSize(this.contentOf(fetched, chunk), chunk);
+      yield { chunk, fetched };
     }
     if (target) this.local?.noteWritten(chunks, target);
+  }
+
+  /** A chunk for a content-writer thread: bytes read back and checked here, or a fetched record the thread checks. */
+  private carriedOf(chunk: ChunkRef, local: Uint8Array | undefined, fetched: FetchedChunk | undefined): CarriedChunk {
+    const from = this.remote.url;
+    if (local) return { bytes: local, from, size: chunk.size };
+    if (!fetched) throw new NotFoundError(`chunk ${contentIdHex(chunk.id)} is not in the log at ${from}`, { what: 'chunk', id: contentIdHex(chunk.id) });
+    if ('checked' in fetched) return { bytes: fetched.checked, from, size: chunk.size };
+    // Counted here: the thread inflates it.
+    this.remote.stats.chunkBytesInflated += chunk.size;
+    return { bytes: fetched.record.payload, tag: fetched.record.tag, from, size: chunk.size };
   }
 
   private contentOf(fetched: FetchedChunk | undefined, chunk: ChunkRef): Uint8Array {
@@ -166,25 +193,13 @@ export class RemoteSource {
    */
   private async carried(chunks: readonly ChunkRef[], target?: LocalTarget): Promise<CarriedChunk[]> {
     const places = this.local && target ? await this.local.find(chunks, target) : new Map();
-    const from = this.remote.url;
     const asked = chunks.map((chunk) => (places.has(contentIdHex(chunk.id)) ? undefined : this.fetcher.get(chunk)));
     const out: CarriedChunk[] = [];
     for (const [i, chunk] of chunks.entries()) {
       const place = places.get(contentIdHex(chunk.id));
       const local = place ? await this.local!.read(place, chunk) : undefined;
-      if (local) {
-        this.chunksLocal++;
-        out.push({ bytes: local, from, size: chunk.size });
-        continue;
-      }
-      const fetched = await (asked[i] ?? this.fetcher.get(chunk));
-      if (!fetched) throw new NotFoundError(`chunk ${contentIdHex(chunk.id)} is not in the log at ${from}`, { what: 'chunk', id: contentIdHex(chunk.id) });
-      if ('checked' in fetched) out.push({ bytes: fetched.checked, from, size: chunk.size });
-      else {
-        out.push({ bytes: fetched.record.payload, tag: fetched.record.tag, from, size: chunk.size });
-        // Counted here: the thread inflates it.
-        this.remote.stats.chunkBytesInflated += chunk.size;
-      }
+      if (local) this.chunksLocal++;
+      out.push(this.carriedOf(chunk, local, local ? undefined : await (asked[i] ?? this.fetcher.get(chunk))));
     }
     // Where the file will be once written: a later file with these chunks reads them there (checked again).
     if (target) this.local?.noteWritten(chunks, target);

@@ -11,7 +11,8 @@ export type ChunkToWrite = ChunkInLog | CarriedChunk;
 /**
  * A chunk that travels with the job (a remote receiver fetched it): with `tag`, its record as the log stores it, which
  * the thread checks against the id (checkFetchedChunk) before writing a byte; without, bytes already checked against
- * the id on the main thread (read back from the destination).
+ * the id on the main thread (read back from the destination). Handed to the pool, `bytes` are the pool's: when they
+ * span their whole ArrayBuffer it is moved to the thread (transferred, detached here) instead of copied.
  */
 export interface CarriedChunk {
   bytes: Uint8Array;

@@ -3,6 +3,7 @@
 // Invariants: the chunk index and the catalog learn of a record only after the log said it is appended; derived
 // files (index checkpoint, stat cache) are written only by the writer and never trusted over the segments.
 import { availableParallelism } from 'node:os';
+import { statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ClosedError, CorruptionError, IoError, SynclogError, UsageError, type FormatVersionError } from '../errors.js';
@@ -32,6 +33,18 @@ export const STAT_CACHE_FILE_NAME = 'store.stat-cache';
 /** A file's identity (device and inode): a rename over it gives another. Undefined when it is gone. */
 async function fileIdentity(path: string): Promise<string | undefined> {
   return stat(path).then((s) => `${s.dev}:${s.ino}`, () => undefined);
+}
+/**
+ * The same, synchronously: asked before every chunk read (segmentUnchanged), where the async stat's thread-pool
+ * round trip cost a server 0.6 s of main thread per 60 MB served; a stat of a segment file is a cached inode's.
+ */
+function fileIdentitySync(path: string): string | undefined {
+  try {
+    const s = statSync(path, { throwIfNoEntry: false });
+    return s && `${s.dev}:${s.ino}`;
+  } catch {
+    return undefined;
+  }
 }
 const DEFAULT_KINDS = ['version', 'delete', 'watch'] as const;
 
@@ -221,7 +234,7 @@ export class Store implements StoreApi {
   private async segmentUnchanged(segment: string): Promise<boolean> {
     const known = await this.indexedFiles.get(segment);
     if (known === undefined) return true;
-    return (await fileIdentity(join(this.logDir, segment))) === known;
+    return fileIdentitySync(join(this.logDir, segment)) === known;
   }
 
   /** Remembers which file a segment's locations come from, the first time one is learned. */

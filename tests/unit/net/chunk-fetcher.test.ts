@@ -31,6 +31,18 @@ function sourceOf(chunks: { ref: ChunkRef; data: Uint8Array }[]): ChunkBatchSour
 }
 
 describe('ChunkFetcher', () => {
+  it('gives a second ask for a chunk in flight a copy of its own (each ask may hand its bytes on), fetched once', async () => {
+    const chunks = [chunkOf(1), chunkOf(2)];
+    const source = sourceOf(chunks);
+    const fetcher = new ChunkFetcher(source, (data) => data.slice());
+    const [first, second, other] = await Promise.all([fetcher.get(chunks[0]!.ref), fetcher.get(chunks[0]!.ref), fetcher.get(chunks[1]!.ref)]);
+    expect(source.requests).toEqual([[contentIdHex(chunks[0]!.ref.id), contentIdHex(chunks[1]!.ref.id)]]);
+    expect(first).toEqual(chunks[0]!.data);
+    expect(second).toEqual(chunks[0]!.data);
+    expect(second!.buffer).not.toBe(first!.buffer);
+    expect(other).toEqual(chunks[1]!.data);
+  });
+
   it('sends the asks of one turn together, each answered with its own chunk', async () => {
     const chunks = Array.from({ length: 40 }, (_, i) => chunkOf(i));
     const source = sourceOf(chunks);

@@ -181,8 +181,12 @@ describe('ContentWriterPool with carried chunks (a remote receiver: no log)', ()
       const good = await carried(contents[1]!.chunks);
       expect(await pool.write(job(out, 'good', { chunks: good, ids: ids(contents[1]!.chunks) }))).toBe(files[1]!.length);
       expect(Buffer.from(await readFile(join(out, 'good.tmp'))).equals(Buffer.from(files[1]!))).toBe(true);
-      // Bytes checked already (read back from the destination) are written as they are.
-      expect(await pool.write(job(out, 'checked', { chunks: [{ bytes: files[0]!, from: 'local', size: files[0]!.length }], ids: ids(contents[0]!.chunks) }))).toBe(files[0]!.length);
+      // Bytes checked already (read back from the destination) are written as they are. Handed to the pool, they
+      // are its own: a buffer they span whole is moved to the thread (detached here), not copied.
+      const checked = files[0]!.slice();
+      expect(await pool.write(job(out, 'checked', { chunks: [{ bytes: checked, from: 'local', size: files[0]!.length }], ids: ids(contents[0]!.chunks) }))).toBe(files[0]!.length);
+      expect(checked.byteLength).toBe(0);
+      expect(Buffer.from(await readFile(join(out, 'checked.tmp'))).equals(Buffer.from(files[0]!))).toBe(true);
       // A server that answers with another chunk's record under this id.
       const forged = (await carried(contents[0]!.chunks)).map((chunk) => ({ ...chunk, size: contents[1]!.chunks[0]!.size }));
       const error = await pool.write(job(out, 'forged', { chunks: forged.slice(0, 1), ids: ids(contents[1]!.chunks.slice(0, 1)) })).then(
