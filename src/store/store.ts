@@ -538,6 +538,22 @@ export class Store implements StoreApi {
     this.checkpoint().catch(() => {}); // a failed checkpoint only costs a longer scan at the next open
   }
 
+  /**
+   * The log's owner changed it behind the store (forget records appended, a prune rewrote segments: the store's
+   * `log` option): the chunk index is rebuilt from the segments as they are now (a removed chunk is no longer
+   * "held"), the catalog is dropped (it would wait for seqs it was never told of) and the stat cache is emptied.
+   * Writers only; call it with no append of this store in flight.
+   */
+  async logChanged(): Promise<void> {
+    this.assertWritable('logChanged');
+    await Promise.allSettled([...this.ingester.inFlight(), ...this.recordAppends]);
+    this.catalogLoad = undefined;
+    this.catalogReady = undefined;
+    this.statCache.clear();
+    this.checkpointedCount = -1;
+    await this.relocateAll();
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     try {
@@ -570,12 +586,15 @@ export async function openStore(logDir: string, options: StoreOptions = {}): Pro
   const logModule: LogModule = await import('../log/index.js');
   const readOnly = options.readOnly ?? false;
   if (options.skipDamaged && !readOnly) throw new UsageError('skipDamaged is for read-only stores: a writer never writes past damage');
-  const log = await logModule.Log.open(dir, {
-    readOnly,
-    create: readOnly ? false : (options.create ?? true),
-    segmentBytesMax: options.segmentBytesMax,
-    ...(options.skipDamaged ? { skipDamaged: true } : {}),
-  });
+  if (options.log && readOnly) throw new UsageError('a log given to openStore is for a writer');
+  const log =
+    options.log ??
+    (await logModule.Log.open(dir, {
+      readOnly,
+      create: readOnly ? false : (options.create ?? true),
+      segmentBytesMax: options.segmentBytesMax,
+      ...(options.skipDamaged ? { skipDamaged: true } : {}),
+    }));
   const store = new Store(dir, log, logModule, { readOnly, workers, compression: options.compression ?? 'auto', indexOnDemand: options.indexOnDemand ?? false });
   try {
     await store.init();

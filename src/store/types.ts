@@ -3,6 +3,7 @@
 import type { RecordPosition, RecoveryReport, SkippedRegion } from '../log/types.js';
 import type { ChunkRef, ContentIdBytes, DeleteRecord, EntryRecord, LogRecord, RecordKind, VersionRecord } from '../record/types.js';
 import type { ChunkLocation } from './chunk-index.js';
+import type { StoreLog } from './log-port.js';
 
 export interface StoreOptions {
   /** Open without the writer lock: reading, following, verifying. */
@@ -26,6 +27,12 @@ export interface StoreOptions {
    * for the content that needs it, never wrong bytes; the other content reads on. A writer refuses (UsageError).
    */
   skipDamaged?: boolean;
+  /**
+   * Writers: an open writer log to use instead of opening one (its open options are the caller's; the store closes
+   * it at close). The caller keeps its own handle to run what the store does not (retention: forget, prune), and
+   * then calls the store's logChanged().
+   */
+  log?: StoreLog;
 }
 
 /** A decoded record and where it lives. */
