@@ -34,6 +34,7 @@ async function fileIdentity(path: string): Promise<string | undefined> {
   return stat(path).then((s) => `${s.dev}:${s.ino}`, () => undefined);
 }
 const DEFAULT_KINDS = ['version', 'delete', 'watch'] as const;
+const CATALOG_KINDS = [...DEFAULT_KINDS, 'forget'] as const;
 
 /** How the index came to be at open (for tests, stats and `synclog verify`). */
 export interface IndexOpenReport {
@@ -471,7 +472,8 @@ export class Store implements StoreApi {
     this.assertOpen('catalog');
     this.catalogLoad ??= (async () => {
       // Only durable records may be skipped over: an append still in flight is applied when its notice arrives.
-      const catalog = new Catalog((fromSeq) => this.entries({ fromSeq }), () => this.log.nextDurableSeq ?? this.log.nextSeq);
+      // Forget records too (few, small): history marks the versions they name.
+      const catalog = new Catalog((fromSeq) => this.entries({ fromSeq, kinds: CATALOG_KINDS }), () => this.log.nextDurableSeq ?? this.log.nextSeq);
       // Take notices from now on, before the first read: appends completing during it fill the gaps it leaves.
       this.catalogReady = catalog;
       await catalog.refresh();

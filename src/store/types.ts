@@ -182,6 +182,8 @@ export interface CatalogApi {
   findVersion(versionIdOrPrefix: string): StoredRecord<EntryRecord> | undefined;
   /** As findVersion, but throws why there is none: UsageError (too short, ambiguous) or NotFoundError. */
   resolveVersion(versionIdOrPrefix: string): StoredRecord<EntryRecord>;
+  /** Whether a forget record named this version (it stays readable until a prune removes it). */
+  isForgotten(versionId: string): boolean;
   /** The newest entry for a path (a delete when it is gone), or undefined. */
   latest(root: string, path: string): StoredRecord<EntryRecord> | undefined;
   /** The live tree after every record with time <= timeMs (or with seq <= atSeq): display path → version. */

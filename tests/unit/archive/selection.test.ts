@@ -37,6 +37,7 @@ function catalogOf(all: StoredRecord<EntryRecord>[]): CatalogApi {
     findVersion: (id) => all.find((s) => s.record.versionId === id) ?? (id.length >= 6 ? all.filter((s) => s.record.versionId.startsWith(id)).at(0) : undefined),
     resolveVersion: (id) => findVersionById(all, id, 'the log'),
     latest: (root, path) => byPath.get(`${root}/${path}`)?.at(-1),
+    isForgotten: () => false,
     treeAt: ({ timeMs, atSeq }) => {
       const tree = new Map<string, StoredRecord<VersionRecord>>();
       for (const [display, h] of byPath) {
