@@ -4,7 +4,8 @@
 // writer, so the kill takes the writer with it. What must survive: after every kill `synclog verify` passes and every
 // kept version is there with its exact content; a writer's open then leaves exactly the old set of versions or
 // exactly the set an unkilled pass leaves (the kept versions, plus forgotten ones in segments the 5 % --max-unused rule
-// left alone), never a mix; and the next server start's pass leaves exactly that set.
+// left alone), never a mix; and the next server start's pass keeps exactly the kept versions (it may prune more of the
+// forgotten ones: the 5 % is of the log as it is then, smaller after a prune), removing nothing else.
 // Count: SYNCLOG_SERVE_RETAIN_KILLS (default 2; `npm run stress -- --only serve-retain-kill` runs 20).
 import { cp, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -42,7 +43,7 @@ describe('serve --retain under SIGKILL', () => {
     const pruned = await visibleVersions(reference);
     for (const id of keptIds) expect(pruned).toContain(id);
     expect(pruned.length).toBeLessThan(all.length - (all.length - keptIds.length) / 2); // most forgotten versions went
-    const spanMs = 800;
+    const spanMs = 600;
     let killedAfterCommit = 0;
     let killedBefore = 0;
     for (let round = 0; round < KILLS; round++) {
@@ -65,13 +66,16 @@ describe('serve --retain under SIGKILL', () => {
       expect([JSON.stringify(all), JSON.stringify(pruned)]).toContain(JSON.stringify(after));
       if (after.length === pruned.length) killedAfterCommit++;
       else killedBefore++;
-      // The next start's pass leaves exactly the kept versions (forget finds nothing new; the prune is done again).
+      // The next start's pass: forget finds nothing new, the prune is done (again), only forgotten versions go.
       const again = serveRetaining(dir);
       const event = JSON.parse(await waitForLine(again, /"event":"retained"/, 90_000)) as { kept: number };
       expect(event.kept).toBe(keptIds.length);
       again.kill('SIGTERM');
       expect(await exited(again)).toBe(0);
-      expect(await visibleVersions(dir)).toEqual(pruned);
+      const final = await visibleVersions(dir);
+      expect(final.filter((id) => keptIds.includes(id))).toEqual(keptIds);
+      for (const id of final) expect(after).toContain(id);
+      if (after.length === all.length) expect(final.length).toBeLessThanOrEqual(pruned.length);
       await verifyOk(dir);
       await checkKeptContent(dir, kept, BYTES);
     }
