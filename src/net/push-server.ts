@@ -7,6 +7,8 @@
 // appended is durable. A refused request leaves the log byte for byte as it was.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CorruptionError } from '../errors.js';
+import type { Log } from '../log/index.js';
+import { assert } from '../util/assert.js';
 import { contentIdHex, decodeRecord, decodeRecordWithChunks, RECORD_TAGS, type ChunkRecord, type EntryRecord, type LogRecord, type WatchRecord } from '../record/index.js';
 import { checkChunkRecord, CONTENT_ID_BYTES, readyCodecs, type CatalogApi, type Store } from '../store/index.js';
 import { PUSH_LIMITS } from '../util/limits.js';
@@ -48,6 +50,13 @@ export interface PushEvent extends PushReply {
   stats: PushStats;
 }
 
+export interface PushReceiverOptions {
+  /** Say so when refusing a pushed forget or prune record (docs/format.md "Append-only servers"). */
+  appendOnly?: boolean;
+  /** The open writer log `store` was opened over, for asWriter (server-side retention). */
+  log?: Log;
+}
+
 /** The owner of a root the server's log recorded itself (records without origin). */
 const LOCAL_OWNER = '';
 
@@ -63,15 +72,16 @@ export class PushReceiver {
     private readonly store: Store,
     private readonly onPush: ((event: PushEvent) => void) | undefined,
     private readonly appendOnly: boolean,
+    private readonly log: Log | undefined,
   ) {}
 
   /**
    * Derives the high-water marks and root owners from the log (one pass over its version, delete and watch records;
    * chunks are skipped undecoded), so a restarted server knows exactly what it holds: no side file to disagree.
    */
-  static async open(store: Store, onPush?: (event: PushEvent) => void, options: { appendOnly?: boolean } = {}): Promise<PushReceiver> {
+  static async open(store: Store, onPush?: (event: PushEvent) => void, options: PushReceiverOptions = {}): Promise<PushReceiver> {
     await readyCodecs(); // checking a compressed chunk inflates it synchronously
-    const receiver = new PushReceiver(store, onPush, options.appendOnly === true);
+    const receiver = new PushReceiver(store, onPush, options.appendOnly === true, options.log);
     for await (const { record } of store.entries({ kinds: ['version', 'delete', 'watch'] })) receiver.learn(record as EntryOrWatch);
     return receiver;
   }
@@ -182,7 +192,9 @@ export class PushReceiver {
       this.checkOwners(origin, fresh.map((item) => item.record));
       for (const { record } of fresh) this.checkChunksHeld(record);
       if (fresh.length > 0) {
-        const stamped = fresh.map(({ seq, record }) => ({ ...record, origin: { log: origin, seq } }) as LogRecord);
+        // The origin is the server's, replaced whole: a client cannot set its own receive time (docs/format.md).
+        const receivedMs = Date.now();
+        const stamped = fresh.map(({ seq, record }) => ({ ...record, origin: { log: origin, seq, receivedMs } }) as LogRecord);
         await this.store.appendAtomic(stamped);
         for (const record of stamped) this.learn(record as EntryOrWatch);
       }
@@ -210,6 +222,24 @@ export class PushReceiver {
       if (this.store.hasChunk(chunk.id)) continue;
       throw new HttpRefusal(409, 'SYNCLOG_NOT_FOUND', `version ${record.versionId} (${JSON.stringify(`${record.root}/${record.path}`)}) names chunk ${contentIdHex(chunk.id)}, which the server does not hold: upload it first`);
     }
+  }
+
+  /**
+   * Runs `body` on the log as its only writer, between pushes (a push waits, it is not refused), then has the store
+   * read again what `body` changed behind it (docs/format.md "Server-side retention"): a prune that removed a chunk
+   * must never let a later push name it. Needs the log the store was opened over (PushReceiverOptions.log).
+   */
+  asWriter<T>(body: (log: Log) => Promise<T>): Promise<T> {
+    const log = this.log;
+    assert(log !== undefined, 'asWriter on a push receiver opened without its log');
+    return this.exclusive(async () => {
+      await this.store.flush();
+      try {
+        return await body(log);
+      } finally {
+        await this.store.logChanged();
+      }
+    });
   }
 
   /** Runs `body` after every earlier append (the server is the log's single writer; batches never interleave). */

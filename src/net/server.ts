@@ -8,7 +8,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
-import { NetError, SynclogError } from '../errors.js';
+import { NetError, SynclogError, UsageError } from '../errors.js';
 import { FORMAT_VERSION, Log, readLogId } from '../log/index.js';
 import { openStore, type StoreApi } from '../store/index.js';
 import { NET_LIMITS } from '../util/limits.js';
@@ -142,6 +142,15 @@ export class LogServer {
     return `${this.tls ? 'https' : 'http'}://${host}:${port}/`;
   }
 
+  /**
+   * Runs `body` on the log as its single writer, between pushes (server-side retention: `serve --retain`). Only a
+   * server that takes pushes is the writer of its log; another's log belongs to whoever writes it.
+   */
+  asWriter<T>(body: (log: Log) => Promise<T>): Promise<T> {
+    if (!this.push) return Promise.reject(new UsageError('only a server that takes pushes (acceptPush) writes its log'));
+    return this.push.asWriter(body);
+  }
+
   /** Stops listening, ends every open stream, closes the log. */
   async close(): Promise<void> {
     const closed = new Promise<void>((done) => this.server.close(() => done()));
@@ -238,9 +247,14 @@ export class LogServer {
 
 /** The push side: the log opened as its writer (created when missing) and what it holds per origin. */
 async function openPushReceiver(logDir: string, onPush: ((event: PushEvent) => void) | undefined, appendOnly: boolean): Promise<PushReceiver> {
-  const store = await openStore(logDir, { workers: 0 });
+  // The log opened here and handed to the store, so that retention can run on it inside the push lock (asWriter).
+  const log = await Log.open(logDir, { create: true });
+  const store = await openStore(logDir, { workers: 0, log }).catch(async (error: unknown) => {
+    await log.close();
+    throw error;
+  });
   try {
-    return await PushReceiver.open(store, onPush, { appendOnly });
+    return await PushReceiver.open(store, onPush, { appendOnly, log });
   } catch (error) {
     await store.close();
     throw error;

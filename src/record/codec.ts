@@ -157,7 +157,10 @@ function originOf(value: unknown, fail: (reason: string) => never): RecordOrigin
   const r = new FieldReader(value as Record<string, unknown>, fail);
   const log = r.str('log', { maxBytes: 64 });
   if (!LOG_ID_PATTERN.test(log)) fail('field origin.log is not a log id');
-  return { log, seq: r.num('seq', { min: 0 }) };
+  const seq = r.num('seq', { min: 0 });
+  // Since synclog 0.5 (docs/format.md "Receive time"): when the server took the record, by its own clock.
+  const receivedMs = r.num('receivedMs', { min: 0, optional: true });
+  return receivedMs === undefined ? { log, seq } : { log, seq, receivedMs };
 }
 
 /** The optional `basedOn` of a synced record (docs/format.md): a version id; undefined when absent. */

@@ -57,6 +57,12 @@ export interface RecordOrigin {
   log: string;
   /** The record's seq in the client's log. */
   seq: number;
+  /**
+   * When the server appended it, ms since the epoch by the server's clock (synclog 0.5; absent on records pushed
+   * before). Retention judges a pushed record by this, never by the client's `time` (docs/format.md "Receive time").
+   * Only the server sets it: it replaces whatever origin a pushed record carries.
+   */
+  receivedMs?: number;
 }
 
 /**

@@ -24,7 +24,10 @@ export interface ForgottenVersion {
   versionId: string;
   root: string;
   path: string;
+  /** The record's own time (for a pushed version, the client's clock). */
   time: number;
+  /** For a pushed version: when the server took it, by its clock; the policy judged by this when present. */
+  receivedMs?: number;
   seq: number;
 }
 
@@ -43,7 +46,16 @@ export interface ForgetReport {
 interface PathHistory {
   root: string;
   path: string;
-  entries: (HistoryEntry & { seq: number })[];
+  entries: (HistoryEntry & { seq: number; recordTime: number; receivedMs: number | undefined })[];
+}
+
+/**
+ * The time a policy judges a record by: the server's receive time for a pushed record (docs/format.md "Receive
+ * time"), else the record's own `time` (what the log's own writer recorded, or a record pushed before synclog 0.5).
+ * A client's clock never decides what a server drops once the server stamps what it takes.
+ */
+export function retentionTimeOf(record: { time: number; origin?: { receivedMs?: number } }): number {
+  return record.origin?.receivedMs ?? record.time;
 }
 
 /** The history of every path and the versions earlier forgets already named. */
@@ -60,7 +72,7 @@ export async function readHistory(log: Log): Promise<{ byPath: Map<string, PathH
     const key = displayPath(record);
     let history = byPath.get(key);
     if (!history) byPath.set(key, (history = { root: record.root, path: record.path, entries: [] }));
-    history.entries.push({ versionId: record.versionId, time: record.time, kind: record.kind, seq: entry.seq });
+    history.entries.push({ versionId: record.versionId, time: retentionTimeOf(record), recordTime: record.time, receivedMs: record.origin?.receivedMs, kind: record.kind, seq: entry.seq });
   }
   return { byPath, forgotten };
 }
@@ -88,7 +100,7 @@ export async function forgetVersions(log: Log, options: ForgetOptions): Promise<
     for (const entry of live) {
       if (entry.kind !== 'version') continue;
       if (keep.has(entry.versionId)) kept++;
-      else forgotten.push({ versionId: entry.versionId, root: history.root, path: history.path, time: entry.time, seq: entry.seq });
+      else forgotten.push({ versionId: entry.versionId, root: history.root, path: history.path, time: entry.recordTime, ...(entry.receivedMs !== undefined ? { receivedMs: entry.receivedMs } : {}), seq: entry.seq });
     }
   }
   forgotten.sort((a, b) => a.seq - b.seq);

@@ -123,3 +123,39 @@ export function parseDurationMs(text: string): number {
   if (!Number.isSafeInteger(total)) throw new UsageError(`duration ${text} is too long`);
   return total;
 }
+
+/** The rules a policy text may name (`keep-daily=7,keep-within=30d`), as forget's options without the dashes. */
+const POLICY_RULES = ['keep-last', 'keep-hourly', 'keep-daily', 'keep-weekly', 'keep-monthly', 'keep-within'] as const;
+
+/**
+ * Parses a policy as one string, for a server's own scheduled retention (`serve --retain`, config `serve.retain`):
+ * `rule=value` pairs separated by commas or spaces, the rules of `synclog forget` without their dashes, e.g.
+ * `keep-daily=7,keep-weekly=4,keep-within=30d`. Throws UsageError naming the bad part; checks the policy as forget does.
+ */
+export function parsePolicyText(text: string): RetentionPolicy {
+  const policy: RetentionPolicy = {};
+  const seen = new Set<string>();
+  for (const part of text.split(/[\s,]+/).filter((p) => p !== '')) {
+    const match = /^([a-z-]+)=(\S+)$/.exec(part);
+    const rule = match?.[1] as (typeof POLICY_RULES)[number] | undefined;
+    if (!match || !rule || !(POLICY_RULES as readonly string[]).includes(rule)) {
+      throw new UsageError(`bad retention rule ${JSON.stringify(part)}: use rule=value with rules ${POLICY_RULES.join(', ')}, e.g. keep-daily=7,keep-within=30d`);
+    }
+    if (seen.has(rule)) throw new UsageError(`retention rule ${rule} is given twice`);
+    seen.add(rule);
+    const value = match[2]!;
+    if (rule === 'keep-within') {
+      policy.keepWithinMs = parseDurationMs(value);
+      continue;
+    }
+    if (!/^\d+$/.test(value)) throw new UsageError(`${rule} needs a whole number, not ${JSON.stringify(value)}`);
+    const n = Number(value);
+    if (rule === 'keep-last') policy.keepLast = n;
+    else if (rule === 'keep-hourly') policy.keepHourly = n;
+    else if (rule === 'keep-daily') policy.keepDaily = n;
+    else if (rule === 'keep-weekly') policy.keepWeekly = n;
+    else policy.keepMonthly = n;
+  }
+  checkPolicy(policy);
+  return policy;
+}

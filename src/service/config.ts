@@ -8,6 +8,7 @@ import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { parse, TomlError } from 'smol-toml';
 import { UsageError, wrapIoError } from '../errors.js';
 import { parseListenAddress, parseRootNames } from '../net/index.js';
+import { parsePolicyText, type RetentionPolicy } from '../retention/index.js';
 import { SERVICE_LIMITS } from '../util/limits.js';
 import { KeyLines } from './config-lines.js';
 import { parseDurationMs } from './duration.js';
@@ -31,6 +32,10 @@ export interface ServeConfig {
   tlsKey: string | undefined;
   insecurePublic: boolean;
   acceptPush: boolean;
+  /** With acceptPush: pushed forget and prune records are refused as from an append-only server. */
+  appendOnly: boolean;
+  /** With acceptPush: scheduled forget + prune on the server's writer (docs/format.md "Server-side retention"). */
+  retain: { policy: RetentionPolicy; policyText: string; everyMs: number } | undefined;
 }
 
 export interface PushConfig {
@@ -270,7 +275,7 @@ function readFolder(r: ConfigReader, t: Table, p: string): FolderConfig | undefi
 }
 
 function readServe(r: ConfigReader, t: Table, p: string): ServeConfig {
-  r.known(t, p, ['listen', 'token_file', 'tls_cert', 'tls_key', 'insecure_public', 'accept_push']);
+  r.known(t, p, ['listen', 'token_file', 'tls_cert', 'tls_key', 'insecure_public', 'accept_push', 'append_only', 'retain', 'retain_every']);
   const listen = r.string(t, p, 'listen') ?? '127.0.0.1:8417';
   try {
     parseListenAddress(listen);
@@ -280,7 +285,24 @@ function readServe(r: ConfigReader, t: Table, p: string): ServeConfig {
   const tlsCert = r.path(t, p, 'tls_cert');
   const tlsKey = r.path(t, p, 'tls_key');
   if ((tlsCert === undefined) !== (tlsKey === undefined)) r.problem(`${p}.${tlsCert === undefined ? 'tls_key' : 'tls_cert'}`, 'tls_cert and tls_key go together');
-  return { listen, tokenFile: r.path(t, p, 'token_file'), tlsCert, tlsKey, insecurePublic: r.boolean(t, p, 'insecure_public') ?? false, acceptPush: r.boolean(t, p, 'accept_push') ?? false };
+  const acceptPush = r.boolean(t, p, 'accept_push') ?? false;
+  const appendOnly = r.boolean(t, p, 'append_only') ?? false;
+  if (appendOnly && !acceptPush) r.problem(`${p}.append_only`, 'goes with accept_push = true');
+  return { listen, tokenFile: r.path(t, p, 'token_file'), tlsCert, tlsKey, insecurePublic: r.boolean(t, p, 'insecure_public') ?? false, acceptPush, appendOnly, retain: readRetain(r, t, p, acceptPush) };
+}
+
+/** `serve.retain` (a policy as `serve --retain` takes it) and `serve.retain_every`. */
+function readRetain(r: ConfigReader, t: Table, p: string, acceptPush: boolean): ServeConfig['retain'] {
+  const everyMs = r.duration(t, p, 'retain_every', SERVICE_LIMITS.retainEveryMsMin);
+  const text = r.string(t, p, 'retain');
+  if (t.retain_every !== undefined && t.retain === undefined) r.problem(`${p}.retain_every`, 'goes with retain');
+  if (text === undefined) return undefined;
+  if (!acceptPush) return void r.problem(`${p}.retain`, 'goes with accept_push = true: only a server that takes pushes writes its log');
+  try {
+    return { policy: parsePolicyText(text), policyText: text, everyMs: everyMs ?? SERVICE_LIMITS.retainEveryMsDefault };
+  } catch (error) {
+    return void r.problem(`${p}.retain`, (error as Error).message);
+  }
 }
 
 function httpUrl(r: ConfigReader, t: Table, p: string, key: string): string | undefined {

@@ -8,3 +8,4 @@ export { statusFileFor, readStatusFile, processAlive, type ServiceStatus, type C
 export { countDirectories, inotifyAdvice, readMaxUserWatches } from './inotify.js';
 export { parseDurationMs, formatDurationMs } from './duration.js';
 export { renderUnit, quoteUnitWord, SHIPPED_UNITS, type UnitOptions } from './systemd.js';
+export { ServerRetention, describeRetainPass, type ServerRetentionOptions } from './server-retention.js';

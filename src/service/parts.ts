@@ -24,7 +24,7 @@ export async function startServer(config: ServeConfig, logDir: string, onError: 
     overrideFix: 'set serve.token_file and serve.tls_cert/tls_key, listen on 127.0.0.1, or set serve.insecure_public = true if you mean it',
     tlsPair: 'serve.tls_cert and serve.tls_key',
   });
-  const server = await LogServer.start({ logDir, host: listen.host, port: listen.port, tokens, tls, onError, acceptPush: config.acceptPush });
+  const server = await LogServer.start({ logDir, host: listen.host, port: listen.port, tokens, tls, onError, acceptPush: config.acceptPush, appendOnly: config.appendOnly });
   return { server, url: server.url, tokensRequired: tokens.required, warnings };
 }
 

@@ -10,12 +10,13 @@ import { openStore, type StoreApi } from '../store/index.js';
 import { displayName } from '../util/display-name.js';
 import { SERVICE_LIMITS } from '../util/limits.js';
 import { AppendOnlyLogWatcher, type WatcherChange } from '../watcher/index.js';
-import type { FolderConfig, ServiceConfig } from './config.js';
+import type { FolderConfig, ServeConfig, ServiceConfig } from './config.js';
 import { changeEvent, type HookEvent } from './hook-event.js';
 import { createHooks, type Hook } from './hooks.js';
 import { countDirectories, inotifyAdvice, readMaxUserWatches } from './inotify.js';
 import { startPushers, startServer, type RunningPusher, type RunningServer, remoteSource } from './parts.js';
 import { Schedule } from './schedule.js';
+import { describeRetainPass, ServerRetention } from './server-retention.js';
 import { statusFileFor, writeStatusFile, type ComponentStatus, type ServiceStatus } from './status-file.js';
 
 /** One line of the service's log. `change` is set for event 'version' (the CLI formats it as `watch` does). */
@@ -50,6 +51,7 @@ export class ServiceRunner extends EventEmitter<ServiceRunnerEvents> {
   private readonly schedules: { schedule: Schedule; status: ComponentStatus }[] = [];
   private readonly receivers: ReceiverRuntime[] = [];
   private server: RunningServer | undefined;
+  private retention: ServerRetention | undefined;
   private pushers: RunningPusher[] = [];
   private hooks: Hook[] = [];
   private readonly recorded: { seq: number; time: number }[] = [];
@@ -86,6 +88,7 @@ export class ServiceRunner extends EventEmitter<ServiceRunnerEvents> {
         this.say('info', 'serve', 'listening', `serving ${displayName(this.server.server.logDir)} on ${this.server.url}${this.server.tokensRequired ? ' (token required)' : ''}`, { url: this.server.url });
       }
       for (const warning of this.server?.warnings ?? []) this.say('warn', 'serve', 'warning', warning);
+      if (this.server && this.config.serve?.retain) this.startRetention(this.server, this.config.serve.retain);
       for (const config of this.config.receivers) await this.startReceiver(config);
       this.pushers = await startPushers(this.config.push, this.config.log, {
         say: (level, event, message) => this.say(level, 'push', event, message),
@@ -117,6 +120,7 @@ export class ServiceRunner extends EventEmitter<ServiceRunnerEvents> {
     clearInterval(this.statusTimer);
     await Promise.all(this.schedules.map(({ schedule }) => schedule.stop()));
     await this.snapshotChain;
+    await this.retention?.stop();
     let notRecorded = 0;
     for (const { watcher, status } of this.watchers) {
       await watcher.stop().catch((error: Error) => this.fail('watch', `stopping ${displayName(status.name)}: ${error.message}`));
@@ -177,6 +181,18 @@ export class ServiceRunner extends EventEmitter<ServiceRunnerEvents> {
       .then(() => writeStatusFile(this.statusFile, this.statusNow()))
       .catch((error: Error) => this.say('warn', 'status', 'status-file', `cannot write ${displayName(this.statusFile)}: ${error.message}`));
     return this.statusWrite;
+  }
+
+  /** `serve.retain`: forget + prune on the server's own writer, at start and every `retain_every`. */
+  private startRetention(server: RunningServer, retain: NonNullable<ServeConfig['retain']>): void {
+    this.retention = new ServerRetention(server.server, {
+      ...retain,
+      onPass: (report, tookMs) =>
+        this.say('info', 'serve', 'retained', describeRetainPass(report, tookMs), { forgotten: report.forget.forgotten.length, kept: report.forget.kept, bytesFreed: report.prune?.bytesFreed ?? 0 }),
+      onError: (error) => this.fail('serve', `retention pass failed (the next one runs on schedule): ${error instanceof Error ? error.message : String(error)}`),
+    });
+    this.retention.start();
+    this.say('info', 'serve', 'retention-scheduled', `retention ${retain.policyText} now and every ${Math.round(retain.everyMs / 1000)} s`);
   }
 
   private say(level: ServiceLogEvent['level'], component: string, event: string, message: string, data?: Record<string, unknown>): void {

@@ -22,6 +22,8 @@ export class Catalog implements CatalogApi {
   private readonly byVersionId = new Map<string, StoredRecord<EntryRecord>>();
   private readonly watchRecords: StoredRecord<WatchRecord>[] = [];
   private readonly rootNames = new Set<string>();
+  /** Version ids forget records named (they stay in history, marked, until a prune removes them). */
+  private readonly forgottenIds = new Set<string>();
   /** Notices of appended records that arrived ahead of a gap (record undefined: a chunk, nothing to apply). */
   private readonly pending = new Map<number, LogRecord | StoredRecord | undefined>();
   private sortedPaths: CatalogPath[] | undefined;
@@ -55,6 +57,11 @@ export class Catalog implements CatalogApi {
   latest(root: string, path: string): StoredRecord<EntryRecord> | undefined {
     const history = this.byPath.get(displayPath({ root, path: path as LogPath }))?.history;
     return history?.[history.length - 1];
+  }
+
+  /** Whether a forget record named this version (a prune then removes it; until then it reads as any other). */
+  isForgotten(versionId: string): boolean {
+    return this.forgottenIds.has(versionId);
   }
 
   /** Watch start/stop markers in log order. */
@@ -168,8 +175,12 @@ export class Catalog implements CatalogApi {
   private apply(stored: StoredRecord): void {
     const record = stored.record;
     // Chunks and the store's params record describe no entry (the store reads params itself at open); retention's
-    // forget and pruned records neither (a forgotten version stays in history until a prune removes it).
-    if (record.kind === 'chunk' || record.kind === 'params' || record.kind === 'forget' || record.kind === 'pruned') return;
+    // pruned records neither, and a forget record only marks versions (they stay in history until a prune).
+    if (record.kind === 'forget') {
+      for (const id of record.versionIds) this.forgottenIds.add(id);
+      return;
+    }
+    if (record.kind === 'chunk' || record.kind === 'params' || record.kind === 'pruned') return;
     this.rootNames.add(record.root);
     if (record.kind === 'watch') {
       this.watchRecords.push(stored as StoredRecord<WatchRecord>);

@@ -99,6 +99,15 @@ export class StatCache implements StatCacheApi {
     if (this.entries.delete(keyOf(root, path))) this.dirty = true;
   }
 
+  /**
+   * Drops every entry from memory without writing (a prune removed the file: its content ids may name chunks that are
+   * gone, and saving them again would bring them back).
+   */
+  clear(): void {
+    this.entries.clear();
+    this.dirty = false;
+  }
+
   /** Writes the cache atomically (temp, fsync, rename). A read-only store never writes: it resolves at once. */
   async save(): Promise<void> {
     if (this.readOnly || !this.dirty) return;

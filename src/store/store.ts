@@ -47,6 +47,7 @@ function fileIdentitySync(path: string): string | undefined {
   }
 }
 const DEFAULT_KINDS = ['version', 'delete', 'watch'] as const;
+const CATALOG_KINDS = [...DEFAULT_KINDS, 'forget'] as const;
 
 /** How the index came to be at open (for tests, stats and `synclog verify`). */
 export interface IndexOpenReport {
@@ -490,7 +491,8 @@ export class Store implements StoreApi {
     this.assertOpen('catalog');
     this.catalogLoad ??= (async () => {
       // Only durable records may be skipped over: an append still in flight is applied when its notice arrives.
-      const catalog = new Catalog((fromSeq) => this.entries({ fromSeq }), () => this.log.nextDurableSeq ?? this.log.nextSeq);
+      // Forget records too (few, small): history marks the versions they name.
+      const catalog = new Catalog((fromSeq) => this.entries({ fromSeq, kinds: CATALOG_KINDS }), () => this.log.nextDurableSeq ?? this.log.nextSeq);
       // Take notices from now on, before the first read: appends completing during it fill the gaps it leaves.
       this.catalogReady = catalog;
       await catalog.refresh();
@@ -557,6 +559,22 @@ export class Store implements StoreApi {
     this.checkpoint().catch(() => {}); // a failed checkpoint only costs a longer scan at the next open
   }
 
+  /**
+   * The log's owner changed it behind the store (forget records appended, a prune rewrote segments: the store's
+   * `log` option): the chunk index is rebuilt from the segments as they are now (a removed chunk is no longer
+   * "held"), the catalog is dropped (it would wait for seqs it was never told of) and the stat cache is emptied.
+   * Writers only; call it with no append of this store in flight.
+   */
+  async logChanged(): Promise<void> {
+    this.assertWritable('logChanged');
+    await Promise.allSettled([...this.ingester.inFlight(), ...this.recordAppends]);
+    this.catalogLoad = undefined;
+    this.catalogReady = undefined;
+    this.statCache.clear();
+    this.checkpointedCount = -1;
+    await this.relocateAll();
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     try {
@@ -589,12 +607,15 @@ export async function openStore(logDir: string, options: StoreOptions = {}): Pro
   const logModule: LogModule = await import('../log/index.js');
   const readOnly = options.readOnly ?? false;
   if (options.skipDamaged && !readOnly) throw new UsageError('skipDamaged is for read-only stores: a writer never writes past damage');
-  const log = await logModule.Log.open(dir, {
-    readOnly,
-    create: readOnly ? false : (options.create ?? true),
-    segmentBytesMax: options.segmentBytesMax,
-    ...(options.skipDamaged ? { skipDamaged: true } : {}),
-  });
+  if (options.log && readOnly) throw new UsageError('a log given to openStore is for a writer');
+  const log =
+    options.log ??
+    (await logModule.Log.open(dir, {
+      readOnly,
+      create: readOnly ? false : (options.create ?? true),
+      segmentBytesMax: options.segmentBytesMax,
+      ...(options.skipDamaged ? { skipDamaged: true } : {}),
+    }));
   const store = new Store(dir, log, logModule, { readOnly, workers, compression: options.compression ?? 'auto', indexOnDemand: options.indexOnDemand ?? false });
   try {
     await store.init();

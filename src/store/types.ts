@@ -3,6 +3,7 @@
 import type { RecordPosition, RecoveryReport, SkippedRegion } from '../log/types.js';
 import type { ChunkRef, ContentIdBytes, DeleteRecord, EntryRecord, LogRecord, RecordKind, VersionRecord, WatchRecord } from '../record/types.js';
 import type { ChunkLocation } from './chunk-index.js';
+import type { StoreLog } from './log-port.js';
 
 export interface StoreOptions {
   /** Open without the writer lock: reading, following, verifying. */
@@ -26,6 +27,12 @@ export interface StoreOptions {
    * for the content that needs it, never wrong bytes; the other content reads on. A writer refuses (UsageError).
    */
   skipDamaged?: boolean;
+  /**
+   * Writers: an open writer log to use instead of opening one (its open options are the caller's; the store closes
+   * it at close). The caller keeps its own handle to run what the store does not (retention: forget, prune), and
+   * then calls the store's logChanged().
+   */
+  log?: StoreLog;
 }
 
 /** A decoded record and where it lives. */
@@ -175,6 +182,8 @@ export interface CatalogApi {
   findVersion(versionIdOrPrefix: string): StoredRecord<EntryRecord> | undefined;
   /** As findVersion, but throws why there is none: UsageError (too short, ambiguous) or NotFoundError. */
   resolveVersion(versionIdOrPrefix: string): StoredRecord<EntryRecord>;
+  /** Whether a forget record named this version (it stays readable until a prune removes it). */
+  isForgotten(versionId: string): boolean;
   /** The newest entry for a path (a delete when it is gone), or undefined. */
   latest(root: string, path: string): StoredRecord<EntryRecord> | undefined;
   /** Watch start/stop markers in log order (a copy). */

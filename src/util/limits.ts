@@ -344,6 +344,10 @@ export const SERVICE_LIMITS = {
   secretFileBytesMax: 64 * 1024,
   /** Shortest periodic snapshot interval a config may ask for. */
   snapshotEveryMsMin: 1000,
+  /** Shortest interval between a server's scheduled retention passes (`serve --retain-every`, `serve.retain_every`). */
+  retainEveryMsMin: 1000,
+  /** Default interval between them: a pass reads the whole log, daily is what restic users schedule. */
+  retainEveryMsDefault: 86_400_000,
   /** How often a running service rewrites its status file (and on every state change, at most this often). */
   statusIntervalMs: 5_000,
   /** A status file older than this (while its process says it runs) is stale: the service hangs or died. */

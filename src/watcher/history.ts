@@ -27,23 +27,31 @@ export interface HistoryEntry {
   renamedFrom?: string;
   renamedTo?: string;
   seq: number;
+  /** For a pushed version or delete: when the server took it, by its clock (what its retention judges by). */
+  receivedMs?: number;
+  /**
+   * A forget record named it: still readable and restorable, gone at the next prune (set by fileHistory; `history`
+   * shows it marked rather than hiding it, so what it lists is exactly what can still be restored).
+   */
+  forgotten?: boolean;
 }
 
 /** Turns a stored version or tombstone into its history entry. */
 export function historyEntryOf(stored: StoredRecord<EntryRecord>): HistoryEntry {
   const r = stored.record;
   const path = `${r.root}/${r.path}`;
+  const received = r.origin?.receivedMs !== undefined ? { receivedMs: r.origin.receivedMs } : {};
   if (r.kind === 'delete') {
     return {
       versionId: r.versionId, path, event: 'deleted', type: r.type, size: 0, mtime: undefined, timestamp: r.time,
-      contentId: undefined, owner: undefined, mode: undefined, seq: stored.seq,
+      contentId: undefined, owner: undefined, mode: undefined, seq: stored.seq, ...received,
       ...(r.renamedTo !== undefined ? { renamedTo: `${r.root}/${r.renamedTo}` } : {}),
     };
   }
   return {
     versionId: r.versionId, path, event: r.event, type: r.type, size: r.size, mtime: r.mtimeMs, timestamp: r.time,
     contentId: r.contentId ? contentIdHex(r.contentId) : undefined,
-    owner: { uid: r.uid, gid: r.gid, name: r.owner }, mode: r.mode, seq: stored.seq,
+    owner: { uid: r.uid, gid: r.gid, name: r.owner }, mode: r.mode, seq: stored.seq, ...received,
     ...(r.target !== undefined ? { target: r.target } : {}),
     ...(r.renamedFrom !== undefined ? { renamedFrom: `${r.root}/${r.renamedFrom}` } : {}),
   };
@@ -80,5 +88,5 @@ export async function fileHistory(store: StoreApi, input: string, rootPaths?: Re
   const { root, path } = resolveUserPath(catalog, input, rootPaths);
   const history = catalog.history(root, path);
   if (history.length === 0) throw new NotFoundError(`no history for ${root}/${path}`, { what: 'path', id: `${root}/${path}` });
-  return history.map(historyEntryOf);
+  return history.map((stored) => ({ ...historyEntryOf(stored), forgotten: catalog.isForgotten(stored.record.versionId) }));
 }

@@ -1,5 +1,5 @@
 // The import-boundary rule from STYLE.md 2.1, checked on the source: util ← log ← record ← store ←
-// {watcher, receiver, archive, net} ← {explorer, jetstream, sync, service} ← cli. A part imports another part only through its index.ts,
+// {watcher, receiver, archive, net, retention} ← {explorer, jetstream, sync, service} ← cli. A part imports another part only through its index.ts,
 // explorer/model never imports ink or react, and the log never imports msgpack or record types.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve, dirname } from 'node:path';
@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../helpers/run-cli.js';
 
 const SRC = join(REPO_ROOT, 'src');
-const LAYER: Record<string, number> = { util: 0, 'errors.ts': 0, log: 1, record: 2, store: 3, watcher: 4, receiver: 4, archive: 4, net: 4, jetstream: 5, sync: 5, explorer: 5, service: 5, cli: 6, 'index.ts': 7 };
+const LAYER: Record<string, number> = { util: 0, 'errors.ts': 0, log: 1, record: 2, store: 3, watcher: 4, receiver: 4, archive: 4, net: 4, retention: 4, jetstream: 5, sync: 5, explorer: 5, service: 5, cli: 6, 'index.ts': 7 };
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

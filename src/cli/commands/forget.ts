@@ -3,7 +3,8 @@
 // versions it drops in forget records (docs/format.md "Retention"); `synclog prune` then removes their bytes. The
 // newest version of every live path and every delete record are always kept. --dry-run lists exactly what would
 // go and writes nothing (read-only: works beside a running watcher). Time for --keep-within is this host's clock.
-// --json prints { dryRun, paths, kept, forgotten: [{ versionId, root, path, time, seq }], recordSeqs }.
+// --json prints { dryRun, paths, kept, forgotten: [{ versionId, root, path, time, receivedMs?, seq }], recordSeqs }.
+// A pushed version (origin.receivedMs, docs/format.md "Receive time") is judged by when the server received it.
 // Exit 0 (also when nothing goes), 2 for a bad or empty policy, 3 when another writer holds the log.
 import type { Command } from 'commander';
 import { displayName } from '../../util/display-name.js';
@@ -87,7 +88,9 @@ async function runForget(options: ForgetCliOptions): Promise<number> {
       return 0;
     }
     for (const v of report.forgotten) {
-      printLine(`${dryRun ? 'would forget' : 'forget'} ${v.versionId}  ${new Date(v.time).toISOString()}  ${displayName(`${v.root}/${v.path}`)}`);
+      // A pushed version is judged by when the server received it: that is the time shown.
+      const when = new Date(v.receivedMs ?? v.time).toISOString();
+      printLine(`${dryRun ? 'would forget' : 'forget'} ${v.versionId}  ${when}${v.receivedMs !== undefined ? ' (received)' : ''}  ${displayName(`${v.root}/${v.path}`)}`);
     }
     const verb = dryRun ? 'would forget' : 'forgot';
     printLine(`${verb} ${report.forgotten.length} version(s), kept ${report.kept}, over ${report.paths} path(s)${!dryRun && report.forgotten.length > 0 ? '; run synclog prune to free their space' : ''}`);

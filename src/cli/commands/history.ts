@@ -1,5 +1,7 @@
 // `synclog history <path>`: every version of one path, oldest first (newest last), read-only (works beside a running
 // watcher). The path is `root/rel`, a path relative to the only root, or a file-system path inside a watched root.
+// A version a forget record named is listed, marked `[forgotten]` (--json: `forgotten: true`), not hidden: until a
+// prune removes it, it is still there to restore, and history lists exactly what can be restored.
 import type { Command } from 'commander';
 import { defaultLogDir, LOG_OPTION_HELP } from '../default-log.js';
 import type { CommandContext } from '../main.js';
@@ -13,7 +15,7 @@ export function register(program: Command, context: CommandContext): void {
     .description('list every version of a path, oldest first')
     .argument('<path>', 'root/path (e.g. data/config.json), or a path inside a watched folder')
     .option('--log <dir>', LOG_OPTION_HELP)
-    .option('--json', 'print a JSON array of versions (newest last); with --skip-damaged an object { versions, skipped }')
+    .option('--json', 'print a JSON array of versions (newest last; forgotten: true for one a forget named, until a prune removes it); with --skip-damaged an object { versions, skipped }')
     .option(...SKIP_DAMAGED_OPTION)
     .action(async (path: string, options: { log?: string; json?: boolean; skipDamaged?: boolean }) =>
       context.run(Boolean(options.json), async () => {
@@ -54,6 +56,7 @@ export function formatHistoryLine(
     renamedFrom?: string;
     renamedTo?: string;
     path: string;
+    forgotten?: boolean;
   },
   withPath = false,
 ): string {
@@ -62,6 +65,7 @@ export function formatHistoryLine(
   const owner = v.owner ? (v.owner.name !== undefined ? displayName(v.owner.name) : String(v.owner.uid)) : '';
   const move = v.renamedFrom ? ` (from ${displayName(v.renamedFrom)})` : v.renamedTo ? ` (to ${displayName(v.renamedTo)})` : '';
   const path = withPath ? `  ${displayName(v.path)}` : '';
-  const line = `${v.versionId}  ${new Date(v.timestamp).toISOString()}  ${v.event.padEnd(8)}  ${what.padStart(10)}  ${id.padEnd(12)}  ${owner.padEnd(OWNER_WIDTH)}${path}${move}`;
+  const mark = v.forgotten ? '  [forgotten]' : '';
+  const line = `${v.versionId}  ${new Date(v.timestamp).toISOString()}  ${v.event.padEnd(8)}  ${what.padStart(10)}  ${id.padEnd(12)}  ${owner.padEnd(OWNER_WIDTH)}${path}${move}${mark}`;
   return line.trimEnd();
 }

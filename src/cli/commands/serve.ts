@@ -1,13 +1,17 @@
 // `synclog serve --log DIR [--listen HOST:PORT] [--token-file F] [--tls-cert C --tls-key K] [--insecure-public]
 // [--watch DIR...]`: serves a log read-only over HTTP(S) (docs/protocol.md) until SIGINT/SIGTERM; with --watch it also
 // records those folders into the log first (one process: the watcher writes, the server reads what is durable).
-// Wiring only: the work is LogServer's and AppendOnlyLogWatcher's.
+// With --accept-push --retain POLICY it also runs forget + prune on its own writer every --retain-every (docs/format.md
+// "Server-side retention"). Wiring only: the work is LogServer's, AppendOnlyLogWatcher's and ServerRetention's.
 // Prints "serving LOG on URL" once listening (tests and scripts read the URL from it). Never prints a token.
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { CLI_EXPOSURE_WORDING } from '../remote-options.js';
 import { displayName } from '../../util/display-name.js';
 import { formatSize } from '../../util/format-size.js';
+import { SERVICE_LIMITS } from '../../util/limits.js';
+import type { LogServer } from '../../net/index.js';
+import type { RetentionPolicy } from '../../retention/index.js';
 import { defaultLogDir, LOG_OPTION_HELP } from '../default-log.js';
 import type { CommandContext } from '../main.js';
 import { printJson, printLine, printNotice } from '../output.js';
@@ -24,6 +28,8 @@ interface ServeCliOptions {
   exclude: string[];
   acceptPush?: boolean;
   appendOnly?: boolean;
+  retain?: string;
+  retainEvery?: string;
   out?: string;
   mode: string;
   json?: boolean;
@@ -43,6 +49,8 @@ export function register(program: Command, context: CommandContext): void {
     .option('--exclude <glob>', 'with --watch: gitignore-style pattern to skip (repeatable)', collect, [])
     .option('--accept-push', 'take pushes from `synclog push` / `watch --to` (push-scoped tokens): this server becomes the log\'s single writer')
     .option('--append-only', 'with --accept-push: clients may add versions but never forget or prune any (refused, 403); retention runs here, by this host\'s clock')
+    .option('--retain <policy>', 'with --accept-push: run forget + prune here on a schedule, e.g. keep-daily=7,keep-within=30d (forget\'s rules without dashes); pushed versions count from when this server received them')
+    .option('--retain-every <duration>', 'with --retain: time between passes (the first runs at start), e.g. 1h; default 1d')
     .option('--out <dest>', 'with --accept-push: also keep this folder up to date with the log, as `synclog receive` does')
     .option('--mode <mode>', "with --out: 'latest' or 'all-versions'", 'latest')
     .option('--json', 'print one JSON object when listening (and, with --watch, one per recorded change; with --accept-push, one per push)')
@@ -56,6 +64,7 @@ async function runServe(options: ServeCliOptions): Promise<number> {
   const onError = (error: unknown) => printNotice(`internal error answering a request: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   const logDir = options.log ?? defaultLogDir();
   checkPushOptions(options);
+  const retain = await retainOptions(options);
   let stopRequested!: () => void;
   const stopped = new Promise<void>((resolve) => (stopRequested = resolve));
   process.once('SIGINT', () => stopRequested());
@@ -72,7 +81,9 @@ async function runServe(options: ServeCliOptions): Promise<number> {
   if (options.json) printJson({ event: 'listening', log: server.logDir, url: server.url, tls: server.tls, auth: tokens.required, ...(options.appendOnly ? { appendOnly: true } : {}) });
   else printLine(`serving ${displayName(server.logDir)} on ${server.url}${tokens.required ? ' (token required)' : ''}${watcher ? ` while watching ${options.watch.map((d) => displayName(d)).join(', ')}` : ''}`);
   const receiver = options.out ? await startReceiver(server.logDir, options.out, options.mode, Boolean(options.json)) : undefined;
+  const retention = retain ? await startRetention(server, retain, Boolean(options.json)) : undefined;
   await stopped;
+  await retention?.stop();
   await receiver?.stop();
   await server.close();
   if (options.acceptPush) {
@@ -92,6 +103,36 @@ function checkPushOptions(options: ServeCliOptions): void {
   if (options.appendOnly && !options.acceptPush) throw new UsageError('--append-only goes with --accept-push', { fix: 'a server that takes no pushes is append-only for its clients already' });
   if (options.out !== undefined && !options.acceptPush) throw new UsageError('--out goes with --accept-push', { fix: 'to mirror a served log elsewhere, run synclog receive --from URL --out DEST' });
   if (options.mode !== 'latest' && options.mode !== 'all-versions') throw new UsageError(`unknown --mode ${JSON.stringify(options.mode)} (use latest or all-versions)`, { mode: options.mode });
+}
+
+/** `--retain` and `--retain-every`, checked before anything starts. */
+async function retainOptions(options: ServeCliOptions): Promise<{ policy: RetentionPolicy; policyText: string; everyMs: number } | undefined> {
+  if (options.retain === undefined) {
+    if (options.retainEvery !== undefined) throw new UsageError('--retain-every goes with --retain');
+    return undefined;
+  }
+  if (!options.acceptPush) throw new UsageError('--retain goes with --accept-push', { fix: 'a server that takes no pushes is not its log\'s writer: run synclog forget and prune where the log is written' });
+  const { parsePolicyText } = await import('../../retention/index.js');
+  const { parseDurationMs } = await import('../../service/index.js');
+  const everyMs = options.retainEvery === undefined ? SERVICE_LIMITS.retainEveryMsDefault : parseDurationMs(options.retainEvery);
+  if (everyMs === undefined || everyMs < SERVICE_LIMITS.retainEveryMsMin) throw new UsageError(`--retain-every needs a duration of at least 1s, e.g. 1h or 1d, not ${JSON.stringify(options.retainEvery)}`);
+  return { policy: parsePolicyText(options.retain), policyText: options.retain, everyMs };
+}
+
+/** `--retain`: passes on the server's own writer, each reported as a line (or a JSON `retained` event). */
+async function startRetention(server: LogServer, retain: { policy: RetentionPolicy; policyText: string; everyMs: number }, json: boolean) {
+  const { ServerRetention, describeRetainPass } = await import('../../service/index.js');
+  const retention = new ServerRetention(server, {
+    ...retain,
+    onPass: (report, tookMs) => {
+      if (!json) return printNotice(describeRetainPass(report, tookMs));
+      const { forget, prune } = report;
+      printJson({ event: 'retained', paths: forget.paths, kept: forget.kept, forgotten: forget.forgotten.length, forgetSeqs: forget.recordSeqs, prune: prune ?? null, tookMs });
+    },
+    onError: (error) => printNotice(`retention pass failed (the next one runs on schedule): ${error instanceof Error ? error.message : String(error)}`),
+  });
+  retention.start();
+  return retention;
 }
 
 /** `--out`: the existing receiver following the log this server writes (what clients pushed, once durable). */

@@ -38,6 +38,7 @@ function catalogOf(all: StoredRecord<EntryRecord>[]): CatalogApi {
     resolveVersion: (id) => findVersionById(all, id, 'the log'),
     latest: (root, path) => byPath.get(`${root}/${path}`)?.at(-1),
     watches: () => [],
+    isForgotten: () => false,
     treeAt: ({ timeMs, atSeq }) => {
       const tree = new Map<string, StoredRecord<VersionRecord>>();
       for (const [display, h] of byPath) {

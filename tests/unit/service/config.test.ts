@@ -85,8 +85,24 @@ describe('service config', () => {
     expect(problemsOf('log = "l"\nlgo = "x"\n[[folders]]\npath = "a"\nexlude = ["x"]\n[serve]\nlisten = "127.0.0.1:0"\nport = 3\n')).toEqual([
       'synclog.toml:2: lgo: unknown key (known here: log, folders, serve, push, receivers, hooks)',
       'synclog.toml:5: folders[0].exlude: unknown key (known here: path, exclude, every, jitter, poll, debounce)',
-      'synclog.toml:8: serve.port: unknown key (known here: listen, token_file, tls_cert, tls_key, insecure_public, accept_push)',
+      'synclog.toml:8: serve.port: unknown key (known here: listen, token_file, tls_cert, tls_key, insecure_public, accept_push, append_only, retain, retain_every)',
     ]);
+  });
+
+  it('reads server-side retention (retain, retain_every, append_only) and refuses it where it does not fit', () => {
+    const config = parseConfig('log = "l"\n[serve]\naccept_push = true\nappend_only = true\nretain = "keep-daily=7, keep-within=30d"\nretain_every = "6h"\n', FILE);
+    expect(config.serve).toMatchObject({ acceptPush: true, appendOnly: true, retain: { policy: { keepDaily: 7, keepWithinMs: 30 * 86_400_000 }, policyText: 'keep-daily=7, keep-within=30d', everyMs: 6 * 3_600_000 } });
+    expect(parseConfig('log = "l"\n[serve]\naccept_push = true\nretain = "keep-last=2"\n', FILE).serve?.retain?.everyMs).toBe(86_400_000);
+    expect(parseConfig('log = "l"\n[serve]\n', FILE).serve).toMatchObject({ appendOnly: false, retain: undefined });
+    expect(problemsOf('log = "l"\n[serve]\nretain = "keep-last=2"\nappend_only = true\n')).toEqual([
+      'synclog.toml:3: serve.retain: goes with accept_push = true: only a server that takes pushes writes its log',
+      'synclog.toml:4: serve.append_only: goes with accept_push = true',
+    ]);
+    expect(problemsOf('log = "l"\n[serve]\naccept_push = true\nretain = "keep-dayly=7"\nretain_every = "10ms"\n')).toEqual([
+      expect.stringMatching(/^synclog\.toml:4: serve\.retain: bad retention rule "keep-dayly=7"/),
+      'synclog.toml:5: serve.retain_every: must be at least 1000 ms',
+    ]);
+    expect(problemsOf('log = "l"\n[serve]\naccept_push = true\nretain_every = "1h"\n')).toEqual(['synclog.toml:4: serve.retain_every: goes with retain']);
   });
 
   it('lists every problem in file order', () => {
