@@ -1,0 +1,96 @@
+// A catch-up read whose consumer sits on a replica that has not caught up. JetStream (nats-server 2.9) places a
+// reader's R1 consumer on any replica of an R3 stream, and the consumer delivers and counts only what its own server
+// holds: right after a node restart such a consumer said 3000 messages pending where the stream held 6000. Fault
+// model (tests/helpers/lagging-consumer-proxy.ts, in front of a real nats-server): a lagging consumer delivers the
+// stream up to a point, says nothing is pending there, and sends nothing more. What must survive: a read that does
+// not follow still yields everything the stream held when it was asked (unfiltered, as a replica reads; filtered, as
+// a receiver reads), and `receive --once` still ends with the whole tree. Before, a read trusted the pending count and
+// ended short without a word (the cluster fault test once read 1184 of the stream's 1193 records).
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { publishLog, StreamLog } from '../../src/jetstream/index.js';
+import type { LogEntry } from '../../src/log/index.js';
+import { RECORD_TAGS } from '../../src/record/index.js';
+import { laggingConsumerProxy, subjectsOf } from '../helpers/lagging-consumer-proxy.js';
+import { NATS_SERVER, NATS_SKIP_REASON, NatsServer } from '../helpers/nats-server.js';
+import { logEntries, recordedTree, seqPayloads, sourceWithGroup, type Closer } from '../helpers/replication-fixture.js';
+import { runCli } from '../helpers/run-cli.js';
+import { seededBytes } from '../helpers/seeded-bytes.js';
+import { snapshotTree } from '../helpers/tree-snapshot.js';
+
+const closers: Closer[] = [];
+afterEach(async () => {
+  for (const close of closers.splice(0).reverse()) await close();
+});
+
+/**
+ * A stream of a few hundred records (under one pull of 256 up to the lagging replica's end) whose last records are
+ * chunks of a file whose version is not recorded yet (as when a publisher has published part of an ingest): no
+ * message of the record subject after the last version.
+ */
+async function publishedSource(nats: NatsServer, stream: string): Promise<{ entries: LogEntry[] }> {
+  const { sourceDir, logDir, builder } = await sourceWithGroup(closers);
+  await mkdir(join(sourceDir, 'many'));
+  for (let i = 0; i < 150; i++) await writeFile(join(sourceDir, 'many', `m${i}.txt`), `file ${i}\n`);
+  await builder.recordAll();
+  await writeFile(join(sourceDir, 'unrecorded.bin'), seededBytes(300_000, 99));
+  await builder.store.ingestFile(join(sourceDir, 'unrecorded.bin'));
+  await builder.store.flush();
+  const published = await publishLog({ logDir, servers: nats.url, stream });
+  const entries = await logEntries(logDir);
+  expect(published.streamSeq).toBe(entries.length);
+  expect(entries.at(-1)!.tag).toBe(RECORD_TAGS.chunk);
+  return { entries };
+}
+
+describe.skipIf(!NATS_SERVER)(`JetStream reads through a lagging consumer${NATS_SERVER ? '' : ` (skipped: ${NATS_SKIP_REASON})`}`, () => {
+  let nats: NatsServer;
+  beforeAll(async () => {
+    nats = await NatsServer.start();
+  });
+  afterAll(async () => {
+    await nats?.stop();
+  });
+
+  it('an unfiltered catch-up read (a replica\'s) yields every record the stream holds', async () => {
+    const { entries } = await publishedSource(nats, 'lag-all');
+    const proxy = await laggingConsumerProxy(nats.port, { stream: 'lag-all', subjects: await subjectsOf(nats.url, 'lag-all'), lastStreamSeq: 120, lagging: (i) => i === 0 });
+    closers.push(() => proxy.close());
+    const log = await StreamLog.open(proxy.url, 'lag-all');
+    closers.push(() => log.close());
+    const seen: LogEntry[] = [];
+    for await (const entry of log.read()) seen.push(entry);
+    expect(proxy.counts()).toEqual({ consumers: 2, lagging: 1 });
+    expect(seqPayloads(seen)).toEqual(seqPayloads(entries));
+  });
+
+  it('a filtered catch-up read (a receiver\'s) yields every version the stream holds, and ends though chunks follow the last', async () => {
+    const { entries } = await publishedSource(nats, 'lag-versions');
+    const wanted = entries.filter((e) => e.tag === RECORD_TAGS.version).map((e) => e.seq);
+    expect(wanted.filter((seq) => seq >= 120).length).toBeGreaterThan(10);
+    const proxy = await laggingConsumerProxy(nats.port, { stream: 'lag-versions', subjects: await subjectsOf(nats.url, 'lag-versions'), lastStreamSeq: 120, lagging: (i) => i === 0 });
+    closers.push(() => proxy.close());
+    const log = await StreamLog.open(proxy.url, 'lag-versions');
+    closers.push(() => log.close());
+    const seen: number[] = [];
+    for await (const entry of log.read({ tags: [RECORD_TAGS.version] })) seen.push(entry.seq);
+    expect(proxy.counts()).toEqual({ consumers: 2, lagging: 1 });
+    expect(seen).toEqual(wanted);
+  });
+
+  it('receive --once through lagging consumers ends with the whole tree', async () => {
+    const { base, tree, log } = await recordedTree(60, (i) => 500 + i * 40, 'synclog-js-lag-');
+    const published = await runCli(['replicate', '--log', log, '--to', nats.url, '--stream', 'lag-cli', '--once', '--json']);
+    expect(published.code, published.stderr).toBe(0);
+    const streamSeq: number = JSON.parse(published.stdout.trim().split('\n').at(-1)!).streamSeq;
+    // The receiver's first two reads (its catch-up plan and then its apply, in latest mode) each meet a lagging one.
+    const proxy = await laggingConsumerProxy(nats.port, { stream: 'lag-cli', subjects: await subjectsOf(nats.url, 'lag-cli'), lastStreamSeq: Math.floor(streamSeq / 2), lagging: (i) => i < 2 });
+    closers.push(() => proxy.close());
+    const out = join(base, 'out');
+    const received = await runCli(['receive', '--from', proxy.url, '--stream', 'lag-cli', '--out', out, '--once', '--json'], { timeoutMs: 120_000 });
+    expect(received.code, received.stderr).toBe(0);
+    expect(proxy.counts().lagging).toBe(2);
+    expect(await snapshotTree(join(out, 'data'))).toEqual(await snapshotTree(tree));
+  });
+});
