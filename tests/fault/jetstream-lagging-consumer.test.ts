@@ -32,7 +32,7 @@ afterEach(async () => {
 async function publishedSource(nats: NatsServer, stream: string): Promise<{ entries: LogEntry[] }> {
   const { sourceDir, logDir, builder } = await sourceWithGroup(closers);
   await mkdir(join(sourceDir, 'many'));
-  for (let i = 0; i < 150; i++) await writeFile(join(sourceDir, 'many', `m${i}.txt`), `file ${i}\n`);
+  for (let i = 0; i < 80; i++) await writeFile(join(sourceDir, 'many', `m${i}.txt`), `file ${i}\n`);
   await builder.recordAll();
   await writeFile(join(sourceDir, 'unrecorded.bin'), seededBytes(300_000, 99));
   await builder.store.ingestFile(join(sourceDir, 'unrecorded.bin'));
@@ -55,7 +55,7 @@ describe.skipIf(!NATS_SERVER)(`JetStream reads through a lagging consumer${NATS_
 
   it('an unfiltered catch-up read (a replica\'s) yields every record the stream holds', async () => {
     const { entries } = await publishedSource(nats, 'lag-all');
-    const proxy = await laggingConsumerProxy(nats.port, { stream: 'lag-all', subjects: await subjectsOf(nats.url, 'lag-all'), lastStreamSeq: 120, lagging: (i) => i === 0 });
+    const proxy = await laggingConsumerProxy(nats.port, { stream: 'lag-all', subjects: await subjectsOf(nats.url, 'lag-all'), lastStreamSeq: 90, lagging: (i) => i === 0 });
     closers.push(() => proxy.close());
     const log = await StreamLog.open(proxy.url, 'lag-all');
     closers.push(() => log.close());
@@ -68,8 +68,8 @@ describe.skipIf(!NATS_SERVER)(`JetStream reads through a lagging consumer${NATS_
   it('a filtered catch-up read (a receiver\'s) yields every version the stream holds, and ends though chunks follow the last', async () => {
     const { entries } = await publishedSource(nats, 'lag-versions');
     const wanted = entries.filter((e) => e.tag === RECORD_TAGS.version).map((e) => e.seq);
-    expect(wanted.filter((seq) => seq >= 120).length).toBeGreaterThan(10);
-    const proxy = await laggingConsumerProxy(nats.port, { stream: 'lag-versions', subjects: await subjectsOf(nats.url, 'lag-versions'), lastStreamSeq: 120, lagging: (i) => i === 0 });
+    expect(wanted.filter((seq) => seq >= 90).length).toBeGreaterThan(10);
+    const proxy = await laggingConsumerProxy(nats.port, { stream: 'lag-versions', subjects: await subjectsOf(nats.url, 'lag-versions'), lastStreamSeq: 90, lagging: (i) => i === 0 });
     closers.push(() => proxy.close());
     const log = await StreamLog.open(proxy.url, 'lag-versions');
     closers.push(() => log.close());
@@ -80,7 +80,7 @@ describe.skipIf(!NATS_SERVER)(`JetStream reads through a lagging consumer${NATS_
   });
 
   it('receive --once through lagging consumers ends with the whole tree', async () => {
-    const { base, tree, log } = await recordedTree(60, (i) => 500 + i * 40, 'synclog-js-lag-');
+    const { base, tree, log } = await recordedTree(30, (i) => 500 + i * 40, 'synclog-js-lag-');
     const published = await runCli(['replicate', '--log', log, '--to', nats.url, '--stream', 'lag-cli', '--once', '--json']);
     expect(published.code, published.stderr).toBe(0);
     const streamSeq: number = JSON.parse(published.stdout.trim().split('\n').at(-1)!).streamSeq;
