@@ -227,7 +227,10 @@ export class StreamLog {
               if (message.info.deliverySequence !== deliveredCount + 1) throw new DeliveryGap(deliveredCount + 1, message.info.deliverySequence);
               deliveredCount = message.info.deliverySequence;
               const { entry, groupLastSeq } = streamEntryFromMessage(received(message), this.logId, this.url);
-              if (entry.seq < receivedSeq) throw new NetError(`${this.url} delivered record ${entry.seq} after ${receivedSeq - 1}`, { url: this.url, reason: 'protocol' });
+              // A consumer may start before the seq it was asked for: on a replica whose store ends before it, the
+              // server starts it at that replica's end (nats-server 2.9 selectStartingSeqNo), and it sends again
+              // messages this read has already taken. They were checked then; skipped now, never yielded twice.
+              if (entry.seq < receivedSeq) continue;
               // An unfiltered read (a replica's) must see every seq: a gap is records the limits dropped meanwhile.
               if (wanted === undefined && entry.seq !== receivedSeq) throw truncatedError(this.url, receivedSeq, entry.seq);
               // A filtered follower far behind: the consumer, left before the stream's new first message, went past

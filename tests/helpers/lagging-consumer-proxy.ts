@@ -5,8 +5,11 @@
 // is what a replica holding the stream only up to `lastStreamSeq` would give: its create response counts the
 // messages of its filter from its start up to there, each message it delivers counts those left after it (the last
 // token of its ack subject), and no message past there is delivered. Everything else passes unchanged, so the client,
-// its pulls and the server are real. The server's protocol is parsed frame by frame (MSG and HMSG carry their byte
-// counts; every other operation is one line).
+// its pulls and the server are real. A clamped consumer is one created on such a replica while its start lies past
+// the replica's end: the server starts it at that end + 1 instead (nats-server 2.9 selectStartingSeqNo), so it sends
+// again messages before the start asked for (its create request's start is lowered so; the replica has caught up
+// by the time it delivers). The protocol is parsed frame by frame (MSG, HMSG, PUB and HPUB carry their byte counts;
+// every other operation is one line).
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { connectJetStream } from '../../src/jetstream/index.js';
 
@@ -18,13 +21,15 @@ export interface LaggingConsumerOptions {
   /** The last stream sequence a lagging consumer's replica holds. */
   lastStreamSeq: number;
   /** Which consumers lag, by the order in which the server created them (0 for the first). */
-  lagging: (consumerIndex: number) => boolean;
+  lagging?: (consumerIndex: number) => boolean;
+  /** Which consumers are clamped, by the order in which they were asked for (0 for the first). */
+  clamped?: (consumerIndex: number) => boolean;
 }
 
 export interface LaggingConsumerProxy {
   url: string;
-  /** Consumers of the stream created through the proxy, and how many of them lagged. */
-  counts(): { consumers: number; lagging: number };
+  /** Consumers of the stream created through the proxy, how many of them lagged, and how many were clamped. */
+  counts(): { consumers: number; lagging: number; clamped: number };
   close(): Promise<void>;
 }
 
@@ -60,7 +65,7 @@ export function subjectMatches(filter: string, subject: string): boolean {
 
 const CRLF = Buffer.from('\r\n');
 
-/** One server-to-client frame: its protocol line (without CRLF) and, for MSG and HMSG, the bytes after it. */
+/** One frame: its protocol line (without CRLF) and, for MSG, HMSG, PUB and HPUB, the bytes after it (CRLF included). */
 interface Frame {
   line: string;
   body: Buffer | undefined;
@@ -77,7 +82,7 @@ class FrameReader {
       const end = this.buffer.indexOf(CRLF);
       if (end < 0) return frames;
       const line = this.buffer.subarray(0, end).toString('latin1');
-      if (!line.startsWith('MSG ') && !line.startsWith('HMSG ')) {
+      if (!/^(H?MSG|H?PUB) /.test(line)) {
         frames.push({ line, body: undefined });
         this.buffer = this.buffer.subarray(end + 2);
         continue;
@@ -93,6 +98,14 @@ class FrameReader {
 
 function encode(frame: Frame): Buffer {
   return Buffer.concat([Buffer.from(frame.line, 'latin1'), CRLF, ...(frame.body ? [frame.body] : [])]);
+}
+
+/** A frame with its body (without CRLF) replaced: the byte count (the line's last token) follows. */
+function withBody(frame: Frame, text: string): Frame {
+  const body = Buffer.concat([Buffer.from(text), CRLF]);
+  const parts = frame.line.split(' ');
+  parts[parts.length - 1] = String(body.length - 2);
+  return { line: parts.join(' '), body };
 }
 
 /** The reply subject of a MSG or HMSG frame that has one. */
@@ -126,14 +139,26 @@ export async function laggingConsumerProxy(port: number, options: LaggingConsume
     if (!text.includes(CREATE_RESPONSE)) return frame;
     const response = JSON.parse(text) as { type?: string; stream_name?: string; name?: string; num_pending?: number; config?: { opt_start_seq?: number; filter_subject?: string } };
     if (response.type !== CREATE_RESPONSE || response.stream_name !== options.stream || !response.name) return frame;
-    const state: ConsumerState = { lagging: options.lagging(consumers.size), filter: response.config?.filter_subject ?? '' };
+    const state: ConsumerState = { lagging: options.lagging?.(consumers.size) ?? false, filter: response.config?.filter_subject ?? '' };
     consumers.set(response.name, state);
     if (!state.lagging) return frame;
     response.num_pending = heldFrom(state.filter, response.config?.opt_start_seq ?? 1);
-    const body = Buffer.concat([Buffer.from(JSON.stringify(response)), CRLF]);
-    const parts = frame.line.split(' ');
-    parts[parts.length - 1] = String(body.length - 2);
-    return { line: parts.join(' '), body };
+    return withBody(frame, JSON.stringify(response));
+  }
+
+  let asked = 0;
+  let clamped = 0;
+  /** What the client sends: a consumer's create request, when the consumer is clamped, starts at the replica's end. */
+  function ask(frame: Frame): Frame {
+    const subject = frame.line.split(' ')[1] ?? '';
+    if (!frame.body || !subject.startsWith(`$JS.API.CONSUMER.CREATE.${options.stream}`)) return frame;
+    if (!frame.line.startsWith('PUB ')) throw new Error(`lagging-consumer proxy: a create request it does not know: ${frame.line}`);
+    if (!options.clamped?.(asked++)) return frame;
+    const request = JSON.parse(frame.body.subarray(0, -2).toString('utf8')) as { config?: { opt_start_seq?: number } };
+    if (!request.config || (request.config.opt_start_seq ?? 0) <= last + 1) return frame;
+    request.config.opt_start_seq = last + 1;
+    clamped++;
+    return withBody(frame, JSON.stringify(request));
   }
 
   /** The frames to send the client for this one: none for a lagging consumer's message past its replica's end. */
@@ -160,6 +185,7 @@ export async function laggingConsumerProxy(port: number, options: LaggingConsume
     const upstream = connect(port, '127.0.0.1');
     sockets.add(client).add(upstream);
     const frames = new FrameReader();
+    const asks = new FrameReader();
     const end = () => {
       client.destroy();
       upstream.destroy();
@@ -168,14 +194,17 @@ export async function laggingConsumerProxy(port: number, options: LaggingConsume
       const out = frames.push(data).flatMap(pass);
       if (out.length > 0) client.write(Buffer.concat(out.map(encode)));
     });
-    client.on('data', (data: Buffer) => upstream.write(data));
+    client.on('data', (data: Buffer) => {
+      const out = asks.push(data).map(ask);
+      if (out.length > 0) upstream.write(Buffer.concat(out.map(encode)));
+    });
     client.on('error', end).on('close', end);
     upstream.on('error', end).on('close', end);
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   return {
     url: `nats://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    counts: () => ({ consumers: consumers.size, lagging: [...consumers.values()].filter((c) => c.lagging).length }),
+    counts: () => ({ consumers: consumers.size, lagging: [...consumers.values()].filter((c) => c.lagging).length, clamped }),
     close: () =>
       new Promise<void>((done) => {
         for (const socket of sockets) socket.destroy();
