@@ -173,12 +173,22 @@ export class StreamLog {
     const signal = options.signal;
     const outage = new Outage(this.options);
     let next = fromSeq;
-    // A catch-up read ends at the stream's end as of its first ask. The consumer's own pending count is not trusted
-    // to say so for an unfiltered read: a consumer placed on a replica still catching up after a node restart counts
-    // from that replica's end, and the read would stop short of records the stream holds.
+    const filterSubject = filterSubjectFor(this.stream, options.tags);
+    // A catch-up read ends at the stream's end as of its first ask. A consumer's pending count cannot say so alone: it
+    // counts what its own server holds, and JetStream places a reader's consumer (R1) on any replica of the stream,
+    // one still catching up after a node restart included (seen: 3000 pending where the stream held 6000), so a read
+    // trusting it stops short of records the stream holds. So the read ends once it has received up to that end, or
+    // (a filtered read, which never sees the other subjects' messages) once the stream's leader, which answers
+    // message gets, says none of its subject lies between what it received and that end.
     let endSeq: number | undefined;
     // `received`: one past the last message taken (frames of a group still held back count: the stream holds them).
-    const reachedEnd = (received: number) => wanted !== undefined || received >= (endSeq ?? 0);
+    const reachedEnd = async (received: number): Promise<boolean> => {
+      const end = endSeq ?? 0;
+      if (received >= end) return true;
+      if (wanted === undefined) return false;
+      const nextOnSubject = await this.getMessage({ seq: streamSeqOf(received), next_by_subj: filterSubject }, signal);
+      return nextOnSubject === undefined || nextOnSubject.seq > streamSeqOf(end - 1);
+    };
     for (;;) {
       if (signal?.aborted) return;
       // A group not yet whole when a pull failed is read again from its first frame.
@@ -198,13 +208,13 @@ export class StreamLog {
           ack_policy: AckPolicy.None,
           deliver_policy: DeliverPolicy.StartSequence,
           opt_start_seq: streamSeqOf(next),
-          filter_subject: filterSubjectFor(this.stream, options.tags),
+          filter_subject: filterSubject,
           inactive_threshold: nanos(JETSTREAM_LIMITS.consumerInactiveMs),
           mem_storage: true,
           num_replicas: 1,
         });
         consumerName = created.name;
-        if (!follow && created.num_pending === 0 && reachedEnd(receivedSeq)) return;
+        if (!follow && created.num_pending === 0 && (await reachedEnd(receivedSeq))) return;
         const consumer = await this.connection.js.consumers.get(this.stream, consumerName);
         for (;;) {
           const batch = await consumer.fetch({ max_messages: JETSTREAM_LIMITS.fetchBatchCount, expires: follow ? JETSTREAM_LIMITS.followWaitMs : JETSTREAM_LIMITS.catchUpWaitMs });
@@ -217,7 +227,10 @@ export class StreamLog {
               if (message.info.deliverySequence !== deliveredCount + 1) throw new DeliveryGap(deliveredCount + 1, message.info.deliverySequence);
               deliveredCount = message.info.deliverySequence;
               const { entry, groupLastSeq } = streamEntryFromMessage(received(message), this.logId, this.url);
-              if (entry.seq < receivedSeq) throw new NetError(`${this.url} delivered record ${entry.seq} after ${receivedSeq - 1}`, { url: this.url, reason: 'protocol' });
+              // A consumer may start before the seq it was asked for: on a replica whose store ends before it, the
+              // server starts it at that replica's end (nats-server 2.9 selectStartingSeqNo), and it sends again
+              // messages this read has already taken. They were checked then; skipped now, never yielded twice.
+              if (entry.seq < receivedSeq) continue;
               // An unfiltered read (a replica's) must see every seq: a gap is records the limits dropped meanwhile.
               if (wanted === undefined && entry.seq !== receivedSeq) throw truncatedError(this.url, receivedSeq, entry.seq);
               // A filtered follower far behind: the consumer, left before the stream's new first message, went past
@@ -235,7 +248,7 @@ export class StreamLog {
                 if (wanted === undefined || wanted.has(ready.tag)) yield shaped(ready, options.withFrames === true);
                 next = ready.seq + 1;
               }
-              last = !follow && message.info.pending === 0 && reachedEnd(receivedSeq);
+              last = !follow && message.info.pending === 0 && (await reachedEnd(receivedSeq));
               if (signal?.aborted || last) break;
             }
           } finally {
@@ -320,7 +333,8 @@ export class StreamLog {
     return found;
   }
 
-  private getMessage(query: { seq: number } | { last_by_subj: string }, signal?: AbortSignal): Promise<StoredMsg | undefined> {
+  /** A message by stream sequence, the last on a subject, or the first on a subject from a stream sequence on. */
+  private getMessage(query: { seq: number } | { last_by_subj: string } | { seq: number; next_by_subj: string }, signal?: AbortSignal): Promise<StoredMsg | undefined> {
     return retryingNats(this.url, 'get message', this.options, signal, async () => {
       try {
         return await this.connection.jsm.streams.getMessage(this.stream, query);

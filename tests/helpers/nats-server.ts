@@ -2,8 +2,8 @@
 // binding port 0 first (retried a bounded number of times if another process takes it in between), its store in a
 // temp folder. Stop, kill -9 and restart (same port, same store) are what the fault tests inject. NatsCluster runs
 // several of them as one JetStream cluster (client and route ports all ephemeral, on 127.0.0.1), each node killed
-// and restarted on its own. CI installs the server (.ci/run); a test file skips only when it is absent
-// (`NATS_SERVER` is then undefined).
+// and restarted on its own. No server outlives the process that started it (SETPRIV below). CI installs the server
+// (.ci/run); a test file skips only when it is absent (`NATS_SERVER` is then undefined).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -15,6 +15,19 @@ const CANDIDATES = [...(process.env.PATH ?? '').split(':').map((dir) => join(dir
 
 /** The nats-server binary, or undefined when it is not installed. */
 export const NATS_SERVER: string | undefined = CANDIDATES.find((path) => path !== 'nats-server' && existsSync(path));
+
+/**
+ * util-linux's setpriv, which runs the server with a parent-death signal: a test process that dies without stopping
+ * its servers (a worker killed, a run interrupted) takes them with it, where an idle nats-server would otherwise
+ * live on. It execs the server, so the child's pid is the server's own and kill -9 still reaches the server.
+ */
+const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((path) => existsSync(path));
+
+/** Servers running now: killed when this process exits (the last resort where setpriv is missing). */
+const LIVE = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of LIVE) child.kill('SIGKILL');
+});
 
 /** The reason a JetStream test file is skipped (only when the server is absent). */
 export const NATS_SKIP_REASON = 'nats-server is not installed (apt-get install nats-server; .ci/run does)';
@@ -101,8 +114,12 @@ export class NatsServer {
       args.push('-c', configPath);
     }
     this.log = '';
-    const child = spawn(NATS_SERVER!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = SETPRIV
+      ? spawn(SETPRIV, ['--pdeathsig', 'KILL', '--', NATS_SERVER!, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn(NATS_SERVER!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
+    LIVE.add(child);
+    child.once('exit', () => LIVE.delete(child));
     child.stdout!.on('data', (d) => (this.log += d));
     child.stderr!.on('data', (d) => (this.log += d));
     const started = Date.now();
