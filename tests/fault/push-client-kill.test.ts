@@ -26,16 +26,22 @@ describe('pusher killed mid-push', () => {
     const serverLog = join(base, 'server-log');
     const server = await LogServer.start({ logDir: serverLog, acceptPush: true, tokens: TokenSet.none() });
     closers.push(() => server.close());
+    // Each round grows the client log, so there is always more to push; a kill that came after the push ended halves
+    // the next delay (a fast machine pushes the first 12 MB in well under a second), until ROUNDS kills landed mid-push.
     let killedMidPush = 0;
-    for (let round = 0; round < ROUNDS; round++) {
+    let delayMs = 200 + Math.random() * 1200;
+    for (let attempt = 0; killedMidPush < ROUNDS; attempt++) {
+      expect(attempt, `only ${killedMidPush} of ${ROUNDS} kills landed mid-push (last delay ${delayMs.toFixed(0)} ms)`).toBeLessThan(ROUNDS * 4);
       const child = spawnCli(['push', '--log', tree.logDir, '--to', server.url, '--once']);
       const closed = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code))); // a push may end before the kill
-      await new Promise((resolve) => setTimeout(resolve, 200 + Math.random() * 1200));
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
       child.kill('SIGKILL');
-      if ((await closed) === null) killedMidPush++;
+      if ((await closed) === null) {
+        killedMidPush++;
+        delayMs = 100 + Math.random() * 1200;
+      } else delayMs /= 2;
       await tree.grow(30 + Math.floor(Math.random() * 30));
     }
-    expect(killedMidPush).toBeGreaterThan(0);
     const last = await runCli(['push', '--log', tree.logDir, '--to', server.url, '--once'], { timeoutMs: 300_000 });
     expect(last.code, last.stderr).toBe(0);
     const out = join(base, 'out');
