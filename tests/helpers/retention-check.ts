@@ -45,6 +45,22 @@ export async function checkKeptContent(dir: string, kept: readonly BuiltVersion[
   }
 }
 
+/**
+ * What every retention fault test checks after a kill: the log as left verifies and holds every kept version with its
+ * exact content, and once a writer has opened it (which finishes a committed prune) it is in exactly one of the two
+ * states `whole` (nothing pruned) or `pruned`. Returns the version ids it then holds.
+ */
+export async function checkAfterKill(dir: string, kept: readonly BuiltVersion[], bytes: number, states: { whole: readonly string[]; pruned: readonly string[] }): Promise<string[]> {
+  await verifyOk(dir);
+  const seen = await visibleVersions(dir);
+  for (const version of kept) expect(seen).toContain(version.versionId);
+  await checkKeptContent(dir, kept, bytes);
+  await (await Log.open(dir, { create: false })).close();
+  const after = await visibleVersions(dir);
+  expect([JSON.stringify(states.whole), JSON.stringify(states.pruned)]).toContain(JSON.stringify(after));
+  return after;
+}
+
 export async function verifyOk(dir: string): Promise<void> {
   const result = await runCli(['verify', '--log', dir, '--json'], { timeoutMs: 120_000 });
   const report = JSON.parse(result.stdout) as { ok: boolean; missingChunks: unknown[] };
