@@ -5,6 +5,7 @@
 // version less than D old. Buckets are UTC (hour, day, ISO week, month), so the answer does not depend on the zone.
 // Invariant: the newest version of a live path is always kept; delete records are never forgotten.
 import { UsageError } from '../errors.js';
+import { requireDurationMs } from '../util/duration.js';
 
 export interface RetentionPolicy {
   keepLast?: number;
@@ -113,16 +114,6 @@ export function keptVersions(history: readonly HistoryEntry[], policy: Retention
   return kept;
 }
 
-/** Parses a duration like `30d`, `12h`, `90m`, `2w`, `1y` (restic also allows combinations: `1d12h`) into ms. */
-export function parseDurationMs(text: string): number {
-  const units: Record<string, number> = { m: 60_000, h: HOUR_MS, d: DAY_MS, w: 7 * DAY_MS, y: 365 * DAY_MS };
-  const parts = /^(?:\d+[mhdwy])+$/.test(text) ? text.match(/\d+[mhdwy]/g)! : undefined;
-  if (!parts) throw new UsageError(`bad duration ${JSON.stringify(text)}: use a number and a unit (m, h, d, w, y), e.g. 30d or 1d12h`);
-  let total = 0;
-  for (const part of parts) total += Number(part.slice(0, -1)) * units[part.slice(-1)]!;
-  if (!Number.isSafeInteger(total)) throw new UsageError(`duration ${text} is too long`);
-  return total;
-}
 
 /** The rules a policy text may name (`keep-daily=7,keep-within=30d`), as forget's options without the dashes. */
 const POLICY_RULES = ['keep-last', 'keep-hourly', 'keep-daily', 'keep-weekly', 'keep-monthly', 'keep-within'] as const;
@@ -145,7 +136,7 @@ export function parsePolicyText(text: string): RetentionPolicy {
     seen.add(rule);
     const value = match[2]!;
     if (rule === 'keep-within') {
-      policy.keepWithinMs = parseDurationMs(value);
+      policy.keepWithinMs = requireDurationMs(value);
       continue;
     }
     if (!/^\d+$/.test(value)) throw new UsageError(`${rule} needs a whole number, not ${JSON.stringify(value)}`);

@@ -11,7 +11,7 @@ import { parseListenAddress, parseRootNames } from '../net/index.js';
 import { parsePolicyText, type RetentionPolicy } from '../retention/index.js';
 import { SERVICE_LIMITS } from '../util/limits.js';
 import { KeyLines } from './config-lines.js';
-import { parseDurationMs } from './duration.js';
+import { parseDurationMs } from '../util/duration.js';
 import { HOOK_EVENT_KINDS, type HookEventKind } from './hook-event.js';
 
 export interface FolderConfig {

@@ -6,6 +6,5 @@ export { HOOK_EVENT_KINDS, type HookEvent, type HookEventKind } from './hook-eve
 export { SIGNATURE_HEADER, signBody } from './hooks.js';
 export { statusFileFor, readStatusFile, processAlive, type ServiceStatus, type ComponentStatus } from './status-file.js';
 export { countDirectories, inotifyAdvice, readMaxUserWatches } from './inotify.js';
-export { parseDurationMs, formatDurationMs } from './duration.js';
 export { renderUnit, quoteUnitWord, SHIPPED_UNITS, type UnitOptions } from './systemd.js';
 export { ServerRetention, describeRetainPass, type ServerRetentionOptions } from './server-retention.js';

@@ -8,6 +8,7 @@
 // Exit 0 (also when nothing goes), 2 for a bad or empty policy, 3 when another writer holds the log.
 import type { Command } from 'commander';
 import { displayName } from '../../util/display-name.js';
+import { requireDurationMs } from '../../util/duration.js';
 import { defaultLogDir, LOG_OPTION_HELP } from '../default-log.js';
 import type { CommandContext } from '../main.js';
 import { printJson, printLine } from '../output.js';
@@ -68,7 +69,7 @@ function policyText(options: ForgetCliOptions): string {
 }
 
 async function runForget(options: ForgetCliOptions): Promise<number> {
-  const { forgetVersions, parseDurationMs } = await import('../../retention/index.js');
+  const { forgetVersions } = await import('../../retention/index.js');
   const { Log } = await import('../../log/index.js');
   const policy = {
     keepLast: count('--keep-last', options.keepLast),
@@ -76,7 +77,7 @@ async function runForget(options: ForgetCliOptions): Promise<number> {
     keepDaily: count('--keep-daily', options.keepDaily),
     keepWeekly: count('--keep-weekly', options.keepWeekly),
     keepMonthly: count('--keep-monthly', options.keepMonthly),
-    keepWithinMs: options.keepWithin === undefined ? undefined : parseDurationMs(options.keepWithin),
+    keepWithinMs: options.keepWithin === undefined ? undefined : requireDurationMs(options.keepWithin),
   };
   const dir = options.log ?? defaultLogDir();
   const dryRun = options.dryRun === true;

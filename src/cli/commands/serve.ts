@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { CLI_EXPOSURE_WORDING } from '../remote-options.js';
 import { displayName } from '../../util/display-name.js';
+import { parseDurationMs } from '../../util/duration.js';
 import { formatSize } from '../../util/format-size.js';
 import { SERVICE_LIMITS } from '../../util/limits.js';
 import type { LogServer } from '../../net/index.js';
@@ -113,7 +114,6 @@ async function retainOptions(options: ServeCliOptions): Promise<{ policy: Retent
   }
   if (!options.acceptPush) throw new UsageError('--retain goes with --accept-push', { fix: 'a server that takes no pushes is not its log\'s writer: run synclog forget and prune where the log is written' });
   const { parsePolicyText } = await import('../../retention/index.js');
-  const { parseDurationMs } = await import('../../service/index.js');
   const everyMs = options.retainEvery === undefined ? SERVICE_LIMITS.retainEveryMsDefault : parseDurationMs(options.retainEvery);
   if (everyMs === undefined || everyMs < SERVICE_LIMITS.retainEveryMsMin) throw new UsageError(`--retain-every needs a duration of at least 1s, e.g. 1h or 1d, not ${JSON.stringify(options.retainEvery)}`);
   return { policy: parsePolicyText(options.retain), policyText: options.retain, everyMs };

@@ -2,7 +2,8 @@
 // by bucket, take the newest buckets) over random histories.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bucketOf, checkPolicy, keptVersions, parseDurationMs, type HistoryEntry, type RetentionPolicy } from '../../../src/retention/index.js';
+import { bucketOf, checkPolicy, keptVersions, type HistoryEntry, type RetentionPolicy } from '../../../src/retention/index.js';
+import { requireDurationMs } from '../../../src/util/duration.js';
 import { UsageError } from '../../../src/errors.js';
 
 const H = 3_600_000;
@@ -72,10 +73,10 @@ describe('keptVersions, hand-computed', () => {
     expect(() => checkPolicy({ keepLast: 0 })).toThrow(UsageError);
     expect(() => checkPolicy({ keepDaily: -1 })).toThrow(UsageError);
     expect(() => checkPolicy({ keepDaily: 1.5 })).toThrow(UsageError);
-    expect(parseDurationMs('30d')).toBe(30 * D);
-    expect(parseDurationMs('1d12h')).toBe(36 * H);
-    expect(() => parseDurationMs('30')).toThrow(UsageError);
-    expect(() => parseDurationMs('d')).toThrow(UsageError);
+    expect(requireDurationMs('30d')).toBe(30 * D);
+    expect(requireDurationMs('1d12h')).toBe(36 * H);
+    expect(() => requireDurationMs('30')).toThrow(UsageError);
+    expect(() => requireDurationMs('d')).toThrow(UsageError);
   });
 });
 

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatConfigProblem, parseConfig, type ConfigProblem } from '../../../src/service/index.js';
 import { KeyLines } from '../../../src/service/config-lines.js';
-import { parseDurationMs } from '../../../src/service/duration.js';
+import { parseDurationMs } from '../../../src/util/duration.js';
 
 const FILE = '/etc/synclog/synclog.toml';
 
