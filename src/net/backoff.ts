@@ -48,6 +48,9 @@ export interface OutageOptions {
   onRetry?: (error: Error, delayMs: number, attempt: number) => void;
   /** Stop retrying once the server has been away this long (default: never; a follower waits it out). */
   giveUpAfterMs?: number;
+  /** Overrides of the backoff's first and largest delay (the pusher's cap is a minute; tests use less). */
+  retryDelayMsFirst?: number;
+  retryDelayMsMax?: number;
 }
 
 /** What a failed attempt means: the error to report, and whether it is an outage that may pass (retried). */
@@ -56,18 +59,27 @@ export type ErrorClassifier = (raw: unknown) => { error: Error; passing: boolean
 /**
  * One outage as a loop lives through it: backoff delays from the first again after each success (`over()`), and
  * the time it started, so the loop gives up `giveUpAfterMs` after the server went away, not after the last retry.
- * The HTTP client (RemoteLog) and the JetStream reader and publisher all pause through this.
+ * The HTTP client (RemoteLog), the pusher, and the JetStream reader and publisher all pause through this.
  */
 export class Outage {
-  private readonly backoff = new Backoff();
+  private readonly backoff: Backoff;
   private awaySince: number | undefined;
 
-  constructor(private readonly options: OutageOptions) {}
+  constructor(private readonly options: OutageOptions) {
+    this.backoff = new Backoff(options.retryDelayMsFirst, options.retryDelayMsMax);
+  }
 
-  /** A request went through: the next outage starts afresh. */
-  over(): void {
+  /** True between the first failed attempt and the next success. */
+  get away(): boolean {
+    return this.awaySince !== undefined;
+  }
+
+  /** A request went through: the next outage starts afresh. Returns how long the server was away, if it was. */
+  over(): number | undefined {
+    const awayMs = this.awaySince === undefined ? undefined : Date.now() - this.awaySince;
     this.backoff.reset();
     this.awaySince = undefined;
+    return awayMs;
   }
 
   /** Pauses before the next attempt (or less if `signal` aborts); throws `error` once the outage has lasted too long. */

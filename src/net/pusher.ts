@@ -12,7 +12,7 @@ import { contentIdHex, encodeRecord, RECORD_TAGS } from '../record/index.js';
 import { openStore, type StoreApi } from '../store/index.js';
 import { PUSH_LIMITS, NET_LIMITS } from '../util/limits.js';
 import { readAnswer } from './answer-body.js';
-import { Backoff, sleep } from './backoff.js';
+import { Outage } from './backoff.js';
 import { HttpTransport, isRetryable, type TransportOptions } from './http-client.js';
 import { ROUTES, type LogInfo } from './protocol.js';
 import { measurePushQueue, readPushTargets, savePushTarget, type PushQueue } from './push-cursor.js';
@@ -137,15 +137,17 @@ class Pusher {
 
   async run(): Promise<PushState> {
     const { signal } = this.options;
-    const backoff = new Backoff(this.options.retryDelayMsFirst ?? PUSH_LIMITS.retryDelayMsFirst, this.options.retryDelayMsMax ?? PUSH_LIMITS.retryDelayMsMax);
-    let awaySince: number | undefined;
+    const outage = new Outage({
+      giveUpAfterMs: this.options.giveUpAfterMs,
+      retryDelayMsFirst: this.options.retryDelayMsFirst ?? PUSH_LIMITS.retryDelayMsFirst,
+      retryDelayMsMax: this.options.retryDelayMsMax ?? PUSH_LIMITS.retryDelayMsMax,
+    });
     for (;;) {
       const transport = new HttpTransport(this.options.url, this.options);
       try {
         await this.session(transport, () => {
-          if (awaySince !== undefined) this.options.onBack?.({ awayMs: Date.now() - awaySince });
-          awaySince = undefined;
-          backoff.reset();
+          const awayMs = outage.over();
+          if (awayMs !== undefined) this.options.onBack?.({ awayMs });
         });
         return { ...this.state };
       } catch (error) {
@@ -153,14 +155,12 @@ class Pusher {
           if (signal?.aborted) return { ...this.state };
           throw error;
         }
-        if (awaySince === undefined) {
-          awaySince = Date.now();
+        // Said once per outage, with what waits meanwhile; then the pauses (and giving up) are the Outage's.
+        if (!outage.away) {
           const queue = await measurePushQueue(this.options.logDir, this.state.nextSeq);
           this.options.onAway?.({ error: error as Error, queue, retryMaxMs: this.options.retryDelayMsMax ?? PUSH_LIMITS.retryDelayMsMax });
-        } else if (this.options.giveUpAfterMs !== undefined && Date.now() - awaySince >= this.options.giveUpAfterMs) {
-          throw error;
         }
-        await sleep(backoff.next(), signal);
+        await outage.pause(error as Error, signal);
         if (signal?.aborted) return { ...this.state };
       } finally {
         transport.close();
