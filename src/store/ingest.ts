@@ -59,9 +59,10 @@ export class Ingester {
    * chunk waits until the first queued it (then its version, appended later, is behind it in the log).
    */
   private readonly pending = new Map<string, PendingChunk>();
-  /** Read buffers for small files: one read of up to chunkBytesMin + 1 bytes (the + 1 sees a file that grew). */
-  private readonly smallReadBuffers = new BufferPool(LIMITS.chunkBytesMin + 1, LIMITS.ingestSmallReadBuffersPooledMax);
-  /** Read buffers for the synchronous path: up to ingestInlineBytesMax + 1 bytes (files chunked on this thread). */
+  /**
+   * Read buffers for files read whole (the synchronous path, up to ingestInlineBytesMax, and the one-chunk async path,
+   * up to chunkBytesMin): one read of up to ingestInlineBytesMax + 1 bytes (the + 1 sees a file that grew).
+   */
   private readonly inlineReadBuffers = new BufferPool(LIMITS.ingestInlineBytesMax + 1, LIMITS.ingestInlineReadBuffersPooledMax);
   /**
    * Read blocks of large files, handed back by the chunker once chunked. Why: a fresh 1 MiB block per read, freed
@@ -145,7 +146,7 @@ export class Ingester {
    * a pooled buffer, checked against the handle's stat, hashed and compressed on this thread. No chunker, no worker.
    */
   private async ingestSmall(handle: FileHandle, path: string, before: Stats, signal?: AbortSignal): Promise<IngestedContent> {
-    const buffer = this.smallReadBuffers.take();
+    const buffer = this.inlineReadBuffers.take();
     try {
       let filled = 0;
       for (;;) {
@@ -162,7 +163,7 @@ export class Ingester {
       signal?.throwIfAborted();
       return await this.storeSmall(buffer, filled);
     } finally {
-      this.smallReadBuffers.give(buffer);
+      this.inlineReadBuffers.give(buffer);
     }
   }
 

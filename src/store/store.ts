@@ -4,7 +4,6 @@
 // files (index checkpoint, stat cache) are written only by the writer and never trusted over the segments.
 import { availableParallelism } from 'node:os';
 import { statSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ClosedError, CorruptionError, IoError, SynclogError, UsageError, type FormatVersionError } from '../errors.js';
 import { chunkPiecesValid, decodeRecord, encodeChunkRecord, encodeRecord, peekChunkIdAndSize, RECORD_TAGS, type ChunkRef, type ContentIdBytes, type LogRecord, type ParamsRecord } from '../record/index.js';
@@ -30,15 +29,12 @@ import type { AppendInput, RecoveryReport, SkippedRegion } from '../log/types.js
 
 export const STAT_CACHE_FILE_NAME = 'store.stat-cache';
 
-/** A file's identity (device and inode): a rename over it gives another. Undefined when it is gone. */
-async function fileIdentity(path: string): Promise<string | undefined> {
-  return stat(path).then((s) => `${s.dev}:${s.ino}`, () => undefined);
-}
 /**
- * The same, synchronously: asked before every chunk read (segmentUnchanged), where the async stat's thread-pool
- * round trip cost a server 0.6 s of main thread per 60 MB served; a stat of a segment file is a cached inode's.
+ * A file's identity (device and inode): a rename over it gives another. Undefined when it is gone. Synchronous: it is
+ * asked before every chunk read (segmentUnchanged), where an async stat's thread-pool round trip cost a server 0.6 s
+ * of main thread per 60 MB served; a stat of a segment file is a cached inode's.
  */
-function fileIdentitySync(path: string): string | undefined {
+function fileIdentity(path: string): string | undefined {
   try {
     const s = statSync(path, { throwIfNoEntry: false });
     return s && `${s.dev}:${s.ino}`;
@@ -88,7 +84,7 @@ export class Store implements StoreApi {
   /** Where the chunk records the last `entries({ trackChunks })` passed are (created on first use). */
   private recentChunks: RecentChunkLocations | undefined;
   /** Per segment the index has entries in: the identity of the file they were read from (see segmentUnchanged). */
-  private readonly indexedFiles = new Map<string, Promise<string | undefined>>();
+  private readonly indexedFiles = new Map<string, string | undefined>();
 
   constructor(
     readonly logDir: string,
@@ -233,9 +229,9 @@ export class Store implements StoreApi {
 
   /** False when the segment file is not the one its index entries were read from (a prune replaced it). */
   private async segmentUnchanged(segment: string): Promise<boolean> {
-    const known = await this.indexedFiles.get(segment);
+    const known = this.indexedFiles.get(segment);
     if (known === undefined) return true;
-    return fileIdentitySync(join(this.logDir, segment)) === known;
+    return fileIdentity(join(this.logDir, segment)) === known;
   }
 
   /** Remembers which file a segment's locations come from, the first time one is learned. */

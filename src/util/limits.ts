@@ -48,9 +48,7 @@ export const LIMITS = {
   chunkerBuffersPooledMax: 4,
   /** Idle read blocks (ingestBlockBytes each) kept for large-file ingest: the blocks in flight of one ingest, about. */
   ingestReadBlocksPooledMax: 4,
-  /** Idle read buffers (chunkBytesMin + 1 bytes each) kept for small-file ingest (one read, hashed inline). */
-  ingestSmallReadBuffersPooledMax: 64,
-  /** Idle read buffers (ingestInlineBytesMax + 1 bytes each) kept for the synchronous read of files up to that size. */
+  /** Idle read buffers (ingestInlineBytesMax + 1 bytes each) kept for files read whole (up to that size, on this thread). */
   ingestInlineReadBuffersPooledMax: 64,
   /** Store worker threads (chunk, hash, compress) at most. */
   storeWorkersMax: 16,
