@@ -217,7 +217,6 @@ export class Destination {
     }
   }
 
-  /** Removes whatever is at `target` (a whole directory tree included). Returns false when nothing was there. */
   /**
    * Renames `source` to `target` (a file, link or whole folder: one atomic rename, content, inode, mode and mtime
    * kept). The target's parents are made as for a write; the source's must be real folders. Durable once
@@ -236,6 +235,7 @@ export class Destination {
     this.dirtyDirs.add(dirname(target));
   }
 
+  /** Removes whatever is at `target` (a whole directory tree included). Returns false when nothing was there. */
   async remove(target: string, ctx: WriteContext): Promise<boolean> {
     if (!(await this.parentsExist(target, ctx))) return false;
     const stat = await lstatOrUndefined(target);
