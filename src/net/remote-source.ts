@@ -134,21 +134,13 @@ export class RemoteSource {
    * file is fetching right now is waited for, not fetched twice.
    */
   async *readContent(chunks: readonly ChunkRef[], target?: LocalTarget): AsyncIterable<Uint8Array> {
-    for await (const { chunk, local, fetched } of this.inOrder(chunks, target)) yield checkChunkSize(local ?? this.contentOf(fetched, chunk), chunk);
-  }
-
-  /**
-   * A file's chunks in order, each read from the destination (checked) or fetched (see readContent): the asks run up
-   * to chunkReadAheadCount ahead of the chunk handed out, refilled by halves so a large file's asks leave as requests
-   * of ~ahead/2 chunks, not one chunk each.
-   */
-  private async *inOrder(chunks: readonly ChunkRef[], target?: LocalTarget): AsyncIterable<{ chunk: ChunkRef; local?: Uint8Array; fetched?: FetchedChunk }> {
     const places = this.local && target ? await this.local.find(chunks, target) : new Map();
     const placeOf = (chunk: ChunkRef) => places.get(contentIdHex(chunk.id));
     const asked: (Promise<FetchedChunk | undefined> | undefined)[] = [];
     let askedUpTo = 0;
     const ahead = NET_LIMITS.chunkReadAheadCount;
     for (let at = 0; at < chunks.length; at++) {
+      // Refilled by halves, so a large file's asks leave as requests of ~ahead/2 chunks, not one chunk each.
       if (askedUpTo - at <= ahead / 2) {
         for (; askedUpTo < chunks.length && askedUpTo < at + ahead; askedUpTo++) {
           if (!placeOf(chunks[askedUpTo]!)) asked[askedUpTo] = this.fetcher.get(chunks[askedUpTo]!);
@@ -159,13 +151,13 @@ export class RemoteSource {
       const local = place ? await this.local!.read(place, chunk) : undefined;
       if (local) {
         this.chunksLocal++;
-        yield { chunk, local };
+        yield checkChunkSize(local, chunk);
         continue;
       }
       // A local chunk that failed its check is fetched now.
       const fetched = await (asked[at] ?? this.fetcher.get(chunk));
       asked[at] = undefined;
-      yield { chunk, fetched };
+      yield checkChunkSize(this.contentOf(fetched, chunk), chunk);
     }
     if (target) this.local?.noteWritten(chunks, target);
   }
