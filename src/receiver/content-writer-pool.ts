@@ -172,7 +172,7 @@ export class ContentWriterPool {
   /** Hands queued jobs to the threads with room, least loaded first. */
   private dispatch(): void {
     if (this.failure) return;
-    const outboxes = new Map<WriterThread, (WriteJob)[]>();
+    const outboxes = new Map<WriterThread, WriteJob[]>();
     while (this.queue.length > 0) {
       const thread = this.leastLoaded();
       if (thread.load > 0 && thread.load + this.queue[0]!.pending.cost > THREAD_COST_MAX) break;
@@ -229,7 +229,7 @@ export class ContentWriterPool {
  * (a view into a larger buffer would move, or copy, all of it). Copying them was the main thread's largest cost in
  * a remote catch-up's main thread (1.1 of 10 s, quick bench corpus).
  */
-function transferablesOf(jobs: readonly (WriteJob)[]): ArrayBuffer[] {
+function transferablesOf(jobs: readonly WriteJob[]): ArrayBuffer[] {
   const buffers = new Set<ArrayBuffer>();
   for (const job of jobs) {
     for (const chunk of job.chunks) {
