@@ -116,6 +116,46 @@ function plan(scan: Scan, rewritten: ReadonlySet<string>): { plans: Map<string, 
   return { plans, versions, chunks };
 }
 
+/** Payload bytes a plan frees (only rewritten segments free anything). */
+function freedBy(planned: ReturnType<typeof plan>): number {
+  let bytes = 0;
+  for (const p of planned.plans.values()) bytes += p.bytes;
+  return bytes;
+}
+
+/**
+ * The segments to rewrite: the fewest, most unused first (restic's repack order), such that the unused bytes left
+ * are at most `maxUnused` of the log *as this prune leaves it*, so a second prune with the same setting finds
+ * nothing to do. What a segment frees alone (the all-rewritten plan) overstates what it frees in a partial
+ * rewrite: a forgotten version in a segment left alone keeps its chunks. So the choice made on that estimate is
+ * checked against the real plan, and more segments are added (twice as many each round, so a few rounds at most)
+ * until the real plan settles or every candidate is in.
+ */
+function chooseSegments(scan: Scan, sealed: ReadonlySet<string>, maxUnused: number): { unusedBefore: number; chosen: Set<string>; final: ReturnType<typeof plan> } {
+  const all = plan(scan, sealed);
+  const unusedBefore = freedBy(all);
+  const candidates = [...all.plans.entries()].filter(([name, p]) => sealed.has(name) && p.drop.size > 0).sort((a, b) => b[1].bytes - a[1].bytes);
+  const settled = (freed: number): boolean => unusedBefore - freed <= maxUnused * (scan.totalBytes - freed);
+  const chosen = new Set<string>();
+  let next = 0;
+  let estimate = 0;
+  let extraMin = 1;
+  for (;;) {
+    while (next < candidates.length && !settled(estimate)) {
+      const [name, p] = candidates[next++]!;
+      chosen.add(name);
+      estimate += p.bytes;
+    }
+    const final = plan(scan, chosen);
+    const freed = freedBy(final);
+    if (settled(freed) || next === candidates.length) return { unusedBefore, chosen, final };
+    // Short of the target on the real plan: at least extraMin more candidates, then estimate from the real figure.
+    for (let i = 0; i < extraMin && next < candidates.length; i++) chosen.add(candidates[next++]![0]);
+    extraMin *= 2;
+    estimate = freed;
+  }
+}
+
 /** Prunes the open writer `log` (a read-only one for a dry run). */
 export async function pruneLog(log: Log, options: PruneOptions = {}): Promise<PruneReport> {
   const maxUnused = options.maxUnusedFraction ?? 0.05;
@@ -125,19 +165,9 @@ export async function pruneLog(log: Log, options: PruneOptions = {}): Promise<Pr
   const scan = await scanLog(log);
   const newest = scan.order[scan.order.length - 1];
   const sealed = new Set(scan.order.filter((name) => options.dryRun || name !== newest));
-  // What each segment would free if all were rewritten: the candidates, most unused first (restic's repack order).
-  const all = plan(scan, sealed);
-  const unusedBefore = [...all.plans.values()].reduce((n, p) => n + p.bytes, 0);
-  const candidates = [...all.plans.entries()].filter(([name, p]) => sealed.has(name) && p.drop.size > 0).sort((a, b) => b[1].bytes - a[1].bytes);
-  const chosen = new Set<string>();
-  let unusedLeft = unusedBefore;
-  for (const [name, p] of candidates) {
-    if (unusedLeft <= maxUnused * scan.totalBytes) break;
-    chosen.add(name);
-    unusedLeft -= p.bytes;
-  }
-  const final = plan(scan, chosen);
-  const plans: SegmentRewritePlan[] = [...chosen].map((name) => ({ name, drop: final.plans.get(name)!.drop }));
+  const { unusedBefore, chosen, final } = chooseSegments(scan, sealed, maxUnused);
+  // A chosen segment whose chunks all stayed live (held by a forgotten version left elsewhere) is not rewritten.
+  const plans: SegmentRewritePlan[] = [...chosen].map((name) => ({ name, drop: final.plans.get(name)!.drop })).filter((p) => p.drop.size > 0);
   const bytesTotal = plans.reduce((n, p) => n + scan.segments.get(p.name)!.bytes, 0);
   const freedEstimate = plans.reduce((n, p) => n + final.plans.get(p.name)!.bytes, 0);
   const report: PruneReport = {
