@@ -9,10 +9,12 @@ import { nanos } from 'nats';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connectJetStream, publishLog, replicateFromStream, openStreamSource, StreamLog, streamDescription, streamSubjects, type JetStreamConnection } from '../../src/jetstream/index.js';
 import { readLogId } from '../../src/log/index.js';
+import { openRemoteSource } from '../../src/net/index.js';
 import { LogReceiver } from '../../src/receiver/index.js';
 import { RECORD_TAGS } from '../../src/record/index.js';
 import { NATS_SERVER, NATS_SKIP_REASON, NatsServer } from '../helpers/nats-server.js';
 import { logEntries, sourceWithGroup, type Closer } from '../helpers/replication-fixture.js';
+import { serve } from '../helpers/net-fixture.js';
 import { runCli } from '../helpers/run-cli.js';
 import { snapshotTree } from '../helpers/tree-snapshot.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -42,7 +44,7 @@ describe.skipIf(!NATS_SERVER)(`JetStream retention${NATS_SERVER ? '' : ` (skippe
     return name;
   }
 
-  it('max_msgs: a receiver that caught up earlier and fell behind is told, and its tree stays as it was', async () => {
+  it('max_msgs: a receiver that caught up earlier and fell behind is told, its tree stays as it was, and the printed fix (rebuild from serve, then follow the stream) ends exact', async () => {
     const { base, sourceDir, logDir, builder } = await sourceWithGroup(closers);
     const count = (await logEntries(logDir)).length;
     const stream = await limitedStream('maxmsgs', logDir, { max_msgs: count + 4 });
@@ -59,6 +61,18 @@ describe.skipIf(!NATS_SERVER)(`JetStream retention${NATS_SERVER ? '' : ` (skippe
     expect((await log.info()).firstSeq).toBeGreaterThan(count);
     await expect(receiver().catchUp()).rejects.toMatchObject({ ...truncated, details: { ...truncated.details, neededSeq: count } });
     expect(await snapshotTree(out)).toEqual(before);
+
+    // The fix it prints works: a new copy rebuilt from a `serve` of the source log, then followed on the stream
+    // (same log identity, so the cursor fits), ends exact, and keeps following what is published after.
+    const rebuilt = join(base, 'rebuilt');
+    const server = await serve(logDir);
+    closers.push(() => server.close());
+    await new LogReceiver({ logPath: server.url, outputPath: rebuilt, mode: 'latest', source: { open: (run) => openRemoteSource(server.url, {}, run) } }).catchUp();
+    for (let i = 0; i < 3; i++) await writeFile(join(sourceDir, `late${i}.txt`), `late ${i}\n`);
+    await builder.record('late0.txt', 'late1.txt', 'late2.txt');
+    await publishLog({ logDir, servers: nats.url, stream });
+    await new LogReceiver({ logPath: nats.url, outputPath: rebuilt, mode: 'latest', source: { open: (run) => openStreamSource(nats.url, stream, {}, run) } }).catchUp();
+    expect(await snapshotTree(join(rebuilt, 'src'))).toEqual(await snapshotTree(sourceDir));
   });
 
   it('max_age: everything expired; a new replica and `receive --once` are told (exit 1, the fix printed), nothing written', async () => {
