@@ -63,6 +63,12 @@ describe('synclog forget / prune', () => {
     // Forgetting again with the same policy finds nothing new.
     const again = JSON.parse((await runCli(['forget', '--log', dir, '--keep-last', '3', '--json'])).stdout) as ForgetJson;
     expect(again.forgotten).toEqual([]);
+    // Until a prune, `synclog log` lists the forgotten versions, marked (--json forgotten: true), and no other.
+    const changes = JSON.parse((await runCli(['log', '--log', dir, '--json'])).stdout) as { versionId: string; forgotten?: boolean }[];
+    expect(changes.filter((c) => c.forgotten === true).map((c) => c.versionId)).toEqual(expected);
+    expect(changes).toHaveLength(18);
+    const lines = (await runCli(['log', '--log', dir])).stdout.trim().split('\n');
+    expect(lines.filter((line) => line.endsWith('[forgotten]')).map((line) => line.split(' ')[0])).toEqual(expected);
 
     const dryPrune = JSON.parse((await runCli(['prune', '--log', dir, '--dry-run', '--json', '--max-unused', '0'])).stdout) as PruneJson;
     const prune = await runCli(['prune', '--log', dir, '--json', '--max-unused', '0']);

@@ -1,4 +1,5 @@
-// The versions of one path, newest first: id, time, event, size, who; '*' marks versions picked for a diff.
+// The versions of one path, newest first: id, time, event, size, who; '*' marks versions picked for a diff, and
+// '[forgotten]' versions a forget named (until a prune removes them).
 import { Box } from 'ink';
 import { versionRowText, type VersionsState } from '../model/index.js';
 import { Line } from './Line.js';
@@ -11,8 +12,9 @@ export function VersionList({ versions, height, width }: { versions: VersionsSta
       {visible.map((item, i) => {
         const selected = list.top + i === list.cursor;
         const marked = marks.includes(item.record.versionId);
+        const forgotten = versions.forgotten.includes(item.record.versionId);
         const role = selected ? 'selected' : marked ? 'marked' : item.record.kind === 'delete' ? 'deleted' : undefined;
-        return <Line key={item.record.versionId} text={versionRowText(item, selected, marked, width)} role={role} />;
+        return <Line key={item.record.versionId} text={versionRowText(item, selected, marked, width, forgotten)} role={role} />;
       })}
     </Box>
   );

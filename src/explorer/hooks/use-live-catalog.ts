@@ -5,7 +5,7 @@
 // With --skip-damaged, the count of damaged regions read past is passed on after the first load and every refresh.
 import { useEffect } from 'react';
 import type { ExplorerCatalog, ExplorerState, Message } from '../model/index.js';
-import { errorText } from '../services/run-effect.js';
+import { errorText, historyMessage } from '../services/run-effect.js';
 
 /** Polls are spaced at least this many times the previous refresh's duration apart (keeps the UI responsive). */
 const LIVE_WORK_FACTOR = 4;
@@ -37,7 +37,7 @@ export function useLiveCatalog(
         if (applied > 0) {
           dispatch({ type: 'paths', paths: catalog.paths() });
           const open = current().versions;
-          if (open) dispatch({ type: 'history', ref: open.ref, history: catalog.history(open.ref.root, open.ref.path), open: false });
+          if (open) dispatch(historyMessage(catalog, open.ref, false));
         }
       } catch (error) {
         if (!stopped) dispatch({ type: 'error', text: `reading new records failed: ${errorText(error)}` });

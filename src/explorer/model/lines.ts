@@ -42,9 +42,10 @@ export function versionHeaderText(width: number): string {
   return fitEnd(text, width);
 }
 
-/** A versions-list row: cursor and diff mark, then id, time, event, size, who. */
-export function versionRowText(item: EntryItem, selected: boolean, marked: boolean, width: number): string {
+/** A versions-list row: cursor and diff mark, then id, time, event, size, who (a forgotten version says so first). */
+export function versionRowText(item: EntryItem, selected: boolean, marked: boolean, width: number, forgotten = false): string {
   const c = versionColumns(item);
+  if (forgotten) c.who = `[forgotten] ${c.who}`.trimEnd();
   const w = versionColumnWidths(width);
   const mark = `${selected ? '>' : ' '}${marked ? '*' : ' '}`;
   const text = `${mark}${column(c.id, w.id)} ${column(c.time, w.time)} ${column(c.event, w.event)} ${column(c.size, w.size, 'right')} ${column(c.who, w.who)}`;

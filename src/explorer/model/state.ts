@@ -22,6 +22,8 @@ export interface VersionsState {
   list: ListPosition;
   /** Version ids marked for diff, in marking order (at most two). */
   marks: readonly string[];
+  /** Version ids a forget record named: listed, marked, restorable until a prune removes them. */
+  forgotten: readonly string[];
 }
 
 export type DocumentLine = { kind: DiffLine['kind'] | 'text' | 'hex'; text: string };
@@ -85,7 +87,8 @@ export type Message =
   | { type: 'resize'; size: TerminalSize }
   | { type: 'paths'; paths: readonly CatalogPath[] }
   /** Versions of a path, oldest first; `open` switches to the versions view. */
-  | { type: 'history'; ref: PathRef; history: readonly EntryItem[]; open: boolean }
+  /** forgotten: ids of the history's versions a forget record named (still there until a prune). */
+  | { type: 'history'; ref: PathRef; history: readonly EntryItem[]; forgotten?: readonly string[]; open: boolean }
   /** Open a path by display path (the --path option). */
   | { type: 'select-path'; display: string }
   | { type: 'preview'; item: EntryItem; preview: Preview }

@@ -7,7 +7,7 @@ import type { ExistingTarget } from '../../receiver/index.js';
 export type { CatalogPath, StoredRecord, EntryRecord, VersionRecord, DeleteRecord, ExistingTarget };
 
 /** The part of CatalogApi the explorer reads (a real catalog satisfies it). */
-export type ExplorerCatalog = Pick<CatalogApi, 'nextSeq' | 'paths' | 'history' | 'treeAt' | 'refresh' | 'findVersion'>;
+export type ExplorerCatalog = Pick<CatalogApi, 'nextSeq' | 'paths' | 'history' | 'treeAt' | 'refresh' | 'findVersion' | 'isForgotten'>;
 
 /** Which path a view is about: root, relative path and the `${root}/${path}` display form. */
 export interface PathRef {

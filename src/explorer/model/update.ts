@@ -128,6 +128,7 @@ function withHistory(state: ExplorerState, message: Extract<Message, { type: 'hi
         items,
         list: placeCursor(current.list, found >= 0 ? found : current.list.cursor, items.length, height),
         marks: current.marks.filter((mark) => ids.has(mark)),
+        forgotten: message.forgotten ?? [],
       },
     };
   }
@@ -137,7 +138,7 @@ function withHistory(state: ExplorerState, message: Extract<Message, { type: 'hi
   return {
     ...state,
     view: 'versions',
-    versions: { ref: message.ref, items, list: { cursor: 0, top: 0 }, marks: [] },
+    versions: { ref: message.ref, items, list: { cursor: 0, top: 0 }, marks: [], forgotten: message.forgotten ?? [] },
     status: { text: `${counts} of ${message.ref.display} (newest first)`, tone: 'info' },
   };
 }

@@ -13,6 +13,7 @@ import {
   type ExplorerCatalog,
   type ExportRequest,
   type Message,
+  type PathRef,
   type VersionItem,
 } from '../model/index.js';
 import { readVersionBytes, type ContentReader } from './read-version.js';
@@ -59,10 +60,17 @@ export function errorText(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
+/** The history of one path as a message, with the ids of its versions a forget named. */
+export function historyMessage(catalog: ExplorerCatalog, ref: PathRef, open: boolean): Extract<Message, { type: 'history' }> {
+  const history = catalog.history(ref.root, ref.path);
+  const forgotten = history.filter((item) => item.record.kind === 'version' && catalog.isForgotten(item.record.versionId)).map((item) => item.record.versionId);
+  return { type: 'history', ref, history, forgotten, open };
+}
+
 async function run(effect: Effect, deps: ExplorerDeps): Promise<Message[]> {
   switch (effect.type) {
     case 'load-history':
-      return [{ type: 'history', ref: effect.ref, history: deps.catalog.history(effect.ref.root, effect.ref.path), open: effect.open }];
+      return [historyMessage(deps.catalog, effect.ref, effect.open)];
     case 'load-preview': {
       const item = effect.item;
       const read = item.record.kind === 'version' ? await readVersionBytes(deps.store, item as VersionItem, EXPLORER_LIMITS.previewBytesMax) : undefined;

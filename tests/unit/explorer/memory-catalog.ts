@@ -48,6 +48,8 @@ export function deleteRecord(display: string, fields: Partial<DeleteRecord> = {}
 export class MemoryCatalog implements ExplorerCatalog {
   private readonly items: EntryItem[] = [];
   private pending: EntryRecord[] = [];
+  /** Version ids a forget would have named (forget()). */
+  private readonly forgottenIds = new Set<string>();
 
   constructor(records: EntryRecord[] = []) {
     this.add(records);
@@ -59,6 +61,14 @@ export class MemoryCatalog implements ExplorerCatalog {
 
   add(records: EntryRecord[]): void {
     for (const record of records) this.items.push({ seq: this.items.length, segment: 'mem', offset: 0, record });
+  }
+
+  forget(versionId: string): void {
+    this.forgottenIds.add(versionId);
+  }
+
+  isForgotten(versionId: string): boolean {
+    return this.forgottenIds.has(versionId);
   }
 
   /** Records that appear only after the next refresh() (another process appending). */

@@ -13,7 +13,8 @@ import {
   type RestorePlan,
   type VersionItem,
 } from '../../../src/explorer/model/index.js';
-import { titleText } from '../../../src/explorer/model/lines.js';
+import { titleText, versionRowText } from '../../../src/explorer/model/lines.js';
+import { historyMessage } from '../../../src/explorer/services/run-effect.js';
 import { MemoryCatalog, deleteRecord, versionRecord } from './memory-catalog.js';
 
 function setup(records = defaultRecords()) {
@@ -27,7 +28,7 @@ function setup(records = defaultRecords()) {
     // Run the catalog effects the way the app does, so tests read like a session.
     for (const effect of result.effects) {
       if (effect.type === 'load-history') {
-        send({ type: 'history', ref: effect.ref, history: catalog.history(effect.ref.root, effect.ref.path), open: effect.open });
+        send(historyMessage(catalog, effect.ref, effect.open));
       }
     }
     return result;
@@ -195,6 +196,19 @@ describe('versions', () => {
     s.send({ type: 'history', ref: s.state.versions!.ref, history: s.catalog.history('home', 'a.txt'), open: false });
     expect(s.state.versions!.items).toHaveLength(4);
     expect(selectedVersion(s.state)!.record.versionId).toBe(id);
+  });
+
+  it('marks a version a forget named, on open and after a live refresh, and no other', () => {
+    const s = setup();
+    const oldest = s.catalog.history('home', 'a.txt')[0]!.record.versionId;
+    s.catalog.forget(oldest);
+    s.key('j');
+    s.key('', { return: true });
+    const rows = () => s.state.versions!.items.map((item) => versionRowText(item, false, false, 100, s.state.versions!.forgotten.includes(item.record.versionId)));
+    expect(rows().map((row) => row.includes('[forgotten]'))).toEqual([false, false, true]);
+    s.catalog.add([versionRecord('home/a.txt')]);
+    s.send(historyMessage(s.catalog, s.state.versions!.ref, false));
+    expect(rows().map((row) => row.includes('[forgotten]'))).toEqual([false, false, false, true]);
   });
 
   it('Enter previews; the preview scrolls and Esc returns to the versions', () => {
