@@ -128,6 +128,8 @@ class Publication {
         discard: DiscardPolicy.Old,
         num_replicas: this.options.replicas ?? 1,
         duplicate_window: nanos(JETSTREAM_LIMITS.duplicateWindowMs),
+        // Followers read chunks from any replica as raw bytes (StreamLog's direct gets).
+        allow_direct: true,
         ...(this.options.streamBytesMax !== undefined ? { max_bytes: this.options.streamBytesMax } : {}),
       });
     }

@@ -5,7 +5,7 @@
 // its id, tells a follower the stream no longer holds records it needs (limits dropped them), and retries with
 // backoff while the servers are away, resuming after the last record it checked.
 // Never yields a byte it has not checked, nor a record out of order.
-import { AckPolicy, DeliverPolicy, nanos, type JsMsg, type StoredMsg, type StreamInfo } from 'nats';
+import { AckPolicy, DeliverPolicy, Empty, nanos, type JsMsg, type StoredMsg, type StreamInfo } from 'nats';
 import { CorruptionError, LimitError, NetError, NotFoundError, UsageError } from '../errors.js';
 import { checkFromSeq, initChecksum, type LogEntry, type ReadOptions } from '../log/index.js';
 import { RECORD_TAGS, type ContentIdBytes } from '../record/index.js';
@@ -35,7 +35,15 @@ export interface StreamLogStats {
   chunksFetched: number;
   chunkBytesFetched: number;
   chunkBytesInflated: number;
+  /** Of chunksFetched, those a direct get brought (any replica); the rest came from the leader. */
+  chunksDirect: number;
+  /** Direct gets that failed other than "no such message" (the leader was asked instead). */
+  directGetFailures: number;
 }
+
+/** A direct get's reply header naming the message's stream seq, and the status of "no such message". */
+const DIRECT_SEQ_HEADER = 'Nats-Sequence';
+const NO_MESSAGE_STATUS = 404;
 
 function received(message: JsMsg | StoredMsg): ReceivedMessage {
   const headers = 'headers' in message ? message.headers : message.header;
@@ -115,9 +123,15 @@ class HeldGroup {
 }
 
 export class StreamLog {
-  readonly stats: StreamLogStats = { chunksFetched: 0, chunkBytesFetched: 0, chunkBytesInflated: 0 };
+  readonly stats: StreamLogStats = { chunksFetched: 0, chunkBytesFetched: 0, chunkBytesInflated: 0, chunksDirect: 0, directGetFailures: 0 };
   /** Whether the stream had limits that drop messages when last asked (each info() asks; a follower every pull). */
   private limited = true;
+  /**
+   * Whether the stream allows direct gets (allow_direct: streams a synclog publisher makes do): a chunk is then read
+   * from any replica as raw bytes, instead of from the leader as base64 inside JSON (a third of the bytes more, and a
+   * JSON parse of each 64 KiB chunk).
+   */
+  private direct: boolean;
   private infoAtMs = 0;
   /**
    * Pulls under way. A pull left running when the connection closes (its read abandoned by the caller at a yield,
@@ -131,7 +145,10 @@ export class StreamLog {
     readonly stream: string,
     readonly logId: string,
     private readonly options: JetStreamConnectOptions,
-  ) {}
+    info: StreamInfo,
+  ) {
+    this.direct = info.config.allow_direct === true;
+  }
 
   /** Connects and learns which log the stream holds (its description); every message read must be of that log. */
   static async open(servers: string, stream: string, options: JetStreamConnectOptions = {}, signal?: AbortSignal): Promise<StreamLog> {
@@ -144,7 +161,7 @@ export class StreamLog {
       if (!described || !info.config.subjects?.includes(streamSubjects(stream))) {
         throw new UsageError(`stream ${stream} at ${connection.display} is not a synclog stream`, { fix: 'give the --stream a synclog publisher made (synclog replicate --log DIR --to nats://…)' });
       }
-      return new StreamLog(connection, stream, described.logId, options);
+      return new StreamLog(connection, stream, described.logId, options, info);
     } catch (error) {
       await connection.nc.close();
       throw error;
@@ -159,6 +176,7 @@ export class StreamLog {
   async info(signal?: AbortSignal): Promise<StreamLogInfo> {
     const info = await streamInfo(this.connection, this.stream, this.options, signal);
     this.limited = hasLimits(info);
+    this.direct = info.config.allow_direct === true;
     this.infoAtMs = Date.now();
     return { logId: this.logId, firstSeq: Math.max(0, info.state.first_seq - 1), durableSeq: info.state.last_seq, nextSeq: info.state.last_seq };
   }
@@ -300,9 +318,10 @@ export class StreamLog {
 
   private async fetchChunk(id: ContentIdBytes, signal?: AbortSignal): Promise<Uint8Array | undefined> {
     const hex = contentIdHex(id);
-    const message = await this.missingChunkAgain(hex, await this.getMessage({ last_by_subj: chunkSubject(this.stream, hex) }, signal), signal);
+    const direct = await this.directChunk(hex, signal);
+    const message = direct ?? (await this.leaderChunk(hex, signal));
     if (!message) return undefined;
-    const entry = entryFromMessage(received(message), this.logId, this.url);
+    const entry = entryFromMessage(message, this.logId, this.url);
     if (entry.tag !== RECORD_TAGS.chunk) throw new CorruptionError(`chunk ${hex} in ${this.url} is refused: its message holds a record of tag ${entry.tag}`, { file: this.url, chunk: hex, seq: entry.seq, reason: 'index-points-elsewhere' });
     let data: Uint8Array;
     try {
@@ -312,9 +331,40 @@ export class StreamLog {
       throw new CorruptionError(`chunk ${hex} in ${this.url} (record ${entry.seq}) is refused: ${error.where.reason}`, { file: this.url, chunk: hex, seq: entry.seq, reason: error.where.reason }, { cause: error });
     }
     this.stats.chunksFetched++;
+    if (direct) this.stats.chunksDirect++;
     this.stats.chunkBytesFetched += entry.payload.length;
     this.stats.chunkBytesInflated += data.length;
     return data;
+  }
+
+  /**
+   * The chunk's message by a direct get, answered by any replica; undefined when the stream does not allow them, or
+   * that replica has no such message (it may lag behind the leader: the leader is asked then), or the get failed
+   * (the leader's path retries and reports). What it returns is checked as any message is.
+   */
+  private async directChunk(hex: string, signal?: AbortSignal): Promise<ReceivedMessage | undefined> {
+    if (!this.direct || signal?.aborted) return undefined;
+    try {
+      // JetStream's direct get (server 2.9+): the reply is the stored message itself, its stream seq in a header;
+      // "no message" is an empty reply with a status code.
+      const reply = await this.connection.nc.request(`$JS.API.DIRECT.GET.${this.stream}.${chunkSubject(this.stream, hex)}`, Empty, { timeout: JETSTREAM_LIMITS.directGetTimeoutMs });
+      const headers = reply.headers;
+      const seq = headers?.get(DIRECT_SEQ_HEADER);
+      if (!headers || reply.data.length === 0 || !seq) {
+        if (headers?.code !== NO_MESSAGE_STATUS) this.stats.directGetFailures++;
+        return undefined;
+      }
+      return { streamSeq: Number(seq), header: (name) => headers.get(name) || undefined, body: reply.data };
+    } catch {
+      this.stats.directGetFailures++;
+      return undefined;
+    }
+  }
+
+  /** The chunk's message from the stream leader (JetStream's message-get API), asked again while it may lag. */
+  private async leaderChunk(hex: string, signal?: AbortSignal): Promise<ReceivedMessage | undefined> {
+    const found = await this.missingChunkAgain(hex, await this.getMessage({ last_by_subj: chunkSubject(this.stream, hex) }, signal), signal);
+    return found && received(found);
   }
 
   /**

@@ -319,6 +319,8 @@ export const JETSTREAM_LIMITS = {
   catchUpWaitMs: 2_000,
   /** A reader's ephemeral consumer is removed by the server after this long unused (a killed reader's). */
   consumerInactiveMs: 60_000,
+  /** How long a direct get of a chunk may take before the stream leader is asked instead. */
+  directGetTimeoutMs: 5_000,
   /** The JetStream duplicate window the publisher gives a stream it creates (de-duplication by Nats-Msg-Id). */
   duplicateWindowMs: 120_000,
 } as const;

@@ -7,11 +7,12 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { headers as natsHeaders } from 'nats';
-import { connectJetStream, headersFor, messageIdFor, openStreamSource, publishLog, replicateFromStream, StreamLog, subjectFor } from '../../src/jetstream/index.js';
-import { Log, type LogEntry } from '../../src/log/index.js';
+import { connectJetStream, headersFor, messageIdFor, openStreamSource, publishLog, replicateFromStream, StreamLog, streamDescription, streamSubjects, subjectFor } from '../../src/jetstream/index.js';
+import { Log, readLogId, type LogEntry } from '../../src/log/index.js';
+import { peekChunkIdAndSize, RECORD_TAGS } from '../../src/record/index.js';
 import { LogReceiver } from '../../src/receiver/index.js';
 import { NATS_SERVER, NATS_SKIP_REASON, NatsServer } from '../helpers/nats-server.js';
-import { logFrames as frames, sourceWithGroup, type Closer } from '../helpers/replication-fixture.js';
+import { logEntries, logFrames as frames, sourceWithGroup, type Closer } from '../helpers/replication-fixture.js';
 import { snapshotTree } from '../helpers/tree-snapshot.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -52,6 +53,26 @@ describe.skipIf(!NATS_SERVER)(`JetStream replication${NATS_SERVER ? '' : ` (skip
     const summary = await receiver.catchUp();
     expect(summary.files).toBe(6);
     expect(await snapshotTree(join(out, 'src'))).toEqual(await snapshotTree(sourceDir));
+  });
+
+  it('reads chunks by direct get (any replica, raw bytes) from a stream the publisher made, through the leader from one without allow_direct', async () => {
+    const { logDir } = await sourceWithGroup(closers);
+    const ids = (await logEntries(logDir)).filter((e) => e.tag === RECORD_TAGS.chunk).map((e) => peekChunkIdAndSize(e.payload)!.id);
+    expect(ids.length).toBeGreaterThan(2);
+    const made = newStream();
+    await publishLog({ logDir, servers: nats.url, stream: made });
+    const byHand = newStream();
+    const connection = await connectJetStream(nats.url);
+    closers.push(() => connection.nc.close());
+    await connection.jsm.streams.add({ name: byHand, subjects: [streamSubjects(byHand)], description: streamDescription((await readLogId(logDir))!) });
+    await publishLog({ logDir, servers: nats.url, stream: byHand });
+    for (const [stream, direct] of [[made, ids.length], [byHand, 0]] as const) {
+      const log = await StreamLog.open(nats.url, stream);
+      closers.push(() => log.close());
+      const chunks = await log.fetchChunks(ids);
+      expect(chunks.every((c) => c !== undefined && c.length > 0)).toBe(true);
+      expect(log.stats).toMatchObject({ chunksFetched: ids.length, chunksDirect: direct, directGetFailures: 0 });
+    }
   });
 
   it('follows: records appended later reach the stream and a following replica', async () => {
