@@ -160,12 +160,12 @@ function chooseSegments(scan: Scan, sealed: ReadonlySet<string>, maxUnused: numb
 export async function pruneLog(log: Log, options: PruneOptions = {}): Promise<PruneReport> {
   const maxUnused = options.maxUnusedFraction ?? 0.05;
   if (!(maxUnused >= 0 && maxUnused <= 1)) throw new UsageError(`--max-unused must be between 0% and 100%, not ${maxUnused * 100}%`);
-  // Everything recorded so far becomes prunable: the newest segment is sealed first (never for a dry run).
-  if (!options.dryRun) await log.rollOver(FORMAT_VERSION_RETENTION);
+  // Everything recorded so far is prunable: the plan counts the newest segment as sealed, and a prune that rewrites
+  // anything seals it before the rewrite (a roll keeps every byte and position, so the plan still holds). A prune
+  // with nothing to do, as a dry run, reads the log once and writes nothing: no small segment left by each
+  // scheduled pass that found nothing. The caller is the log's only writer, so nothing is appended meanwhile.
   const scan = await scanLog(log);
-  const newest = scan.order[scan.order.length - 1];
-  const sealed = new Set(scan.order.filter((name) => options.dryRun || name !== newest));
-  const { unusedBefore, chosen, final } = chooseSegments(scan, sealed, maxUnused);
+  const { unusedBefore, chosen, final } = chooseSegments(scan, new Set(scan.order), maxUnused);
   // A chosen segment whose chunks all stayed live (held by a forgotten version left elsewhere) is not rewritten.
   const plans: SegmentRewritePlan[] = [...chosen].map((name) => ({ name, drop: final.plans.get(name)!.drop })).filter((p) => p.drop.size > 0);
   const bytesTotal = plans.reduce((n, p) => n + scan.segments.get(p.name)!.bytes, 0);
@@ -182,6 +182,7 @@ export async function pruneLog(log: Log, options: PruneOptions = {}): Promise<Pr
     chunksRemoved: final.chunks,
   };
   if (options.dryRun || plans.length === 0) return report;
+  await log.rollOver(FORMAT_VERSION_RETENTION);
   await log.rewriteSealed(plans, {
     placeholderTag: RECORD_TAGS.pruned,
     onBytes: (done) => options.onProgress?.(done, bytesTotal),

@@ -25,13 +25,12 @@ export interface RetainReport {
   prune: PruneReport | undefined;
 }
 
-/** Forgets by `policy`, then prunes if that frees more than --max-unused allows to stay (checked by a dry run first). */
+/**
+ * Forgets by `policy`, then prunes if that frees more than --max-unused allows to stay. Two reads of the log (the
+ * forget's, the prune's scan) before any rewrite: a push server holds its pushes for the whole pass.
+ */
 export async function retainLog(log: Log, options: RetainOptions): Promise<RetainReport> {
   const forget = await forgetVersions(log, { policy: options.policy, policyText: options.policyText, nowMs: options.nowMs });
-  // The dry run first: a real prune always seals the newest segment, and a pass every hour that found nothing would
-  // otherwise leave a small segment behind each time.
-  const planned = await pruneLog(log, { maxUnusedFraction: options.maxUnusedFraction, dryRun: true });
-  if (planned.segmentsRewritten === 0) return { forget, prune: undefined };
   const prune = await pruneLog(log, { maxUnusedFraction: options.maxUnusedFraction, onStep: options.onStep });
-  return { forget, prune };
+  return { forget, prune: prune.segmentsRewritten === 0 ? undefined : prune };
 }

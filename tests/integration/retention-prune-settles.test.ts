@@ -1,6 +1,8 @@
 // `prune --max-unused P` settles in one run: the unused bytes it leaves are at most P of the log as it leaves it,
 // not of the log it started from, so a second prune with the same P has nothing left to do. (Measured against the
-// log before, a prune that freed half the log left up to twice P unused, and each later run pruned again.)
+// log before, a prune that freed half the log left up to twice P unused, and each later run pruned again.) A prune
+// with nothing to do writes nothing.
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildRetentionLog } from '../helpers/retention-log.js';
@@ -36,11 +38,17 @@ describe('prune --max-unused settles in one run', () => {
       expect(first.versionsRemoved).toBeGreaterThan(0);
       expect(first.unusedBytesAfter).toBeLessThanOrEqual((percent / 100) * first.bytesAfter);
 
+      // A version recorded after the first prune: the newest segment holds records again, so a prune that sealed it
+      // regardless would leave a new segment behind.
+      const later = await buildRetentionLog(logDir, { paths: 4, versions: 1, bytes: BYTES, segmentBytesMax: 96 * 1024, firstVersion: 12 });
+      const files = (await readdir(logDir)).sort();
       const second = await prune(logDir, `${percent}%`);
+      // Nothing to do writes nothing: no rollover, no new small segment.
+      expect((await readdir(logDir)).sort()).toEqual(files);
       expect({ segments: second.segmentsRewritten, versions: second.versionsRemoved, chunks: second.chunksRemoved }).toEqual({ segments: 0, versions: 0, chunks: 0 });
 
       await verifyOk(logDir);
-      await checkKeptContent(logDir, built.slice(-4 * 3), BYTES);
+      await checkKeptContent(logDir, [...built.slice(-4 * 3), ...later], BYTES);
     });
   }
 });
