@@ -1,4 +1,4 @@
-// The service's config file (docs/config.md): TOML read with smol-toml, then validated here into a ServiceConfig with
+// The service's config file (docs/config.md): TOML read with smol-toml (or JSON, for a FILE.json), then validated here into a ServiceConfig with
 // every default decided and every path absolute (relative paths are taken from the config file's folder, so a unit
 // file's working directory does not matter). Every problem is collected, not just the first, each naming the file,
 // the line and the key (`synclog.toml:12: folders[1].exclude: expected a list of strings`). Unknown keys are
@@ -10,7 +10,7 @@ import { UsageError, wrapIoError } from '../errors.js';
 import { parseListenAddress, parseRootNames } from '../net/index.js';
 import { parsePolicyText, type RetentionPolicy } from '../retention/index.js';
 import { SERVICE_LIMITS } from '../util/limits.js';
-import { KeyLines } from './config-lines.js';
+import { jsonErrorLine, KeyLines } from './config-lines.js';
 import { parseDurationMs } from '../util/duration.js';
 import { HOOK_EVENT_KINDS, type HookEventKind } from './hook-event.js';
 
@@ -109,23 +109,48 @@ export async function loadConfig(file: string): Promise<ServiceConfig> {
   return parseConfig(text, path);
 }
 
-/** Validates config text as if read from `file` (its folder anchors relative paths). Pure apart from nothing. */
+/**
+ * Validates config text as if read from `file` (its folder anchors relative paths): JSON when the file name ends in
+ * `.json`, TOML otherwise. Pure.
+ */
 export function parseConfig(text: string, file: string): ServiceConfig {
-  let document: Record<string, unknown>;
-  try {
-    document = parse(text) as Record<string, unknown>;
-  } catch (error) {
-    if (error instanceof TomlError) {
-      const reason = (error.message.split('\n')[0] ?? '').replace(/^Invalid TOML document: /, '');
-      throw configError([{ file, line: error.line, key: '', message: `not valid TOML: ${reason}` }]);
-    }
-    throw error;
-  }
-  const reader = new ConfigReader(file, KeyLines.scan(text));
-  const config = readDocument(reader, document);
+  const parsed = file.toLowerCase().endsWith('.json') ? parseJson(text, file) : parseToml(text, file);
+  const reader = new ConfigReader(file, parsed.lines);
+  for (const duplicate of parsed.duplicates) reader.problems.push({ file, line: duplicate.line, key: duplicate.key, message: 'given twice (JSON would keep only the last)' });
+  const config = readDocument(reader, parsed.document);
   // In file order (the reader goes key by key), so a long list reads top to bottom.
   if (reader.problems.length > 0) throw configError([...reader.problems].sort((a, b) => (a.line ?? 0) - (b.line ?? 0)));
   return config;
+}
+
+interface ParsedText {
+  document: Table;
+  lines: KeyLines;
+  duplicates: { key: string; line: number }[];
+}
+
+function parseToml(text: string, file: string): ParsedText {
+  try {
+    return { document: parse(text) as Table, lines: KeyLines.scan(text), duplicates: [] };
+  } catch (error) {
+    if (!(error instanceof TomlError)) throw error;
+    const reason = (error.message.split('\n')[0] ?? '').replace(/^Invalid TOML document: /, '');
+    throw configError([{ file, line: error.line, key: '', message: `not valid TOML: ${reason}` }]);
+  }
+}
+
+function parseJson(text: string, file: string): ParsedText {
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
+    const reason = error.message.replace(/ in JSON at position \d+.*$/, '').replace(/, "[\s\S]*" is not valid JSON$/, '');
+    throw configError([{ file, line: jsonErrorLine(text, error.message), key: '', message: `not valid JSON: ${reason}` }]);
+  }
+  if (!isTable(document)) throw configError([{ file, line: 1, key: '', message: 'expected a JSON object ({"log": …, "folders": […]})' }]);
+  const { lines, duplicates } = KeyLines.scanJson(text);
+  return { document, lines, duplicates };
 }
 
 function configError(problems: ConfigProblem[]): UsageError {

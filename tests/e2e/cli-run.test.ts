@@ -194,6 +194,15 @@ describe('synclog run', { timeout: SLOW_TEST_MS }, () => {
     expect(await readdir(work)).not.toContain('log');
     const json = await runCli(['run', '--check', '--json', '--config', join(work, 'bad.toml')]);
     expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, problems: [{ line: 4, key: 'folders[0].exlude' }] });
+    // The same config as JSON (a .json file name): valid, then one bad duration named by line and key.
+    await writeFile(join(work, 'ok.json'), '{\n  "log": "log",\n  "folders": [{"path": "docs", "every": "1h"}]\n}\n');
+    const okJson = await runCli(['run', '--check', '--config', join(work, 'ok.json')]);
+    expect(okJson.code, okJson.stderr).toBe(0);
+    expect(okJson.stdout).toMatch(/ok: 0 folders watched live, 1 snapshotted periodically/);
+    await writeFile(join(work, 'bad.json'), '{\n  "log": "log",\n  "folders": [\n    {"path": "docs", "every": "1 hour"}\n  ]\n}\n');
+    const badJson = await runCli(['run', '--check', '--config', join(work, 'bad.json')]);
+    expect(badJson.code).toBe(2);
+    expect(badJson.stderr).toContain('bad.json:4: folders[0].every: expected a duration');
   });
 });
 

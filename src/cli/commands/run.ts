@@ -27,7 +27,7 @@ export function register(program: Command, context: CommandContext): void {
   program
     .command('run')
     .description('run everything a config file lists (watch, snapshots, serve, push, receivers, hooks) in one process, until SIGTERM/SIGINT')
-    .requiredOption('--config <file>', 'the config file (TOML; docs/config.md)')
+    .requiredOption('--config <file>', 'the config file (TOML, or JSON when FILE ends in .json; docs/config.md)')
     .option('--check', 'validate the config and exit (0 valid, 2 with every problem listed)')
     .option('--log-format <format>', "'text' (one line per event) or 'json' (one JSON object per line), on stderr", 'text')
     .option('--json', 'with --check: one JSON object on stdout')
