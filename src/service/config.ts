@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { parse, TomlError } from 'smol-toml';
-import { UsageError, wrapIoError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { parseListenAddress, parseRootNames } from '../net/index.js';
 import { parsePolicyText, type RetentionPolicy } from '../retention/index.js';
 import { SERVICE_LIMITS } from '../util/limits.js';
@@ -100,8 +100,11 @@ export function formatConfigProblem(problem: ConfigProblem): string {
 /** Reads and validates a config file. Throws UsageError (exit 2) with `details.problems` listing every problem. */
 export async function loadConfig(file: string): Promise<ServiceConfig> {
   const path = resolve(file);
+  // An unreadable config is a bad config (exit 2, listed as its problems are): a unit restarting on it would fail
+  // the same way, and `run --check --json` still answers with one problems object.
   const text = await readFile(path, 'utf8').catch((error: unknown) => {
-    throw wrapIoError(error, 'read config file', path);
+    const reason = (error as Error).message.replace(/, \w+ '.*'$/, ''); // "ENOENT: no such file or directory"
+    throw configError([{ file: path, line: undefined, key: '', message: `cannot be read: ${reason}` }]);
   });
   if (Buffer.byteLength(text) > SERVICE_LIMITS.configBytesMax) {
     throw configError([{ file: path, line: undefined, key: '', message: `larger than ${SERVICE_LIMITS.configBytesMax} bytes` }]);

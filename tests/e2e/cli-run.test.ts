@@ -203,6 +203,11 @@ describe('synclog run', { timeout: SLOW_TEST_MS }, () => {
     const badJson = await runCli(['run', '--check', '--config', join(work, 'bad.json')]);
     expect(badJson.code).toBe(2);
     expect(badJson.stderr).toContain('bad.json:4: folders[0].every: expected a duration');
+    // A config that is not there is a bad config too (exit 2: a unit restarting on it would fail the same way).
+    const missing = await runCli(['run', '--check', '--json', '--config', join(work, 'no-such.toml')]);
+    expect(missing.code).toBe(2);
+    expect(JSON.parse(missing.stdout)).toMatchObject({ ok: false, problems: [{ key: '', message: expect.stringContaining('cannot be read: ENOENT: no such file') }] });
+    expect((await runCli(['run', '--config', join(work, 'no-such.toml')])).code).toBe(2);
   });
 });
 
