@@ -10,6 +10,7 @@ import { UsageError } from '../errors.js';
 import { parseListenAddress, parseRootNames } from '../net/index.js';
 import { parsePolicyText, type RetentionPolicy } from '../retention/index.js';
 import { SERVICE_LIMITS } from '../util/limits.js';
+import { fileProblems } from './config-files.js';
 import { jsonErrorLine, KeyLines } from './config-lines.js';
 import { parseDurationMs } from '../util/duration.js';
 import { HOOK_EVENT_KINDS, type HookEventKind } from './hook-event.js';
@@ -97,8 +98,11 @@ export function formatConfigProblem(problem: ConfigProblem): string {
   return problem.key === '' ? `${where}: ${problem.message}` : `${where}: ${problem.key}: ${problem.message}`;
 }
 
-/** Reads and validates a config file. Throws UsageError (exit 2) with `details.problems` listing every problem. */
-export async function loadConfig(file: string): Promise<ServiceConfig> {
+/**
+ * Reads and validates a config file. Throws UsageError (exit 2) with `details.problems` listing every problem. With
+ * `files`, also what the config names on disk (config-files.ts): folders, credential files, hook programs.
+ */
+export async function loadConfig(file: string, options: { files?: boolean } = {}): Promise<ServiceConfig> {
   const path = resolve(file);
   // An unreadable config is a bad config (exit 2, listed as its problems are): a unit restarting on it would fail
   // the same way, and `run --check --json` still answers with one problems object.
@@ -109,7 +113,12 @@ export async function loadConfig(file: string): Promise<ServiceConfig> {
   if (Buffer.byteLength(text) > SERVICE_LIMITS.configBytesMax) {
     throw configError([{ file: path, line: undefined, key: '', message: `larger than ${SERVICE_LIMITS.configBytesMax} bytes` }]);
   }
-  return parseConfig(text, path);
+  const config = parseConfig(text, path);
+  if (!options.files) return config;
+  const problems = await fileProblems(config);
+  if (problems.length === 0) return config;
+  const lines = path.toLowerCase().endsWith('.json') ? KeyLines.scanJson(text).lines : KeyLines.scan(text);
+  throw configError(problems.map((p) => ({ file: path, line: lines.lineOf(p.key), ...p })).sort((a, b) => (a.line ?? 0) - (b.line ?? 0)));
 }
 
 /**

@@ -208,6 +208,11 @@ describe('synclog run', { timeout: SLOW_TEST_MS }, () => {
     expect(missing.code).toBe(2);
     expect(JSON.parse(missing.stdout)).toMatchObject({ ok: false, problems: [{ key: '', message: expect.stringContaining('cannot be read: ENOENT: no such file') }] });
     expect((await runCli(['run', '--config', join(work, 'no-such.toml')])).code).toBe(2);
+    // --check also looks at the disk: a folder that is not there would fail every start.
+    await writeFile(join(work, 'gone.toml'), 'log = "log"\n[[folders]]\npath = "docs"\n[[folders]]\npath = "not-mounted"\n');
+    const gone = await runCli(['run', '--check', '--config', join(work, 'gone.toml')]);
+    expect(gone.code).toBe(2);
+    expect(gone.stderr).toContain(`gone.toml:5: folders[1].path: ${join(work, 'not-mounted')} does not exist`);
   });
 });
 
