@@ -74,8 +74,10 @@ export class ServiceRunner extends EventEmitter<ServiceRunnerEvents> {
   async start(): Promise<void> {
     try {
       this.hooks = await createHooks(this.config.hooks, {
-        failed: (hook, event, reason) => this.say('warn', 'hook', 'hook-failed', `${hook}: ${event.kind}${event.change ? ` ${displayName(event.change.display)}` : ''}: ${reason}`, { hook }),
-        full: (hook, waiting) => this.say('warn', 'hook', 'hook-dropped', `${hook}: ${waiting} events wait; dropping new ones until it catches up (the status counts them)`, { hook }),
+        // Errors (kept for status: "errors in the last hour", exit 1) but never offered to the hooks: a failing
+        // hook for 'error' events would feed itself.
+        failed: (hook, event, reason) => this.say('error', 'hook', 'hook-failed', `${hook}: ${event.kind}${event.change ? ` ${displayName(event.change.display)}` : ''}: ${reason}`, { hook }),
+        full: (hook, waiting) => this.say('error', 'hook', 'hook-dropped', `${hook}: ${waiting} events wait; dropping new ones until it catches up (the status counts them)`, { hook }),
       });
       const live = this.config.folders.filter((f) => f.everyMs === undefined);
       await this.checkInotify(live);

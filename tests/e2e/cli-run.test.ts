@@ -149,6 +149,11 @@ describe('synclog run', { timeout: SLOW_TEST_MS }, () => {
       const [seenFile] = await readdir(join(work, 'seen'));
       expect(JSON.parse((await fileText(join(work, 'seen', seenFile!)))!)).toEqual({ env: hostile, stdin: hostile });
       await waitFor(async () => JSON.parse((await fileText(join(work, 'log.status.json'))) ?? '{"hooks":[]}').hooks.some((h: { name: string; failed: number }) => h.name === 'hangs' && h.failed > 0), 'the hanging hook counted as failed', WAIT_MS, 250);
+      // A hook that failed for good is an error of the last hour: status says so and exits 1 (monitoring sees it).
+      await waitFor(async () => JSON.parse((await fileText(join(work, 'log.status.json'))) ?? '{"errors":[]}').errors.some((e: { component: string }) => e.component === 'hook'), 'a hook error in the status file', WAIT_MS, 250);
+      const status = await runCli(['status', '--config', join(work, 'h.toml'), '--json']);
+      expect(status.code, status.stderr).toBe(1);
+      expect((JSON.parse(status.stdout) as { attention: string[] }).attention).toContainEqual(expect.stringMatching(/errors? in the last hour, the last: hook: /));
     } finally {
       run.kill('SIGTERM');
       code = await exited(run);
