@@ -2,12 +2,13 @@
 // a local receiver and a change flows into the receiver's tree; a second `run` receives from the first's URL;
 // `status` reads the running service; SIGTERM mid-burst records what was pending (exit 0) and loses nothing
 // acknowledged; hooks that hang or fail never stop recording; a name with shell metacharacters reaches an exec
-// hook as data; a folder with `every` is snapshotted without live watching; `run --check` exit codes.
-import type { ChildProcess } from 'node:child_process';
+// hook as data; past the inotify limit (in a user namespace of its own) the count and the fix are said once; a
+// folder with `every` is snapshotted without live watching; `run --check` exit codes.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, spawnCli, waitForStderrLine } from '../helpers/run-cli.js';
+import { CLI, runCli, spawnCli, waitForStderrLine } from '../helpers/run-cli.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -163,6 +164,36 @@ describe('synclog run', { timeout: SLOW_TEST_MS }, () => {
     expect((await readdir(join(work, 'docs'))).filter((n) => n.startsWith('pwned'))).toEqual([]);
     const status = JSON.parse((await fileText(join(work, 'log.status.json')))!) as { hooks: { name: string; failed: number; delivered: number }[] };
     expect(status.hooks.find((h) => h.name === 'fails')!.failed).toBeGreaterThan(0);
+  });
+
+  it('past the inotify limit: says how many watches the folders need and how to raise it, once, not per directory', async () => {
+    // A user namespace of its own (unshare -U -r) has its own inotify limit, so the test lowers it to 10 there and
+    // the machine's limit is left alone. Where unshare cannot make one, the test says so and checks nothing.
+    const probe = spawnSync('unshare', ['-U', '-r', 'sh', '-c', 'echo 10 > /proc/sys/user/max_inotify_watches'], { stdio: 'ignore' });
+    if (probe.status !== 0) {
+      console.log('unshare -U -r with a writable /proc/sys/user/max_inotify_watches is not available here: inotify-limit run not checked');
+      return;
+    }
+    const work = await makeTmpDir();
+    for (let i = 0; i < 30; i++) await mkdir(join(work, 'docs', `d${i}`), { recursive: true });
+    await writeFile(join(work, 'i.toml'), 'log = "log"\n[[folders]]\npath = "docs"\n');
+    const run = spawn('unshare', ['-U', '-r', 'sh', '-c', 'echo 10 > /proc/sys/user/max_inotify_watches && exec "$0" "$@"', process.execPath, CLI, 'run', '--config', join(work, 'i.toml')], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SYNCLOG_NO_PROGRESS: '1' } });
+    let stderr = '';
+    run.stderr!.on('data', (data: Buffer) => (stderr += data.toString()));
+    let code: number | null;
+    try {
+      await waitForStderrLine(run, /^run: ready: /, WAIT_MS);
+      await waitFor(async () => stderr.includes('error: out of inotify watches: the live folders'), 'the advice after running out of watches', WAIT_MS, 100);
+    } finally {
+      run.kill('SIGTERM');
+      code = await exited(run);
+    }
+    expect(code).toBe(0);
+    // At start (the limit is below what the folders need) and when the watcher runs out: the count and the fix.
+    expect(stderr).toContain('watch: warn: the live folders have 31 directories, each needing an inotify watch, and fs.inotify.max_user_watches is 10: raise it with `sudo sysctl fs.inotify.max_user_watches=64`');
+    expect(stderr).toContain('watch: error: out of inotify watches: the live folders have 31 directories');
+    // Some twenty directories could not be watched: one line says so, not one per directory.
+    expect(stderr.split('\n').filter((line) => line.includes('out of inotify watches while watching'))).toHaveLength(1);
   });
 
   it('snapshots a folder with `every` periodically, without live watching', async () => {
