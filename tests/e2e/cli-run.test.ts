@@ -228,6 +228,10 @@ describe('synclog run', { timeout: SLOW_TEST_MS }, () => {
       expect(bad.stderr).toContain('bad.toml:4: folders[0].exlude: unknown key');
     }
     expect(await readdir(work)).not.toContain('log');
+    // status of a config that never ran: attention (exit 1), said as such.
+    const never = await runCli(['status', '--config', join(work, 'ok.toml'), '--json']);
+    expect(never.code).toBe(1);
+    expect(JSON.parse(never.stdout)).toMatchObject({ service: null, attention: [expect.stringContaining('has not run (synclog run --config FILE)')] });
     const json = await runCli(['run', '--check', '--json', '--config', join(work, 'bad.toml')]);
     expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, problems: [{ line: 4, key: 'folders[0].exlude' }] });
     // The same config as JSON (a .json file name): valid, then one bad duration named by line and key.

@@ -4,6 +4,7 @@
 // version, each receiver's lag, hook counters and the errors of the last hour. Exit 1 when something needs
 // attention (the list says what), so monitoring can run it. Also lists the sync conflict copies the log holds live
 // (docs/sync.md). Reads only; never contacts a server.
+import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { displayName } from '../../util/display-name.js';
 import { formatSize } from '../../util/format-size.js';
@@ -24,7 +25,8 @@ interface StatusCliOptions {
 const EXIT_CODES_HELP =
   '\nExit codes: 0 nothing needs attention; 1 something does (listed under "attention"): a service that died without\n' +
   'stopping or stopped updating its status, a failed part, errors in the last hour, dropped hook events, a push queue\n' +
-  'or receiver lag whose oldest change is over an hour old; 2 usage (a bad --config).';
+  'or receiver lag whose oldest change is over an hour old, a --config whose service has not run yet (no log);\n' +
+  '2 usage (a bad --config).';
 
 export function register(program: Command, context: CommandContext): void {
   program
@@ -102,6 +104,14 @@ async function runStatus(options: StatusCliOptions): Promise<number> {
   const config = options.config ? await loadConfigOrReport(options.config, Boolean(options.json)) : undefined;
   if (options.config && !config) return EXIT.usage;
   const logDir = config?.log ?? options.log ?? defaultLogDir();
+  // A config whose service never ran has no log yet: that needs attention (exit 1), said as such, not as a
+  // missing --log (the error every other reader gives).
+  if (config && !(await stat(logDir).then((s) => s.isDirectory(), () => false))) {
+    const attention = [`no log at ${displayName(logDir)} yet: the service of ${displayName(config.file)} has not run (synclog run --config FILE)`];
+    if (options.json) printJson({ log: logDir, pushTargets: [], service: null, syncConflicts: [], attention });
+    else for (const line of attention) printLine(`attention: ${line}`);
+    return EXIT.problem;
+  }
   const nowMs = Date.now();
   const rows = await pushRows(logDir, nowMs);
   const file = service.statusFileFor(logDir);
