@@ -267,10 +267,18 @@ function join(prefix: string, key: string): string {
   return prefix === '' ? key : `${prefix}.${key}`;
 }
 
-const TOP_KEYS = ['log', 'folders', 'serve', 'push', 'receivers', 'hooks'] as const;
+/** Every key the file may hold, per table (docs/config.md "Keys" lists each; a test keeps the two equal). */
+export const CONFIG_KEYS = {
+  '': ['log', 'folders', 'serve', 'push', 'receivers', 'hooks'],
+  folders: ['path', 'exclude', 'every', 'jitter', 'poll', 'debounce'],
+  serve: ['listen', 'token_file', 'tls_cert', 'tls_key', 'insecure_public', 'accept_push', 'append_only', 'retain', 'retain_every'],
+  push: ['to', 'token_file', 'ca', 'as'],
+  receivers: ['out', 'mode', 'from', 'token_file', 'ca'],
+  hooks: ['name', 'exec', 'url', 'secret_file', 'events', 'paths', 'timeout', 'retries'],
+} as const satisfies Record<string, readonly string[]>;
 
 function readDocument(r: ConfigReader, document: Table): ServiceConfig {
-  r.known(document, '', TOP_KEYS);
+  r.known(document, '', CONFIG_KEYS['']);
   const log = r.path(document, '', 'log');
   if (document.log === undefined) r.problem('log', 'missing: where the log lives (log = "/var/lib/synclog/log")');
   const folders = r.tables(document, 'folders', (t, p) => readFolder(r, t, p));
@@ -297,7 +305,7 @@ function checkUnique(r: ConfigReader, values: string[], list: string, key: strin
 }
 
 function readFolder(r: ConfigReader, t: Table, p: string): FolderConfig | undefined {
-  r.known(t, p, ['path', 'exclude', 'every', 'jitter', 'poll', 'debounce']);
+  r.known(t, p, CONFIG_KEYS.folders);
   const path = r.path(t, p, 'path');
   if (t.path === undefined) r.problem(p, 'missing path: the folder to record');
   const everyMs = r.duration(t, p, 'every', SERVICE_LIMITS.snapshotEveryMsMin);
@@ -312,7 +320,7 @@ function readFolder(r: ConfigReader, t: Table, p: string): FolderConfig | undefi
 }
 
 function readServe(r: ConfigReader, t: Table, p: string): ServeConfig {
-  r.known(t, p, ['listen', 'token_file', 'tls_cert', 'tls_key', 'insecure_public', 'accept_push', 'append_only', 'retain', 'retain_every']);
+  r.known(t, p, CONFIG_KEYS.serve);
   const listen = r.string(t, p, 'listen') ?? '127.0.0.1:8417';
   try {
     parseListenAddress(listen);
@@ -349,7 +357,7 @@ function httpUrl(r: ConfigReader, t: Table, p: string, key: string): string | un
 }
 
 function readPush(r: ConfigReader, t: Table, p: string): PushConfig | undefined {
-  r.known(t, p, ['to', 'token_file', 'ca', 'as']);
+  r.known(t, p, CONFIG_KEYS.push);
   const to = httpUrl(r, t, p, 'to');
   if (t.to === undefined) r.problem(p, 'missing to: the server (synclog serve --accept-push) to push to');
   const config = { to: to ?? '', tokenFile: r.path(t, p, 'token_file'), ca: r.path(t, p, 'ca'), as: rootNames(r, t, p) };
@@ -370,7 +378,7 @@ function rootNames(r: ConfigReader, t: Table, p: string): string[] {
 }
 
 function readReceiver(r: ConfigReader, t: Table, p: string): ReceiverConfig | undefined {
-  r.known(t, p, ['out', 'mode', 'from', 'token_file', 'ca']);
+  r.known(t, p, CONFIG_KEYS.receivers);
   const out = r.path(t, p, 'out');
   if (t.out === undefined) r.problem(p, 'missing out: the destination folder');
   const mode = r.string(t, p, 'mode') ?? 'latest';
@@ -384,7 +392,7 @@ function readReceiver(r: ConfigReader, t: Table, p: string): ReceiverConfig | un
 }
 
 function readHook(r: ConfigReader, t: Table, p: string): HookConfig | undefined {
-  r.known(t, p, ['name', 'exec', 'url', 'secret_file', 'events', 'paths', 'timeout', 'retries']);
+  r.known(t, p, CONFIG_KEYS.hooks);
   let exec: string[] | undefined;
   if (typeof t.exec === 'string') r.problem(`${p}.exec`, 'expected a list (the program, then each argument): a command line is never given to a shell');
   else exec = r.strings(t, p, 'exec');

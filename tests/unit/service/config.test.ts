@@ -210,6 +210,25 @@ describe('service config in JSON (a FILE.json)', () => {
 });
 
 describe('docs/config.md', () => {
+  it('lists every key the parser takes in its Keys table, and no other', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const { CONFIG_KEYS } = await import('../../../src/service/config.js');
+    const doc = await readFile(new URL('../../../docs/config.md', import.meta.url), 'utf8');
+    const table = doc.slice(doc.indexOf('## Keys'), doc.indexOf('\n\n', doc.indexOf('| --- |')));
+    const documented = new Set<string>();
+    for (const row of table.split('\n').filter((line) => line.startsWith('| `'))) {
+      for (const match of row.split(' | ')[0]!.matchAll(/`([^`]+)`/g)) documented.add(match[1]!);
+    }
+    const parsed = new Set<string>();
+    for (const [table, keys] of Object.entries(CONFIG_KEYS)) {
+      for (const key of keys) {
+        if (table === '' && key !== 'log') continue; // the tables themselves: documented by their keys
+        parsed.add(table === '' ? key : `${table}${table === 'serve' ? '' : '[]'}.${key}`);
+      }
+    }
+    expect([...documented].sort()).toEqual([...parsed].sort());
+  });
+
   it('holds a full example that is a valid config', async () => {
     const { readFile } = await import('node:fs/promises');
     const { join } = await import('node:path');
