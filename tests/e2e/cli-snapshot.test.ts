@@ -99,6 +99,29 @@ describe('synclog snapshot --every', () => {
     expect(stdout.split('\n').filter((line) => line.startsWith('snapshot: ')).length).toBeGreaterThanOrEqual(2);
   });
 
+  it('a pass that cannot run (the log locked by a watch) is said, the schedule goes on, and the exit is 1', { timeout: 120_000 }, async () => {
+    const work = await makeTmpDir();
+    await mkdir(join(work, 'p'));
+    const watch = spawnCli(['watch', join(work, 'p'), '--log', join(work, 'log')]);
+    let code: number | null;
+    try {
+      await waitForLine(watch, /^ready: /, 60_000);
+      const run = spawnCli(['snapshot', join(work, 'p'), '--log', join(work, 'log'), '--every', '1s', '--jitter', '0s']);
+      let stderr = '';
+      run.stderr!.on('data', (data: Buffer) => (stderr += data.toString()));
+      try {
+        await waitFor(() => stderr.split('\n').filter((line) => line.includes('log is locked')).length >= 2, 'two passes refused by the lock', 60_000, 100);
+      } finally {
+        run.kill('SIGTERM');
+        code = await exited(run);
+      }
+    } finally {
+      watch.kill('SIGTERM');
+      await exited(watch);
+    }
+    expect(code).toBe(1);
+  });
+
   it('refuses a jitter without --every, a jitter of half the interval or more, a bare number', async () => {
     const work = await makeTmpDir();
     await mkdir(join(work, 'p'));

@@ -3,12 +3,12 @@
 // it stays: a pass now and one every D ± `--jitter` (src/service's Schedule, as a config folder's `every`), until
 // SIGTERM/SIGINT, which lets a running pass finish (its records durable) and exits.
 import type { Command } from 'commander';
-import { UsageError } from '../../errors.js';
+import { isSynclogError, UsageError } from '../../errors.js';
 import { formatDurationMs, requireDurationMs } from '../../util/duration.js';
 import { SERVICE_LIMITS } from '../../util/limits.js';
 import { defaultLogDir, LOG_OPTION_HELP } from '../default-log.js';
 import type { CommandContext } from '../main.js';
-import { printJson, printLine } from '../output.js';
+import { printErrorText, printJson, printLine } from '../output.js';
 import { startProgress } from '../progress.js';
 import { collect } from './watch.js';
 
@@ -45,7 +45,15 @@ async function runEvery(dirs: string[], options: SnapshotCliOptions): Promise<nu
   const { Schedule } = await import('../../service/index.js');
   let failed = false;
   const schedule = new Schedule(everyMs, jitterMs, async () => {
-    if ((await runSnapshot(dirs, options)) !== 0) failed = true;
+    // A pass that cannot run (the log locked by a `watch`, a folder gone) is said and counted; the next one may.
+    try {
+      if ((await runSnapshot(dirs, options)) !== 0) failed = true;
+    } catch (error) {
+      failed = true;
+      const fix = (error as { details?: { fix?: string } }).details?.fix;
+      if (options.json) printJson({ ok: false, error: isSynclogError(error) ? error.toJSON() : { message: (error as Error).message } });
+      else printErrorText((error as Error).message, fix);
+    }
   });
   const stop = new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
