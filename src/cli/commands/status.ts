@@ -62,16 +62,54 @@ async function pushRows(logDir: string, nowMs: number): Promise<PushRow[]> {
   return rows;
 }
 
-/** Sync (docs/sync.md): the conflict copies the folder holds now (live in the log), as display paths. */
-async function liveConflictCopies(logDir: string): Promise<string[]> {
+/** What status reads from the log's catalog: the sync conflict copies and, per applied seq, a local receiver's lag. */
+interface CatalogView {
+  /** Sync (docs/sync.md): the conflict copies the folder holds now (live in the log), as display paths. */
+  syncConflicts: string[];
+  /** Versions and deletes at or after `appliedSeq`, and the time of the oldest. */
+  lagFrom(appliedSeq: number): { versions: number; oldestMs: number | undefined };
+}
+
+async function readCatalogView(logDir: string): Promise<CatalogView> {
   const { openStore } = await import('../../store/index.js');
   const { isConflictCopy } = await import('../../sync/index.js');
   const store = await openStore(logDir, { readOnly: true, workers: 0, indexOnDemand: true });
   try {
-    return (await store.catalog()).paths().filter((p) => !p.deleted && isConflictCopy(p.path)).map((p) => p.display);
+    const catalog = await store.catalog();
+    const paths = catalog.paths();
+    return {
+      syncConflicts: paths.filter((p) => !p.deleted && isConflictCopy(p.path)).map((p) => p.display),
+      lagFrom: (appliedSeq) => {
+        let versions = 0;
+        let oldestMs: number | undefined;
+        for (const p of paths) {
+          if (p.latest.seq < appliedSeq) continue;
+          for (const entry of catalog.history(p.root, p.path)) {
+            if (entry.seq < appliedSeq) continue;
+            versions++;
+            if (oldestMs === undefined || entry.record.time < oldestMs) oldestMs = entry.record.time;
+          }
+        }
+        return { versions, oldestMs };
+      },
+    };
   } finally {
     await store.close();
   }
+}
+
+/**
+ * A local receiver's lag as the log has it (every version at or after its applied seq), not only what the service
+ * recorded itself in this run: a receiver mirroring a server that takes pushes, or catching up after a restart,
+ * is behind by versions no watcher of this service recorded. A receiver `from` a server keeps its own report.
+ */
+function withLogLag(view: ServiceView, catalog: CatalogView): ServiceView {
+  const components = view.components.map((c) => {
+    if (c.kind !== 'receiver' || c.lagVersions === undefined) return c;
+    const lag = catalog.lagFrom(c.appliedSeq ?? 0);
+    return { ...c, lagVersions: lag.versions, oldestUnappliedMs: lag.oldestMs };
+  });
+  return { ...view, components };
 }
 
 type ServiceView = ServiceStatus & { running: boolean; stale: boolean };
@@ -116,9 +154,11 @@ async function runStatus(options: StatusCliOptions): Promise<number> {
   const rows = await pushRows(logDir, nowMs);
   const file = service.statusFileFor(logDir);
   const saved = await service.readStatusFile(file);
-  const view: ServiceView | undefined = saved && { ...saved, running: saved.state !== 'stopped' && service.processAlive(saved.pid), stale: nowMs - saved.updatedMs > SERVICE_LIMITS.statusStaleMs };
+  const catalog = await readCatalogView(logDir);
+  const fromFile: ServiceView | undefined = saved && { ...saved, running: saved.state !== 'stopped' && service.processAlive(saved.pid), stale: nowMs - saved.updatedMs > SERVICE_LIMITS.statusStaleMs };
+  const view = fromFile && withLogLag(fromFile, catalog);
   const attention = attentionOf(view, rows, nowMs);
-  const syncConflicts = await liveConflictCopies(logDir);
+  const syncConflicts = catalog.syncConflicts;
   const code = attention.length > 0 ? EXIT.problem : EXIT.ok;
   if (options.json) {
     printJson({ log: logDir, pushTargets: rows, service: view ?? null, syncConflicts, attention });
