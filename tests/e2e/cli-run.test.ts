@@ -196,6 +196,28 @@ describe('synclog run', { timeout: SLOW_TEST_MS }, () => {
     expect(stderr.split('\n').filter((line) => line.includes('out of inotify watches while watching'))).toHaveLength(1);
   });
 
+  it('under journald ($JOURNAL_STREAM) each text line starts with its syslog priority; one line per event', async () => {
+    const work = await makeTmpDir();
+    await mkdir(join(work, 'docs'));
+    await writeFile(join(work, 'j.toml'), 'log = "log"\n[[folders]]\npath = "docs"\n[[hooks]]\nexec = ["/bin/false"]\n');
+    const run = spawnCli(['run', '--config', join(work, 'j.toml')], { env: { JOURNAL_STREAM: '8:12345' } });
+    let stderr = '';
+    run.stderr!.on('data', (data: Buffer) => (stderr += data.toString()));
+    let code: number | null;
+    try {
+      await waitForStderrLine(run, /^<6>run: ready: /, WAIT_MS);
+      await writeFile(join(work, 'docs', 'a.txt'), 'a');
+      await waitFor(() => stderr.includes('<3>hook: error: hooks[0]: created docs/a.txt: /bin/false exited with status 1'), 'the failed hook at priority 3', WAIT_MS, 100);
+    } finally {
+      run.kill('SIGTERM');
+      code = await exited(run);
+    }
+    expect(code).toBe(0);
+    const lines = stderr.trimEnd().split('\n');
+    expect(lines).toContain('<6>watch: created  docs/a.txt  1 B');
+    expect(lines.filter((line) => !/^<[36]>[a-z]+: /.test(line))).toEqual([]);
+  });
+
   it('snapshots a folder with `every` periodically, without live watching', async () => {
     const work = await makeTmpDir();
     await mkdir(join(work, 'photos'));
