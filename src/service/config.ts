@@ -1,4 +1,4 @@
-// The service's config file (docs/config.md): TOML read with smol-toml, then validated here into a ServiceConfig with
+// The service's config file (docs/config.md): TOML read with smol-toml (or JSON, for a FILE.json), then validated here into a ServiceConfig with
 // every default decided and every path absolute (relative paths are taken from the config file's folder, so a unit
 // file's working directory does not matter). Every problem is collected, not just the first, each naming the file,
 // the line and the key (`synclog.toml:12: folders[1].exclude: expected a list of strings`). Unknown keys are
@@ -6,11 +6,12 @@
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { parse, TomlError } from 'smol-toml';
-import { UsageError, wrapIoError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { parseListenAddress, parseRootNames } from '../net/index.js';
 import { parsePolicyText, type RetentionPolicy } from '../retention/index.js';
 import { SERVICE_LIMITS } from '../util/limits.js';
-import { KeyLines } from './config-lines.js';
+import { fileProblems } from './config-files.js';
+import { jsonErrorLine, KeyLines } from './config-lines.js';
 import { parseDurationMs } from '../util/duration.js';
 import { HOOK_EVENT_KINDS, type HookEventKind } from './hook-event.js';
 
@@ -97,35 +98,71 @@ export function formatConfigProblem(problem: ConfigProblem): string {
   return problem.key === '' ? `${where}: ${problem.message}` : `${where}: ${problem.key}: ${problem.message}`;
 }
 
-/** Reads and validates a config file. Throws UsageError (exit 2) with `details.problems` listing every problem. */
-export async function loadConfig(file: string): Promise<ServiceConfig> {
+/**
+ * Reads and validates a config file. Throws UsageError (exit 2) with `details.problems` listing every problem. With
+ * `files`, also what the config names on disk (config-files.ts): folders, credential files, hook programs.
+ */
+export async function loadConfig(file: string, options: { files?: boolean } = {}): Promise<ServiceConfig> {
   const path = resolve(file);
+  // An unreadable config is a bad config (exit 2, listed as its problems are): a unit restarting on it would fail
+  // the same way, and `run --check --json` still answers with one problems object.
   const text = await readFile(path, 'utf8').catch((error: unknown) => {
-    throw wrapIoError(error, 'read config file', path);
+    const reason = (error as Error).message.replace(/, \w+ '.*'$/, ''); // "ENOENT: no such file or directory"
+    throw configError([{ file: path, line: undefined, key: '', message: `cannot be read: ${reason}` }]);
   });
   if (Buffer.byteLength(text) > SERVICE_LIMITS.configBytesMax) {
     throw configError([{ file: path, line: undefined, key: '', message: `larger than ${SERVICE_LIMITS.configBytesMax} bytes` }]);
   }
-  return parseConfig(text, path);
+  const config = parseConfig(text, path);
+  if (!options.files) return config;
+  const problems = await fileProblems(config);
+  if (problems.length === 0) return config;
+  const lines = path.toLowerCase().endsWith('.json') ? KeyLines.scanJson(text).lines : KeyLines.scan(text);
+  throw configError(problems.map((p) => ({ file: path, line: lines.lineOf(p.key), ...p })).sort((a, b) => (a.line ?? 0) - (b.line ?? 0)));
 }
 
-/** Validates config text as if read from `file` (its folder anchors relative paths). Pure apart from nothing. */
+/**
+ * Validates config text as if read from `file` (its folder anchors relative paths): JSON when the file name ends in
+ * `.json`, TOML otherwise. Pure.
+ */
 export function parseConfig(text: string, file: string): ServiceConfig {
-  let document: Record<string, unknown>;
-  try {
-    document = parse(text) as Record<string, unknown>;
-  } catch (error) {
-    if (error instanceof TomlError) {
-      const reason = (error.message.split('\n')[0] ?? '').replace(/^Invalid TOML document: /, '');
-      throw configError([{ file, line: error.line, key: '', message: `not valid TOML: ${reason}` }]);
-    }
-    throw error;
-  }
-  const reader = new ConfigReader(file, KeyLines.scan(text));
-  const config = readDocument(reader, document);
+  const parsed = file.toLowerCase().endsWith('.json') ? parseJson(text, file) : parseToml(text, file);
+  const reader = new ConfigReader(file, parsed.lines);
+  for (const duplicate of parsed.duplicates) reader.problems.push({ file, line: duplicate.line, key: duplicate.key, message: 'given twice (JSON would keep only the last)' });
+  const config = readDocument(reader, parsed.document);
   // In file order (the reader goes key by key), so a long list reads top to bottom.
   if (reader.problems.length > 0) throw configError([...reader.problems].sort((a, b) => (a.line ?? 0) - (b.line ?? 0)));
   return config;
+}
+
+interface ParsedText {
+  document: Table;
+  lines: KeyLines;
+  duplicates: { key: string; line: number }[];
+}
+
+function parseToml(text: string, file: string): ParsedText {
+  try {
+    return { document: parse(text) as Table, lines: KeyLines.scan(text), duplicates: [] };
+  } catch (error) {
+    if (!(error instanceof TomlError)) throw error;
+    const reason = (error.message.split('\n')[0] ?? '').replace(/^Invalid TOML document: /, '');
+    throw configError([{ file, line: error.line, key: '', message: `not valid TOML: ${reason}` }]);
+  }
+}
+
+function parseJson(text: string, file: string): ParsedText {
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
+    const reason = error.message.replace(/ in JSON at position \d+.*$/, '').replace(/, "[\s\S]*" is not valid JSON$/, '');
+    throw configError([{ file, line: jsonErrorLine(text, error.message), key: '', message: `not valid JSON: ${reason}` }]);
+  }
+  if (!isTable(document)) throw configError([{ file, line: 1, key: '', message: 'expected a JSON object ({"log": …, "folders": […]})' }]);
+  const { lines, duplicates } = KeyLines.scanJson(text);
+  return { document, lines, duplicates };
 }
 
 function configError(problems: ConfigProblem[]): UsageError {
@@ -230,10 +267,18 @@ function join(prefix: string, key: string): string {
   return prefix === '' ? key : `${prefix}.${key}`;
 }
 
-const TOP_KEYS = ['log', 'folders', 'serve', 'push', 'receivers', 'hooks'] as const;
+/** Every key the file may hold, per table (docs/config.md "Keys" lists each; a test keeps the two equal). */
+export const CONFIG_KEYS = {
+  '': ['log', 'folders', 'serve', 'push', 'receivers', 'hooks'],
+  folders: ['path', 'exclude', 'every', 'jitter', 'poll', 'debounce'],
+  serve: ['listen', 'token_file', 'tls_cert', 'tls_key', 'insecure_public', 'accept_push', 'append_only', 'retain', 'retain_every'],
+  push: ['to', 'token_file', 'ca', 'as'],
+  receivers: ['out', 'mode', 'from', 'token_file', 'ca'],
+  hooks: ['name', 'exec', 'url', 'secret_file', 'events', 'paths', 'timeout', 'retries'],
+} as const satisfies Record<string, readonly string[]>;
 
 function readDocument(r: ConfigReader, document: Table): ServiceConfig {
-  r.known(document, '', TOP_KEYS);
+  r.known(document, '', CONFIG_KEYS['']);
   const log = r.path(document, '', 'log');
   if (document.log === undefined) r.problem('log', 'missing: where the log lives (log = "/var/lib/synclog/log")');
   const folders = r.tables(document, 'folders', (t, p) => readFolder(r, t, p));
@@ -260,7 +305,7 @@ function checkUnique(r: ConfigReader, values: string[], list: string, key: strin
 }
 
 function readFolder(r: ConfigReader, t: Table, p: string): FolderConfig | undefined {
-  r.known(t, p, ['path', 'exclude', 'every', 'jitter', 'poll', 'debounce']);
+  r.known(t, p, CONFIG_KEYS.folders);
   const path = r.path(t, p, 'path');
   if (t.path === undefined) r.problem(p, 'missing path: the folder to record');
   const everyMs = r.duration(t, p, 'every', SERVICE_LIMITS.snapshotEveryMsMin);
@@ -275,7 +320,7 @@ function readFolder(r: ConfigReader, t: Table, p: string): FolderConfig | undefi
 }
 
 function readServe(r: ConfigReader, t: Table, p: string): ServeConfig {
-  r.known(t, p, ['listen', 'token_file', 'tls_cert', 'tls_key', 'insecure_public', 'accept_push', 'append_only', 'retain', 'retain_every']);
+  r.known(t, p, CONFIG_KEYS.serve);
   const listen = r.string(t, p, 'listen') ?? '127.0.0.1:8417';
   try {
     parseListenAddress(listen);
@@ -312,7 +357,7 @@ function httpUrl(r: ConfigReader, t: Table, p: string, key: string): string | un
 }
 
 function readPush(r: ConfigReader, t: Table, p: string): PushConfig | undefined {
-  r.known(t, p, ['to', 'token_file', 'ca', 'as']);
+  r.known(t, p, CONFIG_KEYS.push);
   const to = httpUrl(r, t, p, 'to');
   if (t.to === undefined) r.problem(p, 'missing to: the server (synclog serve --accept-push) to push to');
   const config = { to: to ?? '', tokenFile: r.path(t, p, 'token_file'), ca: r.path(t, p, 'ca'), as: rootNames(r, t, p) };
@@ -333,7 +378,7 @@ function rootNames(r: ConfigReader, t: Table, p: string): string[] {
 }
 
 function readReceiver(r: ConfigReader, t: Table, p: string): ReceiverConfig | undefined {
-  r.known(t, p, ['out', 'mode', 'from', 'token_file', 'ca']);
+  r.known(t, p, CONFIG_KEYS.receivers);
   const out = r.path(t, p, 'out');
   if (t.out === undefined) r.problem(p, 'missing out: the destination folder');
   const mode = r.string(t, p, 'mode') ?? 'latest';
@@ -347,7 +392,7 @@ function readReceiver(r: ConfigReader, t: Table, p: string): ReceiverConfig | un
 }
 
 function readHook(r: ConfigReader, t: Table, p: string): HookConfig | undefined {
-  r.known(t, p, ['name', 'exec', 'url', 'secret_file', 'events', 'paths', 'timeout', 'retries']);
+  r.known(t, p, CONFIG_KEYS.hooks);
   let exec: string[] | undefined;
   if (typeof t.exec === 'string') r.problem(`${p}.exec`, 'expected a list (the program, then each argument): a command line is never given to a shell');
   else exec = r.strings(t, p, 'exec');

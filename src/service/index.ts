@@ -5,6 +5,7 @@ export { ServiceRunner, type ServiceLogEvent } from './runner.js';
 export { HOOK_EVENT_KINDS, type HookEvent, type HookEventKind } from './hook-event.js';
 export { SIGNATURE_HEADER, signBody } from './hooks.js';
 export { statusFileFor, readStatusFile, processAlive, type ServiceStatus, type ComponentStatus } from './status-file.js';
+export { Schedule, nextDelayMs } from './schedule.js';
 export { countDirectories, inotifyAdvice, readMaxUserWatches } from './inotify.js';
 export { renderUnit, quoteUnitWord, SHIPPED_UNITS, type UnitOptions } from './systemd.js';
 export { ServerRetention, describeRetainPass, type ServerRetentionOptions } from './server-retention.js';

@@ -8,12 +8,18 @@ import ignore from 'ignore';
 import { SERVICE_LIMITS } from '../util/limits.js';
 
 export const MAX_USER_WATCHES_FILE = '/proc/sys/fs/inotify/max_user_watches';
+/** The same limit for this user namespace (a container's): the lower of the two is the one a watcher meets. */
+export const USER_NS_WATCHES_FILE = '/proc/sys/user/max_inotify_watches';
 
-/** The system's limit, or undefined where there is none to read (not Linux). */
-export async function readMaxUserWatches(file = MAX_USER_WATCHES_FILE): Promise<number | undefined> {
-  const text = await readFile(file, 'utf8').catch(() => undefined);
-  const n = text === undefined ? NaN : Number(text.trim());
-  return Number.isSafeInteger(n) ? n : undefined;
+/** The system's limit (the lower of the two files), or undefined where there is none to read (not Linux). */
+export async function readMaxUserWatches(file = MAX_USER_WATCHES_FILE, userNsFile = USER_NS_WATCHES_FILE): Promise<number | undefined> {
+  const limits: number[] = [];
+  for (const path of [file, userNsFile]) {
+    const text = await readFile(path, 'utf8').catch(() => undefined);
+    const n = text === undefined ? NaN : Number(text.trim());
+    if (Number.isSafeInteger(n)) limits.push(n);
+  }
+  return limits.length === 0 ? undefined : Math.min(...limits);
 }
 
 /** Directories below (and including) `root` that are not excluded, counted up to `countMax`. */
@@ -35,12 +41,18 @@ export async function countDirectories(root: string, exclude: readonly string[],
   return { count, complete: true };
 }
 
-/** What to tell the operator, or undefined when the limit leaves room (a quarter spare for other programs). */
-export function inotifyAdvice(needed: number, limit: number | undefined): string | undefined {
-  if (limit === undefined || needed * 1.25 <= limit) return undefined;
-  const raiseTo = 2 ** Math.ceil(Math.log2(needed * 2));
+/**
+ * What to tell the operator, or undefined when the limit leaves room (a quarter spare for other programs). With
+ * `hit` (a watcher already ran out of watches: other programs share the per-user limit) it is said whatever the
+ * count, and the new limit leaves room for those programs too.
+ */
+export function inotifyAdvice(needed: number, limit: number | undefined, options: { hit?: boolean } = {}): string | undefined {
+  if (limit === undefined || (!options.hit && needed * 1.25 <= limit)) return undefined;
+  const raiseTo = 2 ** Math.ceil(Math.log2(Math.max(needed * 2, options.hit ? limit * 2 : 0)));
+  const what = options.hit ? 'out of inotify watches: ' : '';
+  const shared = options.hit ? ' (shared with every other program of this user)' : '';
   return (
-    `the live folders have ${needed} directories, each needing an inotify watch, and fs.inotify.max_user_watches is ${limit}: ` +
+    `${what}the live folders have ${needed} directories, each needing an inotify watch, and fs.inotify.max_user_watches is ${limit}${shared}: ` +
     `raise it with \`sudo sysctl fs.inotify.max_user_watches=${raiseTo}\` and keep it with ` +
     `\`echo fs.inotify.max_user_watches=${raiseTo} | sudo tee /etc/sysctl.d/90-synclog.conf\`, or snapshot the biggest folder with every = "1h"`
   );

@@ -64,6 +64,8 @@ export class ServiceRunner extends EventEmitter<ServiceRunnerEvents> {
   private stopping: Promise<number> | undefined;
   /** Snapshot passes are serialised: the shared store takes one scan at a time. */
   private snapshotChain: Promise<void> = Promise.resolve();
+  /** The advice for a watcher out of inotify watches is said once (every root that hits the limit reports it). */
+  private watchLimitAdvised = false;
 
   constructor(readonly config: ServiceConfig) {
     super();
@@ -74,8 +76,10 @@ export class ServiceRunner extends EventEmitter<ServiceRunnerEvents> {
   async start(): Promise<void> {
     try {
       this.hooks = await createHooks(this.config.hooks, {
-        failed: (hook, event, reason) => this.say('warn', 'hook', 'hook-failed', `${hook}: ${event.kind}${event.change ? ` ${displayName(event.change.display)}` : ''}: ${reason}`, { hook }),
-        full: (hook, waiting) => this.say('warn', 'hook', 'hook-dropped', `${hook}: ${waiting} events wait; dropping new ones until it catches up (the status counts them)`, { hook }),
+        // Errors (kept for status: "errors in the last hour", exit 1) but never offered to the hooks: a failing
+        // hook for 'error' events would feed itself.
+        failed: (hook, event, reason) => this.say('error', 'hook', 'hook-failed', `${hook}: ${event.kind}${event.change ? ` ${displayName(event.change.display)}` : ''}: ${reason}`, { hook }),
+        full: (hook, waiting) => this.say('error', 'hook', 'hook-dropped', `${hook}: ${waiting} events wait; dropping new ones until it catches up (the status counts them)`, { hook }),
       });
       const live = this.config.folders.filter((f) => f.everyMs === undefined);
       await this.checkInotify(live);
@@ -215,15 +219,31 @@ export class ServiceRunner extends EventEmitter<ServiceRunnerEvents> {
     for (const hook of this.hooks) hook.offer(event);
   }
 
+  /** At start: warns when the live folders need more inotify watches than the limit leaves. */
   private async checkInotify(live: readonly FolderConfig[]): Promise<void> {
-    const polled = live.filter((f) => !f.poll);
-    if (polled.length === 0) return;
+    const counted = await this.countWatches(live);
+    const advice = counted && inotifyAdvice(counted.needed, counted.limit);
+    if (advice) this.say('warn', 'watch', 'inotify-limit', advice, counted);
+  }
+
+  /** A watcher ran out of inotify watches: says (once) how many the live folders need and how to raise the limit. */
+  private async adviseWatchLimit(): Promise<void> {
+    if (this.watchLimitAdvised) return;
+    this.watchLimitAdvised = true;
+    const counted = await this.countWatches(this.config.folders.filter((f) => f.everyMs === undefined));
+    const advice = counted && inotifyAdvice(counted.needed, counted.limit, { hit: true });
+    if (advice) this.say('error', 'watch', 'inotify-limit', advice, counted);
+  }
+
+  /** Watches the inotify-watched folders need (one per directory) and the system's limit; undefined off Linux. */
+  private async countWatches(live: readonly FolderConfig[]): Promise<{ needed: number; limit: number } | undefined> {
+    const watched = live.filter((f) => !f.poll);
+    if (watched.length === 0) return undefined;
     const limit = await readMaxUserWatches();
-    if (limit === undefined) return;
+    if (limit === undefined) return undefined;
     let needed = 0;
-    for (const folder of polled) needed += (await countDirectories(folder.path, folder.exclude)).count;
-    const advice = inotifyAdvice(needed, limit);
-    if (advice) this.say('warn', 'watch', 'inotify-limit', advice, { needed, limit });
+    for (const folder of watched) needed += (await countDirectories(folder.path, folder.exclude)).count;
+    return { needed, limit };
   }
 
   /** The events every watcher (live or snapshot) reports, as the service logs and hooks see them. */
@@ -234,7 +254,11 @@ export class ServiceRunner extends EventEmitter<ServiceRunnerEvents> {
       this.emit('log', { level: 'info', component, event: 'version', message: change.display, change });
       this.offer(changeEvent(change));
     });
-    watcher.on('error', (error) => this.fail(component, error.message, (error as { code?: string }).code));
+    watcher.on('error', (error) => {
+      const details = (error as { details?: { reason?: string; fix?: string } }).details;
+      this.fail(component, details?.fix ? `${error.message} (${details.fix})` : error.message, (error as { code?: string }).code);
+      if (details?.reason === 'watch-limit') void this.adviseWatchLimit();
+    });
     watcher.on('resumed', ({ stalledMs }) => this.say('info', component, 'resumed', `the log's disk has room again after ${(stalledMs / 1000).toFixed(1)} s: recording the changes that waited`));
   }
 

@@ -85,7 +85,7 @@ export function watchErrorFor(root: PipelineRoot, error: NodeJS.ErrnoException, 
   const errno = error.code;
   const base = { root: root.name, errno };
   if (errno === 'ENOSPC') {
-    return new WatchError(`out of inotify watches while watching ${root.path}`, {
+    return new WatchError(`out of inotify watches while watching ${root.path}: the directories past the limit are not watched live`, {
       ...base,
       reason: 'watch-limit',
       fix: 'raise the limit: sudo sysctl fs.inotify.max_user_watches=1048576 (persist it in /etc/sysctl.d/), or use --poll',

@@ -300,10 +300,18 @@ export class AppendOnlyLogWatcher extends EventEmitter<WatcherEventMap> {
     const onChange = rootChangeHandler(root, pipeline, this.rescanner!);
     for (const event of ['add', 'change', 'unlink', 'addDir', 'unlinkDir'] as const) watcher.on(event, (path) => onChange(event, path));
     if (namesFromRaw) watcher.on('raw', rawNameHandler(root, onChange, this.rescanner!));
+    // Out of inotify watches, chokidar reports every directory it could not watch: a tree far past the limit would
+    // log one error per directory (hundreds of thousands). Said once per root; the error counter keeps the count.
+    let watchLimitSaid = false;
     watcher.on('error', (error) => {
       if (root.failed) return;
       this.pipeline!.counters.errors += 1;
-      this.emitError(watchErrorFor(root, error as NodeJS.ErrnoException, this.options.poll));
+      const watchError = watchErrorFor(root, error as NodeJS.ErrnoException, this.options.poll);
+      if (watchError.details.reason === 'watch-limit') {
+        if (watchLimitSaid) return;
+        watchLimitSaid = true;
+      }
+      this.emitError(watchError);
     });
     await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
   }

@@ -2,12 +2,13 @@
 // a local receiver and a change flows into the receiver's tree; a second `run` receives from the first's URL;
 // `status` reads the running service; SIGTERM mid-burst records what was pending (exit 0) and loses nothing
 // acknowledged; hooks that hang or fail never stop recording; a name with shell metacharacters reaches an exec
-// hook as data; a folder with `every` is snapshotted without live watching; `run --check` exit codes.
-import type { ChildProcess } from 'node:child_process';
+// hook as data; past the inotify limit (in a user namespace of its own) the count and the fix are said once; a
+// folder with `every` is snapshotted without live watching; `run --check` exit codes.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, spawnCli, waitForStderrLine } from '../helpers/run-cli.js';
+import { CLI, runCli, spawnCli, waitForStderrLine } from '../helpers/run-cli.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -149,6 +150,11 @@ describe('synclog run', { timeout: SLOW_TEST_MS }, () => {
       const [seenFile] = await readdir(join(work, 'seen'));
       expect(JSON.parse((await fileText(join(work, 'seen', seenFile!)))!)).toEqual({ env: hostile, stdin: hostile });
       await waitFor(async () => JSON.parse((await fileText(join(work, 'log.status.json'))) ?? '{"hooks":[]}').hooks.some((h: { name: string; failed: number }) => h.name === 'hangs' && h.failed > 0), 'the hanging hook counted as failed', WAIT_MS, 250);
+      // A hook that failed for good is an error of the last hour: status says so and exits 1 (monitoring sees it).
+      await waitFor(async () => JSON.parse((await fileText(join(work, 'log.status.json'))) ?? '{"errors":[]}').errors.some((e: { component: string }) => e.component === 'hook'), 'a hook error in the status file', WAIT_MS, 250);
+      const status = await runCli(['status', '--config', join(work, 'h.toml'), '--json']);
+      expect(status.code, status.stderr).toBe(1);
+      expect((JSON.parse(status.stdout) as { attention: string[] }).attention).toContainEqual(expect.stringMatching(/errors? in the last hour, the last: hook: /));
     } finally {
       run.kill('SIGTERM');
       code = await exited(run);
@@ -158,6 +164,58 @@ describe('synclog run', { timeout: SLOW_TEST_MS }, () => {
     expect((await readdir(join(work, 'docs'))).filter((n) => n.startsWith('pwned'))).toEqual([]);
     const status = JSON.parse((await fileText(join(work, 'log.status.json')))!) as { hooks: { name: string; failed: number; delivered: number }[] };
     expect(status.hooks.find((h) => h.name === 'fails')!.failed).toBeGreaterThan(0);
+  });
+
+  it('past the inotify limit: says how many watches the folders need and how to raise it, once, not per directory', async () => {
+    // A user namespace of its own (unshare -U -r) has its own inotify limit, so the test lowers it to 10 there and
+    // the machine's limit is left alone. Where unshare cannot make one, the test says so and checks nothing.
+    const probe = spawnSync('unshare', ['-U', '-r', 'sh', '-c', 'echo 10 > /proc/sys/user/max_inotify_watches'], { stdio: 'ignore' });
+    if (probe.status !== 0) {
+      console.log('unshare -U -r with a writable /proc/sys/user/max_inotify_watches is not available here: inotify-limit run not checked');
+      return;
+    }
+    const work = await makeTmpDir();
+    for (let i = 0; i < 30; i++) await mkdir(join(work, 'docs', `d${i}`), { recursive: true });
+    await writeFile(join(work, 'i.toml'), 'log = "log"\n[[folders]]\npath = "docs"\n');
+    const run = spawn('unshare', ['-U', '-r', 'sh', '-c', 'echo 10 > /proc/sys/user/max_inotify_watches && exec "$0" "$@"', process.execPath, CLI, 'run', '--config', join(work, 'i.toml')], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SYNCLOG_NO_PROGRESS: '1' } });
+    let stderr = '';
+    run.stderr!.on('data', (data: Buffer) => (stderr += data.toString()));
+    let code: number | null;
+    try {
+      await waitForStderrLine(run, /^run: ready: /, WAIT_MS);
+      await waitFor(async () => stderr.includes('error: out of inotify watches: the live folders'), 'the advice after running out of watches', WAIT_MS, 100);
+    } finally {
+      run.kill('SIGTERM');
+      code = await exited(run);
+    }
+    expect(code).toBe(0);
+    // At start (the limit is below what the folders need) and when the watcher runs out: the count and the fix.
+    expect(stderr).toContain('watch: warn: the live folders have 31 directories, each needing an inotify watch, and fs.inotify.max_user_watches is 10: raise it with `sudo sysctl fs.inotify.max_user_watches=64`');
+    expect(stderr).toContain('watch: error: out of inotify watches: the live folders have 31 directories');
+    // Some twenty directories could not be watched: one line says so, not one per directory.
+    expect(stderr.split('\n').filter((line) => line.includes('out of inotify watches while watching'))).toHaveLength(1);
+  });
+
+  it('under journald ($JOURNAL_STREAM) each text line starts with its syslog priority; one line per event', async () => {
+    const work = await makeTmpDir();
+    await mkdir(join(work, 'docs'));
+    await writeFile(join(work, 'j.toml'), 'log = "log"\n[[folders]]\npath = "docs"\n[[hooks]]\nexec = ["/bin/false"]\n');
+    const run = spawnCli(['run', '--config', join(work, 'j.toml')], { env: { JOURNAL_STREAM: '8:12345' } });
+    let stderr = '';
+    run.stderr!.on('data', (data: Buffer) => (stderr += data.toString()));
+    let code: number | null;
+    try {
+      await waitForStderrLine(run, /^<6>run: ready: /, WAIT_MS);
+      await writeFile(join(work, 'docs', 'a.txt'), 'a');
+      await waitFor(() => stderr.includes('<3>hook: error: hooks[0]: created docs/a.txt: /bin/false exited with status 1'), 'the failed hook at priority 3', WAIT_MS, 100);
+    } finally {
+      run.kill('SIGTERM');
+      code = await exited(run);
+    }
+    expect(code).toBe(0);
+    const lines = stderr.trimEnd().split('\n');
+    expect(lines).toContain('<6>watch: created  docs/a.txt  1 B');
+    expect(lines.filter((line) => !/^<[36]>[a-z]+: /.test(line))).toEqual([]);
   });
 
   it('snapshots a folder with `every` periodically, without live watching', async () => {
@@ -192,8 +250,31 @@ describe('synclog run', { timeout: SLOW_TEST_MS }, () => {
       expect(bad.stderr).toContain('bad.toml:4: folders[0].exlude: unknown key');
     }
     expect(await readdir(work)).not.toContain('log');
+    // status of a config that never ran: attention (exit 1), said as such.
+    const never = await runCli(['status', '--config', join(work, 'ok.toml'), '--json']);
+    expect(never.code).toBe(1);
+    expect(JSON.parse(never.stdout)).toMatchObject({ service: null, attention: [expect.stringContaining('has not run (synclog run --config FILE)')] });
     const json = await runCli(['run', '--check', '--json', '--config', join(work, 'bad.toml')]);
     expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, problems: [{ line: 4, key: 'folders[0].exlude' }] });
+    // The same config as JSON (a .json file name): valid, then one bad duration named by line and key.
+    await writeFile(join(work, 'ok.json'), '{\n  "log": "log",\n  "folders": [{"path": "docs", "every": "1h"}]\n}\n');
+    const okJson = await runCli(['run', '--check', '--config', join(work, 'ok.json')]);
+    expect(okJson.code, okJson.stderr).toBe(0);
+    expect(okJson.stdout).toMatch(/ok: 0 folders watched live, 1 snapshotted periodically/);
+    await writeFile(join(work, 'bad.json'), '{\n  "log": "log",\n  "folders": [\n    {"path": "docs", "every": "1 hour"}\n  ]\n}\n');
+    const badJson = await runCli(['run', '--check', '--config', join(work, 'bad.json')]);
+    expect(badJson.code).toBe(2);
+    expect(badJson.stderr).toContain('bad.json:4: folders[0].every: expected a duration');
+    // A config that is not there is a bad config too (exit 2: a unit restarting on it would fail the same way).
+    const missing = await runCli(['run', '--check', '--json', '--config', join(work, 'no-such.toml')]);
+    expect(missing.code).toBe(2);
+    expect(JSON.parse(missing.stdout)).toMatchObject({ ok: false, problems: [{ key: '', message: expect.stringContaining('cannot be read: ENOENT: no such file') }] });
+    expect((await runCli(['run', '--config', join(work, 'no-such.toml')])).code).toBe(2);
+    // --check also looks at the disk: a folder that is not there would fail every start.
+    await writeFile(join(work, 'gone.toml'), 'log = "log"\n[[folders]]\npath = "docs"\n[[folders]]\npath = "not-mounted"\n');
+    const gone = await runCli(['run', '--check', '--config', join(work, 'gone.toml')]);
+    expect(gone.code).toBe(2);
+    expect(gone.stderr).toContain(`gone.toml:5: folders[1].path: ${join(work, 'not-mounted')} does not exist`);
   });
 });
 

@@ -67,6 +67,21 @@ describe('synclog service install', { timeout: SLOW_TEST_MS }, () => {
     expect((await verify(analyze, join(work, 'broken.service'), false, runtime)).code).not.toBe(0);
   });
 
+  it('--user without --unit-dir writes under $XDG_CONFIG_HOME, else $HOME/.config (a temp HOME here, never the real one)', async () => {
+    const work = await makeTmpDir();
+    await mkdir(join(work, 'docs'));
+    await writeFile(join(work, 'synclog.toml'), 'log = "log"\n[[folders]]\npath = "docs"\n');
+    const xdg = await runCli(['service', 'install', '--user', '--config', join(work, 'synclog.toml')], { env: { HOME: join(work, 'home'), XDG_CONFIG_HOME: join(work, 'xdg') } });
+    expect(xdg.code, xdg.stderr).toBe(0);
+    expect(xdg.stdout).toContain(`wrote ${join(work, 'xdg', 'systemd', 'user', 'synclog.service')}`);
+    expect(xdg.stdout).toContain('systemctl --user daemon-reload');
+    expect(xdg.stdout).toContain('systemctl --user enable --now synclog.service');
+    const home = await runCli(['service', 'install', '--user', '--name', 'notes', '--config', join(work, 'synclog.toml')], { env: { HOME: join(work, 'home'), XDG_CONFIG_HOME: undefined } });
+    expect(home.code, home.stderr).toBe(0);
+    expect(await readdir(join(work, 'home', '.config', 'systemd', 'user'))).toEqual(['notes.service']);
+    expect(await readdir(join(work, 'xdg', 'systemd', 'user'))).toEqual(['synclog.service']);
+  });
+
   it('writes nothing for a bad config, with --dry-run, or over a different unit without --force', async () => {
     const work = await makeTmpDir();
     await writeFile(join(work, 'bad.toml'), 'log = "log"\n[[folders]]\npaht = "docs"\n');

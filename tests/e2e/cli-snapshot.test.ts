@@ -1,10 +1,12 @@
 // `synclog snapshot`: one pass and exit. An unchanged 10,000-file tree is rescanned without reading any content
-// (the stat cache), and changes made between passes (edits, deletes, moves) are found.
+// (the stat cache), and changes made between passes (edits, deletes, moves) are found. `--every` stays and passes on
+// a schedule until SIGTERM; its bad values are refused.
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/run-cli.js';
+import { exited, runCli, spawnCli, waitForLine } from '../helpers/run-cli.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
 
 interface Summary {
@@ -69,5 +71,68 @@ describe('synclog snapshot', () => {
     ]);
     const all = await runCli(['log', '--log', log, '--json']);
     expect(all.stdout).not.toContain('skip.log');
+  });
+});
+
+describe('synclog snapshot --every', () => {
+  it('passes now and then every interval until SIGTERM, recording what changed between them; exit 0', { timeout: 120_000 }, async () => {
+    const work = await makeTmpDir();
+    await mkdir(join(work, 'photos'));
+    await writeFile(join(work, 'photos', 'one.jpg'), 'one');
+    const run = spawnCli(['snapshot', join(work, 'photos'), '--log', join(work, 'log'), '--every', '1s', '--jitter', '0s']);
+    let stdout = '';
+    run.stdout!.on('data', (data: Buffer) => (stdout += data.toString()));
+    let code: number | null;
+    try {
+      await waitForLine(run, /^snapshot: 1 versions \(1 created/, 60_000);
+      await writeFile(join(work, 'photos', 'two.jpg'), 'two');
+      // A later pass (not live watching) finds it.
+      await waitFor(async () => {
+        const history = await runCli(['log', '--log', join(work, 'log'), '--json']);
+        return history.stdout.includes('two.jpg');
+      }, 'the second file recorded by a later pass', 60_000, 250);
+    } finally {
+      run.kill('SIGTERM');
+      code = await exited(run);
+    }
+    expect(code).toBe(0);
+    expect(stdout.split('\n').filter((line) => line.startsWith('snapshot: ')).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('a pass that cannot run (the log locked by a watch) is said, the schedule goes on, and the exit is 1', { timeout: 120_000 }, async () => {
+    const work = await makeTmpDir();
+    await mkdir(join(work, 'p'));
+    const watch = spawnCli(['watch', join(work, 'p'), '--log', join(work, 'log')]);
+    let code: number | null;
+    try {
+      await waitForLine(watch, /^ready: /, 60_000);
+      const run = spawnCli(['snapshot', join(work, 'p'), '--log', join(work, 'log'), '--every', '1s', '--jitter', '0s']);
+      let stderr = '';
+      run.stderr!.on('data', (data: Buffer) => (stderr += data.toString()));
+      try {
+        await waitFor(() => stderr.split('\n').filter((line) => line.includes('log is locked')).length >= 2, 'two passes refused by the lock', 60_000, 100);
+      } finally {
+        run.kill('SIGTERM');
+        code = await exited(run);
+      }
+    } finally {
+      watch.kill('SIGTERM');
+      await exited(watch);
+    }
+    expect(code).toBe(1);
+  });
+
+  it('refuses a jitter without --every, a jitter of half the interval or more, a bare number', async () => {
+    const work = await makeTmpDir();
+    await mkdir(join(work, 'p'));
+    for (const [args, message] of [
+      [['--jitter', '1s'], '--jitter goes with --every'],
+      [['--every', '10s', '--jitter', '5s'], '--jitter must be less than half of --every'],
+      [['--every', '60'], 'bad duration "60"'],
+    ] as const) {
+      const result = await runCli(['snapshot', join(work, 'p'), '--log', join(work, 'log'), ...args]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(message);
+    }
   });
 });

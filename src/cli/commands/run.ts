@@ -27,8 +27,8 @@ export function register(program: Command, context: CommandContext): void {
   program
     .command('run')
     .description('run everything a config file lists (watch, snapshots, serve, push, receivers, hooks) in one process, until SIGTERM/SIGINT')
-    .requiredOption('--config <file>', 'the config file (TOML; docs/config.md)')
-    .option('--check', 'validate the config and exit (0 valid, 2 with every problem listed)')
+    .requiredOption('--config <file>', 'the config file (TOML, or JSON when FILE ends in .json; docs/config.md)')
+    .option('--check', 'validate the config and what it names (folders, files, hook programs) and exit (0 valid, 2 with every problem listed)')
     .option('--log-format <format>', "'text' (one line per event) or 'json' (one JSON object per line), on stderr", 'text')
     .option('--json', 'with --check: one JSON object on stdout')
     .addHelpText('after', EXIT_CODES_HELP)
@@ -58,10 +58,10 @@ function problemsOf(error: unknown): ConfigProblem[] | undefined {
  * The config, or undefined once every problem in it was printed (one FILE:LINE: KEY: line each on stderr, or one
  * JSON object on stdout with `json`): the caller exits 2. Other errors (an unreadable file) are thrown.
  */
-export async function loadConfigOrReport(file: string, json: boolean): Promise<ServiceConfig | undefined> {
+export async function loadConfigOrReport(file: string, json: boolean, options: { files?: boolean } = {}): Promise<ServiceConfig | undefined> {
   const { formatConfigProblem, loadConfig } = await import('../../service/index.js');
   try {
-    return await loadConfig(file);
+    return await loadConfig(file, options);
   } catch (error) {
     const problems = problemsOf(error);
     if (!problems) throw error;
@@ -74,7 +74,9 @@ export async function loadConfigOrReport(file: string, json: boolean): Promise<S
 async function runService(options: RunCliOptions): Promise<number> {
   if (options.logFormat !== 'text' && options.logFormat !== 'json') throw new UsageError(`unknown --log-format ${JSON.stringify(options.logFormat)} (use text or json)`, {});
   const service = await import('../../service/index.js');
-  const config = await loadConfigOrReport(options.config, Boolean(options.json));
+  // --check also looks at what the config names on disk; run does not refuse on it (a folder on a disk mounted
+  // later is a start failure, exit 1, which systemd restarts; exit 2 it would not).
+  const config = await loadConfigOrReport(options.config, Boolean(options.json), { files: Boolean(options.check) });
   if (!config) return EXIT.usage;
   if (options.check) return check(config, options);
   const json = options.logFormat === 'json';

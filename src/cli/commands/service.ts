@@ -48,7 +48,7 @@ function synclogCommand(): string[] {
 async function install(options: InstallCliOptions): Promise<number> {
   if (!/^[A-Za-z0-9_.@-]+$/.test(options.name)) throw new UsageError(`--name ${JSON.stringify(options.name)} is not a unit name`, { fix: 'letters, digits, and _ . @ -' });
   const { renderUnit } = await import('../../service/index.js');
-  const config = await loadConfigOrReport(options.config, Boolean(options.json));
+  const config = await loadConfigOrReport(options.config, Boolean(options.json), { files: true });
   if (!config) return EXIT.usage;
   const user = Boolean(options.user);
   const dir = resolve(options.unitDir ?? (user ? join(process.env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'systemd', 'user') : '/etc/systemd/system'));

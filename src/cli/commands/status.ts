@@ -4,6 +4,7 @@
 // version, each receiver's lag, hook counters and the errors of the last hour. Exit 1 when something needs
 // attention (the list says what), so monitoring can run it. Also lists the sync conflict copies the log holds live
 // (docs/sync.md). Reads only; never contacts a server.
+import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { displayName } from '../../util/display-name.js';
 import { formatSize } from '../../util/format-size.js';
@@ -24,7 +25,8 @@ interface StatusCliOptions {
 const EXIT_CODES_HELP =
   '\nExit codes: 0 nothing needs attention; 1 something does (listed under "attention"): a service that died without\n' +
   'stopping or stopped updating its status, a failed part, errors in the last hour, dropped hook events, a push queue\n' +
-  'or receiver lag whose oldest change is over an hour old; 2 usage (a bad --config).';
+  'or receiver lag whose oldest change is over an hour old, a --config whose service has not run yet (no log);\n' +
+  '2 usage (a bad --config).';
 
 export function register(program: Command, context: CommandContext): void {
   program
@@ -60,16 +62,54 @@ async function pushRows(logDir: string, nowMs: number): Promise<PushRow[]> {
   return rows;
 }
 
-/** Sync (docs/sync.md): the conflict copies the folder holds now (live in the log), as display paths. */
-async function liveConflictCopies(logDir: string): Promise<string[]> {
+/** What status reads from the log's catalog: the sync conflict copies and, per applied seq, a local receiver's lag. */
+interface CatalogView {
+  /** Sync (docs/sync.md): the conflict copies the folder holds now (live in the log), as display paths. */
+  syncConflicts: string[];
+  /** Versions and deletes at or after `appliedSeq`, and the time of the oldest. */
+  lagFrom(appliedSeq: number): { versions: number; oldestMs: number | undefined };
+}
+
+async function readCatalogView(logDir: string): Promise<CatalogView> {
   const { openStore } = await import('../../store/index.js');
   const { isConflictCopy } = await import('../../sync/index.js');
   const store = await openStore(logDir, { readOnly: true, workers: 0, indexOnDemand: true });
   try {
-    return (await store.catalog()).paths().filter((p) => !p.deleted && isConflictCopy(p.path)).map((p) => p.display);
+    const catalog = await store.catalog();
+    const paths = catalog.paths();
+    return {
+      syncConflicts: paths.filter((p) => !p.deleted && isConflictCopy(p.path)).map((p) => p.display),
+      lagFrom: (appliedSeq) => {
+        let versions = 0;
+        let oldestMs: number | undefined;
+        for (const p of paths) {
+          if (p.latest.seq < appliedSeq) continue;
+          for (const entry of catalog.history(p.root, p.path)) {
+            if (entry.seq < appliedSeq) continue;
+            versions++;
+            if (oldestMs === undefined || entry.record.time < oldestMs) oldestMs = entry.record.time;
+          }
+        }
+        return { versions, oldestMs };
+      },
+    };
   } finally {
     await store.close();
   }
+}
+
+/**
+ * A local receiver's lag as the log has it (every version at or after its applied seq), not only what the service
+ * recorded itself in this run: a receiver mirroring a server that takes pushes, or catching up after a restart,
+ * is behind by versions no watcher of this service recorded. A receiver `from` a server keeps its own report.
+ */
+function withLogLag(view: ServiceView, catalog: CatalogView): ServiceView {
+  const components = view.components.map((c) => {
+    if (c.kind !== 'receiver' || c.lagVersions === undefined) return c;
+    const lag = catalog.lagFrom(c.appliedSeq ?? 0);
+    return { ...c, lagVersions: lag.versions, oldestUnappliedMs: lag.oldestMs };
+  });
+  return { ...view, components };
 }
 
 type ServiceView = ServiceStatus & { running: boolean; stale: boolean };
@@ -102,13 +142,23 @@ async function runStatus(options: StatusCliOptions): Promise<number> {
   const config = options.config ? await loadConfigOrReport(options.config, Boolean(options.json)) : undefined;
   if (options.config && !config) return EXIT.usage;
   const logDir = config?.log ?? options.log ?? defaultLogDir();
+  // A config whose service never ran has no log yet: that needs attention (exit 1), said as such, not as a
+  // missing --log (the error every other reader gives).
+  if (config && !(await stat(logDir).then((s) => s.isDirectory(), () => false))) {
+    const attention = [`no log at ${displayName(logDir)} yet: the service of ${displayName(config.file)} has not run (synclog run --config FILE)`];
+    if (options.json) printJson({ log: logDir, pushTargets: [], service: null, syncConflicts: [], attention });
+    else for (const line of attention) printLine(`attention: ${line}`);
+    return EXIT.problem;
+  }
   const nowMs = Date.now();
   const rows = await pushRows(logDir, nowMs);
   const file = service.statusFileFor(logDir);
   const saved = await service.readStatusFile(file);
-  const view: ServiceView | undefined = saved && { ...saved, running: saved.state !== 'stopped' && service.processAlive(saved.pid), stale: nowMs - saved.updatedMs > SERVICE_LIMITS.statusStaleMs };
+  const catalog = await readCatalogView(logDir);
+  const fromFile: ServiceView | undefined = saved && { ...saved, running: saved.state !== 'stopped' && service.processAlive(saved.pid), stale: nowMs - saved.updatedMs > SERVICE_LIMITS.statusStaleMs };
+  const view = fromFile && withLogLag(fromFile, catalog);
   const attention = attentionOf(view, rows, nowMs);
-  const syncConflicts = await liveConflictCopies(logDir);
+  const syncConflicts = catalog.syncConflicts;
   const code = attention.length > 0 ? EXIT.problem : EXIT.ok;
   if (options.json) {
     printJson({ log: logDir, pushTargets: rows, service: view ?? null, syncConflicts, attention });

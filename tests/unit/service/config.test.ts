@@ -160,7 +160,75 @@ describe('service config', () => {
   });
 });
 
+describe('service config in JSON (a FILE.json)', () => {
+  const JSON_FILE = '/etc/synclog/synclog.json';
+  function jsonProblemsOf(text: string): string[] {
+    try {
+      parseConfig(text, JSON_FILE);
+    } catch (error) {
+      const problems = (error as { details?: { problems?: ConfigProblem[] } }).details?.problems;
+      if (problems) return problems.map(formatConfigProblem);
+      throw error;
+    }
+    throw new Error('expected the config to be refused');
+  }
+
+  it('reads the same keys as TOML, relative paths from the file folder', () => {
+    const config = parseConfig('{"log": "log", "folders": [{"path": "docs", "every": "1h"}], "serve": {"listen": "127.0.0.1:0"}}', JSON_FILE);
+    expect(config.log).toBe('/etc/synclog/log');
+    expect(config.folders).toEqual([expect.objectContaining({ path: '/etc/synclog/docs', everyMs: 3_600_000, jitterMs: 360_000 })]);
+    expect(config.serve?.listen).toBe('127.0.0.1:0');
+  });
+
+  it('names the line and the key of an unknown key, a wrong type and a bad duration', () => {
+    const text = ['{', '  "log": "log",', '  "folders": [', '    {"path": "a"},', '    {', '      "path": "b",', '      "exlude": ["*.tmp"],', '      "every": 5', '    }', '  ],', '  "serve": {"listen": 8417}', '}', ''].join('\n');
+    expect(jsonProblemsOf(text)).toEqual([
+      'synclog.json:7: folders[1].exlude: unknown key (known here: path, exclude, every, jitter, poll, debounce)',
+      'synclog.json:8: folders[1].every: expected a duration such as "500ms", "30s", "5m", "1h" or "1d"',
+      'synclog.json:11: serve.listen: expected a non-empty string',
+    ]);
+  });
+
+  it('refuses a key given twice (JSON.parse would keep the last silently)', () => {
+    expect(jsonProblemsOf('{"log": "a",\n "serve": {},\n "log": "b"}')).toEqual(['synclog.json:3: log: given twice (JSON would keep only the last)']);
+  });
+
+  it('says on which line JSON itself is broken, also where JSON.parse gives no position', () => {
+    expect(jsonProblemsOf('{"log": "l",\n "serve": {\n "listen": "x",\n }\n}')).toEqual([expect.stringMatching(/^synclog\.json:4: not valid JSON: /)]);
+    expect(jsonProblemsOf('{"log": "l",\n "serve": {\n "append_only": tru\n }\n}')).toEqual([expect.stringMatching(/^synclog\.json:3: not valid JSON: Unexpected token/)]);
+    expect(jsonProblemsOf('{"log": "l",\n "serve": {')).toEqual([expect.stringMatching(/^synclog\.json:2: not valid JSON: /)]);
+    expect(jsonProblemsOf('["log"]')).toEqual(['synclog.json:1: expected a JSON object ({"log": …, "folders": […]})']);
+  });
+
+  it('places members and elements by key path', () => {
+    const { lines, duplicates } = KeyLines.scanJson('{"a": {\n "b": [1,\n {"c": "x\\"y"}]},\n "d": null}');
+    expect(lines.lineOf('a.b')).toBe(2);
+    expect(lines.lineOf('a.b[1].c')).toBe(3);
+    expect(lines.lineOf('d')).toBe(4);
+    expect(duplicates).toEqual([]);
+  });
+});
+
 describe('docs/config.md', () => {
+  it('lists every key the parser takes in its Keys table, and no other', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const { CONFIG_KEYS } = await import('../../../src/service/config.js');
+    const doc = await readFile(new URL('../../../docs/config.md', import.meta.url), 'utf8');
+    const table = doc.slice(doc.indexOf('## Keys'), doc.indexOf('\n\n', doc.indexOf('| --- |')));
+    const documented = new Set<string>();
+    for (const row of table.split('\n').filter((line) => line.startsWith('| `'))) {
+      for (const match of row.split(' | ')[0]!.matchAll(/`([^`]+)`/g)) documented.add(match[1]!);
+    }
+    const parsed = new Set<string>();
+    for (const [table, keys] of Object.entries(CONFIG_KEYS)) {
+      for (const key of keys) {
+        if (table === '' && key !== 'log') continue; // the tables themselves: documented by their keys
+        parsed.add(table === '' ? key : `${table}${table === 'serve' ? '' : '[]'}.${key}`);
+      }
+    }
+    expect([...documented].sort()).toEqual([...parsed].sort());
+  });
+
   it('holds a full example that is a valid config', async () => {
     const { readFile } = await import('node:fs/promises');
     const { join } = await import('node:path');

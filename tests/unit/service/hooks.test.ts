@@ -148,6 +148,34 @@ describe('webhooks', () => {
     }
   });
 
+  it('give up after the retries (1 + retries attempts), count the failure, and go on to the next event', async () => {
+    const dir = await makeTmpDir();
+    await writeFile(join(dir, 'secret'), 'a-long-webhook-secret-0123456789');
+    const paths: string[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => (body += d));
+      req.on('end', () => {
+        paths.push((JSON.parse(body) as { change: { path: string } }).change.path);
+        res.writeHead(503).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const r = reports();
+      const [hook] = await createHooks([hookConfig({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, secretFile: join(dir, 'secret'), retries: 2, timeoutMs: 5000 })], r);
+      hook!.offer(changeEvent(change('a.txt')));
+      hook!.offer(changeEvent(change('b.txt')));
+      await waitFor(() => hook!.counters.failed === 2, 'both events given up', 30_000);
+      expect(paths).toEqual(['a.txt', 'a.txt', 'a.txt', 'b.txt', 'b.txt', 'b.txt']);
+      expect(r.failures).toEqual([expect.stringMatching(/HTTP 503/), expect.stringMatching(/HTTP 503/)]);
+      expect(hook!.counters).toMatchObject({ delivered: 0, failed: 2, dropped: 0, queued: 0 });
+      await hook!.close(100);
+    } finally {
+      server.close();
+    }
+  });
+
   it('refuse a short secret at start', async () => {
     const dir = await makeTmpDir();
     await writeFile(join(dir, 'secret'), 'short\n');

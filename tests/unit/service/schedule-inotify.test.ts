@@ -60,10 +60,22 @@ describe('inotify limit', () => {
     expect(advice).toContain('sudo sysctl fs.inotify.max_user_watches=262144');
   });
 
+  it('when a watcher ran out of watches, says so whatever the count, with room for the programs sharing the limit', () => {
+    const advice = inotifyAdvice(1000, 8192, { hit: true })!;
+    expect(advice).toMatch(/^out of inotify watches: the live folders have 1000 directories/);
+    expect(advice).toContain('fs.inotify.max_user_watches is 8192 (shared with every other program of this user)');
+    expect(advice).toContain('sudo sysctl fs.inotify.max_user_watches=16384');
+    expect(inotifyAdvice(100_000, 65_536, { hit: true })).toContain('sudo sysctl fs.inotify.max_user_watches=262144');
+    expect(inotifyAdvice(1000, undefined, { hit: true })).toBeUndefined();
+  });
+
   it('reads the limit from a file like /proc/sys/fs/inotify/max_user_watches', async () => {
     const dir = await makeTmpDir();
     await writeFile(join(dir, 'limit'), '8192\n');
-    expect(await readMaxUserWatches(join(dir, 'limit'))).toBe(8192);
-    expect(await readMaxUserWatches(join(dir, 'missing'))).toBeUndefined();
+    await writeFile(join(dir, 'user-ns-limit'), '100\n');
+    expect(await readMaxUserWatches(join(dir, 'limit'), join(dir, 'missing'))).toBe(8192);
+    expect(await readMaxUserWatches(join(dir, 'missing'), join(dir, 'missing'))).toBeUndefined();
+    // A container's user namespace may set a lower limit: that is the one a watcher meets.
+    expect(await readMaxUserWatches(join(dir, 'limit'), join(dir, 'user-ns-limit'))).toBe(100);
   });
 });
