@@ -41,19 +41,32 @@ export function register(program: Command, context: CommandContext): void {
 
 interface PushRow {
   url: string;
-  serverLogId: string;
+  /** Undefined for a server configured but never reached: no cursor yet, everything is queued. */
+  serverLogId: string | undefined;
   nextSeq: number;
   endSeq: number;
   queuedRecords: number;
   queuedBytes: number;
   oldestQueuedMs: number | undefined;
   ageMs: number;
-  lastAckMs: number;
+  lastAckMs: number | undefined;
 }
 
-async function pushRows(logDir: string, nowMs: number): Promise<PushRow[]> {
+function sameUrl(a: string, b: string): boolean {
+  const normal = (url: string) => URL.canParse(url) ? new URL(url).href.replace(/\/+$/, '') : url;
+  return normal(a) === normal(b);
+}
+
+/**
+ * One row per server the log's push cursor names, and one per `configured` server it does not name yet (never
+ * acknowledged anything: the whole log is its queue, so a push that never got through is seen, and ages).
+ */
+async function pushRows(logDir: string, nowMs: number, configured: readonly string[]): Promise<PushRow[]> {
   const { measurePushQueue, readPushTargets } = await import('../../net/index.js');
-  const targets = await readPushTargets(logDir);
+  const targets: { url: string; serverLogId: string | undefined; nextSeq: number; savedAtMs: number | undefined }[] = await readPushTargets(logDir);
+  for (const url of configured) {
+    if (!targets.some((t) => sameUrl(t.url, url))) targets.push({ url, serverLogId: undefined, nextSeq: 0, savedAtMs: undefined });
+  }
   const rows: PushRow[] = [];
   for (const target of targets) {
     const queue = await measurePushQueue(logDir, target.nextSeq);
@@ -151,9 +164,10 @@ async function runStatus(options: StatusCliOptions): Promise<number> {
     return EXIT.problem;
   }
   const nowMs = Date.now();
-  const rows = await pushRows(logDir, nowMs);
   const file = service.statusFileFor(logDir);
   const saved = await service.readStatusFile(file);
+  const configured = [...(config?.push.map((p) => p.to) ?? []), ...(saved?.components.filter((c) => c.kind === 'push').map((c) => c.name) ?? [])];
+  const rows = await pushRows(logDir, nowMs, configured.filter((url, index) => configured.findIndex((u) => sameUrl(u, url)) === index));
   const catalog = await readCatalogView(logDir);
   const fromFile: ServiceView | undefined = saved && { ...saved, running: saved.state !== 'stopped' && service.processAlive(saved.pid), stale: nowMs - saved.updatedMs > SERVICE_LIMITS.statusStaleMs };
   const view = fromFile && withLogLag(fromFile, catalog);
@@ -183,7 +197,9 @@ async function printPushRows(logDir: string, rows: readonly PushRow[]): Promise<
   }
   for (const row of rows) {
     const age = row.queuedRecords === 0 ? 'nothing queued' : `${row.queuedRecords} records (${formatSize(row.queuedBytes)}) queued, oldest change ${(row.ageMs / 1000).toFixed(0)} s old`;
-    printLine(`${displayName(logDir)} → ${row.url} (log ${row.serverLogId}): ${age}; last acknowledged ${new Date(row.lastAckMs).toISOString()}`);
+    const server = row.serverLogId === undefined ? '' : ` (log ${row.serverLogId})`;
+    const acked = row.lastAckMs === undefined ? 'never acknowledged anything' : `last acknowledged ${new Date(row.lastAckMs).toISOString()}`;
+    printLine(`${displayName(logDir)} → ${row.url}${server}: ${age}; ${acked}`);
   }
 }
 
