@@ -2,7 +2,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, spawnCli, waitForLine } from '../helpers/run-cli.js';
+import { spawn, spawnSync } from 'node:child_process';
+import { CLI, runCli, spawnCli, waitForLine } from '../helpers/run-cli.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -128,5 +129,30 @@ describe('synclog watch', () => {
     const help = await runCli(['watch', '--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/--no-initial-scan/);
+  });
+});
+
+describe('synclog watch past the inotify limit', () => {
+  it('says once that it ran out of watches, how many the folders need and how to raise the limit', { timeout: 120_000 }, async () => {
+    // In a user namespace of its own (unshare -U -r) the limit is lowered to 10 there; the machine's is untouched.
+    const probe = spawnSync('unshare', ['-U', '-r', 'sh', '-c', 'echo 10 > /proc/sys/user/max_inotify_watches'], { stdio: 'ignore' });
+    if (probe.status !== 0) {
+      console.log('unshare -U -r with a writable /proc/sys/user/max_inotify_watches is not available here: not checked');
+      return;
+    }
+    const work = await makeTmpDir();
+    for (let i = 0; i < 30; i++) await mkdir(join(work, 'docs', `d${i}`), { recursive: true });
+    const watch = spawn('unshare', ['-U', '-r', 'sh', '-c', 'echo 10 > /proc/sys/user/max_inotify_watches && exec "$0" "$@"', process.execPath, CLI, 'watch', join(work, 'docs'), '--log', join(work, 'log')], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SYNCLOG_NO_PROGRESS: '1' } });
+    let stderr = '';
+    watch.stderr!.on('data', (data: Buffer) => (stderr += data.toString()));
+    try {
+      await waitFor(() => stderr.includes('out of inotify watches: the live folders have 31 directories'), 'the advice', 60_000, 100);
+    } finally {
+      watch.kill('SIGTERM');
+      expect(await exited(watch)).toBe(0);
+    }
+    expect(stderr).toContain('fs.inotify.max_user_watches is 10 (shared with every other program of this user): raise it with `sudo sysctl fs.inotify.max_user_watches=64`');
+    expect(stderr).toContain('`synclog snapshot DIR --every 1h`');
+    expect(stderr.split('\n').filter((line) => line.includes('out of inotify watches while watching'))).toHaveLength(1);
   });
 });

@@ -46,20 +46,37 @@ export function formatChangeLine(change: { change: string; display: string; root
 }
 
 /** A recorded change, an error, a resume after a full disk: as `watch` (and `serve --watch`) print them. */
-export function printWatcherEvents(watcher: Pick<AppendOnlyLogWatcher, 'on'>, json: boolean): void {
+export function printWatcherEvents(watcher: Pick<AppendOnlyLogWatcher, 'on' | 'options'>, json: boolean): void {
   watcher.on('version', (change) => {
     if (json) printJson({ event: 'version', ...change });
     else printLine(formatChangeLine(change));
   });
+  let watchLimitAdvised = false;
   watcher.on('error', (error) => {
-    const fix = (error as { details?: { fix?: string } }).details?.fix;
+    const details = (error as { details?: { fix?: string; reason?: string } }).details;
     if (json) printJson({ event: 'error', error: 'toJSON' in error ? (error as { toJSON(): unknown }).toJSON() : { message: error.message } });
-    else printErrorText(error.message, fix);
+    else printErrorText(error.message, details?.fix);
+    if (details?.reason === 'watch-limit' && !watchLimitAdvised) {
+      watchLimitAdvised = true;
+      void adviseWatchLimit(watcher.options.rootPaths, watcher.options.exclude, json);
+    }
   });
   watcher.on('resumed', ({ stalledMs }) => {
     if (json) printJson({ event: 'resumed', stalledMs });
     else printNotice(`the log's disk has room again after ${(stalledMs / 1000).toFixed(1)} s: recording the changes that waited`);
   });
+}
+
+/** Out of inotify watches: how many the roots need (one per directory) and how to raise the limit, once. */
+async function adviseWatchLimit(roots: readonly string[], exclude: readonly string[], json: boolean): Promise<void> {
+  const { countDirectories, inotifyAdvice, readMaxUserWatches } = await import('../../service/index.js');
+  let needed = 0;
+  for (const root of roots) needed += (await countDirectories(root, exclude)).count;
+  const limit = await readMaxUserWatches();
+  const advice = inotifyAdvice(needed, limit, { hit: true, instead: 'or watch with --poll, or record the biggest folder with `synclog snapshot DIR --every 1h` instead' });
+  if (!advice) return;
+  if (json) printJson({ event: 'inotify-limit', needed, limit, advice });
+  else printNotice(advice);
 }
 
 /** How often a watch without a terminal says how its initial scan goes. */
