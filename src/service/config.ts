@@ -1,17 +1,18 @@
-// The service's config file (docs/config.md): TOML read with smol-toml (or JSON, for a FILE.json), then validated here into a ServiceConfig with
-// every default decided and every path absolute (relative paths are taken from the config file's folder, so a unit
-// file's working directory does not matter). Every problem is collected, not just the first, each naming the file,
-// the line and the key (`synclog.toml:12: folders[1].exclude: expected a list of strings`). Unknown keys are
-// problems: a typo (`exlude`) must never be silently ignored. Never touches anything but the file it reads.
+// The service's config file (docs/config.md): TOML or JSON read as a plain document (config-text.ts), then
+// validated here into a ServiceConfig with every default decided and every path absolute (relative paths are taken
+// from the config file's folder, so a unit file's working directory does not matter). Every problem is collected,
+// not just the first, each naming the file, the line and the key (`synclog.toml:12: folders[1].exclude: expected a
+// list of strings`). Unknown keys are problems: a typo (`exlude`) must never be silently ignored. Reads only the file
+// (and, with `files`, stats what it names: config-files.ts).
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
-import { parse, TomlError } from 'smol-toml';
 import { UsageError } from '../errors.js';
 import { parseListenAddress, parseRootNames } from '../net/index.js';
 import { parsePolicyText, type RetentionPolicy } from '../retention/index.js';
 import { SERVICE_LIMITS } from '../util/limits.js';
 import { fileProblems } from './config-files.js';
-import { jsonErrorLine, KeyLines } from './config-lines.js';
+import { KeyLines } from './config-lines.js';
+import { isJsonFile, isTable, parseConfigText, type Table } from './config-text.js';
 import { parseDurationMs } from '../util/duration.js';
 import { HOOK_EVENT_KINDS, type HookEventKind } from './hook-event.js';
 
@@ -117,7 +118,7 @@ export async function loadConfig(file: string, options: { files?: boolean } = {}
   if (!options.files) return config;
   const problems = await fileProblems(config);
   if (problems.length === 0) return config;
-  const lines = path.toLowerCase().endsWith('.json') ? KeyLines.scanJson(text).lines : KeyLines.scan(text);
+  const lines = isJsonFile(path) ? KeyLines.scanJson(text).lines : KeyLines.scan(text);
   throw configError(problems.map((p) => ({ file: path, line: lines.lineOf(p.key), ...p })).sort((a, b) => (a.line ?? 0) - (b.line ?? 0)));
 }
 
@@ -126,43 +127,14 @@ export async function loadConfig(file: string, options: { files?: boolean } = {}
  * `.json`, TOML otherwise. Pure.
  */
 export function parseConfig(text: string, file: string): ServiceConfig {
-  const parsed = file.toLowerCase().endsWith('.json') ? parseJson(text, file) : parseToml(text, file);
+  const parsed = parseConfigText(text, file);
+  if ('problem' in parsed) throw configError([{ file, key: '', ...parsed.problem }]);
   const reader = new ConfigReader(file, parsed.lines);
   for (const duplicate of parsed.duplicates) reader.problems.push({ file, line: duplicate.line, key: duplicate.key, message: 'given twice (JSON would keep only the last)' });
   const config = readDocument(reader, parsed.document);
   // In file order (the reader goes key by key), so a long list reads top to bottom.
   if (reader.problems.length > 0) throw configError([...reader.problems].sort((a, b) => (a.line ?? 0) - (b.line ?? 0)));
   return config;
-}
-
-interface ParsedText {
-  document: Table;
-  lines: KeyLines;
-  duplicates: { key: string; line: number }[];
-}
-
-function parseToml(text: string, file: string): ParsedText {
-  try {
-    return { document: parse(text) as Table, lines: KeyLines.scan(text), duplicates: [] };
-  } catch (error) {
-    if (!(error instanceof TomlError)) throw error;
-    const reason = (error.message.split('\n')[0] ?? '').replace(/^Invalid TOML document: /, '');
-    throw configError([{ file, line: error.line, key: '', message: `not valid TOML: ${reason}` }]);
-  }
-}
-
-function parseJson(text: string, file: string): ParsedText {
-  let document: unknown;
-  try {
-    document = JSON.parse(text);
-  } catch (error) {
-    if (!(error instanceof SyntaxError)) throw error;
-    const reason = error.message.replace(/ in JSON at position \d+.*$/, '').replace(/, "[\s\S]*" is not valid JSON$/, '');
-    throw configError([{ file, line: jsonErrorLine(text, error.message), key: '', message: `not valid JSON: ${reason}` }]);
-  }
-  if (!isTable(document)) throw configError([{ file, line: 1, key: '', message: 'expected a JSON object ({"log": …, "folders": […]})' }]);
-  const { lines, duplicates } = KeyLines.scanJson(text);
-  return { document, lines, duplicates };
 }
 
 function configError(problems: ConfigProblem[]): UsageError {
@@ -174,11 +146,6 @@ function configError(problems: ConfigProblem[]): UsageError {
   });
 }
 
-type Table = Record<string, unknown>;
-
-function isTable(value: unknown): value is Table {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
-}
 
 /** Collects problems while reading typed values out of the parsed document. */
 class ConfigReader {

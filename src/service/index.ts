@@ -2,8 +2,8 @@
 // status file and systemd units. The only import point for the CLI.
 export { loadConfig, parseConfig, formatConfigProblem, type ServiceConfig, type FolderConfig, type HookConfig, type ReceiverConfig, type ServeConfig, type PushConfig, type ConfigProblem } from './config.js';
 export { ServiceRunner, type ServiceLogEvent } from './runner.js';
-export { HOOK_EVENT_KINDS, type HookEvent, type HookEventKind } from './hook-event.js';
-export { SIGNATURE_HEADER, signBody } from './hooks.js';
+export { HOOK_EVENT_KINDS, changeEvent, type HookEvent, type HookEventKind } from './hook-event.js';
+export { SIGNATURE_HEADER, signBody, createHooks } from './hooks.js';
 export { statusFileFor, readStatusFile, processAlive, type ServiceStatus, type ComponentStatus } from './status-file.js';
 export { Schedule, nextDelayMs } from './schedule.js';
 export { countDirectories, inotifyAdvice, readMaxUserWatches } from './inotify.js';

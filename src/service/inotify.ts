@@ -44,9 +44,10 @@ export async function countDirectories(root: string, exclude: readonly string[],
 /**
  * What to tell the operator, or undefined when the limit leaves room (a quarter spare for other programs). With
  * `hit` (a watcher already ran out of watches: other programs share the per-user limit) it is said whatever the
- * count, and the new limit leaves room for those programs too.
+ * count, and the new limit leaves room for those programs too. `instead`: the way out other than raising it, as the
+ * caller's user would write it (a config's `every`, by default).
  */
-export function inotifyAdvice(needed: number, limit: number | undefined, options: { hit?: boolean } = {}): string | undefined {
+export function inotifyAdvice(needed: number, limit: number | undefined, options: { hit?: boolean; instead?: string } = {}): string | undefined {
   if (limit === undefined || (!options.hit && needed * 1.25 <= limit)) return undefined;
   const raiseTo = 2 ** Math.ceil(Math.log2(Math.max(needed * 2, options.hit ? limit * 2 : 0)));
   const what = options.hit ? 'out of inotify watches: ' : '';
@@ -54,6 +55,6 @@ export function inotifyAdvice(needed: number, limit: number | undefined, options
   return (
     `${what}the live folders have ${needed} directories, each needing an inotify watch, and fs.inotify.max_user_watches is ${limit}${shared}: ` +
     `raise it with \`sudo sysctl fs.inotify.max_user_watches=${raiseTo}\` and keep it with ` +
-    `\`echo fs.inotify.max_user_watches=${raiseTo} | sudo tee /etc/sysctl.d/90-synclog.conf\`, or snapshot the biggest folder with every = "1h"`
+    `\`echo fs.inotify.max_user_watches=${raiseTo} | sudo tee /etc/sysctl.d/90-synclog.conf\`, ${options.instead ?? 'or snapshot the biggest folder with every = "1h"'}`
   );
 }

@@ -265,6 +265,10 @@ describe('synclog run', { timeout: SLOW_TEST_MS }, () => {
     const badJson = await runCli(['run', '--check', '--config', join(work, 'bad.json')]);
     expect(badJson.code).toBe(2);
     expect(badJson.stderr).toContain('bad.json:4: folders[0].every: expected a duration');
+    // --json without --check is refused, not ignored (log lines are --log-format json).
+    const jsonRun = await runCli(['run', '--json', '--config', join(work, 'ok.toml')]);
+    expect(jsonRun.code).toBe(2);
+    expect(JSON.parse(jsonRun.stdout)).toMatchObject({ ok: false, error: { code: 'SYNCLOG_USAGE', message: expect.stringContaining('--json goes with --check') } });
     // A config that is not there is a bad config too (exit 2: a unit restarting on it would fail the same way).
     const missing = await runCli(['run', '--check', '--json', '--config', join(work, 'no-such.toml')]);
     expect(missing.code).toBe(2);

@@ -1,10 +1,12 @@
 // `synclog status` over a service's status file: a local receiver's lag is what the log holds past the receiver's
 // applied seq, not only what the service's own watchers recorded (a service that takes pushes records nothing
-// itself, so its receivers always read 0 behind before). The status file is written here as such a service writes it.
+// itself, so its receivers always read 0 behind before; the status file is written here as such a service writes
+// it). A push server the service has never reached is listed with everything queued (it was "never pushed", no age).
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/run-cli.js';
+import { createServer } from 'node:net';
+import { exited, runCli, spawnCli, waitForStderrLine } from '../helpers/run-cli.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
 
 describe('synclog status', () => {
@@ -32,5 +34,31 @@ describe('synclog status', () => {
     await writeFile(join(work, 'log.status.json'), JSON.stringify(statusFile(Math.max(...seqs) + 1)));
     const caughtUp = await runCli(['status', '--log', join(work, 'log'), '--json']);
     expect((JSON.parse(caughtUp.stdout) as { service: { components: { lagVersions?: number }[] } }).service.components[0]!.lagVersions).toBe(0);
+  });
+
+  it('lists a configured push server never reached, with the whole log queued and its age', { timeout: 120_000 }, async () => {
+    const work = await makeTmpDir();
+    await mkdir(join(work, 'docs'));
+    await writeFile(join(work, 'docs', 'a.txt'), 'a');
+    // A port that was free a moment ago: nothing answers there.
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const port = (probe.address() as { port: number }).port;
+    await new Promise((resolve) => probe.close(resolve));
+    const url = `http://127.0.0.1:${port}/`;
+    await writeFile(join(work, 'p.toml'), `log = "log"\n[[folders]]\npath = "docs"\n[[push]]\nto = "${url}"\n`);
+    const run = spawnCli(['run', '--config', join(work, 'p.toml')]);
+    try {
+      await waitForStderrLine(run, /^push: warn: .* unreachable/, 60_000);
+    } finally {
+      run.kill('SIGTERM');
+      expect(await exited(run)).toBe(0);
+    }
+    const status = await runCli(['status', '--config', join(work, 'p.toml'), '--json']);
+    const rows = (JSON.parse(status.stdout) as { pushTargets: { url: string; queuedRecords: number; oldestQueuedMs?: number; lastAckMs?: number }[] }).pushTargets;
+    expect(rows).toEqual([expect.objectContaining({ url, oldestQueuedMs: expect.any(Number) })]);
+    expect(rows[0]!.queuedRecords).toBeGreaterThan(0);
+    expect(rows[0]!.lastAckMs).toBeUndefined();
+    expect((await runCli(['status', '--config', join(work, 'p.toml')])).stdout).toMatch(new RegExp(`→ ${url.replace(/[.]/g, '\\.')}: \\d+ records \\(.*\\) queued, oldest change \\d+ s old; never acknowledged anything`));
   });
 });

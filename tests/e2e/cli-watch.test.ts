@@ -1,8 +1,11 @@
-// `synclog watch` end to end: a real child process, real inotify, a burst of 5,000 files, SIGINT → flush → exit 0.
-import { mkdir, writeFile } from 'node:fs/promises';
+// `synclog watch` end to end: a real child process, real inotify, a burst of 5,000 files, SIGINT → flush → exit 0;
+// past the inotify limit (a user namespace of its own) the count and fix are said once; --exec hands a hostile name
+// to a program as data and filters by kind and path.
+import { chmod, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, spawnCli, waitForLine } from '../helpers/run-cli.js';
+import { spawn, spawnSync } from 'node:child_process';
+import { CLI, runCli, spawnCli, waitForLine } from '../helpers/run-cli.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -128,5 +131,74 @@ describe('synclog watch', () => {
     const help = await runCli(['watch', '--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/--no-initial-scan/);
+  });
+});
+
+describe('synclog watch past the inotify limit', () => {
+  it('says once that it ran out of watches, how many the folders need and how to raise the limit', { timeout: 120_000 }, async () => {
+    // In a user namespace of its own (unshare -U -r) the limit is lowered to 10 there; the machine's is untouched.
+    const probe = spawnSync('unshare', ['-U', '-r', 'sh', '-c', 'echo 10 > /proc/sys/user/max_inotify_watches'], { stdio: 'ignore' });
+    if (probe.status !== 0) {
+      console.log('unshare -U -r with a writable /proc/sys/user/max_inotify_watches is not available here: not checked');
+      return;
+    }
+    const work = await makeTmpDir();
+    for (let i = 0; i < 30; i++) await mkdir(join(work, 'docs', `d${i}`), { recursive: true });
+    const watch = spawn('unshare', ['-U', '-r', 'sh', '-c', 'echo 10 > /proc/sys/user/max_inotify_watches && exec "$0" "$@"', process.execPath, CLI, 'watch', join(work, 'docs'), '--log', join(work, 'log')], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SYNCLOG_NO_PROGRESS: '1' } });
+    let stderr = '';
+    watch.stderr!.on('data', (data: Buffer) => (stderr += data.toString()));
+    try {
+      await waitFor(() => stderr.includes('out of inotify watches: the live folders have 31 directories'), 'the advice', 60_000, 100);
+    } finally {
+      watch.kill('SIGTERM');
+      expect(await exited(watch)).toBe(0);
+    }
+    expect(stderr).toContain('fs.inotify.max_user_watches is 10 (shared with every other program of this user): raise it with `sudo sysctl fs.inotify.max_user_watches=64`');
+    expect(stderr).toContain('`synclog snapshot DIR --every 1h`');
+    expect(stderr.split('\n').filter((line) => line.includes('out of inotify watches while watching'))).toHaveLength(1);
+  });
+});
+
+describe('synclog watch --exec', () => {
+  it('runs the program per selected change, the name as data (no shell), never holding up recording', { timeout: 120_000 }, async () => {
+    const work = await makeTmpDir();
+    await mkdir(join(work, 'docs'));
+    const hook = join(work, 'record-hook');
+    await writeFile(
+      hook,
+      `#!${process.execPath}\nconst fs = require('node:fs');\nlet input = '';\nprocess.stdin.on('data', (d) => (input += d));\nprocess.stdin.on('end', () => fs.appendFileSync(process.argv[2] ?? ${JSON.stringify(join(work, 'seen.jsonl'))}, JSON.stringify({ event: process.env.SYNCLOG_EVENT, env: process.env.SYNCLOG_PATH, stdin: JSON.parse(input).change.path }) + '\\n'));\n`,
+    );
+    await chmod(hook, 0o755);
+    const watch = spawnCli(['watch', join(work, 'docs'), '--log', join(work, 'log'), '--exec', hook, '--exec', '/bin/false', '--exec-events', 'created', '--exec-paths', 'docs/*.txt']);
+    const hostile = `x; touch pwned $(touch pwned2) \`touch pwned3\` 'q" | y & > z.txt`;
+    let code: number | null;
+    try {
+      await waitForLine(watch, /^ready: /, 60_000);
+      await writeFile(join(work, 'docs', hostile), 'hostile\n');
+      await writeFile(join(work, 'docs', 'skip.md'), 'not a .txt: filtered out\n');
+      await waitForLine(watch, /^created .*skip\.md/, 60_000);
+      await waitFor(async () => (await readFile(join(work, 'seen.jsonl'), 'utf8').catch(() => '')).includes('\n'), 'the hook run', 60_000, 100);
+      await writeFile(join(work, 'docs', hostile), 'changed\n'); // modified: not selected
+      await waitForLine(watch, /^modified /, 60_000);
+    } finally {
+      watch.kill('SIGTERM');
+      code = await exited(watch);
+    }
+    expect(code).toBe(0);
+    const seen = (await readFile(join(work, 'seen.jsonl'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as unknown);
+    expect(seen).toEqual([{ event: 'created', env: hostile, stdin: hostile }]);
+    expect((await readdir(work)).filter((n) => n.startsWith('pwned'))).toEqual([]);
+    expect((await readdir(join(work, 'docs'))).filter((n) => n.startsWith('pwned'))).toEqual([]);
+  });
+
+  it('refuses an unknown --exec-events kind, and --exec-events without --exec', async () => {
+    const work = await makeTmpDir();
+    await mkdir(join(work, 'docs'));
+    const bad = await runCli(['watch', join(work, 'docs'), '--log', join(work, 'log'), '--exec', '/bin/true', '--exec-events', 'created,changed']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--exec-events: unknown event kind "changed"');
+    const alone = await runCli(['watch', join(work, 'docs'), '--log', join(work, 'log'), '--exec-events', 'created']);
+    expect(alone.code).toBe(2);
+    expect(alone.stderr).toContain('--exec-events and --exec-paths go with --exec');
   });
 });

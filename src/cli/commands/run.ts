@@ -73,6 +73,8 @@ export async function loadConfigOrReport(file: string, json: boolean, options: {
 
 async function runService(options: RunCliOptions): Promise<number> {
   if (options.logFormat !== 'text' && options.logFormat !== 'json') throw new UsageError(`unknown --log-format ${JSON.stringify(options.logFormat)} (use text or json)`, {});
+  // Without --check, --json would be silently ignored: the running service's log lines are --log-format json.
+  if (options.json && !options.check) throw new UsageError('--json goes with --check; for JSON log lines use --log-format json', {});
   const service = await import('../../service/index.js');
   // --check also looks at what the config names on disk; run does not refuse on it (a folder on a disk mounted
   // later is a start failure, exit 1, which systemd restarts; exit 2 it would not).

@@ -23,7 +23,7 @@ interface SnapshotCliOptions {
 export function register(program: Command, context: CommandContext): void {
   program
     .command('snapshot')
-    .description('record every change in the folders since the log last saw them, then exit (for cron and scripts)')
+    .description('record every change in the folders since the log last saw them, then exit (for cron and scripts); with --every, again on a schedule until SIGTERM')
     .argument('<dir...>', 'directories to snapshot (each is a root, named by its basename)')
     .option('--log <dir>', LOG_OPTION_HELP)
     .option('--exclude <glob>', 'gitignore-style pattern to skip (repeatable; also read from <dir>/.synclogignore)', collect, [])

@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { displayName } from '../../util/display-name.js';
 import { formatSize } from '../../util/format-size.js';
 import { SERVICE_LIMITS } from '../../util/limits.js';
-import type { ServiceStatus } from '../../service/index.js';
+import type { ComponentStatus, ServiceStatus } from '../../service/index.js';
 import { defaultLogDir, LOG_OPTION_HELP } from '../default-log.js';
 import type { CommandContext } from '../main.js';
 import { EXIT, printJson, printLine } from '../output.js';
@@ -41,19 +41,32 @@ export function register(program: Command, context: CommandContext): void {
 
 interface PushRow {
   url: string;
-  serverLogId: string;
+  /** Undefined for a server configured but never reached: no cursor yet, everything is queued. */
+  serverLogId: string | undefined;
   nextSeq: number;
   endSeq: number;
   queuedRecords: number;
   queuedBytes: number;
   oldestQueuedMs: number | undefined;
   ageMs: number;
-  lastAckMs: number;
+  lastAckMs: number | undefined;
 }
 
-async function pushRows(logDir: string, nowMs: number): Promise<PushRow[]> {
+function sameUrl(a: string, b: string): boolean {
+  const normal = (url: string) => (URL.canParse(url) ? new URL(url).href.replace(/\/+$/, '') : url);
+  return normal(a) === normal(b);
+}
+
+/**
+ * One row per server the log's push cursor names, and one per `configured` server it does not name yet (never
+ * acknowledged anything: the whole log is its queue, so a push that never got through is seen, and ages).
+ */
+async function pushRows(logDir: string, nowMs: number, configured: readonly string[]): Promise<PushRow[]> {
   const { measurePushQueue, readPushTargets } = await import('../../net/index.js');
-  const targets = await readPushTargets(logDir);
+  const targets: { url: string; serverLogId: string | undefined; nextSeq: number; savedAtMs: number | undefined }[] = await readPushTargets(logDir);
+  for (const url of configured) {
+    if (!targets.some((t) => sameUrl(t.url, url))) targets.push({ url, serverLogId: undefined, nextSeq: 0, savedAtMs: undefined });
+  }
   const rows: PushRow[] = [];
   for (const target of targets) {
     const queue = await measurePushQueue(logDir, target.nextSeq);
@@ -62,52 +75,59 @@ async function pushRows(logDir: string, nowMs: number): Promise<PushRow[]> {
   return rows;
 }
 
-/** What status reads from the log's catalog: the sync conflict copies and, per applied seq, a local receiver's lag. */
+interface ReceiverLag {
+  versions: number;
+  oldestMs: number | undefined;
+}
+
+/** What status reads from the log's catalog: the sync conflict copies, and the lag from each applied seq asked. */
 interface CatalogView {
   /** Sync (docs/sync.md): the conflict copies the folder holds now (live in the log), as display paths. */
   syncConflicts: string[];
-  /** Versions and deletes at or after `appliedSeq`, and the time of the oldest. */
-  lagFrom(appliedSeq: number): { versions: number; oldestMs: number | undefined };
+  /** Per applied seq: the versions and deletes at or after it, and the time of the oldest. */
+  lags: Map<number, ReceiverLag>;
 }
 
-async function readCatalogView(logDir: string): Promise<CatalogView> {
+async function readCatalogView(logDir: string, appliedSeqs: readonly number[]): Promise<CatalogView> {
   const { openStore } = await import('../../store/index.js');
   const { isConflictCopy } = await import('../../sync/index.js');
   const store = await openStore(logDir, { readOnly: true, workers: 0, indexOnDemand: true });
   try {
     const catalog = await store.catalog();
     const paths = catalog.paths();
-    return {
-      syncConflicts: paths.filter((p) => !p.deleted && isConflictCopy(p.path)).map((p) => p.display),
-      lagFrom: (appliedSeq) => {
-        let versions = 0;
-        let oldestMs: number | undefined;
-        for (const p of paths) {
-          if (p.latest.seq < appliedSeq) continue;
-          for (const entry of catalog.history(p.root, p.path)) {
-            if (entry.seq < appliedSeq) continue;
-            versions++;
-            if (oldestMs === undefined || entry.record.time < oldestMs) oldestMs = entry.record.time;
-          }
+    const lags = new Map<number, ReceiverLag>();
+    for (const appliedSeq of appliedSeqs) {
+      const lag: ReceiverLag = { versions: 0, oldestMs: undefined };
+      for (const p of paths) {
+        if (p.latest.seq < appliedSeq) continue;
+        for (const entry of catalog.history(p.root, p.path)) {
+          if (entry.seq < appliedSeq) continue;
+          lag.versions++;
+          if (lag.oldestMs === undefined || entry.record.time < lag.oldestMs) lag.oldestMs = entry.record.time;
         }
-        return { versions, oldestMs };
-      },
-    };
+      }
+      lags.set(appliedSeq, lag);
+    }
+    return { syncConflicts: paths.filter((p) => !p.deleted && isConflictCopy(p.path)).map((p) => p.display), lags };
   } finally {
     await store.close();
   }
 }
 
+/** The local receivers of a status file (those it counts a lag for): a receiver `from` a server reports its own. */
+function isLocalReceiver(c: ComponentStatus): boolean {
+  return c.kind === 'receiver' && c.lagVersions !== undefined;
+}
+
 /**
  * A local receiver's lag as the log has it (every version at or after its applied seq), not only what the service
  * recorded itself in this run: a receiver mirroring a server that takes pushes, or catching up after a restart,
- * is behind by versions no watcher of this service recorded. A receiver `from` a server keeps its own report.
+ * is behind by versions no watcher of this service recorded.
  */
 function withLogLag(view: ServiceView, catalog: CatalogView): ServiceView {
   const components = view.components.map((c) => {
-    if (c.kind !== 'receiver' || c.lagVersions === undefined) return c;
-    const lag = catalog.lagFrom(c.appliedSeq ?? 0);
-    return { ...c, lagVersions: lag.versions, oldestUnappliedMs: lag.oldestMs };
+    const lag = isLocalReceiver(c) ? catalog.lags.get(c.appliedSeq ?? 0) : undefined;
+    return lag ? { ...c, lagVersions: lag.versions, oldestUnappliedMs: lag.oldestMs } : c;
   });
   return { ...view, components };
 }
@@ -151,10 +171,11 @@ async function runStatus(options: StatusCliOptions): Promise<number> {
     return EXIT.problem;
   }
   const nowMs = Date.now();
-  const rows = await pushRows(logDir, nowMs);
   const file = service.statusFileFor(logDir);
   const saved = await service.readStatusFile(file);
-  const catalog = await readCatalogView(logDir);
+  const configured = [...(config?.push.map((p) => p.to) ?? []), ...(saved?.components.filter((c) => c.kind === 'push').map((c) => c.name) ?? [])];
+  const rows = await pushRows(logDir, nowMs, configured.filter((url, index) => configured.findIndex((u) => sameUrl(u, url)) === index));
+  const catalog = await readCatalogView(logDir, saved?.components.filter(isLocalReceiver).map((c) => c.appliedSeq ?? 0) ?? []);
   const fromFile: ServiceView | undefined = saved && { ...saved, running: saved.state !== 'stopped' && service.processAlive(saved.pid), stale: nowMs - saved.updatedMs > SERVICE_LIMITS.statusStaleMs };
   const view = fromFile && withLogLag(fromFile, catalog);
   const attention = attentionOf(view, rows, nowMs);
@@ -183,7 +204,9 @@ async function printPushRows(logDir: string, rows: readonly PushRow[]): Promise<
   }
   for (const row of rows) {
     const age = row.queuedRecords === 0 ? 'nothing queued' : `${row.queuedRecords} records (${formatSize(row.queuedBytes)}) queued, oldest change ${(row.ageMs / 1000).toFixed(0)} s old`;
-    printLine(`${displayName(logDir)} → ${row.url} (log ${row.serverLogId}): ${age}; last acknowledged ${new Date(row.lastAckMs).toISOString()}`);
+    const server = row.serverLogId === undefined ? '' : ` (log ${row.serverLogId})`;
+    const acked = row.lastAckMs === undefined ? 'never acknowledged anything' : `last acknowledged ${new Date(row.lastAckMs).toISOString()}`;
+    printLine(`${displayName(logDir)} → ${row.url}${server}: ${age}; ${acked}`);
   }
 }
 

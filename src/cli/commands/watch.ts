@@ -1,6 +1,7 @@
 // `synclog watch <dir...>`: record every change in the given folders until SIGINT/SIGTERM, then flush and exit 0
 // (1 if a full disk kept changes from being recorded by then: the summary says how many).
 // Prints each change once it is durable (one JSON object per line with --json) and scan progress on a terminal.
+// `--exec PROGRAM` runs a program per durable change (src/cli/exec-hooks.ts, the service's exec hooks).
 // Wiring only: the work is AppendOnlyLogWatcher's (loaded lazily so `synclog --help` stays fast).
 import type { Command } from 'commander';
 import type { AppendOnlyLogWatcher } from '../../watcher/index.js';
@@ -10,6 +11,7 @@ import type { CommandContext } from '../main.js';
 import { displayName } from '../../util/display-name.js';
 import { formatSize } from '../../util/format-size.js';
 import { printErrorText, printJson, printLine, printNotice } from '../output.js';
+import { startExecHooks } from '../exec-hooks.js';
 import { startProgress } from '../progress.js';
 
 export interface WatchCliOptions {
@@ -22,6 +24,9 @@ export interface WatchCliOptions {
   tokenFile?: string;
   ca?: string;
   as: string[];
+  exec: string[];
+  execEvents?: string;
+  execPaths: string[];
   json?: boolean;
 }
 
@@ -46,20 +51,37 @@ export function formatChangeLine(change: { change: string; display: string; root
 }
 
 /** A recorded change, an error, a resume after a full disk: as `watch` (and `serve --watch`) print them. */
-export function printWatcherEvents(watcher: Pick<AppendOnlyLogWatcher, 'on'>, json: boolean): void {
+export function printWatcherEvents(watcher: Pick<AppendOnlyLogWatcher, 'on' | 'options'>, json: boolean): void {
   watcher.on('version', (change) => {
     if (json) printJson({ event: 'version', ...change });
     else printLine(formatChangeLine(change));
   });
+  let watchLimitAdvised = false;
   watcher.on('error', (error) => {
-    const fix = (error as { details?: { fix?: string } }).details?.fix;
+    const details = (error as { details?: { fix?: string; reason?: string } }).details;
     if (json) printJson({ event: 'error', error: 'toJSON' in error ? (error as { toJSON(): unknown }).toJSON() : { message: error.message } });
-    else printErrorText(error.message, fix);
+    else printErrorText(error.message, details?.fix);
+    if (details?.reason === 'watch-limit' && !watchLimitAdvised) {
+      watchLimitAdvised = true;
+      void adviseWatchLimit(watcher.options.rootPaths, watcher.options.exclude, json);
+    }
   });
   watcher.on('resumed', ({ stalledMs }) => {
     if (json) printJson({ event: 'resumed', stalledMs });
     else printNotice(`the log's disk has room again after ${(stalledMs / 1000).toFixed(1)} s: recording the changes that waited`);
   });
+}
+
+/** Out of inotify watches: how many the roots need (one per directory) and how to raise the limit, once. */
+async function adviseWatchLimit(roots: readonly string[], exclude: readonly string[], json: boolean): Promise<void> {
+  const { countDirectories, inotifyAdvice, readMaxUserWatches } = await import('../../service/index.js');
+  let needed = 0;
+  for (const root of roots) needed += (await countDirectories(root, exclude)).count;
+  const limit = await readMaxUserWatches();
+  const advice = inotifyAdvice(needed, limit, { hit: true, instead: 'or watch with --poll, or record the biggest folder with `synclog snapshot DIR --every 1h` instead' });
+  if (!advice) return;
+  if (json) printJson({ event: 'inotify-limit', needed, limit, advice });
+  else printNotice(advice);
 }
 
 /** How often a watch without a terminal says how its initial scan goes. */
@@ -79,6 +101,9 @@ export function register(program: Command, context: CommandContext): void {
     .option('--token-file <file>', 'with --to: the bearer token (first line, "push:TOKEN" or TOKEN); also $SYNCLOG_TOKEN')
     .option('--ca <file>', 'with --to: PEM certificate to trust (a self-signed server)')
     .option('--as <name>', 'with --to: push a root under another name: NAME or ROOT=NAME (repeatable)', collect, [])
+    .option('--exec <program>', 'run PROGRAM (no shell) once per recorded change, the event as JSON on stdin and SYNCLOG_* variables (repeatable; docs/config.md "Hooks")', collect, [])
+    .option('--exec-events <kinds>', 'with --exec: only these kinds, comma-separated (created, modified, renamed, deleted, restored)')
+    .option('--exec-paths <glob>', 'with --exec: only changes whose ROOT/PATH matches this gitignore-style pattern (repeatable)', collect, [])
     .option('--json', 'print one JSON object per line')
     .action(async (dirs: string[], options: WatchCliOptions) => context.run(Boolean(options.json), () => runWatch(dirs, options)));
 }
@@ -108,6 +133,8 @@ async function runWatch(dirs: string[], options: WatchCliOptions): Promise<numbe
     }
   });
   printWatcherEvents(watcher, json);
+  const hooks = await startExecHooks(options);
+  if (hooks) watcher.on('version', (change) => hooks.offer(change));
   // Signals end the watch cleanly; registered before start so an early Ctrl-C still flushes.
   let stopRequested!: () => void;
   const stopped = new Promise<void>((resolve) => (stopRequested = resolve));
@@ -122,6 +149,8 @@ async function runWatch(dirs: string[], options: WatchCliOptions): Promise<numbe
   await stopped;
   await watcher.stop();
   const pushFailed = (await pusher?.finish()) === 'failed';
+  const hooksDone = await hooks?.close(EXEC_GRACE_MS);
+  if (hooksDone && hooksDone.failed + hooksDone.dropped > 0) printNotice(`--exec: ${hooksDone.failed} runs failed, ${hooksDone.dropped} events dropped (a full queue or the stop)`);
   const stats = watcher.getStats();
   if (json) printJson({ event: 'stopped', stats });
   else printNotice(`stopped: ${stats.versions} versions (${stats.created} created, ${stats.modified} modified, ${stats.renamed} renamed, ${stats.deleted} deleted)`);
@@ -134,6 +163,9 @@ async function runWatch(dirs: string[], options: WatchCliOptions): Promise<numbe
   if (pushFailed) return 1;
   return 0;
 }
+
+/** How long a stopping watch gives queued --exec runs before it drops the rest (as `synclog run` does). */
+const EXEC_GRACE_MS = 5_000;
 
 /** How long a stopping `watch --to` tries to ship what its last changes added before leaving them queued. */
 const FINAL_PUSH_MS = 10_000;
