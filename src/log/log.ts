@@ -15,6 +15,7 @@ import { ChangeSignal } from './follow.js';
 import { acquireLock, type LogLock } from './lock.js';
 import { readLog } from './log-reader.js';
 import { checkPosition, frameHeaderAt, framePayloadAt } from './read-at-position.js';
+import { planReadRuns, recordInRun, type ReadRun } from './read-runs.js';
 import { recoverForWrite } from './recover.js';
 import { checkLogDir, ensureLogMarker } from './log-dir.js';
 import { readReplicaMarker } from './replica-marker.js';
@@ -23,12 +24,21 @@ import { countRecords, countSegmentRecords } from './segment-count.js';
 import { listSegments, openSegment, readAtMost, type OpenSegment } from './segment-file.js';
 import { SegmentWriter } from './segment-writer.js';
 import { readWatermark, WatermarkGate, WatermarkWriter } from './watermark.js';
-import type { AppendInput, LogEntry, LogOptions, ReadOptions, RecordPosition, RecoveryReport, SegmentInfo, SkippedRegion } from './types.js';
+import type { AppendInput, HintedPosition, LogEntry, LogOptions, ReadOptions, RecordPosition, RecordReadResult, RecoveryReport, SegmentInfo, SkippedRegion } from './types.js';
 
 /** Whether an open handle is still the file at `path` (a prune renames a new file over a segment). */
 async function sameFile(handle: FileHandle, path: string): Promise<boolean> {
   const [open, now] = await Promise.all([handle.stat(), stat(path).catch(() => undefined)]);
   return now !== undefined && open.ino === now.ino && open.dev === now.dev;
+}
+
+function positionError(position: { segment: string; offset: number }): boolean {
+  try {
+    checkPosition(position);
+    return false;
+  } catch {
+    return true;
+  }
 }
 
 function watermarkFloor(dir: string): number | undefined {
@@ -275,32 +285,88 @@ export class Log extends EventEmitter<LogEventMap> {
     if (!this.skippedByPlace.has(place)) this.skippedByPlace.set(place, region);
   }
 
-  /** One record by position (from a RecordPosition or LogEntry), checksum verified. */
-  readAt(position: { segment: string; offset: number }): Promise<{ tag: number; payload: Uint8Array }> {
-    return stamp('Log.readAt', this.readAtInner(position));
+  /**
+   * One record by position (from a RecordPosition or LogEntry), checksum verified. `payloadBytesHint` (the payload
+   * size the caller expects, e.g. a chunk's size plus its fields) lets one read fetch the whole frame; without it, or
+   * for a frame larger than it, the header is read first and then the frame.
+   */
+  readAt(position: { segment: string; offset: number }, payloadBytesHint = 0): Promise<{ tag: number; payload: Uint8Array }> {
+    return stamp('Log.readAt', this.readAtInner(position, payloadBytesHint));
   }
 
-  private async readAtInner(position: { segment: string; offset: number }): Promise<{ tag: number; payload: Uint8Array }> {
+  /**
+   * Records by position, in the order given, each checked as readAt checks it: a position that fails is its error
+   * (as readAt gives it), the others still come. Positions whose frames lie next to each other in a segment (each
+   * within the bytes its run's hints cover) are read with one pread (read-runs.ts); a frame the run's bytes do not
+   * hold whole, or that fails its checks there, is read again alone by readAt.
+   */
+  async readManyAt(positions: readonly HintedPosition[]): Promise<RecordReadResult[]> {
+    const results: RecordReadResult[] = new Array<RecordReadResult>(positions.length);
+    const alone = async (i: number) => {
+      const position = positions[i]!;
+      results[i] = await this.readAt(position, position.payloadBytesHint).catch((error: unknown) => ({ error }));
+    };
+    const valid: number[] = [];
+    const reads: Promise<void>[] = [];
+    for (const [i, position] of positions.entries()) {
+      // A position no log could hold: readAt's UsageError.
+      if (positionError(position)) reads.push(alone(i));
+      else valid.push(i);
+    }
+    const runs = planReadRuns(valid.map((i) => positions[i]!)).map((run) => ({ ...run, indexes: run.indexes.map((j) => valid[j]!) }));
+    for (const run of runs) reads.push(this.readRun(run, positions, results, alone));
+    await Promise.all(reads);
+    return results;
+  }
+
+  private async readRun(run: ReadRun, positions: readonly HintedPosition[], results: RecordReadResult[], alone: (i: number) => Promise<void>): Promise<void> {
+    let segment: OpenSegment;
+    let bytes: Uint8Array;
+    let got: number;
+    try {
+      if (this.closed) throw new ClosedError('the log is closed');
+      segment = await this.segmentHandle(run.segment, checkPosition(positions[run.indexes[0]!]!));
+      bytes = new Uint8Array(run.end - run.start);
+      got = await readAtMost(segment.handle, bytes, run.start);
+    } catch {
+      // readAt says what is wrong (and reads a segment a prune replaced afresh).
+      await Promise.all(run.indexes.map(alone));
+      return;
+    }
+    const rest: Promise<void>[] = [];
+    for (const i of run.indexes) {
+      const record = recordInRun(bytes, got, run, positions[i]!, segment.header.salt);
+      if (record) results[i] = record;
+      else rest.push(alone(i));
+    }
+    await Promise.all(rest);
+  }
+
+  private async readAtInner(position: { segment: string; offset: number }, payloadBytesHint: number): Promise<{ tag: number; payload: Uint8Array }> {
     if (this.closed) throw new ClosedError('the log is closed');
     const baseSeq = checkPosition(position);
     try {
-      return await this.readFrameAt(position, baseSeq);
+      return await this.readFrameAt(position, baseSeq, payloadBytesHint);
     } catch (error) {
       // The handle kept open may be a file a prune has since replaced (renamed over): read the file there now, once.
       const cached = await this.handles.get(position.segment)?.catch(() => undefined);
       if (!cached || (await sameFile(cached.handle, join(this.dir, position.segment)))) throw error;
       this.handles.delete(position.segment);
       await cached.handle.close().catch(() => {});
-      return this.readFrameAt(position, baseSeq);
+      return this.readFrameAt(position, baseSeq, payloadBytesHint);
     }
   }
 
-  private async readFrameAt(position: { segment: string; offset: number }, baseSeq: number): Promise<{ tag: number; payload: Uint8Array }> {
+  private async readFrameAt(position: { segment: string; offset: number }, baseSeq: number, payloadBytesHint: number): Promise<{ tag: number; payload: Uint8Array }> {
     const segment = await this.segmentHandle(position.segment, baseSeq);
-    const head = new Uint8Array(FRAME_HEADER_BYTES);
-    const decoded = frameHeaderAt(head, await readAtMost(segment.handle, head, position.offset), position);
-    const bytes = new Uint8Array(decoded.frameBytes);
-    const payload = framePayloadAt(bytes, await readAtMost(segment.handle, bytes, position.offset), decoded, segment.header.salt, position);
+    let bytes = new Uint8Array(FRAME_HEADER_BYTES + Math.max(0, payloadBytesHint));
+    let got = await readAtMost(segment.handle, bytes, position.offset);
+    const decoded = frameHeaderAt(bytes, got, position);
+    if (got < decoded.frameBytes && got === bytes.length) {
+      bytes = new Uint8Array(decoded.frameBytes);
+      got = await readAtMost(segment.handle, bytes, position.offset);
+    }
+    const payload = framePayloadAt(bytes, got, decoded, segment.header.salt, position);
     return { tag: decoded.header.tag, payload };
   }
 

@@ -5,20 +5,57 @@ import { GroupTracker } from './segment-check.js';
 import { listSegments, openSegment, type SegmentRef } from './segment-file.js';
 import { SegmentScanner, WANT_NONE } from './segment-scanner.js';
 
-/** Complete records in one segment, stopping at the first frame that does not decode. */
+/**
+ * What the last count of a segment file found: its identity and size then, its count, and the last place (a frame
+ * boundary with no atomic group open) from which a count of the same file grown since may go on.
+ */
+interface SegmentCount {
+  dev: number;
+  ino: number;
+  size: number;
+  ctimeNs: bigint;
+  records: number;
+  resumeOffset: number;
+}
+
+/** Segment files whose last count is kept (by path; the oldest is forgotten first). */
+const COUNTS_KEPT_MAX = 16;
+const counts = new Map<string, SegmentCount>();
+
+/**
+ * Complete records in one segment, stopping at the first frame that does not decode. Why counts are kept: a server
+ * answers every GET /v1/log with a fresh read-only view, which counted the newest segment from its start twice (its
+ * open and segments()): a 33 MB segment walked ~10 times in a 60 MB catch-up. The same file (device, inode) with
+ * the same size and ctime has the same count; grown, it is counted on from where the last count ended (a writer only
+ * appends; a torn tail it cuts lies past that place, which no open group reaches; a prune writes a new file).
+ */
 export async function countSegmentRecords(ref: SegmentRef): Promise<number> {
   const segment = await openSegment(ref);
   try {
-    const scanner = new SegmentScanner(segment.handle, segment.header.salt, segment.size, SEGMENT_HEADER_BYTES);
+    const stat = await segment.handle.stat({ bigint: true });
+    const identity = { dev: Number(stat.dev), ino: Number(stat.ino), size: Number(stat.size), ctimeNs: stat.ctimeNs };
+    const known = counts.get(ref.path);
+    const same = known && known.dev === identity.dev && known.ino === identity.ino;
+    if (same && known.size === identity.size && known.ctimeNs === identity.ctimeNs) return known.records;
+    const from = same && identity.size > known.size ? known : undefined;
+    const scanner = new SegmentScanner(segment.handle, segment.header.salt, identity.size, from?.resumeOffset ?? SEGMENT_HEADER_BYTES);
     const groups = new GroupTracker();
-    let frames = 0;
-    let records = 0;
+    let frames = from?.records ?? 0;
+    let records = frames;
+    let resumeOffset = from?.resumeOffset ?? SEGMENT_HEADER_BYTES;
     for (;;) {
       const step = await scanner.next(WANT_NONE);
-      if (step.kind !== 'frame' || groups.accept(step.flags, step.offset)) return records;
+      if (step.kind !== 'frame' || groups.accept(step.flags, step.offset)) break;
       frames++;
-      if (groups.openAt === undefined) records = frames;
+      if (groups.openAt === undefined) {
+        records = frames;
+        resumeOffset = step.offset + step.frameBytes;
+      }
     }
+    counts.delete(ref.path);
+    counts.set(ref.path, { ...identity, records, resumeOffset });
+    if (counts.size > COUNTS_KEPT_MAX) counts.delete(counts.keys().next().value!);
+    return records;
   } finally {
     await segment.handle.close().catch(() => {});
   }

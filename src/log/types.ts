@@ -75,6 +75,16 @@ export function payloadPieces(payload: AppendInput['payload']): readonly Uint8Ar
 }
 
 /** Where an appended record lives. `seq` is the log-wide record sequence number (0-based, dense). */
+/** A record's place and the payload size the caller expects at most (a chunk's size plus its fields): Log.readManyAt. */
+export interface HintedPosition {
+  segment: string;
+  offset: number;
+  payloadBytesHint: number;
+}
+
+/** One record of Log.readManyAt: its tag and payload (checksum verified), or why it could not be read. */
+export type RecordReadResult = { tag: number; payload: Uint8Array } | { error: unknown };
+
 export interface RecordPosition {
   seq: number;
   /** Segment file name (e.g. 00000000000000000000.seg). */

@@ -22,16 +22,53 @@ export class MessageReader {
     return this.pendingBytes === 0;
   }
 
-  /** Exactly `length` bytes; a body that ends sooner is a cut stream (NetError reason 'stream-cut', retried). */
+  /**
+   * Exactly `length` bytes; a body that ends sooner is a cut stream (NetError reason 'stream-cut', retried). A view
+   * into the body's own buffers when one holds them all, else one copy of exactly these bytes.
+   */
   async read(length: number): Promise<Buffer> {
     await this.fill(length);
+    this.checkHas(length);
+    const first = this.pending[0];
+    if (first && first.length >= length) return this.take(first, length);
+    return Buffer.from(this.gather(new Uint8Array(length)).buffer);
+  }
+
+  /**
+   * Exactly `length` bytes in a buffer of their own (byte offset 0, the whole ArrayBuffer: a content-writer thread may
+   * be handed it, moved, not copied). Why not `new Uint8Array(await read(length))`: a message spanning the body's
+   * pieces was copied twice, once joining every piece pending and again into its own buffer.
+   */
+  async readOwned(length: number): Promise<Uint8Array> {
+    await this.fill(length);
+    this.checkHas(length);
+    return this.gather(new Uint8Array(length));
+  }
+
+  private checkHas(length: number): void {
     if (this.pendingBytes < length) throw new NetError(`the answer from ${this.url} was cut off mid-message`, { url: this.url, reason: 'stream-cut', retryable: true });
-    const whole = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
-    const out = whole.subarray(0, length);
-    const rest = whole.subarray(length);
-    this.pending = rest.length > 0 ? [rest] : [];
-    this.pendingBytes = rest.length;
+  }
+
+  /** The first `length` bytes of `first` (the oldest piece), which holds them; the rest of it stays pending. */
+  private take(first: Buffer, length: number): Buffer {
+    const out = first.subarray(0, length);
+    if (first.length === length) this.pending.shift();
+    else this.pending[0] = first.subarray(length);
+    this.pendingBytes -= length;
     return out;
+  }
+
+  /** Fills `target` from the oldest pending pieces (the caller made sure they hold enough). */
+  private gather(target: Uint8Array): Uint8Array {
+    let done = 0;
+    while (done < target.length) {
+      const piece = this.pending[0]!;
+      const part = Math.min(piece.length, target.length - done);
+      target.set(part === piece.length ? piece : piece.subarray(0, part), done);
+      this.take(piece, part);
+      done += part;
+    }
+    return target;
   }
 
   async u8(): Promise<number> {

@@ -262,7 +262,7 @@ export class RemoteLog {
       const size = head.readUInt32LE(1);
       if (size > LIMITS.recordBytesMax) throw protocolError(url, `a chunk record of ${size} bytes`);
       // A buffer of its own (not a view into the socket's): it may travel to a content-writer thread.
-      out.push({ tag: head[0]!, payload: new Uint8Array(await reader.read(size)) });
+      out.push({ tag: head[0]!, payload: await reader.readOwned(size) });
       this.stats.chunksFetched++;
       this.stats.chunkBytesFetched += size;
     }

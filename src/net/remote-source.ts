@@ -8,7 +8,7 @@ import type { LogEntry, ReadOptions } from '../log/index.js';
 import { decodeRecord, RECORD_TAGS, type ChunkRef, type ContentIdBytes } from '../record/index.js';
 import { checkChunkSize, contentIdHex, FORMAT_1_PARAMS, writeParams, type EntryReadOptions, type StoredRecord } from '../store/index.js';
 import { NET_LIMITS } from '../util/limits.js';
-import { ChunkFetcher } from './chunk-fetcher.js';
+import { ChunkFetcher, type ChunkAsk } from './chunk-fetcher.js';
 import { LocalChunks, type LocalTarget } from './local-chunks.js';
 import { RemoteLog, type FetchedChunkRecord, type RemoteLogOptions, type RemoteLogStats } from './remote-log.js';
 
@@ -131,33 +131,42 @@ export class RemoteSource {
    * run wrote) are read there and checked, the rest asked of the fetcher up to chunkReadAheadCount ahead of the one
    * being yielded (so at most that many of this file's chunks in memory, and the next ones download while these are
    * written); the fetcher gathers the asks of every file being written into shared requests, and a chunk another
-   * file is fetching right now is waited for, not fetched twice.
+   * file asked for and has not used yet (or used a moment ago) is shared, not fetched twice (ChunkFetcher).
    */
   async *readContent(chunks: readonly ChunkRef[], target?: LocalTarget): AsyncIterable<Uint8Array> {
     const places = this.local && target ? await this.local.find(chunks, target) : new Map();
     const placeOf = (chunk: ChunkRef) => places.get(contentIdHex(chunk.id));
-    const asked: (Promise<FetchedChunk | undefined> | undefined)[] = [];
+    const asked: (ChunkAsk<FetchedChunk> | undefined)[] = [];
     let askedUpTo = 0;
     const ahead = NET_LIMITS.chunkReadAheadCount;
-    for (let at = 0; at < chunks.length; at++) {
-      // Refilled by halves, so a large file's asks leave as requests of ~ahead/2 chunks, not one chunk each.
-      if (askedUpTo - at <= ahead / 2) {
-        for (; askedUpTo < chunks.length && askedUpTo < at + ahead; askedUpTo++) {
-          if (!placeOf(chunks[askedUpTo]!)) asked[askedUpTo] = this.fetcher.get(chunks[askedUpTo]!);
+    try {
+      for (let at = 0; at < chunks.length; at++) {
+        // Refilled by halves, so a large file's asks leave as requests of ~ahead/2 chunks, not one chunk each.
+        if (askedUpTo - at <= ahead / 2) {
+          for (; askedUpTo < chunks.length && askedUpTo < at + ahead; askedUpTo++) {
+            if (!placeOf(chunks[askedUpTo]!)) asked[askedUpTo] = this.fetcher.get(chunks[askedUpTo]!);
+          }
         }
+        const chunk = chunks[at]!;
+        const place = placeOf(chunk);
+        const local = place ? await this.local!.read(place, chunk) : undefined;
+        if (local) {
+          this.chunksLocal++;
+          yield checkChunkSize(local, chunk);
+          continue;
+        }
+        // A local chunk that failed its check is fetched now.
+        const ask = asked[at] ?? (asked[at] = this.fetcher.get(chunk));
+        const content = checkChunkSize(this.contentOf(await ask.answer, chunk), chunk);
+        // Released once used: until then another file asking for this chunk shares this ask, and a while after (kept:
+        // the fetched record is only read here, never handed on).
+        ask.release({ kept: true });
+        asked[at] = undefined;
+        yield content;
       }
-      const chunk = chunks[at]!;
-      const place = placeOf(chunk);
-      const local = place ? await this.local!.read(place, chunk) : undefined;
-      if (local) {
-        this.chunksLocal++;
-        yield checkChunkSize(local, chunk);
-        continue;
-      }
-      // A local chunk that failed its check is fetched now.
-      const fetched = await (asked[at] ?? this.fetcher.get(chunk));
-      asked[at] = undefined;
-      yield checkChunkSize(this.contentOf(fetched, chunk), chunk);
+    } finally {
+      // Stopped early (a failed write, an abort): the asks still held are given up.
+      for (const ask of asked) ask?.release();
     }
     if (target) this.local?.noteWritten(chunks, target);
   }
@@ -187,11 +196,17 @@ export class RemoteSource {
     const places = this.local && target ? await this.local.find(chunks, target) : new Map();
     const asked = chunks.map((chunk) => (places.has(contentIdHex(chunk.id)) ? undefined : this.fetcher.get(chunk)));
     const out: CarriedChunk[] = [];
-    for (const [i, chunk] of chunks.entries()) {
-      const place = places.get(contentIdHex(chunk.id));
-      const local = place ? await this.local!.read(place, chunk) : undefined;
-      if (local) this.chunksLocal++;
-      out.push(this.carriedOf(chunk, local, local ? undefined : await (asked[i] ?? this.fetcher.get(chunk))));
+    try {
+      for (const [i, chunk] of chunks.entries()) {
+        const place = places.get(contentIdHex(chunk.id));
+        const local = place ? await this.local!.read(place, chunk) : undefined;
+        if (local) this.chunksLocal++;
+        out.push(this.carriedOf(chunk, local, local ? undefined : await (asked[i] ?? (asked[i] = this.fetcher.get(chunk))).answer));
+      }
+    } finally {
+      // Released before the bytes go to a thread (which detaches them): a later ask for one of these chunks made a
+      // copy of its own, or fetches it again.
+      for (const ask of asked) ask?.release();
     }
     // Where the file will be once written: a later file with these chunks reads them there (checked again).
     if (target) this.local?.noteWritten(chunks, target);

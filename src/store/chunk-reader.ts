@@ -10,6 +10,7 @@ import { decompressChunkSync } from './compress.js';
 import { contentIdHex, hashContent, sameContentId } from './content-id.js';
 import type { SkippedRegion } from '../log/types.js';
 import type { StoreLog } from './log-port.js';
+import type { ChunkRecordResult } from './types.js';
 import type { RecentChunkLocations } from './recent-chunk-locations.js';
 
 export interface ChunkReaderContext {
@@ -35,6 +36,9 @@ export interface ChunkReaderContext {
   /** Forgets every location learned before (index and recent window) and rebuilds the index from the log. */
   relocateAll?(): Promise<void>;
 }
+
+/** A chunk record's msgpack fields around its data (kind, id, size, codec and the bin header): well under this. */
+const CHUNK_RECORD_FIELDS_BYTES_MAX = 128;
 
 function damaged(id: string, where: ChunkLocation, reason: string, message: string, cause?: unknown): CorruptionError {
   return new CorruptionError(
@@ -145,7 +149,8 @@ function readFailure(id: ContentIdBytes, where: ChunkLocation, error: unknown): 
 export async function readChunkRecord(ctx: ChunkReaderContext, id: ContentIdBytes): Promise<{ tag: number; payload: Uint8Array; where: ChunkLocation }> {
   const where = await locateChunk(ctx, id);
   try {
-    return { ...(await ctx.log.readAt(where)), where };
+    // Hinted by the chunk's size: one pread for the whole frame (a stored chunk is never larger than its content).
+    return { ...(await ctx.log.readAt(where, where.size + CHUNK_RECORD_FIELDS_BYTES_MAX)), where };
   } catch (error) {
     // A location learned from a read that was still on a segment a prune has since replaced (the old file): look
     // the chunk up again, once, in the segments as they are now, before calling it damage.
@@ -155,11 +160,28 @@ export async function readChunkRecord(ctx: ChunkReaderContext, id: ContentIdByte
     const again = await locateChunk(ctx, id).catch(() => undefined);
     if (!again || (again.segment === where.segment && again.offset === where.offset)) throw readFailure(id, where, error);
     try {
-      return { ...(await ctx.log.readAt(again)), where: again };
+      return { ...(await ctx.log.readAt(again, again.size + CHUNK_RECORD_FIELDS_BYTES_MAX)), where: again };
     } catch (retry) {
       throw readFailure(id, again, retry);
     }
   }
+}
+
+/**
+ * readChunkRecord for many ids at once, in order: same records, same errors (each in its place), but chunks lying
+ * next to each other in the log are read with one pread (Log.readManyAt, hinted by each chunk's size). A chunk the
+ * joint read could not give (not found, damage, a segment a prune replaced) goes through readChunkRecord alone.
+ */
+export async function readChunkRecords(ctx: ChunkReaderContext, ids: readonly ContentIdBytes[]): Promise<ChunkRecordResult[]> {
+  const located = await Promise.all(ids.map((id) => locateChunk(ctx, id).then((where) => where, () => undefined)));
+  const found = located.flatMap((where, i) => (where ? [i] : []));
+  const read = await ctx.log.readManyAt(found.map((i) => ({ ...located[i]!, payloadBytesHint: located[i]!.size + CHUNK_RECORD_FIELDS_BYTES_MAX })));
+  const results: (ChunkRecordResult | undefined)[] = ids.map(() => undefined);
+  found.forEach((i, j) => {
+    const record = read[j]!;
+    if (!('error' in record)) results[i] = record;
+  });
+  return Promise.all(results.map((result, i) => result ?? readChunkRecord(ctx, ids[i]!).then(({ tag, payload }) => ({ tag, payload }), (error: unknown) => ({ error }))));
 }
 
 export async function readChunk(ctx: ChunkReaderContext, id: ContentIdBytes): Promise<Uint8Array> {
@@ -172,8 +194,6 @@ export interface RecordReaderSync {
   readAt(position: { segment: string; offset: number }, payloadBytesHint?: number): { tag: number; payload: Uint8Array };
 }
 
-/** A chunk record's msgpack fields around its data (kind, id, size, codec and the bin header): well under this. */
-const CHUNK_RECORD_FIELDS_BYTES_MAX = 128;
 
 /**
  * readChunk for a worker thread that was handed the chunk's location: synchronous, same checks, same errors. The

@@ -1,6 +1,6 @@
 // The part of the log (src/log) the store uses, as a structural type: the store depends on these members only.
 // Types only; the Log class itself is loaded from src/log/index.ts by openStore.
-import type { AppendInput, LogEntry, LogOptions, ReadOptions, RecordPosition, RecoveryReport, SegmentInfo, SkippedRegion, LogVerifyReport } from '../log/types.js';
+import type { AppendInput, HintedPosition, LogEntry, LogOptions, ReadOptions, RecordPosition, RecordReadResult, RecoveryReport, SegmentInfo, SkippedRegion, LogVerifyReport } from '../log/types.js';
 
 export interface StoreLog {
   readonly recovery: RecoveryReport | undefined;
@@ -13,7 +13,8 @@ export interface StoreLog {
   appendMany(inputs: AppendInput[]): Promise<RecordPosition[]>;
   appendAtomic(inputs: AsyncIterable<AppendInput> | Iterable<AppendInput>): Promise<RecordPosition[]>;
   read(options?: ReadOptions): AsyncIterableIterator<LogEntry>;
-  readAt(position: { segment: string; offset: number }): Promise<{ tag: number; payload: Uint8Array }>;
+  readAt(position: { segment: string; offset: number }, payloadBytesHint?: number): Promise<{ tag: number; payload: Uint8Array }>;
+  readManyAt(positions: readonly HintedPosition[]): Promise<RecordReadResult[]>;
   sync(): Promise<void>;
   segments(): Promise<SegmentInfo[]>;
   close(): Promise<void>;

@@ -13,7 +13,7 @@ import { Catalog } from './catalog.js';
 import { ChunkIndex, type ChunkLocation } from './chunk-index.js';
 import { InlineProcessor, type ChunkProcessor } from './chunk-processor.js';
 import { contentIdHex } from './content-id.js';
-import { locateChunk, readChunk, readChunkRecord, readContent, type ChunkReaderContext } from './chunk-reader.js';
+import { locateChunk, readChunk, readChunkRecord, readChunkRecords, readContent, type ChunkReaderContext } from './chunk-reader.js';
 import { DEFAULT_CHUNK_SIZES, type ChunkSizes } from './chunker.js';
 import { readyCodecs } from './compress.js';
 import { loadCheckpoint, saveCheckpoint } from './index-checkpoint.js';
@@ -24,7 +24,7 @@ import { StatCache } from './stat-cache.js';
 import { DEFAULT_PARAMS, FORMAT_1_PARAMS, writeParams } from './store-params.js';
 import { verifyStore } from './store-verify.js';
 import { WorkerPool } from './worker-pool.js';
-import type { EntryReadOptions, IngestedContent, StatKey, StoreApi, StoreOptions, StoreStats, StoreVerifyReport, StoredRecord } from './types.js';
+import type { ChunkRecordResult, EntryReadOptions, IngestedContent, StatKey, StoreApi, StoreOptions, StoreStats, StoreVerifyReport, StoredRecord } from './types.js';
 import type { AppendInput, RecoveryReport, SkippedRegion } from '../log/types.js';
 
 export const STAT_CACHE_FILE_NAME = 'store.stat-cache';
@@ -420,6 +420,11 @@ export class Store implements StoreApi {
   readChunkRecord(id: ContentIdBytes): Promise<{ tag: number; payload: Uint8Array }> {
     this.assertOpen('readChunkRecord');
     return readChunkRecord(this.readerContext, id);
+  }
+
+  readChunkRecords(ids: readonly ContentIdBytes[]): Promise<ChunkRecordResult[]> {
+    this.assertOpen('readChunkRecords');
+    return readChunkRecords(this.readerContext, ids);
   }
 
   readContent(chunks: readonly ChunkRef[]): AsyncIterable<Uint8Array> {

@@ -198,6 +198,9 @@ export interface CatalogApi {
  * The store: one log, its chunk index, catalog and stat cache. One writer process (the log's lock); any number of
  * read-only stores in other processes.
  */
+/** One chunk of StoreApi.readChunkRecords: its record as readChunkRecord gives it, or the error readChunkRecord throws. */
+export type ChunkRecordResult = { tag: number; payload: Uint8Array } | { error: unknown };
+
 export interface StoreApi {
   readonly logDir: string;
   readonly readOnly: boolean;
@@ -242,6 +245,11 @@ export interface StoreApi {
    * a copy that is checked where it is used (src/net sends it, the client inflates and hashes it).
    */
   readChunkRecord(id: ContentIdBytes): Promise<{ tag: number; payload: Uint8Array }>;
+  /**
+   * readChunkRecord for many ids, in order, each its record or the error readChunkRecord would throw (NotFoundError,
+   * CorruptionError, …); chunks next to each other in the log are read together (one pread for a run of them).
+   */
+  readChunkRecords(ids: readonly ContentIdBytes[]): Promise<ChunkRecordResult[]>;
   /** Streams a file version's content in order, checking every chunk's hash as it goes. */
   readContent(chunks: readonly ChunkRef[]): AsyncIterable<Uint8Array>;
   /**

@@ -257,6 +257,12 @@ export const NET_LIMITS = {
   /** Content one chunk request asks for at most (sum of the chunks' sizes; one larger chunk goes alone). */
   chunkRequestBytesMax: 8 * 1024 * 1024,
   /**
+   * Fetched chunks a remote receiver keeps after the file that asked for them used them (by the chunks' sizes), so a
+   * file read in parallel that asks for the same chunk a little later (a copy, a duplicate) shares it instead of
+   * fetching it again (src/net/chunk-fetcher.ts).
+   */
+  chunkAnswersKeptBytesMax: 8 * 1024 * 1024,
+  /**
    * Record payload bytes a remote source keeps from a reading that does not follow, so the next reading from the same
    * seq (a receiver's apply pass after its catch-up plan) does not download them again; beyond it, the rest is.
    */
