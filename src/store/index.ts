@@ -1,7 +1,7 @@
 // The store's only import point: content-addressed, deduplicated chunks over the log, the history catalog and the
 // stat cache (contract: ./types.ts).
 export * from './types.js';
-export { openStore, Store, STAT_CACHE_FILE_NAME, type IndexOpenReport } from './store.js';
+export { openStore, defaultWorkerCount, Store, STAT_CACHE_FILE_NAME, type IndexOpenReport } from './store.js';
 export { BlockChunker, Chunker, chunkStream, nextBoundary, DEFAULT_CHUNK_SIZES, GEAR, type ChunkSizes } from './chunker.js';
 export { hashContent, ContentHasher, sameContentId, contentIdHex, isContentIdHex, CONTENT_ID_BYTES } from './content-id.js';
 export { compressChunk, decompressChunk, readyCodecs, WRITE_CODEC, zstdFrameContentSize, type CompressionMode } from './compress.js';

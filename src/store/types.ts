@@ -11,7 +11,11 @@ export interface StoreOptions {
   /** Create the log if it is missing (writers only). Default true. */
   create?: boolean;
   segmentBytesMax?: number;
-  /** Worker threads for chunking/hashing/compression. Default: one per core (at least 1). */
+  /**
+   * Worker threads for chunking/hashing/compression. Default: one per core no other work keeps busy when the store
+   * opens (cores minus the 1-minute load average, rounded; 0 on a saturated machine: everything on the calling
+   * thread), see defaultWorkerCount in store.ts.
+   */
   workers?: number;
   /** 'auto' compresses a chunk only when that saves at least 1/8 of it; 'none' never compresses. */
   compression?: 'auto' | 'none';
