@@ -16,6 +16,7 @@ import { contentIdHex } from './content-id.js';
 import { locateChunk, readChunk, readChunkRecord, readContent, type ChunkReaderContext } from './chunk-reader.js';
 import { DEFAULT_CHUNK_SIZES, type ChunkSizes } from './chunker.js';
 import { readyCodecs } from './compress.js';
+import { loadCatalogCheckpoint, saveCatalogCheckpoint } from './catalog-checkpoint.js';
 import { loadCheckpoint, saveCheckpoint } from './index-checkpoint.js';
 import { Ingester } from './ingest.js';
 import type { LogModule, StoreLog } from './log-port.js';
@@ -45,6 +46,15 @@ function fileIdentity(path: string): string | undefined {
 const DEFAULT_KINDS = ['version', 'delete', 'watch'] as const;
 const CATALOG_KINDS = [...DEFAULT_KINDS, 'forget'] as const;
 
+/** How the catalog came to be (for tests): from the checkpoint plus the records after it, or replayed from the log. */
+export interface CatalogOpenReport {
+  source: 'checkpoint' | 'replayed';
+  /** Why a checkpoint was not used. */
+  problem?: string;
+  /** Records the checkpoint gave. */
+  restoredRecords: number;
+}
+
 /** How the index came to be at open (for tests, stats and `synclog verify`). */
 export interface IndexOpenReport {
   /** 'checkpoint' when a checkpoint was used (then only records after it were scanned), else 'rebuilt'. */
@@ -69,6 +79,9 @@ export class Store implements StoreApi {
   private pool: WorkerPool | undefined;
   private catalogLoad: Promise<Catalog> | undefined;
   private catalogReady: Catalog | undefined;
+  catalogReport: CatalogOpenReport | undefined;
+  /** Log bytes the catalog checkpoint the catalog started from covered (0: replayed from the start). */
+  private catalogCoveredBytes = 0;
   private scanFromSeq = 0;
   /** The index's load (checkpoint + scan); unset until needed when opened with `indexOnDemand`. */
   private indexLoad: Promise<void> | undefined;
@@ -90,7 +103,7 @@ export class Store implements StoreApi {
     readonly logDir: string,
     private readonly log: StoreLog,
     private readonly logModule: LogModule,
-    private readonly options: Required<Pick<StoreOptions, 'readOnly' | 'workers' | 'compression' | 'indexOnDemand'>>,
+    private readonly options: Required<Pick<StoreOptions, 'readOnly' | 'workers' | 'compression' | 'indexOnDemand' | 'skipDamaged'>>,
   ) {
     this.statCache = new StatCache(join(logDir, STAT_CACHE_FILE_NAME), options.readOnly);
     const store = this;
@@ -489,12 +502,53 @@ export class Store implements StoreApi {
       // Only durable records may be skipped over: an append still in flight is applied when its notice arrives.
       // Forget records too (few, small): history marks the versions they name.
       const catalog = new Catalog((fromSeq) => this.entries({ fromSeq, kinds: CATALOG_KINDS }), () => this.log.nextDurableSeq ?? this.log.nextSeq);
-      // Take notices from now on, before the first read: appends completing during it fill the gaps it leaves.
+      await this.restoreCatalog(catalog);
+      // Take notices from now on, before the first read: appends completing during it fill the gaps it leaves (one
+      // that completed before it is read by it: a notice comes once the record is durable).
       this.catalogReady = catalog;
       await catalog.refresh();
       return catalog;
     })();
     return this.catalogLoad;
+  }
+
+  /**
+   * Starts `catalog` from the catalog checkpoint when it proves it still matches the segments (catalog-checkpoint.ts);
+   * otherwise leaves it empty, to be replayed from the log. Writers only: a reader (history, log, explore, and one
+   * that reads past damage, listing what it skipped) keeps replaying the segments, so damage in a sealed segment
+   * is still reported by every reader that opens the log; the writer's rescan is where the replay was measured to
+   * cost (docs/store.md "Catalog checkpoint file"). The writer's open walks its newest segment anyway (recovery).
+   */
+  private async restoreCatalog(catalog: Catalog): Promise<void> {
+    if (this.readOnly) {
+      this.catalogReport = { source: 'replayed', problem: 'read-only store', restoredRecords: 0 };
+      return;
+    }
+    const loaded = await loadCatalogCheckpoint(this.logDir, await this.log.segments());
+    if ('problem' in loaded) {
+      this.catalogReport = { source: 'replayed', problem: loaded.problem, restoredRecords: 0 };
+      return;
+    }
+    catalog.restore(loaded.records, loaded.position.nextSeq);
+    this.catalogCoveredBytes = loaded.position.segments.reduce((sum, s) => sum + s.bytes, 0);
+    this.catalogReport = { source: 'checkpoint', restoredRecords: loaded.records.length };
+  }
+
+  /**
+   * Saves the catalog checkpoint (writer, on close) when the catalog was read and the log grew by at least
+   * `catalogCheckpointEveryBytes` since the checkpoint it started from. After `log.sync()`, so the bytes it covers
+   * are durable; never when the catalog's read failed (mid-log damage: the next open must look again).
+   */
+  private async saveCatalogCheckpoint(): Promise<void> {
+    const catalog = this.catalogReady;
+    if (!catalog || !this.catalogLoad || this.scanError) return;
+    await this.catalogLoad;
+    await Promise.allSettled([...this.ingester.inFlight(), ...this.recordAppends]);
+    await this.log.sync();
+    const segments = (await this.log.segments()).map((s) => ({ name: s.name, bytes: s.bytes }));
+    const bytes = segments.reduce((sum, s) => sum + s.bytes, 0);
+    if (bytes - this.catalogCoveredBytes < LIMITS.catalogCheckpointEveryBytes) return;
+    await saveCatalogCheckpoint(this.logDir, catalog.appliedRecords(), { nextSeq: catalog.nextSeq, segments });
   }
 
   async stats(): Promise<StoreStats> {
@@ -578,6 +632,7 @@ export class Store implements StoreApi {
         await this.ingester.settle();
         await this.checkpointing?.catch(() => {});
         if (this.index.count !== this.checkpointedCount || this.indexReport.scannedRecords > 0) await this.checkpoint().catch(() => {});
+        await this.saveCatalogCheckpoint().catch(() => {}); // a failed save only costs a replay at the next open
         await this.statCache.save();
       }
     } finally {
@@ -625,7 +680,7 @@ export async function openStore(logDir: string, options: StoreOptions = {}): Pro
       segmentBytesMax: options.segmentBytesMax,
       ...(options.skipDamaged ? { skipDamaged: true } : {}),
     }));
-  const store = new Store(dir, log, logModule, { readOnly, workers, compression: options.compression ?? 'auto', indexOnDemand: options.indexOnDemand ?? false });
+  const store = new Store(dir, log, logModule, { readOnly, workers, compression: options.compression ?? 'auto', indexOnDemand: options.indexOnDemand ?? false, skipDamaged: options.skipDamaged ?? false });
   try {
     await store.init();
   } catch (error) {
