@@ -2,7 +2,7 @@
 // stat cache (contract: ./types.ts).
 export * from './types.js';
 export { openStore, defaultWorkerCount, Store, STAT_CACHE_FILE_NAME, type CatalogOpenReport, type IndexOpenReport } from './store.js';
-export { BlockChunker, Chunker, chunkStream, nextBoundary, DEFAULT_CHUNK_SIZES, GEAR, type ChunkSizes } from './chunker.js';
+export { BlockChunker, Chunker, chunkStream, chunkWhole, nextBoundary, DEFAULT_CHUNK_SIZES, GEAR, type ChunkSizes } from './chunker.js';
 export { hashContent, ContentHasher, sameContentId, contentIdHex, isContentIdHex, CONTENT_ID_BYTES } from './content-id.js';
 export { compressChunk, decompressChunk, readyCodecs, WRITE_CODEC, zstdFrameContentSize, type CompressionMode } from './compress.js';
 export { checkChunkPayload, checkChunkRecord, checkFetchedChunk, checkChunkSize, readChunkAtSync, type RecordReaderSync } from './chunk-reader.js';
