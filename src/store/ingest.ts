@@ -15,7 +15,7 @@ import { LIMITS } from '../util/limits.js';
 import { BufferPool, uninitializedBytes } from './buffer-pool.js';
 import type { ChunkIndex } from './chunk-index.js';
 import type { ChunkProcessor, HashedChunk, InlineProcessor } from './chunk-processor.js';
-import type { CompressionMode } from './compress.js';
+import { compressChunk, type CompressedChunk, type CompressionMode } from './compress.js';
 import { contentIdHex, hashContent } from './content-id.js';
 import type { StoreLog } from './log-port.js';
 import type { IngestedContent, StatKey } from './types.js';
@@ -209,15 +209,14 @@ export class Ingester {
     const id = hashContent(data);
     const tally: Tally = { newChunks: 0, newBytes: 0, storedBytes: 0 };
     if (filled === 0) return { contentId: id, chunks: [], size: 0, ...tally };
-    // The chunk needs its own bytes only when it is stored (the buffer goes back to the pool).
-    const chunk: HashedChunk = { id, data: this.ctx.index.has(id) ? data : data.slice() };
-    await this.storeChunk(chunk, tally, () => {});
+    // The bytes are lent (the buffer goes back to the pool): storeChunk copies them only if it must keep them.
+    await this.storeChunk({ id, data }, tally, () => {}, true);
     return { contentId: id, chunks: [{ id, size: filled }], size: filled, ...tally };
   }
 
   /**
    * Hashes and stores content read whole (a file of up to ingestInlineBytesMax) on this thread: cut in place
-   * (chunkWhole, the streaming path's cuts), each new chunk copied out of `data` (a pooled buffer read into again).
+   * (chunkWhole, the streaming path's cuts), its chunks lent to storeChunk (`data` is a pooled buffer read into again).
    * Why not a session: it carried the whole file into its buffer and scanned it twice (measured: ~0.12 s of a quick
    * bench corpus snapshot's 3.1 s of main-thread samples in finish() and the carry buffers, load ~6).
    */
@@ -227,8 +226,7 @@ export class Ingester {
     const stored: Promise<void>[] = [];
     for (const hashed of this.ctx.inline.cutWhole(data)) {
       refs.push({ id: hashed.id, size: hashed.data.length });
-      const chunk = this.needsBytes(hashed.id) ? { id: hashed.id, data: hashed.data.slice() } : hashed;
-      stored.push(this.storeChunk(chunk, tally, () => {}));
+      stored.push(this.storeChunk(hashed, tally, () => {}, true)); // lent bytes, copied only if kept
     }
     const settled = await Promise.allSettled(stored);
     const failed = settled.find((result) => result.status === 'rejected');
@@ -329,7 +327,7 @@ export class Ingester {
    * appended after it is durable only when it is (one log, one writer, commits in queue order). It is indexed once
    * durable; until then `pending` answers for it.
    */
-  private storeChunk(chunk: HashedChunk, tally: Tally, onSubmitted: () => void): Promise<void> {
+  private storeChunk(chunk: HashedChunk, tally: Tally, onSubmitted: () => void, lent = false): Promise<void> {
     if (this.ctx.index.has(chunk.id)) return Promise.resolve();
     const key = contentIdHex(chunk.id);
     const running = this.pending.get(key);
@@ -338,13 +336,25 @@ export class Ingester {
       return running.queued;
     }
     const size = chunk.data.length; // read before the bytes are transferred to a worker
+    const compressor = this.compressorFor(size);
     const queued = deferred();
     const entry: PendingChunk = { queued: queued.promise, durable: Promise.resolve(), isQueued: false };
     this.pending.set(key, entry);
+    // Lent bytes (a pooled read buffer the caller reads into again once this returns) are used only now: compressed
+    // on this thread before the first await, a compressed result being a buffer of its own, and copied only when
+    // kept raw. Why: copying every new small file's bytes before compressing them was ~45 MB of copies (and their
+    // garbage) for the quick bench corpus. A worker gets its own copy, as before.
+    let packedNow: Promise<CompressedChunk> | undefined;
+    if (lent) {
+      const lentData = chunk.data;
+      // An async function's body runs at once, up to its first await: here all of it (a throw becomes a rejection).
+      if (compressor === this.ctx.inline) packedNow = (async () => ownBytes(compressChunk(lentData, this.ctx.compression), lentData))();
+      else chunk = { id: chunk.id, data: chunk.data.slice() };
+    }
     entry.durable = (async () => {
       let position: RecordPosition;
       try {
-        const packed = await this.compressorFor(size).compress(chunk.data, this.ctx.compression);
+        const packed = await (packedNow ?? compressor.compress(chunk.data, this.ctx.compression));
         const record: ChunkRecord = { kind: 'chunk', id: chunk.id, codec: packed.codec, size, data: packed.data };
         const input = encodeChunkRecord(record);
         const recordBytes = input.payload[0].length + input.payload[1].length;
@@ -445,6 +455,11 @@ export class Ingester {
   async settle(): Promise<void> {
     while (this.pending.size > 0) await Promise.allSettled(this.inFlight());
   }
+}
+
+/** `packed` with bytes of its own: a copy when compression kept the `lent` input itself (stored raw). */
+function ownBytes(packed: CompressedChunk, lent: Uint8Array): CompressedChunk {
+  return packed.data.buffer === lent.buffer ? { codec: packed.codec, data: packed.data.slice() } : packed;
 }
 
 function changed(path: string, reason: string): FileChangedError {
