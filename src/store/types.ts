@@ -167,6 +167,8 @@ export interface StatKey {
 export interface StatCacheApi {
   /** The cached content when every stat fact matches exactly; undefined on any doubt. */
   get(root: string, path: string, stat: StatKey): { contentId: ContentIdBytes; chunks: ChunkRef[]; size: number } | undefined;
+  /** The cached content id alone, by get's rule (a scan compares only that: no chunk list is unpacked for it). */
+  contentIdOf(root: string, path: string, stat: StatKey): ContentIdBytes | undefined;
   set(root: string, path: string, stat: StatKey, content: { contentId: ContentIdBytes; chunks: ChunkRef[]; size: number }): void;
   delete(root: string, path: string): void;
   /** Writes the cache atomically beside the log (it is derived data: losing it only costs re-hashing). */
