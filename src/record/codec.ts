@@ -1,6 +1,6 @@
 // msgpack codec for records. Pure: bytes in, values out. Decoding validates every field (types, sizes, paths) so
 // that code above never sees a malformed record; a record that fails is reported, never half-used.
-import { decode, encode } from '@msgpack/msgpack';
+import { Decoder, Encoder } from '@msgpack/msgpack';
 import { CorruptionError } from '../errors.js';
 import { LIMITS } from '../util/limits.js';
 import { isValidLogPath, utf8LongerThan, type LogPath } from '../util/log-path.js';
@@ -21,6 +21,15 @@ import {
 import { isVersionId } from './version-id.js';
 
 const CONTENT_ID_BYTES = 32;
+/**
+ * One encoder and one decoder for every record: msgpack's encode()/decode() build a new one per call (a 2 KiB
+ * buffer and a DataView each), which a snapshot paid once per chunk and version record. The encoder is never
+ * re-entered (encoding calls nothing of ours); the decoder clones itself if it were.
+ */
+const encoder = new Encoder();
+const decoder = new Decoder();
+const encode = (value: unknown): Uint8Array => encoder.encode(value);
+const decode = (bytes: Uint8Array): unknown => decoder.decode(bytes);
 /** A params record's names are short identifiers; anything longer is not one this or a later binary writes. */
 const PARAM_NAME_BYTES_MAX = 64;
 const KIND_BY_TAG = new Map<number, RecordKind>(Object.entries(RECORD_TAGS).map(([k, v]) => [v, k as RecordKind]));
@@ -64,12 +73,48 @@ function binHeader(length: number): Uint8Array {
  * an empty `data`, minus its 2-byte empty bin, plus the real bin header.
  */
 export function encodeChunkRecord(record: ChunkRecord): { tag: number; payload: [Uint8Array, Uint8Array] } {
+  const prefix = chunkPrefixDirect(record) ?? chunkPrefixEncoded(record);
+  return { tag: RECORD_TAGS.chunk, payload: [prefix, record.data] };
+}
+
+function chunkPrefixEncoded(record: ChunkRecord): Uint8Array {
   const head = encode({ id: record.id, codec: record.codec, size: record.size, data: EMPTY_BYTES });
   const header = binHeader(record.data.length);
   const prefix = new Uint8Array(head.length - EMPTY_BIN_BYTES + header.length);
   prefix.set(head.subarray(0, head.length - EMPTY_BIN_BYTES));
   prefix.set(header, head.length - EMPTY_BIN_BYTES);
-  return { tag: RECORD_TAGS.chunk, payload: [prefix, record.data] };
+  return prefix;
+}
+
+/** msgpack's shortest form of a non-negative integer below 2^32 (positive fixint, uint8, uint16, uint32). */
+function uintBytes(value: number): Uint8Array {
+  if (value < 0x80) return Uint8Array.of(value);
+  if (value < 0x100) return Uint8Array.of(0xcc, value);
+  if (value < 0x10000) return Uint8Array.of(0xcd, value >>> 8, value & 0xff);
+  return Uint8Array.of(0xce, value >>> 24, (value >>> 16) & 0xff, (value >>> 8) & 0xff, value & 0xff);
+}
+
+/**
+ * The prefix chunkPrefixEncoded gives, written field by field for the only shape the store makes (a 32-byte id, a
+ * known codec, a size below 2^32): every stored chunk is encoded once, and the general encoder's walk of the map
+ * was most of encodeChunkRecord's time. Anything else (a malformed record, refused later) takes the encoder.
+ * Byte-identical to the encoder's output (tests/unit/record/codec.test.ts).
+ */
+function chunkPrefixDirect(record: ChunkRecord): Uint8Array | undefined {
+  const codecIndex = CHUNK_CODECS.indexOf(record.codec);
+  const { id, size } = record;
+  if (codecIndex < 0 || !(id instanceof Uint8Array) || id.length !== CONTENT_ID_BYTES || !Number.isInteger(size) || size < 0 || size > 0xffffffff) return undefined;
+  const codec = CODEC_VALUES[codecIndex]!;
+  const sizeBytes = uintBytes(size);
+  const header = binHeader(record.data.length);
+  const parts = [CHUNK_HEAD, id, CHUNK_CODEC_KEY, codec, CHUNK_SIZE_KEY, sizeBytes, CHUNK_DATA_KEY, header];
+  const prefix = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    prefix.set(part, at);
+    at += part.length;
+  }
+  return prefix;
 }
 
 const EMPTY_BYTES = new Uint8Array(0);

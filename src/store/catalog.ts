@@ -3,6 +3,7 @@
 // once and in seq order: out-of-order notices wait in `pending` until the gap before them is filled.
 import { NotFoundError } from '../errors.js';
 import { ambiguousPrefix, displayPath, refuseShortPrefix, type EntryRecord, type LogRecord, type VersionRecord, type WatchRecord } from '../record/index.js';
+import { assert } from '../util/assert.js';
 import { LIMITS } from '../util/limits.js';
 import type { LogPath } from '../util/log-path.js';
 import type { CatalogApi, CatalogPath, StoredRecord } from './types.js';
@@ -24,6 +25,8 @@ export class Catalog implements CatalogApi {
   private readonly rootNames = new Set<string>();
   /** Version ids forget records named (they stay in history, marked, until a prune removes them). */
   private readonly forgottenIds = new Set<string>();
+  /** The forget records themselves (for the checkpoint: catalog-checkpoint.ts). */
+  private readonly forgetRecords: StoredRecord[] = [];
   /** Notices of appended records that arrived ahead of a gap (record undefined: a chunk, nothing to apply). */
   private readonly pending = new Map<number, LogRecord | StoredRecord | undefined>();
   private sortedPaths: CatalogPath[] | undefined;
@@ -156,6 +159,24 @@ export class Catalog implements CatalogApi {
     return next;
   }
 
+  /** Every record applied so far that describes something (versions, deletes, watch and forget records), in seq order. */
+  appliedRecords(): StoredRecord[] {
+    const all: StoredRecord[] = [...this.watchRecords, ...this.forgetRecords];
+    for (const state of this.byPath.values()) all.push(...state.history);
+    return all.sort((a, b) => a.seq - b.seq);
+  }
+
+  /**
+   * Starts a catalog that has applied nothing yet from records a checkpoint kept (in seq order, all below
+   * `nextSeq`), as if it had read the log up to `nextSeq`; refresh() then reads on from there.
+   */
+  restore(records: readonly StoredRecord[], nextSeq: number): void {
+    assert(this.nextSeq === 0 && this.byPath.size === 0 && this.watchRecords.length === 0, 'restore into a catalog that applied records');
+    for (const stored of records) this.apply(stored);
+    this.nextSeq = nextSeq;
+    this.drainPending();
+  }
+
   /** This store appended these (chunk records as undefined): apply them now if they are next, or when the gap fills. */
   noteAppended(items: { seq: number; stored?: StoredRecord }[]): void {
     for (const item of items) if (item.seq >= this.nextSeq) this.pending.set(item.seq, item.stored);
@@ -178,6 +199,7 @@ export class Catalog implements CatalogApi {
     // pruned records neither, and a forget record only marks versions (they stay in history until a prune).
     if (record.kind === 'forget') {
       for (const id of record.versionIds) this.forgottenIds.add(id);
+      this.forgetRecords.push(stored);
       return;
     }
     if (record.kind === 'chunk' || record.kind === 'params' || record.kind === 'pruned') return;

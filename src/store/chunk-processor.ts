@@ -3,7 +3,7 @@
 // in content order, each with its BLAKE3 id, and `end()` resolves only after the last chunk was delivered.
 import { LIMITS } from '../util/limits.js';
 import { BufferPool } from './buffer-pool.js';
-import { BlockChunker, DEFAULT_CHUNK_SIZES, type ChunkSizes } from './chunker.js';
+import { BlockChunker, chunkWhole, DEFAULT_CHUNK_SIZES, type ChunkSizes } from './chunker.js';
 import { compressChunk, type CompressedChunk, type CompressionMode } from './compress.js';
 import { ContentHasher, hashContent } from './content-id.js';
 import { assert } from '../util/assert.js';
@@ -101,6 +101,11 @@ export class InlineProcessor implements ChunkProcessor {
 
   openSession(): ChunkSession {
     return new InlineSession(this.sizes, this.buffers);
+  }
+
+  /** The chunks of content read whole (views into `data`, each with its id): what a session would deliver for it. */
+  cutWhole(data: Uint8Array): HashedChunk[] {
+    return hashAll(chunkWhole(data, this.sizes));
   }
 
   async compress(data: Uint8Array, mode: CompressionMode): Promise<CompressedChunk> {

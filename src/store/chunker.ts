@@ -180,6 +180,24 @@ export class BlockChunker {
   }
 }
 
+/**
+ * Every chunk of `data` taken as the whole input, as views into it: the cuts Chunker and BlockChunker make of the
+ * same bytes (a property test holds them equal). For content read whole (a small file): no carry buffer, no copy,
+ * and each byte scanned once, where a BlockChunker carried the uncut tail (all of a small file) and scanned it again
+ * at finish().
+ */
+export function chunkWhole(data: Uint8Array, sizes: ChunkSizes = DEFAULT_CHUNK_SIZES): Uint8Array[] {
+  checkSizes(sizes);
+  const masks = masksFor(sizes);
+  const out: Uint8Array[] = [];
+  for (let at = 0; at < data.length; ) {
+    const length = nextBoundary(data, at, data.length, true, sizes, masks);
+    out.push(data.subarray(at, at + length));
+    at += length;
+  }
+  return out;
+}
+
 /** Bytes of a chunker's working buffer: two maximal chunks, so a cut can always be searched without copying. */
 export function chunkerBufferBytes(sizes: ChunkSizes): number {
   return sizes.chunkBytesMax * 2;

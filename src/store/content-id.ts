@@ -1,10 +1,32 @@
 // Content ids: BLAKE3-256 of uncompressed bytes (chunks and whole files). Owns hashing and the map-key form of an
 // id; never reads files. Invariant: an id is always exactly 32 bytes.
-import { Blake3Hasher, blake3 } from '@napi-rs/blake-hash';
+import { createRequire } from 'node:module';
 import { assert } from '../util/assert.js';
 import { contentIdHex, type ContentIdBytes } from '../record/index.js';
 
 export const CONTENT_ID_BYTES = 32;
+
+type BlakeBinding = typeof import('@napi-rs/blake-hash');
+
+/**
+ * The native BLAKE3 binding. On glibc Linux the platform package is loaded directly: the package's own loader first
+ * asks process.report.getReport() whether libc is musl, which built a whole diagnostic report in every thread that
+ * hashes (profiled: 6-16 ms per thread, main and each worker, on every command). Anywhere else, or if that package
+ * is missing or does not load (musl), the package's loader decides as before.
+ */
+function loadBlake(): BlakeBinding {
+  const require = createRequire(import.meta.url);
+  if (process.platform === 'linux' && (process.arch === 'x64' || process.arch === 'arm64')) {
+    try {
+      return require(`@napi-rs/blake-hash-linux-${process.arch}-gnu`) as BlakeBinding;
+    } catch {
+      // musl, or the package is not installed for this machine: the generic loader below finds the right one.
+    }
+  }
+  return require('@napi-rs/blake-hash') as BlakeBinding;
+}
+
+const { Blake3Hasher, blake3 } = loadBlake();
 
 /** A Buffer view of the same bytes (no copy): the native hasher's typings take Buffers. */
 function asBuffer(data: Uint8Array): Buffer {

@@ -14,8 +14,8 @@ import { deferred } from '../util/deferred.js';
 import { LIMITS } from '../util/limits.js';
 import { BufferPool, uninitializedBytes } from './buffer-pool.js';
 import type { ChunkIndex } from './chunk-index.js';
-import type { ChunkProcessor, HashedChunk } from './chunk-processor.js';
-import type { CompressionMode } from './compress.js';
+import type { ChunkProcessor, HashedChunk, InlineProcessor } from './chunk-processor.js';
+import { compressChunk, type CompressedChunk, type CompressionMode } from './compress.js';
 import { contentIdHex, hashContent } from './content-id.js';
 import type { StoreLog } from './log-port.js';
 import type { IngestedContent, StatKey } from './types.js';
@@ -26,7 +26,7 @@ export interface IngestContext {
   readonly index: ChunkIndex;
   readonly compression: CompressionMode;
   /** Processor for small inputs (the calling thread) and for large ones (the worker pool, or the same inline one). */
-  inline: ChunkProcessor;
+  inline: InlineProcessor;
   pool(): ChunkProcessor;
   /** Whether pool() was called (its workers started): until then large files are chunked on the calling thread. */
   poolStarted(): boolean;
@@ -108,8 +108,7 @@ export class Ingester {
           const stat = { size: small.before.size, mtimeMs: small.before.mtimeMs, ctimeMs: small.before.ctimeMs, ino: small.before.ino, observedAtMs };
           // One chunk (or none) is hashed and stored directly; a file of up to ingestInlineBytesMax, read whole, is
           // cut by the inline chunker in one block, exactly as the streaming path would cut it.
-          const content =
-            small.filled <= LIMITS.chunkBytesMin ? await this.storeSmall(small.buffer, small.filled) : await this.ingestBlocks([small.buffer.subarray(0, small.filled)], this.ctx.inline, signal);
+          const content = small.filled <= LIMITS.chunkBytesMin ? await this.storeSmall(small.buffer, small.filled) : await this.storeWhole(small.buffer.subarray(0, small.filled));
           return { ...content, stat };
         } catch (error) {
           throw wrapIoError(error, 'ingest', absolutePath);
@@ -210,10 +209,29 @@ export class Ingester {
     const id = hashContent(data);
     const tally: Tally = { newChunks: 0, newBytes: 0, storedBytes: 0 };
     if (filled === 0) return { contentId: id, chunks: [], size: 0, ...tally };
-    // The chunk needs its own bytes only when it is stored (the buffer goes back to the pool).
-    const chunk: HashedChunk = { id, data: this.ctx.index.has(id) ? data : data.slice() };
-    await this.storeChunk(chunk, tally, () => {});
+    // The bytes are lent (the buffer goes back to the pool): storeChunk copies them only if it must keep them.
+    await this.storeChunk({ id, data }, tally, () => {}, true);
     return { contentId: id, chunks: [{ id, size: filled }], size: filled, ...tally };
+  }
+
+  /**
+   * Hashes and stores content read whole (a file of up to ingestInlineBytesMax) on this thread: cut in place
+   * (chunkWhole, the streaming path's cuts), its chunks lent to storeChunk (`data` is a pooled buffer read into again).
+   * Why not a session: it carried the whole file into its buffer and scanned it twice (measured: ~0.12 s of a quick
+   * bench corpus snapshot's 3.1 s of main-thread samples in finish() and the carry buffers, load ~6).
+   */
+  private async storeWhole(data: Uint8Array): Promise<IngestedContent> {
+    const tally: Tally = { newChunks: 0, newBytes: 0, storedBytes: 0 };
+    const refs: ChunkRef[] = [];
+    const stored: Promise<void>[] = [];
+    for (const hashed of this.ctx.inline.cutWhole(data)) {
+      refs.push({ id: hashed.id, size: hashed.data.length });
+      stored.push(this.storeChunk(hashed, tally, () => {}, true)); // lent bytes, copied only if kept
+    }
+    const settled = await Promise.allSettled(stored);
+    const failed = settled.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
+    return { contentId: hashContent(data), chunks: refs, size: data.length, ...tally };
   }
 
   async ingestStream(source: AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<IngestedContent> {
@@ -309,7 +327,7 @@ export class Ingester {
    * appended after it is durable only when it is (one log, one writer, commits in queue order). It is indexed once
    * durable; until then `pending` answers for it.
    */
-  private storeChunk(chunk: HashedChunk, tally: Tally, onSubmitted: () => void): Promise<void> {
+  private storeChunk(chunk: HashedChunk, tally: Tally, onSubmitted: () => void, lent = false): Promise<void> {
     if (this.ctx.index.has(chunk.id)) return Promise.resolve();
     const key = contentIdHex(chunk.id);
     const running = this.pending.get(key);
@@ -318,13 +336,25 @@ export class Ingester {
       return running.queued;
     }
     const size = chunk.data.length; // read before the bytes are transferred to a worker
+    const compressor = this.compressorFor(size);
     const queued = deferred();
     const entry: PendingChunk = { queued: queued.promise, durable: Promise.resolve(), isQueued: false };
     this.pending.set(key, entry);
+    // Lent bytes (a pooled read buffer the caller reads into again once this returns) are used only now: compressed
+    // on this thread before the first await, a compressed result being a buffer of its own, and copied only when
+    // kept raw. Why: copying every new small file's bytes before compressing them was ~45 MB of copies (and their
+    // garbage) for the quick bench corpus. A worker gets its own copy, as before.
+    let packedNow: Promise<CompressedChunk> | undefined;
+    if (lent) {
+      const lentData = chunk.data;
+      // An async function's body runs at once, up to its first await: here all of it (a throw becomes a rejection).
+      if (compressor === this.ctx.inline) packedNow = (async () => ownBytes(compressChunk(lentData, this.ctx.compression), lentData))();
+      else chunk = { id: chunk.id, data: chunk.data.slice() };
+    }
     entry.durable = (async () => {
       let position: RecordPosition;
       try {
-        const packed = await this.compressorFor(size).compress(chunk.data, this.ctx.compression);
+        const packed = await (packedNow ?? compressor.compress(chunk.data, this.ctx.compression));
         const record: ChunkRecord = { kind: 'chunk', id: chunk.id, codec: packed.codec, size, data: packed.data };
         const input = encodeChunkRecord(record);
         const recordBytes = input.payload[0].length + input.payload[1].length;
@@ -427,6 +457,11 @@ export class Ingester {
   }
 }
 
+/** `packed` with bytes of its own: a copy when compression kept the `lent` input itself (stored raw). */
+function ownBytes(packed: CompressedChunk, lent: Uint8Array): CompressedChunk {
+  return packed.data.buffer === lent.buffer ? { codec: packed.codec, data: packed.data.slice() } : packed;
+}
+
 function changed(path: string, reason: string): FileChangedError {
   return new FileChangedError(`${path} changed while it was read (${reason}); try again`, { path, reason });
 }
@@ -439,13 +474,20 @@ function checkSame(path: string, before: Stats, after: Stats, when: string): voi
 
 /**
  * Reads a file in blocks, each its own ArrayBuffer so it can be transferred to a worker: whole blocks come from
- * `pool` (the session hands them back once chunked), the last ones are sized by the bytes stat promised (+1 to see
- * the end in the same read), so small files do not take whole blocks.
+ * `pool` (the session hands them back once chunked), the last one is sized exactly by the bytes stat promised, so
+ * small files do not take whole blocks, and a 1-byte read after it sees the end (or that the file grew). Why exact:
+ * a block one byte longer (to see the end in the same read) went to the worker as a view, which postMessage cannot
+ * transfer and copied instead, with the rest of its buffer (measured: 71 of 100 blocks of the quick bench corpus,
+ * 9.5 MB copied on the main thread).
+ *
+ * One read ahead: the next block is being read while the caller chunks this one. Why: chunking on the calling
+ * thread waited for each read in turn (a re-snapshot of a 100 MiB file idled ~150 ms of its ~0.75 s of samples).
+ * Reads stay sequential (one in flight) and at most one block more is held; a read still in flight when the caller
+ * stops is waited for before the generator returns, so the handle is never closed under it.
  */
 async function* readBlocks(handle: FileHandle, path: string, expectedBytes: number, pool: BufferPool): AsyncGenerator<Uint8Array> {
-  let remaining = expectedBytes;
-  for (;;) {
-    const block = remaining + 1 >= pool.bufferBytes ? pool.take() : uninitializedBytes(Math.max(1, remaining + 1));
+  const readBlock = async (remaining: number): Promise<{ block: Uint8Array; filled: number }> => {
+    const block = remaining >= pool.bufferBytes ? pool.take() : uninitializedBytes(Math.max(1, remaining));
     let filled = 0;
     while (filled < block.length) {
       const { bytesRead } = await handle.read(block, filled, block.length - filled, null).catch((error: unknown) => {
@@ -455,9 +497,28 @@ async function* readBlocks(handle: FileHandle, path: string, expectedBytes: numb
       filled += bytesRead;
     }
     INGEST_COUNTERS.bytesRead += filled;
-    remaining = Math.max(0, remaining - filled);
-    if (filled > 0) yield filled === block.length ? block : block.subarray(0, filled);
-    if (filled < block.length) return;
+    return { block, filled };
+  };
+  let remaining = expectedBytes;
+  let reading = readBlock(remaining);
+  /** The read not yet awaited, if any (the finally waits for it). */
+  let inFlight: Promise<unknown> | undefined = reading;
+  try {
+    for (;;) {
+      const { block, filled } = await reading;
+      inFlight = undefined;
+      remaining = Math.max(0, remaining - filled);
+      const full = filled === block.length;
+      if (full) {
+        reading = readBlock(remaining);
+        inFlight = reading;
+        reading.catch(() => {}); // observed when awaited above; until then a failure must not count as unhandled
+      }
+      if (filled > 0) yield full ? block : block.subarray(0, filled);
+      if (!full) return;
+    }
+  } finally {
+    await inFlight?.catch(() => {});
   }
 }
 

@@ -72,6 +72,16 @@ export class StatCache implements StatCacheApi {
   }
 
   get(root: string, path: string, stat: StatKey): CachedContent | undefined {
+    const entry = this.matching(root, path, stat);
+    return entry && { contentId: entry.contentId, chunks: unpackChunks(entry.chunks), size: entry.size };
+  }
+
+  contentIdOf(root: string, path: string, stat: StatKey): ContentIdBytes | undefined {
+    return this.matching(root, path, stat)?.contentId;
+  }
+
+  /** The entry when every stat fact matches exactly and it is not racily clean; undefined on any doubt. */
+  private matching(root: string, path: string, stat: StatKey): Entry | undefined {
     const entry = this.entries.get(keyOf(root, path));
     if (!entry) return undefined;
     const s = entry.stat;
@@ -79,7 +89,7 @@ export class StatCache implements StatCacheApi {
     // Racily clean: a write in the same timestamp tick as the one we saw would not change the stat facts.
     const safeBefore = entry.verifiedAtMs - this.racyWindowMs;
     if (!(s.ctimeMs < safeBefore && s.mtimeMs < safeBefore)) return undefined;
-    return { contentId: entry.contentId, chunks: unpackChunks(entry.chunks), size: entry.size };
+    return entry;
   }
 
   set(root: string, path: string, stat: StatKey, content: CachedContent): void {

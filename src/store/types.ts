@@ -11,7 +11,11 @@ export interface StoreOptions {
   /** Create the log if it is missing (writers only). Default true. */
   create?: boolean;
   segmentBytesMax?: number;
-  /** Worker threads for chunking/hashing/compression. Default: one per core (at least 1). */
+  /**
+   * Worker threads for chunking/hashing/compression. Default: one per core no other work keeps busy when the store
+   * opens (cores minus the 1-minute load average, rounded; 0 on a saturated machine: everything on the calling
+   * thread), see defaultWorkerCount in store.ts.
+   */
   workers?: number;
   /** 'auto' compresses a chunk only when that saves at least 1/8 of it; 'none' never compresses. */
   compression?: 'auto' | 'none';
@@ -163,6 +167,8 @@ export interface StatKey {
 export interface StatCacheApi {
   /** The cached content when every stat fact matches exactly; undefined on any doubt. */
   get(root: string, path: string, stat: StatKey): { contentId: ContentIdBytes; chunks: ChunkRef[]; size: number } | undefined;
+  /** The cached content id alone, by get's rule (a scan compares only that: no chunk list is unpacked for it). */
+  contentIdOf(root: string, path: string, stat: StatKey): ContentIdBytes | undefined;
   set(root: string, path: string, stat: StatKey, content: { contentId: ContentIdBytes; chunks: ChunkRef[]; size: number }): void;
   delete(root: string, path: string): void;
   /** Writes the cache atomically beside the log (it is derived data: losing it only costs re-hashing). */

@@ -67,6 +67,12 @@ export const LIMITS = {
   compressOnCallerBytesMax: 16 * 1024,
   /** Chunk ids in the dedup index at most (its typed arrays grow up to this). */
   chunkIndexEntriesMax: 256 * 1024 * 1024,
+  /**
+   * A writer saves the catalog checkpoint on close once the log grew by this many bytes since the one it opened
+   * with (store.ts). Below it a replay of the records after the checkpoint is cheap, and a rescan that appends only
+   * its watch markers does not rewrite the file each time.
+   */
+  catalogCheckpointEveryBytes: 4 * 1024 * 1024,
   /** Write a chunk index checkpoint once this many chunks were indexed since the last one (also on close). */
   chunkIndexCheckpointEveryChunks: 65_536,
   /** Largest index checkpoint or stat cache file read back (bigger is treated as damaged and rebuilt). */

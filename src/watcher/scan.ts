@@ -18,7 +18,7 @@ export interface ScanDeps {
   /** lstat and readlink as synchronous calls (see ReconcileContext.syncFileCalls): a walk then costs ~15% less. */
   syncFileCalls: boolean;
   latest(root: string, path: string): StoredRecord<EntryRecord> | undefined;
-  statCache: Pick<StatCacheApi, 'get'>;
+  statCache: Pick<StatCacheApi, 'contentIdOf'>;
   /** Paths the log has live in this root (to find what vanished while nobody watched). */
   livePaths(root: string): Iterable<string>;
   changed(path: string): void;
@@ -102,7 +102,7 @@ export async function scanRoot(root: ReconcileRoot, deps: ScanDeps): Promise<{ e
           const latest = deps.latest(root.name, rel)?.record;
           const live = latest?.kind === 'version' ? latest : undefined;
           const target = type === 'symlink' ? await readlinkOrUndefined(join(dirAbs, dirent.name), deps.syncFileCalls) : undefined;
-          const cached = type === 'file' ? deps.statCache.get(root.name, rel, statKeyOf(stat))?.contentId : undefined;
+          const cached = type === 'file' ? deps.statCache.contentIdOf(root.name, rel, statKeyOf(stat)) : undefined;
           if (mayDiffer(live, stat, type, cached, target)) changed(rel);
         }),
       );

@@ -5,9 +5,9 @@ import { utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FileChangedError, IoError } from '../../src/errors.js';
-import { openStore } from '../../src/store/index.js';
+import { INGEST_COUNTERS, openStore } from '../../src/store/index.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
-import { prng } from '../unit/store/store-fixtures.js';
+import { collect, prng } from '../unit/store/store-fixtures.js';
 
 describe('ingestFile errors', () => {
   it('throws FileChangedError when the file changes while it is read', async () => {
@@ -51,6 +51,32 @@ describe('ingestFile errors', () => {
       controller.abort();
       await expect(store.ingestFile(join(dir, 'big.bin'), { signal: controller.signal })).rejects.toThrow(/abort/i);
       expect((await store.stats()).versions).toBe(0);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('ingestFile read ahead', () => {
+  it('an abort in the middle of a large file (a read in flight) rejects, and the store reads the file whole after', async () => {
+    const dir = await makeTmpDir();
+    const data = prng(24 * 1024 * 1024, 8);
+    await writeFile(join(dir, 'big.bin'), data);
+    const store = await openStore(join(dir, 'log'), { workers: 0 });
+    try {
+      const controller = new AbortController();
+      const readBefore = INGEST_COUNTERS.bytesRead;
+      // Abort once a few blocks are read: the next one is being read ahead then.
+      const watch = setInterval(() => {
+        if (INGEST_COUNTERS.bytesRead - readBefore >= 3 * 1024 * 1024) controller.abort();
+      }, 1);
+      const aborted = store.ingestFile(join(dir, 'big.bin'), { signal: controller.signal });
+      await expect(aborted).rejects.toThrow(/abort/i);
+      clearInterval(watch);
+      expect(INGEST_COUNTERS.bytesRead - readBefore).toBeLessThan(data.length);
+      const whole = await store.ingestFile(join(dir, 'big.bin'));
+      expect(whole.size).toBe(data.length);
+      expect((await collect(store.readContent(whole.chunks))).equals(Buffer.from(data))).toBe(true);
     } finally {
       await store.close();
     }

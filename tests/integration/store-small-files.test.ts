@@ -101,6 +101,37 @@ describe('store small files', () => {
     }
   });
 
+  it.each([0, 2])('lends the pooled read buffer to compression: raw and compressed chunks read back exact after the buffer was reused (workers: %i)', async (workers) => {
+    const dir = await makeTmpDir();
+    const files: { path: string; data: Uint8Array }[] = [];
+    for (let i = 0; i < 48; i++) {
+      const size = [900, 10_000, 16 * 1024, 20_000, 40_000, 64 * 1024][i % 6]!;
+      // Even files incompressible (stored raw: kept bytes must be a copy), odd ones text (compressed).
+      const data = i % 2 === 0 ? prng(size, 100 + i) : textLike(size, 100 + i);
+      const path = join(dir, `f${i}`);
+      await writeFile(path, data);
+      files.push({ path, data });
+    }
+    const store = await openStore(join(dir, 'log'), { workers });
+    try {
+      // 8 at a time through the synchronous read: each read reuses a pooled buffer another file just gave back.
+      const contents = [];
+      for (let i = 0; i < files.length; i += 8) {
+        contents.push(...(await Promise.all(files.slice(i, i + 8).map((f) => store.ingestFile(f.path, { sizeHint: f.data.length })))));
+      }
+      await store.appendRecords(contents.map((content, i) => versionOf('r', `f${i}`, content)));
+      const stored = [];
+      for await (const entry of store.entries({ kinds: ['chunk'] })) if (entry.record.kind === 'chunk') stored.push(entry.record.codec);
+      expect(stored).toContain('raw');
+      expect(stored).toContain('zstd');
+      for (let i = 0; i < files.length; i++) {
+        expect((await collect(store.readContent(contents[i]!.chunks))).equals(Buffer.from(files[i]!.data))).toBe(true);
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
   it('concurrent ingests of one chunk store it once, and each version follows it in the log', async () => {
     const dir = await makeTmpDir();
     const data = textLike(3000, 7);

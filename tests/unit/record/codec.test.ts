@@ -129,6 +129,40 @@ describe('encodeChunkRecord', () => {
   });
 });
 
+describe('encodeChunkRecord writes the prefix itself (no msgpack encoder), byte for byte what msgpack writes', () => {
+  const sizes = fc.oneof(
+    fc.constantFrom(0, 1, 127, 128, 255, 256, 65_535, 65_536, 262_144, 2 ** 32 - 1),
+    fc.integer({ min: 0, max: 2 ** 32 - 1 }),
+  );
+  const dataLengths = fc.oneof(fc.constantFrom(0, 255, 256, 65_535, 65_536), fc.integer({ min: 0, max: 70_000 }));
+  it('for every codec, size and data length', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.constantFrom('raw', 'deflate', 'zstd'), sizes, dataLengths, (idBytes, codec, size, length) => {
+        const data = new Uint8Array(length).fill(9);
+        const record = { kind: 'chunk', id: idBytes, codec, size, data } as ChunkRecord;
+        const joined = Buffer.concat(encodeChunkRecord(record).payload);
+        expect(joined.equals(Buffer.from(encode({ id: idBytes, codec, size, data })))).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('for a Buffer id (what the native hasher gives), and for shapes it leaves to the encoder', () => {
+    const data = new Uint8Array(40);
+    const shapes: ChunkRecord[] = [
+      { kind: 'chunk', id: Buffer.alloc(32, 7), codec: 'zstd', size: 1000, data },
+      { kind: 'chunk', id: new Uint8Array(31), codec: 'raw', size: 40, data },
+      { kind: 'chunk', id: id(1), codec: 'raw', size: 2 ** 32, data },
+      { kind: 'chunk', id: id(1), codec: 'raw', size: 1.5, data },
+      { kind: 'chunk', id: id(1), codec: 'lz4' as ChunkRecord['codec'], size: 40, data },
+    ];
+    for (const record of shapes) {
+      const joined = Buffer.concat(encodeChunkRecord(record).payload);
+      expect(joined.equals(Buffer.from(encode({ id: record.id, codec: record.codec, size: record.size, data })))).toBe(true);
+    }
+  });
+});
+
 describe('chunkPiecesValid (a writer appends the pieces unjoined)', () => {
   function decodesJoined(pieces: readonly [Uint8Array, Uint8Array]): boolean {
     try {

@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { BlockChunker, Chunker, DEFAULT_CHUNK_SIZES, type ChunkSizes } from '../../../src/store/index.js';
+import { BlockChunker, Chunker, chunkWhole, DEFAULT_CHUNK_SIZES, type ChunkSizes } from '../../../src/store/index.js';
 import { prng } from './store-fixtures.js';
 
 function copying(data: Uint8Array, sizes: ChunkSizes): Uint8Array[] {
@@ -42,6 +42,27 @@ const dataArb = fc
     for (const p of parts) (all.set(p, at), (at += p.length));
     return all;
   });
+
+describe('chunkWhole (content read whole, cut in place)', () => {
+  it('cuts exactly the chunks the copying Chunker cuts, for any data (small sizes), as views into it', () => {
+    fc.assert(
+      fc.property(dataArb, (data) => {
+        const chunks = chunkWhole(data, SMALL);
+        expect(digests(chunks)).toEqual(digests(copying(data, SMALL)));
+        for (const chunk of chunks) expect(chunk.buffer).toBe(data.buffer);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('cuts the same chunks at the default sizes around the sizes a small file has (up to 64 KiB and past)', () => {
+    for (const length of [0, 1, 16 * 1024 - 1, 16 * 1024, 16 * 1024 + 1, 40_000, 64 * 1024, 64 * 1024 + 1, 300_000]) {
+      for (const data of [prng(length, length + 1), new Uint8Array(length).fill(3)]) {
+        expect(digests(chunkWhole(data))).toEqual(digests(copying(data, DEFAULT_CHUNK_SIZES)));
+      }
+    }
+  });
+});
 
 describe('BlockChunker', () => {
   it('cuts exactly the chunks the copying Chunker cuts, for any data and any block split (small sizes)', () => {

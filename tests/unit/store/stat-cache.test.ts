@@ -24,6 +24,19 @@ describe('stat cache', () => {
     expect(cache.get('r', 'a.txt', stat)).toBeUndefined();
   });
 
+  it('contentIdOf answers by the same rule as get (what a scan asks)', () => {
+    const cache = new StatCache('/nonexistent/cache', false);
+    cache.set('r', 'a.txt', stat, content);
+    expect(cache.contentIdOf('r', 'a.txt', stat)).toEqual(content.contentId);
+    expect(cache.contentIdOf('r', 'b.txt', stat)).toBeUndefined();
+    for (const change of [{ size: 2 }, { mtimeMs: old + 1 }, { ctimeMs: old + 0.5 }, { ino: 43 }]) {
+      expect(cache.contentIdOf('r', 'a.txt', { ...stat, ...change })).toBeUndefined();
+    }
+    const now = Date.now();
+    cache.set('r', 'fresh', { size: 1, mtimeMs: now - 10, ctimeMs: now - 10, ino: 1 }, content);
+    expect(cache.contentIdOf('r', 'fresh', { size: 1, mtimeMs: now - 10, ctimeMs: now - 10, ino: 1 })).toBeUndefined();
+  });
+
   it('does not trust a file changed within the racy window before it was read', () => {
     const cache = new StatCache('/nonexistent/cache', false);
     const now = Date.now();

@@ -19,7 +19,7 @@ function fakeStore(logDir: string, faults: { changedReads?: number; failedAppend
   const cache = new Map<string, unknown>();
   const store = {
     logDir,
-    statCache: { get: () => undefined, set: (r: string, p: string, _s: unknown, c: unknown) => cache.set(`${r}/${p}`, c), delete: () => {}, save: async () => {} },
+    statCache: { get: () => undefined, contentIdOf: () => undefined, set: (r: string, p: string, _s: unknown, c: unknown) => cache.set(`${r}/${p}`, c), delete: () => {}, save: async () => {} },
     hasChunk: () => true,
     async ingestFile(path: string) {
       if ((faults.changedReads ?? 0) > 0) {

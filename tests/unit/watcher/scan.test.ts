@@ -68,7 +68,7 @@ describe('scanRoot', () => {
           return record ? { record, seq: 0, segment: 's', offset: 0 } : undefined;
         },
         // The cache knows d/same.txt as content 1 and changed.txt as an older content.
-        statCache: { get: (_r, p) => (p === 'd/same.txt' ? { contentId: id(1), chunks: [], size: 4 } : p === 'changed.txt' ? { contentId: id(9), chunks: [], size: 7 } : undefined) },
+        statCache: { contentIdOf: (_r, p) => (p === 'd/same.txt' ? id(1) : p === 'changed.txt' ? id(9) : undefined) },
         livePaths: () => catalog.keys(),
         changed: (p) => changed.push(p),
         inode: (p, ino) => inodes.set(p, ino),
