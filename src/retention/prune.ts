@@ -7,7 +7,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FORMAT_VERSION_RETENTION, FRAME_HEADER_BYTES, Log, type SegmentRewritePlan } from '../log/index.js';
 import { contentIdHex, decodeRecord, peekChunkIdAndSize, RECORD_TAGS } from '../record/index.js';
-import { CHECKPOINT_FILE_NAME, STAT_CACHE_FILE_NAME } from '../store/index.js';
+import { CATALOG_CHECKPOINT_FILE_NAME, CHECKPOINT_FILE_NAME, STAT_CACHE_FILE_NAME } from '../store/index.js';
 import { UsageError } from '../errors.js';
 
 export interface PruneOptions {
@@ -188,8 +188,10 @@ export async function pruneLog(log: Log, options: PruneOptions = {}): Promise<Pr
     onBytes: (done) => options.onProgress?.(done, bytesTotal),
     onStep: options.onStep,
   });
-  // The chunk index checkpoint and the stat cache point into the old segments: both are derived and rebuilt.
+  // The chunk index and catalog checkpoints and the stat cache point into the old segments: all are derived and
+  // rebuilt (the checkpoints' own staleness checks would refuse them too; removing them says so plainly).
   await rm(join(log.dir, CHECKPOINT_FILE_NAME), { force: true });
+  await rm(join(log.dir, CATALOG_CHECKPOINT_FILE_NAME), { force: true });
   await rm(join(log.dir, STAT_CACHE_FILE_NAME), { force: true });
   const after = (await log.segments()).reduce((n, s) => n + s.bytes, 0);
   report.bytesAfter = after;
