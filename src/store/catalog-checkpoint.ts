@@ -4,13 +4,10 @@
 // trusted over the segments: it is used only if its checksum holds, its position still matches the segments
 // (checkpoint-position.ts: the same rule as the chunk index checkpoint) and every record in it decodes and
 // validates as a record read from the log does. Anything else is a problem the caller answers by a full replay.
-import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeRecord, encodeRecord } from '../record/index.js';
-import { writeFileAtomic } from '../util/fs-durable.js';
 import { LIMITS } from '../util/limits.js';
-import { checksum64 } from './checksum.js';
-import { FieldReader, FieldWriter, readPosition, writePosition, type CheckpointPosition } from './checkpoint-position.js';
+import { FieldReader, FieldWriter, readDerivedFile, readPosition, writeDerivedFile, writePosition, type CheckpointPosition } from './checkpoint-position.js';
 import type { SegmentInfo } from '../log/types.js';
 import type { StoredRecord } from './types.js';
 
@@ -44,28 +41,15 @@ export async function saveCatalogCheckpoint(logDir: string, records: readonly St
   }
   const body = w.join();
   if (body.length + 8 > LIMITS.storeDerivedFileBytesMax) return; // too large to be worth it: the next open replays
-  const file = new Uint8Array(body.length + 8);
-  file.set(body);
-  file.set(await checksum64(body), body.length);
-  await writeFileAtomic(join(logDir, CATALOG_CHECKPOINT_FILE_NAME), file);
+  await writeDerivedFile(join(logDir, CATALOG_CHECKPOINT_FILE_NAME), body);
 }
 
 /** Loads the checkpoint if it is intact and still matches the segments on disk; otherwise says why not. */
 export async function loadCatalogCheckpoint(logDir: string, current: SegmentInfo[]): Promise<CatalogCheckpointLoad> {
-  const file = join(logDir, CATALOG_CHECKPOINT_FILE_NAME);
-  let bytes: Uint8Array;
+  const read = await readDerivedFile(join(logDir, CATALOG_CHECKPOINT_FILE_NAME), MAGIC, 'catalog checkpoint');
+  if ('problem' in read) return read;
   try {
-    if ((await stat(file)).size > LIMITS.storeDerivedFileBytesMax) return { problem: 'catalog checkpoint too large' };
-    bytes = await readFile(file);
-  } catch (error) {
-    return { problem: (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : `unreadable: ${(error as Error).message}` };
-  }
-  if (bytes.length < MAGIC.length + 8 || !MAGIC.every((b, i) => bytes[i] === b)) return { problem: 'not a catalog checkpoint' };
-  const body = bytes.subarray(0, bytes.length - 8);
-  const sum = await checksum64(body);
-  if (!sum.every((b, i) => bytes[body.length + i] === b)) return { problem: 'checksum mismatch (damaged)' };
-  try {
-    return await parseAndCheck(logDir, body, current);
+    return await parseAndCheck(logDir, read.body, current);
   } catch (error) {
     // A truncated field or a record the log's reader would refuse (CorruptionError): the checkpoint is not used.
     if (error instanceof Error) return { problem: `unreadable catalog checkpoint: ${error.message}` };

@@ -1,11 +1,15 @@
 // Where a derived file of the store stands in the log, and the check that it still stands there: the chunk index
 // checkpoint (index-checkpoint.ts) and the catalog checkpoint (catalog-checkpoint.ts) both begin with this. Owns
-// the position's bytes and its validity rule; never decides what a stale file costs (its caller rebuilds).
+// the position's bytes and its validity rule, and the file's envelope (size limit, magic, xxh64 trailer); never
+// decides what a stale file costs (its caller rebuilds).
 // Invariant: a position is accepted only if every segment it names is still there, in order, with the size it had
 // (the last one at least that size), and the last TAIL_BYTES before the position still hash the same; a log that
 // was cut, rewritten, or is another log fails one of these.
-import { open } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../util/fs-durable.js';
+import { LIMITS } from '../util/limits.js';
+import { checksum64 } from './checksum.js';
 import { CONTENT_ID_BYTES, hashContent, sameContentId } from './content-id.js';
 import type { SegmentInfo } from '../log/types.js';
 
@@ -66,6 +70,33 @@ export class FieldReader {
     this.need(n);
     return (this.at += n), this.data.subarray(this.at - n, this.at);
   }
+}
+
+/** Writes a derived file atomically: `body` (which starts with its magic) and its xxh64 checksum after it. */
+export async function writeDerivedFile(path: string, body: Uint8Array): Promise<void> {
+  const file = new Uint8Array(body.length + 8);
+  file.set(body);
+  file.set(await checksum64(body), body.length);
+  await writeFileAtomic(path, file);
+}
+
+/**
+ * Reads a derived file written by writeDerivedFile: its body when it is within the size limit, starts with `magic`
+ * and its checksum holds; otherwise why not (`what` names the file in the problem).
+ */
+export async function readDerivedFile(path: string, magic: Uint8Array, what: string): Promise<{ body: Uint8Array } | { problem: string }> {
+  let bytes: Uint8Array;
+  try {
+    if ((await stat(path)).size > LIMITS.storeDerivedFileBytesMax) return { problem: `${what} too large` };
+    bytes = await readFile(path);
+  } catch (error) {
+    return { problem: (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : `unreadable: ${(error as Error).message}` };
+  }
+  if (bytes.length < magic.length + 8 || !magic.every((b, i) => bytes[i] === b)) return { problem: `not a ${what}` };
+  const body = bytes.subarray(0, bytes.length - 8);
+  const sum = await checksum64(body);
+  if (!sum.every((b, i) => bytes[body.length + i] === b)) return { problem: 'checksum mismatch (damaged)' };
+  return { body };
 }
 
 async function readTail(logDir: string, segment: string, end: number): Promise<Uint8Array> {

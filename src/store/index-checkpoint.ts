@@ -3,14 +3,10 @@
 // trusted over the segments: a checkpoint is used only if its own checksum holds, every segment it names still
 // exists with the size it had (the last one at least that size), and the last 64 KiB before its position still
 // hash the same. Anything else is a stale or damaged checkpoint, and the caller rebuilds from the log.
-import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../util/fs-durable.js';
-import { LIMITS } from '../util/limits.js';
-import { checksum64 } from './checksum.js';
 import { ChunkIndex } from './chunk-index.js';
 import { CONTENT_ID_BYTES } from './content-id.js';
-import { FieldReader, FieldWriter, readPosition, writePosition, type CheckpointPosition } from './checkpoint-position.js';
+import { FieldReader, FieldWriter, readDerivedFile, readPosition, writeDerivedFile, writePosition, type CheckpointPosition } from './checkpoint-position.js';
 import type { SegmentInfo } from '../log/types.js';
 
 export const CHECKPOINT_FILE_NAME = 'store.chunk-index';
@@ -41,31 +37,17 @@ export async function saveCheckpoint(logDir: string, index: ChunkIndex, position
   w.u32(i);
   w.bytes(ids.subarray(0, i * CONTENT_ID_BYTES));
   w.bytes(new Uint8Array(meta.buffer, 0, i * 12));
-  const body = w.join();
-  const file = new Uint8Array(body.length + 8);
-  file.set(body);
-  file.set(await checksum64(body), body.length);
-  await writeFileAtomic(join(logDir, CHECKPOINT_FILE_NAME), file);
+  await writeDerivedFile(join(logDir, CHECKPOINT_FILE_NAME), w.join());
 }
 
 export type CheckpointLoad = { index: ChunkIndex; nextSeq: number } | { problem: string };
 
 /** Loads the checkpoint if it is intact and still matches the segments on disk; otherwise says why not. */
 export async function loadCheckpoint(logDir: string, current: SegmentInfo[]): Promise<CheckpointLoad> {
-  const file = join(logDir, CHECKPOINT_FILE_NAME);
-  let bytes: Uint8Array;
+  const read = await readDerivedFile(join(logDir, CHECKPOINT_FILE_NAME), MAGIC, 'checkpoint file');
+  if ('problem' in read) return read;
   try {
-    if ((await stat(file)).size > LIMITS.storeDerivedFileBytesMax) return { problem: 'checkpoint file too large' };
-    bytes = await readFile(file);
-  } catch (error) {
-    return { problem: (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : `unreadable: ${(error as Error).message}` };
-  }
-  if (bytes.length < MAGIC.length + 8 || !MAGIC.every((b, i) => bytes[i] === b)) return { problem: 'not a checkpoint file' };
-  const body = bytes.subarray(0, bytes.length - 8);
-  const sum = await checksum64(body);
-  if (!sum.every((b, i) => bytes[body.length + i] === b)) return { problem: 'checksum mismatch (damaged)' };
-  try {
-    return await parseAndCheck(logDir, body, current);
+    return await parseAndCheck(logDir, read.body, current);
   } catch (error) {
     return { problem: `unreadable checkpoint: ${(error as Error).message}` };
   }
