@@ -4,11 +4,12 @@
 // acknowledged; hooks that hang or fail never stop recording; a name with shell metacharacters reaches an exec
 // hook as data; past the inotify limit (in a user namespace of its own) the count and the fix are said once; a
 // folder with `every` is snapshotted without live watching; `run --check` exit codes.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, runCli, spawnCli, waitForStderrLine } from '../helpers/run-cli.js';
+import { canLowerInotifyLimit, spawnCliWithInotifyLimit } from '../helpers/inotify-limit.js';
+import { runCli, spawnCli, waitForStderrLine } from '../helpers/run-cli.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -169,15 +170,14 @@ describe('synclog run', { timeout: SLOW_TEST_MS }, () => {
   it('past the inotify limit: says how many watches the folders need and how to raise it, once, not per directory', async () => {
     // A user namespace of its own (unshare -U -r) has its own inotify limit, so the test lowers it to 10 there and
     // the machine's limit is left alone. Where unshare cannot make one, the test says so and checks nothing.
-    const probe = spawnSync('unshare', ['-U', '-r', 'sh', '-c', 'echo 10 > /proc/sys/user/max_inotify_watches'], { stdio: 'ignore' });
-    if (probe.status !== 0) {
+    if (!canLowerInotifyLimit(10)) {
       console.log('unshare -U -r with a writable /proc/sys/user/max_inotify_watches is not available here: inotify-limit run not checked');
       return;
     }
     const work = await makeTmpDir();
     for (let i = 0; i < 30; i++) await mkdir(join(work, 'docs', `d${i}`), { recursive: true });
     await writeFile(join(work, 'i.toml'), 'log = "log"\n[[folders]]\npath = "docs"\n');
-    const run = spawn('unshare', ['-U', '-r', 'sh', '-c', 'echo 10 > /proc/sys/user/max_inotify_watches && exec "$0" "$@"', process.execPath, CLI, 'run', '--config', join(work, 'i.toml')], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SYNCLOG_NO_PROGRESS: '1' } });
+    const run = spawnCliWithInotifyLimit(10, ['run', '--config', join(work, 'i.toml')]);
     let stderr = '';
     run.stderr!.on('data', (data: Buffer) => (stderr += data.toString()));
     let code: number | null;

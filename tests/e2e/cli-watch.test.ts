@@ -4,8 +4,8 @@
 import { chmod, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { spawn, spawnSync } from 'node:child_process';
-import { CLI, runCli, spawnCli, waitForLine } from '../helpers/run-cli.js';
+import { canLowerInotifyLimit, spawnCliWithInotifyLimit } from '../helpers/inotify-limit.js';
+import { runCli, spawnCli, waitForLine } from '../helpers/run-cli.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -137,14 +137,13 @@ describe('synclog watch', () => {
 describe('synclog watch past the inotify limit', () => {
   it('says once that it ran out of watches, how many the folders need and how to raise the limit', { timeout: 120_000 }, async () => {
     // In a user namespace of its own (unshare -U -r) the limit is lowered to 10 there; the machine's is untouched.
-    const probe = spawnSync('unshare', ['-U', '-r', 'sh', '-c', 'echo 10 > /proc/sys/user/max_inotify_watches'], { stdio: 'ignore' });
-    if (probe.status !== 0) {
+    if (!canLowerInotifyLimit(10)) {
       console.log('unshare -U -r with a writable /proc/sys/user/max_inotify_watches is not available here: not checked');
       return;
     }
     const work = await makeTmpDir();
     for (let i = 0; i < 30; i++) await mkdir(join(work, 'docs', `d${i}`), { recursive: true });
-    const watch = spawn('unshare', ['-U', '-r', 'sh', '-c', 'echo 10 > /proc/sys/user/max_inotify_watches && exec "$0" "$@"', process.execPath, CLI, 'watch', join(work, 'docs'), '--log', join(work, 'log')], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SYNCLOG_NO_PROGRESS: '1' } });
+    const watch = spawnCliWithInotifyLimit(10, ['watch', join(work, 'docs'), '--log', join(work, 'log')]);
     let stderr = '';
     watch.stderr!.on('data', (data: Buffer) => (stderr += data.toString()));
     try {
