@@ -103,7 +103,7 @@ export class Store implements StoreApi {
     readonly logDir: string,
     private readonly log: StoreLog,
     private readonly logModule: LogModule,
-    private readonly options: Required<Pick<StoreOptions, 'readOnly' | 'workers' | 'compression' | 'indexOnDemand' | 'skipDamaged'>>,
+    private readonly options: Required<Pick<StoreOptions, 'readOnly' | 'workers' | 'compression' | 'indexOnDemand'>>,
   ) {
     this.statCache = new StatCache(join(logDir, STAT_CACHE_FILE_NAME), options.readOnly);
     const store = this;
@@ -685,7 +685,7 @@ export async function openStore(logDir: string, options: StoreOptions = {}): Pro
       segmentBytesMax: options.segmentBytesMax,
       ...(options.skipDamaged ? { skipDamaged: true } : {}),
     }));
-  const store = new Store(dir, log, logModule, { readOnly, workers, compression: options.compression ?? 'auto', indexOnDemand: options.indexOnDemand ?? false, skipDamaged: options.skipDamaged ?? false });
+  const store = new Store(dir, log, logModule, { readOnly, workers, compression: options.compression ?? 'auto', indexOnDemand: options.indexOnDemand ?? false });
   try {
     await store.init();
   } catch (error) {
