@@ -6,6 +6,6 @@ export { HOOK_EVENT_KINDS, changeEvent, type HookEvent, type HookEventKind } fro
 export { SIGNATURE_HEADER, signBody, createHooks } from './hooks.js';
 export { statusFileFor, readStatusFile, processAlive, type ServiceStatus, type ComponentStatus } from './status-file.js';
 export { Schedule, nextDelayMs } from './schedule.js';
-export { countDirectories, inotifyAdvice, readMaxUserWatches } from './inotify.js';
+export { countDirectories, inotifyAdvice, readMaxUserWatches, watchesNeeded } from './inotify.js';
 export { renderUnit, quoteUnitWord, SHIPPED_UNITS, type UnitOptions } from './systemd.js';
 export { ServerRetention, describeRetainPass, type ServerRetentionOptions } from './server-retention.js';

@@ -22,6 +22,17 @@ export async function readMaxUserWatches(file = MAX_USER_WATCHES_FILE, userNsFil
   return limits.length === 0 ? undefined : Math.min(...limits);
 }
 
+/**
+ * The inotify watches `folders` need (one per directory not excluded) and the limit they meet (undefined: none to
+ * read, or no folder to watch). The one count behind `run --check`, the service's start and a watcher that ran out.
+ */
+export async function watchesNeeded(folders: readonly { path: string; exclude: readonly string[] }[]): Promise<{ needed: number; limit: number | undefined }> {
+  if (folders.length === 0) return { needed: 0, limit: undefined };
+  let needed = 0;
+  for (const folder of folders) needed += (await countDirectories(folder.path, folder.exclude)).count;
+  return { needed, limit: await readMaxUserWatches() };
+}
+
 /** Directories below (and including) `root` that are not excluded, counted up to `countMax`. */
 export async function countDirectories(root: string, exclude: readonly string[], countMax: number = SERVICE_LIMITS.inotifyCountDirsMax): Promise<{ count: number; complete: boolean }> {
   const matcher = ignore({ allowRelativePaths: true, ignorecase: false }).add([...exclude]);

@@ -13,7 +13,7 @@ import { AppendOnlyLogWatcher, type WatcherChange } from '../watcher/index.js';
 import type { FolderConfig, ServeConfig, ServiceConfig } from './config.js';
 import { changeEvent, type HookEvent } from './hook-event.js';
 import { createHooks, type Hook } from './hooks.js';
-import { countDirectories, inotifyAdvice, readMaxUserWatches } from './inotify.js';
+import { inotifyAdvice, watchesNeeded } from './inotify.js';
 import { startPushers, startServer, type RunningPusher, type RunningServer, remoteSource } from './parts.js';
 import { Schedule } from './schedule.js';
 import { describeRetainPass, ServerRetention } from './server-retention.js';
@@ -221,8 +221,8 @@ export class ServiceRunner extends EventEmitter<ServiceRunnerEvents> {
 
   /** At start: warns when the live folders need more inotify watches than the limit leaves. */
   private async checkInotify(live: readonly FolderConfig[]): Promise<void> {
-    const counted = await this.countWatches(live);
-    const advice = counted && inotifyAdvice(counted.needed, counted.limit);
+    const counted = await watchesNeeded(live.filter((f) => !f.poll));
+    const advice = inotifyAdvice(counted.needed, counted.limit);
     if (advice) this.say('warn', 'watch', 'inotify-limit', advice, counted);
   }
 
@@ -230,20 +230,9 @@ export class ServiceRunner extends EventEmitter<ServiceRunnerEvents> {
   private async adviseWatchLimit(): Promise<void> {
     if (this.watchLimitAdvised) return;
     this.watchLimitAdvised = true;
-    const counted = await this.countWatches(this.config.folders.filter((f) => f.everyMs === undefined));
-    const advice = counted && inotifyAdvice(counted.needed, counted.limit, { hit: true });
+    const counted = await watchesNeeded(this.config.folders.filter((f) => f.everyMs === undefined && !f.poll));
+    const advice = inotifyAdvice(counted.needed, counted.limit, { hit: true });
     if (advice) this.say('error', 'watch', 'inotify-limit', advice, counted);
-  }
-
-  /** Watches the inotify-watched folders need (one per directory) and the system's limit; undefined off Linux. */
-  private async countWatches(live: readonly FolderConfig[]): Promise<{ needed: number; limit: number } | undefined> {
-    const watched = live.filter((f) => !f.poll);
-    if (watched.length === 0) return undefined;
-    const limit = await readMaxUserWatches();
-    if (limit === undefined) return undefined;
-    let needed = 0;
-    for (const folder of watched) needed += (await countDirectories(folder.path, folder.exclude)).count;
-    return { needed, limit };
   }
 
   /** The events every watcher (live or snapshot) reports, as the service logs and hooks see them. */

@@ -117,11 +117,8 @@ function describe(config: ServiceConfig): string {
 
 /** --check: the config is valid; also says what would run and whether the inotify limit leaves room. */
 async function check(config: ServiceConfig, options: RunCliOptions): Promise<number> {
-  const { countDirectories, inotifyAdvice, readMaxUserWatches } = await import('../../service/index.js');
-  const live = config.folders.filter((f) => f.everyMs === undefined && !f.poll);
-  let needed = 0;
-  for (const folder of live) needed += (await countDirectories(folder.path, folder.exclude)).count;
-  const limit = live.length > 0 ? await readMaxUserWatches() : undefined;
+  const { inotifyAdvice, watchesNeeded } = await import('../../service/index.js');
+  const { needed, limit } = await watchesNeeded(config.folders.filter((f) => f.everyMs === undefined && !f.poll));
   const advice = inotifyAdvice(needed, limit);
   if (options.json) {
     printJson({ ok: true, config: config.file, log: config.log, folders: config.folders, serve: config.serve, push: config.push, receivers: config.receivers, hooks: config.hooks.map((h) => h.name), inotify: { needed, limit, advice } });

@@ -74,10 +74,8 @@ export function printWatcherEvents(watcher: Pick<AppendOnlyLogWatcher, 'on' | 'o
 
 /** Out of inotify watches: how many the roots need (one per directory) and how to raise the limit, once. */
 async function adviseWatchLimit(roots: readonly string[], exclude: readonly string[], json: boolean): Promise<void> {
-  const { countDirectories, inotifyAdvice, readMaxUserWatches } = await import('../../service/index.js');
-  let needed = 0;
-  for (const root of roots) needed += (await countDirectories(root, exclude)).count;
-  const limit = await readMaxUserWatches();
+  const { inotifyAdvice, watchesNeeded } = await import('../../service/index.js');
+  const { needed, limit } = await watchesNeeded(roots.map((path) => ({ path, exclude })));
   const advice = inotifyAdvice(needed, limit, { hit: true, instead: 'or watch with --poll, or record the biggest folder with `synclog snapshot DIR --every 1h` instead' });
   if (!advice) return;
   if (json) printJson({ event: 'inotify-limit', needed, limit, advice });
