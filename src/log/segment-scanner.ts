@@ -2,9 +2,10 @@
 // Owns: turning file bytes into frames or a typed stop (end, incomplete, bad) at an exact offset. Never decides
 // whether a stop is a torn tail or corruption (segment-check.ts does) and never writes.
 // Invariant: a returned payload is a copy whose checksum matched; a skipped frame (not wanted) is verified too, so
-// damage anywhere stops every read, filtered or not. Why: passing by its length a skipped frame not wholly in the
-// buffer let a tags-filtered read (history, stats, the catalog) miss damage in a frame that straddled the end of a
-// read window, depending on where frames fell; reading it costs at most one frame's bytes read again per window.
+// damage anywhere stops every read, filtered or not; one not wholly in the buffer is read on its own, leaving the
+// buffer (and a payload lent from it) as it was. Why: passing it by its length let a tags-filtered read (history,
+// stats, the catalog) miss damage in a frame that straddled the end of a read window, depending on where frames
+// fell; the extra read is at most one frame per window.
 import type { FileHandle } from 'node:fs/promises';
 import { LOG_LIMITS } from '../util/limits.js';
 import { FRAME_HEADER_BYTES, SEGMENT_HEADER_BYTES, type FrameFlags } from './format.js';
@@ -76,6 +77,11 @@ export class SegmentScanner {
     return this.buffer.subarray(0, Math.min(length, got));
   }
 
+  private inBuffer(offset: number, length: number): boolean {
+    const start = offset - this.bufferStart;
+    return start >= 0 && start + length <= this.buffer.length;
+  }
+
   /** Reads the frame at the current offset; advances past it only when it is a good frame. */
   /** `lend`: frames whose payload may be a view into the scan buffer (valid until the next call), not a copy. */
   /** `keepFrame`: a wanted frame comes back whole as well (`frame`, a copy; its payload a view into it). */
@@ -88,6 +94,15 @@ export class SegmentScanner {
     const { header, frameBytes } = head;
     if (at + frameBytes > this.fileSize) return { kind: 'incomplete', offset: at, reason: 'short-payload' };
     const wanted = want(header.tag, header.flags);
+    if (!wanted && !this.inBuffer(at, frameBytes)) {
+      // Checked from a read of its own: the scan buffer stays as it is (a payload lent from it stays valid).
+      const own = new Uint8Array(frameBytes);
+      if ((await readAtMost(this.handle, own, at)) < frameBytes) return { kind: 'incomplete', offset: at, reason: 'short-payload' };
+      const checked = verifyFrame(own, 0, header, frameBytes, this.salt);
+      if (checked.kind !== 'frame') return { kind: 'bad', offset: at, reason: checked.kind === 'bad' ? checked.reason : 'checksum-mismatch' };
+      this.offset = at + frameBytes;
+      return { kind: 'frame', offset: at, frameBytes, tag: header.tag, flags: header.flags, payload: undefined };
+    }
     const bytes = await this.window(at, frameBytes);
     if (bytes.length < frameBytes) return { kind: 'incomplete', offset: at, reason: 'short-payload' };
     const result = verifyFrame(bytes, 0, header, frameBytes, this.salt);
