@@ -38,7 +38,9 @@ describe('DurableBatch', () => {
     fail = true;
     const b = writeFileDurable(join(dir, 'b.txt'), new TextEncoder().encode('new'), 0o644, 1_000_000, via(batch, 2));
     const c = writeFileDurable(join(dir, 'c.txt'), new TextEncoder().encode('new'), 0o644, 1_000_000, via(batch, 3));
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Both staged before the flush (a fixed 20 ms wait was not always enough on a loaded machine: the flush then
+    // closed an empty batch and the two writes waited for one that never came).
+    await waitFor(() => batch.staged === 2, 'both writes to be staged');
     await batch.flush();
     await expect(b).rejects.toThrow(/EIO/);
     await expect(c).rejects.toThrow(/EIO/);
