@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { NotFoundError } from '../errors.js';
 import { contentIdFromHex, type ContentIdBytes } from '../record/index.js';
 import { CONTENT_ID_BYTES, type ChunkRecordResult, type StoreApi } from '../store/index.js';
+import type { ChunkRecordSource } from './shared-chunk-reads.js';
 import { NET_LIMITS } from '../util/limits.js';
 import { errorBodyOf, gone, HttpRefusal, writeAll } from './http-reply.js';
 import { readRequestBody } from './request-body.js';
@@ -58,7 +59,7 @@ export async function readChunkIds(req: IncomingMessage): Promise<ContentIdBytes
   return ids;
 }
 
-export async function streamChunks(store: StoreApi, ids: readonly ContentIdBytes[], res: ServerResponse, headers: Record<string, string>): Promise<void> {
+export async function streamChunks(source: ChunkRecordSource, ids: readonly ContentIdBytes[], res: ServerResponse, headers: Record<string, string>): Promise<void> {
   res.writeHead(200, { ...headers, 'content-type': CONTENT_TYPES.chunks });
   await writeAll(res, CHUNK_STREAM_MAGIC);
   // Read in groups (chunks next to each other in the log: one pread per run of them), the next group while this one
@@ -67,7 +68,7 @@ export async function streamChunks(store: StoreApi, ids: readonly ContentIdBytes
   const groups: Promise<ChunkRecordResult[]>[] = [];
   const readGroup = (group: number) => {
     if (groups[group] || group * SERVE_GROUP_IDS >= ids.length) return;
-    const read = store.readChunkRecords(ids.slice(group * SERVE_GROUP_IDS, (group + 1) * SERVE_GROUP_IDS));
+    const read = source.readChunkRecords(ids.slice(group * SERVE_GROUP_IDS, (group + 1) * SERVE_GROUP_IDS));
     read.catch(() => {}); // awaited below in order, or dropped when the client went away
     groups[group] = read;
   };

@@ -17,6 +17,7 @@ import { PROTOCOL_VERSION, ROUTES, type LogInfo, type Scope } from './protocol.j
 import { PUSH_FEATURE_VERSION_DELTA } from './push-protocol.js';
 import { PushReceiver, type PushEvent, type PushStats } from './push-server.js';
 import { readChunkIds, sendOneChunk, streamChunks } from './serve-chunks.js';
+import { SharedChunkReads } from './shared-chunk-reads.js';
 import { parseRecordsRequest, streamRecords, type RecordStreamStats } from './serve-records.js';
 import { TokenSet } from './tokens.js';
 
@@ -57,6 +58,8 @@ const PUSH_PREFIX = '/v1/push/';
 export class LogServer {
   /** Counters of the record streams (tests and operators: a slow follower's stream stops, it is not buffered). */
   readonly stats: RecordStreamStats = { recordsSent: 0, streamsOpen: 0 };
+  /** Chunk records shared between the clients asking for the same chunks at about the same time. */
+  private readonly chunkReads: SharedChunkReads;
 
   private constructor(
     private readonly server: Server,
@@ -67,7 +70,9 @@ export class LogServer {
     readonly tls: boolean,
     private readonly onError: ((error: unknown) => void) | undefined,
     private readonly push: PushReceiver | undefined,
-  ) {}
+  ) {
+    this.chunkReads = new SharedChunkReads(store, NET_LIMITS.serveChunkRecordsKeptBytesMax);
+  }
 
   /** What clients pushed (undefined: the server does not take pushes). */
   get pushStats(): PushStats | undefined {
@@ -222,7 +227,7 @@ export class LogServer {
     }
     if (path === ROUTES.chunks) {
       allow('POST');
-      return streamChunks(this.store, await readChunkIds(req), res, headers);
+      return streamChunks(this.chunkReads, await readChunkIds(req), res, headers);
     }
     if (path.startsWith(`${ROUTES.chunks}/`)) {
       allow('GET');

@@ -269,6 +269,11 @@ export const NET_LIMITS = {
    */
   chunkAnswersKeptBytesMax: 8 * 1024 * 1024,
   /**
+   * Chunk records a server keeps after reading them for one client (payload bytes), so its other followers asking for
+   * the same new chunks moments later are answered without reading them again (src/net/shared-chunk-reads.ts).
+   */
+  serveChunkRecordsKeptBytesMax: 32 * 1024 * 1024,
+  /**
    * Record payload bytes a remote source keeps from a reading that does not follow, so the next reading from the same
    * seq (a receiver's apply pass after its catch-up plan) does not download them again; beyond it, the rest is.
    */
