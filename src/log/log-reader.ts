@@ -11,6 +11,7 @@ import type { ChangeSignal } from './follow.js';
 import { GroupTracker, nextRecordStart, validFrameFollows } from './segment-check.js';
 import { listSegments, openSegment, type OpenSegment, type SegmentRef } from './segment-file.js';
 import { findIndexEntry, readSegmentIndex, type IndexEntry } from './segment-index.js';
+import type { FrameMaps } from './frame-map.js';
 import { SegmentScanner, WANT_NONE, type ScanStep } from './segment-scanner.js';
 import { seqAfterDamage, skippedRegion } from './resync.js';
 import type { LogEntry, ReadOptions, SkippedRegion } from './types.js';
@@ -37,6 +38,8 @@ export interface ReaderContext {
    * records is ~0.1 s of checksums per read; a store's open reads it twice). A hint, verified like a sealed one's.
    */
   activeIndex?: () => { name: string; entries: readonly IndexEntry[] };
+  /** Frames this Log's readers verified and found durable (frame-map.ts): passed by without reading them again. */
+  frameMaps?: FrameMaps;
 }
 
 interface Position {
@@ -60,9 +63,10 @@ function corruption(segment: SegmentRef, offset: number, seq: number, reason: st
   });
 }
 
-async function openAt(dir: string, ref: SegmentRef, fromSeq: number, sealed: boolean, active?: ReaderContext['activeIndex']): Promise<Position> {
+async function openAt(dir: string, ref: SegmentRef, fromSeq: number, sealed: boolean, active?: ReaderContext['activeIndex'], frameMaps?: FrameMaps): Promise<Position> {
   const segment = await openSegment(ref);
   const scanner = new SegmentScanner(segment.handle, segment.header.salt, segment.size);
+  scanner.known = frameMaps?.forSegment(segment.identity, segment.header.salt);
   const position: Position = { segment, scanner, seq: ref.baseSeq, groups: new GroupTracker(), confirmedTo: SEGMENT_HEADER_BYTES };
   if (fromSeq <= ref.baseSeq) return position;
   const activeIndex = sealed ? undefined : active?.();
@@ -84,6 +88,7 @@ async function openAt(dir: string, ref: SegmentRef, fromSeq: number, sealed: boo
 /** Looks ahead from a group's first frame for its last; returns where the group ends, or undefined if not there yet. */
 async function findGroupEnd(position: Position, firstOffset: number): Promise<number | undefined> {
   const ahead = new SegmentScanner(position.segment.handle, position.segment.header.salt, position.scanner.fileSize, firstOffset);
+  ahead.known = position.scanner.known;
   await ahead.next(WANT_NONE);
   for (;;) {
     const step = await ahead.next(WANT_NONE);
@@ -113,7 +118,7 @@ export async function* readLog(ctx: ReaderContext, options: ReadOptions = {}): A
       if (stopped()) return;
       const generation = ctx.changes.generation;
       if (!position) {
-        position = await startPosition(ctx.dir, fromSeq, ctx.activeIndex);
+        position = await startPosition(ctx.dir, fromSeq, ctx.activeIndex, ctx.frameMaps);
         if (!position) {
           if (!follow) return;
           await ctx.changes.wait(generation, signal);
@@ -140,12 +145,12 @@ export async function* readLog(ctx: ReaderContext, options: ReadOptions = {}): A
   }
 }
 
-async function startPosition(dir: string, fromSeq: number, activeIndex?: ReaderContext['activeIndex']): Promise<Position | undefined> {
+async function startPosition(dir: string, fromSeq: number, activeIndex?: ReaderContext['activeIndex'], frameMaps?: FrameMaps): Promise<Position | undefined> {
   const segments = await listSegments(dir).catch(() => []);
   if (segments.length === 0) return undefined;
   let at = 0;
   for (let i = 0; i < segments.length; i++) if (segments[i]!.baseSeq <= fromSeq) at = i;
-  return openAt(dir, segments[at]!, fromSeq, at < segments.length - 1, activeIndex);
+  return openAt(dir, segments[at]!, fromSeq, at < segments.length - 1, activeIndex, frameMaps);
 }
 
 type StopOutcome = { kind: 'end' } | { kind: 'not-durable' } | { kind: 'damage'; step: Exclude<ScanStep, { kind: 'frame' } | { kind: 'end' }> | { kind: 'group'; offset: number } };
@@ -194,6 +199,9 @@ async function* readAvailable(
       }
       position.confirmedTo = end;
     }
+    // Verified, durable (below the writer's limit or its published watermark, both checked above) and in a group that
+    // is all there: other readers of this Log may pass it by without reading it again (frame-map.ts).
+    scanner.known?.note(step.offset, { frameBytes: step.frameBytes, tag: step.tag, flags: step.flags });
     const seq = position.seq++;
     if (step.payload !== undefined && want(step.tag)) {
       const entry: LogEntry = { seq, segment: segment.ref.name, offset: step.offset, tag: step.tag, payload: step.payload };
@@ -229,7 +237,7 @@ async function whereNext(ctx: ReaderContext, position: Position, outcome: StopOu
       if (!ctx.onSkipped) throw corruption(later, 0, position.seq, reason);
       ctx.onSkipped(skippedRegion(later.name, 0, 0, position.seq, later.baseSeq, reason));
     }
-    return openAt(dir, later, later.baseSeq, false);
+    return openAt(dir, later, later.baseSeq, false, undefined, ctx.frameMaps);
   }
   const step = outcome.step;
   const reason = 'reason' in step ? step.reason : 'unfinished-atomic-group-in-sealed-segment';

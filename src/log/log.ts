@@ -14,6 +14,7 @@ import { rewriteSegments, type RewriteOptions, type RewrittenSegment, type Segme
 import { ChangeSignal } from './follow.js';
 import { acquireLock, type LogLock } from './lock.js';
 import { readLog } from './log-reader.js';
+import { FrameMaps } from './frame-map.js';
 import { checkPosition, frameHeaderAt, framePayloadAt } from './read-at-position.js';
 import { planReadRuns, recordInRun, type ReadRun } from './read-runs.js';
 import { recoverForWrite } from './recover.js';
@@ -68,6 +69,8 @@ export class Log extends EventEmitter<LogEventMap> {
   private readonly readOnlyNextSeq: number;
   /** Damaged regions reads went past (skipDamaged), each once, in the order first met. */
   private readonly skippedByPlace = new Map<string, SkippedRegion>();
+  /** Frames this Log's readers verified and found durable, passed by when another read meets them (frame-map.ts). */
+  private readonly frameMaps = new FrameMaps(LOG_LIMITS.frameMapFramesMax);
   private skipDamaged = false;
 
   private constructor(
@@ -270,6 +273,7 @@ export class Log extends EventEmitter<LogEventMap> {
         isClosed: () => this.closed,
         onSkipped: this.skipDamaged ? (region) => this.noteSkipped(region) : undefined,
         activeIndex: writer ? () => ({ name: writer.activeSegment.ref.name, entries: writer.activeSegment.indexEntries }) : undefined,
+        frameMaps: this.frameMaps,
       },
       options,
     );

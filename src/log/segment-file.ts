@@ -19,6 +19,8 @@ export interface OpenSegment {
   header: SegmentHeader;
   /** File size when opened (a live segment grows; callers re-stat). */
   size: number;
+  /** The open file itself (device and inode): a segment a prune replaced under the same name is another file. */
+  identity: string;
 }
 
 /** The segments of a log in seq order. A missing directory yields ENOENT wrapped as IoError (callers map it). */
@@ -83,11 +85,11 @@ export async function openSegment(ref: SegmentRef, flags: 'r' | 'r+' = 'r'): Pro
     throw wrapIoError(error, 'open segment', ref.path);
   }
   try {
-    const { size } = await handle.stat();
+    const { size, dev, ino } = await handle.stat();
     const bytes = new Uint8Array(SEGMENT_HEADER_BYTES);
     const got = await readAtMost(handle, bytes, 0);
     const header = checkSegmentHeader(ref, bytes.subarray(0, got));
-    return { ref, handle, header, size };
+    return { ref, handle, header, size, identity: `${dev}:${ino}` };
   } catch (error) {
     await handle.close().catch(() => {});
     throw wrapIoError(error, 'open segment', ref.path);

@@ -159,6 +159,11 @@ export const LOG_LIMITS = {
   /** Bytes a segment reader buffers per read (frames larger than this are read on their own). */
   readBufferBytes: 1024 * 1024,
   /**
+   * Frames a Log remembers as verified and durable for its readers to pass by (src/log/frame-map.ts), in all its
+   * segments: ~50 bytes each, ~6 MiB at most; about 130 segments of 64 KiB chunks.
+   */
+  frameMapFramesMax: 131_072,
+  /**
    * Bytes after a bad frame at the end of the newest segment that open/readers search for a later valid frame
    * (a valid frame there means mid-log damage, not a torn tail). More than this after the bad frame is never a
    * torn tail: one write is at most a group commit or one record.

@@ -1,0 +1,97 @@
+// Frames a Log's readers already verified (src/log/frame-map.ts): a later tags-filtered read of the same Log passes
+// them by without reading them (what lets 20 followers of one server stop re-reading every chunk frame), reads the ones
+// it wants on their own and still checks them; a read that wants a frame damaged since still reports the damage; a
+// fresh Log, and a segment file replaced under the same name, know nothing and check everything. The map's bound holds.
+import { copyFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CorruptionError } from '../../src/errors.js';
+import { FrameMaps } from '../../src/log/frame-map.js';
+import { FRAME_HEADER_BYTES, Log, SEGMENT_HEADER_BYTES } from '../../src/log/index.js';
+import { flipByte } from '../helpers/corrupt.js';
+import { makeTmpDir } from '../helpers/tmp-dir.js';
+
+const PAYLOAD_BYTES = 50_000;
+const FRAME_BYTES = FRAME_HEADER_BYTES + PAYLOAD_BYTES;
+
+async function readTags(log: Log, wanted?: number[]): Promise<number[]> {
+  const seen: number[] = [];
+  for await (const entry of log.read({ tags: wanted })) seen.push(entry.tag);
+  return seen;
+}
+
+/** A log of `count` frames of tag 1 (50 kB each, like chunks), each followed by one small frame of tag 2. */
+async function makeLog(count: number): Promise<{ dir: string; segment: string }> {
+  const dir = join(await makeTmpDir(), 'log');
+  const writer = await Log.open(dir, { segmentBytesMax: 64 * 1024 * 1024 });
+  for (let i = 0; i < count; i++) {
+    await writer.append({ tag: 1, payload: new Uint8Array(PAYLOAD_BYTES).fill(i) });
+    await writer.append({ tag: 2, payload: Uint8Array.of(i) });
+  }
+  const segment = (await writer.segments())[0]!.name;
+  await writer.close();
+  return { dir, segment };
+}
+
+/** Offset of the k-th tag-1 frame. */
+const chunkFrameAt = (k: number) => SEGMENT_HEADER_BYTES + k * (FRAME_BYTES + FRAME_HEADER_BYTES + 1);
+
+describe('a Log passes by the frames its readers verified', () => {
+  it('passes a known frame it does not want without reading it, and still checks one it wants', async () => {
+    const { dir, segment } = await makeLog(40);
+    const log = await Log.open(dir, { readOnly: true });
+    try {
+      expect(await readTags(log, [2])).toHaveLength(40); // verifies every frame, and notes them
+      await flipByte(join(dir, segment), chunkFrameAt(30) + FRAME_BYTES - 7, 0x01);
+      // The same Log: the damaged tag-1 frame is known (verified, durable) and not wanted, so it is not read again.
+      expect(await readTags(log, [2])).toHaveLength(40);
+      // A read that wants it reads it and finds the damage, at its offset.
+      const error = await readTags(log).then(() => undefined, (e: unknown) => e);
+      expect(error).toBeInstanceOf(CorruptionError);
+      expect((error as CorruptionError).where.offset).toBe(chunkFrameAt(30));
+    } finally {
+      await log.close();
+    }
+    // Another Log (another process) knows nothing: its filtered read checks the frame it skips and stops there.
+    const fresh = await Log.open(dir, { readOnly: true });
+    try {
+      const error = await readTags(fresh, [2]).then(() => undefined, (e: unknown) => e);
+      expect(error).toBeInstanceOf(CorruptionError);
+      expect((error as CorruptionError).where.offset).toBe(chunkFrameAt(30));
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('knows nothing of a segment file replaced under the same name (a prune writes new files)', async () => {
+    const { dir, segment } = await makeLog(20);
+    const log = await Log.open(dir, { readOnly: true });
+    try {
+      expect(await readTags(log, [2])).toHaveLength(20);
+      const path = join(dir, segment);
+      await copyFile(path, `${path}.new`);
+      await flipByte(`${path}.new`, chunkFrameAt(5) + 100, 0x01);
+      await rename(`${path}.new`, path);
+      const error = await readTags(log, [2]).then(() => undefined, (e: unknown) => e);
+      expect(error).toBeInstanceOf(CorruptionError);
+      expect((error as CorruptionError).where.offset).toBe(chunkFrameAt(5));
+    } finally {
+      await log.close();
+    }
+  });
+
+  it('keeps its bound, dropping the oldest segment first', () => {
+    const maps = new FrameMaps(100);
+    const first = maps.forSegment('1:1', 1n);
+    for (let i = 0; i < 80; i++) first.note(i * 100, { frameBytes: 100, tag: 1, flags: 0 });
+    const second = maps.forSegment('1:2', 1n);
+    for (let i = 0; i < 50; i++) second.note(i * 100, { frameBytes: 100, tag: 2, flags: 0 });
+    expect(maps.count).toBeLessThanOrEqual(100);
+    expect(first.dropped).toBe(true);
+    expect(first.get(0)).toEqual({ frameBytes: 100, tag: 1, flags: 0 }); // a reader holding it still reads it right
+    first.note(99_999, { frameBytes: 1, tag: 1, flags: 0 });
+    expect(first.get(99_999)).toBeUndefined(); // but notes nothing more
+    expect(second.get(4900)).toEqual({ frameBytes: 100, tag: 2, flags: 0 });
+    expect(maps.forSegment('1:1', 1n)).not.toBe(first);
+  });
+});
