@@ -81,6 +81,33 @@ export function writeAll(res: ServerResponse, bytes: Uint8Array): Promise<void> 
   });
 }
 
+/**
+ * writeAll that also says when the socket has written `bytes` out (`written`: the write's callback, or the response
+ * closed), after which the caller may fill that memory again; `accepted` is writeAll's back-pressure.
+ */
+export function writeTracked(res: ServerResponse, bytes: Uint8Array): { accepted: Promise<void>; written: Promise<void> } {
+  if (res.destroyed || res.writableEnded) return { accepted: Promise.resolve(), written: Promise.resolve() };
+  let wrote!: () => void;
+  const written = new Promise<void>((resolve) => (wrote = resolve));
+  const closed = () => wrote();
+  res.once('close', closed);
+  const taken = res.write(bytes, () => {
+    res.off('close', closed);
+    wrote();
+  });
+  if (taken) return { accepted: Promise.resolve(), written };
+  const accepted = new Promise<void>((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+  return { accepted, written };
+}
+
 /** True once the client has gone (or the response ended): a stream stops reading the log. */
 export function gone(res: ServerResponse): boolean {
   return res.destroyed || res.writableEnded;
