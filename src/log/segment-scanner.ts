@@ -37,6 +37,9 @@ export type WantFrame = (tag: number, flags: FrameFlags) => boolean;
 export const WANT_ALL: WantFrame = () => true;
 export const WANT_NONE: WantFrame = () => false;
 
+/** Known frames passed by, in bytes, after which a wanted frame is read on its own rather than with a window. */
+const PASSED_BYTES_FOR_READ_ALONE = 64 * 1024;
+
 export class SegmentScanner {
   private buffer = new Uint8Array(0);
   private bufferStart = 0;
@@ -46,6 +49,8 @@ export class SegmentScanner {
    * verify or recovery): one not wanted is passed by without a read, one wanted is read on its own.
    */
   known: SegmentFrameMap | undefined;
+  /** Bytes of known frames passed by without a read since the last frame read. */
+  private passedBytes = 0;
 
   constructor(
     private readonly handle: FileHandle,
@@ -96,7 +101,7 @@ export class SegmentScanner {
    * checked as any frame; undefined when the bytes there are not that frame (the normal path then says what they are).
    */
   private async readAlone(at: number, frameBytes: number, keepFrame: boolean): Promise<ScannedFrame | undefined> {
-    const own = new Uint8Array(frameBytes);
+    const own = Buffer.allocUnsafeSlow(frameBytes);
     if ((await readAtMost(this.handle, own, at)) < frameBytes) return undefined;
     const head = decodeFrameHeader(own, 0);
     if (head.kind !== 'header' || head.frameBytes !== frameBytes) return undefined;
@@ -117,13 +122,19 @@ export class SegmentScanner {
     if (known && at + known.frameBytes <= this.fileSize) {
       if (!want(known.tag, known.flags)) {
         this.offset = at + known.frameBytes;
+        this.passedBytes += known.frameBytes;
         return { kind: 'frame', offset: at, frameBytes: known.frameBytes, tag: known.tag, flags: known.flags, payload: undefined };
       }
-      if (!this.inBuffer(at, known.frameBytes)) {
+      // Only after passing a good many bytes by (a sparse read: version records between chunks). A read of frames in
+      // turn keeps to its 1 MiB windows, or every frame past a window's end would be a pread of its own; so does one
+      // passing only small frames by (a window then holds the next ones too).
+      if (this.passedBytes >= PASSED_BYTES_FOR_READ_ALONE && !this.inBuffer(at, known.frameBytes)) {
         const alone = await this.readAlone(at, known.frameBytes, keepFrame);
+        this.passedBytes = 0;
         if (alone) return alone;
       }
     }
+    this.passedBytes = 0;
     const headBytes = await this.window(at, Math.min(this.fileSize - at, FRAME_HEADER_BYTES));
     const head = decodeFrameHeader(headBytes, 0);
     if (head.kind !== 'header') return { ...head, offset: at };

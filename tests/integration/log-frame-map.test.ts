@@ -13,6 +13,7 @@ import { makeTmpDir } from '../helpers/tmp-dir.js';
 
 const PAYLOAD_BYTES = 50_000;
 const FRAME_BYTES = FRAME_HEADER_BYTES + PAYLOAD_BYTES;
+const BIG_PAYLOAD_BYTES = 100_000;
 
 async function readTags(log: Log, wanted?: number[]): Promise<number[]> {
   const seen: number[] = [];
@@ -21,11 +22,11 @@ async function readTags(log: Log, wanted?: number[]): Promise<number[]> {
 }
 
 /** A log of `count` frames of tag 1 (50 kB each, like chunks), each followed by one small frame of tag 2. */
-async function makeLog(count: number): Promise<{ dir: string; segment: string }> {
+async function makeLog(count: number, payloadBytes = PAYLOAD_BYTES): Promise<{ dir: string; segment: string }> {
   const dir = join(await makeTmpDir(), 'log');
   const writer = await Log.open(dir, { segmentBytesMax: 64 * 1024 * 1024 });
   for (let i = 0; i < count; i++) {
-    await writer.append({ tag: 1, payload: new Uint8Array(PAYLOAD_BYTES).fill(i) });
+    await writer.append({ tag: 1, payload: new Uint8Array(payloadBytes).fill(i) });
     await writer.append({ tag: 2, payload: Uint8Array.of(i) });
   }
   const segment = (await writer.segments())[0]!.name;
@@ -60,6 +61,27 @@ describe('a Log passes by the frames its readers verified', () => {
       expect((error as CorruptionError).where.offset).toBe(chunkFrameAt(30));
     } finally {
       await fresh.close();
+    }
+  });
+
+  it('reads a wanted frame on its own after passing large ones by, and still finds damage in it', async () => {
+    const { dir, segment } = await makeLog(30, BIG_PAYLOAD_BYTES);
+    const bigFrame = FRAME_HEADER_BYTES + BIG_PAYLOAD_BYTES;
+    const smallAt = (k: number) => SEGMENT_HEADER_BYTES + k * (bigFrame + FRAME_HEADER_BYTES + 1) + bigFrame;
+    const log = await Log.open(dir, { readOnly: true });
+    try {
+      const first: number[] = [];
+      for await (const entry of log.read({ tags: [2] })) first.push(entry.payload[0]!);
+      expect(first).toEqual([...Array(30).keys()]);
+      const again: number[] = [];
+      for await (const entry of log.read({ tags: [2] })) again.push(entry.payload[0]!);
+      expect(again).toEqual(first); // the same records, read alone between the frames passed by
+      await flipByte(join(dir, segment), smallAt(20) + FRAME_HEADER_BYTES, 0x01);
+      const error = await readTags(log, [2]).then(() => undefined, (e: unknown) => e);
+      expect(error).toBeInstanceOf(CorruptionError);
+      expect((error as CorruptionError).where.offset).toBe(smallAt(20));
+    } finally {
+      await log.close();
     }
   });
 
