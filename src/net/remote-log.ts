@@ -7,15 +7,36 @@
 import type { IncomingMessage } from 'node:http';
 import { CorruptionError, NetError, UsageError, deserializeError } from '../errors.js';
 import { checkFromSeq, decodeFrame, decodeFrameHeader, FRAME_HEADER_BYTES, initChecksum, SEGMENT_HEADER_BYTES, segmentFileName, type LogEntry, type ReadOptions } from '../log/index.js';
-import type { ContentIdBytes } from '../record/index.js';
+import { RECORD_TAGS, versionDeltaPath, type ChunkRef, type ContentIdBytes } from '../record/index.js';
 import { checkFetchedChunk, CONTENT_ID_BYTES, readyCodecs } from '../store/index.js';
-import { LIMITS, NET_LIMITS } from '../util/limits.js';
+import { LIMITS, NET_LIMITS, PUSH_LIMITS } from '../util/limits.js';
 import { Outage, retrying, type ErrorClassifier, type OutageOptions } from './backoff.js';
 import { HttpTransport, isRetryable, type TransportOptions } from './http-client.js';
 import { MessageReader } from './message-reader.js';
-import { CHUNK_MESSAGES, CHUNK_STREAM_MAGIC, END_REASONS, RECORD_MESSAGES, RECORD_STREAM_MAGIC, ROUTES, type ErrorBody, type LogInfo } from './protocol.js';
+import { CHUNK_MESSAGES, CHUNK_STREAM_MAGIC, END_REASONS, READ_FEATURE_VERSION_DELTA, RECORD_MESSAGES, RECORD_STREAM_MAGIC, ROUTES, VERSION_DELTA_HEAD_BYTES, type ErrorBody, type LogInfo } from './protocol.js';
+import { DELTA_OP_BYTES, DeltaError, expandVersionPayload, readDeltaOps, type DeltaOp } from './version-delta.js';
 
 export interface RemoteLogOptions extends TransportOptions, OutageOptions {}
+
+/**
+ * Where a read delta's base comes from (docs/protocol.md "Read deltas"): the chunk list of the version at `seq` of
+ * this log, at `root`/`path`, as the client knows it (RemoteSource: a version this run received, else the file at that
+ * path in the destination), or undefined. A wrong list is caught by the frame checksum, never used.
+ */
+export interface DeltaBaseSource {
+  chunksOf(seq: number, root: string, path: string): Promise<readonly ChunkRef[] | undefined>;
+}
+
+/** RemoteLog.read's options: a local Log's, plus where delta bases come from (none: every record is asked whole). */
+export interface RemoteReadOptions extends ReadOptions {
+  deltaBases?: DeltaBaseSource;
+}
+
+/** A record stream's segment so far: its name and salt (the checksum seed). */
+interface StreamSegment {
+  name: string;
+  salt: bigint;
+}
 
 /** A transport failure that may pass (refused, reset, 503…) is retried; anything else is thrown as it is. */
 const classifyHttpError: ErrorClassifier = (raw) => ({ error: raw instanceof Error ? raw : new Error(String(raw)), passing: isRetryable(raw) });
@@ -52,6 +73,16 @@ async function readErrorMessage(reader: MessageReader, url: string): Promise<Err
   return new NetError(`${url}: ${message}`, { url, code: body.code });
 }
 
+/** A version delta message as read (docs/protocol.md "Read deltas"); `ops` undefined: one this client does not know. */
+interface DeltaMessage {
+  seq: number;
+  offset: number;
+  frameHeader: Buffer;
+  baseSeq: number;
+  ops: DeltaOp[] | undefined;
+  payload: Buffer;
+}
+
 /** A chunk's record as the server sent it (as its log stores it: maybe compressed), not yet checked. */
 export interface FetchedChunkRecord {
   tag: number;
@@ -67,13 +98,24 @@ export interface RemoteLogStats {
   chunkBytesInflated: number;
 }
 
+/** What a RemoteLog did with read deltas (tests, benchmarks). */
+export interface RemoteDeltaStats {
+  /** Version records that came as read deltas and were rebuilt and verified. */
+  expanded: number;
+  /** Deltas that could not be (base unknown, ops out of range, checksum failed): those records were asked whole. */
+  refused: number;
+}
+
 export class RemoteLog {
   readonly stats: RemoteLogStats = { chunksFetched: 0, chunkBytesFetched: 0, chunkBytesInflated: 0 };
+  readonly deltaStats: RemoteDeltaStats = { expanded: 0, refused: 0 };
 
   private constructor(
     private readonly transport: HttpTransport,
     private readonly options: RemoteLogOptions,
     readonly logId: string,
+    /** The server sends read deltas when asked (its GET /v1/log lists the feature): protocol 4. */
+    readonly readsDeltas: boolean,
   ) {}
 
   /** Asks the server which log it serves (retrying while it is away); every later answer must be about that log. */
@@ -82,10 +124,11 @@ export class RemoteLog {
     await Promise.all([initChecksum(), readyCodecs()]);
     const transport = new HttpTransport(url, options);
     try {
-      const probe = new RemoteLog(transport, options, '');
+      const probe = new RemoteLog(transport, options, '', false);
       const info = await probe.info(signal);
       transport.expectLogId(info.logId);
-      return new RemoteLog(transport, options, info.logId);
+      const readsDeltas = Array.isArray(info.readFeatures) && info.readFeatures.includes(READ_FEATURE_VERSION_DELTA);
+      return new RemoteLog(transport, options, info.logId, readsDeltas);
     } catch (error) {
       transport.close();
       throw error;
@@ -113,8 +156,12 @@ export class RemoteLog {
     });
   }
 
-  /** Records in seq order from `fromSeq` (the contract of Log.read; `lendTags` is ignored: payloads are copies). */
-  async *read(options: ReadOptions = {}): AsyncIterableIterator<LogEntry> {
+  /**
+   * Records in seq order from `fromSeq` (the contract of Log.read; `lendTags` is ignored: payloads are copies). With
+   * `deltaBases`, and a server that offers them, version records may come as deltas: each is rebuilt and its frame
+   * verified as any other, or asked again whole; what is yielded is the same either way.
+   */
+  async *read(options: RemoteReadOptions = {}): AsyncIterableIterator<LogEntry> {
     const fromSeq = options.fromSeq ?? 0;
     checkFromSeq(fromSeq);
     const follow = options.follow === true;
@@ -122,17 +169,19 @@ export class RemoteLog {
     // No tag wanted: nothing can match (as a local reader yields nothing), and `tags=` would be a malformed request.
     if (options.tags?.length === 0) return;
     const outage = new Outage(this.options);
+    const deltaBases = this.readsDeltas ? options.deltaBases : undefined;
     let next = fromSeq;
     for (;;) {
       if (signal?.aborted) return;
       const query = new URLSearchParams({ from: String(next) });
       if (follow) query.set('wait', String(NET_LIMITS.followWaitMs));
       if (options.tags) query.set('tags', options.tags.join(','));
+      if (deltaBases) query.set('delta', '1');
       let res: IncomingMessage | undefined;
       try {
         res = await this.transport.request('GET', `${ROUTES.records}?${query}`, undefined, signal);
         const reader = new MessageReader(res, this.url);
-        const stream = this.recordStream(reader, next);
+        const stream = this.recordStream(reader, next, deltaBases && { bases: deltaBases, signal });
         let ended: { nextSeq: number; reason: number } | undefined;
         for (;;) {
           const step = await stream.next();
@@ -173,12 +222,12 @@ export class RemoteLog {
     });
   }
 
-  /** Parses one record stream; returns its `end` message. */
-  private async *recordStream(reader: MessageReader, fromSeq: number): AsyncGenerator<LogEntry, { nextSeq: number; reason: number }> {
+  /** Parses one record stream (with `deltas`: one asked with delta=1); returns its `end` message. */
+  private async *recordStream(reader: MessageReader, fromSeq: number, deltas?: { bases: DeltaBaseSource; signal: AbortSignal | undefined }): AsyncGenerator<LogEntry, { nextSeq: number; reason: number }> {
     const url = this.url;
     const magic = await reader.read(RECORD_STREAM_MAGIC.length);
     if (!magic.equals(RECORD_STREAM_MAGIC)) throw protocolError(url, 'not a record stream');
-    let segment: { name: string; salt: bigint } | undefined;
+    let segment: StreamSegment | undefined;
     let lastSeq = fromSeq - 1;
     for (;;) {
       const type = await reader.u8();
@@ -200,6 +249,17 @@ export class RemoteLog {
         if (checked.kind !== 'frame') throw this.badFrame(segment.name, offset, seq, checked.reason);
         lastSeq = seq;
         yield { seq, segment: segment.name, offset, tag: checked.header.tag, payload: checked.payload, frame, salt: segment.salt };
+      } else if (type === RECORD_MESSAGES.versionDelta && deltas) {
+        if (!segment) throw protocolError(url, 'a record before its segment');
+        const message = await this.readDeltaMessage(reader);
+        if (message.seq <= lastSeq) throw protocolError(url, `record ${message.seq} out of order (after ${lastSeq}, from ${fromSeq})`);
+        if (message.offset < SEGMENT_HEADER_BYTES) throw protocolError(url, `record offset ${message.offset}`);
+        const rebuilt = await this.rebuildDelta(message, segment, deltas.bases);
+        if (rebuilt) this.deltaStats.expanded++;
+        else this.deltaStats.refused++;
+        const entry = rebuilt ?? (await this.wholeRecord(message.seq, deltas.signal));
+        lastSeq = message.seq;
+        yield entry;
       } else if (type === RECORD_MESSAGES.end) {
         const bytes = await reader.read(9);
         const nextSeq = u64(bytes, 0, url);
@@ -210,6 +270,71 @@ export class RemoteLog {
       } else {
         throw protocolError(url, `message type ${type}`);
       }
+    }
+  }
+
+  /** A version delta message after its type byte: its fields, every length checked against its limit first. */
+  private async readDeltaMessage(reader: MessageReader): Promise<DeltaMessage> {
+    const url = this.url;
+    const head = await reader.read(VERSION_DELTA_HEAD_BYTES - 1);
+    const seq = u64(head, 0, url);
+    const offset = u64(head, 8, url);
+    const frameHeader = Buffer.from(head.subarray(16, 16 + FRAME_HEADER_BYTES));
+    const baseSeq = u64(head, 16 + FRAME_HEADER_BYTES, url);
+    const opCount = head.readUInt32LE(24 + FRAME_HEADER_BYTES);
+    if (opCount > PUSH_LIMITS.deltaChunksMax) throw protocolError(url, `a version delta of ${opCount} ops`);
+    const opBytes = await reader.read(opCount * DELTA_OP_BYTES + 4);
+    const size = opBytes.readUInt32LE(opCount * DELTA_OP_BYTES);
+    if (size > LIMITS.recordBytesMax) throw protocolError(url, `a version delta of ${size} bytes`);
+    let ops: DeltaOp[] | undefined;
+    try {
+      ops = readDeltaOps(opBytes, 0, opCount);
+    } catch (error) {
+      if (!(error instanceof DeltaError)) throw error;
+      ops = undefined; // an op this client does not know: the record is asked whole
+    }
+    return { seq, offset, frameHeader, baseSeq, ops, payload: await reader.read(size) };
+  }
+
+  /**
+   * The record a delta stands for, rebuilt from its base and verified against the frame checksum it carries with the
+   * segment's salt (as a `0x02` record is), or undefined when it cannot be: an unknown base, ops outside it, or a
+   * rebuilt frame that fails its check (the destination's file is not the base any more). Never a byte unverified.
+   */
+  private async rebuildDelta(message: DeltaMessage, segment: StreamSegment, bases: DeltaBaseSource): Promise<LogEntry | undefined> {
+    const header = decodeFrameHeader(message.frameHeader, 0);
+    if (header.kind !== 'header' || header.header.tag !== RECORD_TAGS.version || !message.ops) return undefined;
+    let delta;
+    try {
+      delta = versionDeltaPath(message.payload, { file: segment.name, offset: message.offset, seq: message.seq });
+    } catch {
+      return undefined;
+    }
+    const base = await bases.chunksOf(message.baseSeq, delta.root, delta.path);
+    if (!base) return undefined;
+    let payload: Uint8Array;
+    try {
+      payload = expandVersionPayload(message.payload, message.ops, base);
+    } catch (error) {
+      if (error instanceof DeltaError) return undefined;
+      throw error;
+    }
+    if (FRAME_HEADER_BYTES + payload.length !== header.frameBytes) return undefined;
+    const frame = Buffer.concat([message.frameHeader, payload], header.frameBytes);
+    const checked = decodeFrame(frame, 0, segment.salt);
+    if (checked.kind !== 'frame') return undefined;
+    return { seq: message.seq, segment: segment.name, offset: message.offset, tag: checked.header.tag, payload: checked.payload, frame, salt: segment.salt };
+  }
+
+  /** The record at `seq` asked whole (`from=seq&limit=1`, no delta), verified as every record is. */
+  private async wholeRecord(seq: number, signal: AbortSignal | undefined): Promise<LogEntry> {
+    const res = await this.transport.request('GET', `${ROUTES.records}?from=${seq}&limit=1`, undefined, signal);
+    try {
+      const step = await this.recordStream(new MessageReader(res, this.url), seq).next();
+      if (step.done || step.value.seq !== seq) throw protocolError(this.url, `record ${seq} came as a delta, and not whole when asked`);
+      return step.value;
+    } finally {
+      release(res);
     }
   }
 
