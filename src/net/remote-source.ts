@@ -95,7 +95,8 @@ export class RemoteSource {
    * reads the same records twice (its plan, then the apply pass: receiver-session.ts); what a reading that does not
    * follow yielded is kept (a prefix of at most NET_LIMITS.replayRecordBytesMax of payload) and the next reading from
    * the same seq with the same kinds takes it from memory, then reads on from the server after it. This halves the
-   * record bytes of a remote catch-up (a 100 MiB file's version record lists ~1,400 chunks: 65 KiB).
+   * record bytes of a remote catch-up (a 100 MiB file's version record lists ~1,600 chunks: 77 KiB, unless it came as
+   * a read delta).
    */
   async *entries(options: EntryReadOptions): AsyncIterable<StoredRecord> {
     const tags = (options.kinds ?? DEFAULT_KINDS).map((kind) => RECORD_TAGS[kind]);
