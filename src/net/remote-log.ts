@@ -7,35 +7,22 @@
 import type { IncomingMessage } from 'node:http';
 import { CorruptionError, NetError, UsageError, deserializeError } from '../errors.js';
 import { checkFromSeq, decodeFrame, decodeFrameHeader, FRAME_HEADER_BYTES, initChecksum, SEGMENT_HEADER_BYTES, segmentFileName, type LogEntry, type ReadOptions } from '../log/index.js';
-import { RECORD_TAGS, versionDeltaPath, type ChunkRef, type ContentIdBytes } from '../record/index.js';
+import type { ContentIdBytes } from '../record/index.js';
 import { checkFetchedChunk, CONTENT_ID_BYTES, readyCodecs } from '../store/index.js';
-import { LIMITS, NET_LIMITS, PUSH_LIMITS } from '../util/limits.js';
+import { LIMITS, NET_LIMITS } from '../util/limits.js';
 import { Outage, retrying, type ErrorClassifier, type OutageOptions } from './backoff.js';
 import { HttpTransport, isRetryable, type TransportOptions } from './http-client.js';
 import { MessageReader } from './message-reader.js';
-import { CHUNK_MESSAGES, CHUNK_STREAM_MAGIC, END_REASONS, READ_FEATURE_VERSION_DELTA, RECORD_MESSAGES, RECORD_STREAM_MAGIC, ROUTES, VERSION_DELTA_HEAD_BYTES, type ErrorBody, type LogInfo } from './protocol.js';
-import { DELTA_OP_BYTES, DeltaError, expandVersionPayload, readDeltaOps, type DeltaOp } from './version-delta.js';
+import { CHUNK_MESSAGES, CHUNK_STREAM_MAGIC, END_REASONS, READ_FEATURE_VERSION_DELTA, RECORD_MESSAGES, RECORD_STREAM_MAGIC, ROUTES, type ErrorBody, type LogInfo } from './protocol.js';
+import { readDeltaMessage, rebuildDelta, type DeltaBaseSource, type StreamSegment } from './read-delta.js';
+
+export type { DeltaBaseSource } from './read-delta.js';
 
 export interface RemoteLogOptions extends TransportOptions, OutageOptions {}
-
-/**
- * Where a read delta's base comes from (docs/protocol.md "Read deltas"): the chunk list of the version at `seq` of
- * this log, at `root`/`path`, as the client knows it (RemoteSource: a version this run received, else the file at that
- * path in the destination), or undefined. A wrong list is caught by the frame checksum, never used.
- */
-export interface DeltaBaseSource {
-  chunksOf(seq: number, root: string, path: string): Promise<readonly ChunkRef[] | undefined>;
-}
 
 /** RemoteLog.read's options: a local Log's, plus where delta bases come from (none: every record is asked whole). */
 export interface RemoteReadOptions extends ReadOptions {
   deltaBases?: DeltaBaseSource;
-}
-
-/** A record stream's segment so far: its name and salt (the checksum seed). */
-interface StreamSegment {
-  name: string;
-  salt: bigint;
 }
 
 /** A transport failure that may pass (refused, reset, 503…) is retried; anything else is thrown as it is. */
@@ -71,16 +58,6 @@ async function readErrorMessage(reader: MessageReader, url: string): Promise<Err
   const message = typeof body.message === 'string' ? body.message : 'unknown error';
   if (typeof body.name === 'string' && body.details && typeof body.details === 'object') return deserializeError({ name: body.name, message, details: body.details });
   return new NetError(`${url}: ${message}`, { url, code: body.code });
-}
-
-/** A version delta message as read (docs/protocol.md "Read deltas"); `ops` undefined: one this client does not know. */
-interface DeltaMessage {
-  seq: number;
-  offset: number;
-  frameHeader: Buffer;
-  baseSeq: number;
-  ops: DeltaOp[] | undefined;
-  payload: Buffer;
 }
 
 /** A chunk's record as the server sent it (as its log stores it: maybe compressed), not yet checked. */
@@ -251,10 +228,10 @@ export class RemoteLog {
         yield { seq, segment: segment.name, offset, tag: checked.header.tag, payload: checked.payload, frame, salt: segment.salt };
       } else if (type === RECORD_MESSAGES.versionDelta && deltas) {
         if (!segment) throw protocolError(url, 'a record before its segment');
-        const message = await this.readDeltaMessage(reader);
+        const message = await readDeltaMessage(reader, (what) => protocolError(url, what));
         if (message.seq <= lastSeq) throw protocolError(url, `record ${message.seq} out of order (after ${lastSeq}, from ${fromSeq})`);
         if (message.offset < SEGMENT_HEADER_BYTES) throw protocolError(url, `record offset ${message.offset}`);
-        const rebuilt = await this.rebuildDelta(message, segment, deltas.bases);
+        const rebuilt = await rebuildDelta(message, segment, deltas.bases);
         if (rebuilt) this.deltaStats.expanded++;
         else this.deltaStats.refused++;
         const entry = rebuilt ?? (await this.wholeRecord(message.seq, deltas.signal));
@@ -271,59 +248,6 @@ export class RemoteLog {
         throw protocolError(url, `message type ${type}`);
       }
     }
-  }
-
-  /** A version delta message after its type byte: its fields, every length checked against its limit first. */
-  private async readDeltaMessage(reader: MessageReader): Promise<DeltaMessage> {
-    const url = this.url;
-    const head = await reader.read(VERSION_DELTA_HEAD_BYTES - 1);
-    const seq = u64(head, 0, url);
-    const offset = u64(head, 8, url);
-    const frameHeader = Buffer.from(head.subarray(16, 16 + FRAME_HEADER_BYTES));
-    const baseSeq = u64(head, 16 + FRAME_HEADER_BYTES, url);
-    const opCount = head.readUInt32LE(24 + FRAME_HEADER_BYTES);
-    if (opCount > PUSH_LIMITS.deltaChunksMax) throw protocolError(url, `a version delta of ${opCount} ops`);
-    const opBytes = await reader.read(opCount * DELTA_OP_BYTES + 4);
-    const size = opBytes.readUInt32LE(opCount * DELTA_OP_BYTES);
-    if (size > LIMITS.recordBytesMax) throw protocolError(url, `a version delta of ${size} bytes`);
-    let ops: DeltaOp[] | undefined;
-    try {
-      ops = readDeltaOps(opBytes, 0, opCount);
-    } catch (error) {
-      if (!(error instanceof DeltaError)) throw error;
-      ops = undefined; // an op this client does not know: the record is asked whole
-    }
-    return { seq, offset, frameHeader, baseSeq, ops, payload: await reader.read(size) };
-  }
-
-  /**
-   * The record a delta stands for, rebuilt from its base and verified against the frame checksum it carries with the
-   * segment's salt (as a `0x02` record is), or undefined when it cannot be: an unknown base, ops outside it, or a
-   * rebuilt frame that fails its check (the destination's file is not the base any more). Never a byte unverified.
-   */
-  private async rebuildDelta(message: DeltaMessage, segment: StreamSegment, bases: DeltaBaseSource): Promise<LogEntry | undefined> {
-    const header = decodeFrameHeader(message.frameHeader, 0);
-    if (header.kind !== 'header' || header.header.tag !== RECORD_TAGS.version || !message.ops) return undefined;
-    let delta;
-    try {
-      delta = versionDeltaPath(message.payload, { file: segment.name, offset: message.offset, seq: message.seq });
-    } catch {
-      return undefined;
-    }
-    const base = await bases.chunksOf(message.baseSeq, delta.root, delta.path);
-    if (!base) return undefined;
-    let payload: Uint8Array;
-    try {
-      payload = expandVersionPayload(message.payload, message.ops, base);
-    } catch (error) {
-      if (error instanceof DeltaError) return undefined;
-      throw error;
-    }
-    if (FRAME_HEADER_BYTES + payload.length !== header.frameBytes) return undefined;
-    const frame = Buffer.concat([message.frameHeader, payload], header.frameBytes);
-    const checked = decodeFrame(frame, 0, segment.salt);
-    if (checked.kind !== 'frame') return undefined;
-    return { seq: message.seq, segment: segment.name, offset: message.offset, tag: checked.header.tag, payload: checked.payload, frame, salt: segment.salt };
   }
 
   /** The record at `seq` asked whole (`from=seq&limit=1`, no delta), verified as every record is. */
