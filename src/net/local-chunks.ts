@@ -43,6 +43,8 @@ export class LocalChunks {
   /** File → its chunks as last chunked (oldest first, at most CHUNKED_CHUNKS_MAX chunks in all). */
   private readonly chunkedFiles = new Map<string, ChunkedFile>();
   private chunkedCount = 0;
+  /** Destination files this run has read to chunk them (tests: a delta's base and the apply share one reading). */
+  filesChunked = 0;
 
   constructor(
     private readonly destRoot: string,
@@ -110,6 +112,7 @@ export class LocalChunks {
     const known = this.chunkedFiles.get(file);
     if (known?.stamp === before) return known;
     const chunks: ChunkedFile['chunks'] = [];
+    this.filesChunked++;
     try {
       for await (const chunk of chunkStream(createReadStream(file, { highWaterMark: 1024 * 1024 }), this.sizes)) {
         const id = hashContent(chunk);

@@ -67,6 +67,10 @@ interface Replay {
 export class RemoteSource {
   /** Chunks read from the destination instead of the server (LocalChunks). */
   chunksLocal = 0;
+  /** Destination files read to chunk them (LocalChunks: for local chunks and for read deltas' bases alike). */
+  get filesChunked(): number {
+    return this.local?.filesChunked ?? 0;
+  }
   /** Chunk fetches of all files being written, gathered into shared requests. */
   readonly fetcher: ChunkFetcher<FetchedChunk>;
   /** Present when the source hands out records to check (then small files are written by content-writer threads). */

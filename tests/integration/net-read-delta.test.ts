@@ -24,6 +24,9 @@ describe('read deltas (receive --from, latest mode)', () => {
     await builder.record('big.bin');
     const second = await receive(server.url, out);
     expect(second.remote.deltaStats).toEqual({ expanded: 1, refused: 0 });
+    // The destination file was read once: for the delta's base, and that chunk list served the apply's local chunks.
+    expect(second.opened.source.filesChunked).toBe(1);
+    expect(second.opened.source.chunksLocal).toBeGreaterThan(10);
     expect(server.stats.deltasSent).toBe(1);
     // The chunk list the base supplied (16+ entries of ~46 bytes) did not travel.
     expect(server.stats.deltaBytesSaved).toBeGreaterThan(15 * 40);
