@@ -7,7 +7,7 @@
 // its id (the file may have changed since it was chunked); anything else is fetched. Never reads outside the
 // destination (a path through a symlink that leaves it is not used).
 import { createReadStream, lstatSync, realpathSync } from 'node:fs';
-import { open, realpath } from 'node:fs/promises';
+import { lstat, open, realpath } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import type { ChunkRef } from '../record/index.js';
 import { chunkStream, contentIdHex, hashContent, sameContentId, type ChunkSizes } from '../store/index.js';
@@ -21,6 +21,14 @@ interface LocalPlace {
 
 /** Chunk places remembered from files this run wrote or chunked (~100 bytes each: ~25 MB at most). */
 const PLACES_MAX = 262_144;
+/** Chunk lists of destination files this run chunked, kept while the file is unchanged (~100 bytes a chunk). */
+const CHUNKED_CHUNKS_MAX = 65_536;
+
+/** A destination file as this run chunked it: its chunks in order, and the stat it had (unchanged while it matches). */
+interface ChunkedFile {
+  stamp: string;
+  chunks: { hex: string; id: Uint8Array; size: number }[];
+}
 
 /** Where a file's content goes, under the destination. */
 export interface LocalTarget {
@@ -32,6 +40,11 @@ export class LocalChunks {
   /** Chunk id hex → a place in the destination that held it when this run wrote or chunked that file. */
   private readonly places = new Map<string, LocalPlace>();
   private destReal: Promise<string | undefined> | undefined;
+  /** File → its chunks as last chunked (oldest first, at most CHUNKED_CHUNKS_MAX chunks in all). */
+  private readonly chunkedFiles = new Map<string, ChunkedFile>();
+  private chunkedCount = 0;
+  /** Destination files this run has read to chunk them (tests: a delta's base and the apply share one reading). */
+  filesChunked = 0;
 
   constructor(
     private readonly destRoot: string,
@@ -71,18 +84,61 @@ export class LocalChunks {
     const file = this.fileOf(target);
     if (wanted.size === 0 || !(await this.inside(file))) return found;
     let offset = 0;
-    try {
-      for await (const chunk of chunkStream(createReadStream(file, { highWaterMark: 1024 * 1024 }), this.sizes)) {
-        const hex = contentIdHex(hashContent(chunk));
-        const place = { file, offset, size: chunk.length };
-        if (wanted.has(hex) && !found.has(hex)) found.set(hex, place);
-        this.remember(hex, place);
-        offset += chunk.length;
-      }
-    } catch {
-      // Gone or unreadable meanwhile: fetch what is missing.
+    for (const chunk of (await this.chunked(file))?.chunks ?? []) {
+      const place = { file, offset, size: chunk.size };
+      if (wanted.has(chunk.hex) && !found.has(chunk.hex)) found.set(chunk.hex, place);
+      this.remember(chunk.hex, place);
+      offset += chunk.size;
     }
     return found;
+  }
+
+  /**
+   * The chunk list of the file at `target` in the destination, as this log's chunker cuts it (undefined: no regular
+   * file there inside the destination, or unreadable). For a read delta's base (docs/protocol.md "Read deltas"): the
+   * caller checks what it builds from it against a checksum, so a file changed since is caught there. Chunked once
+   * while the file is unchanged: find() for the version that replaces it reuses the work.
+   */
+  async chunkList(target: LocalTarget): Promise<ChunkRef[] | undefined> {
+    const file = this.fileOf(target);
+    if (!(await this.inside(file))) return undefined;
+    return (await this.chunked(file))?.chunks.map(({ id, size }) => ({ id, size }));
+  }
+
+  /** `file` chunked (or as chunked before, when its stat has not changed since); undefined when it cannot be read. */
+  private async chunked(file: string): Promise<ChunkedFile | undefined> {
+    const before = await stamp(file);
+    if (before === undefined) return undefined;
+    const known = this.chunkedFiles.get(file);
+    if (known?.stamp === before) return known;
+    const chunks: ChunkedFile['chunks'] = [];
+    this.filesChunked++;
+    try {
+      for await (const chunk of chunkStream(createReadStream(file, { highWaterMark: 1024 * 1024 }), this.sizes)) {
+        const id = hashContent(chunk);
+        chunks.push({ hex: contentIdHex(id), id, size: chunk.length });
+      }
+    } catch {
+      return undefined; // gone or unreadable meanwhile: fetch what is missing
+    }
+    const result = { stamp: before, chunks };
+    // Kept only if nothing changed while it was read: then the list is the file's as it still is.
+    if ((await stamp(file)) === before) this.keepChunked(file, result);
+    return result;
+  }
+
+  private keepChunked(file: string, chunked: ChunkedFile): void {
+    const old = this.chunkedFiles.get(file);
+    if (old) this.chunkedCount -= old.chunks.length;
+    this.chunkedFiles.delete(file);
+    if (chunked.chunks.length > CHUNKED_CHUNKS_MAX) return;
+    this.chunkedFiles.set(file, chunked);
+    this.chunkedCount += chunked.chunks.length;
+    for (const [name, oldest] of this.chunkedFiles) {
+      if (this.chunkedCount <= CHUNKED_CHUNKS_MAX) break;
+      this.chunkedFiles.delete(name);
+      this.chunkedCount -= oldest.chunks.length;
+    }
   }
 
   private remember(hex: string, place: LocalPlace): void {
@@ -127,4 +183,10 @@ export class LocalChunks {
     return real.startsWith(root + sep);
   }
 
+}
+
+/** What says a file is unchanged: inode, size, mtime and ctime (ns); undefined when it is not a regular file. */
+async function stamp(file: string): Promise<string | undefined> {
+  const stat = await lstat(file, { bigint: true }).catch(() => undefined);
+  return stat?.isFile() ? `${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}` : undefined;
 }

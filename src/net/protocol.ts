@@ -1,6 +1,13 @@
 // The wire format shared by server and client (docs/protocol.md is the authority; this file is the code home of
 // its numbers). Pure: encoders return bytes, nothing here does I/O. Invariant: every message type, magic and header
 // name used on the wire is defined here once.
+import { FRAME_HEADER_BYTES } from '../log/index.js';
+import { DELTA_OP_BYTES, writeDeltaOps, type DeltaOp } from './version-delta.js';
+
+/**
+ * What every read answer carries in `Synclog-Protocol`. Versions 2-4 only added (push; version deltas both ways),
+ * each announced in GET /v1/log, so read answers still say 1 and older clients see no change (docs/protocol.md).
+ */
 export const PROTOCOL_VERSION = 1;
 export const DEFAULT_PORT = 8417;
 
@@ -26,7 +33,10 @@ export const CONTENT_TYPES = {
 export const RECORD_STREAM_MAGIC = new TextEncoder().encode('SYNCREC1');
 export const CHUNK_STREAM_MAGIC = new TextEncoder().encode('SYNCCHK1');
 
-export const RECORD_MESSAGES = { segment: 0x01, record: 0x02, end: 0x03, error: 0x04 } as const;
+export const RECORD_MESSAGES = { segment: 0x01, record: 0x02, end: 0x03, error: 0x04, versionDelta: 0x05 } as const;
+
+/** What GET /v1/log lists in `readFeatures` when a records request may ask `delta=1` (docs/protocol.md "Read deltas"). */
+export const READ_FEATURE_VERSION_DELTA = 'version-delta';
 export const CHUNK_MESSAGES = { missing: 0x00, found: 0x01, end: 0x03, error: 0x04 } as const;
 
 /** Why a record stream ended (the `end` message's reason byte). */
@@ -49,6 +59,8 @@ export interface LogInfo {
   acceptsPush?: boolean;
   /** Push extensions the server takes (docs/protocol.md "Version deltas"): absent from older servers. */
   pushFeatures?: string[];
+  /** Read extensions the server offers (protocol 4: `version-delta`): absent from older servers. */
+  readFeatures?: string[];
 }
 
 /** The body of every answer other than 200, and of an `error` message in a stream. */
@@ -80,6 +92,27 @@ export function encodeRecordHead(seq: number, offset: number): Uint8Array {
   out.writeBigUInt64LE(BigInt(offset), 9);
   return out;
 }
+
+/**
+ * A version delta message's head (protocol 4): `0x05 seq:u64 offset:u64 frameHeader:14 baseSeq:u64 opCount:u32 op*
+ * size:u32`; the delta's payload (the record with only its literal chunks) follows. The frame header is the record's
+ * own, so its checksum covers the payload the client rebuilds.
+ */
+export function encodeVersionDeltaHead(seq: number, offset: number, frameHeader: Uint8Array, baseSeq: number, ops: readonly DeltaOp[], payloadBytes: number): Uint8Array {
+  const out = Buffer.alloc(VERSION_DELTA_HEAD_BYTES + ops.length * DELTA_OP_BYTES + 4);
+  out[0] = RECORD_MESSAGES.versionDelta;
+  out.writeBigUInt64LE(BigInt(seq), 1);
+  out.writeBigUInt64LE(BigInt(offset), 9);
+  out.set(frameHeader.subarray(0, FRAME_HEADER_BYTES), 17);
+  out.writeBigUInt64LE(BigInt(baseSeq), 17 + FRAME_HEADER_BYTES);
+  out.writeUInt32LE(ops.length, 25 + FRAME_HEADER_BYTES);
+  const at = writeDeltaOps(ops, out, VERSION_DELTA_HEAD_BYTES);
+  out.writeUInt32LE(payloadBytes, at);
+  return out;
+}
+
+/** Type byte, seq, offset, frame header, baseSeq and opCount of a version delta message. */
+export const VERSION_DELTA_HEAD_BYTES = 1 + 8 + 8 + FRAME_HEADER_BYTES + 8 + 4;
 
 export function encodeEndMessage(nextSeq: number, reason: EndReason): Uint8Array {
   const out = Buffer.alloc(END_MESSAGE_BYTES);

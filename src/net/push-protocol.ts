@@ -4,6 +4,9 @@
 // byte is defined here once, and a decoder never reads past the body or trusts a length it has not checked.
 import { CONTENT_ID_BYTES } from '../store/index.js';
 import { LIMITS } from '../util/limits.js';
+import { DELTA_OP_BYTES, readDeltaOps, writeDeltaOps, type VersionDelta } from './version-delta.js';
+
+export { chunkDelta, DeltaError, expandChunkDelta, type DeltaOp, type VersionDelta } from './version-delta.js';
 
 /** The protocol version a push answer carries in `Synclog-Protocol` (read answers still carry 1). */
 export const PUSH_PROTOCOL_VERSION = 2;
@@ -116,65 +119,6 @@ export interface PushedRecord {
   delta?: VersionDelta;
 }
 
-/**
- * A version's chunk list as a delta against a base version the server holds (the client seq of the base, which the
- * server finds by the origin stamp it appended it with): runs of the base's chunks, and literals taken in order from
- * the record's own `chunks`.
- */
-export interface VersionDelta {
-  baseSeq: number;
-  ops: DeltaOp[];
-}
-
-export type DeltaOp = { copyFrom: number; count: number } | { literals: number };
-
-const DELTA_OP = { copy: 0x00, literals: 0x01 } as const;
-const DELTA_OP_BYTES = 9;
-
-/**
- * The delta of `chunks` against `base`, or undefined when it would not be smaller than the list itself (fewer than
- * half the chunks found in the base). Literals are the chunks not in the base, in order.
- */
-export function chunkDelta(base: readonly { id: Uint8Array }[], chunks: readonly { id: Uint8Array; size: number }[]): { ops: DeltaOp[]; literals: { id: Uint8Array; size: number }[] } | undefined {
-  const at = new Map<string, number>();
-  base.forEach((chunk, i) => {
-    const hex = Buffer.from(chunk.id).toString('hex');
-    if (!at.has(hex)) at.set(hex, i);
-  });
-  const ops: DeltaOp[] = [];
-  const literals: { id: Uint8Array; size: number }[] = [];
-  for (const chunk of chunks) {
-    const j = at.get(Buffer.from(chunk.id).toString('hex'));
-    const last = ops[ops.length - 1];
-    if (j === undefined) {
-      literals.push(chunk);
-      if (last && 'literals' in last) last.literals++;
-      else ops.push({ literals: 1 });
-    } else if (last && 'copyFrom' in last && last.copyFrom + last.count === j) last.count++;
-    else ops.push({ copyFrom: j, count: 1 });
-  }
-  return literals.length * 2 > chunks.length ? undefined : { ops, literals };
-}
-
-/** The full chunk list from a delta, its base and its literals; throws PushBodyError for a delta that does not fit. */
-export function expandChunkDelta<T>(ops: readonly DeltaOp[], base: readonly T[], literals: readonly T[], chunksMax: number): T[] {
-  const out: T[] = [];
-  let next = 0;
-  for (const op of ops) {
-    if ('copyFrom' in op) {
-      if (op.count < 1 || op.copyFrom + op.count > base.length) throw new PushBodyError(`a delta copies chunks ${op.copyFrom}..${op.copyFrom + op.count} of a base of ${base.length}`);
-      if (out.length + op.count > chunksMax) throw new PushBodyError(`a delta expands beyond ${chunksMax} chunks`);
-      for (let i = 0; i < op.count; i++) out.push(base[op.copyFrom + i]!);
-    } else {
-      if (op.literals < 1 || next + op.literals > literals.length) throw new PushBodyError(`a delta takes literals ${next}..${next + op.literals} of ${literals.length}`);
-      if (out.length + op.literals > chunksMax) throw new PushBodyError(`a delta expands beyond ${chunksMax} chunks`);
-      for (let i = 0; i < op.literals; i++) out.push(literals[next++]!);
-    }
-  }
-  if (next !== literals.length) throw new PushBodyError(`a delta leaves ${literals.length - next} literal chunks unused`);
-  return out;
-}
-
 const LOG_ID_PATTERN = /^(0|[1-9][0-9]{0,15})-[0-9a-f]{16}$/;
 
 export function isLogId(text: string): boolean {
@@ -209,18 +153,7 @@ function encodeDeltaHead(record: PushedRecord, delta: VersionDelta): Uint8Array 
   out[9] = record.tag;
   out.writeBigUInt64LE(BigInt(delta.baseSeq), 10);
   out.writeUInt32LE(delta.ops.length, 18);
-  let at = 22;
-  for (const op of delta.ops) {
-    if ('copyFrom' in op) {
-      out[at] = DELTA_OP.copy;
-      out.writeUInt32LE(op.copyFrom, at + 1);
-      out.writeUInt32LE(op.count, at + 5);
-    } else {
-      out[at] = DELTA_OP.literals;
-      out.writeUInt32LE(op.literals, at + 5);
-    }
-    at += DELTA_OP_BYTES;
-  }
+  const at = writeDeltaOps(delta.ops, out, 22);
   out.writeUInt32LE(record.payload.length, at);
   return out;
 }
@@ -236,13 +169,8 @@ function decodeDeltaMessage(body: Buffer, start: number): { record: PushedRecord
   const opCount = body.readUInt32LE(at + 17);
   at += 21;
   if (at + opCount * DELTA_OP_BYTES + 4 > body.length) throw new PushBodyError('the record push is cut off in a version delta');
-  const ops: DeltaOp[] = [];
-  for (let i = 0; i < opCount; i++, at += DELTA_OP_BYTES) {
-    const kind = body[at]!;
-    if (kind === DELTA_OP.copy) ops.push({ copyFrom: body.readUInt32LE(at + 1), count: body.readUInt32LE(at + 5) });
-    else if (kind === DELTA_OP.literals) ops.push({ literals: body.readUInt32LE(at + 5) });
-    else throw new PushBodyError(`unknown version delta op ${kind}`);
-  }
+  const ops = readDeltaOps(body, at, opCount);
+  at += opCount * DELTA_OP_BYTES;
   const size = body.readUInt32LE(at);
   at += 4;
   if (size > LIMITS.recordBytesMax) throw new PushBodyError(`a record of ${size} bytes is beyond the record limit`);

@@ -18,6 +18,7 @@ import { readRequestBody } from './request-body.js';
 import {
   decodeRecordsBody,
   decodeUpload,
+  DeltaError,
   encodeLacks,
   expandChunkDelta,
   isLogId,
@@ -254,7 +255,7 @@ function bodyOrRefuse<T>(decode: () => T): T {
   try {
     return decode();
   } catch (error) {
-    if (error instanceof PushBodyError) throw new HttpRefusal(400, 'SYNCLOG_USAGE', error.message);
+    if (error instanceof PushBodyError || error instanceof DeltaError) throw new HttpRefusal(400, 'SYNCLOG_USAGE', error.message);
     throw error;
   }
 }

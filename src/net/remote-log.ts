@@ -13,9 +13,17 @@ import { LIMITS, NET_LIMITS } from '../util/limits.js';
 import { Outage, retrying, type ErrorClassifier, type OutageOptions } from './backoff.js';
 import { HttpTransport, isRetryable, type TransportOptions } from './http-client.js';
 import { MessageReader } from './message-reader.js';
-import { CHUNK_MESSAGES, CHUNK_STREAM_MAGIC, END_REASONS, RECORD_MESSAGES, RECORD_STREAM_MAGIC, ROUTES, type ErrorBody, type LogInfo } from './protocol.js';
+import { CHUNK_MESSAGES, CHUNK_STREAM_MAGIC, END_REASONS, READ_FEATURE_VERSION_DELTA, RECORD_MESSAGES, RECORD_STREAM_MAGIC, ROUTES, type ErrorBody, type LogInfo } from './protocol.js';
+import { readDeltaMessage, rebuildDelta, type DeltaBaseSource, type StreamSegment } from './read-delta.js';
+
+export type { DeltaBaseSource } from './read-delta.js';
 
 export interface RemoteLogOptions extends TransportOptions, OutageOptions {}
+
+/** RemoteLog.read's options: a local Log's, plus where delta bases come from (none: every record is asked whole). */
+export interface RemoteReadOptions extends ReadOptions {
+  deltaBases?: DeltaBaseSource;
+}
 
 /** A transport failure that may pass (refused, reset, 503…) is retried; anything else is thrown as it is. */
 const classifyHttpError: ErrorClassifier = (raw) => ({ error: raw instanceof Error ? raw : new Error(String(raw)), passing: isRetryable(raw) });
@@ -67,13 +75,24 @@ export interface RemoteLogStats {
   chunkBytesInflated: number;
 }
 
+/** What a RemoteLog did with read deltas (tests, benchmarks). */
+export interface RemoteDeltaStats {
+  /** Version records that came as read deltas and were rebuilt and verified. */
+  expanded: number;
+  /** Deltas that could not be (base unknown, ops out of range, checksum failed): those records were asked whole. */
+  refused: number;
+}
+
 export class RemoteLog {
   readonly stats: RemoteLogStats = { chunksFetched: 0, chunkBytesFetched: 0, chunkBytesInflated: 0 };
+  readonly deltaStats: RemoteDeltaStats = { expanded: 0, refused: 0 };
 
   private constructor(
     private readonly transport: HttpTransport,
     private readonly options: RemoteLogOptions,
     readonly logId: string,
+    /** The server sends read deltas when asked (its GET /v1/log lists the feature): protocol 4. */
+    readonly readsDeltas: boolean,
   ) {}
 
   /** Asks the server which log it serves (retrying while it is away); every later answer must be about that log. */
@@ -82,10 +101,11 @@ export class RemoteLog {
     await Promise.all([initChecksum(), readyCodecs()]);
     const transport = new HttpTransport(url, options);
     try {
-      const probe = new RemoteLog(transport, options, '');
+      const probe = new RemoteLog(transport, options, '', false);
       const info = await probe.info(signal);
       transport.expectLogId(info.logId);
-      return new RemoteLog(transport, options, info.logId);
+      const readsDeltas = Array.isArray(info.readFeatures) && info.readFeatures.includes(READ_FEATURE_VERSION_DELTA);
+      return new RemoteLog(transport, options, info.logId, readsDeltas);
     } catch (error) {
       transport.close();
       throw error;
@@ -113,8 +133,12 @@ export class RemoteLog {
     });
   }
 
-  /** Records in seq order from `fromSeq` (the contract of Log.read; `lendTags` is ignored: payloads are copies). */
-  async *read(options: ReadOptions = {}): AsyncIterableIterator<LogEntry> {
+  /**
+   * Records in seq order from `fromSeq` (the contract of Log.read; `lendTags` is ignored: payloads are copies). With
+   * `deltaBases`, and a server that offers them, version records may come as deltas: each is rebuilt and its frame
+   * verified as any other, or asked again whole; what is yielded is the same either way.
+   */
+  async *read(options: RemoteReadOptions = {}): AsyncIterableIterator<LogEntry> {
     const fromSeq = options.fromSeq ?? 0;
     checkFromSeq(fromSeq);
     const follow = options.follow === true;
@@ -122,17 +146,19 @@ export class RemoteLog {
     // No tag wanted: nothing can match (as a local reader yields nothing), and `tags=` would be a malformed request.
     if (options.tags?.length === 0) return;
     const outage = new Outage(this.options);
+    const deltaBases = this.readsDeltas ? options.deltaBases : undefined;
     let next = fromSeq;
     for (;;) {
       if (signal?.aborted) return;
       const query = new URLSearchParams({ from: String(next) });
       if (follow) query.set('wait', String(NET_LIMITS.followWaitMs));
       if (options.tags) query.set('tags', options.tags.join(','));
+      if (deltaBases) query.set('delta', '1');
       let res: IncomingMessage | undefined;
       try {
         res = await this.transport.request('GET', `${ROUTES.records}?${query}`, undefined, signal);
         const reader = new MessageReader(res, this.url);
-        const stream = this.recordStream(reader, next);
+        const stream = this.recordStream(reader, next, deltaBases && { bases: deltaBases, signal });
         let ended: { nextSeq: number; reason: number } | undefined;
         for (;;) {
           const step = await stream.next();
@@ -173,12 +199,12 @@ export class RemoteLog {
     });
   }
 
-  /** Parses one record stream; returns its `end` message. */
-  private async *recordStream(reader: MessageReader, fromSeq: number): AsyncGenerator<LogEntry, { nextSeq: number; reason: number }> {
+  /** Parses one record stream (with `deltas`: one asked with delta=1); returns its `end` message. */
+  private async *recordStream(reader: MessageReader, fromSeq: number, deltas?: { bases: DeltaBaseSource; signal: AbortSignal | undefined }): AsyncGenerator<LogEntry, { nextSeq: number; reason: number }> {
     const url = this.url;
     const magic = await reader.read(RECORD_STREAM_MAGIC.length);
     if (!magic.equals(RECORD_STREAM_MAGIC)) throw protocolError(url, 'not a record stream');
-    let segment: { name: string; salt: bigint } | undefined;
+    let segment: StreamSegment | undefined;
     let lastSeq = fromSeq - 1;
     for (;;) {
       const type = await reader.u8();
@@ -200,6 +226,17 @@ export class RemoteLog {
         if (checked.kind !== 'frame') throw this.badFrame(segment.name, offset, seq, checked.reason);
         lastSeq = seq;
         yield { seq, segment: segment.name, offset, tag: checked.header.tag, payload: checked.payload, frame, salt: segment.salt };
+      } else if (type === RECORD_MESSAGES.versionDelta && deltas) {
+        if (!segment) throw protocolError(url, 'a record before its segment');
+        const message = await readDeltaMessage(reader, (what) => protocolError(url, what));
+        if (message.seq <= lastSeq) throw protocolError(url, `record ${message.seq} out of order (after ${lastSeq}, from ${fromSeq})`);
+        if (message.offset < SEGMENT_HEADER_BYTES) throw protocolError(url, `record offset ${message.offset}`);
+        const rebuilt = await rebuildDelta(message, segment, deltas.bases);
+        if (rebuilt) this.deltaStats.expanded++;
+        else this.deltaStats.refused++;
+        const entry = rebuilt ?? (await this.wholeRecord(message.seq, deltas.signal));
+        lastSeq = message.seq;
+        yield entry;
       } else if (type === RECORD_MESSAGES.end) {
         const bytes = await reader.read(9);
         const nextSeq = u64(bytes, 0, url);
@@ -210,6 +247,18 @@ export class RemoteLog {
       } else {
         throw protocolError(url, `message type ${type}`);
       }
+    }
+  }
+
+  /** The record at `seq` asked whole (`from=seq&limit=1`, no delta), verified as every record is. */
+  private async wholeRecord(seq: number, signal: AbortSignal | undefined): Promise<LogEntry> {
+    const res = await this.transport.request('GET', `${ROUTES.records}?from=${seq}&limit=1`, undefined, signal);
+    try {
+      const step = await this.recordStream(new MessageReader(res, this.url), seq).next();
+      if (step.done || step.value.seq !== seq) throw protocolError(this.url, `record ${seq} came as a delta, and not whole when asked`);
+      return step.value;
+    } finally {
+      release(res);
     }
   }
 

@@ -4,13 +4,14 @@
 // decoded records (the record codec validates each, paths included, exactly as for a local log) and reading file
 // content in batches of chunk fetches. Never yields content that did not hash to its chunk ids (RemoteLog checks).
 import { NotFoundError } from '../errors.js';
-import type { LogEntry, ReadOptions } from '../log/index.js';
+import type { LogEntry } from '../log/index.js';
 import { decodeRecord, RECORD_TAGS, type ChunkRef, type ContentIdBytes } from '../record/index.js';
 import { checkChunkSize, contentIdHex, FORMAT_1_PARAMS, writeParams, type EntryReadOptions, type StoredRecord } from '../store/index.js';
 import { NET_LIMITS } from '../util/limits.js';
 import { ChunkFetcher, type ChunkAsk } from './chunk-fetcher.js';
+import { DeltaBases } from './delta-bases.js';
 import { LocalChunks, type LocalTarget } from './local-chunks.js';
-import { RemoteLog, type FetchedChunkRecord, type RemoteLogOptions, type RemoteLogStats } from './remote-log.js';
+import { RemoteLog, type FetchedChunkRecord, type RemoteLogOptions, type RemoteLogStats, type RemoteReadOptions } from './remote-log.js';
 
 const DEFAULT_KINDS = ['version', 'delete', 'watch'] as const;
 
@@ -18,7 +19,8 @@ const DEFAULT_KINDS = ['version', 'delete', 'watch'] as const;
 export interface ChunkedLogSource {
   readonly url: string;
   readonly stats: RemoteLogStats;
-  read(options: ReadOptions): AsyncIterable<LogEntry>;
+  /** With `deltaBases`, a source that offers read deltas may use them (RemoteLog); others ignore it. */
+  read(options: RemoteReadOptions): AsyncIterable<LogEntry>;
   /** Chunks by id, in order, each checked against its id (undefined: the log has none such). */
   fetchChunks(ids: readonly ContentIdBytes[]): Promise<(Uint8Array | undefined)[]>;
   /**
@@ -65,17 +67,24 @@ interface Replay {
 export class RemoteSource {
   /** Chunks read from the destination instead of the server (LocalChunks). */
   chunksLocal = 0;
+  /** Destination files read to chunk them (LocalChunks: for local chunks and for read deltas' bases alike). */
+  get filesChunked(): number {
+    return this.local?.filesChunked ?? 0;
+  }
   /** Chunk fetches of all files being written, gathered into shared requests. */
   readonly fetcher: ChunkFetcher<FetchedChunk>;
   /** Present when the source hands out records to check (then small files are written by content-writer threads). */
   readonly carryContent?: (chunks: readonly ChunkRef[], target?: LocalTarget) => Promise<CarriedChunk[]>;
   /** What the last reading that did not follow yielded (entries()). */
   private replay: Replay | undefined;
+  /** Where read deltas find their bases (latest mode: with a destination to chunk). */
+  private readonly bases: DeltaBases | undefined;
 
   constructor(
     readonly remote: ChunkedLogSource,
     private readonly local?: LocalChunks,
   ) {
+    this.bases = local && new DeltaBases(local);
     const { fetchChunkRecords, checkChunk } = remote;
     if (fetchChunkRecords && checkChunk) {
       this.fetcher = new ChunkFetcher({ fetchChunks: async (ids) => (await fetchChunkRecords.call(remote, ids)).map((record) => record && { record }) }, copyFetched);
@@ -90,7 +99,8 @@ export class RemoteSource {
    * reads the same records twice (its plan, then the apply pass: receiver-session.ts); what a reading that does not
    * follow yielded is kept (a prefix of at most NET_LIMITS.replayRecordBytesMax of payload) and the next reading from
    * the same seq with the same kinds takes it from memory, then reads on from the server after it. This halves the
-   * record bytes of a remote catch-up (a 100 MiB file's version record lists ~1,400 chunks: 65 KiB).
+   * record bytes of a remote catch-up (a 100 MiB file's version record lists ~1,600 chunks: 77 KiB, unless it came as
+   * a read delta).
    */
   async *entries(options: EntryReadOptions): AsyncIterable<StoredRecord> {
     const tags = (options.kinds ?? DEFAULT_KINDS).map((kind) => RECORD_TAGS[kind]);
@@ -117,8 +127,9 @@ export class RemoteSource {
       yield stored;
       fromSeq = stored.seq + 1;
     }
-    for await (const entry of this.remote.read({ fromSeq, tags, follow: options.follow, signal: options.signal })) {
+    for await (const entry of this.remote.read({ fromSeq, tags, follow: options.follow, signal: options.signal, deltaBases: this.bases })) {
       const record = decodeRecord(entry.tag, entry.payload, { file: entry.segment, offset: entry.offset, seq: entry.seq });
+      this.bases?.noteReceived(entry.seq, record);
       const stored = { seq: entry.seq, segment: entry.segment, offset: entry.offset, record };
       // Kept before it is yielded: a reader that stops after this record (a plan with enough) has it in the replay.
       kept(stored, entry.payload.length);

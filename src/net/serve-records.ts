@@ -8,6 +8,7 @@ import { parseSegmentFileName } from '../log/index.js';
 import { assert } from '../util/assert.js';
 import { NET_LIMITS } from '../util/limits.js';
 import { errorBodyOf, gone, HttpRefusal, writeAll } from './http-reply.js';
+import type { ReadDeltas } from './serve-deltas.js';
 import {
   CONTENT_TYPES,
   encodeEndMessage,
@@ -32,9 +33,11 @@ export interface RecordsRequest {
   waitMs: number;
   limit: number;
   tags: number[] | undefined;
+  /** `delta=1` (protocol 4): a version record may travel as a delta against an earlier version (serve-deltas.ts). */
+  delta: boolean;
 }
 
-const PARAMS = new Set(['from', 'wait', 'limit', 'tags']);
+const PARAMS = new Set(['from', 'wait', 'limit', 'tags', 'delta']);
 
 function bad(message: string): HttpRefusal {
   return new HttpRefusal(400, 'SYNCLOG_USAGE', message);
@@ -74,14 +77,16 @@ export function parseRecordsRequest(params: URLSearchParams): RecordsRequest {
       return tag;
     });
   }
-  return { fromSeq, waitMs, limit, tags };
+  const deltaText = params.get('delta');
+  if (deltaText !== null && deltaText !== '1') throw bad('delta must be 1 (or left out)');
+  return { fromSeq, waitMs, limit, tags, delta: deltaText === '1' };
 }
 
 /**
  * Streams records to `res` (headers already checked and written by the caller's route). Resolves when the stream
- * is finished or the client has gone.
+ * is finished or the client has gone. With `request.delta`, `deltas` may send a version record as a delta message.
  */
-export async function streamRecords(log: Log, request: RecordsRequest, res: ServerResponse, headers: Record<string, string>, stats: RecordStreamStats): Promise<void> {
+export async function streamRecords(log: Log, request: RecordsRequest, res: ServerResponse, headers: Record<string, string>, stats: RecordStreamStats, deltas?: ReadDeltas): Promise<void> {
   res.writeHead(200, { ...headers, 'content-type': CONTENT_TYPES.records });
   stats.streamsOpen++;
   const abort = new AbortController();
@@ -114,8 +119,13 @@ export async function streamRecords(log: Log, request: RecordsRequest, res: Serv
         await writeAll(res, encodeSegmentMessage(parseSegmentFileName(entry.segment)!, entry.salt));
         segment = entry.segment;
       }
-      await writeAll(res, encodeRecordHead(entry.seq, entry.offset));
-      await writeAll(res, entry.frame);
+      const delta = request.delta && deltas ? await deltas.messageFor(entry) : undefined;
+      if (delta) {
+        for (const piece of delta) await writeAll(res, piece);
+      } else {
+        await writeAll(res, encodeRecordHead(entry.seq, entry.offset));
+        await writeAll(res, entry.frame);
+      }
       if (gone(res)) return;
       stats.recordsSent++;
       nextSeq = entry.seq + 1;

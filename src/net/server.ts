@@ -13,11 +13,12 @@ import { FORMAT_VERSION, Log, readLogId } from '../log/index.js';
 import { openStore, type StoreApi } from '../store/index.js';
 import { NET_LIMITS } from '../util/limits.js';
 import { baseHeaders, HttpRefusal, sendError, sendJson } from './http-reply.js';
-import { PROTOCOL_VERSION, ROUTES, type LogInfo, type Scope } from './protocol.js';
+import { PROTOCOL_VERSION, READ_FEATURE_VERSION_DELTA, ROUTES, type LogInfo, type Scope } from './protocol.js';
 import { PUSH_FEATURE_VERSION_DELTA } from './push-protocol.js';
 import { PushReceiver, type PushEvent, type PushStats } from './push-server.js';
 import { readChunkIds, sendOneChunk, streamChunks } from './serve-chunks.js';
 import { SharedChunkReads } from './shared-chunk-reads.js';
+import { ReadDeltas, type ReadDeltaStats } from './serve-deltas.js';
 import { parseRecordsRequest, streamRecords, type RecordStreamStats } from './serve-records.js';
 import { TokenSet } from './tokens.js';
 
@@ -57,9 +58,11 @@ const PUSH_PREFIX = '/v1/push/';
 
 export class LogServer {
   /** Counters of the record streams (tests and operators: a slow follower's stream stops, it is not buffered). */
-  readonly stats: RecordStreamStats = { recordsSent: 0, streamsOpen: 0 };
+  readonly stats: RecordStreamStats & ReadDeltaStats = { recordsSent: 0, streamsOpen: 0, deltasSent: 0, deltaBytesSaved: 0 };
   /** Chunk records shared between the clients asking for the same chunks at about the same time. */
   private readonly chunkReads: SharedChunkReads;
+  /** Read deltas (protocol 4); its catalog is built only when a client asks for deltas. */
+  private readonly deltas: ReadDeltas;
 
   private constructor(
     private readonly server: Server,
@@ -72,6 +75,7 @@ export class LogServer {
     private readonly push: PushReceiver | undefined,
   ) {
     this.chunkReads = new SharedChunkReads(store, NET_LIMITS.serveChunkRecordsKeptBytesMax);
+    this.deltas = new ReadDeltas(store, this.stats);
   }
 
   /** What clients pushed (undefined: the server does not take pushes). */
@@ -223,7 +227,7 @@ export class LogServer {
     }
     if (path === ROUTES.records) {
       allow('GET');
-      return streamRecords(this.log, parseRecordsRequest(url.searchParams), res, headers, this.stats);
+      return streamRecords(this.log, parseRecordsRequest(url.searchParams), res, headers, this.stats, this.deltas);
     }
     if (path === ROUTES.chunks) {
       allow('POST');
@@ -243,7 +247,7 @@ export class LogServer {
       const segments = await now.segments();
       const last = segments[segments.length - 1];
       const nextSeq = last ? last.baseSeq + last.records : 0;
-      return { protocol: PROTOCOL_VERSION, logId, formatVersion: FORMAT_VERSION, nextSeq: Math.max(nextSeq, now.nextDurableSeq), durableSeq: now.nextDurableSeq, acceptsPush: this.push !== undefined, ...(this.push ? { pushFeatures: [PUSH_FEATURE_VERSION_DELTA] } : {}) };
+      return { protocol: PROTOCOL_VERSION, logId, formatVersion: FORMAT_VERSION, nextSeq: Math.max(nextSeq, now.nextDurableSeq), durableSeq: now.nextDurableSeq, acceptsPush: this.push !== undefined, readFeatures: [READ_FEATURE_VERSION_DELTA], ...(this.push ? { pushFeatures: [PUSH_FEATURE_VERSION_DELTA] } : {}) };
     } finally {
       await now.close();
     }

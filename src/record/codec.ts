@@ -219,12 +219,9 @@ function rootName(r: FieldReader): string {
   return root;
 }
 
-/**
- * Decodes and validates a record payload. Throws CorruptionError (reason names the field) for anything malformed:
- * a checksummed frame whose payload does not decode is a bug or a hostile log, and either way must stop the reader.
- */
-export function decodeRecord(tag: number, payload: Uint8Array, where: RecordLocation = {}): LogRecord {
-  const fail = (reason: string): never => {
+/** decodeRecord's way of refusing a record: a CorruptionError naming where it is and which field is wrong. */
+function failAt(where: RecordLocation): (reason: string) => never {
+  return (reason: string): never => {
     throw new CorruptionError(`bad record${where.seq !== undefined ? ` #${where.seq}` : ''}${where.file ? ` in ${where.file}` : ''}${where.offset !== undefined ? ` at offset ${where.offset}` : ''}: ${reason}`, {
       file: where.file ?? '',
       offset: where.offset,
@@ -232,6 +229,32 @@ export function decodeRecord(tag: number, payload: Uint8Array, where: RecordLoca
       reason: `bad-record: ${reason}`,
     });
   };
+}
+
+/**
+ * The root and path a version delta's payload names (docs/protocol.md "Read deltas"), checked as decodeRecord checks
+ * them: where the client looks for the delta's base. The rest of the record is checked once expanded (its chunk sizes
+ * add up only then). Throws CorruptionError as decodeRecord does.
+ */
+export function versionDeltaPath(payload: Uint8Array, where: RecordLocation = {}): { root: string; path: LogPath } {
+  const fail = failAt(where);
+  let value: unknown;
+  try {
+    value = decode(payload);
+  } catch (error) {
+    fail(`payload is not msgpack (${(error as Error).message})`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('payload is not a map');
+  const r = new FieldReader(value as Record<string, unknown>, fail);
+  return { root: rootName(r), path: r.path('path') };
+}
+
+/**
+ * Decodes and validates a record payload. Throws CorruptionError (reason names the field) for anything malformed:
+ * a checksummed frame whose payload does not decode is a bug or a hostile log, and either way must stop the reader.
+ */
+export function decodeRecord(tag: number, payload: Uint8Array, where: RecordLocation = {}): LogRecord {
+  const fail = failAt(where);
   const kind = KIND_BY_TAG.get(tag);
   if (!kind) fail(`unknown record tag ${tag}`);
   if (kind === 'chunk') {
@@ -472,13 +495,24 @@ export function decodeRecordWithChunks(
   expand: (literals: ChunkRef[], fields: Readonly<Record<string, unknown>>) => ChunkRef[],
   where: RecordLocation = {},
 ): LogRecord {
+  return decodeRecord(tag, payloadWithChunks(payload, expand), where);
+}
+
+/**
+ * The payload a delta's record expands to: `payload` with its `chunks` (the literals) replaced by what `expand`
+ * returns, every other field as it was and in its order (so a record its writer encoded with encodeRecord comes back
+ * byte for byte: a read client checks the expansion against the original frame's checksum). A payload that is not a
+ * msgpack map with well-formed literals is returned as it is, for decodeRecord to refuse or take. Not validated:
+ * decode the result before using it as a record.
+ */
+export function payloadWithChunks(payload: Uint8Array, expand: (literals: ChunkRef[], fields: Readonly<Record<string, unknown>>) => ChunkRef[]): Uint8Array {
   let value: unknown;
   try {
     value = decode(payload);
   } catch {
-    return decodeRecord(tag, payload, where); // says why, as for any payload that is not msgpack
+    return payload; // decodeRecord says why, as for any payload that is not msgpack
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return decodeRecord(tag, payload, where);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return payload;
   const map = value as Record<string, unknown>;
   const raw = map.chunks;
   const literals: ChunkRef[] = [];
@@ -486,10 +520,10 @@ export function decodeRecordWithChunks(
     for (const item of raw as unknown[]) {
       const entry = item as { id?: unknown; size?: unknown } | null;
       if (typeof entry !== 'object' || entry === null || !(entry.id instanceof Uint8Array) || entry.id.length !== CONTENT_ID_BYTES || !Number.isSafeInteger(entry.size) || (entry.size as number) < 0) {
-        return decodeRecord(tag, payload, where); // a malformed literal: the ordinary decoder names it
+        return payload; // a malformed literal: the ordinary decoder names it
       }
       literals.push({ id: entry.id, size: entry.size as number });
     }
   }
-  return decodeRecord(tag, encode({ ...map, chunks: expand(literals, map) }), where);
+  return encode({ ...map, chunks: expand(literals, map) });
 }

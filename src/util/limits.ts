@@ -318,9 +318,15 @@ export const PUSH_LIMITS = {
   uploadsInFlight: 2,
   /** Chunk ids a pusher remembers the server holds (it then skips asking): about 10 MB at this count. */
   heldIdsRememberedMax: 262_144,
-  /** A version whose chunk list travels as a delta expands to at most this many chunks (a msgpack entry is ≥ 40 bytes). */
+  /**
+   * A version whose chunk list travels as a delta expands to at most this many chunks (a msgpack entry is ≥ 40 bytes).
+   * Read deltas (protocol 4, server to receiver) keep this limit and deltaChunksMin too.
+   */
   deltaChunksMax: Math.floor((64 * 1024 * 1024) / 40),
-  /** A version of fewer chunks is pushed whole: a delta saves little, and finding its base costs the client a catalog. */
+  /**
+   * A version of fewer chunks travels whole: a delta saves little, and finding its base costs the sender a catalog
+   * (the pusher's, or the read server's).
+   */
   deltaChunksMin: 16,
   /** Retry while the server is away: first delay, cap (exponential, full jitter). */
   retryDelayMsFirst: 250,

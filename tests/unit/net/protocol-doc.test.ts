@@ -5,6 +5,7 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RemoteLog } from '../../../src/net/index.js';
+import { decodeRecord } from '../../../src/record/index.js';
 import { hashContent } from '../../../src/store/index.js';
 import { REPO_ROOT } from '../../helpers/run-cli.js';
 
@@ -29,11 +30,11 @@ function exampleBytes(marker: string): Buffer {
 let server: Server | undefined;
 afterEach(() => new Promise<void>((done) => (server ? server.close(() => done()) : done())));
 
-async function standIn(bodies: Record<string, Buffer>): Promise<string> {
+async function standIn(bodies: Record<string, Buffer>, info: Record<string, unknown> = {}): Promise<string> {
   server = createServer((req, res) => {
     const path = new URL(req.url!, 'http://x').pathname;
     const headers = { 'synclog-protocol': '1', 'synclog-log-id': '0-9f3c2a7b5e01d4c8' };
-    if (path === '/v1/log') return res.writeHead(200, headers).end(JSON.stringify({ protocol: 1, logId: '0-9f3c2a7b5e01d4c8', formatVersion: 2, nextSeq: 1, durableSeq: 1 }));
+    if (path === '/v1/log') return res.writeHead(200, headers).end(JSON.stringify({ protocol: 1, logId: '0-9f3c2a7b5e01d4c8', formatVersion: 2, nextSeq: 1, durableSeq: 1, ...info }));
     req.resume();
     res.writeHead(200, headers).end(bodies[path]);
   });
@@ -51,6 +52,23 @@ describe('docs/protocol.md worked examples', () => {
     expect(entries.map((e) => ({ ...e, payload: Buffer.from(e.payload).toString('hex') }))).toEqual([
       { seq: 0, segment: '00000000000000000000.seg', offset: 40, tag: 2, payload: '81a16101' },
     ]);
+  });
+
+  it('the read delta example rebuilds the version of seq 5 from its base at seq 3, and its frame checksum verifies', async () => {
+    const url = await standIn({ '/v1/records': exampleBytes('Worked example: the log of "GET /v1/records"') }, { nextSeq: 6, durableSeq: 6, readFeatures: ['version-delta'] });
+    const remote = await RemoteLog.connect(url);
+    const chunk = (text: string) => ({ id: hashContent(Buffer.from(text)), size: text.length });
+    const bases: [number, string, string][] = [];
+    const entries = [];
+    const deltaBases = { chunksOf: async (seq: number, root: string, path: string) => (bases.push([seq, root, path]), [chunk('hello '), chunk('world')]) };
+    for await (const entry of remote.read({ fromSeq: 5, deltaBases })) entries.push(entry);
+    remote.close();
+    expect(bases).toEqual([[3, 'docs', 'a.txt']]);
+    expect(remote.deltaStats).toEqual({ expanded: 1, refused: 0 });
+    expect(entries.map((e) => ({ seq: e.seq, offset: e.offset, tag: e.tag, bytes: e.payload.length }))).toEqual([{ seq: 5, offset: 480, tag: 2, bytes: 277 }]);
+    const record = decodeRecord(2, entries[0]!.payload);
+    const hex = (chunks: { id: Uint8Array; size: number }[]) => chunks.map((c) => `${Buffer.from(c.id).toString('hex')}:${c.size}`);
+    expect(record.kind === 'version' && hex(record.chunks!)).toEqual(hex([chunk('hello '), chunk('there')]));
   });
 
   it('the chunk stream example reads as "hello" and a missing chunk', async () => {

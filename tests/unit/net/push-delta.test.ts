@@ -2,7 +2,7 @@
 // wire form in a record push. The expansion refuses a delta that reaches outside its base or its literals, leaves
 // literals unused, or grows beyond its limit; a delta that would not be smaller than the list is not made.
 import { describe, expect, it } from 'vitest';
-import { chunkDelta, decodeRecordsBody, encodeRecordHeadForPush, encodeRecordsHead, expandChunkDelta, PushBodyError, type PushedRecord } from '../../../src/net/push-protocol.js';
+import { chunkDelta, decodeRecordsBody, DeltaError, encodeRecordHeadForPush, encodeRecordsHead, expandChunkDelta, PushBodyError, type PushedRecord } from '../../../src/net/push-protocol.js';
 
 const chunk = (n: number) => ({ id: new Uint8Array(32).fill(n), size: 1000 + n });
 
@@ -22,11 +22,11 @@ describe('chunkDelta / expandChunkDelta', () => {
 
   it('refuses a copy outside the base, literals overrun or left over, and an expansion past the limit', () => {
     const base = [chunk(1), chunk(2)];
-    expect(() => expandChunkDelta([{ copyFrom: 1, count: 2 }], base, [], 10)).toThrow(PushBodyError);
-    expect(() => expandChunkDelta([{ literals: 2 }], base, [chunk(3)], 10)).toThrow(PushBodyError);
+    expect(() => expandChunkDelta([{ copyFrom: 1, count: 2 }], base, [], 10)).toThrow(DeltaError);
+    expect(() => expandChunkDelta([{ literals: 2 }], base, [chunk(3)], 10)).toThrow(DeltaError);
     expect(() => expandChunkDelta([{ copyFrom: 0, count: 1 }], base, [chunk(3)], 10)).toThrow(/unused/);
     expect(() => expandChunkDelta(Array.from({ length: 6 }, () => ({ copyFrom: 0, count: 2 })), base, [], 10)).toThrow(/beyond 10/);
-    expect(() => expandChunkDelta([{ copyFrom: 0, count: 0 }], base, [], 10)).toThrow(PushBodyError);
+    expect(() => expandChunkDelta([{ copyFrom: 0, count: 0 }], base, [], 10)).toThrow(DeltaError);
   });
 });
 
