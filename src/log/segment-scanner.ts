@@ -11,6 +11,7 @@ import { LOG_LIMITS } from '../util/limits.js';
 import { FRAME_HEADER_BYTES, SEGMENT_HEADER_BYTES, type FrameFlags } from './format.js';
 import { decodeFrameHeader, verifyFrame, type FrameBadReason, type FrameIncompleteReason } from './frame.js';
 import type { SegmentFrameMap } from './frame-map.js';
+import { uninitializedBytes } from '../util/uninitialized-bytes.js';
 import { readAtMost } from './segment-file.js';
 
 export interface ScannedFrame {
@@ -41,7 +42,7 @@ export const WANT_NONE: WantFrame = () => false;
 const PASSED_BYTES_FOR_READ_ALONE = 64 * 1024;
 
 export class SegmentScanner {
-  private buffer = new Uint8Array(0);
+  private buffer: Uint8Array = new Uint8Array(0);
   private bufferStart = 0;
   offset: number;
   /**
@@ -81,10 +82,10 @@ export class SegmentScanner {
     const start = offset - this.bufferStart;
     if (start >= 0 && start + length <= this.buffer.length) return this.buffer.subarray(start, start + length);
     const want = Math.max(0, Math.min(Math.max(length, LOG_LIMITS.readBufferBytes), this.fileSize - offset));
-    // A new buffer is left unfilled (allocUnsafeSlow: its own memory, never the shared pool): only the bytes read into
-    // it are ever looked at. Zero-filling 1 MiB per read at a growing segment's end was most of a tailing reader's
-    // time (20 followers of one server).
-    const next = this.buffer.length >= want && want <= LOG_LIMITS.readBufferBytes ? this.buffer : Buffer.allocUnsafeSlow(want);
+    // A new buffer is left unfilled (uninitializedBytes: a plain Uint8Array, so slice() below still copies): only the
+    // bytes read into it are ever looked at. Zero-filling 1 MiB per read at a growing segment's end was most of a
+    // tailing reader's time (20 followers of one server).
+    const next = this.buffer.length >= want && want <= LOG_LIMITS.readBufferBytes ? this.buffer : uninitializedBytes(want);
     const got = await readAtMost(this.handle, next.subarray(0, want), offset);
     this.buffer = next.subarray(0, got);
     this.bufferStart = offset;
@@ -101,7 +102,7 @@ export class SegmentScanner {
    * checked as any frame; undefined when the bytes there are not that frame (the normal path then says what they are).
    */
   private async readAlone(at: number, frameBytes: number, keepFrame: boolean): Promise<ScannedFrame | undefined> {
-    const own = Buffer.allocUnsafeSlow(frameBytes);
+    const own = uninitializedBytes(frameBytes);
     if ((await readAtMost(this.handle, own, at)) < frameBytes) return undefined;
     const head = decodeFrameHeader(own, 0);
     if (head.kind !== 'header' || head.frameBytes !== frameBytes) return undefined;

@@ -79,7 +79,7 @@ export class SharedChunkReads implements ChunkRecordSource {
     if (bytes * 4 > this.bytesMax || this.kept.has(hex)) return;
     // A payload may be a view into the run of neighbours it was read with (up to 2 MiB): keeping the view would keep
     // the whole run alive unseen by the bound, so such a payload is kept as a copy of its own.
-    const payload = bytes * 2 < found.payload.buffer.byteLength ? found.payload.slice() : found.payload;
+    const payload = bytes * 2 < found.payload.buffer.byteLength ? new Uint8Array(found.payload) : found.payload;
     this.kept.set(hex, { tag: found.tag, payload });
     this.keptBytes += bytes;
     for (const [oldest, record] of this.kept) {

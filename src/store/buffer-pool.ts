@@ -4,6 +4,7 @@
 // Why: allocating a fresh 512 KiB chunker buffer (or a read buffer) per small file cost more CPU in allocation and
 // GC than the file's hashing and compression together (docs/store.md "Small files").
 import { assert } from '../util/assert.js';
+import { uninitializedBytes } from '../util/uninitialized-bytes.js';
 
 export class BufferPool {
   private readonly idle: Uint8Array[] = [];
@@ -25,12 +26,3 @@ export class BufferPool {
   }
 }
 
-/**
- * `bytes` fresh bytes with their own ArrayBuffer (transferable), not zeroed: for buffers that are always written
- * before they are read (read blocks, chunker buffers, whose users only look at the bytes they filled). Why: zeroing
- * 1 MiB read blocks was ~3% of a many-file snapshot's main-thread time.
- */
-export function uninitializedBytes(bytes: number): Uint8Array {
-  const buffer = Buffer.allocUnsafeSlow(bytes);
-  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
-}

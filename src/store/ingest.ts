@@ -12,7 +12,8 @@ import { encodeChunkRecord, type ChunkRecord, type ChunkRef, type ContentIdBytes
 import { assert } from '../util/assert.js';
 import { deferred } from '../util/deferred.js';
 import { LIMITS } from '../util/limits.js';
-import { BufferPool, uninitializedBytes } from './buffer-pool.js';
+import { uninitializedBytes } from '../util/uninitialized-bytes.js';
+import { BufferPool } from './buffer-pool.js';
 import type { ChunkIndex } from './chunk-index.js';
 import type { ChunkProcessor, HashedChunk, InlineProcessor } from './chunk-processor.js';
 import { compressChunk, type CompressedChunk, type CompressionMode } from './compress.js';
