@@ -21,7 +21,7 @@ import { recoverForWrite } from './recover.js';
 import { checkLogDir, ensureLogMarker } from './log-dir.js';
 import { readReplicaMarker } from './replica-marker.js';
 import { REAL_LOG_FILE_SYSTEM, type LogFileSystem } from './log-fs.js';
-import { countRecords, countSegmentRecords } from './segment-count.js';
+import { countRecords, countSegmentRecords, type CountedFrames } from './segment-count.js';
 import { listSegments, openSegment, readAtMost, type OpenSegment } from './segment-file.js';
 import { SegmentWriter } from './segment-writer.js';
 import { readWatermark, WatermarkGate, WatermarkWriter } from './watermark.js';
@@ -108,7 +108,10 @@ export class Log extends EventEmitter<LogEventMap> {
     // missing or empty directory.
     const kind = await checkLogDir(dir, options.readOnly ? 'read' : 'write');
     if (options.readOnly) {
-      const log = new Log(dir, true, undefined, undefined, undefined, await new WatermarkGate(dir).visibleRecords(await countRecords(dir)));
+      const walked: CountedFrames[] = [];
+      const visible = await new WatermarkGate(dir).visibleRecords(await countRecords(dir, { into: walked, framesMax: LOG_LIMITS.frameMapFramesMax }));
+      const log = new Log(dir, true, undefined, undefined, undefined, visible);
+      log.noteCounted(walked, visible);
       log.skipDamaged = options.skipDamaged === true;
       return log;
     }
@@ -277,6 +280,17 @@ export class Log extends EventEmitter<LogEventMap> {
       },
       options,
     );
+  }
+
+  /**
+   * The frames the open's count verified (segment-count.ts), noted for this Log's readers as its reads note frames:
+   * only those below the durable watermark it saw, so the first read passes them by instead of walking them again.
+   */
+  private noteCounted(walked: readonly CountedFrames[], visibleRecords: number): void {
+    for (const { identity, salt, baseSeq, frames } of walked) {
+      const map = this.frameMaps.forSegment(identity, salt);
+      for (let i = 0; i < frames.length && baseSeq + i < visibleRecords; i++) map.note(frames[i]!.offset, frames[i]!.frame);
+    }
   }
 
   /** Damaged regions that reads of a skipDamaged log went past so far (empty otherwise). */

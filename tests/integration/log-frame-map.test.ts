@@ -64,6 +64,19 @@ describe('a Log passes by the frames its readers verified', () => {
     }
   });
 
+  it("counts a read-only open's walk of the newest segment as a read of it", async () => {
+    const { dir, segment } = await makeLog(30);
+    const log = await Log.open(dir, { readOnly: true }); // counts the segment's records: verifies every frame
+    try {
+      await flipByte(join(dir, segment), chunkFrameAt(12) + FRAME_BYTES - 3, 0x01);
+      expect(await readTags(log, [2])).toHaveLength(30); // the damaged frame was known before the first read
+      const error = await readTags(log, [1]).then(() => undefined, (e: unknown) => e);
+      expect((error as CorruptionError).where.offset).toBe(chunkFrameAt(12)); // one that wants it still finds it
+    } finally {
+      await log.close();
+    }
+  });
+
   it('reads a wanted frame on its own after passing large ones by, and still finds damage in it', async () => {
     const { dir, segment } = await makeLog(30, BIG_PAYLOAD_BYTES);
     const bigFrame = FRAME_HEADER_BYTES + BIG_PAYLOAD_BYTES;
