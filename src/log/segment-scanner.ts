@@ -5,13 +5,14 @@
 // damage anywhere stops every read, filtered or not; one not wholly in the buffer is read on its own, leaving the
 // buffer (and a payload lent from it) as it was. Why: passing it by its length let a tags-filtered read (history,
 // stats, the catalog) miss damage in a frame that straddled the end of a read window, depending on where frames
-// fell; the extra read is at most one frame per window.
+// fell; the extra read is at most one frame per window. The one exception: a frame the scanner's `known` map says
+// this process already verified below the durable watermark (frame-map.ts) is passed by unread when not wanted.
 import type { FileHandle } from 'node:fs/promises';
 import { LOG_LIMITS } from '../util/limits.js';
+import { uninitializedBytes } from '../util/uninitialized-bytes.js';
 import { FRAME_HEADER_BYTES, SEGMENT_HEADER_BYTES, type FrameFlags } from './format.js';
 import { decodeFrameHeader, verifyFrame, type FrameBadReason, type FrameIncompleteReason } from './frame.js';
 import type { SegmentFrameMap } from './frame-map.js';
-import { uninitializedBytes } from '../util/uninitialized-bytes.js';
 import { readAtMost } from './segment-file.js';
 
 export interface ScannedFrame {
