@@ -12,6 +12,24 @@ export const VERSION_ID_PATTERN = /^[0-9a-f]{20}$/;
 let lastTimeMs = -1;
 const issuedThisMs = new Set<string>();
 
+/**
+ * Random bytes drawn RANDOM_POOL_BYTES at a time: a randomBytes(4) per id cost 7-13 µs each (one call into the CSPRNG
+ * per file: 14-27 ms of a 2,000-file snapshot's main thread). Each id still takes 4 bytes no other id had.
+ */
+const RANDOM_POOL_BYTES = 4096;
+let randomPool = Buffer.alloc(0);
+let randomPoolAt = 0;
+
+function randomHex8(): string {
+  if (randomPoolAt + 4 > randomPool.length) {
+    randomPool = randomBytes(RANDOM_POOL_BYTES);
+    randomPoolAt = 0;
+  }
+  const hex = randomPool.toString('hex', randomPoolAt, randomPoolAt + 4);
+  randomPoolAt += 4;
+  return hex;
+}
+
 export function newVersionId(timeMs: number = Date.now()): string {
   const time = Math.floor(timeMs);
   if (time !== lastTimeMs) {
@@ -20,7 +38,7 @@ export function newVersionId(timeMs: number = Date.now()): string {
   }
   const prefix = time.toString(16).padStart(12, '0').slice(-12);
   for (;;) {
-    const id = prefix + randomBytes(4).toString('hex');
+    const id = prefix + randomHex8();
     if (!issuedThisMs.has(id)) {
       issuedThisMs.add(id);
       return id;
