@@ -636,9 +636,16 @@ export class Store implements StoreApi {
       if (!this.readOnly) {
         await this.ingester.settle();
         await this.checkpointing?.catch(() => {});
-        if (this.index.count !== this.checkpointedCount || this.indexReport.scannedRecords > 0) await this.checkpoint().catch(() => {});
-        await this.saveCatalogCheckpoint().catch(() => {}); // a failed save only costs a replay at the next open
-        await this.statCache.save();
+        // The derived files are independent (each written atomically, each checked when loaded), so they are saved
+        // together: their fsyncs (two each) overlap instead of queueing one after another. A failed checkpoint only
+        // costs a replay at the next open; a failed stat cache save is the caller's error, once all three settled.
+        const indexStale = this.index.count !== this.checkpointedCount || this.indexReport.scannedRecords > 0;
+        const [, , statCache] = await Promise.allSettled([
+          indexStale ? this.checkpoint().catch(() => {}) : undefined,
+          this.saveCatalogCheckpoint().catch(() => {}),
+          this.statCache.save(),
+        ]);
+        if (statCache.status === 'rejected') throw statCache.reason;
       }
     } finally {
       this.closed = true;
