@@ -70,6 +70,11 @@ export function sendError(res: ServerResponse, error: unknown, headers: Record<s
 export function writeAll(res: ServerResponse, bytes: Uint8Array): Promise<void> {
   if (res.destroyed || res.writableEnded) return Promise.resolve();
   if (res.write(bytes)) return Promise.resolve();
+  return drained(res);
+}
+
+/** Resolves on the response's next 'drain' (its buffer emptied) or 'close' (the client went away). */
+function drained(res: ServerResponse): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
       res.off('drain', done);
@@ -95,17 +100,7 @@ export function writeTracked(res: ServerResponse, bytes: Uint8Array): { accepted
     res.off('close', closed);
     wrote();
   });
-  if (taken) return { accepted: Promise.resolve(), written };
-  const accepted = new Promise<void>((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
-  return { accepted, written };
+  return { accepted: taken ? Promise.resolve() : drained(res), written };
 }
 
 /** True once the client has gone (or the response ended): a stream stops reading the log. */

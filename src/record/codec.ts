@@ -237,7 +237,12 @@ function failAt(where: RecordLocation): (reason: string) => never {
  * add up only then). Throws CorruptionError as decodeRecord does.
  */
 export function versionDeltaPath(payload: Uint8Array, where: RecordLocation = {}): { root: string; path: LogPath } {
-  const fail = failAt(where);
+  const { r } = fieldsOf(payload, failAt(where));
+  return { root: rootName(r), path: r.path('path') };
+}
+
+/** A payload's msgpack map (`value`) and a FieldReader over it; `fail` throws for a payload that is not one. */
+function fieldsOf(payload: Uint8Array, fail: (reason: string) => never): { r: FieldReader; value: Record<string, unknown> } {
   let value: unknown;
   try {
     value = decode(payload);
@@ -245,8 +250,8 @@ export function versionDeltaPath(payload: Uint8Array, where: RecordLocation = {}
     fail(`payload is not msgpack (${(error as Error).message})`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('payload is not a map');
-  const r = new FieldReader(value as Record<string, unknown>, fail);
-  return { root: rootName(r), path: r.path('path') };
+  const map = value as Record<string, unknown>;
+  return { r: new FieldReader(map, fail), value: map };
 }
 
 /**
@@ -263,14 +268,7 @@ export function decodeRecord(tag: number, payload: Uint8Array, where: RecordLoca
   }
   // A prune's placeholder is a frame with no payload at all (written by the payload-agnostic log: segment-rewrite.ts).
   if (kind === 'pruned') return payload.length === 0 ? { kind } : fail('a pruned record has no payload');
-  let value: unknown;
-  try {
-    value = decode(payload);
-  } catch (error) {
-    fail(`payload is not msgpack (${(error as Error).message})`);
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('payload is not a map');
-  const r = new FieldReader(value as Record<string, unknown>, fail);
+  const { r, value } = fieldsOf(payload, fail);
   switch (kind) {
     case 'chunk': {
       const id = r.bytes('id', { length: CONTENT_ID_BYTES });
