@@ -97,10 +97,12 @@ describe('synclog sync', () => {
     // The same inodes: each peer renamed the file and the folder (with what is in it), it did not write them anew.
     expect(await inodes(b, ['new.txt', 'crate', 'crate/one.txt', 'crate/inner/two.txt'])).toEqual(beforeB);
     expect(await inodes(c, ['new.txt', 'crate', 'crate/one.txt', 'crate/inner/two.txt'])).toEqual(beforeC);
-    for (const node of [b, c]) {
-      const moves = node.events.filter((e) => e.event === 'applied' && typeof e.movedFrom === 'string').map((e) => `${e.movedFrom as string}->${e.path as string}`);
-      expect(moves).toEqual(expect.arrayContaining(['old.txt->new.txt', 'box->crate']));
-    }
+    // Each peer says so on stdout. Its lines arrive through a pipe after the files changed, so they are waited for
+    // (under load the folder move's line came after the trees had converged); what they must say is unchanged.
+    const movesOf = (node: SyncNodeProcess) => node.events.filter((e) => e.event === 'applied' && typeof e.movedFrom === 'string').map((e) => `${e.movedFrom as string}->${e.path as string}`);
+    const bothMoves = (node: SyncNodeProcess) => ['old.txt->new.txt', 'box->crate'].every((move) => movesOf(node).includes(move));
+    await waitFor(async () => bothMoves(b) && bothMoves(c), 'both peers to report both moves', 30_000, 50, () => [movesOf(b), movesOf(c)]);
+    for (const node of [b, c]) expect(movesOf(node)).toEqual(expect.arrayContaining(['old.txt->new.txt', 'box->crate']));
     // No echo: the peers recorded nothing of their own.
     for (const node of nodes) expect(await stopNode(node)).toBe(0);
     const logs = await Promise.all(nodes.map((n) => versionsIn(n.log)));
