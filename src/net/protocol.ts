@@ -141,6 +141,13 @@ export function encodeChunkFoundHead(tag: number, size: number): Uint8Array {
   return out;
 }
 
+/** A u64 of a message at `at`, as a number; `malformed` makes the error for one beyond 2^53 (no seq or offset is). */
+export function readMessageU64(bytes: Buffer, at: number, malformed: (what: string) => Error): number {
+  const value = bytes.readBigUInt64LE(at);
+  if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw malformed('a number beyond 2^53');
+  return Number(value);
+}
+
 /** Parses a seq given in decimal (a query parameter): a safe non-negative integer, else undefined. */
 export function parseSeq(text: string): number | undefined {
   if (!/^(0|[1-9][0-9]{0,15})$/.test(text)) return undefined;

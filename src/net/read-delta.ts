@@ -7,7 +7,7 @@ import { decodeFrame, decodeFrameHeader, FRAME_HEADER_BYTES, type LogEntry } fro
 import { RECORD_TAGS, versionDeltaPath, type ChunkRef } from '../record/index.js';
 import { LIMITS, PUSH_LIMITS } from '../util/limits.js';
 import type { MessageReader } from './message-reader.js';
-import { VERSION_DELTA_HEAD_BYTES } from './protocol.js';
+import { readMessageU64, VERSION_DELTA_HEAD_BYTES } from './protocol.js';
 import { DELTA_OP_BYTES, DeltaError, expandVersionPayload, readDeltaOps, type DeltaOp } from './version-delta.js';
 
 /**
@@ -35,19 +35,13 @@ export interface DeltaMessage {
   payload: Buffer;
 }
 
-function u64(bytes: Buffer, at: number, malformed: (what: string) => Error): number {
-  const value = bytes.readBigUInt64LE(at);
-  if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw malformed('a number beyond 2^53');
-  return Number(value);
-}
-
 /** A version delta message after its type byte: its fields, every length checked against its limit first. */
 export async function readDeltaMessage(reader: MessageReader, malformed: (what: string) => Error): Promise<DeltaMessage> {
   const head = await reader.read(VERSION_DELTA_HEAD_BYTES - 1);
-  const seq = u64(head, 0, malformed);
-  const offset = u64(head, 8, malformed);
+  const seq = readMessageU64(head, 0, malformed);
+  const offset = readMessageU64(head, 8, malformed);
   const frameHeader = Buffer.from(head.subarray(16, 16 + FRAME_HEADER_BYTES));
-  const baseSeq = u64(head, 16 + FRAME_HEADER_BYTES, malformed);
+  const baseSeq = readMessageU64(head, 16 + FRAME_HEADER_BYTES, malformed);
   const opCount = head.readUInt32LE(24 + FRAME_HEADER_BYTES);
   if (opCount > PUSH_LIMITS.deltaChunksMax) throw malformed(`a version delta of ${opCount} ops`);
   const opBytes = await reader.read(opCount * DELTA_OP_BYTES + 4);

@@ -13,7 +13,7 @@ import { LIMITS, NET_LIMITS } from '../util/limits.js';
 import { Outage, retrying, type ErrorClassifier, type OutageOptions } from './backoff.js';
 import { HttpTransport, isRetryable, type TransportOptions } from './http-client.js';
 import { MessageReader } from './message-reader.js';
-import { CHUNK_MESSAGES, CHUNK_STREAM_MAGIC, END_REASONS, READ_FEATURE_VERSION_DELTA, RECORD_MESSAGES, RECORD_STREAM_MAGIC, ROUTES, type ErrorBody, type LogInfo } from './protocol.js';
+import { CHUNK_MESSAGES, CHUNK_STREAM_MAGIC, END_REASONS, READ_FEATURE_VERSION_DELTA, readMessageU64, RECORD_MESSAGES, RECORD_STREAM_MAGIC, ROUTES, type ErrorBody, type LogInfo } from './protocol.js';
 import { readDeltaMessage, rebuildDelta, type DeltaBaseSource, type StreamSegment } from './read-delta.js';
 
 export type { DeltaBaseSource } from './read-delta.js';
@@ -41,9 +41,7 @@ function protocolError(url: string, what: string): NetError {
 }
 
 function u64(bytes: Buffer, at: number, url: string): number {
-  const value = bytes.readBigUInt64LE(at);
-  if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw protocolError(url, 'a number beyond 2^53');
-  return Number(value);
+  return readMessageU64(bytes, at, (what) => protocolError(url, what));
 }
 
 async function readErrorMessage(reader: MessageReader, url: string): Promise<Error> {
