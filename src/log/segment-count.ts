@@ -1,5 +1,6 @@
-// Counting the records of a log without verifying payloads: what a read-only open needs for nextSeq. Walks only
-// the newest segment (earlier ones are counted by their successors' base seqs) and passes frames by their lengths.
+// Counting the records of a log: what a read-only open needs for nextSeq. Walks only the newest segment (earlier
+// ones are counted by their successors' base seqs), decoding no payload but checking every frame's checksum as the
+// scanner checks the frames it skips, so the frames it walked may stand as read (frame-map.ts).
 import { SEGMENT_HEADER_BYTES } from './format.js';
 import type { KnownFrame } from './frame-map.js';
 import { GroupTracker } from './segment-check.js';
@@ -11,8 +12,7 @@ import { SegmentScanner, WANT_NONE } from './segment-scanner.js';
  * boundary with no atomic group open) from which a count of the same file grown since may go on.
  */
 interface SegmentCount {
-  dev: number;
-  ino: number;
+  identity: string;
   size: number;
   ctimeNs: bigint;
   records: number;
@@ -44,18 +44,18 @@ const counts = new Map<string, SegmentCount>();
 export async function countSegmentRecords(ref: SegmentRef, walked?: { into: CountedFrames[]; framesMax: number }): Promise<number> {
   const segment = await openSegment(ref);
   try {
-    const stat = await segment.handle.stat({ bigint: true });
-    const identity = { dev: Number(stat.dev), ino: Number(stat.ino), size: Number(stat.size), ctimeNs: stat.ctimeNs };
+    // openSegment's own fstat says which file this is and how it stands: no second one.
+    const { identity, size, ctimeNs } = segment;
     const known = counts.get(ref.path);
-    const same = known && known.dev === identity.dev && known.ino === identity.ino;
-    if (same && known.size === identity.size && known.ctimeNs === identity.ctimeNs) return known.records;
-    const from = same && identity.size > known.size ? known : undefined;
-    const scanner = new SegmentScanner(segment.handle, segment.header.salt, identity.size, from?.resumeOffset ?? SEGMENT_HEADER_BYTES);
+    const same = known && known.identity === identity;
+    if (same && known.size === size && known.ctimeNs === ctimeNs) return known.records;
+    const from = same && size > known.size ? known : undefined;
+    const scanner = new SegmentScanner(segment.handle, segment.header.salt, size, from?.resumeOffset ?? SEGMENT_HEADER_BYTES);
     const groups = new GroupTracker();
     let frames = from?.records ?? 0;
     let records = frames;
     let resumeOffset = from?.resumeOffset ?? SEGMENT_HEADER_BYTES;
-    const seen: CountedFrames = { identity: segment.identity, salt: segment.header.salt, baseSeq: ref.baseSeq + frames, frames: [] };
+    const seen: CountedFrames = { identity, salt: segment.header.salt, baseSeq: ref.baseSeq + frames, frames: [] };
     for (;;) {
       const step = await scanner.next(WANT_NONE);
       if (step.kind !== 'frame' || groups.accept(step.flags, step.offset)) break;
@@ -70,7 +70,7 @@ export async function countSegmentRecords(ref: SegmentRef, walked?: { into: Coun
     seen.frames.length = Math.min(seen.frames.length, records - (from?.records ?? 0));
     if (walked && seen.frames.length > 0) walked.into.push(seen);
     counts.delete(ref.path);
-    counts.set(ref.path, { ...identity, records, resumeOffset });
+    counts.set(ref.path, { identity, size, ctimeNs, records, resumeOffset });
     if (counts.size > COUNTS_KEPT_MAX) counts.delete(counts.keys().next().value!);
     return records;
   } finally {

@@ -21,6 +21,8 @@ export interface OpenSegment {
   size: number;
   /** The open file itself (device and inode): a segment a prune replaced under the same name is another file. */
   identity: string;
+  /** Its ctime when opened (ns): with identity and size, what says the file is as it was (segment-count.ts). */
+  ctimeNs: bigint;
 }
 
 /** The segments of a log in seq order. A missing directory yields ENOENT wrapped as IoError (callers map it). */
@@ -85,11 +87,11 @@ export async function openSegment(ref: SegmentRef, flags: 'r' | 'r+' = 'r'): Pro
     throw wrapIoError(error, 'open segment', ref.path);
   }
   try {
-    const { size, dev, ino } = await handle.stat();
+    const stat = await handle.stat({ bigint: true });
     const bytes = new Uint8Array(SEGMENT_HEADER_BYTES);
     const got = await readAtMost(handle, bytes, 0);
     const header = checkSegmentHeader(ref, bytes.subarray(0, got));
-    return { ref, handle, header, size, identity: `${dev}:${ino}` };
+    return { ref, handle, header, size: Number(stat.size), identity: `${stat.dev}:${stat.ino}`, ctimeNs: stat.ctimeNs };
   } catch (error) {
     await handle.close().catch(() => {});
     throw wrapIoError(error, 'open segment', ref.path);
