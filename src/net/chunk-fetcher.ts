@@ -13,6 +13,7 @@
 import type { ChunkRef, ContentIdBytes } from '../record/index.js';
 import { contentIdHex } from '../store/index.js';
 import { NET_LIMITS } from '../util/limits.js';
+import { WeightedLru } from '../util/weighted-lru.js';
 
 /** What the fetcher sends its requests to: chunks (or their records) by id, in order, undefined for one not there. */
 export interface ChunkBatchSource<T> {
@@ -57,8 +58,7 @@ export class ChunkFetcher<T> {
    * in parallel drift apart, and the ones sharing a file's chunks (a copy of it, a file with half of it) asked for a
    * chunk a few chunks after the first file had used it (8 of a 4 MiB file's 56 chunks fetched twice).
    */
-  private readonly kept = new Map<string, Outstanding<T>>();
-  private keptBytes = 0;
+  private readonly kept = new WeightedLru<string, Outstanding<T>>(NET_LIMITS.chunkAnswersKeptBytesMax);
   private inFlight = 0;
   private scheduled = false;
   /** Requests sent (tests, benchmarks). */
@@ -80,7 +80,7 @@ export class ChunkFetcher<T> {
 
   /** Bytes of released answers kept shareable (tests: bounded by chunkAnswersKeptBytesMax). */
   get keptByteCount(): number {
-    return this.keptBytes;
+    return this.kept.weight;
   }
 
   /** The chunk (undefined: the log has no such chunk); the request carrying it leaves within a turn. */
@@ -108,16 +108,7 @@ export class ChunkFetcher<T> {
   }
 
   private keep(hex: string, entry: Outstanding<T>): void {
-    const before = this.kept.get(hex);
-    if (before) this.keptBytes -= before.size;
-    this.kept.delete(hex);
-    this.kept.set(hex, entry);
-    this.keptBytes += entry.size;
-    for (const [oldHex, old] of this.kept) {
-      if (this.keptBytes <= NET_LIMITS.chunkAnswersKeptBytesMax) break;
-      this.kept.delete(oldHex);
-      this.keptBytes -= old.size;
-    }
+    this.kept.set(hex, entry, entry.size);
   }
 
   private copyOf(data: T | undefined): T | undefined {

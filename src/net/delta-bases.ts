@@ -6,6 +6,7 @@
 // file changed behind the receiver, or a version long since evicted, costs only the record asked whole.
 import type { ChunkRef, LogRecord } from '../record/index.js';
 import type { LocalChunks } from './local-chunks.js';
+import { WeightedLru } from '../util/weighted-lru.js';
 import type { DeltaBaseSource } from './remote-log.js';
 
 /** Chunk entries of received versions kept for deltas (~100 bytes each, most of them shared with the replay). */
@@ -19,8 +20,7 @@ interface ReceivedVersion {
 
 export class DeltaBases implements DeltaBaseSource {
   /** Seq → a version this run received and verified, oldest first. */
-  private readonly received = new Map<number, ReceivedVersion>();
-  private receivedChunks = 0;
+  private readonly received = new WeightedLru<number, ReceivedVersion>(RECEIVED_CHUNKS_MAX);
 
   constructor(private readonly local: LocalChunks) {}
 
@@ -28,13 +28,7 @@ export class DeltaBases implements DeltaBaseSource {
   noteReceived(seq: number, record: LogRecord): void {
     if (record.kind !== 'version' || !record.chunks || record.chunks.length === 0 || this.received.has(seq)) return;
     if (record.chunks.length > RECEIVED_CHUNKS_MAX) return;
-    this.received.set(seq, { root: record.root, path: record.path, chunks: record.chunks });
-    this.receivedChunks += record.chunks.length;
-    for (const [oldSeq, old] of this.received) {
-      if (this.receivedChunks <= RECEIVED_CHUNKS_MAX) break;
-      this.received.delete(oldSeq);
-      this.receivedChunks -= old.chunks.length;
-    }
+    this.received.set(seq, { root: record.root, path: record.path, chunks: record.chunks }, record.chunks.length);
   }
 
   async chunksOf(seq: number, root: string, path: string): Promise<readonly ChunkRef[] | undefined> {

@@ -11,6 +11,7 @@ import { lstat, open, realpath } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import type { ChunkRef } from '../record/index.js';
 import { chunkStream, contentIdHex, hashContent, sameContentId, type ChunkSizes } from '../store/index.js';
+import { WeightedLru } from '../util/weighted-lru.js';
 
 /** Where a chunk lies in a local file. */
 interface LocalPlace {
@@ -41,8 +42,7 @@ export class LocalChunks {
   private readonly places = new Map<string, LocalPlace>();
   private destReal: Promise<string | undefined> | undefined;
   /** File → its chunks as last chunked (oldest first, at most CHUNKED_CHUNKS_MAX chunks in all). */
-  private readonly chunkedFiles = new Map<string, ChunkedFile>();
-  private chunkedCount = 0;
+  private readonly chunkedFiles = new WeightedLru<string, ChunkedFile>(CHUNKED_CHUNKS_MAX);
   /** Destination files this run has read to chunk them (tests: a delta's base and the apply share one reading). */
   filesChunked = 0;
 
@@ -128,17 +128,9 @@ export class LocalChunks {
   }
 
   private keepChunked(file: string, chunked: ChunkedFile): void {
-    const old = this.chunkedFiles.get(file);
-    if (old) this.chunkedCount -= old.chunks.length;
     this.chunkedFiles.delete(file);
     if (chunked.chunks.length > CHUNKED_CHUNKS_MAX) return;
-    this.chunkedFiles.set(file, chunked);
-    this.chunkedCount += chunked.chunks.length;
-    for (const [name, oldest] of this.chunkedFiles) {
-      if (this.chunkedCount <= CHUNKED_CHUNKS_MAX) break;
-      this.chunkedFiles.delete(name);
-      this.chunkedCount -= oldest.chunks.length;
-    }
+    this.chunkedFiles.set(file, chunked, chunked.chunks.length);
   }
 
   private remember(hex: string, place: LocalPlace): void {

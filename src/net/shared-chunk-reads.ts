@@ -7,6 +7,7 @@
 // kept: the next ask reads again (and meets the damage again, if it is damage).
 import type { ContentIdBytes } from '../record/index.js';
 import { contentIdHex, type ChunkRecordResult } from '../store/index.js';
+import { WeightedLru } from '../util/weighted-lru.js';
 
 /** Where chunk records come from: the store (Store.readChunkRecords), in the order asked, each its result or error. */
 export interface ChunkRecordSource {
@@ -16,19 +17,20 @@ export interface ChunkRecordSource {
 type ChunkRecordFound = { tag: number; payload: Uint8Array };
 
 export class SharedChunkReads implements ChunkRecordSource {
-  private readonly kept = new Map<string, ChunkRecordFound>();
-  private keptBytes = 0;
+  private readonly kept: WeightedLru<string, ChunkRecordFound>;
   private readonly inFlight = new Map<string, Promise<ChunkRecordResult>>();
 
   /** `bytesMax`: payload bytes kept at most (a record over a quarter of it is passed on, never kept). */
   constructor(
     private readonly source: ChunkRecordSource,
     private readonly bytesMax: number,
-  ) {}
+  ) {
+    this.kept = new WeightedLru(bytesMax);
+  }
 
   /** Payload bytes kept now (tests: never above bytesMax). */
   get bytesKept(): number {
-    return this.keptBytes;
+    return this.kept.weight;
   }
 
   async readChunkRecords(ids: readonly ContentIdBytes[]): Promise<ChunkRecordResult[]> {
@@ -38,11 +40,9 @@ export class SharedChunkReads implements ChunkRecordSource {
     const slots: { at: number; hex: string }[] = [];
     for (const id of ids) {
       const hex = contentIdHex(id);
-      const kept = this.kept.get(hex);
+      // Least recently used goes first: an ask makes the record the newest.
+      const kept = this.kept.get(hex, { touch: true });
       if (kept) {
-        // Least recently used goes first: an ask moves the record to the back.
-        this.kept.delete(hex);
-        this.kept.set(hex, kept);
         answers.push(kept);
         continue;
       }
@@ -80,12 +80,6 @@ export class SharedChunkReads implements ChunkRecordSource {
     // A payload may be a view into the run of neighbours it was read with (up to 2 MiB): keeping the view would keep
     // the whole run alive unseen by the bound, so such a payload is kept as a copy of its own.
     const payload = bytes * 2 < found.payload.buffer.byteLength ? new Uint8Array(found.payload) : found.payload;
-    this.kept.set(hex, { tag: found.tag, payload });
-    this.keptBytes += bytes;
-    for (const [oldest, record] of this.kept) {
-      if (this.keptBytes <= this.bytesMax) break;
-      this.kept.delete(oldest);
-      this.keptBytes -= record.payload.byteLength;
-    }
+    this.kept.set(hex, { tag: found.tag, payload }, bytes);
   }
 }
