@@ -22,6 +22,11 @@ export class ChangeSignal {
     return this.generationCount;
   }
 
+  /** True while the directory watch runs: every change to the directory then starts a new generation (tail-views.ts). */
+  get watching(): boolean {
+    return this.watcher !== undefined;
+  }
+
   bump(): void {
     this.generationCount++;
     for (const wake of [...this.sleepers]) wake();

@@ -1,5 +1,5 @@
 // Frames one process has already verified and found durable, by segment file and offset, so that its other readers
-// of the same log pass them by without reading them again (docs/format.md "Reading"). The case it exists for: a
+// of the same log pass them by without reading them again. The case it exists for: a
 // server with 20 followers, each reading the log's version records through a tags-filtered read, which verifies
 // every chunk frame it skips; 20 followers read and checksummed every new chunk frame 20 times (most of serve's CPU
 // once chunk answers were shared). Owns: the map and its bound. Never decides what is durable: the reader notes a frame
@@ -17,10 +17,15 @@ export interface KnownFrame {
   flags: FrameFlags;
 }
 
+/** Ends a reader's claim on a frame (SegmentFrameMap.claim). */
+export type ClaimRelease = () => void;
+
 /** The known frames of one segment file. */
 export class SegmentFrameMap {
   /** offset → frameBytes * 2^10 + tag * 2^2 + flags (exact in a double: frames are far below 2^40 bytes). */
   private readonly frames = new Map<number, number>();
+  /** Frames a reader is reading now (offset → settles when it is done): the others wait for it, then pass them by. */
+  private readonly claims = new Map<number, Promise<void>>();
   /** Set once the bound pushed this map out: a reader still holding it notes nothing more (and reads as before). */
   dropped = false;
 
@@ -34,6 +39,29 @@ export class SegmentFrameMap {
     const packed = this.frames.get(offset);
     if (packed === undefined) return undefined;
     return { frameBytes: Math.floor(packed / 1024), tag: (packed >> 2) & 0xff, flags: (packed & 3) as FrameFlags };
+  }
+
+  has(offset: number): boolean {
+    return this.frames.has(offset);
+  }
+
+  /**
+   * A reader about to read the unknown frame at `offset` claims it, so that readers of the same frame at the same
+   * time (followers at the log's end, all woken by one change) read it once between them: the first reads, checks and
+   * notes it; the others wait, then find it known. Returns the release (call it once done with the frame, before
+   * handing anything to a consumer: a claim held across a yield would stall the others behind a slow one), a promise
+   * of one when another reader holds it, or undefined when there is nothing to claim (known now, or map dropped).
+   */
+  claim(offset: number): ClaimRelease | Promise<ClaimRelease | undefined> | undefined {
+    if (this.dropped || this.frames.has(offset)) return undefined;
+    const held = this.claims.get(offset);
+    if (held) return held.then(() => this.claim(offset));
+    let settle!: () => void;
+    this.claims.set(offset, new Promise<void>((resolve) => (settle = resolve)));
+    return () => {
+      this.claims.delete(offset);
+      settle();
+    };
   }
 
   note(offset: number, frame: KnownFrame): void {

@@ -11,9 +11,10 @@ import type { ChangeSignal } from './follow.js';
 import { GroupTracker, nextRecordStart, validFrameFollows } from './segment-check.js';
 import { listSegments, openSegment, type OpenSegment, type SegmentRef } from './segment-file.js';
 import { findIndexEntry, readSegmentIndex, type IndexEntry } from './segment-index.js';
-import type { FrameMaps } from './frame-map.js';
+import type { ClaimRelease, FrameMaps, KnownFrame } from './frame-map.js';
 import { SegmentScanner, WANT_NONE, type ScanStep } from './segment-scanner.js';
 import { seqAfterDamage, skippedRegion } from './resync.js';
+import type { TailView, TailViews } from './tail-views.js';
 import type { LogEntry, ReadOptions, SkippedRegion } from './types.js';
 import type { WatermarkGate } from './watermark.js';
 
@@ -40,6 +41,8 @@ export interface ReaderContext {
   activeIndex?: () => { name: string; entries: readonly IndexEntry[] };
   /** Frames this Log's readers verified and found durable (frame-map.ts): passed by without reading them again. */
   frameMaps?: FrameMaps;
+  /** What following readers of this Log learn at the end of a segment, shared per change generation (tail-views.ts). */
+  tailViews?: TailViews;
 }
 
 interface Position {
@@ -85,17 +88,38 @@ async function openAt(dir: string, ref: SegmentRef, fromSeq: number, sealed: boo
   return position;
 }
 
-/** Looks ahead from a group's first frame for its last; returns where the group ends, or undefined if not there yet. */
-async function findGroupEnd(position: Position, firstOffset: number): Promise<number | undefined> {
+/** A whole atomic group, found ahead of the reader: where it ends and its frames, each verified (or known). */
+interface GroupAhead {
+  end: number;
+  frames: { offset: number; frame: KnownFrame }[];
+}
+
+/** Looks ahead from a group's first frame for its last; returns the group, or undefined if it is not all there yet. */
+async function findGroupEnd(position: Position, firstOffset: number): Promise<GroupAhead | undefined> {
   const ahead = new SegmentScanner(position.segment.handle, position.segment.header.salt, position.scanner.fileSize, firstOffset);
   ahead.known = position.scanner.known;
-  await ahead.next(WANT_NONE);
+  const frames: GroupAhead['frames'] = [];
   for (;;) {
     const step = await ahead.next(WANT_NONE);
     if (step.kind !== 'frame') return undefined;
-    if (step.flags === FRAME_FLAGS.last) return step.offset + step.frameBytes;
+    frames.push({ offset: step.offset, frame: { frameBytes: step.frameBytes, tag: step.tag, flags: step.flags } });
+    if (frames.length === 1) continue;
+    if (step.flags === FRAME_FLAGS.last) return { end: step.offset + step.frameBytes, frames };
     if (step.flags !== FRAME_FLAGS.middle) return undefined;
   }
+}
+
+/** Records below this seq are durable as far as this reader knows now (without asking the watermark again). */
+function durableBelow(ctx: ReaderContext): number {
+  if (ctx.durableLimit) return ctx.durableLimit();
+  if (ctx.watermark) return ctx.watermark.cached;
+  return Number.POSITIVE_INFINITY;
+}
+
+/** The claim on the frame at the scanner's offset when it is not known yet (SegmentFrameMap.claim). */
+async function claimFrame(scanner: SegmentScanner): Promise<ClaimRelease | undefined> {
+  const claimed = scanner.known?.claim(scanner.offset);
+  return claimed instanceof Promise ? await claimed : claimed;
 }
 
 /** The one check every reader of `fromSeq` makes, local or remote (src/net), so both refuse alike. */
@@ -127,7 +151,7 @@ export async function* readLog(ctx: ReaderContext, options: ReadOptions = {}): A
       }
       const outcome = yield* readAvailable(ctx, position, fromSeq, tags, lent, stopped, options.withFrames === true);
       if (outcome === 'stopped') return;
-      const next = await whereNext(ctx, position, outcome);
+      const next = await whereNext(ctx, position, outcome, follow);
       if (next === 'continue') continue;
       if (next !== 'wait') {
         await position.segment.handle.close();
@@ -137,7 +161,8 @@ export async function* readLog(ctx: ReaderContext, options: ReadOptions = {}): A
       if (!follow) return;
       await ctx.changes.wait(generation, signal);
       position.scanner.seek(position.scanner.offset);
-      await position.scanner.refreshSize();
+      if (ctx.tailViews) position.scanner.useSize((await tailViewOf(ctx, position, follow)).size);
+      else await position.scanner.refreshSize();
     }
   } finally {
     if (follow) ctx.changes.leave();
@@ -172,60 +197,81 @@ async function* readAvailable(
     const limit = ctx.durableLimit?.();
     if (limit !== undefined && position.seq >= limit) return { kind: 'not-durable' };
     const at = scanner.offset;
-    const step = await scanner.next((tag) => want(tag), lent && ((tag) => lent.has(tag)), withFrames);
-    if (step.kind === 'end') return { kind: 'end' };
-    if (step.kind !== 'frame') return { kind: 'damage', step };
-    // Asked only when a record is there beyond the last watermark seen: reading to the end costs nothing extra.
-    if (ctx.watermark && position.seq >= ctx.watermark.cached) {
-      const published = await ctx.watermark.limitFor(position.seq, { name: segment.ref.name, handle: segment.handle });
-      if (position.seq >= published) {
-        scanner.seek(at);
-        return { kind: 'not-durable' };
+    // Held until the frame is checked and noted, never across the yield below.
+    const release = await claimFrame(scanner);
+    let entry: LogEntry | undefined;
+    try {
+      const step = await scanner.next((tag) => want(tag), lent && ((tag) => lent.has(tag)), withFrames);
+      if (step.kind === 'end') return { kind: 'end' };
+      if (step.kind !== 'frame') return { kind: 'damage', step };
+      // Asked only when a record is there beyond the last watermark seen: reading to the end costs nothing extra.
+      if (ctx.watermark && position.seq >= ctx.watermark.cached) {
+        const published = await ctx.watermark.limitFor(position.seq, { name: segment.ref.name, handle: segment.handle });
+        if (position.seq >= published) {
+          scanner.seek(at);
+          return { kind: 'not-durable' };
+        }
       }
-    }
-    const problem = position.groups.accept(step.flags, step.offset);
-    if (problem) {
-      if (!ctx.onSkipped) throw corruption(segment.ref, step.offset, position.seq, problem);
-      await skipPast(ctx, position, step.offset, problem);
-      continue;
-    }
-    if (step.flags === FRAME_FLAGS.first && at >= position.confirmedTo) {
-      const end = await findGroupEnd(position, at);
-      if (end === undefined) {
-        // The group is not all there yet: rewind to its first frame and treat it as the end for now.
-        scanner.seek(at);
-        position.groups = new GroupTracker();
-        return { kind: 'damage', step: { kind: 'group', offset: at } };
+      const problem = position.groups.accept(step.flags, step.offset);
+      if (problem) {
+        if (!ctx.onSkipped) throw corruption(segment.ref, step.offset, position.seq, problem);
+        await skipPast(ctx, position, step.offset, problem);
+        continue;
       }
-      position.confirmedTo = end;
-    }
-    // Verified, durable (below the writer's limit or its published watermark, both checked above) and in a group that
-    // is all there: other readers of this Log may pass it by without reading it again (frame-map.ts).
-    scanner.known?.note(step.offset, { frameBytes: step.frameBytes, tag: step.tag, flags: step.flags });
-    const seq = position.seq++;
-    if (step.payload !== undefined && want(step.tag)) {
-      const entry: LogEntry = { seq, segment: segment.ref.name, offset: step.offset, tag: step.tag, payload: step.payload };
-      if (step.frame) {
-        entry.frame = step.frame;
-        entry.salt = segment.header.salt;
+      if (step.flags === FRAME_FLAGS.first && at >= position.confirmedTo) {
+        const group = await findGroupEnd(position, at);
+        if (group === undefined) {
+          // The group is not all there yet: rewind to its first frame and treat it as the end for now.
+          scanner.seek(at);
+          position.groups = new GroupTracker();
+          return { kind: 'damage', step: { kind: 'group', offset: at } };
+        }
+        position.confirmedTo = group.end;
+        // The look-ahead verified the whole group: when all of it is durable, other readers (and this one's scan
+        // through it) may pass its frames by now, instead of each reading the group twice (look-ahead, then scan).
+        if (position.seq + group.frames.length <= durableBelow(ctx)) for (const { offset, frame } of group.frames) scanner.known?.note(offset, frame);
       }
-      yield entry;
+      // Verified, durable (below the writer's limit or its published watermark, both checked above) and in a group that
+      // is all there: other readers of this Log may pass it by without reading it again (frame-map.ts).
+      scanner.known?.note(step.offset, { frameBytes: step.frameBytes, tag: step.tag, flags: step.flags });
+      const seq = position.seq++;
+      if (step.payload !== undefined && want(step.tag)) {
+        entry = { seq, segment: segment.ref.name, offset: step.offset, tag: step.tag, payload: step.payload };
+        if (step.frame) {
+          entry.frame = step.frame;
+          entry.salt = segment.header.salt;
+        }
+      }
+    } finally {
+      release?.();
     }
+    if (entry) yield entry;
   }
 }
 
+/**
+ * The floor, the listing and the segment's size, read in that order: the floor before the listing and the size
+ * (whatever it covers was in the files before it was published), the size after the listing (a writer finishes a
+ * segment before it creates the next one). A follower shares them with the Log's other followers (tail-views.ts).
+ */
+async function tailViewOf(ctx: ReaderContext, position: Position, follow: boolean): Promise<TailView> {
+  const { segment } = position;
+  if (follow && ctx.tailViews) return ctx.tailViews.view(segment.identity, segment.handle);
+  const floor = ctx.durableFloor?.();
+  const segments = await listSegments(ctx.dir);
+  const { size } = await segment.handle.stat();
+  return { floor, segments, size };
+}
+
 /** After a stop: move to the next segment, keep reading (the file grew), or wait (follow) / finish. */
-async function whereNext(ctx: ReaderContext, position: Position, outcome: StopOutcome): Promise<Position | 'continue' | 'wait'> {
+async function whereNext(ctx: ReaderContext, position: Position, outcome: StopOutcome, follow: boolean): Promise<Position | 'continue' | 'wait'> {
   if (outcome.kind === 'not-durable') return 'wait';
   const dir = ctx.dir;
-  // Read before the listing and the size: whatever the floor covers was in the files before it was published.
-  const floor = ctx.durableFloor?.();
   const { segment, scanner } = position;
-  const segments = await listSegments(dir);
+  const { floor, segments, size } = await tailViewOf(ctx, position, follow);
   const later = segments.find((s) => s.baseSeq > segment.ref.baseSeq);
   const sizeBefore = scanner.fileSize;
-  // Re-read the size after listing: a writer finishes a segment before it creates the next one.
-  if ((await scanner.refreshSize()) !== sizeBefore) {
+  if (scanner.useSize(size) !== sizeBefore) {
     scanner.seek(scanner.offset);
     return 'continue';
   }

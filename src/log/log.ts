@@ -22,6 +22,7 @@ import { checkLogDir, ensureLogMarker } from './log-dir.js';
 import { readReplicaMarker } from './replica-marker.js';
 import { REAL_LOG_FILE_SYSTEM, type LogFileSystem } from './log-fs.js';
 import { countRecords, countSegmentRecords, type CountedFrames } from './segment-count.js';
+import { TailViews } from './tail-views.js';
 import { listSegments, openSegment, readAtMost, type OpenSegment } from './segment-file.js';
 import { SegmentWriter } from './segment-writer.js';
 import { readWatermark, WatermarkGate, WatermarkWriter } from './watermark.js';
@@ -71,6 +72,8 @@ export class Log extends EventEmitter<LogEventMap> {
   private readonly skippedByPlace = new Map<string, SkippedRegion>();
   /** Frames this Log's readers verified and found durable, passed by when another read meets them (frame-map.ts). */
   private readonly frameMaps = new FrameMaps(LOG_LIMITS.frameMapFramesMax);
+  /** Set for a read-only Log (another process writes): its followers share what they read of the directory. */
+  private readonly tailViews: TailViews | undefined;
   private skipDamaged = false;
 
   private constructor(
@@ -86,6 +89,7 @@ export class Log extends EventEmitter<LogEventMap> {
     super();
     this.readOnlyNextSeq = nextSeq;
     this.changes = new ChangeSignal(dir, readOnly);
+    this.tailViews = readOnly ? new TailViews(dir, this.changes, () => watermarkFloor(dir)) : undefined;
   }
 
   /**
@@ -277,6 +281,7 @@ export class Log extends EventEmitter<LogEventMap> {
         onSkipped: this.skipDamaged ? (region) => this.noteSkipped(region) : undefined,
         activeIndex: writer ? () => ({ name: writer.activeSegment.ref.name, entries: writer.activeSegment.indexEntries }) : undefined,
         frameMaps: this.frameMaps,
+        tailViews: writer ? undefined : this.tailViews,
       },
       options,
     );

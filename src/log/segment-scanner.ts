@@ -73,6 +73,11 @@ export class SegmentScanner {
   /** Re-reads the file size (a live segment grows, or shrinks when a writer cuts a failed group). */
   async refreshSize(): Promise<number> {
     const { size } = await this.handle.stat();
+    return this.useSize(size);
+  }
+
+  /** Takes `size` as the file's size now (read by the caller through this file's handle or another of the same file). */
+  useSize(size: number): number {
     if (size < this.bufferStart + this.buffer.length) this.buffer = new Uint8Array(0);
     this.fileSize = size;
     return size;

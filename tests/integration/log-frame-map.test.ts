@@ -115,6 +115,61 @@ describe('a Log passes by the frames its readers verified', () => {
     }
   });
 
+  it("notes a whole atomic group once its look-ahead verified it, before the reader's scan reaches its frames", async () => {
+    const dir = join(await makeTmpDir(), 'log');
+    const writer = await Log.open(dir);
+    // A group as the store writes a file version: its record first here (tag 2, wanted), then two chunk-like frames.
+    await writer.appendAtomic([
+      { tag: 2, payload: Uint8Array.of(7) },
+      { tag: 1, payload: new Uint8Array(PAYLOAD_BYTES).fill(1) },
+      { tag: 1, payload: new Uint8Array(PAYLOAD_BYTES).fill(2) },
+    ]);
+    await writer.append({ tag: 2, payload: Uint8Array.of(8) });
+    const segment = (await writer.segments())[0]!.name;
+    // The writer's own Log reads it: its appends noted nothing (a read-only open's count would note every frame).
+    const log = writer;
+    try {
+      // Stops at the group's first record: the scan never reaches the two chunk frames, the look-ahead did.
+      for await (const entry of log.read({ tags: [2] })) {
+        expect(entry.payload).toEqual(Uint8Array.of(7));
+        break;
+      }
+      const lastChunkAt = SEGMENT_HEADER_BYTES + (FRAME_HEADER_BYTES + 1) + FRAME_BYTES;
+      await flipByte(join(dir, segment), lastChunkAt + FRAME_BYTES - 5, 0x01);
+      expect(await readTags(log, [2])).toEqual([2, 2]); // known since the look-ahead: passed by unread
+      const error = await readTags(log).then(() => undefined, (e: unknown) => e);
+      expect((error as CorruptionError).where.offset).toBe(lastChunkAt); // one that wants it still finds the damage
+    } finally {
+      await log.close();
+    }
+  });
+
+  it('lets one of several readers at the same unknown frame read it; the others wait, then find it known', async () => {
+    const map = new FrameMaps(100).forSegment('1:1', 1n);
+    const first = map.claim(500);
+    expect(typeof first).toBe('function');
+    const second = map.claim(500);
+    const third = map.claim(500);
+    expect(second).toBeInstanceOf(Promise);
+    expect(typeof map.claim(600)).toBe('function'); // another frame is another claim
+    let secondSettled = false;
+    void Promise.resolve(second).then(() => (secondSettled = true));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(secondSettled).toBe(false); // waits while the first reads
+    map.note(500, { frameBytes: 100, tag: 1, flags: 0 });
+    (first as () => void)();
+    expect(await second).toBeUndefined(); // known now: nothing to read
+    expect(await third).toBeUndefined();
+    // A reader that gave up without noting (the frame was not durable yet): the next waiter reads it itself.
+    const lead = map.claim(700) as () => void;
+    const next = map.claim(700);
+    lead();
+    const own = await next;
+    expect(typeof own).toBe('function');
+    (own as () => void)();
+    expect(typeof map.claim(700)).toBe('function');
+  });
+
   it('keeps its bound, dropping the oldest segment first', () => {
     const maps = new FrameMaps(100);
     const first = maps.forSegment('1:1', 1n);
