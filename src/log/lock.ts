@@ -46,15 +46,21 @@ async function processStartTime(pid: number): Promise<string | undefined> {
   return fields[19];
 }
 
-async function ownContent(): Promise<LockContent> {
-  return {
-    pid: process.pid,
+/** What names this process for a lock and never changes while it runs: read once (every follower's wait asked). */
+let processFacts: Promise<Pick<LockContent, 'host' | 'bootId' | 'startTime'>> | undefined;
+
+function ownFacts(): Promise<Pick<LockContent, 'host' | 'bootId' | 'startTime'>> {
+  processFacts ??= (async () => ({
     host: hostname(),
     bootId: await readProcFile('/proc/sys/kernel/random/boot_id'),
     startTime: await processStartTime(process.pid),
-    token: randomBytes(12).toString('hex'),
-    since: new Date().toISOString(),
-  };
+  }))();
+  return processFacts;
+}
+
+/** A lock's content for this process: its facts, and a fresh token and time for each lock it takes. */
+async function ownContent(): Promise<LockContent> {
+  return { pid: process.pid, ...(await ownFacts()), token: randomBytes(12).toString('hex'), since: new Date().toISOString() };
 }
 
 function isAlive(pid: number): boolean {
