@@ -66,7 +66,12 @@ export class ChangeSignal {
         signal?.removeEventListener('abort', done);
         resolve();
       };
-      const timer = setTimeout(done, pollMs);
+      // A poll's wake starts a new generation (without waking the others): where fs.watch is silent (a network
+      // mount), nothing else would say that what readers learned of the directory before it may be stale.
+      const timer = setTimeout(() => {
+        this.generationCount++;
+        done();
+      }, pollMs);
       this.sleepers.add(done);
       signal?.addEventListener('abort', done, { once: true });
     });

@@ -4,7 +4,8 @@
 // next, so a size read after the listing is final when a later segment is listed). One wake of the directory watch
 // wakes every follower of the Log at once (a server with 20 followers): each listed the directory and fstat'ed its
 // segment, 20 times per change (a fifth of serve's CPU). Owns sharing one answer per segment file among the readers
-// of one change generation. Never shares across generations, and never without the directory watch.
+// of one change generation. Never shares across generations (a fallback poll's wake starts a new one too, for a
+// watch that is silent: follow.ts), and never without the directory watch.
 // Why that is sound: a view is taken after its generation began; anything that changes the directory or a segment
 // after it was taken is a change the watch reports, which starts a new generation and wakes every reader that went to
 // sleep on the old one. A reader using a view taken a little before its own turn can only see less, and it then

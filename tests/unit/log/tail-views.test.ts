@@ -45,6 +45,25 @@ describe('TailViews', () => {
     }
   });
 
+  it('reads a new view after a fallback poll, where the watch may be silent (network mounts)', async () => {
+    const { path, handle, changes, views } = await setUp();
+    changes.enter();
+    try {
+      const before = await views.view('1:1', handle);
+      // A change the watch does not report: a bump is not made by hand here.
+      const generation = changes.generation;
+      await changes.wait(generation, undefined, 10);
+      expect(changes.generation).not.toBe(generation);
+      await appendFile(path, 'w'.repeat(7));
+      const after = await views.view('1:1', handle);
+      expect(after).not.toBe(before);
+      expect(after.size).toBe(107);
+    } finally {
+      changes.leave();
+      await handle.close();
+    }
+  });
+
   it('reads its own view every time without the directory watch', async () => {
     const { handle, changes, views, floorReads } = await setUp();
     try {
