@@ -197,6 +197,13 @@ async function* readAvailable(
     const limit = ctx.durableLimit?.();
     if (limit !== undefined && position.seq >= limit) return { kind: 'not-durable' };
     const at = scanner.offset;
+    // Asked only when bytes are there beyond the last watermark seen (reading to the end costs nothing extra), and
+    // before they are read: followers waiting at the watermark would each read and checksum the frame beyond it on
+    // every wake of the directory watch (every write of the writer's).
+    if (ctx.watermark && position.seq >= ctx.watermark.cached && at < scanner.fileSize) {
+      const published = await ctx.watermark.limitFor(position.seq, { name: segment.ref.name, handle: segment.handle });
+      if (position.seq >= published) return { kind: 'not-durable' };
+    }
     // Held until the frame is checked and noted, never across the yield below.
     const release = await claimFrame(scanner);
     let entry: LogEntry | undefined;
@@ -204,14 +211,6 @@ async function* readAvailable(
       const step = await scanner.next((tag) => want(tag), lent && ((tag) => lent.has(tag)), withFrames);
       if (step.kind === 'end') return { kind: 'end' };
       if (step.kind !== 'frame') return { kind: 'damage', step };
-      // Asked only when a record is there beyond the last watermark seen: reading to the end costs nothing extra.
-      if (ctx.watermark && position.seq >= ctx.watermark.cached) {
-        const published = await ctx.watermark.limitFor(position.seq, { name: segment.ref.name, handle: segment.handle });
-        if (position.seq >= published) {
-          scanner.seek(at);
-          return { kind: 'not-durable' };
-        }
-      }
       const problem = position.groups.accept(step.flags, step.offset);
       if (problem) {
         if (!ctx.onSkipped) throw corruption(segment.ref, step.offset, position.seq, problem);
