@@ -55,6 +55,8 @@ interface Position {
   confirmedTo: number;
   /** Set after damage whose following seqs could not be proven: nothing more of this segment is read. */
   seqUnknown?: boolean;
+  /** The oldest generation tag of the views used since the last wait (tail-views.ts): the wait is on no later one. */
+  viewGeneration?: number;
 }
 
 function corruption(segment: SegmentRef, offset: number, seq: number, reason: string): CorruptionError {
@@ -159,7 +161,8 @@ export async function* readLog(ctx: ReaderContext, options: ReadOptions = {}): A
         continue;
       }
       if (!follow) return;
-      await ctx.changes.wait(generation, signal);
+      await ctx.changes.wait(Math.min(generation, position.viewGeneration ?? generation), signal);
+      position.viewGeneration = undefined;
       position.scanner.seek(position.scanner.offset);
       if (ctx.tailViews) position.scanner.useSize((await tailViewOf(ctx, position, follow)).size);
       else await position.scanner.refreshSize();
@@ -255,11 +258,16 @@ async function* readAvailable(
  */
 async function tailViewOf(ctx: ReaderContext, position: Position, follow: boolean): Promise<TailView> {
   const { segment } = position;
-  if (follow && ctx.tailViews) return ctx.tailViews.view(segment.identity, segment.handle);
+  if (follow && ctx.tailViews) {
+    const view = await ctx.tailViews.view(segment.identity, segment.handle);
+    position.viewGeneration = Math.min(position.viewGeneration ?? view.generation, view.generation);
+    return view;
+  }
+  const generation = ctx.changes.generation;
   const floor = ctx.durableFloor?.();
   const segments = await listSegments(ctx.dir);
   const { size } = await segment.handle.stat();
-  return { floor, segments, size };
+  return { floor, segments, size, generation };
 }
 
 /** After a stop: move to the next segment, keep reading (the file grew), or wait (follow) / finish. */

@@ -3,14 +3,14 @@
 // floor read first covers only what the files held before it; a writer finishes a segment before it creates the
 // next, so a size read after the listing is final when a later segment is listed). One wake of the directory watch
 // wakes every follower of the Log at once (a server with 20 followers): each listed the directory and fstat'ed its
-// segment, 20 times per change (a fifth of serve's CPU). Owns sharing one answer per segment file among the readers
-// of one change generation. Never shares across generations (a fallback poll's wake starts a new one too, for a
-// watch that is silent: follow.ts), and never without the directory watch.
-// Why that is sound: a view is taken after its generation began; anything that changes the directory or a segment
-// after it was taken is a change the watch reports, which starts a new generation and wakes every reader that went to
-// sleep on the old one. A reader using a view taken a little before its own turn can only see less, and it then
-// sleeps until the next generation, as it would have after reading the directory itself a little earlier. Without a
-// watch (a file system where fs.watch is silent) nothing says a view went stale, so every reader reads its own.
+// segment, 20 times per change (a fifth of serve's CPU). Owns sharing those reads among the Log's followers.
+// Rules: a view is tagged with the change generation in which its reads began. A finished view is shared only within
+// that generation; a view still being read is shared with anyone who asks meanwhile, even after the generation moved
+// on (a writer's every write moves it, so followers on a busy machine rarely asked within one). Why that is sound:
+// anything that changes the directory or a segment after a view's reads began is a change the watch reports, which
+// moves the generation past the view's tag; a reader sleeps only on the older of its own generation and its views'
+// tags, so it never sleeps through such a change (it reads again at once instead). A fallback poll's wake moves the
+// generation too (follow.ts), for a watch that stays silent. Without a watch every reader reads its own view.
 import type { FileHandle } from 'node:fs/promises';
 import type { ChangeSignal } from './follow.js';
 import { listSegments, type SegmentRef } from './segment-file.js';
@@ -21,12 +21,19 @@ export interface TailView {
   segments: SegmentRef[];
   /** The segment file's size, read last. */
   size: number;
+  /** The change generation in which these reads began: a reader that used the view sleeps on no later one. */
+  generation: number;
+}
+
+interface SharedView {
+  view: Promise<TailView>;
+  generation: number;
+  settled: boolean;
 }
 
 export class TailViews {
-  private generation = -1;
-  /** Views of the current generation, by segment file identity (device:inode). */
-  private readonly views = new Map<string, Promise<TailView>>();
+  /** The newest view of each segment file, by identity (device:inode); old files' entries go when a view is taken. */
+  private readonly views = new Map<string, SharedView>();
 
   constructor(
     private readonly dir: string,
@@ -34,29 +41,30 @@ export class TailViews {
     private readonly floor: () => number | undefined,
   ) {}
 
-  /** The view for the segment file `identity`, whose size is read through `handle` when this reader loads it. */
+  /** A view of the segment file `identity`, whose size is read through `handle` when this reader loads it. */
   view(identity: string, handle: FileHandle): Promise<TailView> {
-    if (!this.changes.watching) return this.load(handle);
     const generation = this.changes.generation;
-    if (generation !== this.generation) {
-      this.views.clear();
-      this.generation = generation;
-    }
+    if (!this.changes.watching) return this.load(handle, generation);
     const shared = this.views.get(identity);
-    if (shared) return shared;
-    const loading = this.load(handle);
-    this.views.set(identity, loading);
-    // A failed read is not an answer to share: the next reader tries for itself.
-    loading.catch(() => {
-      if (this.views.get(identity) === loading) this.views.delete(identity);
-    });
-    return loading;
+    if (shared && (!shared.settled || shared.generation === generation)) return shared.view;
+    // Entries of other segment files from older generations are of no more use (a reader moved on, or will ask anew).
+    for (const [key, other] of this.views) if (other.settled && other.generation !== generation) this.views.delete(key);
+    const entry: SharedView = { view: this.load(handle, generation), generation, settled: false };
+    this.views.set(identity, entry);
+    entry.view.then(
+      () => (entry.settled = true),
+      // A failed read is not an answer to share: the next reader tries for itself.
+      () => {
+        if (this.views.get(identity) === entry) this.views.delete(identity);
+      },
+    );
+    return entry.view;
   }
 
-  private async load(handle: FileHandle): Promise<TailView> {
+  private async load(handle: FileHandle, generation: number): Promise<TailView> {
     const floor = this.floor();
     const segments = await listSegments(this.dir);
     const { size } = await handle.stat();
-    return { floor, segments, size };
+    return { floor, segments, size, generation };
   }
 }

@@ -1,6 +1,7 @@
 // What following readers learn at the end of a segment (src/log/tail-views.ts): one answer per segment file and change
-// generation while the directory watch runs, read floor → listing → size; a new one after each change; never shared
-// without the watch (nothing would say it went stale), and a failed read is not shared.
+// generation while the directory watch runs, read floor → listing → size; one still being read is shared with later
+// generations under its own tag; a new one after each change or poll; never shared without the watch (nothing would
+// say it went stale), and a failed read is not shared.
 import { appendFile, open, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -39,6 +40,28 @@ describe('TailViews', () => {
       expect(c.size).toBe(120);
       expect(c.segments.map((s) => s.baseSeq)).toEqual([0, 5]);
       expect(await views.view('1:1', handle)).toBe(c);
+    } finally {
+      changes.leave();
+      await handle.close();
+    }
+  });
+
+  it('shares a view still being read with a later generation, tagged with the generation its reads began in', async () => {
+    const { handle, changes, views, floorReads } = await setUp();
+    changes.enter();
+    try {
+      const started = changes.generation;
+      const first = views.view('1:1', handle);
+      changes.bump(); // a change while it is read: a reader in the new generation shares it, and must not sleep on it
+      const second = views.view('1:1', handle);
+      expect(second).toBe(first);
+      expect((await second).generation).toBe(started);
+      expect(floorReads()).toBe(1);
+      await new Promise((resolve) => setImmediate(resolve));
+      const third = await views.view('1:1', handle); // finished and of an older generation: read again
+      expect(third.generation).toBe(changes.generation);
+      expect(third.generation).toBeGreaterThan(started);
+      expect(floorReads()).toBe(2);
     } finally {
       changes.leave();
       await handle.close();
