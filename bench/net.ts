@@ -49,8 +49,8 @@ export function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs = 
   });
 }
 
-async function startServe(cli: string, logDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [cli, 'serve', '--log', logDir, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+async function startServe(cli: string, logDir: string, extra: string[] = []): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [cli, 'serve', '--log', logDir, '--listen', '127.0.0.1:0', ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
   return { child, url: await waitForOutput(child, / on (http:\/\/\S+)/) };
 }
 
@@ -272,13 +272,18 @@ async function followersIngestRow(options: BenchModuleOptions, cli: string, plac
   const [command, prefix] = placement === 'remote' ? ['nice', ['-n', '19', process.execPath]] : [process.execPath, []];
   const alone: number[] = [];
   const followed: number[] = [];
+  const followedNormal: number[] = [];
   const serveCpu: number[] = [];
+  // Remote: also with serve at normal priority (`--priority normal`; its default when it only reads is low, nice 10),
+  // so the row shows what that default buys. Set-ups rotate run by run: none, followers, followers + normal priority.
+  const setups = placement === 'remote' ? (['none', 'followers', 'followers-normal'] as const) : (['none', 'followers'] as const);
   try {
-    for (let run = 0; run < options.runs * 2; run++) {
-      const withFollowers = run % 2 === 1;
+    for (let run = 0; run < options.runs * setups.length; run++) {
+      const setup = setups[run % setups.length]!;
+      const withFollowers = setup !== 'none';
       const logDir = join(options.workDir, `followers-log-${run}`);
       await runChecked(process.execPath, [cli, 'snapshot', seed, '--log', logDir]);
-      const serve = await startServe(cli, logDir);
+      const serve = await startServe(cli, logDir, setup === 'followers-normal' ? ['--priority', 'normal'] : []);
       const followers: ChildProcess[] = [];
       try {
         if (withFollowers) {
@@ -292,7 +297,7 @@ async function followersIngestRow(options: BenchModuleOptions, cli: string, plac
         }
         const cpuBefore = await cpuSecondsOf(serve.child.pid);
         const seconds = await timedRun(() => runChecked(process.execPath, [cli, 'snapshot', corpus, '--log', logDir], { timeoutMs: 30 * 60_000 }));
-        (withFollowers ? followed : alone).push(totalMb / seconds);
+        (setup === 'none' ? alone : setup === 'followers' ? followed : followedNormal).push(totalMb / seconds);
         if (withFollowers) {
           const far = join(outRoot, `followers-out-${run}-0`, 'corpus');
           const until = performance.now() + 10 * 60_000;
@@ -301,7 +306,7 @@ async function followersIngestRow(options: BenchModuleOptions, cli: string, plac
             await new Promise((r) => setTimeout(r, 500));
           }
           // serve's CPU from the snapshot's start until follower 0 had everything: what the writer's machine paid.
-          serveCpu.push((await cpuSecondsOf(serve.child.pid)) - cpuBefore);
+          if (setup === 'followers') serveCpu.push((await cpuSecondsOf(serve.child.pid)) - cpuBefore);
         }
       } finally {
         await Promise.all(followers.map((child) => new Promise((done) => {
@@ -326,8 +331,12 @@ async function followersIngestRow(options: BenchModuleOptions, cli: string, plac
     name: `writer's ingest with ${followerCount} followers attached vs none (${placement === 'remote' ? 'followers remote' : 'followers on the same machine'}), ${fileCount} files / ${totalMb.toFixed(0)} MB`,
     unit: 'MB/s',
     higherIsBetter: true,
-    series: [{ tool: `synclog, ${followerCount} followers`, samples: followed }, { tool: 'synclog, no follower', samples: alone }],
-    note: `snapshot into a log served by synclog serve, with ${followerCount} receive --from followers tailing it (caught up first) or none, alternating; ${where}${cpuNote}; target ≥ 0.9× (for followers on other machines)`,
+    series: [
+      { tool: `synclog, ${followerCount} followers`, samples: followed },
+      ...(placement === 'remote' ? [{ tool: `synclog, ${followerCount} followers, serve --priority normal`, samples: followedNormal }] : []),
+      { tool: 'synclog, no follower', samples: alone },
+    ],
+    note: `snapshot into a log served by synclog serve (at its default priority when it only reads: low, nice 10), with ${followerCount} receive --from followers tailing it (caught up first) or none, in rotation; ${where}${cpuNote}; target ≥ 0.9× (for followers on other machines)`,
   };
 }
 

@@ -129,4 +129,39 @@ describe('synclog serve + receive --from', () => {
       serve.kill('SIGTERM');
     }
   });
+  it('serves at low CPU priority when it only reads, at normal priority when it writes or is told to', async () => {
+    const work = await makeTmpDir();
+    const logDir = join(work, 'log');
+    const source = join(work, 'src');
+    await mkdir(source);
+    await writeFile(join(source, 'a.txt'), 'a\n');
+    expect((await runCli(['snapshot', source, '--log', logDir])).code).toBe(0);
+    /** The nice value of a running process: field 19 of /proc/PID/stat (Linux). */
+    const niceOf = async (pid: number) => {
+      const { readFile } = await import('node:fs/promises');
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    };
+    const { getPriority } = await import('node:os');
+    const own = getPriority(); // 0 unless the tests themselves run under nice
+    const cases: [string[], number, string][] = [
+      [[], Math.max(10, own), 'low'],
+      [['--priority', 'normal'], own, 'normal'],
+      [['--watch', source], own, 'normal'],
+    ];
+    for (const [extra, nice, priority] of cases) {
+      const serve = spawnCli(['serve', '--log', logDir, '--listen', '127.0.0.1:0', '--json', ...extra]);
+      try {
+        const line = await waitForLine(serve, /"event":"listening"/);
+        expect(JSON.parse(line).priority).toBe(priority);
+        expect(await niceOf(serve.pid!)).toBe(nice);
+      } finally {
+        serve.kill('SIGTERM');
+        await exited(serve);
+      }
+    }
+    const bad = await runCli(['serve', '--log', logDir, '--listen', '127.0.0.1:0', '--priority', 'high']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--priority/);
+  });
 });

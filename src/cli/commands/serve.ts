@@ -3,8 +3,10 @@
 // records those folders into the log first (one process: the watcher writes, the server reads what is durable).
 // With --accept-push --retain POLICY it also runs forget + prune on its own writer every --retain-every (docs/format.md
 // "Server-side retention"). Wiring only: the work is LogServer's, AppendOnlyLogWatcher's and ServerRetention's.
-// Prints "serving LOG on URL" once listening (tests and scripts read the URL from it). Never prints a token.
+// Prints "serving LOG on URL" once listening (tests and scripts read the URL from it). Never prints a token. When it
+// only reads (no --watch, no --accept-push) it lowers its own CPU priority unless --priority normal (ServePriority).
 import type { Command } from 'commander';
+import { constants, getPriority, setPriority } from 'node:os';
 import { UsageError } from '../../errors.js';
 import { CLI_EXPOSURE_WORDING } from '../remote-options.js';
 import { displayName } from '../../util/display-name.js';
@@ -33,7 +35,21 @@ interface ServeCliOptions {
   retainEvery?: string;
   out?: string;
   mode: string;
+  priority?: string;
   json?: boolean;
+}
+
+/**
+ * The process's CPU priority: `low` (nice 10) when it only reads a log another process writes, so that serving
+ * followers never takes CPU from the writer on the same machine (Syncthing lowers its priority by default for the same
+ * reason); `normal` when it writes the log itself (--watch, --accept-push), where slowing itself would slow capture.
+ */
+type ServePriority = 'low' | 'normal';
+
+function servePriority(options: ServeCliOptions): ServePriority {
+  if (options.priority === undefined) return options.watch.length > 0 || options.acceptPush ? 'normal' : 'low';
+  if (options.priority !== 'low' && options.priority !== 'normal') throw new UsageError(`unknown --priority ${JSON.stringify(options.priority)} (use low or normal)`, { priority: options.priority });
+  return options.priority;
 }
 
 export function register(program: Command, context: CommandContext): void {
@@ -54,6 +70,7 @@ export function register(program: Command, context: CommandContext): void {
     .option('--retain-every <duration>', 'with --retain: time between passes (the first runs at start), e.g. 1h; default 1d')
     .option('--out <dest>', 'with --accept-push: also keep this folder up to date with the log, as `synclog receive` does')
     .option('--mode <mode>', "with --out: 'latest' or 'all-versions'", 'latest')
+    .option('--priority <level>', "CPU priority: 'low' (nice 10; the default when only serving, so followers never slow a writer on this machine) or 'normal' (the default with --watch or --accept-push)")
     .option('--json', 'print one JSON object when listening (and, with --watch, one per recorded change; with --accept-push, one per push)')
     .action(async (options: ServeCliOptions) => context.run(Boolean(options.json), () => runServe(options)));
 }
@@ -65,11 +82,21 @@ async function runServe(options: ServeCliOptions): Promise<number> {
   const onError = (error: unknown) => printNotice(`internal error answering a request: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   const logDir = options.log ?? defaultLogDir();
   checkPushOptions(options);
+  let priority = servePriority(options);
   const retain = await retainOptions(options);
   let stopRequested!: () => void;
   const stopped = new Promise<void>((resolve) => (stopRequested = resolve));
   process.once('SIGINT', () => stopRequested());
   process.once('SIGTERM', () => stopRequested());
+  // Already as low or lower (started under nice): left as it is (raising it back needs privileges).
+  if (priority === 'low' && getPriority() < constants.priority.PRIORITY_BELOW_NORMAL) {
+    try {
+      setPriority(constants.priority.PRIORITY_BELOW_NORMAL);
+    } catch (error) {
+      printNotice(`warning: could not lower the CPU priority (${error instanceof Error ? error.message : String(error)}); serving at normal priority`);
+      priority = 'normal';
+    }
+  }
   // The watcher first: it creates the log if there is none, and its start-up scan is recorded before anyone reads.
   const watcher = options.watch.length > 0 ? await startWatcher(options, logDir) : undefined;
   let server;
@@ -79,7 +106,7 @@ async function runServe(options: ServeCliOptions): Promise<number> {
     await watcher?.stop();
     throw error;
   }
-  if (options.json) printJson({ event: 'listening', log: server.logDir, url: server.url, tls: server.tls, auth: tokens.required, ...(options.appendOnly ? { appendOnly: true } : {}) });
+  if (options.json) printJson({ event: 'listening', log: server.logDir, url: server.url, tls: server.tls, auth: tokens.required, priority, ...(options.appendOnly ? { appendOnly: true } : {}) });
   else printLine(`serving ${displayName(server.logDir)} on ${server.url}${tokens.required ? ' (token required)' : ''}${watcher ? ` while watching ${options.watch.map((d) => displayName(d)).join(', ')}` : ''}`);
   const receiver = options.out ? await startReceiver(server.logDir, options.out, options.mode, Boolean(options.json)) : undefined;
   const retention = retain ? await startRetention(server, retain, Boolean(options.json)) : undefined;
