@@ -68,7 +68,7 @@ async function catchUpRows(options: BenchModuleOptions, cli: string, cluster: Na
   await runChecked(process.execPath, [cli, 'snapshot', corpus.root, '--log', logDir, '--json'], { timeoutMs: 30 * 60_000 });
   const expected = await hashTree(corpus.root);
   const rootName = corpus.root.split('/').pop()!;
-  const serve = await startServe(cli, ['--log', logDir], / on (http:\/\/\S+)/);
+  const serve = await startServe(cli, ['--log', logDir, '--priority', 'normal'], / on (http:\/\/\S+)/); // as in bench/net.ts catch-up
   const viaNats: number[] = [];
   const natsReceiveOnly: number[] = [];
   const viaServe: number[] = [];

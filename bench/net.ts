@@ -99,7 +99,9 @@ async function catchUpRow(options: BenchModuleOptions, cli: string): Promise<Ben
   const logDir = join(options.workDir, 'log');
   await runChecked(process.execPath, [cli, 'snapshot', corpus.root, '--log', logDir, '--json'], { timeoutMs: 30 * 60_000 });
   const expected = await hashTree(corpus.root);
-  const serve = await startServe(cli, logDir);
+  // Normal priority, as the rsync daemon runs: on two machines the server has its own CPU; here a niced serve (its
+  // default when it only reads) would queue behind the client it serves, which no real deployment does.
+  const serve = await startServe(cli, logDir, ['--priority', 'normal']);
   const rsyncRoot = join(options.workDir, 'rsync-root');
   const daemon = await startRsyncDaemon(options.workDir, rsyncRoot);
   const synclog: number[] = [];
