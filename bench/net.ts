@@ -12,14 +12,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, connect, type AddressInfo, type Server } from 'node:net';
-import { tmpdir, userInfo } from 'node:os';
+import { loadavg, tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BenchModuleOptions, type BenchRow, moduleOptionsFromArgs, onlyFromArgs } from './lib/bench-row.js';
 import { runChecked, timedRun } from './lib/child-process.js';
 import { CORPUS_SPECS } from './lib/corpus-plan.js';
+import { processCpu, withChildCpu, type ProcessCpu } from './lib/process-cpu.js';
 import { Prng } from './lib/prng.js';
 import { ensureCorpus } from './lib/corpus.js';
+import { summarize } from './lib/stats.js';
 import { renderNotes, renderTable } from './lib/table.js';
 import { compareTrees, hashTree } from './lib/tree-digest.js';
 
@@ -106,28 +108,89 @@ async function catchUpRow(options: BenchModuleOptions, cli: string): Promise<Ben
   const daemon = await startRsyncDaemon(options.workDir, rsyncRoot);
   const synclog: number[] = [];
   const rsync: number[] = [];
+  // CPU-seconds of each side per run (Linux): on a shared 2-core machine they move far less with the load than MB/s.
+  const cpu = new CpuSamples(['receive', 'serve', 'rsync', 'rsync daemon']);
+  const loadBefore = loadavg()[0]!;
   try {
     for (let run = 0; run < options.runs; run++) {
       const out = join(options.workDir, `out-${run}`);
-      const seconds = await timedRun(() => runChecked(process.execPath, [cli, 'receive', '--from', serve.url, '--out', out, '--once', '--json'], { timeoutMs: 30 * 60_000 }));
+      const serveBefore = processCpu(serve.child.pid!);
+      const seconds = await timedRun(async () => {
+        const { cpuSeconds } = await withChildCpu(() => runChecked(process.execPath, [cli, 'receive', '--from', serve.url, '--out', out, '--once', '--json'], { timeoutMs: 30 * 60_000 }));
+        cpu.add('receive', cpuSeconds);
+      });
+      cpu.addGrowth('serve', serveBefore, processCpu(serve.child.pid!), 'own');
       const diff = compareTrees(expected, await hashTree(join(out, corpus.root.split('/').pop()!)));
       if (!diff.equal) throw new Error(`receive --from produced a different tree: ${JSON.stringify(diff)}`);
       synclog.push(corpus.totalBytes / 1e6 / seconds);
       await rm(out, { recursive: true, force: true });
-      rsync.push(corpus.totalBytes / 1e6 / (await timedRun(() => runChecked('rsync', ['-a', `${corpus.root}/`, `${daemon.url}/out-${run}/`], { timeoutMs: 30 * 60_000 }))));
+      const daemonBefore = processCpu(daemon.child.pid!);
+      const rsyncSeconds = await timedRun(async () => {
+        const { cpuSeconds } = await withChildCpu(() => runChecked('rsync', ['-a', `${corpus.root}/`, `${daemon.url}/out-${run}/`], { timeoutMs: 30 * 60_000 }));
+        cpu.add('rsync', cpuSeconds);
+      });
+      rsync.push(corpus.totalBytes / 1e6 / rsyncSeconds);
+      // The daemon's CPU for a transfer is its per-connection child's, counted once the daemon has reaped it.
+      await childrenReaped(daemon.child.pid!);
+      cpu.addGrowth('rsync daemon', daemonBefore, processCpu(daemon.child.pid!), 'reaped');
       await rm(join(rsyncRoot, `out-${run}`), { recursive: true, force: true });
     }
   } finally {
     serve.child.kill('SIGTERM');
     daemon.child.kill('SIGTERM');
   }
+  const cpuNote = cpu.describe();
   return {
     name: `remote catch-up over loopback, ${spec.name} corpus ${(corpus.totalBytes / 1e6).toFixed(0)} MB / ${corpus.fileCount} files`,
     unit: 'MB/s',
     higherIsBetter: true,
     series: [{ tool: 'synclog', samples: synclog }, { tool: 'rsync -a (daemon)', samples: rsync }],
-    note: 'serve + receive --from --once vs rsync -a to an rsync daemon, both on 127.0.0.1; each timing ends after a system-wide sync',
+    note:
+      'serve + receive --from --once vs rsync -a to an rsync daemon, both on 127.0.0.1; each timing ends after a system-wide sync' +
+      (cpuNote ? `; CPU-s per run (user + system, median): ${cpuNote}` : '') +
+      `; load average ${loadBefore.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end`,
   };
+}
+
+/** Median CPU-seconds per side of a comparison, for a row's note. */
+class CpuSamples {
+  private readonly samples = new Map<string, number[]>();
+
+  constructor(private readonly sides: readonly string[]) {}
+
+  add(side: string, seconds: number | undefined): void {
+    if (seconds === undefined) return;
+    let list = this.samples.get(side);
+    if (!list) this.samples.set(side, (list = []));
+    list.push(seconds);
+  }
+
+  addGrowth(side: string, before: ProcessCpu | undefined, after: ProcessCpu | undefined, field: keyof ProcessCpu): void {
+    if (before && after) this.add(side, after[field] - before[field]);
+  }
+
+  /** "receive 2.61, serve 0.31, …" (sides without samples left out); empty when none has any. */
+  describe(): string {
+    return this.sides
+      .filter((side) => this.samples.has(side))
+      .map((side) => `${side} ${summarize(this.samples.get(side)!)!.median.toFixed(2)}`)
+      .join(', ');
+  }
+}
+
+/** Waits (at most `timeoutMs`) until process `pid` has no child left (Linux /proc; elsewhere returns at once). */
+async function childrenReaped(pid: number, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    let children: string;
+    try {
+      children = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8');
+    } catch {
+      return;
+    }
+    if (children.trim() === '') return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 /** A text file of `bytes` bytes: lines of pseudo-random words (compressible, like real text). */
