@@ -300,20 +300,10 @@ async function tmpfsDir(): Promise<string | undefined> {
   }
 }
 
-/** CPU seconds (user + system) a process has used so far, from /proc (Linux), or NaN elsewhere. */
-async function cpuSecondsOf(pid: number | undefined): Promise<number> {
-  if (pid === undefined) return NaN;
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
-  } catch {
-    return NaN;
-  }
+/** CPU seconds (user + system) a process has used so far (bench/lib/process-cpu.ts), or NaN where /proc cannot say. */
+function cpuSecondsOf(pid: number | undefined): number {
+  return pid === undefined ? NaN : (processCpu(pid)?.own ?? NaN);
 }
-
-/** USER_HZ: 100 on every Linux this runs on (sysconf(_SC_CLK_TCK)); only used to print serve's CPU beside a row. */
-const CLOCK_TICKS_PER_SECOND = 100;
 
 /**
  * The writer's ingest rate with followers attached: `synclog snapshot` of a corpus into a log that `synclog serve`
@@ -360,7 +350,7 @@ async function followersIngestRow(options: BenchModuleOptions, cli: string, plac
           // a fixed 60 s (what this waited before) was too short for all of them; the wait grows with their count.
           await Promise.all(followers.map((child) => waitForLine(child, /caught up/, FOLLOWER_START_MS_EACH * followerCount)));
         }
-        const cpuBefore = await cpuSecondsOf(serve.child.pid);
+        const cpuBefore = cpuSecondsOf(serve.child.pid);
         const seconds = await timedRun(() => runChecked(process.execPath, [cli, 'snapshot', corpus, '--log', logDir], { timeoutMs: 30 * 60_000 }));
         (setup === 'none' ? alone : setup === 'followers' ? followed : followedNormal).push(totalMb / seconds);
         if (withFollowers) {
@@ -371,7 +361,7 @@ async function followersIngestRow(options: BenchModuleOptions, cli: string, plac
             await new Promise((r) => setTimeout(r, 500));
           }
           // serve's CPU from the snapshot's start until follower 0 had everything: what the writer's machine paid.
-          if (setup === 'followers') serveCpu.push((await cpuSecondsOf(serve.child.pid)) - cpuBefore);
+          if (setup === 'followers') serveCpu.push(cpuSecondsOf(serve.child.pid) - cpuBefore);
         }
       } finally {
         await Promise.all(followers.map((child) => new Promise((done) => {
