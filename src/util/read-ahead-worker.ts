@@ -5,7 +5,7 @@
 // ignores every error (the caller's own read reports what is wrong).
 import { closeSync, constants, lstatSync, openSync, readSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { READ_AHEAD_ENTRY, READ_AHEAD_SLOT, type ReadAheadLaneMessage, type ReadAheadWorkerData } from './read-ahead.js';
+import { READ_AHEAD_ENTRY, READ_AHEAD_SLOT, READ_AHEAD_STOP, type ReadAheadLaneMessage, type ReadAheadWorkerData } from './read-ahead.js';
 
 /** Work between two looks at the message queue (new lanes). */
 const SLICE_MS = 20;
@@ -26,7 +26,12 @@ const scratch = new Uint8Array(Math.max(1, data.fileBytesMax));
 const lanes: Lane[] = [];
 let scheduled = false;
 
-parentPort!.on('message', (message: ReadAheadLaneMessage) => {
+parentPort!.on('message', (message: ReadAheadLaneMessage | typeof READ_AHEAD_STOP) => {
+  if (message === READ_AHEAD_STOP) {
+    lanes.length = 0;
+    parentPort!.close(); // nothing else keeps this thread's event loop alive: it ends
+    return;
+  }
   lanes.push({ paths: message.paths, state: new Int32Array(message.state), sizes: new Int32Array(message.sizes), next: 0 });
   schedule();
 });

@@ -8,7 +8,7 @@ import { waitFor } from '../../helpers/wait-for.js';
 
 const started: ReadAhead[] = [];
 afterEach(async () => {
-  await Promise.all(started.splice(0).map((readAhead) => readAhead.close()));
+  await Promise.all(started.splice(0).map(async (readAhead) => readAhead.close()));
 });
 
 function readAhead(aheadBytesMax: number, fileBytesMax = 64 * 1024): ReadAhead {
@@ -91,6 +91,17 @@ describe('ReadAhead', () => {
     laneA.close();
     laneB.close();
     expect(made.aheadBytes).toBe(0);
+  });
+
+  it('close() ends a busy worker (waiting on its bound) and resolves', async () => {
+    const dir = await makeTmpDir();
+    const paths = await files(dir, 5, 1000);
+    const made = new ReadAhead({ aheadBytesMax: 1000, fileBytesMax: 64 * 1024 });
+    const lane = made.lane(paths)!;
+    await waitFor(() => made.aheadBytes >= 1000, 'the bound reached');
+    // Exit code 0: it ended by itself (terminate(), close()'s fallback, would give 1).
+    expect(await made.close()).toBe(0);
+    lane.close();
   });
 
   it('asks nothing of the reader once closed: a lane after close() is undefined', async () => {
