@@ -56,16 +56,34 @@ function pays(rawBytes: number, compressedBytes: number): boolean {
   return compressedBytes <= rawBytes - rawBytes / 8;
 }
 
-/** Order-0 entropy of `sample` in bits per byte (8 = indistinguishable from random). */
+/** Four byte histograms side by side (byteEntropy), reused by every call on this thread. */
+const histograms = new Uint32Array(4 * 256);
+
+/**
+ * Order-0 entropy of `sample` in bits per byte (8 = indistinguishable from random). Four bytes at a time into four
+ * histograms, summed per byte value: consecutive equal bytes no longer wait on each other's increment (measured: 2,000
+ * samples of 8 KiB, 30-44 → 15-22 ms; it runs for every new chunk of at least compressBytesMin). The counts, and so
+ * the result, are exactly those of one histogram.
+ */
 export function byteEntropy(sample: Uint8Array): number {
-  const counts = new Uint32Array(256);
-  for (let i = 0; i < sample.length; i++) counts[sample[i]!]!++;
+  const counts = histograms;
+  counts.fill(0);
+  const length = sample.length;
+  const fourEnd = length - (length & 3);
+  let i = 0;
+  for (; i < fourEnd; i += 4) {
+    counts[sample[i]!]!++;
+    counts[256 + sample[i + 1]!]!++;
+    counts[512 + sample[i + 2]!]!++;
+    counts[768 + sample[i + 3]!]!++;
+  }
+  for (; i < length; i++) counts[sample[i]!]!++;
   let bits = 0;
   for (let b = 0; b < 256; b++) {
-    const c = counts[b]!;
-    if (c > 0) bits -= c * Math.log2(c / sample.length);
+    const c = counts[b]! + counts[256 + b]! + counts[512 + b]! + counts[768 + b]!;
+    if (c > 0) bits -= c * Math.log2(c / length);
   }
-  return sample.length === 0 ? 0 : bits / sample.length;
+  return length === 0 ? 0 : bits / length;
 }
 
 /** Above this order-0 entropy a sample is taken as incompressible (random, encrypted, already compressed). */

@@ -5,7 +5,7 @@ import { deflateRawSync } from 'node:zlib';
 import { compress as zstdOneShot } from '@bokuweb/zstd-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CorruptionError } from '../../../src/errors.js';
-import { decompressChunkSync } from '../../../src/store/compress.js';
+import { byteEntropy, decompressChunkSync } from '../../../src/store/compress.js';
 import { checkChunkRecord } from '../../../src/store/chunk-reader.js';
 import { compressChunk, decompressChunk, hashContent, readyCodecs, zstdFrameContentSize } from '../../../src/store/index.js';
 import { LIMITS } from '../../../src/util/limits.js';
@@ -37,6 +37,26 @@ describe('chunk compression', () => {
         expect(Buffer.from(decompressChunkSync(codec, packed.data, bytes)).equals(Buffer.from(plain))).toBe(true);
         expect(Buffer.from(await decompressChunk(codec, packed.data, bytes)).equals(Buffer.from(plain))).toBe(true);
       }
+    }
+  });
+
+  it('byteEntropy counts every byte exactly (any length, the tail after the last four included)', () => {
+    const reference = (sample: Uint8Array): number => {
+      const counts = new Array<number>(256).fill(0);
+      for (const byte of sample) counts[byte]! += 1;
+      let bits = 0;
+      for (const c of counts) if (c > 0) bits -= c * Math.log2(c / sample.length);
+      return sample.length === 0 ? 0 : bits / sample.length;
+    };
+    expect(byteEntropy(new Uint8Array(0))).toBe(0);
+    expect(byteEntropy(new Uint8Array(1000).fill(7))).toBe(0);
+    expect(byteEntropy(Uint8Array.from({ length: 256 }, (_, i) => i))).toBe(8);
+    for (let length = 1; length <= 9; length++) {
+      const sample = Uint8Array.from({ length }, (_, i) => (i * 37) % 5);
+      expect(byteEntropy(sample)).toBe(reference(sample));
+    }
+    for (const sample of [new Uint8Array(randomBytes(8191)), text(8190), new Uint8Array(randomBytes(8192)).map((b) => b % 3)]) {
+      expect(byteEntropy(sample)).toBe(reference(sample));
     }
   });
 
