@@ -182,6 +182,14 @@ export class ChangePipeline {
     });
   }
 
+  /**
+   * A scan has found at least readAheadPathsMin paths to look at (handed over when its walk ends): the read-ahead
+   * worker starts now, while the walk goes on, instead of when the first batch needs it.
+   */
+  expectManyPaths(): void {
+    if (!this.closed) this.readAhead.prepare();
+  }
+
   /** Remembers an inode seen by a scan (rename pairing of directories needs the old one). */
   noteInode(root: string, path: string, ino: number): void {
     this.inodes.set(keyOf(root, path), ino);

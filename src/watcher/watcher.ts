@@ -334,8 +334,10 @@ export class AppendOnlyLogWatcher extends EventEmitter<WatcherEventMap> {
       livePaths: (r) => this.live.paths(r),
       changed: (path) => pipeline.enqueueNow(root.name, path),
       inode: (path, ino) => pipeline.noteInode(root.name, path, ino),
-      progress: (entriesSeen, entriesChanged) =>
-        this.emit(WATCHER_EVENTS.SCAN_PROGRESS, { root: root.name, entriesSeen, entriesChanged, done: false }),
+      progress: (entriesSeen, entriesChanged) => {
+        if (entriesChanged >= WATCH_LIMITS.readAheadPathsMin) pipeline.expectManyPaths();
+        this.emit(WATCHER_EVENTS.SCAN_PROGRESS, { root: root.name, entriesSeen, entriesChanged, done: false });
+      },
       error: (error) => this.emitError(error),
     });
     this.emit(WATCHER_EVENTS.SCAN_PROGRESS, { root: root.name, ...done, done: true });

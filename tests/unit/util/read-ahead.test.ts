@@ -104,6 +104,18 @@ describe('ReadAhead', () => {
     lane.close();
   });
 
+  it('prepare() starts the worker before any lane: a lane then warms at once, and close() ends it', async () => {
+    const dir = await makeTmpDir();
+    const paths = await files(dir, 3, 10);
+    const made = readAhead(1000);
+    made.prepare();
+    made.prepare(); // once is enough: a second call starts nothing more
+    const lane = made.lane(paths)!;
+    await waitFor(() => states(lane).every((s) => s === READ_AHEAD_ENTRY.warmed), 'all three warmed');
+    lane.close();
+    expect(await made.close()).toBe(0);
+  });
+
   it('asks nothing of the reader once closed: a lane after close() is undefined', async () => {
     const made = readAhead(1000);
     await made.close();
