@@ -187,7 +187,7 @@ export class ChangePipeline {
    * worker starts now, while the walk goes on, instead of when the first batch needs it.
    */
   expectManyPaths(): void {
-    if (!this.closed) this.readAhead.prepare();
+    if (!this.closed && this.ctx.syncFileCalls) this.readAhead.prepare();
   }
 
   /** Remembers an inode seen by a scan (rename pairing of directories needs the old one). */
@@ -376,7 +376,10 @@ export class ChangePipeline {
    * on this thread, which on a cold cache each waited for the disk while the disk waited for this thread.
    */
   private async reconcileAll(keys: readonly string[]): Promise<Outcome[]> {
-    const lane = keys.length >= WATCH_LIMITS.readAheadPathsMin ? this.readAhead.lane(keys.map((key) => this.absolutePathOfKey(key))) : undefined;
+    // Only for synchronous reads: with --poll (network mounts) reads go through the thread pool, 32 at a time, and
+    // never block this thread; a second read of every file there would only load the mount.
+    const warm = this.ctx.syncFileCalls && keys.length >= WATCH_LIMITS.readAheadPathsMin;
+    const lane = warm ? this.readAhead.lane(keys.map((key) => this.absolutePathOfKey(key))) : undefined;
     try {
       return await mapLimit(keys, WATCH_LIMITS.ingestConcurrency, (key, index) => {
         const [rootName, path] = splitKey(key);
