@@ -52,11 +52,16 @@ export function encodeRecord(record: LogRecord): { tag: number; payload: Uint8Ar
     joined.set(payload[1], payload[0].length);
     return { tag, payload: joined };
   }
-  const { kind, ...fields } = record;
-  // Drop undefined optionals so the bytes are canonical.
+  // Every field but `kind`, in the record's own order, undefined optionals dropped so the bytes are canonical. A
+  // for-in over the record's own keys: the rest copy and Object.entries' pair arrays it replaces were most of
+  // encodeRecord's own time in a snapshot's commits (same keys, same order, same bytes: tested).
   const clean: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(fields)) if (value !== undefined) clean[key] = value;
-  return { tag: RECORD_TAGS[kind], payload: encode(clean) };
+  for (const key in record) {
+    if (key === 'kind' || !Object.hasOwn(record, key)) continue;
+    const value: unknown = Reflect.get(record, key);
+    if (value !== undefined) clean[key] = value;
+  }
+  return { tag: RECORD_TAGS[record.kind], payload: encode(clean) };
 }
 
 /** msgpack's bin header for `length` bytes: the shortest of bin8, bin16, bin32 (what encode() would write). */

@@ -93,11 +93,6 @@ export class Ingester {
     return this.ctx.index.has(id) || this.pending.get(contentIdHex(id))?.isQueued === true;
   }
 
-  /** True unless the chunk is stored or being stored (then its bytes are not needed). */
-  private needsBytes(id: ContentIdBytes): boolean {
-    return !this.ctx.index.has(id) && !this.pending.has(contentIdHex(id));
-  }
-
   async ingestFile(absolutePath: string, signal?: AbortSignal, sizeHint?: number): Promise<IngestedContent & { stat: StatKey }> {
     this.ctx.assertWritable('ingestFile');
     const observedAtMs = Date.now();
@@ -275,11 +270,13 @@ export class Ingester {
     session.onChunks = (chunks) => {
       for (const hashed of chunks) {
         const size = hashed.data.length;
-        // A chunk cut on this thread is a view into a read block that is read into again soon: one to be stored gets
-        // its own bytes. A worker's chunks come with their own buffer (a view never spans a whole 1 MiB block).
+        // A chunk cut on this thread is a view into a read block (or the chunker's carry buffer) that is read into
+        // again soon: its bytes are lent to storeChunk, which compresses them at once when it does so on this thread
+        // and copies them only to keep them raw or to post them to a worker (storeWhole's rule). A worker's chunks
+        // come with their own buffer (a view never spans a whole 1 MiB block). Before, every new chunk cut here was
+        // copied first, then compressed into a buffer of its own: a copy of every compressible byte for nothing.
         const view = hashed.data.byteOffset !== 0 || hashed.data.byteLength !== hashed.data.buffer.byteLength;
-        const chunk = view && this.needsBytes(hashed.id) ? { id: hashed.id, data: hashed.data.slice() } : hashed;
-        refs.push({ id: chunk.id, size });
+        refs.push({ id: hashed.id, size });
         inFlightBytes += size;
         tasks++;
         let submitted = false;
@@ -290,7 +287,7 @@ export class Ingester {
           inFlightBytes -= size;
           wake?.();
         };
-        this.storeChunk(chunk, tally, onSubmitted)
+        this.storeChunk(hashed, tally, onSubmitted, view)
           .catch((error: unknown) => void (failure ??= error))
           .finally(() => {
             onSubmitted();

@@ -19,12 +19,13 @@ import type { StoreApi } from '../store/types.js';
 import { WATCH_LIMITS } from '../util/limits.js';
 import { changeOf, hexOf, planRecords, type Appeared, type PlannedRecord, type Vanished } from './batch-records.js';
 import type { DurableBatch, WatcherChange, WatcherStats } from './events.js';
-import { reconcilePath, type Outcome, type PresentEntry, type ReconcileContext, type ReconcileRoot } from './reconcile.js';
+import { absolutePathOf, reconcilePath, type Outcome, type PresentEntry, type ReconcileContext, type ReconcileRoot } from './reconcile.js';
 import { pairRenames } from './rename-pairer.js';
 import { SettleQueue } from './settle-queue.js';
 import { ByteBudget } from './byte-budget.js';
 import { HeldDeletes } from './held-deletes.js';
 import { mapLimit } from './map-limit.js';
+import { ReadAhead } from '../util/read-ahead.js';
 
 /** What the pipeline needs of the store: reading files into content, and committing the records. */
 export type PipelineStore = Pick<StoreApi, 'logDir' | 'appendRecords' | 'statCache' | 'ingestFile' | 'hasChunk'>;
@@ -101,6 +102,8 @@ export class ChangePipeline {
   private readonly restores = new Map<string, string>();
   private flushWaiters: { ticket: number; resolve: () => void }[] = [];
   private readonly budget = new ByteBudget(WATCH_LIMITS.ingestInFlightFileBytesMax);
+  /** Warms the files of large batches ahead of their reads (started with the first such batch). */
+  private readonly readAhead = new ReadAhead();
   private batchesRunning = 0;
   private timer: NodeJS.Timeout | undefined;
   private timerDueMs = Infinity;
@@ -179,6 +182,14 @@ export class ChangePipeline {
     });
   }
 
+  /**
+   * A scan has found at least readAheadPathsMin paths to look at (handed over when its walk ends): the read-ahead
+   * worker starts now, while the walk goes on, instead of when the first batch needs it.
+   */
+  expectManyPaths(): void {
+    if (!this.closed && this.ctx.syncFileCalls) this.readAhead.prepare();
+  }
+
   /** Remembers an inode seen by a scan (rename pairing of directories needs the old one). */
   noteInode(root: string, path: string, ino: number): void {
     this.inodes.set(keyOf(root, path), ino);
@@ -216,6 +227,7 @@ export class ChangePipeline {
 
   close(): void {
     this.closed = true;
+    void this.readAhead.close();
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     for (const waiter of this.flushWaiters.splice(0)) waiter.resolve();
@@ -327,10 +339,7 @@ export class ChangePipeline {
     const done: string[] = [];
     try {
       const live = await this.dropFailedRoots(keys, done);
-      const outcomes = await mapLimit(live, WATCH_LIMITS.ingestConcurrency, (key) => {
-        const [rootName, path] = splitKey(key);
-        return reconcilePath({ ...this.ctx, counters: this.counters, budget: this.budget }, this.roots.get(rootName)!, path);
-      });
+      const outcomes = await this.reconcileAll(live);
       await this.commit(live, outcomes, done, batch.id);
     } catch (error) {
       if (error instanceof DiskFullError) {
@@ -359,6 +368,31 @@ export class ChangePipeline {
         this.ready.add(key);
       }
     }
+  }
+
+  /**
+   * Reconciles a batch's paths, a few at a time. A large batch (a scan, a burst) has its files warmed in the page cache
+   * ahead of the reads, in this order, by the read-ahead worker: the store reads small files with synchronous calls
+   * on this thread, which on a cold cache each waited for the disk while the disk waited for this thread.
+   */
+  private async reconcileAll(keys: readonly string[]): Promise<Outcome[]> {
+    // Only for synchronous reads: with --poll (network mounts) reads go through the thread pool, 32 at a time, and
+    // never block this thread; a second read of every file there would only load the mount.
+    const warm = this.ctx.syncFileCalls && keys.length >= WATCH_LIMITS.readAheadPathsMin;
+    const lane = warm ? this.readAhead.lane(keys.map((key) => this.absolutePathOfKey(key))) : undefined;
+    try {
+      return await mapLimit(keys, WATCH_LIMITS.ingestConcurrency, (key, index) => {
+        const [rootName, path] = splitKey(key);
+        return reconcilePath({ ...this.ctx, counters: this.counters, budget: this.budget }, this.roots.get(rootName)!, path).finally(() => lane?.done(index));
+      });
+    } finally {
+      lane?.close();
+    }
+  }
+
+  private absolutePathOfKey(key: string): string {
+    const [rootName, path] = splitKey(key);
+    return absolutePathOf(this.roots.get(rootName)!, path);
   }
 
   /** Drops keys whose root is gone (reporting the root once) and returns the rest. */

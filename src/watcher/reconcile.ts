@@ -6,7 +6,7 @@
 // while it was read) or taken from the stat cache only when every stat fact matches and its chunks are in the log.
 import { lstatSync, readlinkSync, type Stats } from 'node:fs';
 import { lstat, readlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { LimitError, wrapIoError } from '../errors.js';
 import { WATCH_LIMITS } from '../util/limits.js';
 import type { ChunkRef, ContentIdBytes, EntryType, VersionRecord } from '../record/index.js';
@@ -65,8 +65,14 @@ export function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined):
   return a !== undefined && b !== undefined && Buffer.from(a).equals(Buffer.from(b));
 }
 
+/**
+ * `rel` below the root's directory. `rel` is a log path (every key is validated as it enters the pipeline: no '',
+ * '.' or '..' component) and the root's path is resolved, so plain concatenation is what path.join gave, without
+ * normalising again (~30 ms of a quick bench corpus snapshot's main thread, three calls per file).
+ */
 export function absolutePathOf(root: { path: string }, rel: string): string {
-  return join(root.path, ...rel.split('/'));
+  if (sep !== '/') return join(root.path, ...rel.split('/'));
+  return root.path.endsWith('/') ? root.path + rel : `${root.path}/${rel}`;
 }
 
 export function entryTypeOf(stat: Stats): EntryType | undefined {
@@ -127,7 +133,7 @@ export async function reconcilePath(ctx: ReconcileContext, root: ReconcileRoot, 
       if (live?.type === 'symlink' && live.target === target) return { kind: 'unchanged' };
       return { kind: 'present', entry: { ...base, size: Buffer.byteLength(target), target }, live };
     }
-    return await reconcileFile(ctx, root, rel, stat, base, live);
+    return await reconcileFile(ctx, root, rel, abs, stat, base, live);
   } catch (error) {
     if (isGoneError(error)) return live ? { kind: 'gone', live } : { kind: 'unchanged' };
     return isPermanentError(error) ? { kind: 'failed', error } : { kind: 'retry', error };
@@ -138,6 +144,7 @@ async function reconcileFile(
   ctx: ReconcileContext,
   root: ReconcileRoot,
   rel: string,
+  abs: string,
   stat: Stats,
   base: PresentEntry,
   live: VersionRecord | undefined,
@@ -159,7 +166,7 @@ async function reconcileFile(
     const held = await ctx.budget.acquire(stat.size);
     let ingested;
     try {
-      ingested = await ctx.store.ingestFile(absolutePathOf(root, rel), ctx.syncFileCalls ? { sizeHint: stat.size } : {});
+      ingested = await ctx.store.ingestFile(abs, ctx.syncFileCalls ? { sizeHint: stat.size } : {});
     } finally {
       ctx.budget.release(held);
     }

@@ -334,8 +334,10 @@ export class AppendOnlyLogWatcher extends EventEmitter<WatcherEventMap> {
       livePaths: (r) => this.live.paths(r),
       changed: (path) => pipeline.enqueueNow(root.name, path),
       inode: (path, ino) => pipeline.noteInode(root.name, path, ino),
-      progress: (entriesSeen, entriesChanged) =>
-        this.emit(WATCHER_EVENTS.SCAN_PROGRESS, { root: root.name, entriesSeen, entriesChanged, done: false }),
+      progress: (entriesSeen, entriesChanged) => {
+        if (entriesChanged >= WATCH_LIMITS.readAheadPathsMin) pipeline.expectManyPaths();
+        this.emit(WATCHER_EVENTS.SCAN_PROGRESS, { root: root.name, entriesSeen, entriesChanged, done: false });
+      },
       error: (error) => this.emitError(error),
     });
     this.emit(WATCHER_EVENTS.SCAN_PROGRESS, { root: root.name, ...done, done: true });
@@ -359,13 +361,16 @@ export class AppendOnlyLogWatcher extends EventEmitter<WatcherEventMap> {
       // On a full disk the stop markers and the stat cache cannot be written: the log then ends as after a crash
       // (the next start's scan re-reads what the cache would have saved); stop still returns, with the counts.
       await store.appendRecords(active.map((root) => this.watchRecord(root, 'stop'))).catch(ignoreFullDisk);
-      await store.statCache.save().catch(ignoreFullDisk);
+      // A store this watcher opened saves its stat cache as it closes, together with its other derived files (their
+      // fsyncs overlap: saved here first, the stat cache's two fsyncs came before the catalog checkpoint's at the end
+      // of every snapshot). A store it was given stays open: its stat cache is saved here.
+      if (this.options.store) await store.statCache.save().catch(ignoreFullDisk);
     } finally {
       this.rescanner!.close();
       this.pipeline!.close();
       this.stoppedAtMs = Date.now();
       this.state = 'stopped';
-      if (!this.options.store) await store.close();
+      if (!this.options.store) await store.close().catch(ignoreFullDisk);
     }
   }
 

@@ -46,6 +46,27 @@ describe('record codec', () => {
     for (const record of records) expect(roundTrip(record)).toEqual(record);
   });
 
+  it('writes exactly msgpack of the record without kind and without undefined fields, in the record\'s key order', () => {
+    // The definition encodeRecord had before it walked the keys itself: the bytes of every record must not move.
+    const reference = (record: LogRecord): Uint8Array => {
+      const { kind: _kind, ...fields } = record;
+      return encode(Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)));
+    };
+    const { owner: _owner, ...withoutOwner } = fileVersion();
+    const records: LogRecord[] = [
+      fileVersion(),
+      fileVersion({ type: 'symlink', target: '../x', contentId: undefined, chunks: undefined, size: 4 }),
+      fileVersion({ renamedFrom: undefined, basedOn: newVersionId(), origin: { log: 'a'.repeat(32), seq: 3, receivedMs: undefined } }),
+      { ...withoutOwner, owner: 'late key' }, // another key order
+      { kind: 'delete', versionId: newVersionId(), time: 5, root: 'data', path: 'x' as LogPath, type: 'file', renamedTo: undefined },
+      { kind: 'watch', event: 'stop', time: 5, root: 'data', rootPath: '/home/ada/data', host: 'h', pid: 12, user: 'ada' },
+      { kind: 'forget', time: 9, policy: 'keep-last 1', versionIds: [newVersionId()] },
+    ];
+    for (const record of records) {
+      expect(Buffer.from(encodeRecord(record).payload).equals(Buffer.from(reference(record)))).toBe(true);
+    }
+  });
+
   it('uses the stable on-disk tags', () => {
     expect(RECORD_TAGS).toEqual({ chunk: 1, version: 2, delete: 3, params: 5, watch: 4, forget: 6, pruned: 7 });
     expect(encodeRecord(fileVersion()).tag).toBe(2);

@@ -2,9 +2,10 @@
 // more than the recorded size, and hostile frames get an error, never a crash.
 import { randomBytes } from 'node:crypto';
 import { deflateRawSync } from 'node:zlib';
+import { compress as zstdOneShot } from '@bokuweb/zstd-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CorruptionError } from '../../../src/errors.js';
-import { decompressChunkSync } from '../../../src/store/compress.js';
+import { byteEntropy, decompressChunkSync } from '../../../src/store/compress.js';
 import { checkChunkRecord } from '../../../src/store/chunk-reader.js';
 import { compressChunk, decompressChunk, hashContent, readyCodecs, zstdFrameContentSize } from '../../../src/store/index.js';
 import { LIMITS } from '../../../src/util/limits.js';
@@ -36,6 +37,41 @@ describe('chunk compression', () => {
         expect(Buffer.from(decompressChunkSync(codec, packed.data, bytes)).equals(Buffer.from(plain))).toBe(true);
         expect(Buffer.from(await decompressChunk(codec, packed.data, bytes)).equals(Buffer.from(plain))).toBe(true);
       }
+    }
+  });
+
+  it('byteEntropy counts every byte exactly (any length, the tail after the last four included)', () => {
+    const reference = (sample: Uint8Array): number => {
+      const counts = new Array<number>(256).fill(0);
+      for (const byte of sample) counts[byte]! += 1;
+      let bits = 0;
+      for (const c of counts) if (c > 0) bits -= c * Math.log2(c / sample.length);
+      return sample.length === 0 ? 0 : bits / sample.length;
+    };
+    expect(byteEntropy(new Uint8Array(0))).toBe(0);
+    expect(byteEntropy(new Uint8Array(1000).fill(7))).toBe(0);
+    expect(byteEntropy(Uint8Array.from({ length: 256 }, (_, i) => i))).toBe(8);
+    for (let length = 1; length <= 9; length++) {
+      const sample = Uint8Array.from({ length }, (_, i) => (i * 37) % 5);
+      expect(byteEntropy(sample)).toBe(reference(sample));
+    }
+    for (const sample of [new Uint8Array(randomBytes(8191)), text(8190), new Uint8Array(randomBytes(8192)).map((b) => b % 3)]) {
+      expect(byteEntropy(sample)).toBe(reference(sample));
+    }
+  });
+
+  it('the kept compression context writes the very frames a fresh one does, whatever came before it', () => {
+    // Sizes up and down (the context's tables are sized by the input) and contents that differ, so a table left
+    // over from the chunk before would show as different bytes.
+    const sizes = [LIMITS.chunkBytesMax, 600, 70_000, LIMITS.compressBytesMin, 16 * 1024, LIMITS.chunkBytesMax - 1, 3000];
+    for (const [i, bytes] of sizes.entries()) {
+      const mixed = new Uint8Array(bytes);
+      mixed.set(text(bytes).subarray(0, Math.floor(bytes / 2)));
+      mixed.set(new Uint8Array(randomBytes(Math.floor(bytes / 8))), Math.floor(bytes / 2));
+      mixed.fill(i, Math.floor(bytes / 2) + Math.floor(bytes / 8));
+      const packed = compressChunk(mixed, 'auto');
+      expect(packed.codec).toBe('zstd');
+      expect(Buffer.from(packed.data).equals(Buffer.from(zstdOneShot(mixed, 1)))).toBe(true);
     }
   });
 
