@@ -26,12 +26,20 @@ export function encodeWatermark(nextDurableSeq: number): Uint8Array {
   return bytes;
 }
 
+/**
+ * The value, or undefined for a torn or foreign file. Read as 32-bit halves, not BigInt: every follower of a server
+ * reads the watermark each time it reaches it, and the BigInt decode was a third of that (40 ms of serve's CPU per
+ * 20 followers of a 26 MB snapshot).
+ */
 export function decodeWatermark(bytes: Uint8Array): number | undefined {
   if (bytes.length !== WATERMARK_BYTES) return undefined;
-  const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const value = view.readBigUInt64LE(0);
-  if ((~value & MASK) !== view.readBigUInt64LE(8) || value > BigInt(Number.MAX_SAFE_INTEGER)) return undefined;
-  return Number(value);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const low = view.getUint32(0, true);
+  const high = view.getUint32(4, true);
+  if ((~low >>> 0) !== view.getUint32(8, true) || (~high >>> 0) !== view.getUint32(12, true)) return undefined;
+  // Above 2^53 - 1 (high word above 2^21 - 1) a seq is not exact as a number: refused as the BigInt decode did.
+  if (high > 0x1fffff) return undefined;
+  return high * 2 ** 32 + low;
 }
 
 /** The writer's side: one descriptor, one 16-byte pwrite per published value (page cache only, no fsync). */
