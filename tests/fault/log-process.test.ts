@@ -7,7 +7,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { LockedError } from '../../src/errors.js';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Log, verifyLog } from '../../src/log/index.js';
+import { WATERMARK_FILE_NAME } from '../../src/log/format.js';
+import { encodeWatermark } from '../../src/log/watermark.js';
 import { CRASH_CHILD } from '../../stress/log-crash.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
 // @ts-expect-error: a plain ESM child script without types
@@ -43,6 +47,40 @@ async function killAndWait(child: ChildProcess): Promise<void> {
 }
 
 describe('log lock across processes', () => {
+  it('a follower held at the watermark by a live writer reads on once that writer is killed, with no change to wake it', async () => {
+    const dir = await makeTmpDir();
+    const seed = await Log.open(dir);
+    for (let seq = 0; seq < 10; seq++) await seed.append({ tag: 1, payload: Uint8Array.of(seq) });
+    await seed.close();
+    const holder = startChild(['hold', dir]);
+    const reader = await Log.open(dir, { readOnly: true });
+    const controller = new AbortController();
+    try {
+      await nextLine(holder, /^locked /);
+      // As if seqs 4..9 were written but not yet fdatasynced by the live holder.
+      await writeFile(join(dir, WATERMARK_FILE_NAME), encodeWatermark(4));
+      const seen: number[] = [];
+      const following = (async () => {
+        for await (const entry of reader.read({ follow: true, signal: controller.signal })) {
+          seen.push(entry.seq);
+          if (entry.seq === 9) return;
+        }
+      })();
+      const deadline = Date.now() + 20_000;
+      while (seen.length < 4 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(seen).toEqual([0, 1, 2, 3]); // held while the writer lives
+      await killAndWait(holder); // nothing in the directory changes: only the follower's fallback poll can notice
+      const timer = setTimeout(() => controller.abort(), 20_000);
+      await following;
+      clearTimeout(timer);
+      expect(seen).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    } finally {
+      controller.abort();
+      await killAndWait(holder);
+      await reader.close();
+    }
+  });
   it('refuses a second writer naming the holder, and takes over after the holder is killed', async () => {
     const dir = await makeTmpDir();
     const holder = startChild(['hold', dir]);
