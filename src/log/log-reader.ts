@@ -205,8 +205,6 @@ async function* readAvailable(
     // every wake of the directory watch (every write of the writer's).
     if (ctx.watermark && position.seq >= ctx.watermark.cached && at < scanner.fileSize) {
       const published = await ctx.watermark.limitFor(position.seq, { name: segment.ref.name, handle: segment.handle });
-      const tag = ctx.watermark.lastGeneration;
-      if (tag !== undefined) position.viewGeneration = Math.min(position.viewGeneration ?? tag, tag);
       if (position.seq >= published) return { kind: 'not-durable' };
     }
     // Held until the frame is checked and noted, never across the yield below.

@@ -12,7 +12,7 @@ import { initChecksum } from './checksum.js';
 import { FORMAT_VERSION, FRAME_HEADER_BYTES, SEGMENT_HEADER_BYTES } from './format.js';
 import { rewriteSegments, type RewriteOptions, type RewrittenSegment, type SegmentRewritePlan } from './segment-rewrite.js';
 import { ChangeSignal } from './follow.js';
-import { acquireLock, hasLiveWriter, type LogLock } from './lock.js';
+import { acquireLock, type LogLock } from './lock.js';
 import { readLog } from './log-reader.js';
 import { FrameMaps } from './frame-map.js';
 import { checkPosition, frameHeaderAt, framePayloadAt } from './read-at-position.js';
@@ -46,15 +46,6 @@ function positionError(position: { segment: string; offset: number }): boolean {
 function watermarkFloor(dir: string): number | undefined {
   const published = readWatermark(dir);
   return typeof published === 'number' ? published : undefined;
-}
-
-/**
- * The published watermark, then (when there is a watermark file) whether a live writer holds the log: what a read-only
- * Log's followers share per change generation (TailViews.durability), read in WatermarkGate.limitFor's order.
- */
-async function durabilityNow(dir: string): Promise<{ published: number | 'missing' | undefined; liveWriter: boolean }> {
-  const published = readWatermark(dir);
-  return { published, liveWriter: published === 'missing' ? false : await hasLiveWriter(dir) };
 }
 
 export const LOG_EVENTS = { durable: 'durable', close: 'close' } as const;
@@ -98,7 +89,7 @@ export class Log extends EventEmitter<LogEventMap> {
     super();
     this.readOnlyNextSeq = nextSeq;
     this.changes = new ChangeSignal(dir, readOnly);
-    this.tailViews = readOnly ? new TailViews(dir, this.changes, () => watermarkFloor(dir), () => durabilityNow(dir)) : undefined;
+    this.tailViews = readOnly ? new TailViews(dir, this.changes, () => watermarkFloor(dir)) : undefined;
   }
 
   /**
@@ -279,13 +270,12 @@ export class Log extends EventEmitter<LogEventMap> {
   /** Records from `fromSeq` in seq order; with follow, waits for new ones (also from other processes). */
   read(options: ReadOptions = {}): AsyncIterableIterator<LogEntry> {
     const writer = this.writer;
-    const views = this.tailViews;
     return readLog(
       {
         dir: this.dir,
         changes: this.changes,
         durableLimit: writer ? () => writer.nextSeq : undefined,
-        watermark: writer ? undefined : new WatermarkGate(this.dir, options.follow && views ? () => views.durability() : undefined),
+        watermark: writer ? undefined : new WatermarkGate(this.dir),
         durableFloor: writer ? () => writer.nextSeq : () => watermarkFloor(this.dir),
         isClosed: () => this.closed,
         onSkipped: this.skipDamaged ? (region) => this.noteSkipped(region) : undefined,

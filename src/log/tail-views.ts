@@ -25,72 +25,40 @@ export interface TailView {
   generation: number;
 }
 
-/** What a reader of another process's log needs at the watermark: the published value, then whether a writer lives. */
-export interface DurabilityView {
-  /** readWatermark's answer: the value, 'missing' (no file), or undefined (unreadable now). */
-  published: number | 'missing' | undefined;
-  /** Whether a live writer holds the log (not asked when there is no watermark file). */
-  liveWriter: boolean;
-  /** As TailView.generation. */
-  generation: number;
-}
-
-interface Shared<T> {
-  value: Promise<T>;
+interface SharedView {
+  view: Promise<TailView>;
   generation: number;
   settled: boolean;
 }
 
-/** Answers by key under the rules above: in flight, shared with anyone; finished, only within its generation. */
-class GenerationShare<T extends { generation: number }> {
-  private readonly entries = new Map<string, Shared<T>>();
-
-  constructor(private readonly changes: ChangeSignal) {}
-
-  get(key: string, load: (generation: number) => Promise<T>): Promise<T> {
-    const generation = this.changes.generation;
-    if (!this.changes.watching) return load(generation);
-    const shared = this.entries.get(key);
-    if (shared && (!shared.settled || shared.generation === generation)) return shared.value;
-    // Entries of other keys from older generations are of no more use (a reader moved on, or will ask anew).
-    for (const [other, entry] of this.entries) if (entry.settled && entry.generation !== generation) this.entries.delete(other);
-    const entry: Shared<T> = { value: load(generation), generation, settled: false };
-    this.entries.set(key, entry);
-    entry.value.then(
-      () => (entry.settled = true),
-      // A failed read is not an answer to share: the next reader tries for itself.
-      () => {
-        if (this.entries.get(key) === entry) this.entries.delete(key);
-      },
-    );
-    return entry.value;
-  }
-}
-
 export class TailViews {
-  /** Views by segment file identity (device:inode). */
-  private readonly views: GenerationShare<TailView>;
-  private readonly durabilityViews: GenerationShare<DurabilityView>;
+  /** The newest view of each segment file, by identity (device:inode); old files' entries go when a view is taken. */
+  private readonly views = new Map<string, SharedView>();
 
   constructor(
     private readonly dir: string,
-    changes: ChangeSignal,
+    private readonly changes: ChangeSignal,
     private readonly floor: () => number | undefined,
-    /** The watermark's value, then the writer's liveness (watermark.ts, lock.ts): what durability() shares. */
-    private readonly loadDurability: () => Promise<Omit<DurabilityView, 'generation'>>,
-  ) {
-    this.views = new GenerationShare(changes);
-    this.durabilityViews = new GenerationShare(changes);
-  }
+  ) {}
 
   /** A view of the segment file `identity`, whose size is read through `handle` when this reader loads it. */
   view(identity: string, handle: FileHandle): Promise<TailView> {
-    return this.views.get(identity, (generation) => this.load(handle, generation));
-  }
-
-  /** The published watermark and the writer's liveness, shared as views are (WatermarkGate asks it when following). */
-  durability(): Promise<DurabilityView> {
-    return this.durabilityViews.get('durability', async (generation) => ({ ...(await this.loadDurability()), generation }));
+    const generation = this.changes.generation;
+    if (!this.changes.watching) return this.load(handle, generation);
+    const shared = this.views.get(identity);
+    if (shared && (!shared.settled || shared.generation === generation)) return shared.view;
+    // Entries of other segment files from older generations are of no more use (a reader moved on, or will ask anew).
+    for (const [key, other] of this.views) if (other.settled && other.generation !== generation) this.views.delete(key);
+    const entry: SharedView = { view: this.load(handle, generation), generation, settled: false };
+    this.views.set(identity, entry);
+    entry.view.then(
+      () => (entry.settled = true),
+      // A failed read is not an answer to share: the next reader tries for itself.
+      () => {
+        if (this.views.get(identity) === entry) this.views.delete(identity);
+      },
+    );
+    return entry.view;
   }
 
   private async load(handle: FileHandle, generation: number): Promise<TailView> {

@@ -14,7 +14,6 @@ import { wrapIoError } from '../errors.js';
 import { WATERMARK_FILE_NAME } from './format.js';
 import { hasLiveWriter } from './lock.js';
 import type { LogFileSystem } from './log-fs.js';
-import type { DurabilityView } from './tail-views.js';
 
 const WATERMARK_BYTES = 16;
 const MASK = (1n << 64n) - 1n;
@@ -106,27 +105,15 @@ export class WatermarkGate {
   cached = 0;
   /** The segment this reader made durable itself (no live writer): no limit inside it. */
   private syncedSegment: string | undefined;
-  /**
-   * The change generation of the oldest shared answer the last limitFor used (tail-views.ts), undefined when it read
-   * its own: a reader told "not durable" sleeps on no later generation than this.
-   */
-  lastGeneration: number | undefined;
 
-  /** `shared`: a follower's answers shared with the Log's other followers (TailViews.durability). */
-  constructor(
-    private readonly dir: string,
-    private readonly shared?: () => Promise<DurabilityView>,
-  ) {}
+  constructor(private readonly dir: string) {}
 
   async limitFor(seq: number, segment: { name: string; handle: FileHandle }): Promise<number> {
-    this.lastGeneration = undefined;
     if (this.syncedSegment === segment.name) return Number.POSITIVE_INFINITY;
-    const view = this.shared ? await this.shared() : undefined;
-    if (view) this.lastGeneration = view.generation;
-    const published = view ? view.published : this.read();
+    const published = this.read();
     if (published === 'missing') return (this.cached = Number.POSITIVE_INFINITY);
     if (published !== undefined && published > seq) return (this.cached = published);
-    if (view ? view.liveWriter : await hasLiveWriter(this.dir)) return (this.cached = published ?? this.cached);
+    if (await hasLiveWriter(this.dir)) return (this.cached = published ?? this.cached);
     await segment.handle.datasync().catch(() => {});
     this.syncedSegment = segment.name;
     return Number.POSITIVE_INFINITY;

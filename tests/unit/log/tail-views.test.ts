@@ -17,9 +17,8 @@ async function setUp() {
   const handle = await open(path, 'r');
   const changes = new ChangeSignal(dir, true);
   let floorReads = 0;
-  let durabilityReads = 0;
-  const views = new TailViews(dir, changes, () => ++floorReads, async () => ({ published: ++durabilityReads, liveWriter: true }));
-  return { dir, path, handle, changes, views, floorReads: () => floorReads, durabilityReads: () => durabilityReads };
+  const views = new TailViews(dir, changes, () => ++floorReads);
+  return { dir, path, handle, changes, views, floorReads: () => floorReads };
 }
 
 describe('TailViews', () => {
@@ -82,26 +81,6 @@ describe('TailViews', () => {
       const after = await views.view('1:1', handle);
       expect(after).not.toBe(before);
       expect(after.size).toBe(107);
-    } finally {
-      changes.leave();
-      await handle.close();
-    }
-  });
-
-  it('shares the watermark and liveness answer by the same rules', async () => {
-    const { handle, changes, views, durabilityReads } = await setUp();
-    changes.enter();
-    try {
-      const started = changes.generation;
-      const first = views.durability();
-      changes.bump();
-      expect(views.durability()).toBe(first); // still being read: shared, under its own tag
-      expect(await first).toEqual({ published: 1, liveWriter: true, generation: started });
-      await new Promise((resolve) => setImmediate(resolve));
-      const fresh = await views.durability();
-      expect(fresh).toEqual({ published: 2, liveWriter: true, generation: changes.generation });
-      expect(await views.durability()).toBe(fresh); // finished, same generation: shared
-      expect(durabilityReads()).toBe(2);
     } finally {
       changes.leave();
       await handle.close();
