@@ -95,7 +95,12 @@ function pack(data: Uint8Array, codec: ChunkCodec): Uint8Array {
     // A fresh Uint8Array with its own ArrayBuffer (a copy out of the wasm heap): safe to transfer between threads.
     zstdContext ??= zstdCreateContext();
     assert(zstdContext !== 0, 'zstd could not make a compression context');
-    return zstdCompressWith(zstdContext, data, NO_DICTIONARY, ZSTD_LEVEL);
+    const frame = zstdCompressWith(zstdContext, data, NO_DICTIONARY, ZSTD_LEVEL);
+    // A frame is never decompressed before it is stored: one whose header does not declare exactly this chunk's size
+    // (a broken compressor, e.g. the wasm module re-initialised under the kept context) would only fail when read,
+    // its bytes lost. Checked here it fails the ingest instead, with nothing written.
+    assert(zstdFrameContentSize(frame) === data.length, `zstd wrote a frame that does not declare the chunk's ${data.length} bytes`);
+    return frame;
   }
   // A copy with its own ArrayBuffer: zlib may hand back a view of a larger (or pooled) buffer.
   return new Uint8Array(deflateRawSync(data, { level: DEFLATE_LEVEL }));
