@@ -58,7 +58,7 @@ describe('synclog sync', () => {
     await waitFor(async () => {
       const names = await readdir(c.dir);
       return names.includes('run.sh') && !names.includes('script.sh') && (await readdir(join(c.dir, 'docs', 'deep'))).length === 0 && (await same());
-    }, 'the delete and the rename everywhere', 60_000, 100, async () => trees(nodes));
+    }, 'the delete and the rename everywhere', 60_000, 100, async () => ({ trees: await trees(nodes), stderr: nodes.map((n) => n.stderr) }));
 
     expect((await trees(nodes))[0]).toContain('"run.sh":{"type":"file","mode":493');
     // No echo: each version was made once, by one node, and every log holds exactly the same set of them.

@@ -14,7 +14,8 @@ export async function waitFor<T>(
     last = await probe();
     if (last) return last as NonNullable<T>;
     if (Date.now() > deadline) {
-      const state = describe ? `; state: ${JSON.stringify(describe())}` : '';
+      // Awaited: a describe that reads files (the trees of sync nodes) returns a promise, which printed as {}.
+      const state = describe ? `; state: ${JSON.stringify(await describe())}` : '';
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${state}`);
     }
     await new Promise((resolve) => setTimeout(resolve, everyMs));
