@@ -14,7 +14,7 @@ import { findIndexEntry, readSegmentIndex, type IndexEntry } from './segment-ind
 import type { ClaimRelease, FrameMaps, KnownFrame } from './frame-map.js';
 import { SegmentScanner, WANT_NONE, type ScanStep } from './segment-scanner.js';
 import { seqAfterDamage, skippedRegion } from './resync.js';
-import type { TailView, TailViews } from './tail-views.js';
+import { readTailView, type TailView, type TailViews } from './tail-views.js';
 import type { LogEntry, ReadOptions, SkippedRegion } from './types.js';
 import type { WatermarkGate } from './watermark.js';
 
@@ -263,11 +263,7 @@ async function tailViewOf(ctx: ReaderContext, position: Position, follow: boolea
     position.viewGeneration = Math.min(position.viewGeneration ?? view.generation, view.generation);
     return view;
   }
-  const generation = ctx.changes.generation;
-  const floor = ctx.durableFloor?.();
-  const segments = await listSegments(ctx.dir);
-  const { size } = await segment.handle.stat();
-  return { floor, segments, size, generation };
+  return readTailView(ctx.dir, ctx.durableFloor, segment.handle, ctx.changes.generation);
 }
 
 /** After a stop: move to the next segment, keep reading (the file grew), or wait (follow) / finish. */

@@ -25,6 +25,17 @@ export interface TailView {
   generation: number;
 }
 
+/**
+ * Reads a view in the order whereNext relies on (floor, listing, size): the one place that order is kept, for views
+ * shared by TailViews and for the ones a reader reads for itself (no watch, not following, the writer's own Log).
+ */
+export async function readTailView(dir: string, floor: (() => number | undefined) | undefined, handle: FileHandle, generation: number): Promise<TailView> {
+  const floorNow = floor?.();
+  const segments = await listSegments(dir);
+  const { size } = await handle.stat();
+  return { floor: floorNow, segments, size, generation };
+}
+
 interface SharedView {
   view: Promise<TailView>;
   generation: number;
@@ -44,12 +55,12 @@ export class TailViews {
   /** A view of the segment file `identity`, whose size is read through `handle` when this reader loads it. */
   view(identity: string, handle: FileHandle): Promise<TailView> {
     const generation = this.changes.generation;
-    if (!this.changes.watching) return this.load(handle, generation);
+    if (!this.changes.watching) return readTailView(this.dir, this.floor, handle, generation);
     const shared = this.views.get(identity);
     if (shared && (!shared.settled || shared.generation === generation)) return shared.view;
     // Entries of other segment files from older generations are of no more use (a reader moved on, or will ask anew).
     for (const [key, other] of this.views) if (other.settled && other.generation !== generation) this.views.delete(key);
-    const entry: SharedView = { view: this.load(handle, generation), generation, settled: false };
+    const entry: SharedView = { view: readTailView(this.dir, this.floor, handle, generation), generation, settled: false };
     this.views.set(identity, entry);
     entry.view.then(
       () => (entry.settled = true),
@@ -59,12 +70,5 @@ export class TailViews {
       },
     );
     return entry.view;
-  }
-
-  private async load(handle: FileHandle, generation: number): Promise<TailView> {
-    const floor = this.floor();
-    const segments = await listSegments(this.dir);
-    const { size } = await handle.stat();
-    return { floor, segments, size, generation };
   }
 }
