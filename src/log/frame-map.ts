@@ -41,10 +41,6 @@ export class SegmentFrameMap {
     return { frameBytes: Math.floor(packed / 1024), tag: (packed >> 2) & 0xff, flags: (packed & 3) as FrameFlags };
   }
 
-  has(offset: number): boolean {
-    return this.frames.has(offset);
-  }
-
   /**
    * A reader about to read the unknown frame at `offset` claims it, so that readers of the same frame at the same
    * time (followers at the log's end, all woken by one change) read it once between them: the first reads, checks and
