@@ -54,16 +54,6 @@ export interface CarriedChunk {
   size: number;
 }
 
-/** Records a reading that did not follow yielded, from `fromSeq` in order, kept for one more reading of them. */
-interface Replay {
-  /** fromSeq and tags of the reading. */
-  key: string;
-  records: StoredRecord[];
-  /** Payload bytes of each record, and in all (Infinity once the limit stopped the keeping). */
-  sizes: number[];
-  payloadBytes: number;
-}
-
 export class RemoteSource {
   /** Chunks read from the destination instead of the server (LocalChunks). */
   chunksLocal = 0;
@@ -75,8 +65,6 @@ export class RemoteSource {
   readonly fetcher: ChunkFetcher<FetchedChunk>;
   /** Present when the source hands out records to check (then small files are written by content-writer threads). */
   readonly carryContent?: (chunks: readonly ChunkRef[], target?: LocalTarget) => Promise<CarriedChunk[]>;
-  /** What the last reading that did not follow yielded (entries()). */
-  private replay: Replay | undefined;
   /** Where read deltas find their bases (latest mode: with a destination to chunk). */
   private readonly bases: DeltaBases | undefined;
 
@@ -96,44 +84,15 @@ export class RemoteSource {
 
   /**
    * Decoded records in log order (`trackChunks` means nothing here: chunks are fetched by id). A receiver catching up
-   * reads the same records twice (its plan, then the apply pass: receiver-session.ts); what a reading that does not
-   * follow yielded is kept (a prefix of at most NET_LIMITS.replayRecordBytesMax of payload) and the next reading from
-   * the same seq with the same kinds takes it from memory, then reads on from the server after it. This halves the
-   * record bytes of a remote catch-up (a 100 MiB file's version record lists ~1,600 chunks: 77 KiB, unless it came as
-   * a read delta).
+   * reads its backlog once: its plan keeps the records for the apply pass (receiver-session.ts), which reads on from
+   * the server after them.
    */
   async *entries(options: EntryReadOptions): AsyncIterable<StoredRecord> {
     const tags = (options.kinds ?? DEFAULT_KINDS).map((kind) => RECORD_TAGS[kind]);
-    let fromSeq = options.fromSeq ?? 0;
-    const key = `${fromSeq}:${tags.join(',')}`;
-    const replay = this.replay?.key === key ? this.replay : undefined;
-    this.replay = undefined;
-    // The next reading gets what this one yields (replayed records included) if this one does not follow.
-    const keep: Replay | undefined = options.follow ? undefined : { key, records: [], sizes: [], payloadBytes: 0 };
-    if (keep) this.replay = keep;
-    const kept = (stored: StoredRecord, payloadBytes: number) => {
-      if (!keep || keep.payloadBytes + payloadBytes > NET_LIMITS.replayRecordBytesMax) {
-        // Full: the replay stays a prefix (its records must follow each other without a gap).
-        if (keep) keep.payloadBytes = Infinity;
-        return;
-      }
-      keep.records.push(stored);
-      keep.sizes.push(payloadBytes);
-      keep.payloadBytes += payloadBytes;
-    };
-    for (const [i, stored] of (replay?.records ?? []).entries()) {
-      if (options.signal?.aborted) return;
-      kept(stored, replay!.sizes[i]!);
-      yield stored;
-      fromSeq = stored.seq + 1;
-    }
-    for await (const entry of this.remote.read({ fromSeq, tags, follow: options.follow, signal: options.signal, deltaBases: this.bases })) {
+    for await (const entry of this.remote.read({ fromSeq: options.fromSeq ?? 0, tags, follow: options.follow, signal: options.signal, deltaBases: this.bases })) {
       const record = decodeRecord(entry.tag, entry.payload, { file: entry.segment, offset: entry.offset, seq: entry.seq });
       this.bases?.noteReceived(entry.seq, record);
-      const stored = { seq: entry.seq, segment: entry.segment, offset: entry.offset, record };
-      // Kept before it is yielded: a reader that stops after this record (a plan with enough) has it in the replay.
-      kept(stored, entry.payload.length);
-      yield stored;
+      yield { seq: entry.seq, segment: entry.segment, offset: entry.offset, record };
     }
   }
 

@@ -74,24 +74,50 @@ export function planCatchUp(records: readonly PlanRecord[], endSeq?: number): Ca
   };
 }
 
+/** What a plan's reading yielded: the planner's input, and the records themselves while they fit the keep limit. */
+export interface CollectedPlan {
+  records: PlanRecord[];
+  /**
+   * The records read, in order, from the first one on (a prefix of what was planned: the keeping stops at the first
+   * record that would pass `keepBytesMax`), so the apply pass takes them from memory instead of reading them again.
+   */
+  kept: StoredRecord<EntryRecord>[];
+}
+
+/** About what a decoded record costs in memory (its chunk list dominates a large file's version). */
+function keptBytes(record: EntryRecord): number {
+  return 256 + 2 * record.path.length + 96 * (record.kind === 'version' ? (record.chunks?.length ?? 0) : 0);
+}
+
 /**
  * Reads the planner's input from a record stream (version and delete records), at most
  * `RECEIVER_LIMITS.catchUpPlanRecordsMax`: a plan of a prefix of the backlog is as sound as one of all of it (as if
- * the head were there); the records after it are applied one by one.
+ * the head were there); the records after it are applied one by one. Keeps the records themselves up to
+ * `keepBytesMax` (estimated memory): the apply pass that follows replays them and reads the source again only after
+ * them, so a catch-up reads its backlog once (a local log's every frame, checksummed; a remote log's records, over
+ * the wire).
  */
-export async function collectPlanRecords(records: AsyncIterable<StoredRecord>): Promise<PlanRecord[]> {
+export async function collectPlanRecords(records: AsyncIterable<StoredRecord>, keepBytesMax = 0): Promise<CollectedPlan> {
   const out: PlanRecord[] = [];
+  const kept: StoredRecord<EntryRecord>[] = [];
+  let keptTotal = 0;
   try {
-    for await (const { seq, record } of records) {
+    for await (const stored of records) {
+      const { seq, record } = stored;
       if (record.kind !== 'version' && record.kind !== 'delete') continue;
       out.push({ seq, root: record.root, path: record.path, kind: record.kind, type: record.type });
+      if (keptTotal <= keepBytesMax) {
+        keptTotal += keptBytes(record);
+        // Full: the keeping ends here for good, so the kept records stay a prefix without a gap.
+        if (keptTotal <= keepBytesMax) kept.push(stored as StoredRecord<EntryRecord>);
+      }
       if (out.length >= RECEIVER_LIMITS.catchUpPlanRecordsMax) break;
     }
   } catch {
     // Damage (or any read error) ends the plan where it is: the records before it are planned and applied, and the
     // apply pass meets the same error at the same record and reports it, with the cursor saved just before it.
   }
-  return out;
+  return { records: out, kept };
 }
 
 /**

@@ -171,9 +171,8 @@ export class ReceiverSession {
     // Saved by time too, so a kill during a long catch-up redoes at most commitIntervalMs of work (plus what was in flight).
     const timer = setInterval(() => void this.commit(false).catch(() => {}), RECEIVER_LIMITS.commitIntervalMs);
     try {
-      const plan = await this.plan(options.follow, options.signal);
-      // trackChunks: a file's chunks come right before its version, so this same pass says where they are.
-      const records = this.options.source.entries({ fromSeq: this.scannedUpTo, kinds: ['version', 'delete'], follow: options.follow, signal: options.signal, trackChunks: true });
+      const { plan, kept } = await this.plan(options.follow, options.signal);
+      const records = this.keptThenRead(kept, options.follow, options.signal);
       for await (const stored of this.closingBatchesWhenIdle(records, options.follow)) {
         if (options.signal?.aborted) break;
         // A superseded record is complete without being applied: the later record that supersedes it is after it,
@@ -220,13 +219,27 @@ export class ReceiverSession {
 
   /**
    * The catch-up plan (latest mode, not following): which records up to the head seen now are superseded. Only
-   * version and delete headers are read for it (chunk records are skipped by tag, never decoded). A follower's
-   * live records are never planned: once caught up, each change is applied in order.
+   * version and delete headers are read for it (chunk records are skipped by tag, never decoded), and the chunk
+   * records passed on the way are noted where they lie (`trackChunks`: a file's chunks come right before its
+   * version). The records read are kept (up to RECEIVER_LIMITS.catchUpKeptBytesMax) for the apply pass, so the
+   * backlog is read once. A follower's live records are never planned: once caught up, each change is applied in
+   * order.
    */
-  private async plan(follow: boolean, signal: AbortSignal | undefined): Promise<CatchUpPlan | undefined> {
-    if (follow || this.options.mode !== 'latest') return undefined;
-    const records = await collectPlanRecords(this.options.source.entries({ fromSeq: this.scannedUpTo, kinds: ['version', 'delete'], follow: false, signal }));
-    return planCatchUp(records);
+  private async plan(follow: boolean, signal: AbortSignal | undefined): Promise<{ plan?: CatchUpPlan; kept: StoredRecord[] }> {
+    if (follow || this.options.mode !== 'latest') return { kept: [] };
+    const reading = this.options.source.entries({ fromSeq: this.scannedUpTo, kinds: ['version', 'delete'], follow: false, signal, trackChunks: true });
+    const collected = await collectPlanRecords(reading, RECEIVER_LIMITS.catchUpKeptBytesMax);
+    return { plan: planCatchUp(collected.records), kept: collected.kept };
+  }
+
+  /** The records to apply: those the plan kept (in order, from the cursor on), then the source's, read after them. */
+  private async *keptThenRead(kept: readonly StoredRecord[], follow: boolean, signal: AbortSignal | undefined): AsyncGenerator<StoredRecord> {
+    let fromSeq = this.scannedUpTo;
+    for (const stored of kept) {
+      yield stored;
+      fromSeq = stored.seq + 1;
+    }
+    yield* this.options.source.entries({ fromSeq, kinds: ['version', 'delete'], follow, signal, trackChunks: true });
   }
 
   /**

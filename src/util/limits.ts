@@ -224,6 +224,12 @@ export const RECEIVER_LIMITS = {
    * planned up to here and the rest applied record by record.
    */
   catchUpPlanRecordsMax: 1_000_000,
+  /**
+   * Memory (estimated) of the records a catch-up's plan keeps for its apply pass, which replays them instead of
+   * reading them again (a local log's frames, a remote log's records over the wire); past it, the rest are read
+   * again. A 100 MiB file's version record lists ~1,600 chunks: ~150 KiB.
+   */
+  catchUpKeptBytesMax: 32 * 1024 * 1024,
 } as const;
 
 /** Explorer (src/explorer): how much of a version it reads to show it, and how often it looks for new records. */
@@ -289,11 +295,6 @@ export const NET_LIMITS = {
    * the same new chunks moments later are answered without reading them again (src/net/shared-chunk-reads.ts).
    */
   serveChunkRecordsKeptBytesMax: 32 * 1024 * 1024,
-  /**
-   * Record payload bytes a remote source keeps from a reading that does not follow, so the next reading from the same
-   * seq (a receiver's apply pass after its catch-up plan) does not download them again; beyond it, the rest is.
-   */
-  replayRecordBytesMax: 16 * 1024 * 1024,
   /** Shortest token a token file or SYNCLOG_TOKEN may hold. */
   tokenCharsMin: 16,
   /** Largest token file read. */

@@ -4,7 +4,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LogReceiver, type AppliedChange } from '../../src/receiver/index.js';
+import { LogReceiver, type AppliedChange, type ReceiverSourceOpener } from '../../src/receiver/index.js';
+import { openStore } from '../../src/store/index.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
 import { snapshotTree } from '../helpers/tree-snapshot.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -51,6 +52,38 @@ describe('receiver catch-up skips superseded records', () => {
     expect(await snapshotTree(join(out, 'data'))).toEqual(await snapshotTree(source));
     expect(summary.files).toBe(20);
     expect(summary.superseded).toBe(41);
+  });
+
+  it('reads its backlog once: the plan keeps the records it read, and the apply pass reads on after them', async () => {
+    const tmp = await makeTmpDir();
+    const source = join(tmp, 'data');
+    const logDir = join(tmp, 'log');
+    const history = await buildCatchUpHistory(source, logDir, { rounds: 4, files: 6 });
+    // The local log, read through the store as the default source reads it, counting what each reading yields.
+    const readings: { fromSeq: number; yielded: number }[] = [];
+    const opener: ReceiverSourceOpener = {
+      async open() {
+        const store = await openStore(logDir, { readOnly: true, workers: 0 });
+        const counted = {
+          async *entries(options: Parameters<typeof store.entries>[0]) {
+            const reading = { fromSeq: options?.fromSeq ?? 0, yielded: 0 };
+            readings.push(reading);
+            for await (const stored of store.entries(options)) {
+              reading.yielded++;
+              yield stored;
+            }
+          },
+          readContent: (chunks: Parameters<typeof store.readContent>[0]) => store.readContent(chunks),
+        };
+        return { source: counted, logIdentity: logDir, endSeq: async () => undefined, close: () => store.close() };
+      },
+    };
+    const summary = await new LogReceiver({ logPath: logDir, outputPath: join(tmp, 'out'), source: opener }).catchUp();
+    expect(await snapshotTree(join(tmp, 'out', 'data'))).toEqual(await snapshotTree(source));
+    expect(summary.changes + summary.superseded).toBe(history.records);
+    // The plan's reading yields every record; the apply pass's reading starts after the last of them and finds none.
+    expect(readings.map((r) => r.yielded)).toEqual([history.records, 0]);
+    expect(readings[1]!.fromSeq).toBe(summary.nextSeq);
   });
 
   it('all-versions: nothing is skipped, every version is kept', async () => {

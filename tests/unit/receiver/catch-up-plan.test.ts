@@ -1,7 +1,10 @@
 // The catch-up planner on record headers alone: which records a later one supersedes, and that applying the rest
 // over a tree ends where applying all of them does (a small model of the latest receiver's apply rules).
 import { describe, expect, it } from 'vitest';
-import { planCatchUp, planKey, type PlanRecord } from '../../../src/receiver/catch-up-plan.js';
+import { collectPlanRecords, planCatchUp, planKey, type PlanRecord } from '../../../src/receiver/catch-up-plan.js';
+import type { VersionRecord } from '../../../src/record/index.js';
+import type { StoredRecord } from '../../../src/store/types.js';
+import { validateLogPath } from '../../../src/util/log-path.js';
 
 type Step = [kind: 'version' | 'delete', type: PlanRecord['type'], path: string];
 
@@ -138,5 +141,39 @@ describe('catch-up plan', () => {
       const skipped = replay(start, list.filter((r) => !plan.isSuperseded(r.seq)));
       expect(settled(skipped), JSON.stringify({ list, start: [...start] })).toEqual(settled(replay(start, list)));
     }
+  });
+});
+
+describe('collectPlanRecords keeps what it read for the apply pass', () => {
+  function stored(seq: number, path: string, chunks: number): StoredRecord<VersionRecord> {
+    const chunkRefs = Array.from({ length: chunks }, () => ({ id: new Uint8Array(32), size: 1 }));
+    const record: VersionRecord = { kind: 'version', versionId: `v${seq}`, time: 0, root: 'r', path: validateLogPath(path), type: 'file', event: 'modified', size: chunks, mtimeMs: 0, mode: 0o644, uid: 0, gid: 0, chunks: chunkRefs };
+    return { seq, segment: 's', offset: seq, record };
+  }
+  async function* stream(items: StoredRecord[]): AsyncGenerator<StoredRecord> {
+    yield* items;
+  }
+
+  it('keeps every record when they fit, and a prefix without a gap when they do not', async () => {
+    const items = [stored(0, 'a', 1), stored(2, 'b', 1), stored(5, 'c', 1000), stored(6, 'd', 1)];
+    const all = await collectPlanRecords(stream(items), 1024 * 1024);
+    expect(all.records.map((r) => r.seq)).toEqual([0, 2, 5, 6]);
+    expect(all.kept.map((r) => r.seq)).toEqual([0, 2, 5, 6]);
+    // Room for the two small ones only: the large third ends the keeping, and the small fourth is not kept after it.
+    const some = await collectPlanRecords(stream(items), 2048);
+    expect(some.records.map((r) => r.seq)).toEqual([0, 2, 5, 6]);
+    expect(some.kept.map((r) => r.seq)).toEqual([0, 2]);
+    expect((await collectPlanRecords(stream(items))).kept).toEqual([]);
+  });
+
+  it('a read that fails ends the plan and the keeping at the same record', async () => {
+    async function* failing(): AsyncGenerator<StoredRecord> {
+      yield stored(0, 'a', 1);
+      yield stored(1, 'b', 1);
+      throw new Error('damaged frame');
+    }
+    const plan = await collectPlanRecords(failing(), 1024 * 1024);
+    expect(plan.records.map((r) => r.seq)).toEqual([0, 1]);
+    expect(plan.kept.map((r) => r.seq)).toEqual([0, 1]);
   });
 });
