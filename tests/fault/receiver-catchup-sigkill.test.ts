@@ -4,6 +4,7 @@
 // applied yet. What must survive: the restart (which plans again from the saved cursor) ends in exactly the source
 // tree, with nothing extra. SYNCLOG_CATCHUP_KILLS sets the number of kills (default 10; stress/ runs more).
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +20,8 @@ let work: string;
 let logDir: string;
 let expected: Record<string, TreeEntry>;
 let catchUpMs = 1000;
+/** When the probe's apply pass began (its first cursor), from its start. */
+let applyFromMs = 0;
 const killedAt: number[] = [];
 
 async function cursorSeq(dest: string): Promise<number> {
@@ -49,13 +52,21 @@ describe('receiver killed with SIGKILL while a catch-up skips superseded records
     await buildCatchUpHistory(source, logDir, { files: 40, rounds: 10, fileBytes: 150_000 });
     expected = await snapshotTree(source);
     const started = Date.now();
+    // When the probe's first cursor appears: it saves one before it applies its first record, so from then on a
+    // kill lands in the apply pass (writes, renames, batch syncs, cursor saves), not in start-up or the plan.
+    const probeCursor = join(work, 'probe', '.synclog-receiver', 'cursor.json');
+    const watching = setInterval(() => {
+      if (applyFromMs === 0 && existsSync(probeCursor)) applyFromMs = Date.now() - started;
+    }, 2);
     const probe = await runCli(['receive', '--log', logDir, '--out', join(work, 'probe'), '--once']);
+    clearInterval(watching);
     expect(probe.code, probe.stderr).toBe(0);
     catchUpMs = Date.now() - started;
+    if (applyFromMs === 0 || applyFromMs >= catchUpMs) applyFromMs = catchUpMs / 2;
   }, 120_000);
 
   afterAll(async () => {
-    console.log(`receiver-catchup-sigkill: catch-up ${catchUpMs} ms; cursor after each kill: ${killedAt.join(' ')}`);
+    console.log(`receiver-catchup-sigkill: catch-up ${catchUpMs} ms, apply pass from ${applyFromMs} ms; cursor after each kill: ${killedAt.join(' ')}`);
     if (!process.env.SYNCLOG_KEEP_TMP) await rm(work, { recursive: true, force: true });
   });
 
@@ -66,8 +77,11 @@ describe('receiver killed with SIGKILL while a catch-up skips superseded records
       const dest = join(work, `dest-${chain}`);
       for (let kill = 0; kill < kills; kill++) {
         // From process start: node's start-up, the plan pass, mid-write, mid-rename, mid-batch sync, mid-cursor
-        // save. (The cursor is saved every 250 ms, so its values after the kills show the spread only coarsely.)
-        await receiveAndKill(dest, Math.random() * catchUpMs);
+        // save. Every other kill falls within the apply pass as the probe timed it (most of the run is start-up and
+        // the plan, so uniform kills alone rarely hit a write). The cursor is saved every 250 ms, so its values
+        // after the kills show the spread only coarsely.
+        const delayMs = kill % 2 === 0 ? Math.random() * catchUpMs : applyFromMs + Math.random() * (catchUpMs - applyFromMs);
+        await receiveAndKill(dest, delayMs);
         killedAt.push(await cursorSeq(dest));
       }
       const done = await runCli(['receive', '--log', logDir, '--out', dest, '--once', '--json']);
