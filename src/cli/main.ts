@@ -29,10 +29,12 @@ function packageVersion(): string {
 
 /**
  * The command module files to load: only the invoked command's when argv names one (each module costs start-up
- * time, and `synclog receive` is timed against rsync), all of them otherwise (`--help`, `help`, a typo to report).
+ * time, and `synclog receive` is timed against rsync), none for `--version` alone (the program answers it), all of
+ * them otherwise (`--help`, `help`, a typo to report).
  */
 function commandFilesFor(files: string[], argv: readonly string[] | undefined): string[] {
   const named = argv?.[2];
+  if ((named === '--version' || named === '-V') && argv?.length === 3) return [];
   if (named === undefined || named.startsWith('-')) return files;
   const file = `${named}.js`;
   return files.includes(file) ? [file] : files;

@@ -1,6 +1,7 @@
 // The CLI's frame as a user meets it: help lists every command, bad arguments exit 2, and a reader that closes
 // the pipe early (`synclog --help | head -1`) gets no stack trace.
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CLI, runCli } from '../helpers/run-cli.js';
 
@@ -14,6 +15,18 @@ describe('synclog (frame)', () => {
     const sub = await runCli(['receive', '--help']);
     expect(sub.code).toBe(0);
     expect(sub.stdout).toContain('--mode');
+  });
+
+  it('--version and -V print the package version and exit 0, with no command module loaded', async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-V']) {
+      const shown = await runCli([flag]);
+      expect(shown.code, flag).toBe(0);
+      expect(shown.stdout.trim()).toBe(version);
+    }
+    // Followed by more words it is not the flag alone, so every module is loaded; commander still answers the version.
+    const extra = await runCli(['--version', 'nonsense']);
+    expect(extra.stdout.trim()).toBe(version);
   });
 
   it('each command works when it is the only module loaded (main.ts loads just the one argv names)', async () => {
