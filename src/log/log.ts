@@ -8,6 +8,7 @@ import { mkdir, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ClosedError, NotFoundError, SynclogError, UsageError, wrapIoError } from '../errors.js';
 import { LIMITS, LOG_LIMITS } from '../util/limits.js';
+import { uninitializedBytes } from '../util/uninitialized-bytes.js';
 import { initChecksum } from './checksum.js';
 import { FORMAT_VERSION, FRAME_HEADER_BYTES, SEGMENT_HEADER_BYTES } from './format.js';
 import { rewriteSegments, type RewriteOptions, type RewrittenSegment, type SegmentRewritePlan } from './segment-rewrite.js';
@@ -349,7 +350,8 @@ export class Log extends EventEmitter<LogEventMap> {
     try {
       if (this.closed) throw new ClosedError('the log is closed');
       segment = await this.segmentHandle(run.segment, checkPosition(positions[run.indexes[0]!]!));
-      bytes = new Uint8Array(run.end - run.start);
+      // Unzeroed: only the `got` bytes read are looked at (recordInRun), and each frame is checked before use.
+      bytes = uninitializedBytes(run.end - run.start);
       got = await readAtMost(segment.handle, bytes, run.start);
     } catch {
       // readAt says what is wrong (and reads a segment a prune replaced afresh).
@@ -382,11 +384,12 @@ export class Log extends EventEmitter<LogEventMap> {
 
   private async readFrameAt(position: { segment: string; offset: number }, baseSeq: number, payloadBytesHint: number): Promise<{ tag: number; payload: Uint8Array }> {
     const segment = await this.segmentHandle(position.segment, baseSeq);
-    let bytes = new Uint8Array(FRAME_HEADER_BYTES + Math.max(0, payloadBytesHint));
+    // Unzeroed, as in readRun: frameHeaderAt and framePayloadAt look only at the `got` bytes read.
+    let bytes = uninitializedBytes(FRAME_HEADER_BYTES + Math.max(0, payloadBytesHint));
     let got = await readAtMost(segment.handle, bytes, position.offset);
     const decoded = frameHeaderAt(bytes, got, position);
     if (got < decoded.frameBytes && got === bytes.length) {
-      bytes = new Uint8Array(decoded.frameBytes);
+      bytes = uninitializedBytes(decoded.frameBytes);
       got = await readAtMost(segment.handle, bytes, position.offset);
     }
     const payload = framePayloadAt(bytes, got, decoded, segment.header.salt, position);
