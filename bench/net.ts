@@ -329,6 +329,9 @@ async function followersIngestRow(options: BenchModuleOptions, cli: string, plac
   const followed: number[] = [];
   const followedNormal: number[] = [];
   const serveCpu: number[] = [];
+  /** serve's CPU during the snapshot alone, and how long after the snapshot's end follower 0 had the whole corpus. */
+  const serveCpuDuring: number[] = [];
+  const followerLagSeconds: number[] = [];
   // Remote: also with serve at normal priority (`--priority normal`; its default when it only reads is low, nice 10),
   // so the row shows what that default buys. Set-ups rotate run by run: none, followers, followers + normal priority.
   const setups = placement === 'remote' ? (['none', 'followers', 'followers-normal'] as const) : (['none', 'followers'] as const);
@@ -352,6 +355,8 @@ async function followersIngestRow(options: BenchModuleOptions, cli: string, plac
         }
         const cpuBefore = cpuSecondsOf(serve.child.pid);
         const seconds = await timedRun(() => runChecked(process.execPath, [cli, 'snapshot', corpus, '--log', logDir], { timeoutMs: 30 * 60_000 }));
+        const snapshotEnded = performance.now();
+        if (setup === 'followers') serveCpuDuring.push(cpuSecondsOf(serve.child.pid) - cpuBefore);
         (setup === 'none' ? alone : setup === 'followers' ? followed : followedNormal).push(totalMb / seconds);
         if (withFollowers) {
           const far = join(outRoot, `followers-out-${run}-0`, 'corpus');
@@ -361,7 +366,11 @@ async function followersIngestRow(options: BenchModuleOptions, cli: string, plac
             await new Promise((r) => setTimeout(r, 500));
           }
           // serve's CPU from the snapshot's start until follower 0 had everything: what the writer's machine paid.
-          if (setup === 'followers') serveCpu.push(cpuSecondsOf(serve.child.pid) - cpuBefore);
+          if (setup === 'followers') {
+            serveCpu.push(cpuSecondsOf(serve.child.pid) - cpuBefore);
+            // Polled every 0.5 s, so this is to within half a second.
+            followerLagSeconds.push((performance.now() - snapshotEnded) / 1000);
+          }
         }
       } finally {
         await Promise.all(followers.map((child) => new Promise((done) => {
@@ -380,8 +389,14 @@ async function followersIngestRow(options: BenchModuleOptions, cli: string, plac
   const where = placement === 'remote'
     ? `followers stand in for other machines: nice -n 19, trees on ${shm ? 'tmpfs (/dev/shm)' : 'the same disk (no /dev/shm here)'}`
     : 'followers on this machine: normal priority, trees on the same disk as the log';
-  const cpu = serveCpu.filter(Number.isFinite).sort((a, b) => a - b);
-  const cpuNote = cpu.length ? `; serve's CPU while the followers took the corpus: median ${cpu[Math.floor(cpu.length / 2)]!.toFixed(2)} s` : '';
+  const median = (values: number[]): number | undefined => {
+    const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
+    return sorted.length ? sorted[Math.floor(sorted.length / 2)] : undefined;
+  };
+  const [cpuAll, cpuDuring, lag] = [median(serveCpu), median(serveCpuDuring), median(followerLagSeconds)];
+  // What the writer competes with while it ingests is serve's CPU during the snapshot; the followers, niced, take
+  // the corpus seconds later, so most chunk answers go out after it (docs/protocol.md "Clients").
+  const cpuNote = cpuAll === undefined ? '' : `; serve's CPU (median): ${cpuDuring?.toFixed(2) ?? '?'} s during the snapshot, ${cpuAll.toFixed(2)} s until follower 0 had the corpus, ${lag?.toFixed(1) ?? '?'} s after the snapshot ended`;
   return {
     name: `writer's ingest with ${followerCount} followers attached vs none (${placement === 'remote' ? 'followers remote' : 'followers on the same machine'}), ${fileCount} files / ${totalMb.toFixed(0)} MB`,
     unit: 'MB/s',
