@@ -1,4 +1,4 @@
-// A fresh temporary directory, removed afterwards (kept when SYNCLOG_KEEP_TMP is set, for debugging): one made inside
+// A fresh temporary directory, removed afterwards (kept when SYNCLOG_KEEP_TMP is set, or made by a test that failed): one made inside
 // a test goes after that test; one made in beforeAll (or at file level) goes after the file's last test, not after
 // its first, so a fixture shared by a describe block lives as long as the block.
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -20,5 +20,12 @@ async function removeAll(dirs: string[]): Promise<void> {
   await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
 }
 
-afterEach(() => removeAll(madeInTest));
+// A failed test's directories are kept and named, so what it left (logs, trees, cursors) can be looked at.
+afterEach((context) => {
+  if (context.task.result?.state === 'fail') {
+    for (const dir of madeInTest.splice(0)) process.stderr.write(`kept the failed test's directory ${dir}\n`);
+    return;
+  }
+  return removeAll(madeInTest);
+});
 afterAll(() => removeAll(madeForFile));
