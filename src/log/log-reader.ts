@@ -17,7 +17,6 @@ import { seqAfterDamage, skippedRegion } from './resync.js';
 import { readTailView, type TailView, type TailViews } from './tail-views.js';
 import type { LogEntry, ReadOptions, SkippedRegion } from './types.js';
 import type { WatermarkGate } from './watermark.js';
-import { sleep } from '../util/sleep.js';
 
 export interface ReaderContext {
   dir: string;
@@ -138,15 +137,12 @@ export async function* readLog(ctx: ReaderContext, options: ReadOptions = {}): A
   const follow = options.follow === true;
   const signal = options.signal;
   const stopped = () => signal?.aborted === true || ctx.isClosed();
-  const intervalMs = follow ? (options.followIntervalMs ?? 0) : 0;
   if (follow) ctx.changes.enter();
   let position: Position | undefined;
-  let lookedAt = 0;
   try {
     for (;;) {
       if (stopped()) return;
       const generation = ctx.changes.generation;
-      lookedAt = performance.now();
       if (!position) {
         position = await startPosition(ctx.dir, fromSeq, ctx.activeIndex, ctx.frameMaps);
         if (!position) {
@@ -166,9 +162,6 @@ export async function* readLog(ctx: ReaderContext, options: ReadOptions = {}): A
       }
       if (!follow) return;
       await ctx.changes.wait(Math.min(generation, position.viewGeneration ?? generation), signal);
-      // The generation is read again after the pause (top of the loop), so a change during it is never slept through.
-      const settle = lookedAt + intervalMs - performance.now();
-      if (settle > 0) await sleep(settle, signal);
       position.viewGeneration = undefined;
       position.scanner.seek(position.scanner.offset);
       if (ctx.tailViews) position.scanner.useSize((await tailViewOf(ctx, position, follow)).size);

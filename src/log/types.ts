@@ -121,12 +121,6 @@ export interface ReadOptions {
   lendTags?: readonly number[];
   /** Entries carry their frame bytes and segment salt (`LogEntry.frame`, `LogEntry.salt`). Default false. */
   withFrames?: boolean;
-  /**
-   * Following: after a wake, wait until this long has passed since the last look at the log began, so a log that
-   * changes in a stream of small commits is read in fewer, larger steps (a server's record streams: every follower
-   * wakes on every commit otherwise). Delays records by at most this; never skips one. Default 0.
-   */
-  followIntervalMs?: number;
 }
 
 export interface SegmentInfo {

@@ -1,9 +1,6 @@
 // Retry delays while a server is away (docs/protocol.md "Clients"): exponential with full jitter (AWS's
 // "Exponential Backoff and Jitter"), so many followers of a restarted server do not come back in one wave.
 import { NET_LIMITS } from '../util/limits.js';
-import { sleep } from '../util/sleep.js';
-
-export { sleep };
 
 export class Backoff {
   private attempt = 0;
@@ -31,6 +28,19 @@ export class Backoff {
   }
 }
 
+/** Sleeps `ms`, or less if `signal` aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
 
 /** How a client rides out an outage: told before each pause, and when to give up. */
 export interface OutageOptions {

@@ -112,7 +112,7 @@ export async function streamRecords(log: Log, request: RecordsRequest, res: Serv
   try {
     await writeAll(res, RECORD_STREAM_MAGIC);
     armIdle();
-    for await (const entry of log.read({ fromSeq: request.fromSeq, tags: request.tags, follow, signal: abort.signal, withFrames: true, followIntervalMs: NET_LIMITS.recordStreamFollowIntervalMs })) {
+    for await (const entry of log.read({ fromSeq: request.fromSeq, tags: request.tags, follow, signal: abort.signal, withFrames: true })) {
       disarmIdle();
       assert(entry.frame !== undefined && entry.salt !== undefined, 'withFrames entries carry their frame');
       if (entry.segment !== segment) {

@@ -252,12 +252,6 @@ export const NET_LIMITS = {
   responseBytesMax: 64 * 1024 * 1024,
   /** Longest `wait` a client may ask: how long a following stream may stay idle before it ends. */
   recordWaitMsMax: 30_000,
-  /**
-   * A following record stream looks at the log at most once per this long (ReadOptions.followIntervalMs): a writer
-   * commits hundreds of times a second during a snapshot and each commit woke every stream of the log (20 followers:
-   * 20 reads of the same few records per commit). Adds at most this to live lag (target: 250 ms past the debounce).
-   */
-  recordStreamFollowIntervalMs: 25,
   /** The wait a following client asks (below recordWaitMsMax, so a quiet log still renews its request). */
   followWaitMs: 25_000,
   /** Chunk ids one POST /v1/chunks may ask for (32 bytes each). */
