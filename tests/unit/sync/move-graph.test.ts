@@ -111,4 +111,24 @@ describe('moves', () => {
     const atX = resolveWithMoves('x', cycle);
     expect(atX.winner).toBeDefined();
   });
+  it('an edit carried by a move stays carried once a file is made at the old path after the move (sync-random seed 3773)', () => {
+    // A moves x → y while B edits x; then A makes a new file at x (based on the move's tombstone), and C and A edit
+    // y on top of B's carried edit. Before: the new file at x ended the move's being a head, B's edit stopped being
+    // carried, and y waited for ever for B's edit as the base of C's.
+    const C = '0-cccc333300000000';
+    const { v1, moveGone, moveTo, edit } = moveAndEdit();
+    const madeAtX = file(A, 'x', 5, { basedOn: moveGone.record.versionId, mtimeMs: 3000 });
+    const onY = file(C, 'y', 6, { basedOn: edit.record.versionId, mtimeMs: 4000 });
+    const onYAgain = file(A, 'y', 7, { basedOn: onY.record.versionId, mtimeMs: 5000 });
+    for (const order of [[v1, moveGone, moveTo, edit, madeAtX, onY, onYAgain], [onYAgain, madeAtX, onY, edit, moveTo, moveGone, v1]]) {
+      const graph = graphOf(order);
+      const atY = resolveWithMoves('y', graph);
+      expect(atY.waitingFor).toBeUndefined();
+      expect(atY.winner?.record.versionId).toBe(onYAgain.record.versionId);
+      expect(atY.conflicts).toEqual([]);
+      const atX = resolveWithMoves('x', graph);
+      expect(atX.winner?.record.versionId).toBe(madeAtX.record.versionId);
+      expect(atX.conflicts).toEqual([]);
+    }
+  });
 });
