@@ -13,6 +13,8 @@ import { beats, descendsFrom, headsOf, resolvePath, type PathResolution, type Sy
 export interface MoveGraphSource {
   entriesAt(path: string): readonly SyncEntry[];
   renamedInto(path: string): Iterable<string>;
+  /** Whether the node holds this version at any path (headsOf: a base held elsewhere is not waited for). */
+  holds?(versionId: string): boolean;
 }
 
 /** A head of `from` carried to `entry.record.path` (same version id, basedOn the move's version there). */
@@ -47,7 +49,7 @@ export function entriesWithMoves(path: string, graph: MoveGraphSource, chain: re
  */
 export function carriedOut(path: string, graph: MoveGraphSource, chain: readonly string[] = []): CarriedEntry[] {
   const entries = entriesWithMoves(path, graph, chain);
-  const { heads, byId, waitingFor } = headsOf(entries);
+  const { heads, byId, waitingFor } = headsOf(entries, (id) => graph.holds?.(id) ?? false);
   if (waitingFor !== undefined) return []; // nothing is decided for a path that waits, moves included
   const moves: (SyncEntry & { record: DeleteRecord })[] = [];
   for (const e of byId.values()) {
@@ -81,5 +83,5 @@ export function carriedOut(path: string, graph: MoveGraphSource, chain: readonly
 export function resolveWithMoves(path: string, graph: MoveGraphSource): PathResolution & { entries: SyncEntry[] } {
   const entries = entriesWithMoves(path, graph);
   const away = new Set(carriedOut(path, graph).map((c) => c.from.record.versionId));
-  return { ...resolvePath(entries, away), entries };
+  return { ...resolvePath(entries, away, (id) => graph.holds?.(id) ?? false), entries };
 }

@@ -31,6 +31,7 @@ export class SyncState {
   private readonly graph: MoveGraphSource = {
     entriesAt: (path) => this.entries.get(path) ?? [],
     renamedInto: (path) => this.movedInto.get(path) ?? [],
+    holds: (versionId) => this.stored.has(versionId),
   };
   private dirty = false;
 

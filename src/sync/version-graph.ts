@@ -41,8 +41,13 @@ export function sameState(a: EntryRecord, b: EntryRecord): boolean {
   return a.contentId !== undefined && b.contentId !== undefined && Buffer.from(a.contentId).equals(Buffer.from(b.contentId));
 }
 
-/** The heads of one path's records (a version id held twice counts once), and a base version not held yet. */
-export function headsOf(entries: readonly SyncEntry[]): { heads: SyncEntry[]; byId: Map<string, SyncEntry>; waitingFor: string | undefined } {
+/**
+ * The heads of one path's records (a version id held twice counts once), and a base version not held yet. `holds`
+ * says whether the node holds a version at all (any path): a basedOn naming one held at another path (an edit made
+ * on a version a move carried here, when the carrying has since gone to a concurrent move that wins) is not waited
+ * for; the chain ends there. Without `holds`, any base outside these records is waited for.
+ */
+export function headsOf(entries: readonly SyncEntry[], holds?: (versionId: string) => boolean): { heads: SyncEntry[]; byId: Map<string, SyncEntry>; waitingFor: string | undefined } {
   const byId = new Map<string, SyncEntry>();
   for (const entry of entries) if (!byId.has(entry.record.versionId)) byId.set(entry.record.versionId, entry);
   const ancestors = new Set<string>();
@@ -55,7 +60,7 @@ export function headsOf(entries: readonly SyncEntry[]): { heads: SyncEntry[]; by
       seen.add(parent);
       const held = byId.get(parent);
       if (!held) {
-        waitingFor ??= parent;
+        if (!holds?.(parent)) waitingFor ??= parent;
         break;
       }
       if (ancestors.has(parent)) break; // its own ancestors are marked already
@@ -84,8 +89,8 @@ export function descendsFrom(entry: SyncEntry, ancestorId: string, byId: Readonl
  * version id is in `carriedAway` (an edit concurrent with a move of the path: docs/sync.md "Renames and folder
  * moves") compete at the move's new path instead, not here.
  */
-export function resolvePath(entries: readonly SyncEntry[], carriedAway: ReadonlySet<string> = new Set()): PathResolution {
-  const { heads: all, waitingFor } = headsOf(entries);
+export function resolvePath(entries: readonly SyncEntry[], carriedAway: ReadonlySet<string> = new Set(), holds?: (versionId: string) => boolean): PathResolution {
+  const { heads: all, waitingFor } = headsOf(entries, holds);
   const heads = all.filter((head) => !carriedAway.has(head.record.versionId));
   let winner: SyncEntry | undefined;
   for (const head of heads) if (!winner || beats(head, winner)) winner = head;

@@ -131,4 +131,28 @@ describe('moves', () => {
       expect(atX.conflicts).toEqual([]);
     }
   });
+  it('an edit made on a version carried here is not waited for when a concurrent move that wins carries that version elsewhere', () => {
+    // A moves x → y and B moves x → z, concurrently (B's move wins: the higher node id); C edits x. C held only A's
+    // move when it saw the file at y, so C's edit of y is based on its own edit as carried to y. Once B's move is
+    // held too, C's edit of x goes to z, and the edit at y names a version held at another path: y must not wait for
+    // it (every node would keep what its folder had), it competes at y with what else is there.
+    const C = '0-cccc333300000000';
+    const v1 = file(A, 'x', 1);
+    const toY = gone(A, 'x', v1.record.versionId, 'y');
+    const atY = file(A, 'y', 1, { renamedFrom: 'x' });
+    const toZ = gone(B, 'x', v1.record.versionId, 'z');
+    const atZ = file(B, 'z', 1, { renamedFrom: 'x' });
+    const edit = file(C, 'x', 2, { basedOn: v1.record.versionId, mtimeMs: 500 });
+    const onY = file(C, 'y', 3, { basedOn: edit.record.versionId, mtimeMs: 4000 });
+    const all = [v1, toY, atY, toZ, atZ, edit, onY];
+    const held = new Set(all.map((e) => e.record.versionId));
+    const graph = { ...graphOf(all), holds: (id: string) => held.has(id) };
+    expect(carriedOut('x', graph).map((c) => c.entry.record.path)).toEqual(['z']);
+    const y = resolveWithMoves('y', graph);
+    expect(y.waitingFor).toBeUndefined();
+    expect(y.winner?.record.versionId).toBe(onY.record.versionId);
+    // A base held nowhere is still waited for.
+    const unheld = { ...graphOf(all), holds: (id: string) => held.has(id) && id !== edit.record.versionId };
+    expect(resolveWithMoves('y', unheld).waitingFor).toBe(edit.record.versionId);
+  });
 });
