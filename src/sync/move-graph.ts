@@ -40,39 +40,28 @@ export function entriesWithMoves(path: string, graph: MoveGraphSource, chain: re
   return inbound.length === 0 ? [...own] : [...own, ...inbound];
 }
 
-/**
- * The version heads of `path` carried away by a move of `path`: each head concurrent with a move (it descends from
- * what the move took, not from the move itself) goes to the best such move's new path. The move need not be a head
- * any more: a file made at the old path after the move descends from its tombstone, and if that ended the carrying,
- * an edit carried before would come back to compete at the old path while the records made on top of it at the new
- * path waited for it there for ever (sync-random, seed 3773: three folders that never converged).
- */
+/** The heads of `path` carried away by a move of `path` that is itself a head there. */
 export function carriedOut(path: string, graph: MoveGraphSource, chain: readonly string[] = []): CarriedEntry[] {
   const entries = entriesWithMoves(path, graph, chain);
   const { heads, byId, waitingFor } = headsOf(entries, (id) => graph.holds?.(id) ?? false);
   if (waitingFor !== undefined) return []; // nothing is decided for a path that waits, moves included
-  const moves: (SyncEntry & { record: DeleteRecord })[] = [];
-  for (const e of byId.values()) {
-    if (e.record.kind === 'delete' && e.record.renamedTo !== undefined && e.record.basedOn !== undefined) moves.push(e as SyncEntry & { record: DeleteRecord });
+  let move: (SyncEntry & { record: DeleteRecord }) | undefined;
+  for (const head of heads) {
+    if (head.record.kind !== 'delete' || head.record.renamedTo === undefined || head.record.basedOn === undefined) continue;
+    if (!move || beats(head, move)) move = head as SyncEntry & { record: DeleteRecord };
   }
-  if (moves.length === 0) return [];
+  if (!move) return [];
+  const to = move.record.renamedTo!;
+  const moved = move;
+  // The move's own version at the new path: same writer, renamed from here, the nearest in the writer's log.
+  const partner = graph
+    .entriesAt(to)
+    .filter((e) => e.record.kind === 'version' && e.record.renamedFrom === path && e.node === moved.node)
+    .sort((a, b) => Math.abs(writerSeq(a) - writerSeq(moved)) - Math.abs(writerSeq(b) - writerSeq(moved)))[0];
+  if (!partner) return [];
   const carried: CarriedEntry[] = [];
   for (const head of heads) {
-    if (head.record.kind !== 'version') continue;
-    let move: (SyncEntry & { record: DeleteRecord }) | undefined;
-    for (const candidate of moves) {
-      if (!descendsFrom(head, candidate.record.basedOn!, byId) || descendsFrom(head, candidate.record.versionId, byId)) continue;
-      if (!move || beats(candidate, move)) move = candidate;
-    }
-    if (!move) continue;
-    const to = move.record.renamedTo!;
-    const moved = move;
-    // The move's own version at the new path: same writer, renamed from here, the nearest in the writer's log.
-    const partner = graph
-      .entriesAt(to)
-      .filter((e) => e.record.kind === 'version' && e.record.renamedFrom === path && e.node === moved.node)
-      .sort((a, b) => Math.abs(writerSeq(a) - writerSeq(moved)) - Math.abs(writerSeq(b) - writerSeq(moved)))[0];
-    if (!partner) continue;
+    if (head.record.kind !== 'version' || !descendsFrom(head, moved.record.basedOn!, byId)) continue;
     const record: VersionRecord = { ...head.record, path: to as LogPath, basedOn: partner.record.versionId };
     carried.push({ from: head, entry: { record, node: head.node, seq: head.seq } });
   }
