@@ -4,6 +4,7 @@
 // Invariant: `reaped` only grows, and only when a child of the process has exited and been waited for; so the CPU of
 // a short-lived child is the growth of its parent's `reaped` across the child's run (when no other child exits then).
 import { readFileSync } from 'node:fs';
+import { procStatFields } from '../../src/util/proc-stat.js';
 
 /** The kernel reports these fields in USER_HZ ticks, 100 per second on every Linux architecture Node runs on. */
 const TICKS_PER_SECOND = 100;
@@ -15,15 +16,10 @@ export interface ProcessCpu {
   reaped: number;
 }
 
-/**
- * Parses a /proc/<pid>/stat line. The command name (field 2) is in parentheses and may hold spaces or parentheses
- * itself, so the fields are counted from the last ')'.
- */
+/** Parses a /proc/<pid>/stat line (procStatFields: utime, stime, cutime, cstime are fields 14-17). */
 export function parseProcStat(line: string): ProcessCpu | undefined {
-  const end = line.lastIndexOf(')');
-  if (end < 0) return undefined;
-  // Fields from 3 (state) on: utime, stime, cutime, cstime are fields 14-17.
-  const fields = line.slice(end + 2).split(' ');
+  const fields = procStatFields(line);
+  if (!fields) return undefined;
   const [utime, stime, cutime, cstime] = [11, 12, 13, 14].map((i) => Number(fields[i]));
   if (![utime, stime, cutime, cstime].every((value) => Number.isInteger(value) && value! >= 0)) return undefined;
   return { own: (utime! + stime!) / TICKS_PER_SECOND, reaped: (cutime! + cstime!) / TICKS_PER_SECOND };

@@ -13,6 +13,7 @@ import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { LockedError, wrapIoError } from '../errors.js';
 import { LOG_LIMITS } from '../util/limits.js';
+import { procStatFields } from '../util/proc-stat.js';
 import { LOCK_FILE_NAME } from './format.js';
 
 interface LockContent {
@@ -41,9 +42,7 @@ function readProcFile(path: string): Promise<string | undefined> {
 /** Field 22 of /proc/<pid>/stat: the process start time, which tells a reused pid from the original. */
 async function processStartTime(pid: number): Promise<string | undefined> {
   const stat = await readProcFile(`/proc/${pid}/stat`);
-  if (!stat) return undefined;
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return fields[19];
+  return stat === undefined ? undefined : procStatFields(stat)?.[19];
 }
 
 /** What names this process for a lock and never changes while it runs: read once (every follower's wait asked). */

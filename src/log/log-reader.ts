@@ -251,11 +251,7 @@ async function* readAvailable(
   }
 }
 
-/**
- * The floor, the listing and the segment's size, read in that order: the floor before the listing and the size
- * (whatever it covers was in the files before it was published), the size after the listing (a writer finishes a
- * segment before it creates the next one). A follower shares them with the Log's other followers (tail-views.ts).
- */
+/** The floor, the listing and the segment's size (readTailView keeps their order); a follower shares them (TailViews). */
 async function tailViewOf(ctx: ReaderContext, position: Position, follow: boolean): Promise<TailView> {
   const { segment } = position;
   if (follow && ctx.tailViews) {

@@ -17,6 +17,11 @@ export interface MoveGraphSource {
   holds?(versionId: string): boolean;
 }
 
+/** The graph's `holds` as headsOf takes it (a graph without one holds nothing beyond the records it is asked about). */
+function holdsOf(graph: MoveGraphSource): (versionId: string) => boolean {
+  return (versionId) => graph.holds?.(versionId) ?? false;
+}
+
 /** A head of `from` carried to `entry.record.path` (same version id, basedOn the move's version there). */
 export interface CarriedEntry {
   from: SyncEntry;
@@ -43,7 +48,7 @@ export function entriesWithMoves(path: string, graph: MoveGraphSource, chain: re
 /** The heads of `path` carried away by a move of `path` that is itself a head there. */
 export function carriedOut(path: string, graph: MoveGraphSource, chain: readonly string[] = []): CarriedEntry[] {
   const entries = entriesWithMoves(path, graph, chain);
-  const { heads, byId, waitingFor } = headsOf(entries, (id) => graph.holds?.(id) ?? false);
+  const { heads, byId, waitingFor } = headsOf(entries, holdsOf(graph));
   if (waitingFor !== undefined) return []; // nothing is decided for a path that waits, moves included
   let move: (SyncEntry & { record: DeleteRecord }) | undefined;
   for (const head of heads) {
@@ -72,5 +77,5 @@ export function carriedOut(path: string, graph: MoveGraphSource, chain: readonly
 export function resolveWithMoves(path: string, graph: MoveGraphSource): PathResolution & { entries: SyncEntry[] } {
   const entries = entriesWithMoves(path, graph);
   const away = new Set(carriedOut(path, graph).map((c) => c.from.record.versionId));
-  return { ...resolvePath(entries, away, (id) => graph.holds?.(id) ?? false), entries };
+  return { ...resolvePath(entries, away, holdsOf(graph)), entries };
 }

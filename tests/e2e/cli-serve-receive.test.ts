@@ -1,13 +1,15 @@
 // Across the network through the CLI, as a user runs it: `synclog watch` records a folder, `synclog serve` serves
 // the log with a token, `synclog receive --from URL` mirrors it (--once, then following live edits), trees compared
 // byte for byte; the server refuses a public address without token and TLS; a wrong token is exit 1 with no data.
-import { mkdir, readdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { getPriority } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { exited, runCli, spawnCli, waitForLine } from '../helpers/run-cli.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
 import { snapshotTree } from '../helpers/tree-snapshot.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { procStatFields } from '../../src/util/proc-stat.js';
 
 const TOKEN = 'e2e-token-abcdef0123456789';
 
@@ -137,12 +139,7 @@ describe('synclog serve + receive --from', () => {
     await writeFile(join(source, 'a.txt'), 'a\n');
     expect((await runCli(['snapshot', source, '--log', logDir])).code).toBe(0);
     /** The nice value of a running process: field 19 of /proc/PID/stat (Linux). */
-    const niceOf = async (pid: number) => {
-      const { readFile } = await import('node:fs/promises');
-      const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
-    };
-    const { getPriority } = await import('node:os');
+    const niceOf = async (pid: number) => Number(procStatFields(await readFile(`/proc/${pid}/stat`, 'utf8'))?.[16]);
     const own = getPriority(); // 0 unless the tests themselves run under nice
     const cases: [string[], number, string][] = [
       [[], Math.max(10, own), 'low'],
