@@ -7,15 +7,8 @@
 // kept: the next ask reads again (and meets the damage again, if it is damage).
 import type { ContentIdBytes } from '../record/index.js';
 import { contentIdHex, type ChunkRecordResult } from '../store/index.js';
-import { uninitializedBytes } from '../util/uninitialized-bytes.js';
+import { unzeroedCopy } from '../util/uninitialized-bytes.js';
 import { WeightedLru } from '../util/weighted-lru.js';
-
-/** A copy without zero-filling its memory first (every byte is written at once). */
-function copyOf(bytes: Uint8Array): Uint8Array {
-  const copy = uninitializedBytes(bytes.length);
-  copy.set(bytes);
-  return copy;
-}
 
 /** Where chunk records come from: the store (Store.readChunkRecords), in the order asked, each its result or error. */
 export interface ChunkRecordSource {
@@ -87,7 +80,7 @@ export class SharedChunkReads implements ChunkRecordSource {
     if (bytes * 4 > this.bytesMax || this.kept.has(hex)) return;
     // A payload may be a view into the run of neighbours it was read with (up to 2 MiB): keeping the view would keep
     // the whole run alive unseen by the bound, so such a payload is kept as a copy of its own.
-    const payload = bytes * 2 < found.payload.buffer.byteLength ? copyOf(found.payload) : found.payload;
+    const payload = bytes * 2 < found.payload.buffer.byteLength ? unzeroedCopy(found.payload) : found.payload;
     this.kept.set(hex, { tag: found.tag, payload }, bytes);
   }
 }

@@ -2,7 +2,7 @@
 // does it on the calling thread (small files, `workers: 0`). Owns no I/O. Invariant: a session delivers its chunks
 // in content order, each with its BLAKE3 id, and `end()` resolves only after the last chunk was delivered.
 import { LIMITS } from '../util/limits.js';
-import { BufferPool } from './buffer-pool.js';
+import { BufferPool } from '../util/buffer-pool.js';
 import { BlockChunker, chunkWhole, DEFAULT_CHUNK_SIZES, type ChunkSizes } from './chunker.js';
 import { compressChunk, type CompressedChunk, type CompressionMode } from './compress.js';
 import { ContentHasher, hashContent } from './content-id.js';

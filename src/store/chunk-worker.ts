@@ -3,7 +3,7 @@
 // exactly once, in order per session; buffers are transferred, never shared.
 import { parentPort, workerData } from 'node:worker_threads';
 import { LIMITS } from '../util/limits.js';
-import { BufferPool } from './buffer-pool.js';
+import { BufferPool } from '../util/buffer-pool.js';
 import { BlockChunker, type ChunkSizes } from './chunker.js';
 import { compressChunk, readyCodecs } from './compress.js';
 import { ContentHasher, hashContent } from './content-id.js';

@@ -4,7 +4,7 @@
 // The GEAR table and the masks are part of the format: changing them does not corrupt a log, but it ends dedup
 // against chunks written before (docs/store.md "Chunking").
 import { assert } from '../util/assert.js';
-import { BufferPool } from './buffer-pool.js';
+import { BufferPool } from '../util/buffer-pool.js';
 import { LIMITS } from '../util/limits.js';
 
 export interface ChunkSizes {

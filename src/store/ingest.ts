@@ -13,7 +13,7 @@ import { assert } from '../util/assert.js';
 import { deferred } from '../util/deferred.js';
 import { LIMITS } from '../util/limits.js';
 import { uninitializedBytes } from '../util/uninitialized-bytes.js';
-import { BufferPool } from './buffer-pool.js';
+import { BufferPool } from '../util/buffer-pool.js';
 import type { ChunkIndex } from './chunk-index.js';
 import type { ChunkProcessor, HashedChunk, InlineProcessor } from './chunk-processor.js';
 import { compressChunk, type CompressedChunk, type CompressionMode } from './compress.js';

@@ -175,6 +175,11 @@ export const LOG_LIMITS = {
    */
   frameMapFramesMax: 131_072,
   /**
+   * Idle 2 MiB run buffers a Log keeps for readManyAt (16 MiB at most): a server answering a follower's 3 chunk
+   * requests in flight, each read in two groups of up to 16 records, has about this many runs at once.
+   */
+  readRunBuffersPooledMax: 8,
+  /**
    * Bytes after a bad frame at the end of the newest segment that open/readers search for a later valid frame
    * (a valid frame there means mid-log damage, not a torn tail). More than this after the bad frame is never a
    * torn tail: one write is at most a group commit or one record.

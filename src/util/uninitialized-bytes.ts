@@ -12,3 +12,13 @@ export function uninitializedBytes(bytes: number): Uint8Array {
   const buffer = Buffer.allocUnsafeSlow(bytes);
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }
+
+/**
+ * A copy of `bytes` in fresh memory of exactly its size, not zeroed first (every byte is written at once): for a
+ * payload that must outlive the reused buffer it was read into, or keep no larger buffer alive.
+ */
+export function unzeroedCopy(bytes: Uint8Array): Uint8Array {
+  const copy = uninitializedBytes(bytes.length);
+  copy.set(bytes);
+  return copy;
+}

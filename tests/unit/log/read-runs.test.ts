@@ -79,4 +79,26 @@ describe('Log.readManyAt', () => {
       await log.close();
     }
   });
+
+  it('gives records that keep their bytes while later reads reuse the read buffers: many calls at once, then more', async () => {
+    const dir = join(await makeTmpDir(), 'log');
+    const positions = await buildLog(dir, 40, {}, 2000);
+    const log = await Log.open(dir, { readOnly: true });
+    try {
+      const hinted = positions.map((p) => ({ ...p, payloadBytesHint: 2100 }));
+      // More calls at once than the Log keeps run buffers for: some read into pooled buffers, some into their own.
+      const calls = Array.from({ length: 24 }, (_, k) => hinted.slice(k % 20, (k % 20) + 20));
+      const first = await Promise.all(calls.map((asked) => log.readManyAt(asked)));
+      for (let round = 0; round < 5; round++) await Promise.all(calls.map((asked) => log.readManyAt([...asked].reverse())));
+      for (const [k, results] of first.entries()) {
+        for (const [i, result] of results.entries()) {
+          const seq = (k % 20) + i;
+          expect(payloadOf(result).equals(Buffer.from(recordFor(seq, 2000).payload))).toBe(true);
+        }
+      }
+    } finally {
+      await log.close();
+    }
+  });
 });
+

@@ -3,8 +3,8 @@
 // gives back each buffer it took exactly once, after its last use).
 // Why: allocating a fresh 512 KiB chunker buffer (or a read buffer) per small file cost more CPU in allocation and
 // GC than the file's hashing and compression together (docs/store.md "Small files").
-import { assert } from '../util/assert.js';
-import { uninitializedBytes } from '../util/uninitialized-bytes.js';
+import { assert } from './assert.js';
+import { uninitializedBytes } from './uninitialized-bytes.js';
 
 export class BufferPool {
   private readonly idle: Uint8Array[] = [];
@@ -18,6 +18,20 @@ export class BufferPool {
 
   take(): Uint8Array {
     return this.idle.pop() ?? uninitializedBytes(this.bufferBytes);
+  }
+
+  private made = 0;
+
+  /**
+   * An idle buffer, or a new one while fewer than `idleMax` were ever made; undefined beyond that (the caller does
+   * without one). For a pool used only this way: its buffers are a fixed set, made as first needed, never dropped.
+   */
+  takeBounded(): Uint8Array | undefined {
+    const idle = this.idle.pop();
+    if (idle) return idle;
+    if (this.made >= this.idleMax) return undefined;
+    this.made++;
+    return uninitializedBytes(this.bufferBytes);
   }
 
   give(buffer: Uint8Array): void {
