@@ -1,13 +1,15 @@
 // Read deltas on the server (docs/protocol.md "Read deltas", protocol 4): for a records request with `delta=1`, a
 // version record of at least deltaChunksMin chunks may travel as its delta against the newest entry of the same
-// root and path below it, when that is a version and gives at least half the chunks. Owns finding that base (the
-// store's history catalog, built on the first delta a client could use, then refreshed as the log grows) and the
-// check that makes a delta safe to send: the client's own reconstruction (expandVersionPayload) must give back the
-// stored payload byte for byte, so the frame checksum the delta carries verifies. Never sends a delta that fails it:
-// that record goes whole.
+// root and path below it, when that is a version and gives at least half the chunks. Owns finding that base (its
+// seq from an index of each path's entries, entry-seqs.ts, built on the first delta a client could use and read
+// forward as the log grows; its record read from the log by that seq) and the check that makes a delta safe to send:
+// the client's own reconstruction (expandVersionPayload) must give back the stored payload byte for byte, so the frame
+// checksum the delta carries verifies. Never sends a delta that fails it: that record goes whole.
 import type { LogEntry } from '../log/index.js';
 import { decodeRecord, encodeRecord, RECORD_TAGS, type ChunkRef, type VersionRecord } from '../record/index.js';
-import type { CatalogApi, StoreApi } from '../store/index.js';
+import type { StoreApi } from '../store/index.js';
+import { WeightedLru } from '../util/weighted-lru.js';
+import { EntrySeqs } from './entry-seqs.js';
 import { FRAME_HEADER_BYTES } from '../log/index.js';
 import { PUSH_LIMITS } from '../util/limits.js';
 import { encodeVersionDeltaHead } from './protocol.js';
@@ -23,13 +25,22 @@ export interface ReadDeltaStats {
   deltaBytesSaved: number;
 }
 
+/**
+ * Chunk entries of the bases read last, kept (~100 bytes each): a writer's followers all ask for its new version
+ * within moments, and each would read the same base record from the log again.
+ */
+const RECENT_BASE_CHUNKS_MAX = 65_536;
+
 export class ReadDeltas {
-  private catalog: Promise<CatalogApi> | undefined;
+  private readonly entrySeqs: EntrySeqs;
+  private readonly recentBases = new WeightedLru<number, { root: string; path: string; chunks: readonly ChunkRef[] }>(RECENT_BASE_CHUNKS_MAX);
 
   constructor(
     private readonly store: StoreApi,
     private readonly stats: ReadDeltaStats,
-  ) {}
+  ) {
+    this.entrySeqs = new EntrySeqs(store);
+  }
 
   /**
    * The delta message for `entry` (read with frames), as pieces to write in order, or undefined when it goes whole:
@@ -67,21 +78,24 @@ export class ReadDeltas {
 
   /** The newest entry of the record's root and path below `seq`, when it is a version with chunks. */
   private async baseOf(seq: number, record: VersionRecord): Promise<{ seq: number; chunks: readonly ChunkRef[] } | undefined> {
-    // Built on first use (one read of the log's non-chunk records), kept and refreshed for the server's lifetime.
-    // A catalog that cannot be read (damage further on in the log) only means whole records: the stream's own
-    // reader reports damage where it meets it.
-    this.catalog ??= this.store.catalog();
-    let catalog: CatalogApi;
+    // The index is read on first use (one read of the log's entries), kept and read forward for the server's
+    // lifetime; the base's record is read from the log by its seq. A log that cannot be read there (damage further
+    // on) only means whole records: the stream's own reader reports damage where it meets it.
     try {
-      catalog = await this.catalog;
-      if (catalog.nextSeq < seq) await catalog.refresh();
+      const baseSeq = await this.entrySeqs.versionBelow(seq, record.root, record.path);
+      if (baseSeq === undefined) return undefined;
+      const kept = this.recentBases.get(baseSeq, { touch: true });
+      if (kept) return kept.root === record.root && kept.path === record.path ? { seq: baseSeq, chunks: kept.chunks } : undefined;
+      for await (const stored of this.store.entries({ fromSeq: baseSeq, kinds: ['version'] })) {
+        // Not the record the index named (a prune has since removed it: its seq holds a pruned frame now): whole.
+        const base = stored.record;
+        if (stored.seq !== baseSeq || base.kind !== 'version' || !base.chunks || base.root !== record.root || base.path !== record.path) return undefined;
+        if (base.chunks.length <= RECENT_BASE_CHUNKS_MAX / 4) this.recentBases.set(baseSeq, { root: base.root, path: base.path, chunks: base.chunks }, base.chunks.length);
+        return { seq: baseSeq, chunks: base.chunks };
+      }
+      return undefined;
     } catch {
       return undefined;
     }
-    if (catalog.nextSeq < seq) return undefined; // the catalog's view is behind this record: send it whole
-    const history = catalog.history(record.root, record.path);
-    const before = history.findLast((stored) => stored.seq < seq);
-    if (before?.record.kind !== 'version' || !before.record.chunks) return undefined;
-    return { seq: before.seq, chunks: before.record.chunks };
   }
 }
