@@ -8,6 +8,8 @@ import { uninitializedBytes } from './uninitialized-bytes.js';
 
 export class BufferPool {
   private readonly idle: Uint8Array[] = [];
+  /** Buffers takeBounded made (it never makes more than idleMax). */
+  private made = 0;
 
   constructor(
     readonly bufferBytes: number,
@@ -19,8 +21,6 @@ export class BufferPool {
   take(): Uint8Array {
     return this.idle.pop() ?? uninitializedBytes(this.bufferBytes);
   }
-
-  private made = 0;
 
   /**
    * An idle buffer, or a new one while fewer than `idleMax` were ever made; undefined beyond that (the caller does

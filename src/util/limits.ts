@@ -175,8 +175,8 @@ export const LOG_LIMITS = {
    */
   frameMapFramesMax: 131_072,
   /**
-   * Idle 2 MiB run buffers a Log keeps for readManyAt (16 MiB at most): a server answering a follower's 3 chunk
-   * requests in flight, each read in two groups of up to 16 records, has about this many runs at once.
+   * 2 MiB read buffers a Log keeps for readManyAt, one per call in flight (16 MiB at most): a server answering a
+   * follower's 3 chunk requests in flight, each read in two groups of up to 16 records, makes about 6 calls at once.
    */
   readRunBuffersPooledMax: 8,
   /**
