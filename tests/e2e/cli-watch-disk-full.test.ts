@@ -12,8 +12,12 @@ import { makeTmpDir } from '../helpers/tmp-dir.js';
 import { snapshotTree } from '../helpers/tree-snapshot.js';
 import { waitFor } from '../helpers/wait-for.js';
 
+/** Watchers this file started: a test that fails before it stops its own leaves none running. */
+const children: ReturnType<typeof spawnCli>[] = [];
+
 function watchChild(args: string[]) {
   const child = spawnCli(args);
+  children.push(child);
   let out = '';
   let err = '';
   child.stdout!.on('data', (d) => (out += d));
@@ -26,6 +30,7 @@ function watchChild(args: string[]) {
 describe.runIf(CAN_MOUNT_TMPFS)('synclog watch with its log on a full disk (needs mount)', () => {
   let disk: SmallDisk | undefined;
   afterEach(() => {
+    for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     disk?.unmount();
     disk = undefined;
   });
