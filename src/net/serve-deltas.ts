@@ -33,7 +33,8 @@ const RECENT_BASE_CHUNKS_MAX = 65_536;
 
 export class ReadDeltas {
   private readonly entrySeqs: EntrySeqs;
-  private readonly recentBases = new WeightedLru<number, { root: string; path: string; chunks: readonly ChunkRef[] }>(RECENT_BASE_CHUNKS_MAX);
+  /** A base's chunk list by its seq (a seq names one record, of the path the index found it for). */
+  private readonly recentBases = new WeightedLru<number, readonly ChunkRef[]>(RECENT_BASE_CHUNKS_MAX);
 
   constructor(
     private readonly store: StoreApi,
@@ -85,12 +86,12 @@ export class ReadDeltas {
       const baseSeq = await this.entrySeqs.versionBelow(seq, record.root, record.path);
       if (baseSeq === undefined) return undefined;
       const kept = this.recentBases.get(baseSeq, { touch: true });
-      if (kept) return kept.root === record.root && kept.path === record.path ? { seq: baseSeq, chunks: kept.chunks } : undefined;
+      if (kept) return { seq: baseSeq, chunks: kept };
       for await (const stored of this.store.entries({ fromSeq: baseSeq, kinds: ['version'] })) {
         // Not the record the index named (a prune has since removed it: its seq holds a pruned frame now): whole.
         const base = stored.record;
         if (stored.seq !== baseSeq || base.kind !== 'version' || !base.chunks || base.root !== record.root || base.path !== record.path) return undefined;
-        if (base.chunks.length <= RECENT_BASE_CHUNKS_MAX / 4) this.recentBases.set(baseSeq, { root: base.root, path: base.path, chunks: base.chunks }, base.chunks.length);
+        if (base.chunks.length <= RECENT_BASE_CHUNKS_MAX / 4) this.recentBases.set(baseSeq, base.chunks, base.chunks.length);
         return { seq: baseSeq, chunks: base.chunks };
       }
       return undefined;

@@ -98,6 +98,8 @@ export class Store implements StoreApi {
   private recentChunks: RecentChunkLocations | undefined;
   /** Per segment the index has entries in: the identity of the file they were read from (see segmentUnchanged). */
   private readonly indexedFiles = new Map<string, string | undefined>();
+  /** Segment identities stat'ed in this event-loop turn (identityThisTurn). */
+  private readonly identities = new Map<string, string | undefined>();
 
   constructor(
     readonly logDir: string,
@@ -252,7 +254,6 @@ export class Store implements StoreApi {
    * stat of its own (~0.3 s of a server's main thread per 400 MB served), though they lie in a few segments and the
    * reads they guard all start after the turn anyway.
    */
-  private readonly identities = new Map<string, string | undefined>();
   private identityThisTurn(segment: string): string | undefined {
     if (this.identities.has(segment)) return this.identities.get(segment);
     if (this.identities.size === 0) setImmediate(() => this.identities.clear());
