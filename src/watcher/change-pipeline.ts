@@ -14,7 +14,7 @@ import { dirname, join } from 'node:path';
 import { displayName } from '../util/display-name.js';
 import { DiskFullError, UnsafePathError, WatchError, wrapIoError } from '../errors.js';
 import { validateLogPath } from '../util/log-path.js';
-import type { VersionEvent } from '../record/index.js';
+import type { VersionEvent, VersionRecord } from '../record/index.js';
 import type { StoreApi } from '../store/types.js';
 import { WATCH_LIMITS } from '../util/limits.js';
 import { changeOf, hexOf, planRecords, type Appeared, type PlannedRecord, type Vanished } from './batch-records.js';
@@ -44,6 +44,8 @@ export interface PipelineHooks {
   ownerOf(uid: number): string | undefined;
   /** Live paths the log has below `dirPath` (to find what vanished with a directory). */
   liveBelow(root: string, dirPath: string): string[];
+  /** Live file paths in `root` whose content may be `contentIdHex` (candidates, checked against their records). */
+  liveFilesWithContent(root: string, contentIdHex: string): string[];
   /** The log's disk became full: said once per episode, with what waits (the paths are kept and retried). */
   diskFull(error: DiskFullError, waiting: { paths: number; fileBytes: number }): void;
   /** The first append after a full disk went through: the waiting paths are being recorded. */
@@ -105,6 +107,7 @@ export class ChangePipeline {
   /** Warms the files of large batches ahead of their reads (started with the first such batch). */
   private readonly readAhead = new ReadAhead();
   private batchesRunning = 0;
+  private pumpQueued = false;
   private timer: NodeJS.Timeout | undefined;
   private timerDueMs = Infinity;
   /** Stopping or one-shot: no debounce, no rename window. */
@@ -157,11 +160,24 @@ export class ChangePipeline {
     this.pump();
   }
 
-  /** A path to look at now, without debounce (scan results, catch-up). */
+  /**
+   * A path to look at now, without debounce (scan results, catch-up). Paths handed over in one go (a scan's whole
+   * list) go into batches together, not the first alone: a move's old and new paths then meet in one batch.
+   */
   enqueueNow(root: string, path: string): void {
     if (!this.recordable(root, path)) return;
     this.enqueueQuiet(root, path);
-    this.pump();
+    this.pumpSoon();
+  }
+
+  /** Pumps once the caller's synchronous run of calls is over. */
+  private pumpSoon(): void {
+    if (this.pumpQueued) return;
+    this.pumpQueued = true;
+    queueMicrotask(() => {
+      this.pumpQueued = false;
+      this.pump();
+    });
   }
 
   /** enqueueNow without pumping (callers inside a batch: the batch's end pumps). */
@@ -337,10 +353,17 @@ export class ChangePipeline {
       this.batchOf.set(key, batch);
     }
     const done: string[] = [];
+    // Paths this batch takes in while it commits (a move's old path, found gone): in flight with it, like its keys.
+    const claimed: string[] = [];
+    const claim = (key: string) => {
+      claimed.push(key);
+      this.inflight.add(key);
+      this.batchOf.set(key, batch);
+    };
     try {
       const live = await this.dropFailedRoots(keys, done);
       const outcomes = await this.reconcileAll(live);
-      await this.commit(live, outcomes, done, batch.id);
+      await this.commit(live, outcomes, done, batch.id, claim);
     } catch (error) {
       if (error instanceof DiskFullError) {
         this.stallOnFullDisk(error, keys, done);
@@ -356,7 +379,7 @@ export class ChangePipeline {
         else done.push(key);
       }
     } finally {
-      for (const key of keys) {
+      for (const key of [...keys, ...claimed]) {
         this.inflight.delete(key);
         if (this.batchOf.get(key) === batch) this.batchOf.delete(key);
       }
@@ -424,7 +447,7 @@ export class ChangePipeline {
     this.hooks.rootFailed(root, error);
   }
 
-  private async commit(keys: string[], outcomes: Outcome[], done: string[], batchId: number): Promise<void> {
+  private async commit(keys: string[], outcomes: Outcome[], done: string[], batchId: number, claim: (key: string) => void): Promise<void> {
     const appeared: Appeared[] = [];
     const vanished: Vanished[] = [];
     for (const [i, outcome] of outcomes.entries()) {
@@ -434,6 +457,7 @@ export class ChangePipeline {
     }
     await this.addMissingParents(appeared, vanished, done, batchId);
     this.expandVanishedDirs(vanished, new Set(keys));
+    await this.findMoveSources(appeared, vanished, batchId, claim);
     const nowMs = Date.now();
     const { pairs, gone } = pairRenames([...vanished, ...this.held.candidates()], appeared.filter((a) => a.isNew));
     const moved = new Set(pairs.flatMap((p) => [p.gone.key, p.added.key]));
@@ -557,6 +581,72 @@ export class ChangePipeline {
     for (const [i, outcome] of outcomes.entries()) {
       const [key, { root, path }] = wanted[i]!;
       this.applyOutcome(key, root, path, outcome, appeared, vanished, done);
+    }
+  }
+
+  /**
+   * A new file whose content a live file elsewhere in its root has, where that file is now gone from disk, was moved
+   * from there, even when nothing has been seen for the old path yet: a move's two events may come far apart under
+   * load (the new name's first, read and committed before the old name's arrives), and a scan hands over each as it
+   * comes. Without this, pairing depended on how fast this process ran, and a move was sometimes recorded as a
+   * create and a delete. Such an old path is taken into this batch as vanished (it is gone: just looked at), so
+   * pairRenames pairs it. When it is in another batch: an earlier one is waited for (its outcome is then held, or
+   * recorded); a later one cannot be (it may wait for this one), so the new file is looked at again after it.
+   * Costs nothing for a new file whose content the log has nowhere else, and one lstat for a copy.
+   */
+  private async findMoveSources(appeared: Appeared[], vanished: Vanished[], batchId: number, claim: (key: string) => void): Promise<void> {
+    const contentOf = (c: { root: string; contentId?: string }) => `${c.root}\0${c.contentId}`;
+    // Contents that already have a partner in hand: pairing takes it, as ever.
+    const partnered = new Set<string>();
+    for (const g of [...vanished, ...this.held.candidates()]) if (g.type === 'file' && g.contentId !== undefined) partnered.add(contentOf(g));
+    const inBatch = new Set<string>([...appeared, ...vanished].map((c) => c.key));
+    const wanting = new Map<Appeared, { key: string; path: string; live: VersionRecord }[]>();
+    for (const a of appeared) {
+      if (!a.isNew || a.type !== 'file' || a.contentId === undefined || partnered.has(contentOf(a))) continue;
+      const sources = [];
+      for (const path of this.hooks.liveFilesWithContent(a.root, a.contentId).slice(0, MOVE_SOURCE_CANDIDATES_MAX)) {
+        const key = keyOf(a.root, path);
+        const live = this.ctx.catalog.latest(a.root, path)?.record;
+        if (inBatch.has(key) || live?.kind !== 'version' || live.type !== 'file' || live.size !== a.size || hexOf(live.contentId) !== a.contentId) continue;
+        sources.push({ key, path, live });
+      }
+      if (sources.length > 0) wanting.set(a, sources);
+    }
+    if (wanting.size === 0) return;
+    const earlier = new Set<Promise<void>>();
+    const lookAgain = new Set<Appeared>();
+    for (const [a, sources] of wanting) {
+      for (const { key } of sources) {
+        const other = this.batchOf.get(key);
+        if (!other) continue;
+        if (other.id < batchId) earlier.add(other.finished);
+        else lookAgain.add(a);
+      }
+    }
+    if (earlier.size > 0) await Promise.all(earlier);
+    const taken = new Set<string>();
+    for (const [a, sources] of wanting) {
+      for (const { key, path, live } of sources) {
+        // Held now (an earlier batch found it gone) or recorded: pairRenames sees the held ones.
+        if (taken.has(key) || this.held.has(key) || this.inflight.has(key) || this.ctx.catalog.latest(a.root, path)?.record.versionId !== live.versionId) continue;
+        if (!(await goneFromDisk(absolutePathOf(this.roots.get(a.root)!, path)))) continue;
+        if (this.held.has(key) || this.inflight.has(key)) continue;
+        taken.add(key);
+        lookAgain.delete(a);
+        this.settle.remove(key);
+        this.ready.delete(key);
+        this.retries.delete(key);
+        this.deferred.delete(key);
+        claim(key);
+        vanished.push({ key, root: a.root, path, type: 'file', ino: this.inodes.get(key), contentId: a.contentId, size: live.size });
+        break;
+      }
+    }
+    // Their old path is being looked at by a later batch: this batch leaves them out, and they are read again once
+    // it is over (a batch after that one, which waits for it).
+    for (const a of lookAgain) {
+      appeared.splice(appeared.indexOf(a), 1);
+      this.deferred.add(a.key);
     }
   }
 
@@ -713,6 +803,20 @@ function checkNameDecodes(rootPath: string | undefined, root: string, path: stri
 function parentOf(path: string): string {
   const at = path.lastIndexOf('/');
   return at < 0 ? '' : path.slice(0, at);
+}
+
+/** Live files with a new file's content that are checked for being its move's old path (a few copies at most). */
+const MOVE_SOURCE_CANDIDATES_MAX = 8;
+
+/** True when nothing is at `path` now (it, or a folder above it, is gone); false when something is or it cannot tell. */
+async function goneFromDisk(path: string): Promise<boolean> {
+  try {
+    await lstat(path);
+    return false;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'ENOTDIR';
+  }
 }
 
 async function rootStillThere(path: string): Promise<boolean> {

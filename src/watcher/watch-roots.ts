@@ -6,24 +6,38 @@ import { UnsafePathError, WatchError } from '../errors.js';
 import { WATCH_LIMITS } from '../util/limits.js';
 import { toLogPath } from '../util/log-path.js';
 import type { CatalogApi } from '../store/types.js';
+import { hexOf } from './batch-records.js';
 import { keyOf, type ChangePipeline, type PipelineRoot } from './change-pipeline.js';
 import type { DirRescanner } from './dir-rescan.js';
 import type { WatcherChange } from './events.js';
 
-/** What the log has live, per root and per directory, kept current from the watcher's own commits. */
+/**
+ * What the log has live, per root and per directory, kept current from the watcher's own commits; and per file
+ * content, so a new file can be checked against the live files it may have been moved from (ChangePipeline).
+ */
 export class LiveIndex {
-  private readonly byRoot = new Map<string, Set<string>>();
+  /** root → live path → a prefix of its content id ('' for directories, links, and paths a sync applied). */
+  private readonly byRoot = new Map<string, Map<string, string>>();
   /** `${root}/${dir}` → live paths directly in that directory ('' is the root). */
   private readonly byDir = new Map<string, Set<string>>();
+  /**
+   * `${root}\0${content prefix}` → live file paths with that content: one path (the usual case) or several. A prefix
+   * keeps the index small; a match is only a candidate, which the caller checks against the record itself.
+   */
+  private readonly byContent = new Map<string, string | string[]>();
 
   load(catalog: Pick<CatalogApi, 'paths'>): void {
-    for (const p of catalog.paths()) if (!p.deleted) this.add(p.root, p.path);
+    for (const p of catalog.paths()) {
+      if (p.deleted) continue;
+      const r = p.latest?.record;
+      this.add(p.root, p.path, r?.kind === 'version' && r.type === 'file' ? hexOf(r.contentId) : undefined);
+    }
   }
 
-  apply(change: Pick<WatcherChange, 'root' | 'path' | 'change' | 'renamedFrom'>): void {
-    if (change.change === 'deleted') this.remove(change.root, change.path);
-    else this.add(change.root, change.path);
+  apply(change: Pick<WatcherChange, 'root' | 'path' | 'change' | 'renamedFrom'> & { type?: WatcherChange['type']; contentId?: string }): void {
     if (change.renamedFrom !== undefined) this.remove(change.root, change.renamedFrom);
+    this.remove(change.root, change.path);
+    if (change.change !== 'deleted') this.add(change.root, change.path, change.type === 'file' ? change.contentId : undefined);
   }
 
   has(root: string, path: string): boolean {
@@ -31,7 +45,7 @@ export class LiveIndex {
   }
 
   paths(root: string): Iterable<string> {
-    return [...this.set(root)];
+    return [...this.set(root).keys()];
   }
 
   children(root: string, dir: string): string[] {
@@ -51,27 +65,54 @@ export class LiveIndex {
     return found;
   }
 
-  private add(root: string, path: string): void {
-    this.set(root).add(path);
+  /** Live file paths whose content id may be `contentIdHex` (candidates: check each against its record). */
+  filesWithContent(root: string, contentIdHex: string): string[] {
+    const found = this.byContent.get(contentKey(root, contentIdHex));
+    return found === undefined ? [] : typeof found === 'string' ? [found] : [...found];
+  }
+
+  private add(root: string, path: string, contentIdHex: string | undefined): void {
+    const prefix = contentIdHex === undefined ? '' : contentIdHex.slice(0, CONTENT_PREFIX_CHARS);
+    this.set(root).set(path, prefix);
     const key = `${root}/${parentOf(path)}`;
     let children = this.byDir.get(key);
     if (!children) this.byDir.set(key, (children = new Set()));
     children.add(path);
+    if (prefix === '') return;
+    const ck = contentKey(root, prefix);
+    const had = this.byContent.get(ck);
+    this.byContent.set(ck, had === undefined ? path : typeof had === 'string' ? [had, path] : [...had, path]);
   }
 
   private remove(root: string, path: string): void {
-    this.set(root).delete(path);
+    const set = this.set(root);
+    const prefix = set.get(path);
+    if (prefix === undefined) return;
+    set.delete(path);
     const key = `${root}/${parentOf(path)}`;
     const children = this.byDir.get(key);
     children?.delete(path);
     if (children?.size === 0) this.byDir.delete(key);
+    if (prefix === '') return;
+    const ck = contentKey(root, prefix);
+    const had = this.byContent.get(ck);
+    const rest = typeof had === 'string' ? [] : (had ?? []).filter((p) => p !== path);
+    if (rest.length === 0) this.byContent.delete(ck);
+    else this.byContent.set(ck, rest.length === 1 ? rest[0]! : rest);
   }
 
-  private set(root: string): Set<string> {
+  private set(root: string): Map<string, string> {
     let set = this.byRoot.get(root);
-    if (!set) this.byRoot.set(root, (set = new Set()));
+    if (!set) this.byRoot.set(root, (set = new Map()));
     return set;
   }
+}
+
+/** Hex digits of a content id the content index keys on (64 bits: a false candidate is rare and checked anyway). */
+const CONTENT_PREFIX_CHARS = 16;
+
+function contentKey(root: string, contentIdHex: string): string {
+  return `${root}\0${contentIdHex.slice(0, CONTENT_PREFIX_CHARS)}`;
 }
 
 /** The directory holding `path` ('' for a top-level entry). */

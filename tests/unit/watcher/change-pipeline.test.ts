@@ -13,7 +13,7 @@ import { createExcludeMatcher } from '../../../src/watcher/excludes.js';
 import { makeTmpDir } from '../../helpers/tmp-dir.js';
 import { waitFor } from '../../helpers/wait-for.js';
 
-function fakeStore(logDir: string, faults: { changedReads?: number; failedAppends?: number; readDelayMs?: number; diskFull?: boolean; appendCalls?: number } = {}) {
+function fakeStore(logDir: string, faults: { changedReads?: number; failedAppends?: number; readDelayMs?: number; slowReads?: Record<string, number>; diskFull?: boolean; appendCalls?: number } = {}) {
   const records: StoredRecord[] = [];
   const latest = new Map<string, StoredRecord<EntryRecord>>();
   const cache = new Map<string, unknown>();
@@ -27,7 +27,8 @@ function fakeStore(logDir: string, faults: { changedReads?: number; failedAppend
         throw new FileChangedError(`${path} changed while it was read`, { path, reason: 'test' });
       }
       // A slow read stands in for a process starved of CPU or disk on a loaded machine.
-      if (faults.readDelayMs) await new Promise((resolve) => setTimeout(resolve, faults.readDelayMs));
+      const delayMs = faults.slowReads?.[path.slice(path.lastIndexOf('/') + 1)] ?? faults.readDelayMs;
+      if (delayMs) await new Promise((resolve) => setTimeout(resolve, delayMs));
       const bytes = await readFile(path);
       const id = new Uint8Array(new Blake3Hasher().update(bytes).digestBuffer());
       return { contentId: id, chunks: bytes.length ? [{ id, size: bytes.length }] : [], size: bytes.length, newChunks: 1, newBytes: bytes.length, storedBytes: bytes.length, stat: { size: bytes.length, mtimeMs: 0, ctimeMs: 0, ino: 0 } };
@@ -50,8 +51,14 @@ function fakeStore(logDir: string, faults: { changedReads?: number; failedAppend
     },
   };
   const catalog = { latest: (root: string, path: string) => latest.get(`${root}/${path}`) };
+  // The watcher's LiveIndex answers this from its content index; here a walk over the live records does.
+  const liveFilesWithContent = (root: string, contentIdHex: string) =>
+    [...latest.values()]
+      .map((s) => s.record)
+      .filter((r) => r.kind === 'version' && r.type === 'file' && r.root === root && r.contentId && Buffer.from(r.contentId).toString('hex') === contentIdHex)
+      .map((r) => r.path);
   const typed: PipelineStore = store;
-  return { store: typed, catalog, records };
+  return { store: typed, catalog, records, liveFilesWithContent };
 }
 
 async function setup(faults?: Parameters<typeof fakeStore>[1], liveBelow: (root: string, dir: string) => string[] = () => [], renameWindowMs = 200) {
@@ -72,6 +79,7 @@ async function setup(faults?: Parameters<typeof fakeStore>[1], liveBelow: (root:
       rootFailed: (_r, e) => errors.push(e),
       ownerOf: () => undefined,
       liveBelow,
+      liveFilesWithContent: fake.liveFilesWithContent,
       diskFull: (e, waiting) => {
         errors.push(e);
         fullDisk.push(waiting);
@@ -210,6 +218,53 @@ describe('ChangePipeline', () => {
     await pipeline.flush();
     expect(changes.map((c) => `${c.change} ${c.renamedFrom ?? ''} ${c.path}`)).toEqual(['created  old.txt', 'renamed old.txt new.txt']);
     expect(records.map((r) => r.record.kind)).toEqual(['version', 'delete', 'version']);
+    pipeline.close();
+  });
+
+  it('pairs a move whose new name is read and committed before anything is seen for the old name', async () => {
+    const { dir, pipeline, changes, records } = await setup();
+    await writeFile(join(dir, 'old.txt'), 'moving ahead of its event');
+    pipeline.touch('r', 'old.txt');
+    await pipeline.flush();
+    await rename(join(dir, 'old.txt'), join(dir, 'new.txt'));
+    // A loaded machine delivered the new name's event first, and far enough ahead that its batch committed alone.
+    pipeline.touch('r', 'new.txt');
+    await pipeline.flush();
+    expect(changes.map((c) => `${c.change} ${c.renamedFrom ?? ''} ${c.path}`)).toEqual(['created  old.txt', 'renamed old.txt new.txt']);
+    // The old name's event, late: nothing more to record.
+    pipeline.touch('r', 'old.txt');
+    await pipeline.flush();
+    expect(records.map((r) => r.record.kind)).toEqual(['version', 'delete', 'version']);
+    pipeline.close();
+  });
+
+  it('pairs a move whose old name is in a later batch, still in flight when the new name commits', async () => {
+    const faults = { slowReads: { 'new.txt': 300, 'slow.txt': 1500 } };
+    const { dir, pipeline, changes, records } = await setup(faults, () => [], 5_000);
+    await writeFile(join(dir, 'old.txt'), 'moving while another batch holds the old name');
+    pipeline.touch('r', 'old.txt');
+    await pipeline.flush();
+    await rename(join(dir, 'old.txt'), join(dir, 'new.txt'));
+    await writeFile(join(dir, 'slow.txt'), 'keeps the second batch in flight');
+    pipeline.enqueueNow('r', 'new.txt');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    pipeline.enqueueNow('r', 'old.txt');
+    pipeline.enqueueNow('r', 'slow.txt');
+    await pipeline.flush();
+    expect(changes.map((c) => `${c.change} ${c.renamedFrom ?? ''} ${c.path}`).sort()).toEqual(['created  old.txt', 'created  slow.txt', 'renamed old.txt new.txt']);
+    expect(records.filter((r) => r.record.kind === 'delete')).toHaveLength(1);
+    pipeline.close();
+  });
+
+  it('records a copy as created: the file with the same content is still there', async () => {
+    const { dir, pipeline, changes } = await setup();
+    await writeFile(join(dir, 'a.txt'), 'same bytes');
+    pipeline.touch('r', 'a.txt');
+    await pipeline.flush();
+    await writeFile(join(dir, 'b.txt'), 'same bytes');
+    pipeline.touch('r', 'b.txt');
+    await pipeline.flush();
+    expect(changes.map((c) => `${c.change} ${c.renamedFrom ?? ''} ${c.path}`)).toEqual(['created  a.txt', 'created  b.txt']);
     pipeline.close();
   });
 

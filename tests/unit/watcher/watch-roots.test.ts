@@ -41,6 +41,28 @@ describe('LiveIndex', () => {
     expect([...live.paths('r')]).toEqual(['b/x']);
     expect(live.below('r', 'b')).toEqual(['b/x']);
   });
+  it('finds live files by content through creates, edits, moves and deletes', () => {
+    const live = new LiveIndex();
+    const c1 = 'ab'.repeat(32);
+    const c2 = 'cd'.repeat(32);
+    live.load({ paths: () => [
+      { root: 'r', path: 'a', display: 'r/a', count: 1, deleted: false, latest: { record: { kind: 'version', type: 'file', contentId: Buffer.from(c1, 'hex') } } as never },
+      { root: 'r', path: 'd', display: 'r/d', count: 1, deleted: false, latest: { record: { kind: 'version', type: 'dir' } } as never },
+    ] });
+    expect(live.filesWithContent('r', c1)).toEqual(['a']);
+    expect(live.filesWithContent('other', c1)).toEqual([]);
+    live.apply({ root: 'r', path: 'b', change: 'created', type: 'file', contentId: c1 });
+    expect(live.filesWithContent('r', c1).sort()).toEqual(['a', 'b']);
+    live.apply({ root: 'r', path: 'a', change: 'modified', type: 'file', contentId: c2 });
+    expect(live.filesWithContent('r', c1)).toEqual(['b']);
+    live.apply({ root: 'r', path: 'd/b', change: 'renamed', renamedFrom: 'b', type: 'file', contentId: c1 });
+    expect(live.filesWithContent('r', c1)).toEqual(['d/b']);
+    live.apply({ root: 'r', path: 'd/b', change: 'deleted' });
+    live.apply({ root: 'r', path: 'a', change: 'deleted' });
+    expect(live.filesWithContent('r', c1)).toEqual([]);
+    expect(live.filesWithContent('r', c2)).toEqual([]);
+    expect([...live.paths('r')]).toEqual(['d']);
+  });
   it('parentOf', () => {
     expect(parentOf('top')).toBe('');
     expect(parentOf('a/b/c')).toBe('a/b');
