@@ -54,8 +54,8 @@ export class Applier {
   private readonly copiesWritten = new Set<string>();
   private readonly conflictsSaid = new Set<string>();
   private readonly failures = new Map<string, number>();
-  /** Folders whose move waits for the records of what is inside: new path → since when, old path. */
-  private readonly folderMovesWaiting = new Map<string, { sinceMs: number; from: string }>();
+  /** Folders whose move waits for the records of what is inside: new path → since when, old path, the move's version. */
+  private readonly folderMovesWaiting = new Map<string, { sinceMs: number; from: string; versionId: string }>();
   /** Made again per batch: it remembers folders it checked, and the user may remove them between batches. */
   private destination: Destination;
   private readonly gate: DestinationPaths;
@@ -287,12 +287,16 @@ export class Applier {
     if (!(await this.diskHolds(fromAbs, fromShadow.record))) return false;
     const inside = record.type === 'dir' ? this.movedWithFolder(from, path) : [];
     if (inside === undefined) {
-      const sinceMs = this.folderMovesWaiting.get(path)?.sinceMs ?? Date.now();
+      // The wait is this move's (a later move to the same path waits afresh) and only this call ends it: the check
+      // of the paths under it ran first in each round and, clearing an expired wait there, made every retry here
+      // start a new one, so a folder move whose entries never all arrived waited for ever (found by sync-random).
+      const waiting = this.folderMovesWaiting.get(path);
+      const sinceMs = waiting?.versionId === record.versionId ? waiting.sinceMs : Date.now();
       if (Date.now() - sinceMs >= FOLDER_MOVE_WAIT_MS) {
         this.folderMovesWaiting.delete(path);
         return false;
       }
-      this.folderMovesWaiting.set(path, { sinceMs, from });
+      this.folderMovesWaiting.set(path, { sinceMs, from, versionId: record.versionId });
       this.deferred.add(path);
       return true;
     }
@@ -321,10 +325,11 @@ export class Applier {
 
   /** What is under a folder move that waits (at either end) waits with it: removed or written, it could not move. */
   private underWaitingFolderMove(path: string): boolean {
+    const nowMs = Date.now();
     for (const [to, { sinceMs, from }] of this.folderMovesWaiting) {
-      // A wait ends by itself: the folder's own winner may have changed since, and then nothing clears it.
-      if (Date.now() - sinceMs >= FOLDER_MOVE_WAIT_MS) this.folderMovesWaiting.delete(to);
-      else if (path.startsWith(`${to}/`) || path.startsWith(`${from}/`)) return true;
+      // An expired wait holds nothing back (the folder's own winner may have changed since, and then no move call
+      // comes to clear it); it is left for tryMove to end, which then makes the folder instead.
+      if (nowMs - sinceMs < FOLDER_MOVE_WAIT_MS && (path.startsWith(`${to}/`) || path.startsWith(`${from}/`))) return true;
     }
     return false;
   }
