@@ -70,7 +70,12 @@ export class SyncState {
     if (match) return this.setShadow(path, this.storedOf(match));
     // The folder changed while the node was down: it held the saved record or what this node recorded last there.
     const ownNewest = [...history].reverse().find((e) => e.node === this.nodeId);
-    const base = [saved, ownNewest].filter((e): e is SyncEntry => e !== undefined).sort((a, b) => b.seq - a.seq)[0] ?? newest;
+    const known = [saved, ownNewest].filter((e): e is SyncEntry => e !== undefined).sort((a, b) => b.seq - a.seq)[0];
+    // Nothing there, and nothing says this node ever held the path: it never did (a peer's record came in and the
+    // node was killed before writing it). Taking the newest record as held would make the watcher record its
+    // absence as a delete of it, which the peers then apply: the applier writes it instead.
+    if (!known && !disk) return this.forgetShadow(path);
+    const base = known ?? newest;
     if (base) this.setShadow(path, this.storedOf(base));
   }
 

@@ -88,3 +88,27 @@ async function readAll(chunks: AsyncIterable<Uint8Array>): Promise<string> {
   for await (const chunk of chunks) parts.push(chunk);
   return Buffer.concat(parts).toString('utf8');
 }
+
+describe('SyncState.load', () => {
+  it("gives no shadow to a path the folder lacks and this node never held, so its absence is not taken for a delete", async () => {
+    const tmp = await makeTmpDir();
+    const folder = join(tmp, 'folder');
+    const logDir = join(tmp, 'log');
+    await mkdir(join(folder, 'mine'), { recursive: true });
+    const store = await openStore(logDir, {});
+    try {
+      const peer = { log: '0-bbbb222200000000', seq: 1 };
+      const theirs = { ...dir('theirs'), origin: peer };
+      const mine = dir('mine');
+      await store.appendRecords([theirs, mine]);
+      const state = await SyncState.load(await store.catalog(), 'r', NODE, logDir, folder);
+      // A peer's folder that arrived before a kill: nothing on disk, never held here.
+      expect(state.shadowOf('theirs')).toBeUndefined();
+      expect(state.resolve('theirs').winner?.record.versionId).toBe(theirs.versionId);
+      // A folder this node recorded and still has: held.
+      expect(state.shadowOf('mine')?.record.versionId).toBe(mine.versionId);
+    } finally {
+      await store.close();
+    }
+  });
+});
