@@ -44,8 +44,8 @@ export interface PipelineHooks {
   ownerOf(uid: number): string | undefined;
   /** Live paths the log has below `dirPath` (to find what vanished with a directory). */
   liveBelow(root: string, dirPath: string): string[];
-  /** Live file paths in `root` whose content may be `contentIdHex` (candidates, checked against their records). */
-  liveFilesWithContent(root: string, contentIdHex: string): string[];
+  /** Up to `max` live file paths in `root` whose content may be `contentIdHex` (candidates, checked against their records). */
+  liveFilesWithContent(root: string, contentIdHex: string, max: number): string[];
   /** The log's disk became full: said once per episode, with what waits (the paths are kept and retried). */
   diskFull(error: DiskFullError, waiting: { paths: number; fileBytes: number }): void;
   /** The first append after a full disk went through: the waiting paths are being recorded. */
@@ -604,7 +604,7 @@ export class ChangePipeline {
     for (const a of appeared) {
       if (!a.isNew || a.type !== 'file' || a.contentId === undefined || partnered.has(contentOf(a))) continue;
       const sources = [];
-      for (const path of this.hooks.liveFilesWithContent(a.root, a.contentId).slice(0, MOVE_SOURCE_CANDIDATES_MAX)) {
+      for (const path of this.hooks.liveFilesWithContent(a.root, a.contentId, MOVE_SOURCE_CANDIDATES_MAX)) {
         const key = keyOf(a.root, path);
         const live = this.ctx.catalog.latest(a.root, path)?.record;
         if (inBatch.has(key) || live?.kind !== 'version' || live.type !== 'file' || live.size !== a.size || hexOf(live.contentId) !== a.contentId) continue;

@@ -65,10 +65,10 @@ export class LiveIndex {
     return found;
   }
 
-  /** Live file paths whose content id may be `contentIdHex` (candidates: check each against its record). */
-  filesWithContent(root: string, contentIdHex: string): string[] {
+  /** Up to `max` live file paths whose content id may be `contentIdHex` (candidates: check each against its record). */
+  filesWithContent(root: string, contentIdHex: string, max: number): string[] {
     const found = this.byContent.get(contentKey(root, contentIdHex));
-    return found === undefined ? [] : typeof found === 'string' ? [found] : [...found];
+    return found === undefined ? [] : typeof found === 'string' ? [found] : found.slice(0, max);
   }
 
   private add(root: string, path: string, contentIdHex: string | undefined): void {

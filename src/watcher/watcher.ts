@@ -200,7 +200,7 @@ export class AppendOnlyLogWatcher extends EventEmitter<WatcherEventMap> {
         },
         ownerOf: (uid) => this.owners.nameOf(uid),
         liveBelow: (root, dir) => this.live.below(root, dir),
-        liveFilesWithContent: (root, contentIdHex) => this.live.filesWithContent(root, contentIdHex),
+        liveFilesWithContent: (root, contentIdHex, max) => this.live.filesWithContent(root, contentIdHex, max),
         diskFull: (error, waiting) => void this.onDiskFull(error, waiting),
         resumed: (stalledMs) => {
           this.emit(WATCHER_EVENTS.RESUMED, { stalledMs });

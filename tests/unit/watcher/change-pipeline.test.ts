@@ -52,11 +52,12 @@ function fakeStore(logDir: string, faults: { changedReads?: number; failedAppend
   };
   const catalog = { latest: (root: string, path: string) => latest.get(`${root}/${path}`) };
   // The watcher's LiveIndex answers this from its content index; here a walk over the live records does.
-  const liveFilesWithContent = (root: string, contentIdHex: string) =>
+  const liveFilesWithContent = (root: string, contentIdHex: string, max: number) =>
     [...latest.values()]
       .map((s) => s.record)
       .filter((r) => r.kind === 'version' && r.type === 'file' && r.root === root && r.contentId && Buffer.from(r.contentId).toString('hex') === contentIdHex)
-      .map((r) => r.path);
+      .map((r) => r.path)
+      .slice(0, max);
   const typed: PipelineStore = store;
   return { store: typed, catalog, records, liveFilesWithContent };
 }

@@ -49,18 +49,19 @@ describe('LiveIndex', () => {
       { root: 'r', path: 'a', display: 'r/a', count: 1, deleted: false, latest: { record: { kind: 'version', type: 'file', contentId: Buffer.from(c1, 'hex') } } as never },
       { root: 'r', path: 'd', display: 'r/d', count: 1, deleted: false, latest: { record: { kind: 'version', type: 'dir' } } as never },
     ] });
-    expect(live.filesWithContent('r', c1)).toEqual(['a']);
-    expect(live.filesWithContent('other', c1)).toEqual([]);
+    expect(live.filesWithContent('r', c1, 8)).toEqual(['a']);
+    expect(live.filesWithContent('other', c1, 8)).toEqual([]);
     live.apply({ root: 'r', path: 'b', change: 'created', type: 'file', contentId: c1 });
-    expect(live.filesWithContent('r', c1).sort()).toEqual(['a', 'b']);
+    expect(live.filesWithContent('r', c1, 8).sort()).toEqual(['a', 'b']);
+    expect(live.filesWithContent('r', c1, 1)).toHaveLength(1);
     live.apply({ root: 'r', path: 'a', change: 'modified', type: 'file', contentId: c2 });
-    expect(live.filesWithContent('r', c1)).toEqual(['b']);
+    expect(live.filesWithContent('r', c1, 8)).toEqual(['b']);
     live.apply({ root: 'r', path: 'd/b', change: 'renamed', renamedFrom: 'b', type: 'file', contentId: c1 });
-    expect(live.filesWithContent('r', c1)).toEqual(['d/b']);
+    expect(live.filesWithContent('r', c1, 8)).toEqual(['d/b']);
     live.apply({ root: 'r', path: 'd/b', change: 'deleted' });
     live.apply({ root: 'r', path: 'a', change: 'deleted' });
-    expect(live.filesWithContent('r', c1)).toEqual([]);
-    expect(live.filesWithContent('r', c2)).toEqual([]);
+    expect(live.filesWithContent('r', c1, 8)).toEqual([]);
+    expect(live.filesWithContent('r', c2, 8)).toEqual([]);
     expect([...live.paths('r')]).toEqual(['d']);
   });
   it('parentOf', () => {
