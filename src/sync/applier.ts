@@ -65,6 +65,8 @@ export class Applier {
   /** With a `sync -f` helper: the files of a batch share its syncs (the receiver's DurableBatch). */
   private readonly batch: DurableBatch | undefined;
   private writesActive = 0;
+  /** A write failed since the last sweep of temp files (see drain). */
+  private strayTempsPossible = false;
   private writesStaged = 0;
   private flushTimer: NodeJS.Timeout | undefined;
 
@@ -104,7 +106,7 @@ export class Applier {
 
   /**
    * Removes the temp files a killed node left in the folder (each write is temp file + rename; the watcher never
-   * records them). Run once at start, before anything is written.
+   * records them). Run at start, before anything is written, and after a drain in which a write failed.
    */
   static async sweepTemps(folder: string, reservedTop: string | undefined): Promise<number> {
     let removed = 0;
@@ -191,6 +193,16 @@ export class Applier {
       for (const plan of [...removals, ...plans.filter((p) => !p.resolution.winner)]) await one(plan);
       await this.destination.syncDirs();
     }
+    // A write that failed may have left its temp file where no one looks: the user moved the folder it was being
+    // written in, the temp went along, and the cleanup at the old path found nothing (the watcher never records
+    // temps, so it would stay in the user's folder until the next start). No write is in flight here.
+    if (this.strayTempsPossible && !this.closed) {
+      this.strayTempsPossible = false;
+      await Applier.sweepTemps(this.folder, this.reservedTop).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') this.strayTempsPossible = true; // a folder went while it was listed: next drain
+        else this.events.error(error);
+      });
+    }
     // Once per drain, not per batch: the shadow is derived data (a stale one is corrected at start).
     await this.state.save();
     if (this.deferred.size > 0 && !this.timer && !this.closed) {
@@ -208,6 +220,7 @@ export class Applier {
    * has failed WRITE_FAILURES_SAID times in a row, so a lasting problem (permissions) is not silent.
    */
   private failed(path: string, error: unknown): void {
+    this.strayTempsPossible = true;
     const count = (this.failures.get(path) ?? 0) + 1;
     this.failures.set(path, count);
     if (!this.deferred.has(path) || count === WRITE_FAILURES_SAID) this.events.error(error instanceof Error ? error : new Error(String(error)));

@@ -2,7 +2,7 @@
 // with what this node holds waits FOLDER_MOVE_WAIT_MS, then the folder is made and each entry follows by its own
 // record. Before the fix the wait was restarted at every retry (the check of the paths under the move cleared it
 // first), so the folder stayed at its old path for ever (found by sync-random under CI load).
-import { lstat, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { newVersionId, type DeleteRecord, type EntryRecord, type VersionRecord } from '../../../src/record/index.js';
@@ -107,6 +107,42 @@ describe('SyncState.load', () => {
       expect(state.resolve('theirs').winner?.record.versionId).toBe(theirs.versionId);
       // A folder this node recorded and still has: held.
       expect(state.shadowOf('mine')?.record.versionId).toBe(mine.versionId);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('Applier temp files', () => {
+  it('removes a temp file a failed write left elsewhere in the folder (its folder was moved away mid-write)', async () => {
+    const tmp = await makeTmpDir();
+    const folder = join(tmp, 'folder');
+    const logDir = join(tmp, 'log');
+    await mkdir(join(folder, 'moved'), { recursive: true });
+    // What the race leaves: the temp of a write into x/, carried to moved/ when the user renamed x to moved.
+    const stray = join(folder, 'moved', '.a.txt.synclog-tmp-0123456789ab');
+    await writeFile(stray, 'half of a write');
+    const store = await openStore(logDir, {});
+    try {
+      // A write that fails now: its content names a chunk the store does not hold.
+      const missing = new Uint8Array(32).fill(7);
+      const version: VersionRecord = {
+        kind: 'version', versionId: newVersionId(), time: Date.now(), root: 'r', path: 'a.txt' as LogPath, type: 'file', event: 'created',
+        size: 5, mtimeMs: Date.now(), mode: 0o644, uid: 0, gid: 0, contentId: missing, chunks: [{ id: missing, size: 5 }],
+      };
+      // Held by the state only (the log would refuse it): as a record whose chunk a prune took would read.
+      const state = new SyncState('r', NODE, logDir);
+      state.add({ record: version, seq: 1, segment: '00000000000000000000.seg', offset: 0 });
+      const errors: string[] = [];
+      const applier = new Applier(folder, state, store, () => {}, {
+        applied: () => {}, conflict: () => {}, refused: (path, reason) => errors.push(`${path}: ${reason}`), error: (error) => errors.push(error.message),
+      }, undefined, undefined);
+      applier.schedule(state.paths());
+      await applier.idle();
+      await applier.close();
+      // The write failed (it is said once it has failed three times in a row) and waits to be tried again.
+      await expect(lstat(stray)).rejects.toMatchObject({ code: 'ENOENT' });
+      expect((await readdir(folder, { recursive: true })).sort()).toEqual(['moved']);
     } finally {
       await store.close();
     }
